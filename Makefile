@@ -1,0 +1,35 @@
+# The two commands of README.md: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/sh
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export UV
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test install check lint system-deps i18n
+
+## Install, migrate, load the demo city and serve the web UI on 127.0.0.1:8000 (ECOLOOP_PORT to change).
+demo: install
+	$(UV) run --frozen ecoloop demo
+
+## Install everything the tests need (PostgreSQL, Chromium included) and run the whole suite.
+test: install system-deps
+	sh scripts/test
+
+## Python dependencies from uv.lock (bootstraps uv with pip when missing).
+install:
+	@sh scripts/setup
+
+## Debian packages the tests need: PostgreSQL server, Chromium and its driver, CJK fonts.
+system-deps:
+	@sh scripts/install-system-deps
+
+## ruff format --check, ruff, mypy, alembic check.
+check: install
+	sh scripts/check
+
+## Apply ruff's fixes and formatting.
+lint: install
+	sh scripts/lint
+
+## Re-extract messages and merge them into the zh_CN catalog.
+i18n: install
+	sh scripts/i18n

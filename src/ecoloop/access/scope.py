@@ -1,0 +1,97 @@
+"""Row scoping: every query for records goes through `scoped()` or `get_visible()`.
+
+Roles of the bureau (admin, leader, analyst, inspector, hotline) and of a county branch see the records in the
+subtree of their organisation's region; a department sees what is assigned to its organisation; an enterprise
+sees its own records. A record outside the scope is not found (404), never forbidden (403): its existence is
+not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from ecoloop.access.principal import Principal
+from ecoloop.audit.models import AuditRecord
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.identity.enums import Role
+from ecoloop.identity.models import Organisation, User
+from ecoloop.regions.models import Region
+
+T = TypeVar("T")
+ScopeRule = Callable[[Principal], ColumnElement[bool]]
+
+REGION_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.ANALYST, Role.INSPECTOR, Role.HOTLINE, Role.BRANCH})
+
+
+def in_subtree(region_id: InstrumentedAttribute[int], principal: Principal) -> ColumnElement[bool]:
+    """`region_id` lies in the subtree of the principal's region."""
+    return region_id.in_(select(Region.id).where(Region.path.startswith(principal.region_path, autoescape=True)))
+
+
+def _regions(p: Principal) -> ColumnElement[bool]:
+    # Regions are reference data: every role sees its own subtree (an enterprise its own area).
+    return Region.path.startswith(p.region_path, autoescape=True)
+
+
+def _organisations(p: Principal) -> ColumnElement[bool]:
+    if p.role in REGION_ROLES:
+        return in_subtree(Organisation.region_id, p)
+    if p.role is Role.DEPARTMENT:
+        return Organisation.id == p.organisation_id
+    return false()
+
+
+def _users(p: Principal) -> ColumnElement[bool]:
+    return true() if p.role is Role.ADMIN else User.id == p.user_id
+
+
+def _enterprises(p: Principal) -> ColumnElement[bool]:
+    if p.role in REGION_ROLES:
+        return in_subtree(Enterprise.region_id, p)
+    if p.role is Role.ENTERPRISE:
+        return Enterprise.id == p.enterprise_id
+    # Departments see enterprises only through the cases assigned to them (issue 6).
+    return false()
+
+
+def _audit(p: Principal) -> ColumnElement[bool]:
+    return true() if p.role in (Role.ADMIN, Role.LEADER) else false()
+
+
+RULES: dict[type[Any], ScopeRule] = {
+    Region: _regions,
+    Organisation: _organisations,
+    User: _users,
+    Enterprise: _enterprises,
+    AuditRecord: _audit,
+}
+
+
+def register(model: type[Any], rule: ScopeRule) -> None:
+    """Declare how rows of `model` are scoped; a capability registers its own tables here."""
+    RULES[model] = rule
+
+
+def visible(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
+    """The condition that rows of `model` must meet for `principal` to see them."""
+    try:
+        rule = RULES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no scope rule; register one in ecoloop.access.scope") from None
+    return rule(principal)
+
+
+def scoped(stmt: Select[Any], principal: Principal, model: type[Any]) -> Select[Any]:
+    """`stmt` restricted to the rows of `model` that `principal` may see."""
+    return stmt.where(visible(principal, model))
+
+
+def get_visible(session: Session, principal: Principal, model: type[T], ident: Any) -> T | None:
+    """The row of `model` with primary key `ident` if `principal` may see it, else None (the caller answers 404)."""
+    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]  # every mapped class has __mapper__
+    stmt = select(model).where(pk == ident)
+    return session.scalars(scoped(stmt, principal, model)).first()

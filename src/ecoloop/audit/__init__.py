@@ -1,0 +1,1 @@
+"""Append-only audit trail: every mutation records who, when, what, before → after."""

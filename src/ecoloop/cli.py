@@ -1,0 +1,175 @@
+"""The `ecoloop` command and its subcommands."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.base import utcnow
+from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.db.migrate import check as check_migrations
+from ecoloop.db.migrate import upgrade as upgrade_database
+from ecoloop.identity.enums import Role
+from ecoloop.identity.models import Organisation, User
+from ecoloop.identity.service import ERROR_TEXT, IdentityError, create_user, set_password
+from ecoloop.settings import ImproperlyConfiguredError, Settings, load_settings
+
+app = typer.Typer(help="ecoloop: environmental supervision platform.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+console = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ImproperlyConfiguredError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from ecoloop.web.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def demo(serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True) -> None:
+    """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI."""
+    from ecoloop.analytics.backends import connect
+    from ecoloop.demo.service import load_demo
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        report = load_demo(session)
+        session.commit()
+    engine.dispose()
+    connect(settings).disconnect()  # creates the embedded analytics database file
+    added = ", ".join(f"{k} {v}" for k, v in report.added.items())
+    console.print(f"Demo city loaded (added: {added}).")
+    table = Table(title="Demo accounts")
+    for column in ("username", "password", "role"):
+        table.add_column(column)
+    for username, password, role in report.accounts:
+        table.add_row(username, password, role.value)
+    console.print(table)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"Web UI: {base}/login   API: {base}/api/v1/openapi.json")
+    if serve:
+        _serve(settings)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the web UI and API."""
+    _serve(_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations up to REVISION."""
+    settings = _settings()
+    upgrade_database(settings.database_url, revision)
+    console.print(f"database at {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the models have changes that no migration covers."""
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    check_migrations(settings.database_url)
+    console.print("models and migrations agree")
+
+
+def _read_password(password: str | None) -> str:
+    if password:
+        return password
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        console.print("[red]the passwords differ[/red]")
+        raise typer.Exit(1)
+    return first
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="Role of the user.")],
+    organisation: Annotated[str | None, typer.Option(help="Code of the user's organisation.")] = None,
+    enterprise_id: Annotated[int | None, typer.Option(help="Enterprise of an enterprise user.")] = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password: Annotated[str | None, typer.Option(help="Password (asked for when omitted).")] = None,
+) -> None:
+    """Add a user account."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        set_actor(session, Actor(label="cli"))
+        org_id = None
+        if organisation:
+            org_id = session.scalar(select(Organisation.id).where(Organisation.code == organisation))
+            if org_id is None:
+                console.print(f"[red]no organisation with code {organisation}[/red]")
+                raise typer.Exit(1)
+        try:
+            create_user(
+                session,
+                username=username,
+                display_name=name or username,
+                password=_read_password(password),
+                role=role,
+                organisation_id=org_id,
+                enterprise_id=enterprise_id,
+            )
+        except IdentityError as exc:
+            console.print(f"[red]{ERROR_TEXT[exc.code]}[/red]")
+            raise typer.Exit(1) from exc
+        session.commit()
+    console.print(f"user {username} added")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: str, password: Annotated[str | None, typer.Option(help="New password (asked for when omitted).")] = None
+) -> None:
+    """Set a user's password (signs them out everywhere)."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        set_actor(session, Actor(label="cli"))
+        user = session.scalar(select(User).where(User.username == username.lower()))
+        if user is None:
+            console.print(f"[red]no user {username}[/red]")
+            raise typer.Exit(1)
+        try:
+            set_password(session, user, _read_password(password), utcnow())
+        except IdentityError as exc:
+            console.print(f"[red]{ERROR_TEXT[exc.code]}[/red]")
+            raise typer.Exit(1) from exc
+        session.commit()
+    console.print(f"password of {username} changed")
+
+
+def main() -> None:
+    """Entry point of the `ecoloop` console script."""
+    app()

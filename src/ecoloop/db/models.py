@@ -1,0 +1,21 @@
+"""Imports every table so that `Base.metadata` is complete (for Alembic and test set-up)."""
+
+from __future__ import annotations
+
+from ecoloop.audit.models import AuditRecord
+from ecoloop.db.base import Base
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
+from ecoloop.regions.models import Region
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "Base",
+    "Enterprise",
+    "LoginThrottle",
+    "Organisation",
+    "Region",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,1 @@
+"""Organisations, users, roles, passwords, sessions, API tokens and login throttling."""

@@ -1,0 +1,90 @@
+"""Roles and kinds of organisation."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ecoloop.i18n import N_
+
+
+class Role(StrEnum):
+    """What a user does in the bureau's system; decides what they see and may do (see `ecoloop.access`)."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    ANALYST = "analyst"
+    INSPECTOR = "inspector"
+    BRANCH = "branch"
+    DEPARTMENT = "department"
+    ENTERPRISE = "enterprise"
+    HOTLINE = "hotline"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.ADMIN: N_("Administrator"),
+    Role.LEADER: N_("Bureau leader"),
+    Role.ANALYST: N_("Analyst"),
+    Role.INSPECTOR: N_("Enforcement officer"),
+    Role.BRANCH: N_("County branch staff"),
+    Role.DEPARTMENT: N_("Responsible department staff"),
+    Role.ENTERPRISE: N_("Enterprise"),
+    Role.HOTLINE: N_("Hotline operator"),
+}
+
+
+class OrgKind(StrEnum):
+    """The bureau itself, one of its county branches, or another responsible department."""
+
+    BUREAU = "bureau"
+    BRANCH = "branch"
+    DEPARTMENT = "department"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    OrgKind.BUREAU: N_("Ecology and environment bureau"),
+    OrgKind.BRANCH: N_("County branch"),
+    OrgKind.DEPARTMENT: N_("Responsible department"),
+}
+
+
+class DepartmentType(StrEnum):
+    """Sector of a responsible department that cases are assigned to."""
+
+    HOUSING = "housing"
+    TRANSPORT = "transport"
+    AGRICULTURE = "agriculture"
+    POLICE = "police"
+    URBAN_MANAGEMENT = "urban_management"
+    NATURAL_RESOURCES = "natural_resources"
+    WATER_RESOURCES = "water_resources"
+    INDUSTRY = "industry"
+    MARKET_REGULATION = "market_regulation"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _DEPT_LABELS[self]
+
+
+_DEPT_LABELS = {
+    DepartmentType.HOUSING: N_("Housing and urban-rural development"),
+    DepartmentType.TRANSPORT: N_("Transport"),
+    DepartmentType.AGRICULTURE: N_("Agriculture and rural affairs"),
+    DepartmentType.POLICE: N_("Public security"),
+    DepartmentType.URBAN_MANAGEMENT: N_("Urban management and law enforcement"),
+    DepartmentType.NATURAL_RESOURCES: N_("Natural resources"),
+    DepartmentType.WATER_RESOURCES: N_("Water resources"),
+    DepartmentType.INDUSTRY: N_("Industry and information technology"),
+    DepartmentType.MARKET_REGULATION: N_("Market regulation"),
+    DepartmentType.GOVERNMENT: N_("Town or county government"),
+    DepartmentType.OTHER: N_("Other department"),
+}

@@ -1,0 +1,1 @@
+"""Administrative regions: city → county/district → town/street → village, with their official codes."""

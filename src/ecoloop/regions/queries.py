@@ -1,0 +1,29 @@
+"""Read-side queries on regions (always scoped)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import scoped
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+
+
+def list_regions(
+    session: Session, principal: Principal, *, level: RegionLevel | None = None, parent_code: str | None = None
+) -> list[Region]:
+    """Regions the principal may see, in tree order, optionally one level or the children of one region."""
+    stmt = scoped(select(Region), principal, Region).order_by(Region.path)
+    if level is not None:
+        stmt = stmt.where(Region.level == level)
+    if parent_code is not None:
+        parent = select(Region.id).where(Region.code == parent_code).scalar_subquery()
+        stmt = stmt.where(Region.parent_id == parent)
+    return list(session.scalars(stmt))
+
+
+def get_region_by_code(session: Session, principal: Principal, code: str) -> Region | None:
+    """One region by its code, if the principal may see it."""
+    return session.scalars(scoped(select(Region).where(Region.code == code), principal, Region)).first()

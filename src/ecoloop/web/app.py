@@ -1,0 +1,142 @@
+"""`create_app()`: the FastAPI application with its middleware, error pages and routers."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecoloop.access.actions import ForbiddenError
+from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
+from ecoloop.settings import Settings, load_settings
+from ecoloop.web.deps import CsrfError, LoginRequiredError
+from ecoloop.web.security import LANG_COOKIE
+from ecoloop.web.templating import make_templates, render
+
+API_PREFIX = "/api/v1"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+class LocaleMiddleware:
+    """Sets the language of each request from the language cookie (the user's choice), else the default."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locale = self.default
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    if key == LANG_COOKIE and val in LOCALES:
+                        locale = val
+        with use_locale(locale):
+            await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the headers every response carries: CSP, no framing, no MIME sniffing, no referrer leaks."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-frame-options", b"DENY"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "web/error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequiredError)
+    async def login_required(request: Request, _exc: LoginRequiredError) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "authentication required"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(CsrfError)
+    async def csrf_failed(request: Request, _exc: CsrfError) -> Response:
+        return _error(request, 403, gettext("The form has expired or did not come from this site. Reload and retry."))
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(request: Request, _exc: ForbiddenError) -> Response:
+        return _error(request, 403, gettext("Your role may not do this."))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error(request, 404, gettext("Not found."))
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return _error(request, 422, gettext("Some fields are missing or invalid."))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web application for `settings` (read from the environment when not given)."""
+    from ecoloop.audit.routes import router as audit_router
+    from ecoloop.enterprises.routes import router as enterprises_router
+    from ecoloop.identity.routes import router as identity_router
+    from ecoloop.regions.routes import router as regions_router
+    from ecoloop.web.routes import router as web_router
+
+    settings = settings or load_settings()
+    logging.getLogger("ecoloop").setLevel(settings.log_level)
+    app = FastAPI(
+        title="ecoloop",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.templates = make_templates()
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
+    app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
+    for router in (web_router, identity_router, regions_router, enterprises_router, audit_router):
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app

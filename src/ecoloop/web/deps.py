@@ -1,0 +1,104 @@
+"""Request dependencies: settings, the database session and the current user (with CSRF checked)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ecoloop.access.principal import Principal
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.base import utcnow
+from ecoloop.identity.models import User
+from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
+from ecoloop.settings import Settings
+from ecoloop.web.security import SAFE_METHODS, SESSION_COOKIE, client_ip, csrf_matches, csrf_token, presented_csrf
+
+
+class LoginRequiredError(Exception):
+    """No valid session or token: pages redirect to the login form, the API answers 401."""
+
+
+class CsrfError(Exception):
+    """A state-changing browser request without the CSRF token of its session."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user of a request, how they signed in, and the CSRF token for their forms."""
+
+    user: User
+    principal: Principal
+    via: str
+    csrf: str
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A database session for one request; routes commit what they change, the rest is rolled back."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+async def _csrf_presented(request: Request) -> str | None:
+    # Reading the form is async; the user lookup below is sync (it runs in the thread pool with the DB session).
+    return None if request.method in SAFE_METHODS else await presented_csrf(request)
+
+
+def current_user(
+    request: Request,
+    db: Annotated[Session, Depends(get_db)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    presented: Annotated[str | None, Depends(_csrf_presented)],
+) -> CurrentUser:
+    """The user of a bearer token or a session cookie; session requests that change state must carry the CSRF token."""
+    now = utcnow()
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        user = resolve_api_token(db, authorization[7:].strip(), now)
+        if user is None:
+            raise LoginRequiredError
+        via, csrf = "token", ""
+    else:
+        raw = request.cookies.get(SESSION_COOKIE)
+        user = resolve_session(db, raw, now, timedelta(hours=settings.session_hours)) if raw else None
+        if user is None or raw is None:
+            raise LoginRequiredError
+        csrf = csrf_token(settings.signing_key, "session", raw)
+        if request.method not in SAFE_METHODS and not csrf_matches(settings.signing_key, "session", raw, presented):
+            raise CsrfError
+        via = "session"
+    db.commit()  # the sliding session expiry or token use time
+    set_actor(db, Actor(label=user.username, user_id=user.id, ip=client_ip(request)))
+    return CurrentUser(user=user, principal=principal_for(user, db), via=via, csrf=csrf)
+
+
+def optional_user(
+    request: Request,
+    db: Annotated[Session, Depends(get_db)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> CurrentUser | None:
+    """The signed-in user of a page that anonymous visitors may also see (read-only requests only)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    user = resolve_session(db, raw, utcnow(), timedelta(hours=settings.session_hours))
+    if user is None:
+        return None
+    db.commit()
+    return CurrentUser(user, principal_for(user, db), "session", csrf_token(settings.signing_key, "session", raw))
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UserDep = Annotated[CurrentUser, Depends(current_user)]
+OptionalUserDep = Annotated[CurrentUser | None, Depends(optional_user)]

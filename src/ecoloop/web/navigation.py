@@ -1,0 +1,34 @@
+"""The navigation menu, by what each role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecoloop.access.actions import Action, allowed
+from ecoloop.access.principal import Principal
+from ecoloop.i18n import N_
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One menu entry, shown when the user may take `action` (always when None)."""
+
+    label: str
+    url: str
+    action: Action | None = None
+
+
+MENU = (
+    NavItem(N_("Overview"), "/"),
+    NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
+    NavItem(N_("Users"), "/admin/users", Action.MANAGE_USERS),
+    NavItem(N_("Organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
+    NavItem(N_("Regions"), "/admin/regions", Action.MANAGE_REGIONS),
+    NavItem(N_("Audit log"), "/admin/audit", Action.VIEW_AUDIT),
+    NavItem(N_("My account"), "/account"),
+)
+
+
+def menu_for(principal: Principal) -> list[NavItem]:
+    """The menu entries the principal may use."""
+    return [item for item in MENU if item.action is None or allowed(principal, item.action)]

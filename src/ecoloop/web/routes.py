@@ -1,0 +1,40 @@
+"""The overview page and the health check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from ecoloop.access.actions import Action, allowed
+from ecoloop.enterprises.queries import count_enterprises
+from ecoloop.identity.queries import list_organisations
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.queries import list_regions
+from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/", include_in_schema=False)
+def overview(request: Request, db: DbSession, user: UserDep) -> Response:
+    """The start page: the user's area and what they can reach from here."""
+    p = user.principal
+    regions = list_regions(db, p) if allowed(p, Action.VIEW_REGIONS) else []
+    context = {
+        "area": regions[0] if regions else None,
+        "counties": sum(1 for r in regions if r.level is RegionLevel.COUNTY),
+        "towns": sum(1 for r in regions if r.level is RegionLevel.TOWN),
+        "villages": sum(1 for r in regions if r.level is RegionLevel.VILLAGE),
+        "organisations": len(list_organisations(db, p)) if allowed(p, Action.VIEW_ORGANISATIONS) else None,
+        "enterprises": count_enterprises(db, p) if allowed(p, Action.VIEW_ENTERPRISES) else None,
+    }
+    return render(request, "web/overview.html", context, user=user)
+
+
+@router.get("/healthz", include_in_schema=False)
+def health(db: DbSession) -> dict[str, str]:
+    """Liveness and database reachability."""
+    db.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,138 @@
+"""Builders of test data: a small city with two counties, organisations, enterprises and a user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from ecoloop.access.principal import Principal
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.enterprises.rules import credit_code_check_char
+from ecoloop.identity.enums import DepartmentType, OrgKind, Role
+from ecoloop.identity.models import Organisation, User
+from ecoloop.identity.passwords import hash_password
+from ecoloop.identity.service import principal_for
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.service import add_region
+
+PASSWORD = "Test-pass-2026"
+
+
+@cache
+def password_hash() -> str:
+    """One Argon2 hash of PASSWORD, reused so that building users stays fast."""
+    return hash_password(PASSWORD)
+
+
+def credit_code(seed: int, county: str = "371802") -> str:
+    """A valid unified social credit code (GB 32100-2015) for a test enterprise."""
+    body = f"91{county}{seed:09d}"
+    return body + credit_code_check_char(body)
+
+
+@dataclass
+class World:
+    """The test city and handles to its parts."""
+
+    city: Region
+    county_a: Region
+    county_b: Region
+    town_a: Region
+    town_b: Region
+    village_a: Region
+    village_b: Region
+    bureau: Organisation
+    branch_a: Organisation
+    branch_b: Organisation
+    department: Organisation
+    enterprise_a: Enterprise
+    enterprise_a2: Enterprise
+    enterprise_b: Enterprise
+    users: dict[str, User] = field(default_factory=dict)
+
+    def principal(self, session: Session, name: str) -> Principal:
+        """The policy's view of the user called `name`."""
+        return principal_for(self.users[name], session)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    role: Role,
+    organisation: Organisation | None = None,
+    enterprise: Enterprise | None = None,
+) -> User:
+    """A user with PASSWORD, inserted directly (the service's checks are tested on their own)."""
+    user = User(
+        username=username,
+        display_name=username.title(),
+        password_hash=password_hash(),
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+        enterprise_id=enterprise.id if enterprise else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def build_world(session: Session) -> World:
+    """Two counties (A: 清源区, B: 临河县) under 清源市, each with a town and a village, and users of every role."""
+    set_actor(session, Actor(label="test-factory"))
+    city = add_region(session, code="371800", name="清源市", level=RegionLevel.CITY, parent=None)
+    county_a = add_region(session, code="371802", name="清源区", level=RegionLevel.COUNTY, parent=city)
+    county_b = add_region(session, code="371821", name="临河县", level=RegionLevel.COUNTY, parent=city)
+    town_a = add_region(session, code="371802001000", name="湖滨街道", level=RegionLevel.TOWN, parent=county_a)
+    town_b = add_region(session, code="371821101000", name="柳林镇", level=RegionLevel.TOWN, parent=county_b)
+    village_a = add_region(
+        session, code="371802001001", name="花园社区居委会", level=RegionLevel.VILLAGE, parent=town_a
+    )
+    village_b = add_region(session, code="371821101201", name="东王庄村委会", level=RegionLevel.VILLAGE, parent=town_b)
+
+    def org(code: str, name: str, kind: OrgKind, region: Region, dept: DepartmentType | None = None) -> Organisation:
+        o = Organisation(code=code, name=name, kind=kind, region_id=region.id, department_type=dept)
+        session.add(o)
+        session.flush()
+        return o
+
+    bureau = org("bureau", "清源市生态环境局", OrgKind.BUREAU, city)
+    branch_a = org("branch-371802", "清源区分局", OrgKind.BRANCH, county_a)
+    branch_b = org("branch-371821", "临河县分局", OrgKind.BRANCH, county_b)
+    department = org("dept-housing", "清源市住房和城乡建设局", OrgKind.DEPARTMENT, city, DepartmentType.HOUSING)
+
+    def ent(seed: int, name: str, region: Region) -> Enterprise:
+        e = Enterprise(credit_code=credit_code(seed, region.code[:6]), name=name, region_id=region.id)
+        session.add(e)
+        session.flush()
+        return e
+
+    enterprise_a = ent(1, "清源华能热电有限公司", village_a)
+    enterprise_a2 = ent(2, "清源市东湖水泥有限公司", town_a)
+    enterprise_b = ent(3, "临河县鑫源化工有限公司", village_b)
+    world = World(
+        city,
+        county_a,
+        county_b,
+        town_a,
+        town_b,
+        village_a,
+        village_b,
+        bureau,
+        branch_a,
+        branch_b,
+        department,
+        enterprise_a,
+        enterprise_a2,
+        enterprise_b,
+    )
+    for role in (Role.ADMIN, Role.LEADER, Role.ANALYST, Role.INSPECTOR, Role.HOTLINE):
+        world.users[role.value] = add_user(session, role.value, role, bureau)
+    world.users["branch_a"] = add_user(session, "branch_a", Role.BRANCH, branch_a)
+    world.users["branch_b"] = add_user(session, "branch_b", Role.BRANCH, branch_b)
+    world.users["department"] = add_user(session, "department", Role.DEPARTMENT, department)
+    world.users["enterprise_a"] = add_user(session, "enterprise_a", Role.ENTERPRISE, enterprise=enterprise_a)
+    return world
