@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecoloop.db.base import Base, TimestampMixin, utcnow
+from ecoloop.db.base import Base, StrEnumType, TimestampMixin, utcnow
 from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.regions.models import Region
 
@@ -21,8 +21,8 @@ class Organisation(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrgKind] = mapped_column(String(16))
-    department_type: Mapped[DepartmentType | None] = mapped_column(String(32))
+    kind: Mapped[OrgKind] = mapped_column(StrEnumType(OrgKind, 16))
+    department_type: Mapped[DepartmentType | None] = mapped_column(StrEnumType(DepartmentType, 32))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
@@ -40,7 +40,7 @@ class User(TimestampMixin, Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255), info={"audit_redact": True})
-    role: Mapped[Role] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(StrEnumType(Role, 16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)

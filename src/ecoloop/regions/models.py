@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecoloop.db.base import Base, TimestampMixin
+from ecoloop.db.base import Base, StrEnumType, TimestampMixin
 from ecoloop.regions.enums import RegionLevel
 
 
@@ -26,7 +26,7 @@ class Region(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    level: Mapped[RegionLevel] = mapped_column(String(16))
+    level: Mapped[RegionLevel] = mapped_column(StrEnumType(RegionLevel, 16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     path: Mapped[str] = mapped_column(String(255))
 

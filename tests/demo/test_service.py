@@ -1,0 +1,65 @@
+"""The demo city loads completely and a second load adds nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.enterprises.rules import credit_code_problem
+from ecoloop.identity.enums import OrgKind, Role
+from ecoloop.identity.models import Organisation, User
+from ecoloop.identity.passwords import verify_password
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.rules import check_region_code
+
+
+def count(db: Session, model: type) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_fixture_is_a_plausible_prefecture_city() -> None:
+    data = demo_fixture()
+    city = data["city"]
+    check_region_code(city["code"], RegionLevel.CITY, None)
+    assert 6 <= len(city["counties"]) <= 10
+    for county in city["counties"]:
+        check_region_code(county["code"], RegionLevel.COUNTY, city["code"])
+        for town in county["towns"]:
+            check_region_code(town["code"], RegionLevel.TOWN, county["code"])
+            for village in town["villages"]:
+                check_region_code(village["code"], RegionLevel.VILLAGE, town["code"])
+    assert all(credit_code_problem(e["credit_code"]) is None for e in data["enterprises"])
+    departments = [o for o in data["organisations"] if o["kind"] == "department"]
+    assert len(departments) == 8
+    assert {u["role"] for u in data["users"]} == {r.value for r in Role}
+
+
+def test_load_is_complete_and_idempotent(db: Session) -> None:
+    first = load_demo(db)
+    db.flush()
+    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User)}
+    assert first.added == {
+        "regions": totals[Region],
+        "organisations": totals[Organisation],
+        "enterprises": totals[Enterprise],
+        "users": totals[User],
+    }
+    second = load_demo(db)
+    db.flush()
+    assert set(second.added.values()) == {0}
+    assert {m: count(db, m) for m in totals} == totals
+    assert {role for _u, _p, role in second.accounts} == set(Role)
+
+
+def test_demo_accounts_fit_their_roles(db: Session) -> None:
+    load_demo(db)
+    db.flush()
+    users = {u.username: u for u in db.scalars(select(User))}
+    assert verify_password(DEMO_PASSWORD, users["admin"].password_hash)
+    branch_org = db.get(Organisation, users["branch"].organisation_id)
+    assert branch_org is not None and branch_org.kind is OrgKind.BRANCH
+    assert users["enterprise"].enterprise_id is not None and users["enterprise"].organisation_id is None
+    assert db.scalar(select(func.count()).select_from(Region).where(Region.level == RegionLevel.COUNTY)) == 8

@@ -1,0 +1,69 @@
+"""The `ecoloop` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from ecoloop.cli import app
+from ecoloop.db.engine import make_engine
+from ecoloop.identity.models import User
+from ecoloop.identity.passwords import verify_password
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ECOLOOP_DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite'}")
+    monkeypatch.setenv("ECOLOOP_ANALYTICS_URL", f"duckdb:///{tmp_path / 'a.duckdb'}")
+    monkeypatch.setenv("ECOLOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOLOOP_PORT", "8765")
+    return tmp_path
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "serve", "db", "user"):
+        assert command in result.output
+
+
+def test_demo_loads_once_and_prints_accounts(env: Path) -> None:
+    first = runner.invoke(app, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "Ecoloop-2026" in first.output and "hotline" in first.output and ":8765/login" in first.output
+    assert (env / "a.duckdb").exists()
+    second = runner.invoke(app, ["demo", "--no-serve"])
+    assert "regions 0, organisations 0, enterprises 0, users 0" in second.output.replace("\n", " ")
+
+
+def test_user_add_and_passwd(env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
+    added = runner.invoke(
+        app, ["user", "add", "wangfang", "--role", "analyst", "--organisation", "bureau", "--password", "Analyst-2026"]
+    )
+    assert added.exit_code == 0, added.output
+    weak = runner.invoke(app, ["user", "passwd", "wangfang", "--password", "short"])
+    assert weak.exit_code == 1
+    changed = runner.invoke(app, ["user", "passwd", "wangfang", "--password", "Changed-2026x"])
+    assert changed.exit_code == 0, changed.output
+    engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
+    with engine.connect() as conn:
+        hashed = conn.scalar(select(User.password_hash).where(User.username == "wangfang"))
+    engine.dispose()
+    assert hashed is not None and verify_password("Changed-2026x", hashed)
+    wrong_org = runner.invoke(
+        app, ["user", "add", "x1", "--role", "analyst", "--organisation", "nope", "--password", "Analyst-2026"]
+    )
+    assert wrong_org.exit_code == 1
+
+
+def test_bad_setting_exits_with_its_name(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOLOOP_PORT", "not-a-port")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "ECOLOOP_PORT" in result.output
