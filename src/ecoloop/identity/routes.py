@@ -57,9 +57,14 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
 
 
 def _login_page(
-    request: Request, settings: Settings, nonce: str, nxt: str, error: str = "", status: int = 200
+    request: Request, settings: Settings, nonce: str, nxt: str, error: str = "", status: int = 200, username: str = ""
 ) -> Response:
-    context = {"login_csrf": csrf_token(settings.signing_key, "login", nonce), "next": nxt, "error": error}
+    context = {
+        "login_csrf": csrf_token(settings.signing_key, "login", nonce),
+        "next": nxt,
+        "error": error,
+        "username": username,
+    }
     response = render(request, "identity/login.html", context, status_code=status)
     _set_cookie(response, request, LOGIN_NONCE_COOKIE, nonce, max_age=3600)
     return response
@@ -102,8 +107,9 @@ def login(
         if result.outcome is LoginOutcome.LOCKED and result.locked_until is not None:
             until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
             message = gettext("Too many failed attempts. Sign-in is locked until %(time)s.") % {"time": until}
-            return _login_page(request, settings, nonce, safe_next(next), message, status=429)
-        return _login_page(request, settings, nonce, safe_next(next), gettext("Wrong username or password."), 401)
+            return _login_page(request, settings, nonce, safe_next(next), message, 429, username)
+        wrong = gettext("Wrong username or password.")
+        return _login_page(request, settings, nonce, safe_next(next), wrong, 401, username)
     user = result.user
     set_actor(db, Actor(label=user.username, user_id=user.id, ip=ip))
     raw = start_session(db, user, ip, now, timedelta(hours=settings.session_hours))

@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for `settings` (read from the environment when not given)."""
     from ecoloop.audit.routes import router as audit_router
     from ecoloop.enterprises.routes import router as enterprises_router
+    from ecoloop.identity.admin_routes import router as identity_admin_router
     from ecoloop.identity.routes import router as identity_router
     from ecoloop.regions.routes import router as regions_router
     from ecoloop.web.routes import router as web_router
@@ -136,7 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
-    for router in (web_router, identity_router, regions_router, enterprises_router, audit_router):
+    routers = (web_router, identity_router, identity_admin_router, regions_router, enterprises_router, audit_router)
+    for router in routers:
         app.include_router(router)
     _install_error_handlers(app)
     return app

@@ -21,8 +21,8 @@ class NavItem:
 MENU = (
     NavItem(N_("Overview"), "/"),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
-    NavItem(N_("Users"), "/admin/users", Action.MANAGE_USERS),
-    NavItem(N_("Organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
+    NavItem(N_("Manage users"), "/admin/users", Action.MANAGE_USERS),
+    NavItem(N_("Manage organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
     NavItem(N_("Regions"), "/admin/regions", Action.MANAGE_REGIONS),
     NavItem(N_("Audit log"), "/admin/audit", Action.VIEW_AUDIT),
     NavItem(N_("My account"), "/account"),
