@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ecoloop.access.actions import Action, allowed, require
 from ecoloop.audit.service import Actor, record_event, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import LOCALES, gettext
@@ -135,7 +136,12 @@ def logout(request: Request, db: DbSession, user: UserDep) -> Response:
 
 
 def _account_page(request: Request, db: DbSession, user: UserDep, *, status: int = 200, **extra: object) -> Response:
-    context = {"tokens": list_api_tokens(db, user.user), "locales": LOCALES, **extra}
+    context = {
+        "tokens": list_api_tokens(db, user.user),
+        "locales": LOCALES,
+        "may_use_tokens": allowed(user.principal, Action.USE_API_TOKENS),
+        **extra,
+    }
     return render(request, "identity/account.html", context, user=user, status_code=status)
 
 
@@ -176,7 +182,7 @@ def account_language(
 ) -> Response:
     """Choose the language of the interface."""
     if locale not in LOCALES:
-        raise HTTPException(422, "unknown language")
+        raise HTTPException(422, gettext("Unknown language."))
     user.user.locale = locale
     db.commit()
     response = RedirectResponse("/account", status_code=303)
@@ -189,6 +195,7 @@ def account_token_create(
     request: Request, db: DbSession, user: UserDep, name: Annotated[str, Form(max_length=100)]
 ) -> Response:
     """Issue an API token; its value is shown once."""
+    require(user.principal, Action.USE_API_TOKENS)
     _token, raw = create_api_token(db, user.user, name, utcnow())
     db.commit()
     return _account_page(request, db, user, new_token=raw)
@@ -231,12 +238,14 @@ def api_user(db: DbSession, user: UserDep, user_id: int) -> UserOut:
 @router.get("/api/v1/organisations", response_model=list[OrganisationOut], tags=["identity"])
 def api_organisations(db: DbSession, user: UserDep) -> list[OrganisationOut]:
     """Organisations the caller may see."""
+    require(user.principal, Action.VIEW_ORGANISATIONS)
     return [OrganisationOut.model_validate(o) for o in queries.list_organisations(db, user.principal)]
 
 
 @router.get("/api/v1/organisations/{organisation_id}", response_model=OrganisationOut, tags=["identity"])
 def api_organisation(db: DbSession, user: UserDep, organisation_id: int) -> OrganisationOut:
     """One organisation, if the caller may see it."""
+    require(user.principal, Action.VIEW_ORGANISATIONS)
     found = queries.get_organisation(db, user.principal, organisation_id)
     if found is None:
         raise HTTPException(404)

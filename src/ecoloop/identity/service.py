@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
@@ -189,6 +189,21 @@ def _save_throttle(session: Session, scope: str, key: str, state: ThrottleState)
     row.locked_until = state.locked_until
 
 
+def _purge_stale_throttles(
+    session: Session, now: datetime, policy: ThrottlePolicy, keep: tuple[tuple[str, str], ...]
+) -> None:
+    """Forget failures whose window and lock have both passed, so guessed usernames do not pile up.
+
+    The rows of this attempt (`keep`) are left to `after_failure`, which restarts their count.
+    """
+    stale = LoginThrottle.window_start < now - policy.window
+    unlocked = LoginThrottle.locked_until.is_(None) | (LoginThrottle.locked_until < now)
+    others = ~tuple_(LoginThrottle.scope, LoginThrottle.key).in_(keep)
+    session.execute(
+        delete(LoginThrottle).where(stale, unlocked, others), execution_options={"synchronize_session": False}
+    )
+
+
 def authenticate(
     session: Session, username: str, password: str, ip: str, now: datetime, policy: ThrottlePolicy
 ) -> LoginResult:
@@ -206,6 +221,7 @@ def authenticate(
         return LoginResult(LoginOutcome.OK, user=user)
     if user is None:
         verify_password(password, dummy_hash())
+    _purge_stale_throttles(session, now, policy, keys)
     new_locks = []
     for scope, key in keys:
         state = after_failure(states[scope], now, policy)

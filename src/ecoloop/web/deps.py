@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
@@ -65,7 +66,7 @@ def current_user(
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         user = resolve_api_token(db, authorization[7:].strip(), now)
-        if user is None:
+        if user is None or not allowed(principal_for(user, db), Action.USE_API_TOKENS):
             raise LoginRequiredError
         via, csrf = "token", ""
     else:
