@@ -25,7 +25,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _settings() -> Settings:
