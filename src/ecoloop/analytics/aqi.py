@@ -32,12 +32,20 @@ def _milli(value: ir.NumericValue) -> ir.IntegerValue:
     return (value * SCALE).round().cast("int64")
 
 
-def _round_half_even(milli: ir.IntegerValue, quantum: int) -> ir.IntegerValue:
-    """Round non-negative thousandths to a multiple of `quantum` thousandths, half to even (GB/T 8170)."""
-    q = milli // quantum
-    r = milli - q * quantum
-    up = (r * 2 > quantum) | ((r * 2 == quantum) & (q % 2 == 1))
-    return (q + up.cast("int64")) * quantum
+def quantum(key: str) -> int:
+    """Reporting precision in thousandths: 0.1 mg/m³ for CO, 1 µg/m³ otherwise (HJ 633-2026 §4.2.2)."""
+    return 100 if key.startswith("CO") else SCALE
+
+
+def round_half_even(milli: ir.IntegerValue, step: int) -> ir.IntegerValue:
+    """Round non-negative thousandths to a multiple of `step`, half to even (GB/T 8170).
+
+    ROUND(m / step) rounds halves up; an exact half whose lower neighbour is even (m mod 2·step = step/2) goes back
+    down. m / step is a double division, exact enough for m < 2**50 (far above any concentration).
+    """
+    half_up = (milli / step).round().cast("int64")
+    back = (milli % (2 * step) == step // 2).cast("int64")
+    return (half_up - back) * step
 
 
 def reported(value: ir.NumericValue, key: str, edition: Edition) -> ir.IntegerValue:
@@ -45,13 +53,14 @@ def reported(value: ir.NumericValue, key: str, edition: Edition) -> ir.IntegerVa
     milli = _milli(value)
     if check_edition(edition) == "2012":
         return milli
-    return _round_half_even(milli, 100 if key.startswith("CO") else SCALE)
+    return round_half_even(milli, quantum(key))
 
 
 def iaqi_expr(milli: ir.IntegerValue, key: str, edition: Edition) -> ir.IntegerValue:
     """IAQI of a column of concentrations in thousandths (HJ 633 Table 1 and formula (1); see `standards.aqi.iaqi`)."""
     bps = [int(bp * SCALE) for bp in breakpoints(key, edition)]
-    branches: list[tuple[Any, Any]] = [(milli.isnull() | (milli < 0), ibis.null("int64"))]
+    # A null concentration matches no branch and falls through to NULL.
+    branches: list[tuple[Any, Any]] = [(milli < 0, ibis.null("int64"))]
     if key == "SO2_1h":
         branches.append((milli > int(SO2_1H_CEILING * SCALE), ibis.null("int64") if edition == "2012" else 200))
     if key == "O3_8h":
@@ -77,7 +86,12 @@ def _stages(table: ir.Table, columns: Mapping[str, str], edition: Edition, repor
     missing = [k for k in keys if k not in columns]
     if missing:
         raise ValueError(f"no column given for {', '.join(missing)}")
-    t = table.mutate(**{f"_c_{k}{tag}": reported(table[columns[k]], k, edition) for k in keys})
+    # One projection per step, so every expression refers to columns and the SQL stays linear in size.
+    t = table.mutate(**{f"_m_{k}{tag}": _milli(table[columns[k]]) for k in keys})
+    if edition == "2026":
+        t = t.mutate(**{f"_c_{k}{tag}": round_half_even(t[f"_m_{k}{tag}"], quantum(k)) for k in keys})
+    else:
+        t = t.mutate(**{f"_c_{k}{tag}": t[f"_m_{k}{tag}"] for k in keys})
     t = t.mutate(**{f"iaqi_{k}{tag}": iaqi_expr(t[f"_c_{k}{tag}"], k, edition) for k in keys})
     iaqis = [t[f"iaqi_{k}{tag}"] for k in keys]
     t = t.mutate(
@@ -91,22 +105,31 @@ def _stages(table: ir.Table, columns: Mapping[str, str], edition: Edition, repor
     t = t.mutate(**{f"aqi{tag}": ibis.cases((withheld, ibis.null("int64")), else_=top)})
     aqi = t[f"aqi{tag}"]
     level = ibis.cases(*[(aqi <= upper, n) for n, (upper, _c, _col) in enumerate(LEVELS[:-1], 1)], else_=6)
-    named = [(k, t[f"iaqi_{k}{tag}"]) for k in keys]
+    named = [t[f"iaqi_{k}{tag}"] for k in keys]
     extra = {
         f"level{tag}": ibis.cases((aqi.isnull(), ibis.null("int64")), else_=level),
-        f"primary{tag}": _join([ibis.cases(((aqi > 50) & (v == aqi), "," + k), else_="") for k, v in named]),
+        f"primary{tag}": _mask([(aqi > 50) & (v == aqi) for v in named]),
     }
     if edition == "2012":
-        extra[f"exceeding{tag}"] = _join([ibis.cases((v > 100, "," + k), else_="") for k, v in named])
+        extra[f"exceeding{tag}"] = _mask([v > 100 for v in named])
     t = t.mutate(**extra)
     return t.drop(*[c for c in t.columns if c.startswith("_") and c.endswith(tag) and c not in table.columns])
 
 
-def _join(pieces: list[Any]) -> ir.StringValue:
-    joined: ir.StringValue = pieces[0]
-    for piece in pieces[1:]:
-        joined = joined + piece
-    return joined.substr(1)  # drop the leading comma; empty when nothing matched
+def _mask(conditions: list[ir.BooleanValue]) -> ir.IntegerValue:
+    """A bit mask: bit i set where condition i holds (null counts as not holding)."""
+    total: ir.IntegerValue = ibis.literal(0, type="int64")
+    for bit, condition in enumerate(conditions):
+        total = total + ibis.cases((condition, 1 << bit), else_=0)
+    return total
+
+
+def keys_of(mask: int | None, report: str = "hourly", edition: Edition = "2026") -> tuple[str, ...]:
+    """The pollutant keys a `primary` or `exceeding` mask stands for, in the order of the standard's items."""
+    if mask is None:
+        return ()
+    keys = HOURLY_KEYS if report == "hourly" else DAILY_KEYS[check_edition(edition)]
+    return tuple(k for bit, k in enumerate(keys) if int(mask) & (1 << bit))
 
 
 def with_aqi(
@@ -117,8 +140,9 @@ def with_aqi(
     edition: Edition | None = None,
     day_column: str | None = None,
 ) -> ir.Table:
-    """`table` with IAQI per key, `aqi`, `level`, `primary` (comma-joined keys), `complete` and, for 2012,
-    `exceeding` added, for `report` "hourly" (six 1-hour values) or "daily".
+    """`table` with IAQI per key, `aqi`, `level`, `primary`, `complete` and, for 2012, `exceeding` added, for
+    `report` "hourly" (six 1-hour values) or "daily". `primary` and `exceeding` are bit masks over the keys of
+    the report (cheap to store and compare); `keys_of()` turns one into the keys.
 
     Give `edition` for one edition, or `day_column` (a date) to apply, row by row, the edition in force on
     that day (HJ 633-2012 before 2026-03-01, HJ 633-2026 from then on).
@@ -135,6 +159,6 @@ def with_aqi(
         new = both[f"{name}__2026"]
         old = both[f"{name}__2012"] if f"{name}__2012" in both.columns else ibis.null(new.type())
         picked[name] = ibis.cases((is_new, new), else_=old)
-    picked["exceeding"] = ibis.cases((is_new, ibis.null("string")), else_=both["exceeding__2012"])
+    picked["exceeding"] = ibis.cases((is_new, ibis.null("int64")), else_=both["exceeding__2012"])
     result = both.mutate(**picked)
     return result.drop(*[c for c in result.columns if c.endswith(("__2012", "__2026"))])

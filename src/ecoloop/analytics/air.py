@@ -1,0 +1,205 @@
+"""Air-quality evaluation of hourly station data as Ibis expressions (GB 3095, HJ 663, HJ 633).
+
+Input: one row per station and hour with the columns of `HourlySchema` (hour start in local time, µg/m³,
+CO in mg/m³). Output tables: hourly AQI, daily values with validity, daily AQI, and per-station period
+statistics with the composite index. The rules and thresholds come from `ecoloop.standards`; this module only
+expresses them column-wise so that DuckDB or Spark evaluates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+
+from ecoloop.analytics.aqi import quantum, round_half_even, with_aqi
+from ecoloop.standards.editions import EDITION_2026_START, Edition
+from ecoloop.standards.evaluation import (
+    ANNUAL_PERCENTILES,
+    MIN_8H_VALUES_MDA8,
+    MIN_HOURS_8H,
+    MIN_HOURS_DAILY_MEAN,
+    class_ii_limits,
+)
+
+POLLUTANTS = ("SO2", "NO2", "CO", "O3", "PM10", "PM2_5")
+MEAN_POLLUTANTS = ("SO2", "NO2", "CO", "PM10", "PM2_5")
+
+
+@dataclass(frozen=True)
+class HourlySchema:
+    """Column names of an hourly readings table."""
+
+    station: str = "station"
+    hour_start: str = "hour_start"
+    so2: str = "so2"
+    no2: str = "no2"
+    co: str = "co"
+    o3: str = "o3"
+    pm10: str = "pm10"
+    pm2_5: str = "pm2_5"
+
+    def column(self, pollutant: str) -> str:
+        """The column of `pollutant` (SO2, NO2, CO, O3, PM10, PM2_5)."""
+        name: str = getattr(self, pollutant.lower())
+        return name
+
+
+def _editions(start: date, end: date) -> Edition | None:
+    """The single edition in force over [start, end], or None when the period straddles 2026-03-01."""
+    if end < EDITION_2026_START:
+        return "2012"
+    if start >= EDITION_2026_START:
+        return "2026"
+    return None
+
+
+def normalise(readings: ir.Table, schema: HourlySchema = HourlySchema()) -> ir.Table:
+    """Readings renamed to the pollutant keys, with the natural day of each hour (negative values as missing)."""
+    values = {}
+    for pollutant in POLLUTANTS:
+        column = readings[schema.column(pollutant)].cast("float64")
+        values[pollutant] = ibis.cases((column < 0, ibis.null("float64")), else_=column)
+    return readings.select(
+        station=readings[schema.station],
+        hour_start=readings[schema.hour_start].cast("timestamp"),
+        day=readings[schema.hour_start].cast("date"),
+        hour=readings[schema.hour_start].cast("timestamp").hour().cast("int8"),
+        **values,
+    )
+
+
+def hourly_aqi(hourly: ir.Table, start: date, end: date) -> ir.Table:
+    """Real-time AQI of every station-hour from the six 1-hour values (HJ 633-2026 §5.2, see `standards.aqi`)."""
+    columns = {f"{p}_1h": p for p in POLLUTANTS}
+    edition = _editions(start, end)
+    if edition is not None:
+        return with_aqi(hourly, columns, report="hourly", edition=edition)
+    return with_aqi(hourly, columns, report="hourly", day_column="day")
+
+
+def o3_8h(hourly: ir.Table) -> ir.Table:
+    """O3 8-hour moving means labelled by their last hour, valid with ≥ 6 of 8 hours (GB 3095 Table 4, §3)."""
+    window = ibis.range_window(
+        preceding=ibis.interval(hours=7), following=0, group_by=hourly.station, order_by=hourly.hour_start
+    )
+    o3 = hourly.O3
+    return hourly.select(
+        "station",
+        "hour_start",
+        "day",
+        o3_8h_mean=o3.mean().over(window),
+        o3_8h_count=o3.count().over(window),
+    ).mutate(o3_8h=lambda t: ibis.cases((t.o3_8h_count >= MIN_HOURS_8H, t.o3_8h_mean), else_=ibis.null("float64")))
+
+
+def daily_values(hourly: ir.Table, mda8_limit: float = 160.0) -> ir.Table:
+    """Per station and natural day: means with ≥ 20 valid hours (GB 3095 Table 4), the O3 daily maximum
+    1-hour value, and MDA8 — the maximum of the 8-hour means ending 8时…24时, each valid with ≥ 6 of its 8 hours,
+    the MDA8 valid with ≥ 14 such means or when it exceeds the limit (HJ 663 §6.1.2). Values are rounded to
+    reporting precision (µg/m³ integers, CO 0.1 mg/m³, half to even) before any AQI is computed from them.
+
+    The 17 windows of the MDA8 lie inside the natural day (they start at 00:00 … 16:00), so they are computed
+    from the day's 24 O3 values in the same aggregation as the means: no window function, no sort.
+    """
+    aggregates: dict[str, ir.Value] = {}
+    for p in MEAN_POLLUTANTS:
+        column = hourly[p]
+        aggregates[f"{p}_24h"] = ibis.cases((column.count() >= MIN_HOURS_DAILY_MEAN, column.mean()), else_=None)
+    o3 = hourly.O3
+    aggregates["O3_1h"] = ibis.cases((o3.count() >= MIN_HOURS_DAILY_MEAN, o3.max()), else_=None)
+    hour = hourly.hour
+    for h in range(24):
+        aggregates[f"_o3_{h}"] = ibis.cases((hour == h, o3), else_=ibis.null("float64")).max()
+    days = hourly.group_by(["station", "day"]).aggregate(**aggregates)
+
+    windows = []
+    for first in range(17):
+        cells = [days[f"_o3_{h}"] for h in range(first, first + 8)]
+        total = _sum([c.fill_null(0) for c in cells])
+        count = _sum([c.notnull().cast("int64") for c in cells])
+        windows.append(ibis.cases((count >= MIN_HOURS_8H, total / count), else_=ibis.null("float64")))
+    days = days.mutate(_mda8=ibis.greatest(*windows), _windows=_sum([w.notnull().cast("int64") for w in windows]))
+    # The exception for fewer windows compares the reported (rounded) value with the limit, as evaluation.mda8 does.
+    days = days.mutate(_mda8=_report(days._mda8, "O3_8h"))
+    days = days.mutate(
+        O3_8h=ibis.cases(
+            ((days._windows >= MIN_8H_VALUES_MDA8) | (days._mda8 > mda8_limit), days._mda8),
+            else_=ibis.null("float64"),
+        )
+    )
+    reported = {k: _report(days[k], k) for k in (*(f"{p}_24h" for p in MEAN_POLLUTANTS), "O3_1h")}
+    days = days.mutate(**reported)
+    return days.drop(*[c for c in days.columns if c.startswith("_")])
+
+
+def _sum(values: list[ir.NumericValue]) -> ir.NumericValue:
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total
+
+
+def _report(value: ir.FloatingValue, key: str) -> ir.FloatingValue:
+    """Round a mean to reporting precision, half to even (GB/T 8170; HJ 633-2026 §4.2.2).
+
+    Means are scaled to millionths first: a mean of up to 24 values with three decimals is a multiple of
+    1/24000, so at this scale no value that is not exactly a half can look like one.
+    """
+    micro = (value * 1_000_000).round().cast("int64")
+    return round_half_even(micro, quantum(key) * 1000).cast("float64") / 1_000_000
+
+
+def daily_aqi(daily: ir.Table, start: date, end: date) -> ir.Table:
+    """Daily AQI per station-day from the daily values (HJ 633 §5.1, edition of each day)."""
+    columns = {k: k for k in ("SO2_24h", "NO2_24h", "CO_24h", "PM10_24h", "PM2_5_24h", "O3_8h", "O3_1h")}
+    edition = _editions(start, end)
+    if edition is not None:
+        return with_aqi(daily, columns, report="daily", edition=edition)
+    return with_aqi(daily, columns, report="daily", day_column="day")
+
+
+def period_statistics(daily: ir.Table, day: date) -> ir.Table:
+    """Per station over the period of `daily`: valid days, mean of daily means, the annual-evaluation percentile
+    of each pollutant (HJ 663 Appendix A, linear interpolation = quantile_cont), and day counts by AQI
+    (优良天数比例, heavy-pollution days AQI > 200), plus the composite index I_sum = Σ C_i/S_i."""
+    limits = class_ii_limits(day)
+    stats: dict[str, ir.Value] = {"days": daily.count()}
+    for p in MEAN_POLLUTANTS:
+        column = daily[f"{p}_24h"]
+        stats[f"{p}_days"] = column.count()
+        stats[f"{p}_mean"] = column.mean()
+        stats[f"{p}_p{_pct(p)}"] = column.quantile(float(ANNUAL_PERCENTILES[p]))
+    stats["O3_days"] = daily.O3_8h.count()
+    stats[f"O3_p{_pct('O3')}"] = daily.O3_8h.quantile(float(ANNUAL_PERCENTILES["O3"]))
+    stats["aqi_days"] = daily.aqi.count()
+    stats["good_days"] = (daily.aqi <= 100).sum()
+    stats["heavy_days"] = (daily.aqi > 200).sum()
+    table = daily.group_by("station").aggregate(**stats)
+    composite = _composite(table, limits)
+    return table.mutate(
+        good_ratio=(table.good_days.cast("float64") * 100 / table.aqi_days.nullif(0)),
+        composite_index=composite,
+    )
+
+
+def _pct(pollutant: str) -> int:
+    return int(ANNUAL_PERCENTILES[pollutant] * 100)
+
+
+def _composite(table: ir.Table, limits: dict[tuple[str, str], Decimal]) -> ir.FloatingValue:
+    """I_sum over SO2, NO2, PM10, PM2.5 (means / annual limits), CO (P95 / 24-h limit), O3 (P90 MDA8 / 8-h limit).
+
+    The limits are the GB 3095-2012 class II values (the ranking rule's basis; see docs/standards/ranking.md).
+    """
+    ranking_limits = class_ii_limits(date(2025, 1, 1))
+    terms = [table[f"{p}_mean"] / float(ranking_limits[(p, "annual")]) for p in ("SO2", "NO2", "PM10", "PM2_5")]
+    terms.append(table[f"CO_p{_pct('CO')}"] / float(ranking_limits[("CO", "24h")]))
+    terms.append(table[f"O3_p{_pct('O3')}"] / float(ranking_limits[("O3", "8h")]))
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
