@@ -59,10 +59,8 @@ def generate(stations: int, seed: int = 7) -> pa.Table:
     start = np.datetime64(f"{YEAR}-01-01T00:00")
     return pa.table(
         {
-            "station": pa.array([f"S{i:04d}" for i in range(stations)])
-            .take(pa.array(station))
-            .dictionary_encode()
-            .cast(pa.string()),
+            # Stations are referenced by integer id, as readings reference their monitoring site.
+            "station": pa.array(station.astype("int32")),
             "hour_start": pa.array((start + hour.astype("timedelta64[h]")).astype("datetime64[s]")),
             **{k: pa.array(v, from_pandas=True) for k, v in columns.items()},
         }

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import ibis
 import ibis.expr.types as ir
 
 from ecoloop.analytics.aqi import quantum, round_half_even, with_aqi
+from ecoloop.standards import ranking
 from ecoloop.standards.editions import EDITION_2026_START, Edition
 from ecoloop.standards.evaluation import (
     ANNUAL_PERCENTILES,
     MIN_8H_VALUES_MDA8,
     MIN_HOURS_8H,
     MIN_HOURS_DAILY_MEAN,
-    class_ii_limits,
 )
 
 POLLUTANTS = ("SO2", "NO2", "CO", "O3", "PM10", "PM2_5")
@@ -166,7 +165,6 @@ def period_statistics(daily: ir.Table, day: date) -> ir.Table:
     """Per station over the period of `daily`: valid days, mean of daily means, the annual-evaluation percentile
     of each pollutant (HJ 663 Appendix A, linear interpolation = quantile_cont), and day counts by AQI
     (优良天数比例, heavy-pollution days AQI > 200), plus the composite index I_sum = Σ C_i/S_i."""
-    limits = class_ii_limits(day)
     stats: dict[str, ir.Value] = {"days": daily.count()}
     for p in MEAN_POLLUTANTS:
         column = daily[f"{p}_24h"]
@@ -179,7 +177,7 @@ def period_statistics(daily: ir.Table, day: date) -> ir.Table:
     stats["good_days"] = (daily.aqi <= 100).sum()
     stats["heavy_days"] = (daily.aqi > 200).sum()
     table = daily.group_by("station").aggregate(**stats)
-    composite = _composite(table, limits)
+    composite = _composite(table, day)
     return table.mutate(
         good_ratio=(table.good_days.cast("float64") * 100 / table.aqi_days.nullif(0)),
         composite_index=composite,
@@ -190,16 +188,11 @@ def _pct(pollutant: str) -> int:
     return int(ANNUAL_PERCENTILES[pollutant] * 100)
 
 
-def _composite(table: ir.Table, limits: dict[tuple[str, str], Decimal]) -> ir.FloatingValue:
-    """I_sum over SO2, NO2, PM10, PM2.5 (means / annual limits), CO (P95 / 24-h limit), O3 (P90 MDA8 / 8-h limit).
-
-    The limits are the GB 3095-2012 class II values (the ranking rule's basis; see docs/standards/ranking.md).
-    """
-    ranking_limits = class_ii_limits(date(2025, 1, 1))
-    terms = [table[f"{p}_mean"] / float(ranking_limits[(p, "annual")]) for p in ("SO2", "NO2", "PM10", "PM2_5")]
-    terms.append(table[f"CO_p{_pct('CO')}"] / float(ranking_limits[("CO", "24h")]))
-    terms.append(table[f"O3_p{_pct('O3')}"] / float(ranking_limits[("O3", "8h")]))
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
+def _composite(table: ir.Table, day: date) -> ir.FloatingValue:
+    """I_sum = Σ C_i/S_i over SO2, NO2, PM10, PM2.5 (period means), CO (P95 of 24-h means), O3 (P90 of MDA8),
+    with the S_i of `ranking.INDEX_LIMITS` for the period (see docs/standards/ranking.md)."""
+    limits = ranking.INDEX_LIMITS[ranking.index_limits_for(day)]
+    terms = [table[f"{p}_mean"] / float(limits[p]) for p in ("SO2", "NO2", "PM10", "PM2_5")]
+    terms.append(table[f"CO_p{_pct('CO')}"] / float(limits["CO"]))
+    terms.append(table[f"O3_p{_pct('O3')}"] / float(limits["O3"]))
+    return _sum(terms)

@@ -27,6 +27,7 @@ from typing import Literal, TypeVar
 
 from ecoloop.standards.aqi import Number
 from ecoloop.standards.editions import edition_for
+from ecoloop.standards.limits import LimitStage, stage_limits
 
 K = TypeVar("K", bound=Hashable)
 
@@ -39,27 +40,29 @@ INDEX_LIMIT_SETS: tuple[IndexLimits, ...] = ("gb3095_2012", "gb3095_2026_transit
 # The six items of the index, in the order results list them.
 POLLUTANTS: tuple[str, ...] = ("SO2", "NO2", "PM10", "PM2_5", "CO", "O3")
 
+# The averaging of each S_i: class II annual limits for SO2, NO2, PM10, PM2.5; the 24-hour limit for CO (mg/m³);
+# the MDA8 limit for O3 (as the ranking rule and the bulletins name them).
+INDEX_AVERAGING: dict[str, str] = {
+    "SO2": "annual",
+    "NO2": "annual",
+    "PM10": "annual",
+    "PM2_5": "annual",
+    "CO": "24h",
+    "O3": "8h",
+}
+
+
+def _index_limits(stage: LimitStage) -> dict[str, Decimal]:
+    table = stage_limits(stage, "II")
+    return {p: table[(p, averaging)] for p, averaging in INDEX_AVERAGING.items()}
+
+
 INDEX_LIMITS: dict[IndexLimits, dict[str, Decimal]] = {
-    # S_i: class II annual limits for SO2, NO2, PM10, PM2.5; the 24-hour limit for CO (mg/m³); the MDA8 limit for
-    # O3 (GB 3095-2012 Table 1, as the ranking rule and the bulletins name them).
-    "gb3095_2012": {
-        "SO2": Decimal(60),
-        "NO2": Decimal(40),
-        "PM10": Decimal(70),
-        "PM2_5": Decimal(35),
-        "CO": Decimal(4),
-        "O3": Decimal(160),
-    },
+    # GB 3095-2012 Table 1 class II.
+    "gb3095_2012": _index_limits("2012"),
     # The same items with the GB 3095-2026 class II transition limits (2026-03-01 to 2030-12-31): only PM10
     # (70 → 60) and PM2.5 (35 → 30) change.
-    "gb3095_2026_transition": {
-        "SO2": Decimal(60),
-        "NO2": Decimal(40),
-        "PM10": Decimal(60),
-        "PM2_5": Decimal(30),
-        "CO": Decimal(4),
-        "O3": Decimal(160),
-    },
+    "gb3095_2026_transition": _index_limits("2026-transition"),
 }
 
 INDEX_LIMITS_2026: IndexLimits = "gb3095_2012"
