@@ -67,3 +67,47 @@ def test_bad_setting_exits_with_its_name(env: Path, monkeypatch: pytest.MonkeyPa
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert "ECOLOOP_PORT" in result.output
+
+
+def test_device_add_and_list(env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
+    added = runner.invoke(
+        app,
+        [
+            "device",
+            "add",
+            "--mn",
+            "010000A8900016F000169DC0",
+            "--password",
+            "100000",
+            "--site-name",
+            "华能热电1号排口",
+            "--kind",
+            "air_source",
+            "--region",
+            "371802",
+            "--crc",
+            "modbus_le",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(
+        app,
+        [
+            "device",
+            "add",
+            "--mn",
+            "010000A8900016F000169DC0",
+            "--password",
+            "1",
+            "--site-name",
+            "x",
+            "--kind",
+            "air_source",
+        ],
+    )
+    assert again.exit_code == 1 and "mn_taken" in again.output
+    listed = runner.invoke(app, ["device", "list"])
+    assert listed.exit_code == 0
+    assert "010000A8900016F000169DC0" in listed.output and "modbus_le" in listed.output
+    assert "100000" not in listed.output  # the password is never printed

@@ -18,13 +18,19 @@ from ecoloop.db.migrate import upgrade as upgrade_database
 from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, create_user, set_password
+from ecoloop.monitoring.enums import CrcMode, SiteKind
+from ecoloop.monitoring.models import Device
+from ecoloop.monitoring.service import MonitoringError, add_device, add_site, device_by_mn, site_by_name
+from ecoloop.regions.models import Region
 from ecoloop.settings import ImproperlyConfiguredError, Settings, load_settings
 
 app = typer.Typer(help="ecoloop: environmental supervision platform.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+device_app = typer.Typer(help="Monitoring sites and data loggers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
 console = Console(soft_wrap=True)
 
 
@@ -168,6 +174,65 @@ def user_passwd(
             raise typer.Exit(1) from exc
         session.commit()
     console.print(f"password of {username} changed")
+
+
+@device_app.command("add")
+def device_add(
+    mn: Annotated[str, typer.Option(help="The logger's MN, as it sends it.")],
+    password: Annotated[str, typer.Option(help="The access password (PW) the logger sends.")],
+    site_name: Annotated[str, typer.Option(help="Name of the site it feeds (created when new).")],
+    kind: Annotated[SiteKind, typer.Option(help="Kind of site.")],
+    region: Annotated[str | None, typer.Option(help="Region code of a new site (default: the city).")] = None,
+    site_code: Annotated[str | None, typer.Option(help="Code of a new site (default: the MN).")] = None,
+    crc: Annotated[CrcMode, typer.Option(help="CRC variant the logger sends.")] = CrcMode.HJ212,
+    interval: Annotated[int, typer.Option(help="Minutes between real-time packets.")] = 60,
+) -> None:
+    """Register a data logger (and its site)."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        set_actor(session, Actor(label="cli"))
+        try:
+            if device_by_mn(session, mn) is not None:
+                raise MonitoringError("mn_taken")
+            site = site_by_name(session, site_name)
+            if site is None:
+                where = session.scalar(
+                    select(Region).where(Region.code == region)
+                    if region
+                    else select(Region).where(Region.parent_id.is_(None))
+                )
+                if where is None:
+                    console.print("[red]no such region: load the demo city or add regions first[/red]")
+                    raise typer.Exit(1)
+                site = add_site(session, code=site_code or mn, name=site_name, kind=kind, region=where)
+            add_device(session, mn=mn, password=password, site=site, crc_mode=crc, interval_minutes=interval)
+        except MonitoringError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        session.commit()
+    console.print(f"device {mn} added for site {site_name}")
+
+
+@device_app.command("list")
+def device_list() -> None:
+    """List the registered data loggers, one per line, tab-separated (passwords are never shown)."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    typer.echo("\t".join(("mn", "site", "kind", "region", "crc", "interval_min", "last_seen_utc")))
+    with make_session_factory(engine)() as session:
+        for device in session.scalars(select(Device).order_by(Device.mn)):
+            seen = device.last_seen_at.strftime("%Y-%m-%dT%H:%M") if device.last_seen_at else "-"
+            row = (
+                device.mn,
+                device.site.name,
+                device.site.kind.value,
+                device.site.region.code,
+                device.crc_mode.value,
+                str(device.interval_minutes),
+                seen,
+            )
+            typer.echo("\t".join(row))
 
 
 def main() -> None:

@@ -101,5 +101,6 @@ def test_unregistered_model_is_refused(db: Session, world: World) -> None:
 def test_every_table_with_rows_for_users_has_a_scope_rule() -> None:
     """Guard: a new table readable through the API must declare its scope in ecoloop.access.scope."""
     from ecoloop.access.scope import RULES
+    from ecoloop.monitoring.models import Device, Site
 
-    assert {Region, Organisation, User, Enterprise, AuditRecord} <= set(RULES)
+    assert {Region, Organisation, User, Enterprise, AuditRecord, Site, Device} <= set(RULES)

@@ -19,6 +19,7 @@ from ecoloop.audit.models import AuditRecord
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
+from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
 
 T = TypeVar("T")
@@ -58,6 +59,18 @@ def _enterprises(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def _sites(p: Principal) -> ColumnElement[bool]:
+    if p.role in REGION_ROLES:
+        return in_subtree(Site.region_id, p)
+    if p.role is Role.ENTERPRISE:
+        return Site.enterprise_id == p.enterprise_id
+    return false()
+
+
+def _devices(p: Principal) -> ColumnElement[bool]:
+    return Device.site_id.in_(select(Site.id).where(_sites(p)))
+
+
 def _audit(p: Principal) -> ColumnElement[bool]:
     return true() if p.role in (Role.ADMIN, Role.LEADER) else false()
 
@@ -68,6 +81,8 @@ RULES: dict[type[Any], ScopeRule] = {
     User: _users,
     Enterprise: _enterprises,
     AuditRecord: _audit,
+    Site: _sites,
+    Device: _devices,
 }
 
 

@@ -6,16 +6,19 @@ from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import Base
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
+from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
 
 __all__ = [
     "ApiToken",
     "AuditRecord",
     "Base",
+    "Device",
     "Enterprise",
     "LoginThrottle",
     "Organisation",
     "Region",
+    "Site",
     "User",
     "WebSession",
 ]
