@@ -20,6 +20,7 @@ class Action(StrEnum):
     VIEW_ENTERPRISES = "view_enterprises"
     VIEW_COMPLAINANT_IDENTITY = "view_complainant_identity"
     USE_API_TOKENS = "use_api_tokens"
+    SUBMIT_OBSERVATIONS = "submit_observations"
 
 
 _BUREAU_READ = frozenset(
@@ -28,13 +29,20 @@ _BUREAU_READ = frozenset(
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
-    | {Action.MANAGE_USERS, Action.MANAGE_ORGANISATIONS, Action.MANAGE_REGIONS, Action.VIEW_AUDIT},
+    | {
+        Action.MANAGE_USERS,
+        Action.MANAGE_ORGANISATIONS,
+        Action.MANAGE_REGIONS,
+        Action.VIEW_AUDIT,
+        Action.SUBMIT_OBSERVATIONS,
+    },
     Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT},
-    Role.ANALYST: _BUREAU_READ,
+    Role.ANALYST: _BUREAU_READ | {Action.SUBMIT_OBSERVATIONS},
     Role.INSPECTOR: _BUREAU_READ,
     Role.BRANCH: _BUREAU_READ,
     Role.DEPARTMENT: frozenset({Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS}),
-    Role.ENTERPRISE: frozenset({Action.VIEW_ENTERPRISES, Action.USE_API_TOKENS}),
+    # An enterprise uploads its own self-monitoring data (scoping limits it to its own sites).
+    Role.ENTERPRISE: frozenset({Action.VIEW_ENTERPRISES, Action.USE_API_TOKENS, Action.SUBMIT_OBSERVATIONS}),
     # The hotline takes complaints; it alone may see who complained (DEVELOPERS.md, non-negotiables).
     Role.HOTLINE: frozenset({Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY}),
 }

@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from ecoloop.enterprises.routes import router as enterprises_router
     from ecoloop.identity.admin_routes import router as identity_admin_router
     from ecoloop.identity.routes import router as identity_router
+    from ecoloop.ingest.routes import router as ingest_router
+    from ecoloop.ingest.store import HotStore
     from ecoloop.regions.routes import router as regions_router
     from ecoloop.web.routes import router as web_router
 
@@ -135,10 +137,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
+    app.state.hot_store = HotStore(settings.data_dir / "ingest" / "hot.sqlite")
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
-    routers = (web_router, identity_router, identity_admin_router, regions_router, enterprises_router, audit_router)
+    routers = (
+        web_router,
+        identity_router,
+        identity_admin_router,
+        regions_router,
+        enterprises_router,
+        audit_router,
+        ingest_router,
+    )
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)

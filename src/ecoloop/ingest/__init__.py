@@ -1,0 +1,1 @@
+"""Monitoring data ingest: HJ 212 receiver, files and HTTP uploads, the readings store."""

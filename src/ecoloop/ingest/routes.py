@@ -1,0 +1,75 @@
+"""HTTP upload of observations (`POST /api/v1/observations`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from ecoloop.access.actions import Action, require
+from ecoloop.access.scope import scoped
+from ecoloop.db.base import utcnow
+from ecoloop.ingest.observations import MAX_ROWS, to_readings
+from ecoloop.ingest.store import Outcome, RawPacket
+from ecoloop.monitoring.models import Site
+from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.web.security import client_ip
+
+router = APIRouter(tags=["ingest"])
+
+
+class RowErrorOut(BaseModel):
+    """A rejected row and why."""
+
+    index: int
+    error: str
+
+
+class ObservationsResult(BaseModel):
+    """What an upload stored and what it refused."""
+
+    received: int
+    stored: int
+    changed: int
+    errors: list[RowErrorOut]
+
+
+@router.post("/api/v1/observations", response_model=ObservationsResult)
+async def post_observations(request: Request, db: DbSession, user: UserDep) -> ObservationsResult:
+    """Store uploaded observations: each row is checked on its own; valid rows are stored even when others are
+    refused, and the request body is archived with the outcome."""
+    require(user.principal, Action.SUBMIT_OBSERVATIONS)
+    body = await request.body()
+    try:
+        payload: Any = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"body is not JSON: {exc}") from None
+    rows = payload.get("observations") if isinstance(payload, dict) else None
+    if not isinstance(rows, list):
+        raise HTTPException(422, "expected an object with a list 'observations'")
+    if len(rows) > MAX_ROWS:
+        raise HTTPException(413, f"at most {MAX_ROWS} observations per request")
+    codes = {r.get("site") for r in rows if isinstance(r, dict) and isinstance(r.get("site"), str)}
+    visible = scoped(select(Site).where(Site.code.in_(codes)), user.principal, Site)
+    site_ids: dict[str, int] = {site.code: site.id for site in db.scalars(visible)}
+    readings, errors = to_readings(rows, site_ids.get)
+    outcome = Outcome.STORED if readings else Outcome.REJECTED
+    packet = RawPacket(
+        received_at=utcnow(),
+        peer=client_ip(request),
+        frame=body,
+        outcome=outcome,
+        reason=None if not errors else "row_errors",
+        detail=f"{len(readings)} stored, {len(errors)} refused by {user.user.username}",
+        cn="http",
+    )
+    changed = request.app.state.hot_store.write(readings, [packet])
+    return ObservationsResult(
+        received=len(rows),
+        stored=len(readings),
+        changed=changed,
+        errors=[RowErrorOut(index=e.index, error=e.error) for e in errors],
+    )

@@ -1,0 +1,103 @@
+"""POST /api/v1/observations: per-row errors, valid rows stored, scoping, archive."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from ecoloop.db.base import utcnow
+from ecoloop.identity.service import create_api_token
+from ecoloop.ingest.store import HotStore
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.service import add_site
+from ecoloop.settings import Settings
+from tests.factories import World
+
+
+@pytest.fixture
+def sites(app_db: Session, app_world: World) -> None:
+    add_site(app_db, code="AQ-A", name="湖滨站", kind=SiteKind.AIR_STATION, region=app_world.town_a)
+    add_site(app_db, code="AQ-B", name="柳林站", kind=SiteKind.AIR_STATION, region=app_world.town_b)
+    add_site(
+        app_db,
+        code="SRC-A",
+        name="华能排口",
+        kind=SiteKind.AIR_SOURCE,
+        region=app_world.village_a,
+        enterprise_id=app_world.enterprise_a.id,
+    )
+    app_db.commit()
+
+
+def token_for(app_db: Session, world: World, name: str) -> dict[str, str]:
+    _token, raw = create_api_token(app_db, world.users[name], "uploader", utcnow())
+    app_db.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def row(site: str, hour: int, value: float | None = 35.0, **extra: object) -> dict[str, object]:
+    return {
+        "site": site,
+        "parameter": "a34004",
+        "interval": "hour",
+        "time": f"2026-11-22T{hour:02d}:00:00+08:00",
+        "value": value,
+        "flag": "N",
+        **extra,
+    }
+
+
+async def test_valid_rows_are_stored_and_bad_rows_reported(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None, app_settings: Settings
+) -> None:
+    headers = token_for(app_db, app_world, "analyst")
+    body = {
+        "observations": [
+            row("AQ-A", 8),
+            {**row("AQ-A", 9), "time": "2026-11-22T09:00:00"},
+            row("AQ-B", 8),
+            row("NOPE", 8),
+            {"site": "AQ-A"},
+            row("AQ-A", 10, value=None),
+        ]
+    }
+    response = await client.post("/api/v1/observations", json=body, headers=headers)
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["received"], result["stored"], result["changed"]) == (6, 3, 3)
+    assert [e["index"] for e in result["errors"]] == [1, 3, 4]
+    assert "UTC offset" in result["errors"][0]["error"] and "unknown site" in result["errors"][1]["error"]
+    again = await client.post("/api/v1/observations", json=body, headers=headers)
+    assert again.json()["changed"] == 0  # a re-sent upload changes nothing
+    store = HotStore(app_settings.data_dir / "ingest" / "hot.sqlite")
+    assert store.hot_table().num_rows == 3
+    assert store.packet_counts()[("stored", "row_errors")] == 2
+
+
+async def test_scope_limits_the_sites_an_uploader_reaches(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None
+) -> None:
+    headers = token_for(app_db, app_world, "enterprise_a")
+    body = {"observations": [row("SRC-A", 8), row("AQ-A", 8)]}
+    result = (await client.post("/api/v1/observations", json=body, headers=headers)).json()
+    assert result["stored"] == 1 and result["errors"] == [{"index": 1, "error": "site: unknown site 'AQ-A'"}]
+
+
+@pytest.mark.parametrize("user", ["branch_a", "department", "leader"])
+async def test_roles_without_the_action_are_refused(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None, user: str
+) -> None:
+    headers = token_for(app_db, app_world, user)
+    response = await client.post("/api/v1/observations", json={"observations": [row("AQ-A", 8)]}, headers=headers)
+    assert response.status_code == 403
+
+
+async def test_malformed_bodies(client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None) -> None:
+    headers = token_for(app_db, app_world, "admin")
+    not_json = await client.post("/api/v1/observations", content=b"\xff\x00 nope", headers=headers)
+    assert not_json.status_code == 400
+    wrong_shape = await client.post("/api/v1/observations", json={"rows": []}, headers=headers)
+    assert wrong_shape.status_code == 422
+    anonymous = await client.post("/api/v1/observations", json={"observations": []})
+    assert anonymous.status_code == 401
