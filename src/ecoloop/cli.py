@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import logging
 from typing import Annotated
 
 import typer
@@ -31,6 +33,8 @@ device_app = typer.Typer(help="Monitoring sites and data loggers.", no_args_is_h
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
+hj212_app = typer.Typer(help="HJ 212 data transmission (data loggers).", no_args_is_help=True)
+app.add_typer(hj212_app, name="hj212")
 console = Console(soft_wrap=True)
 
 
@@ -233,6 +237,37 @@ def device_list() -> None:
                 seen,
             )
             typer.echo("\t".join(row))
+
+
+@hj212_app.command("serve")
+def hj212_serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default ECOLOOP_HJ212_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default ECOLOOP_HJ212_PORT).")] = None,
+) -> None:
+    """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
+    import asyncio
+
+    from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_forever
+    from ecoloop.ingest.store import HotStore
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    receiver = Receiver(
+        HotStore(settings.hot_store_path),
+        DeviceDirectory(devices_from_db(settings.database_url)),
+        settings.tz,
+        idle_timeout=settings.hj212_idle_seconds,
+    )
+
+    def ready(bound: int) -> None:
+        typer.echo(f"HJ 212 receiver listening on {host or settings.hj212_host}:{bound}", err=False)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve_forever(
+                receiver, host or settings.hj212_host, port if port is not None else settings.hj212_port, ready
+            )
+        )
 
 
 def main() -> None:

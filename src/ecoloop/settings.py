@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
     login_lock_minutes: int = Field(default=15, ge=1, description="Minutes an account or IP address stays locked.")
     session_hours: int = Field(default=12, ge=1, description="Hours a browser session lasts without activity.")
+    hj212_host: str = Field(default="127.0.0.1", description="Address the HJ 212 receiver listens on.")
+    hj212_port: int = Field(default=9212, ge=0, le=65535, description="Port of the HJ 212 receiver (0: any free port).")
+    hj212_idle_seconds: float = Field(
+        default=600.0, gt=0, description="Seconds without data after which the receiver closes a connection."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -65,6 +70,16 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return value
+
+    @property
+    def hot_store_path(self) -> Path:
+        """The hot store of incoming readings (SQLite, WAL) under DATA_DIR."""
+        return self.data_dir / "ingest" / "hot.sqlite"
+
+    @property
+    def parquet_root(self) -> Path:
+        """Where compacted readings live as date-partitioned Parquet under DATA_DIR."""
+        return self.data_dir / "readings"
 
     @cached_property
     def tz(self) -> ZoneInfo:

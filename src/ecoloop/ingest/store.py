@@ -127,6 +127,20 @@ WHERE readings.value IS NOT excluded.value OR readings.flag IS NOT excluded.flag
 """
 
 
+_ARCHIVE = (
+    "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(r: Reading, received: int) -> tuple[Any, ...]:
+    return (r.site_id, r.parameter, r.interval.value, _epoch_ms(r.time) // 1000, r.value, r.flag, r.source, received)
+
+
+def _archived(p: RawPacket) -> tuple[Any, ...]:
+    return (_epoch_ms(p.received_at), p.peer, p.mn, p.cn, p.outcome.value, p.reason, p.detail, p.frame)
+
+
 def _epoch_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given; the store keeps aware UTC instants")
@@ -167,25 +181,22 @@ class HotStore:
 
     def write(self, readings: Sequence[Reading], packets: Sequence[RawPacket] = (), now: datetime | None = None) -> int:
         """Store readings and archive packets in one durable transaction; returns how many readings changed."""
+        return self.write_batches([(readings, packets)], now)[0]
+
+    def write_batches(
+        self, batches: Sequence[tuple[Sequence[Reading], Sequence[RawPacket]]], now: datetime | None = None
+    ) -> list[int]:
+        """Several writers' readings and packets in one durable transaction (group commit); the changed-reading
+        count of each batch, in order."""
         received = _epoch_ms(now or datetime.now(UTC))
-        rows = [
-            (r.site_id, r.parameter, r.interval.value, _epoch_ms(r.time) // 1000, r.value, r.flag, r.source, received)
-            for r in readings
-        ]
-        archive = [
-            (_epoch_ms(p.received_at), p.peer, p.mn, p.cn, p.outcome.value, p.reason, p.detail, p.frame)
-            for p in packets
-        ]
+        counts: list[int] = []
         with self._transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(_UPSERT, rows)
-            changed = conn.total_changes - before
-            conn.executemany(
-                "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                archive,
-            )
-        return changed
+            for readings, packets in batches:
+                before = conn.total_changes
+                conn.executemany(_UPSERT, [_row(r, received) for r in readings])
+                counts.append(conn.total_changes - before)
+                conn.executemany(_ARCHIVE, [_archived(p) for p in packets])
+        return counts
 
     def hot_table(self, before_ms: int | None = None) -> pa.Table:
         """Readings still in the hot store (received before `before_ms` when given) as an Arrow table."""

@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
-    app.state.hot_store = HotStore(settings.data_dir / "ingest" / "hot.sqlite")
+    app.state.hot_store = HotStore(settings.hot_store_path)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
