@@ -33,16 +33,16 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_demo_loads_once_and_prints_accounts(env: Path) -> None:
-    first = runner.invoke(app, ["demo", "--no-serve"])
+    first = runner.invoke(app, ["demo", "--no-serve", "--no-readings"])
     assert first.exit_code == 0, first.output
     assert "Ecoloop-2026" in first.output and "hotline" in first.output and ":8765/login" in first.output
     assert (env / "a.duckdb").exists()
-    second = runner.invoke(app, ["demo", "--no-serve"])
+    second = runner.invoke(app, ["demo", "--no-serve", "--no-readings"])
     assert "regions 0, organisations 0, enterprises 0, users 0" in second.output.replace("\n", " ")
 
 
 def test_user_add_and_passwd(env: Path) -> None:
-    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
     added = runner.invoke(
         app, ["user", "add", "wangfang", "--role", "analyst", "--organisation", "bureau", "--password", "Analyst-2026"]
     )
@@ -70,7 +70,7 @@ def test_bad_setting_exits_with_its_name(env: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_device_add_and_list(env: Path) -> None:
-    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
     added = runner.invoke(
         app,
         [
@@ -111,3 +111,58 @@ def test_device_add_and_list(env: Path) -> None:
     assert listed.exit_code == 0
     assert "010000A8900016F000169DC0" in listed.output and "modbus_le" in listed.output
     assert "100000" not in listed.output  # the password is never printed
+
+
+BEIJING_HEADER = (
+    '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM",'
+    '"station"'
+)
+
+
+def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    history = tmp_path / "PRSA_Data_Dongsi_sample.csv"
+    history.write_text(
+        "\n".join(
+            [
+                BEIJING_HEADER,
+                '1,2013,3,1,0,9,9,3,17,300,89,-0.5,1024.5,-21.4,0,"NNW",5.7,"Dongsi"',
+                '2,2013,3,1,1,4,NA,3,16,300,88,-0.7,1025.1,-22.1,0,"NW",3.9,"Dongsi"',
+                '3,2013,2,30,2,7,7,3,16,300,88,-0.7,1025.1,-22.1,0,"NW",3.9,"Dongsi"',  # 30 February
+                '4,2013,3,1,2,7,7,3,16,300,88,-0.7,1025.1,-22.1,0,"NW",3.9,"Nowhere"',  # no such site
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", "csv", str(history), "--format", "beijing"])
+    assert result.exit_code == 0, result.output
+    # Two good rows: 6 + 5 readings (PM10 is NA in the second); two rows refused with their reasons.
+    assert "4 rows read, 11 readings stored, 2 problems" in result.output.replace("\n", " ")
+    again = runner.invoke(app, ["import", "csv", str(history), "--format", "beijing"])
+    assert again.exit_code == 0
+    added = runner.invoke(
+        app,
+        [
+            "device",
+            "add",
+            "--mn",
+            "DONGSI-01",
+            "--password",
+            "123456",
+            "--site-name",
+            "东四站",
+            "--kind",
+            "air_station",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01", "--from", "2013-03-01T00:00:00"])
+    assert exported.exit_code == 0, exported.output
+    lines = exported.output.strip().splitlines()
+    assert lines[0] == "time,parameter,interval,value,flag" and len(lines) == 1 + 11  # re-import added nothing
+    assert "2013-03-01T00:00:00+08:00,a21005,hour,0.3," in lines  # CO converted from µg/m³ to mg/m³
+    garbage = tmp_path / "broken.csv"
+    garbage.write_text("not,a,beijing,file\n1,2,3,4\n", encoding="utf-8")
+    broken = runner.invoke(app, ["import", "csv", str(garbage)])
+    assert broken.exit_code == 1 and "not a Beijing" in broken.output

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import getpass
 import logging
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +22,7 @@ from ecoloop.db.migrate import upgrade as upgrade_database
 from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, create_user, set_password
+from ecoloop.ingest.files import ImportReport
 from ecoloop.monitoring.enums import CrcMode, SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import MonitoringError, add_device, add_site, device_by_mn, site_by_name
@@ -35,6 +38,10 @@ app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
 hj212_app = typer.Typer(help="HJ 212 data transmission (data loggers).", no_args_is_help=True)
 app.add_typer(hj212_app, name="hj212")
+import_app = typer.Typer(help="Import history files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+data_app = typer.Typer(help="Stored readings.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
 
 
@@ -61,10 +68,13 @@ def _serve(settings: Settings) -> None:
 
 
 @app.command()
-def demo(serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True) -> None:
+def demo(
+    serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
+    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data.")] = True,
+) -> None:
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI."""
     from ecoloop.analytics.backends import connect
-    from ecoloop.demo.service import load_demo
+    from ecoloop.demo.service import demo_readings_file, load_demo
 
     settings = _settings()
     upgrade_database(settings.database_url)
@@ -74,6 +84,10 @@ def demo(serve: Annotated[bool, typer.Option(help="Start the web server after lo
         session.commit()
     engine.dispose()
     connect(settings).disconnect()  # creates the embedded analytics database file
+    if readings and not any(settings.parquet_root.glob("interval=hour/date=*/part.parquet")):
+        console.print("Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0) …")
+        imported = import_history(settings, demo_readings_file(), "beijing")
+        console.print(f"{imported.readings:,} readings stored")
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
     table = Table(title="Demo accounts")
@@ -268,6 +282,83 @@ def hj212_serve(
                 receiver, host or settings.hj212_host, port if port is not None else settings.hj212_port, ready
             )
         )
+
+
+def _site_ids(settings: Settings) -> dict[str, int]:
+    from ecoloop.monitoring.models import Site
+
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        ids = {code: site_id for code, site_id in session.execute(select(Site.code, Site.id))}
+    engine.dispose()
+    return ids
+
+
+def import_history(settings: Settings, path: Path, file_format: str) -> ImportReport:
+    """Convert a history file into readings and merge them into the Parquet store (CLI and demo)."""
+    from ecoloop.ingest.files import read_beijing
+    from ecoloop.ingest.store import merge_into_parquet
+
+    if file_format != "beijing":
+        raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
+    report = ImportReport()
+    with console.status(f"importing {path.name} …"):
+        table = read_beijing(path, _site_ids(settings), settings.tz, report)
+        merge_into_parquet(table, settings.parquet_root)
+    return report
+
+
+@import_app.command("csv")
+def import_csv(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (or the committed Parquet) file.")],
+    file_format: Annotated[str, typer.Option("--format", help="File format: beijing.")] = "beijing",
+) -> None:
+    """Import a history file; rows that cannot be read are counted and reported, the others stored."""
+    try:
+        report = import_history(_settings(), path, file_format)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{report.rows:,} rows read, {report.readings:,} readings stored, {report.errors:,} problems")
+    for example in report.examples:
+        console.print(f"  {example}")
+
+
+@data_app.command("export")
+def data_export(
+    mn: Annotated[str, typer.Option(help="MN of the device whose site's readings to print.")],
+    start: Annotated[datetime | None, typer.Option("--from", help="From this local time (inclusive).")] = None,
+    end: Annotated[datetime | None, typer.Option("--to", help="Until this local time (exclusive).")] = None,
+    file_format: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+) -> None:
+    """Print a device's stored readings: time, parameter, interval, value, flag."""
+    import csv
+    import sys
+
+    from ecoloop.ingest.store import HotStore, readings
+
+    settings = _settings()
+    if file_format != "csv":
+        raise typer.BadParameter("only csv is supported")
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        device = device_by_mn(session, mn)
+        if device is None:
+            console.print(f"[red]no device with MN {mn}[/red]")
+            raise typer.Exit(1)
+        site_id = device.site_id
+    tz = settings.tz
+    low = start.replace(tzinfo=tz) if start else None
+    high = end.replace(tzinfo=tz) if end else None
+    rows = [
+        r
+        for r in readings(HotStore(settings.hot_store_path), settings.parquet_root).to_pylist()
+        if r["site_id"] == site_id and (low is None or r["time"] >= low) and (high is None or r["time"] < high)
+    ]
+    out = csv.writer(sys.stdout)
+    out.writerow(["time", "parameter", "interval", "value", "flag"])
+    for r in sorted(rows, key=lambda r: (r["time"], r["parameter"], r["interval"])):
+        out.writerow([r["time"].astimezone(tz).isoformat(), r["parameter"], r["interval"], r["value"], r["flag"] or ""])
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ from ecoloop.standards import evaluation
 from ecoloop.standards.aqi import daily_aqi
 from ecoloop.standards.editions import edition_for
 
-PARQUET = Path(__file__).resolve().parents[2] / "data" / "beijing" / "beijing_multisite_hourly.parquet"
+PARQUET = (
+    Path(__file__).resolve().parents[2] / "src" / "ecoloop" / "demo" / "beijing" / "beijing_multisite_hourly.parquet"
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from ecoloop.enterprises.rules import credit_code_problem
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import verify_password
+from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.rules import check_region_code
@@ -40,12 +41,13 @@ def test_fixture_is_a_plausible_prefecture_city() -> None:
 def test_load_is_complete_and_idempotent(db: Session) -> None:
     first = load_demo(db)
     db.flush()
-    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User)}
+    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User, Site)}
     assert first.added == {
         "regions": totals[Region],
         "organisations": totals[Organisation],
         "enterprises": totals[Enterprise],
         "users": totals[User],
+        "sites": totals[Site],
     }
     second = load_demo(db)
     db.flush()

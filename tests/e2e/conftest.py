@@ -76,7 +76,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     env = _server_env(tmp, port)
     # The working directory is the temp dir, so that no `.env` of a developer's checkout is read.
     demo = subprocess.run(
-        [str(ECOLOOP), "demo", "--no-serve"],
+        [str(ECOLOOP), "demo", "--no-serve", "--no-readings"],
         cwd=tmp,
         env=env,
         capture_output=True,

@@ -209,7 +209,9 @@ def test_acknowledged_readings_survive_sigkill(tmp_path: Path) -> None:
     }
     ecoloop = str(Path(sys.executable).parent / "ecoloop")
     subprocess.run([ecoloop, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=tmp_path)
-    subprocess.run([ecoloop, "demo", "--no-serve"], env=env, check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [ecoloop, "demo", "--no-serve", "--no-readings"], env=env, check=True, capture_output=True, cwd=tmp_path
+    )
     subprocess.run(
         [
             ecoloop,

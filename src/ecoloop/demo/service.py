@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,9 @@ from ecoloop.enterprises.rules import credit_code_problem
 from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_user
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Site
+from ecoloop.monitoring.service import add_site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
@@ -28,7 +32,7 @@ class DemoReport:
     """What a load added (zero everywhere on a second run) and the demo accounts."""
 
     added: dict[str, int] = field(
-        default_factory=lambda: {"regions": 0, "organisations": 0, "enterprises": 0, "users": 0}
+        default_factory=lambda: {"regions": 0, "organisations": 0, "enterprises": 0, "users": 0, "sites": 0}
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
 
@@ -38,6 +42,11 @@ def demo_fixture() -> dict[str, Any]:
     text = (resources.files("ecoloop.demo") / "city.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def demo_readings_file() -> Path:
+    """The Beijing multi-site hourly data (CC BY 4.0, see beijing/README.md) that the demo's air stations carry."""
+    return Path(str(resources.files("ecoloop.demo") / "beijing" / "beijing_multisite_hourly.parquet"))
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -95,6 +104,16 @@ def load_demo(session: Session) -> DemoReport:
         session.add(enterprises[ent["credit_code"]])
         session.flush()
         report.added["enterprises"] += 1
+
+    sites = set(session.scalars(select(Site.code)))
+    for site in data.get("sites", []):
+        if site["code"] in sites:
+            continue
+        added_site = add_site(
+            session, code=site["code"], name=site["name"], kind=SiteKind(site["kind"]), region=regions[site["region"]]
+        )
+        added_site.level = RegionLevel(site["level"])
+        report.added["sites"] += 1
 
     existing = set(session.scalars(select(User.username)))
     for user in data["users"]:

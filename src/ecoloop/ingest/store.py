@@ -284,22 +284,24 @@ def partition_path(root: Path, interval: str, day: str) -> Path:
     return root / f"interval={interval}" / f"date={day}" / "part.parquet"
 
 
-def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
-    """Move hot readings received before `before` into their Parquet partitions; returns rows moved.
+def merge_into_parquet(table: pa.Table, root: Path) -> int:
+    """Merge readings into their (interval, date) Parquet partitions; returns the rows merged.
 
-    Each touched partition is rewritten from its old rows plus the new ones, de-duplicated, written to a
-    temporary file and renamed into place; only then are the rows removed from the hot store. A crash at any
-    point leaves every reading in the hot store, in Parquet, or both — and both de-duplicate to one.
+    Each touched partition is rewritten from its old rows plus the new ones, de-duplicated (`_dedupe`), into a
+    temporary file that is fsynced and renamed into place, so a reader never sees a half-written partition.
+    History files go straight here; the hot store gets here through `compact`.
     """
-    hot = store.hot_table(_epoch_ms(before) if before else None)
-    if hot.num_rows == 0:
+    if table.num_rows == 0:
         return 0
-    days = pc.strftime(hot["time"], format="%Y-%m-%d")
-    hot = hot.append_column("_date", days)
-    moved = 0
-    for interval, day in sorted({(i, d) for i, d in zip(hot["interval"].to_pylist(), days.to_pylist(), strict=True)}):
-        mask = pc.and_(pc.equal(hot["interval"], interval), pc.equal(hot["_date"], day))
-        part = hot.filter(mask).drop_columns(["_date"])
+    days = pc.strftime(table["time"], format="%Y-%m-%d")
+    keyed = table.append_column("_part", pc.binary_join_element_wise(table["interval"], days, "/"))
+    keyed = keyed.sort_by([("_part", "ascending")])
+    offset = 0
+    for entry in pc.value_counts(keyed["_part"]).to_pylist():
+        part_key, count = str(entry["values"]), int(entry["counts"])
+        interval, day = part_key.split("/")
+        part = keyed.slice(offset, count).drop_columns(["_part"])
+        offset += count
         path = partition_path(root, interval, day)
         merged = pa.concat_tables([pq.read_table(path, schema=READINGS_SCHEMA), part]) if path.exists() else part
         merged = _dedupe(merged)
@@ -309,16 +311,29 @@ def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    rows: int = table.num_rows
+    return rows
+
+
+def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
+    """Move hot readings received before `before` into their Parquet partitions; returns rows moved.
+
+    The partitions are merged first (`merge_into_parquet`); only then are the rows removed from the hot store,
+    unless they changed meanwhile. A crash at any point leaves every reading in the hot store, in Parquet, or
+    both — and both de-duplicate to one.
+    """
+    hot = store.hot_table(_epoch_ms(before) if before else None)
+    moved = merge_into_parquet(hot, root)
+    if moved:
         keys = zip(
-            part["site_id"].to_pylist(),
-            part["parameter"].to_pylist(),
-            part["interval"].to_pylist(),
-            [int(t.timestamp()) for t in part["time"].to_pylist()],
-            [int(t.timestamp() * 1000) for t in part["received_at"].to_pylist()],
+            hot["site_id"].to_pylist(),
+            hot["parameter"].to_pylist(),
+            hot["interval"].to_pylist(),
+            [int(t.timestamp()) for t in hot["time"].to_pylist()],
+            [int(t.timestamp() * 1000) for t in hot["received_at"].to_pylist()],
             strict=True,
         )
         store.delete_compacted(keys)
-        moved += part.num_rows
     return moved
 
 
