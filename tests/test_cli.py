@@ -166,3 +166,18 @@ def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
     garbage.write_text("not,a,beijing,file\n1,2,3,4\n", encoding="utf-8")
     broken = runner.invoke(app, ["import", "csv", str(garbage)])
     assert broken.exit_code == 1 and "not a Beijing" in broken.output
+
+
+def test_data_compact_moves_hot_readings(env: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ecoloop.ingest.store import HotStore, Interval, Reading
+
+    store = HotStore(env / "ingest" / "hot.sqlite")
+    old = datetime.now(UTC) - timedelta(hours=1)
+    store.write([Reading(1, "a34004", Interval.HOUR, datetime(2026, 11, 22, 8, tzinfo=UTC), 35.0)], now=old)
+    store.write([Reading(1, "a34004", Interval.HOUR, datetime(2026, 11, 22, 9, tzinfo=UTC), 36.0)])
+    result = runner.invoke(app, ["data", "compact", "--older-than", "600"])
+    assert result.exit_code == 0, result.output
+    assert "1 readings moved" in result.output
+    assert store.hot_table().num_rows == 1 and (env / "readings" / "interval=hour" / "date=2026-11-22").is_dir()

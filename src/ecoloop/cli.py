@@ -324,6 +324,21 @@ def import_csv(
         console.print(f"  {example}")
 
 
+@data_app.command("compact")
+def data_compact(
+    older_than: Annotated[int, typer.Option(help="Move readings received at least this many seconds ago.")] = 60,
+) -> None:
+    """Move readings from the hot store into the date-partitioned Parquet files (safe to run at any time)."""
+    from datetime import UTC, timedelta
+
+    from ecoloop.ingest.store import HotStore, compact
+
+    settings = _settings()
+    before = datetime.now(UTC) - timedelta(seconds=older_than)
+    moved = compact(HotStore(settings.hot_store_path), settings.parquet_root, before)
+    console.print(f"{moved:,} readings moved to {settings.parquet_root}")
+
+
 @data_app.command("export")
 def data_export(
     mn: Annotated[str, typer.Option(help="MN of the device whose site's readings to print.")],
