@@ -365,11 +365,9 @@ def data_export(
     tz = settings.tz
     low = start.replace(tzinfo=tz) if start else None
     high = end.replace(tzinfo=tz) if end else None
-    rows = [
-        r
-        for r in readings(HotStore(settings.hot_store_path), settings.parquet_root).to_pylist()
-        if r["site_id"] == site_id and (low is None or r["time"] >= low) and (high is None or r["time"] < high)
-    ]
+    stored = readings(HotStore(settings.hot_store_path), settings.parquet_root, site_id=site_id).to_pylist()
+    rows = [r for r in stored if (low is None or r["time"] >= low) and (high is None or r["time"] < high)]
+
     out = csv.writer(sys.stdout)
     out.writerow(["time", "parameter", "interval", "value", "flag"])
     for r in sorted(rows, key=lambda r: (r["time"], r["parameter"], r["interval"])):

@@ -77,3 +77,12 @@ def test_device_password_is_redacted_in_the_audit_trail(db: Session, world: Worl
     db.flush()
     records = db.scalars(select(AuditRecord).where(AuditRecord.entity_type == "devices")).all()
     assert records and all(r.after is not None and r.after["password"] == REDACTED for r in records)
+
+
+def test_device_crc_modes_match_the_codec() -> None:
+    """The register's CRC setting is handed to the receiver as the codec's mode name."""
+    from typing import get_args
+
+    from ecoloop.ingest.hj212.codec import CrcMode as CodecCrcMode
+
+    assert {m.value for m in CrcMode} == set(get_args(CodecCrcMode))

@@ -23,6 +23,8 @@ from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
 
 T = TypeVar("T")
+# Any select, of one entity or of several columns.
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 ScopeRule = Callable[[Principal], ColumnElement[bool]]
 
 REGION_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.ANALYST, Role.INSPECTOR, Role.HOTLINE, Role.BRANCH})
@@ -100,7 +102,7 @@ def visible(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
     return rule(principal)
 
 
-def scoped(stmt: Select[Any], principal: Principal, model: type[Any]) -> Select[Any]:
+def scoped(stmt: SelectT, principal: Principal, model: type[Any]) -> SelectT:
     """`stmt` restricted to the rows of `model` that `principal` may see."""
     return stmt.where(visible(principal, model))
 

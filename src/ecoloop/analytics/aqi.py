@@ -48,14 +48,6 @@ def round_half_even(milli: ir.IntegerValue, step: int) -> ir.IntegerValue:
     return (half_up - back) * step
 
 
-def reported(value: ir.NumericValue, key: str, edition: Edition) -> ir.IntegerValue:
-    """The concentration in thousandths as reported before the IAQI (HJ 633-2026 §4.2.2; 2012: as given)."""
-    milli = _milli(value)
-    if check_edition(edition) == "2012":
-        return milli
-    return round_half_even(milli, quantum(key))
-
-
 def iaqi_expr(milli: ir.IntegerValue, key: str, edition: Edition) -> ir.IntegerValue:
     """IAQI of a column of concentrations in thousandths (HJ 633 Table 1 and formula (1); see `standards.aqi.iaqi`)."""
     bps = [int(bp * SCALE) for bp in breakpoints(key, edition)]

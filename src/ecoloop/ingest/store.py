@@ -198,13 +198,16 @@ class HotStore:
                 conn.executemany(_ARCHIVE, [_archived(p) for p in packets])
         return counts
 
-    def hot_table(self, before_ms: int | None = None) -> pa.Table:
-        """Readings still in the hot store (received before `before_ms` when given) as an Arrow table."""
-        sql = "SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings"
-        params: tuple[Any, ...] = ()
+    def hot_table(self, before_ms: int | None = None, site_id: int | None = None) -> pa.Table:
+        """Readings still in the hot store (received before `before_ms`, of one site, when given) as Arrow."""
+        sql = "SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings WHERE 1=1"
+        params: list[Any] = []
         if before_ms is not None:
-            sql += " WHERE received_at < ?"
-            params = (before_ms,)
+            sql += " AND received_at < ?"
+            params.append(before_ms)
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params.append(site_id)
         rows = self._connection().execute(sql, params).fetchall()
         return _to_arrow(rows)
 
@@ -342,9 +345,10 @@ def parquet_glob(root: Path) -> str:
     return str(root / "interval=*" / "date=*" / "part.parquet")
 
 
-def readings(store: HotStore, root: Path) -> pa.Table:
-    """Every stored reading, compacted and hot, one row per key (the hot row wins)."""
+def readings(store: HotStore, root: Path, site_id: int | None = None) -> pa.Table:
+    """Stored readings, compacted and hot (of one site when given), one row per key as `_dedupe` keeps it."""
     files = sorted(root.glob("interval=*/date=*/part.parquet"))
-    tables = [pq.read_table(f, schema=READINGS_SCHEMA) for f in files]
-    tables.append(store.hot_table())
+    filters = None if site_id is None else [("site_id", "=", site_id)]
+    tables = [pq.read_table(f, schema=READINGS_SCHEMA, filters=filters) for f in files]
+    tables.append(store.hot_table(site_id=site_id))
     return _dedupe(pa.concat_tables(tables))

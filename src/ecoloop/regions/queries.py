@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
@@ -27,3 +27,14 @@ def list_regions(
 def get_region_by_code(session: Session, principal: Principal, code: str) -> Region | None:
     """One region by its code, if the principal may see it."""
     return session.scalars(scoped(select(Region).where(Region.code == code), principal, Region)).first()
+
+
+def area_of(session: Session, principal: Principal) -> Region | None:
+    """The top region of the principal's view (the city for the bureau, the county for a branch)."""
+    return session.scalars(scoped(select(Region), principal, Region).order_by(Region.path).limit(1)).first()
+
+
+def count_by_level(session: Session, principal: Principal) -> dict[RegionLevel, int]:
+    """How many regions of each level the principal sees."""
+    stmt = scoped(select(Region.level, func.count(Region.id)), principal, Region).group_by(Region.level)
+    return {RegionLevel(level): count for level, count in session.execute(stmt)}

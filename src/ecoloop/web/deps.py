@@ -66,7 +66,10 @@ def current_user(
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         user = resolve_api_token(db, authorization[7:].strip(), now)
-        if user is None or not allowed(principal_for(user, db), Action.USE_API_TOKENS):
+        if user is None:
+            raise LoginRequiredError
+        principal = principal_for(user, db)
+        if not allowed(principal, Action.USE_API_TOKENS):
             raise LoginRequiredError
         via, csrf = "token", ""
     else:
@@ -74,13 +77,14 @@ def current_user(
         user = resolve_session(db, raw, now, timedelta(hours=settings.session_hours)) if raw else None
         if user is None or raw is None:
             raise LoginRequiredError
+        principal = principal_for(user, db)
         csrf = csrf_token(settings.signing_key, "session", raw)
         if request.method not in SAFE_METHODS and not csrf_matches(settings.signing_key, "session", raw, presented):
             raise CsrfError
         via = "session"
     db.commit()  # the sliding session expiry or token use time
     set_actor(db, Actor(label=user.username, user_id=user.id, ip=client_ip(request)))
-    return CurrentUser(user=user, principal=principal_for(user, db), via=via, csrf=csrf)
+    return CurrentUser(user=user, principal=principal, via=via, csrf=csrf)
 
 
 def optional_user(

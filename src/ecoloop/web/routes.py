@@ -10,7 +10,7 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.enterprises.queries import count_enterprises
 from ecoloop.identity.queries import list_organisations
 from ecoloop.regions.enums import RegionLevel
-from ecoloop.regions.queries import list_regions
+from ecoloop.regions.queries import area_of, count_by_level
 from ecoloop.web.deps import DbSession, UserDep
 from ecoloop.web.templating import render
 
@@ -21,12 +21,13 @@ router = APIRouter()
 def overview(request: Request, db: DbSession, user: UserDep) -> Response:
     """The start page: the user's area and what they can reach from here."""
     p = user.principal
-    regions = list_regions(db, p) if allowed(p, Action.VIEW_REGIONS) else []
+    sees_regions = allowed(p, Action.VIEW_REGIONS)
+    counts = count_by_level(db, p) if sees_regions else {}
     context = {
-        "area": regions[0] if regions else None,
-        "counties": sum(1 for r in regions if r.level is RegionLevel.COUNTY),
-        "towns": sum(1 for r in regions if r.level is RegionLevel.TOWN),
-        "villages": sum(1 for r in regions if r.level is RegionLevel.VILLAGE),
+        "area": area_of(db, p) if sees_regions else None,
+        "counties": counts.get(RegionLevel.COUNTY, 0),
+        "towns": counts.get(RegionLevel.TOWN, 0),
+        "villages": counts.get(RegionLevel.VILLAGE, 0),
         "organisations": len(list_organisations(db, p)) if allowed(p, Action.VIEW_ORGANISATIONS) else None,
         "enterprises": count_enterprises(db, p) if allowed(p, Action.VIEW_ENTERPRISES) else None,
     }
