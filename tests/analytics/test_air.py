@@ -167,3 +167,30 @@ def test_annual_statistics_and_composite_index(con) -> None:  # type: ignore[no-
     )
     assert stats["composite_index"] == pytest.approx(expected_index)
     assert 5 < stats["composite_index"] < 12  # Beijing 2014 was heavily polluted
+
+
+def test_area_values_are_station_means_and_rank_with_ties(con) -> None:  # type: ignore[no-untyped-def]
+    """Two Beijing stations form one area: its daily PM2.5 is the reported mean of theirs, its AQI is computed
+    from those means, and areas rank by composite index (ties equal) through `standards.ranking`."""
+    from ecoloop.standards.ranking import rank
+
+    readings = beijing(con, "Dongsi", "2014-01-01", "2014-02-01").union(
+        beijing(con, "Tiantan", "2014-01-01", "2014-02-01")
+    )
+    hourly = air.normalise(readings)
+    start, end = date(2014, 1, 1), date(2014, 1, 31)
+    daily = air.daily_values(hourly)
+    membership = ibis.memtable({"station": ["Dongsi", "Tiantan"], "area": ["east", "east"]})
+    area = con.execute(air.daily_aqi(air.area_daily_values(daily, membership), start, end).order_by("day"))
+    stations = con.execute(daily).pivot_table(index="day", columns="station", values="PM2_5_24h")
+    first = area.iloc[0]
+    both = stations.loc[first["day"]]
+    expected = evaluation.report_value("PM2_5", (Decimal(str(both["Dongsi"])) + Decimal(str(both["Tiantan"]))) / 2)
+    assert Decimal(str(first["PM2_5_24h"])) == expected and first["station"] == "east" and first["stations"] == 2
+    scalar = daily_aqi(
+        {k: first[k] for k in ("SO2_24h", "NO2_24h", "CO_24h", "PM10_24h", "PM2_5_24h", "O3_8h", "O3_1h")}, "2012"
+    )
+    assert int(first["aqi"]) == scalar.aqi
+    stats = con.execute(air.period_statistics(air.daily_aqi(daily, start, end), end)).to_dict("records")
+    ranks = rank({row["station"]: round(row["composite_index"], 2) for row in stats})
+    assert sorted(ranks.values()) in ([1, 2], [1, 1])
