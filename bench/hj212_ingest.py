@@ -14,6 +14,9 @@ import argparse
 import asyncio
 import json
 import os
+import resource
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -23,122 +26,164 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ecoloop.ingest.hj212 import encode
+import uvloop
+
+from ecoloop.ingest.hj212 import crc16
 
 POLLUTANTS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002")
 
 
 def frames(device: int, count: int) -> Iterator[bytes]:
-    """`count` distinct packets of one device, alternating hourly (2061) and minute (2051) data, 8 pollutants."""
+    """`count` distinct packets of one device, alternating hourly (2061) and minute (2051) data, 8 pollutants.
+
+    Built by formatting one template and computing the CRC (as `encode` would write them, which a test of the
+    codec checks), so preparing a few hundred thousand frames takes seconds, not minutes."""
+    mn = f"BENCH{device:06d}"
     for n in range(count):
         cn = "2061" if n % 2 == 0 else "2051"
-        stamp = f"2026{(n // 1440) % 12 + 1:02d}{(n // 60) % 28 + 1:02d}{(n // 60) % 24:02d}{n % 60:02d}00"
-        cp = {"DataTime": stamp}
-        for i, code in enumerate(POLLUTANTS):
-            cp[f"{code}-Avg"] = f"{(device * 7 + n * 3 + i) % 500 / 10:.1f}"
-            cp[f"{code}-Flag"] = "N"
-        header = {"QN": f"{stamp}{n % 1000:03d}", "ST": "22", "CN": cn, "PW": "123456", "MN": f"BENCH{device:06d}"}
-        yield encode({**header, "Flag": 5, "CP": cp})
+        stamp = f"2026{(n // 40320) % 12 + 1:02d}{(n // 1440) % 28 + 1:02d}{(n // 60) % 24:02d}{n % 60:02d}00"
+        values = ";".join(
+            f"{code}-Avg={(device * 7 + n * 3 + i) % 500 / 10:.1f},{code}-Flag=N" for i, code in enumerate(POLLUTANTS)
+        )
+        segment = f"QN={stamp}{n % 1000:03d};ST=22;CN={cn};PW=123456;MN={mn};Flag=5;CP=&&DataTime={stamp};{values}&&"
+        data = segment.encode("ascii")
+        yield b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))
 
 
-def serve(store: str, naive: bool) -> None:
-    """Run the receiver (subprocess entry)."""
-    from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_forever
+def serve(store: str, naive: bool, workers: int) -> None:
+    """Run the receiver (subprocess entry) until SIGTERM, then write the CPU seconds it used to `store.cpu`."""
+    from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
     from ecoloop.ingest.store import HotStore
 
     devices = {f"BENCH{i:06d}": DeviceEntry(f"BENCH{i:06d}", "123456", i + 1) for i in range(10_000)}
-    receiver = Receiver(
-        HotStore(Path(store)), DeviceDirectory(lambda: devices), ZoneInfo("Asia/Shanghai"), group_commit=not naive
-    )
-    asyncio.run(serve_forever(receiver, "127.0.0.1", 0, lambda port: print(port, flush=True)))
+
+    def make() -> Receiver:
+        return Receiver(
+            HotStore(Path(store)), DeviceDirectory(lambda: devices), ZoneInfo("Asia/Shanghai"), group_commit=not naive
+        )
+
+    def report_cpu(*_: object) -> None:
+        usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        Path(store + ".cpu").write_text(f"{sum(u.ru_utime for u in usage)} {sum(u.ru_stime for u in usage)}")
+        os._exit(0)
+
+    if workers == 1:
+        signal.signal(signal.SIGTERM, report_cpu)
+    serve_workers(make, "127.0.0.1", 0, workers, lambda port: print(port, flush=True))
+    report_cpu()
 
 
-async def load(port: int, connections: int, seconds: float, per_device: int) -> tuple[int, list[float]]:
-    """Connections sending packets back to back until `seconds` pass; acked packets and ack latencies (ms).
+class _Logger(asyncio.Protocol):
+    """One simulated data logger: sends a packet, waits for its acknowledgement, sends the next."""
 
-    The frames are encoded before the clock starts, so the client's CPU goes to the sockets, not to encoding.
-    """
-    t0 = time.perf_counter()
-    prepared = [list(frames(i, per_device)) for i in range(connections)]
-    _ENCODE_SECONDS[0] = time.perf_counter() - t0
-    deadline = time.perf_counter() + seconds
+    def __init__(self, frames: list[bytes], deadline: float, latencies: list[float], done: asyncio.Future[None]):
+        self.frames, self.deadline, self.latencies, self.done = frames, deadline, latencies, done
+        self.index = 0
+        self.buffer = b""
+        self.sent_at = 0.0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._send()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        acks = self.buffer.count(b"\r\n")
+        if not acks:
+            return
+        self.buffer = self.buffer[self.buffer.rfind(b"\r\n") + 2 :]
+        now = time.perf_counter()
+        for _ in range(acks):
+            self.latencies.append((now - self.sent_at) * 1000)
+        self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        now = time.perf_counter()
+        if now > self.deadline or self.index >= len(self.frames):
+            self.transport.close()
+            return
+        self.sent_at = now
+        self.transport.write(self.frames[self.index])
+        self.index += 1
+
+
+async def load(port: int, prepared: list[list[bytes]], seconds: float) -> tuple[list[float], float]:
+    """Connections sending packets back to back until `seconds` pass; ack latencies (ms) and elapsed seconds."""
+    loop = asyncio.get_running_loop()
     latencies: list[float] = []
-    acked = 0
-
-    async def device(index: int) -> None:
-        nonlocal acked
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for frame in prepared[index]:
-            if time.perf_counter() > deadline:
-                break
-            start = time.perf_counter()
-            writer.write(frame)
-            await reader.readuntil(b"\r\n")
-            latencies.append((time.perf_counter() - start) * 1000)
-            acked += 1
-        writer.close()
-
-    await asyncio.gather(*(device(i) for i in range(connections)))
-    return acked, latencies
+    start = time.perf_counter()
+    deadline = start + seconds
+    waits = []
+    for frames_of_device in prepared:
+        done: asyncio.Future[None] = loop.create_future()
+        await loop.create_connection(
+            lambda f=frames_of_device, d=done: _Logger(f, deadline, latencies, d), "127.0.0.1", port
+        )
+        waits.append(done)
+    await asyncio.gather(*waits)
+    return latencies, time.perf_counter() - start
 
 
-def run(naive: bool, connections: int, seconds: float, per_device: int) -> dict[str, float]:
+def run(naive: bool, prepared: list[list[bytes]], seconds: float, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "hot.sqlite")
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", store] + (["--naive"] if naive else []),
+            [sys.executable, __file__, "--serve", store, "--workers", str(workers)] + (["--naive"] if naive else []),
             stdout=subprocess.PIPE,
             text=True,
         )
         assert proc.stdout is not None
         port = int(proc.stdout.readline())
         try:
-            acked, latencies, elapsed = asyncio.run(_timed(port, connections, seconds, per_device))
+            latencies, elapsed = uvloop.run(load(port, prepared, seconds))
         finally:
             proc.terminate()
             proc.wait(10)
             proc.stdout.close()
-        import sqlite3
-
         stored = sqlite3.connect(store).execute("SELECT count(*) FROM readings").fetchone()[0]
+        user, system = map(float, Path(store + ".cpu").read_text().split())
     latencies.sort()
     return {
-        "packets_per_s": acked / elapsed,
+        "packets_per_s": len(latencies) / elapsed,
         "p99_ack_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
         "median_ack_ms": statistics.median(latencies) if latencies else float("nan"),
-        "acked": acked,
+        "acked": len(latencies),
         "readings_stored": stored,
+        "server_user_us_per_packet": user / max(len(latencies), 1) * 1e6,
+        "server_system_us_per_packet": system / max(len(latencies), 1) * 1e6,
     }
-
-
-async def _timed(port: int, connections: int, seconds: float, per_device: int) -> tuple[int, list[float], float]:
-    t0 = time.perf_counter()
-    task = load(port, connections, seconds, per_device)
-    acked, latencies = await task
-    # `load` encodes before its clock starts; measure from the first send: the sum of latencies per connection.
-    return acked, latencies, max(time.perf_counter() - t0 - _ENCODE_SECONDS[0], 1e-9)
-
-
-_ENCODE_SECONDS = [0.0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--per-device", type=int, default=300, help="distinct packets prepared per connection")
+    parser.add_argument("--per-device", type=int, help="distinct packets per connection (default: enough for 30,000/s)")
     parser.add_argument("--serve")
     parser.add_argument("--naive", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="receiver processes (default: 2, one per core)")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.naive)
+        serve(args.serve, args.naive, args.workers)
         return
-    grouped = run(False, args.connections, args.seconds, args.per_device)
+    per_device = args.per_device or int(30_000 * args.seconds / args.connections) + 1
+    t0 = time.perf_counter()
+    prepared = [list(frames(i, per_device)) for i in range(args.connections)]
+    print(f"prepared {args.connections * per_device:,} frames in {time.perf_counter() - t0:.1f} s")
+    grouped = run(False, prepared, args.seconds, args.workers)
     print(
         f"group commit: {grouped['packets_per_s']:.0f} packets/s, p99 ack {grouped['p99_ack_ms']:.1f} ms, "
-        f"{grouped['readings_stored']:,} readings for {grouped['acked']:,} acked packets"
+        f"{grouped['readings_stored']:,} readings for {grouped['acked']:,} acked packets, "
+        f"server CPU per packet {grouped['server_user_us_per_packet']:.0f} µs user + "
+        f"{grouped['server_system_us_per_packet']:.0f} µs system"
     )
-    naive = run(True, args.connections, args.seconds, args.per_device)
+    naive = run(True, prepared, args.seconds, args.workers)
     print(
         f"naive (one commit per packet): {naive['packets_per_s']:.0f} packets/s, p99 ack {naive['p99_ack_ms']:.1f} ms"
     )

@@ -167,3 +167,54 @@ def test_dedupe_keeps_the_latest_change_per_key(rows: list[tuple[int, str, int, 
     assert set(got) == set(expected)
     for key, record in got.items():
         assert record["value"] == expected[key]["value"]
+
+
+def test_group_commit_counts_changes_per_batch_with_resends_among_them(store: HotStore) -> None:
+    first = [hour(1, "a34004", 0, 10.0), hour(1, "a34002", 0, 20.0)]
+    assert store.write_batches([(first, [])], now=T0) == [2]
+    resent, corrected, new = first, [hour(1, "a34004", 0, 11.0)], [hour(2, "a34004", 0, 5.0)]
+    later = T0 + timedelta(seconds=30)
+    assert store.write_batches([(resent, []), (corrected, []), (new, []), ([], [])], now=later) == [0, 1, 1, 0]
+    assert store.write_batches([(new, []), (new, [])], now=later + timedelta(seconds=1)) == [0, 0]
+
+
+def test_device_activity_from_the_tally(store: HotStore) -> None:
+    day2 = T0 + timedelta(days=1)
+    store.write([], [RawPacket(T0, "p", b"x", Outcome.STORED, mn="MN1", cn="2061")], now=T0)
+    store.write([], [RawPacket(day2, "p", b"x", Outcome.STORED, mn="MN1", cn="2061")] * 2, now=day2)
+    store.write([], [RawPacket(day2, "p", b"x", Outcome.REJECTED, "wrong_password", mn="MN1")], now=day2)
+    store.write([], [RawPacket(day2, "p", b"x", Outcome.REJECTED, "bad_header")], now=day2)
+    activity = store.device_activity(["MN1", "MN2"])
+    assert set(activity) == {"MN1"}
+    assert activity["MN1"].last_seen == day2
+    assert activity["MN1"].packets == {("stored", None): 3, ("rejected", "wrong_password"): 1}
+    assert store.device_activity(["MN1"], since=day2)["MN1"].packets[("stored", None)] == 2
+    assert store.packet_counts()[("rejected", "bad_header")] == 1
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "hot.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE readings (site_id INTEGER NOT NULL, parameter TEXT NOT NULL, interval TEXT NOT NULL,
+            ts INTEGER NOT NULL, value REAL, flag TEXT, source TEXT NOT NULL, received_at INTEGER NOT NULL,
+            PRIMARY KEY (site_id, parameter, interval, ts)) WITHOUT ROWID;
+        CREATE TABLE raw_packets (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, peer TEXT NOT NULL,
+            mn TEXT, cn TEXT, outcome TEXT NOT NULL, reason TEXT, detail TEXT, frame BLOB NOT NULL);
+        CREATE INDEX ix_raw_packets_mn ON raw_packets (mn, received_at);
+        INSERT INTO readings VALUES (1, 'a34004', 'hour', 1795000000, 35.0, 'N', 'hj212', 1795000001000);
+        INSERT INTO raw_packets VALUES (1, 1795000001000, 'p', 'MN1', '2061', 'stored', NULL, NULL, x'00');
+        """
+    )
+    old.commit()
+    old.close()
+    store = HotStore(path)
+    assert store.hot_table().num_rows == 1
+    assert store.packet_counts() == {("stored", None): 1}
+    assert store.device_activity(["MN1"])["MN1"].last_seen == datetime.fromtimestamp(1795000001, UTC)
+    indexes = store._connection().execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    assert ("ix_raw_packets_mn",) not in indexes
+    assert HotStore(path).hot_table().num_rows == 1  # opening again changes nothing

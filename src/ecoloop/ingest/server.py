@@ -10,16 +10,28 @@ archived with its outcome and reason.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
+import gc
 import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sqlite3
+import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
+from typing import Any, cast
 
-from ecoloop.ingest.convert import DATA_UPLOADS, readings_of
+from ecoloop.ingest.convert import DATA_UPLOADS, readings_of, upload_rows
 from ecoloop.ingest.hj212 import (
+    CP,
+    FLAG_ACK,
+    MAX_FRAME,
     UPLOADS,
     FrameError,
     Framer,
@@ -31,7 +43,9 @@ from ecoloop.ingest.hj212 import (
     heartbeat_reply,
     parse,
 )
-from ecoloop.ingest.store import HotStore, Outcome, RawPacket, Reading
+from ecoloop.ingest.hj212.fast import Upload, upload
+from ecoloop.ingest.hj212.fast import ack as fast_ack
+from ecoloop.ingest.store import ArchiveRow, HotStore, Outcome, ReadingRow, reading_row
 
 log = logging.getLogger("ecoloop.ingest")
 
@@ -67,68 +81,116 @@ class DeviceDirectory:
         return device
 
 
-@dataclass
+@dataclass(slots=True)
 class _Job:
-    readings: list[Reading]
-    packets: list[RawPacket]
-    done: asyncio.Future[int]
+    rows: Sequence[ReadingRow]
+    archived: Sequence[ArchiveRow]
+    done: Callable[[int | BaseException], None]
 
 
 class BatchWriter:
-    """Group commit: jobs queued by all connections are written together, one durable transaction per batch."""
+    """Group commit: jobs queued by all connections are written together, one durable transaction per batch.
+
+    The transaction runs on a dedicated thread (SQLite releases the GIL while it works), so the event loop goes
+    on reading and parsing the next packets meanwhile; when it commits, each job's callback runs on the loop.
+    """
 
     def __init__(self, store: HotStore, max_rows: int = 20_000, max_jobs: int = 100_000) -> None:
         self.store = store
         self.max_rows = max_rows
         self.max_jobs = max_jobs  # 1 gives one transaction per packet (the naive baseline of the benchmark)
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._pending: deque[_Job] = deque()
+        self._busy = False
+        self._idle: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._stopping = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the writing task."""
-        self._task = asyncio.create_task(self._run())
+        """Start writing (call from the event loop that will submit jobs)."""
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="hot-store")
+        self._executor.submit(self.store.manual_checkpoints).result()
+        self._stopping = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoints, name="hot-store-checkpoint", daemon=True)
+        self._checkpointer.start()
 
     async def stop(self) -> None:
         """Finish the queued jobs and stop."""
-        await self._queue.join()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._idle is not None:
+            await self._idle.wait()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        if self._checkpointer is not None:
+            self._stopping.set()
+            self._checkpointer.join()
+            self._checkpointer = None
 
-    async def write(self, readings: list[Reading], packets: list[RawPacket]) -> int:
-        """Queue readings and archived packets; returns, once they are committed, how many readings changed."""
-        job = _Job(readings, packets, asyncio.get_running_loop().create_future())
-        await self._queue.put(job)
-        return await job.done
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            jobs = [await self._queue.get()]
-            rows = len(jobs[0].readings)
-            while rows < self.max_rows and len(jobs) < self.max_jobs and not self._queue.empty():
-                job = self._queue.get_nowait()
-                jobs.append(job)
-                rows += len(job.readings)
+    def _checkpoints(self) -> None:
+        # Commits on the writing thread never checkpoint; this thread does, once a second, with its own
+        # connection (SQLite runs it without the GIL and without blocking the writer).
+        while not self._stopping.wait(1.0):
             try:
-                counts = await loop.run_in_executor(None, self._write, jobs)
-            except Exception as exc:  # the store failed: no job of this batch is acknowledged
-                log.exception("hot store write failed")
-                for job in jobs:
-                    if not job.done.done():
-                        job.done.set_exception(exc)
-            else:
-                for job, count in zip(jobs, counts, strict=True):
-                    if not job.done.done():
-                        job.done.set_result(count)
-            finally:
-                for _ in jobs:
-                    self._queue.task_done()
+                self.store.checkpoint()
+            except sqlite3.Error:
+                log.exception("hot store checkpoint failed")
+        self.store.close()
 
-    def _write(self, jobs: list[_Job]) -> list[int]:
-        # One transaction for the batch; per-job change counts come from one statement each inside it.
-        return self.store.write_batches([(job.readings, job.packets) for job in jobs])
+    def submit(
+        self, rows: Sequence[ReadingRow], archived: Sequence[ArchiveRow], done: Callable[[int | BaseException], None]
+    ) -> None:
+        """Queue readings and archived packets; `done` gets, once they are committed, how many readings changed
+        (or the exception that made the batch fail: then nothing of it is stored)."""
+        self._pending.append(_Job(rows, archived, done))
+        if not self._busy:
+            self._next()
+
+    async def write(self, rows: Sequence[ReadingRow], archived: Sequence[ArchiveRow]) -> int:
+        """`submit` as a coroutine."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def done(result: int | BaseException) -> None:
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+        self.submit(rows, archived, done)
+        return await future
+
+    def _next(self) -> None:
+        assert self._loop is not None and self._executor is not None and self._idle is not None, "not started"
+        pending = self._pending
+        jobs = [pending.popleft()]
+        rows = len(jobs[0].rows)
+        while pending and rows < self.max_rows and len(jobs) < self.max_jobs:
+            job = pending.popleft()
+            jobs.append(job)
+            rows += len(job.rows)
+        self._busy = True
+        self._idle.clear()
+        batch = [(job.rows, job.archived) for job in jobs]
+        future = self._loop.run_in_executor(self._executor, self.store.write_rows, batch)
+        future.add_done_callback(functools.partial(self._finished, jobs))
+
+    def _finished(self, jobs: list[_Job], future: asyncio.Future[list[int]]) -> None:
+        self._busy = False
+        error = future.exception()
+        if error is not None:  # the store failed: no job of this batch is acknowledged
+            log.error("hot store write failed", exc_info=error)
+            for job in jobs:
+                job.done(error)
+        else:
+            for job, count in zip(jobs, future.result(), strict=True):
+                job.done(count)
+        if self._pending:
+            self._next()
+        elif self._idle is not None:
+            self._idle.set()
 
 
 @dataclass
@@ -153,115 +215,221 @@ class Receiver:
         max_frame: int | None = None,
         read_size: int = 65536,
         group_commit: bool = True,
+        max_pending: int = 1024,
     ) -> None:
         self.devices = devices
         self.tz = tz
         self.writer = BatchWriter(store) if group_commit else BatchWriter(store, max_jobs=1)
         self.idle_timeout = idle_timeout
-        self.max_frame = max_frame
+        self.max_frame = max_frame or MAX_FRAME
         self.read_size = read_size
+        self.max_pending = max_pending  # per connection: reading pauses while this many packets await commit
         self.stats = ReceiverStats()
 
-    async def start(self, host: str, port: int) -> asyncio.Server:
-        """Listen on host:port (0 for a free port) and serve until the server is closed."""
+    async def start(self, host: str, port: int, *, sock: socket.socket | None = None) -> asyncio.Server:
+        """Listen on host:port (0 for a free port), or on a bound `sock`, and serve until the server is closed."""
         self.writer.start()
-        return await asyncio.start_server(self.handle, host, port, limit=self.read_size, backlog=4096)
+        loop = asyncio.get_running_loop()
+        if sock is not None:
+            return await loop.create_server(lambda: _Connection(self), sock=sock, backlog=4096)
+        return await loop.create_server(lambda: _Connection(self), host, port, backlog=4096)
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve one connection until it closes, goes idle or breaks."""
-        peername = writer.get_extra_info("peername")
-        peer = f"{peername[0]}:{peername[1]}" if peername else "unknown"
-        framer = Framer() if self.max_frame is None else Framer(self.max_frame)
-        self.stats.connections += 1
-        self.stats.open_connections += 1
-        try:
-            while True:
-                try:
-                    data = await asyncio.wait_for(reader.read(self.read_size), self.idle_timeout)
-                except TimeoutError:
-                    break
-                events = framer.feed(data) if data else framer.flush()
-                for event in events:
-                    await self._event(event, peer, writer)
-                if not data:
-                    break
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self.stats.open_connections -= 1
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
-
-    async def _event(self, event: bytes | Garbage, peer: str, writer: asyncio.StreamWriter) -> None:
-        now = datetime.now(UTC)
+    def event(self, event: bytes | Garbage, conn: _Connection) -> None:
+        """Handle one frame or piece of garbage from a connection."""
+        now_ms = int(time.time() * 1000)
         if isinstance(event, Garbage):
             if not event.data.strip() and not event.dropped:
                 return  # blank lines between frames
-            await self._reject(now, peer, event.data, event.reason, f"{len(event.data) + event.dropped} bytes")
+            self._reject(now_ms, conn, event.data, event.reason, f"{len(event.data) + event.dropped} bytes")
             return
+        fast = upload(event)
+        if fast is not None:
+            device = self.devices.get(fast.mn)
+            if device is not None and fast.pw == device.password:
+                rows = upload_rows(fast, device.site_id, self.tz, now_ms)
+                archived = (now_ms, conn.peer, fast.mn, fast.cn, _STORED, None, None, fast.segment)
+                reply = fast_ack(fast)
+                if reply is None and fast.flag is not None and fast.flag & FLAG_ACK:  # 2005-style or without QN
+                    reply = ack_for(_header_packet(fast), _local(now_ms, self.tz))
+                self._submit(conn, rows, archived, reply)
+                return
+        self._general(now_ms, conn, event)
+
+    def _general(self, now_ms: int, conn: _Connection, frame: bytes) -> None:
         try:
-            packet = parse(event, crc_mode="any")
+            packet = parse(frame, crc_mode="any")
         except FrameError as exc:
-            await self._reject(now, peer, event, exc.reason, exc.detail)
+            self._reject(now_ms, conn, frame, exc.reason, exc.detail)
             return
         device = self.devices.get(packet.mn)
         if device is None:
-            await self._reject(now, peer, event, Reason.UNKNOWN_MN, packet.mn, packet)
+            self._reject(now_ms, conn, frame, Reason.UNKNOWN_MN, packet.mn, packet)
             return
         if device.crc_mode == "hj212" and Tolerance.CRC_MODBUS_LE in packet.tolerances:
-            await self._reject(now, peer, event, Reason.CRC_MISMATCH, "MODBUS CRC from an HJ 212 device", packet)
+            self._reject(now_ms, conn, frame, Reason.CRC_MISMATCH, "MODBUS CRC from an HJ 212 device", packet)
             return
         if packet.pw != device.password:
-            await self._reject(now, peer, event, Reason.WRONG_PASSWORD, "", packet)
+            self._reject(now_ms, conn, frame, Reason.WRONG_PASSWORD, "", packet)
             return
         if packet.cn == "9015":
-            writer.write(heartbeat_reply(packet, now.astimezone(self.tz)))
+            conn.write(heartbeat_reply(packet, _local(now_ms, self.tz)))
             self._count(Outcome.IGNORED, "heartbeat")
             return
         # Each part of a split message carries its own DataTime and values (HJ 212-2017 C.49/C.50), so parts are
         # stored and acknowledged one by one; nothing waits for the rest of the message.
-        await self._store(now, peer, packet, device, writer)
-
-    async def _store(
-        self, now: datetime, peer: str, packet: Packet, device: DeviceEntry, w: asyncio.StreamWriter
-    ) -> None:
         try:
             readings = readings_of(packet, device.site_id, self.tz)
         except FrameError as exc:
-            await self._reject(now, peer, packet.raw_segment, exc.reason, exc.detail, packet)
+            self._reject(now_ms, conn, packet.raw_segment, exc.reason, exc.detail, packet)
             return
-        raw = RawPacket(now, peer, packet.raw_segment, Outcome.STORED, mn=packet.mn, cn=packet.cn)
-        changed = await self.writer.write(readings, [raw])
-        outcome = Outcome.DUPLICATE if readings and changed == 0 else Outcome.STORED
-        self._count(outcome, None)
-        if packet.needs_ack and (packet.cn in UPLOADS or packet.cn in DATA_UPLOADS):
-            local = now.astimezone(self.tz)
-            w.write(
-                ack_frame(packet, local, style="2005")
-                if packet.protocol_version == "2005"
-                else ack_frame(packet, local)
-            )
+        rows = [reading_row(r, now_ms) for r in readings]
+        archived = (now_ms, conn.peer, packet.mn, packet.cn, _STORED, None, None, packet.raw_segment)
+        ack = packet.needs_ack and (packet.cn in UPLOADS or packet.cn in DATA_UPLOADS)
+        self._submit(conn, rows, archived, ack_for(packet, _local(now_ms, self.tz)) if ack else None)
 
-    async def _reject(
-        self, now: datetime, peer: str, data: bytes, reason: Reason, detail: str, packet: Packet | None = None
+    def _submit(self, conn: _Connection, rows: list[ReadingRow], archived: ArchiveRow, reply: bytes | None) -> None:
+        def done(result: int | BaseException) -> None:
+            conn.settled()
+            if isinstance(result, BaseException):
+                conn.abort()  # nothing of the batch was stored: no acknowledgement, the logger re-sends
+                return
+            self._count(Outcome.DUPLICATE if rows and result == 0 else Outcome.STORED, None)
+            if reply is not None:
+                conn.write(reply)
+
+        conn.queued()
+        self.writer.submit(rows, (archived,), done)
+
+    def _reject(
+        self, now_ms: int, conn: _Connection, data: bytes, reason: Reason, detail: str, packet: Packet | None = None
     ) -> None:
-        raw = RawPacket(
-            now,
-            peer,
-            data,
-            Outcome.REJECTED,
+        archived = (
+            now_ms,
+            conn.peer,
+            packet.mn if packet else None,
+            packet.cn if packet else None,
+            Outcome.REJECTED.value,
             reason.value,
             detail[:500],
-            mn=packet.mn if packet else None,
-            cn=packet.cn if packet else None,
+            bytes(data),
         )
-        await self.writer.write([], [raw])
+        self.writer.submit((), (archived,), lambda _: None)
         self._count(Outcome.REJECTED, reason.value)
 
     def _count(self, outcome: Outcome, reason: str | None) -> None:
         self.stats.outcomes[(outcome.value, reason)] += 1
+
+
+_STORED = Outcome.STORED.value
+_EMPTY_CP = CP()
+
+
+def _header_packet(fast: Upload) -> Packet:
+    """The header of a fast-path upload as a Packet, for building its acknowledgement."""
+    return Packet(fast.qn, fast.st, fast.cn, fast.pw, fast.mn, fast.flag, None, None, _EMPTY_CP)
+
+
+def ack_for(packet: Packet, local: datetime) -> bytes:
+    """The 9014 acknowledgement of a stored upload, 2005-style for 2005 loggers."""
+    return ack_frame(packet, local, style="2005") if packet.protocol_version == "2005" else ack_frame(packet, local)
+
+
+def _local(now_ms: int, tz: tzinfo) -> datetime:
+    return datetime.fromtimestamp(now_ms / 1000, tz)
+
+
+class _Connection(asyncio.Protocol):
+    """One logger's TCP connection: bytes → frames → the receiver; replies written back in commit order."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
+        self.framer = Framer(receiver.max_frame)
+        self.peer = "unknown"
+        self.transport: asyncio.Transport | None = None
+        self.pending = 0
+        self.closing = False  # the peer sent EOF: close once every pending packet is answered
+        self.paused = False
+        self.write_paused = False
+        self.last_data = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+        peername = transport.get_extra_info("peername")
+        self.peer = f"{peername[0]}:{peername[1]}" if peername else "unknown"
+        stats = self.receiver.stats
+        stats.connections += 1
+        stats.open_connections += 1
+        loop = asyncio.get_running_loop()
+        self.last_data = loop.time()
+        self.timer = loop.call_later(self.receiver.idle_timeout, self._check_idle)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_data = asyncio.get_running_loop().time()
+        for event in self.framer.feed(data):
+            self.receiver.event(event, self)
+
+    def eof_received(self) -> bool:
+        for event in self.framer.flush():
+            self.receiver.event(event, self)
+        self.closing = True
+        # Keep the write side open until the pending acknowledgements are sent; with none pending, close now.
+        return self.pending > 0
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.receiver.stats.open_connections -= 1
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def pause_writing(self) -> None:  # the peer does not read its acknowledgements: stop reading from it
+        self.write_paused = True
+        self._flow()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._flow()
+
+    def queued(self) -> None:
+        self.pending += 1
+        if self.pending >= self.receiver.max_pending:
+            self._flow()
+
+    def settled(self) -> None:
+        self.pending -= 1
+        if self.paused:
+            self._flow()
+        if self.closing and self.pending == 0 and self.transport is not None:
+            self.transport.close()
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _flow(self) -> None:
+        if self.transport is None:
+            return
+        stop = self.write_paused or self.pending >= self.receiver.max_pending
+        if stop and not self.paused:
+            self.transport.pause_reading()
+            self.paused = True
+        elif not stop and self.paused and self.pending <= self.receiver.max_pending // 2:
+            self.transport.resume_reading()
+            self.paused = False
+
+    def _check_idle(self) -> None:
+        if self.transport is None:
+            return
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self.last_data
+        if quiet >= self.receiver.idle_timeout:
+            self.transport.close()
+        else:
+            self.timer = loop.call_later(self.receiver.idle_timeout - quiet, self._check_idle)
 
 
 def devices_from_db(database_url: str) -> Callable[[], dict[str, DeviceEntry]]:
@@ -282,11 +450,100 @@ def devices_from_db(database_url: str) -> Callable[[], dict[str, DeviceEntry]]:
     return load
 
 
-async def serve_forever(receiver: Receiver, host: str, port: int, ready: Callable[[int], None] | None = None) -> None:
-    """Run the receiver until cancelled."""
-    server = await receiver.start(host, port)
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run the receiver's event loop: uvloop (libuv) where installed, which halves the per-packet cost of the
+    socket work, else asyncio's own loop. The cyclic garbage collector is tuned for a server that allocates
+    many short-lived objects per packet and keeps few: start-up objects are frozen out of collections and
+    young collections run less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
+async def serve_forever(
+    receiver: Receiver,
+    host: str,
+    port: int,
+    ready: Callable[[int], None] | None = None,
+    *,
+    sock: socket.socket | None = None,
+) -> None:
+    """Run the receiver until cancelled (on host:port, or on a bound and listening `sock`)."""
+    server = await receiver.start(host, port, sock=sock)
     bound = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(bound)
     async with server:
         await server.serve_forever()
+
+
+def serve_workers(
+    make: Callable[[], Receiver],
+    host: str,
+    port: int,
+    workers: int,
+    ready: Callable[[int], None] | None = None,
+) -> int:
+    """Run `workers` receiver processes on one port until SIGTERM or SIGINT; returns an exit status.
+
+    Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections over the processes
+    and every core parses packets; all of them write to the same hot store (SQLite WAL admits one writer at
+    a time, and each worker's group commits take turns). `make` builds a worker's receiver inside the worker.
+    """
+    if workers <= 1:
+        run(serve_forever(make(), host, port, ready))
+        return 0
+    # A bound socket that does not listen holds the port (and finds a free one for port 0) while the workers
+    # start; it never takes connections.
+    holder = _reuse_port_socket(host, port)
+    bound = holder.getsockname()[1]
+    context = multiprocessing.get_context("fork")
+    started = context.Queue()
+    processes = [
+        context.Process(target=_worker, args=(make, host, bound, started), name=f"hj212-worker-{i}", daemon=True)
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        started.get(timeout=60)
+    holder.close()
+    if ready is not None:
+        ready(bound)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        if any(not process.is_alive() for process in processes):
+            log.error("an HJ 212 worker exited; stopping the others")
+            break
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(10)
+    return 0 if stop.is_set() else 1
+
+
+def _reuse_port_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(make: Callable[[], Receiver], host: str, port: int, started: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+    sock = _reuse_port_socket(host, port)
+    sock.listen(4096)
+    sock.setblocking(False)
+    run(serve_forever(make(), host, port, lambda _: started.put(os.getpid()), sock=sock))

@@ -76,6 +76,14 @@ class RawPacket:
     cn: str | None = None
 
 
+@dataclass
+class DeviceActivity:
+    """What a device sent: its last packet's arrival (UTC) and packet counts by (outcome, reason)."""
+
+    last_seen: datetime | None
+    packets: dict[tuple[str, str | None], int]
+
+
 READINGS_SCHEMA = pa.schema(
     [
         ("site_id", pa.int64()),
@@ -89,6 +97,11 @@ READINGS_SCHEMA = pa.schema(
     ]
 )
 
+# Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
+# or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is
+# append-only without secondary indexes; per-device activity (last packet, counts by outcome and reason per
+# day) is kept in `packet_tally`, a handful of rows per device and day, upserted once per commit.
+SCHEMA_VERSION = 2
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS readings (
     site_id INTEGER NOT NULL,
@@ -99,7 +112,7 @@ CREATE TABLE IF NOT EXISTS readings (
     flag TEXT,
     source TEXT NOT NULL,
     received_at INTEGER NOT NULL,
-    PRIMARY KEY (site_id, parameter, interval, ts)
+    PRIMARY KEY (ts, interval, site_id, parameter)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS raw_packets (
     id INTEGER PRIMARY KEY,
@@ -112,8 +125,36 @@ CREATE TABLE IF NOT EXISTS raw_packets (
     detail TEXT,
     frame BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ix_raw_packets_mn ON raw_packets (mn, received_at);
-CREATE INDEX IF NOT EXISTS ix_raw_packets_outcome ON raw_packets (outcome, reason);
+CREATE TABLE IF NOT EXISTS packet_tally (
+    mn TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    packets INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (mn, day, outcome, reason)
+) WITHOUT ROWID;
+"""
+# Version 1 keyed readings site first and indexed raw_packets by MN and by outcome.
+_MIGRATE_FROM_1 = """
+ALTER TABLE readings RENAME TO readings_v1;
+DROP INDEX IF EXISTS ix_raw_packets_mn;
+DROP INDEX IF EXISTS ix_raw_packets_outcome;
+{schema}
+INSERT INTO readings SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings_v1;
+DROP TABLE readings_v1;
+INSERT INTO packet_tally
+SELECT coalesce(mn, ''), received_at / 86400000, outcome, coalesce(reason, ''), count(*), min(received_at),
+       max(received_at)
+FROM raw_packets GROUP BY 1, 2, 3, 4;
+"""
+_TALLY = """
+INSERT INTO packet_tally (mn, day, outcome, reason, packets, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (mn, day, outcome, reason) DO UPDATE SET
+    packets = packets + excluded.packets,
+    first_at = min(first_at, excluded.first_at),
+    last_at = max(last_at, excluded.last_at)
 """
 
 # Insert, or replace only when the value or flag differ: an identical re-send changes nothing (not even
@@ -133,18 +174,64 @@ _ARCHIVE = (
 )
 
 
-def _row(r: Reading, received: int) -> tuple[Any, ...]:
-    return (r.site_id, r.parameter, r.interval.value, _epoch_ms(r.time) // 1000, r.value, r.flag, r.source, received)
+# A reading as the hot store holds it: site_id, parameter, interval, epoch seconds, value, flag, source,
+# received_at (epoch ms); and an archived packet: received_at (epoch ms), peer, mn, cn, outcome, reason, detail,
+# frame. Writers that take thousands of packets a second build these tuples directly.
+ReadingRow = tuple[int, str, str, int, float | None, str | None, str, int]
+ArchiveRow = tuple[int, str, str | None, str | None, str, str | None, str | None, bytes]
 
 
-def _archived(p: RawPacket) -> tuple[Any, ...]:
-    return (_epoch_ms(p.received_at), p.peer, p.mn, p.cn, p.outcome.value, p.reason, p.detail, p.frame)
+def reading_row(r: Reading, received_ms: int) -> ReadingRow:
+    """The stored form of a reading received at `received_ms`."""
+    return (
+        r.site_id,
+        r.parameter,
+        r.interval.value,
+        epoch_ms(r.time) // 1000,
+        r.value,
+        r.flag,
+        r.source,
+        received_ms,
+    )
 
 
-def _epoch_ms(moment: datetime) -> int:
+def archive_row(p: RawPacket) -> ArchiveRow:
+    """The stored form of an archived packet."""
+    return (epoch_ms(p.received_at), p.peer, p.mn, p.cn, p.outcome.value, p.reason, p.detail, p.frame)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch of an aware instant, as the store keeps receive times."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given; the store keeps aware UTC instants")
     return int(moment.timestamp() * 1000)
+
+
+def _tally(archived: Sequence[ArchiveRow]) -> list[tuple[str, int, str, str, int, int, int]]:
+    """The `packet_tally` increments of archived packets: per MN, UTC day, outcome and reason."""
+    tally: dict[tuple[str, int, str, str], list[int]] = {}
+    for received, _, mn, _, outcome, reason, _, _ in archived:
+        key = (mn or "", received // 86_400_000, outcome, reason or "")
+        entry = tally.get(key)
+        if entry is None:
+            tally[key] = [1, received, received]
+        else:
+            entry[0] += 1
+            entry[1] = min(entry[1], received)
+            entry[2] = max(entry[2], received)
+    return [(*key, *entry) for key, entry in tally.items()]  # type: ignore[misc]
+
+
+def _stamped(conn: sqlite3.Connection, row: ReadingRow) -> int:
+    """1 if the stored reading under row's key carries row's value, flag and receive time (it was written by
+    this row, not an earlier identical one), else 0."""
+    site_id, parameter, interval, ts, value, flag, _, received = row
+    found = conn.execute(
+        "SELECT value IS ? AND flag IS ? AND received_at = ? FROM readings "
+        "WHERE ts = ? AND interval = ? AND site_id = ? AND parameter = ?",
+        (value, flag, received, ts, interval, site_id, parameter),
+    ).fetchone()
+    return int(bool(found and found[0]))
 
 
 class HotStore:
@@ -154,8 +241,22 @@ class HotStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connection() as conn:
-            conn.executescript(_SCHEMA_SQL)
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'readings'").fetchone()
+            if exists and version < 2:
+                for statement in _MIGRATE_FROM_1.format(schema=_SCHEMA_SQL).split(";"):
+                    conn.execute(statement)
+            else:
+                for statement in _SCHEMA_SQL.split(";"):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -188,14 +289,29 @@ class HotStore:
     ) -> list[int]:
         """Several writers' readings and packets in one durable transaction (group commit); the changed-reading
         count of each batch, in order."""
-        received = _epoch_ms(now or datetime.now(UTC))
-        counts: list[int] = []
+        received = epoch_ms(now or datetime.now(UTC))
+        return self.write_rows(
+            [
+                ([reading_row(r, received) for r in readings], [archive_row(p) for p in packets])
+                for readings, packets in batches
+            ]
+        )
+
+    def write_rows(self, batches: Sequence[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]) -> list[int]:
+        """`write_batches` for readings and packets already in their stored form."""
+        rows = [row for batch, _ in batches for row in batch]
+        archived = [packet for _, packets in batches for packet in packets]
         with self._transaction() as conn:
-            for readings, packets in batches:
-                before = conn.total_changes
-                conn.executemany(_UPSERT, [_row(r, received) for r in readings])
-                counts.append(conn.total_changes - before)
-                conn.executemany(_ARCHIVE, [_archived(p) for p in packets])
+            before = conn.total_changes
+            if rows:
+                conn.executemany(_UPSERT, rows)  # one statement for the lot: per-call overhead dominates
+            if len(rows) == conn.total_changes - before:
+                counts = [len(batch) for batch, _ in batches]
+            else:  # some rows were re-sends: count per batch what now carries this receipt
+                counts = [sum(_stamped(conn, row) for row in batch) for batch, _ in batches]
+            if archived:
+                conn.executemany(_ARCHIVE, archived)
+                conn.executemany(_TALLY, _tally(archived))
         return counts
 
     def hot_table(self, before_ms: int | None = None, site_id: int | None = None) -> pa.Table:
@@ -211,10 +327,41 @@ class HotStore:
         rows = self._connection().execute(sql, params).fetchall()
         return _to_arrow(rows)
 
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the database file without blocking writers (PRAGMA wal_checkpoint
+        PASSIVE). A busy writer turns its own automatic checkpoints off (`manual_checkpoints`) and calls this
+        from another thread, so its commits never wait for one."""
+        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def manual_checkpoints(self) -> None:
+        """Stop this thread's connection from checkpointing when it commits (see `checkpoint`)."""
+        self._connection().execute("PRAGMA wal_autocheckpoint=0").fetchall()
+
     def packet_counts(self) -> dict[tuple[str, str | None], int]:
         """Archived packets per (outcome, reason)."""
-        rows = self._connection().execute("SELECT outcome, reason, count(*) FROM raw_packets GROUP BY 1, 2")
-        return {(outcome, reason): count for outcome, reason, count in rows}
+        rows = self._connection().execute("SELECT outcome, reason, sum(packets) FROM packet_tally GROUP BY 1, 2")
+        return {(outcome, reason or None): count for outcome, reason, count in rows}
+
+    def device_activity(self, mns: Sequence[str], since: datetime | None = None) -> dict[str, DeviceActivity]:
+        """Per MN: when its last packet arrived (ever), and its packets by (outcome, reason) since `since`
+        (counted per UTC day, so from the start of the day `since` falls in) or ever. MNs that never sent a
+        packet are absent."""
+        first_day = epoch_ms(since) // 86_400_000 if since else 0
+        activity: dict[str, DeviceActivity] = {}
+        conn = self._connection()
+        for start in range(0, len(mns), 500):
+            chunk = list(mns[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            last = f"SELECT mn, max(last_at) FROM packet_tally WHERE mn IN ({marks}) GROUP BY mn"
+            for mn, last_at in conn.execute(last, chunk):
+                activity[mn] = DeviceActivity(datetime.fromtimestamp(last_at / 1000, UTC), {})
+            counts = (
+                "SELECT mn, outcome, reason, sum(packets) FROM packet_tally "
+                f"WHERE mn IN ({marks}) AND day >= ? GROUP BY 1, 2, 3"
+            )
+            for mn, outcome, reason, packets in conn.execute(counts, [*chunk, first_day]):
+                activity[mn].packets[(outcome, reason or None)] = packets
+        return activity
 
     def delete_compacted(self, keys: Iterable[tuple[int, str, str, int, int]]) -> None:
         """Remove readings that are now in Parquet, unless they changed since (same key and received_at)."""
@@ -325,7 +472,7 @@ def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
     unless they changed meanwhile. A crash at any point leaves every reading in the hot store, in Parquet, or
     both — and both de-duplicate to one.
     """
-    hot = store.hot_table(_epoch_ms(before) if before else None)
+    hot = store.hot_table(epoch_ms(before) if before else None)
     moved = merge_into_parquet(hot, root)
     if moved:
         keys = zip(
