@@ -188,7 +188,8 @@ def test_device_activity_from_the_tally(store: HotStore) -> None:
     assert set(activity) == {"MN1"}
     assert activity["MN1"].last_seen == day2
     assert activity["MN1"].packets == {("stored", None): 3, ("rejected", "wrong_password"): 1}
-    assert store.device_activity(["MN1"], since=day2)["MN1"].packets[("stored", None)] == 2
+    assert store.device_activity(["MN1"], start=day2)["MN1"].packets[("stored", None)] == 2
+    assert store.device_activity(["MN1"], end=day2)["MN1"].packets == {("stored", None): 1}
     assert store.packet_counts()[("rejected", "bad_header")] == 1
 
 

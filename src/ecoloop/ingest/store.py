@@ -99,8 +99,8 @@ READINGS_SCHEMA = pa.schema(
 
 # Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
 # or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is
-# append-only without secondary indexes; per-device activity (last packet, counts by outcome and reason per
-# day) is kept in `packet_tally`, a handful of rows per device and day, upserted once per commit.
+# append-only, indexed by receive time only (which only grows); per-device activity (last packet, counts by
+# outcome and reason per hour) is kept in `packet_tally`, a few rows per device and hour, upserted per commit.
 SCHEMA_VERSION = 2
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -125,15 +125,16 @@ CREATE TABLE IF NOT EXISTS raw_packets (
     detail TEXT,
     frame BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS ix_raw_packets_received_at ON raw_packets (received_at);
 CREATE TABLE IF NOT EXISTS packet_tally (
     mn TEXT NOT NULL,
-    day INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
     outcome TEXT NOT NULL,
     reason TEXT NOT NULL,
     packets INTEGER NOT NULL,
     first_at INTEGER NOT NULL,
     last_at INTEGER NOT NULL,
-    PRIMARY KEY (mn, day, outcome, reason)
+    PRIMARY KEY (mn, hour, outcome, reason)
 ) WITHOUT ROWID;
 """
 # Version 1 keyed readings site first and indexed raw_packets by MN and by outcome.
@@ -145,13 +146,13 @@ DROP INDEX IF EXISTS ix_raw_packets_outcome;
 INSERT INTO readings SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings_v1;
 DROP TABLE readings_v1;
 INSERT INTO packet_tally
-SELECT coalesce(mn, ''), received_at / 86400000, outcome, coalesce(reason, ''), count(*), min(received_at),
+SELECT coalesce(mn, ''), received_at / 3600000, outcome, coalesce(reason, ''), count(*), min(received_at),
        max(received_at)
 FROM raw_packets GROUP BY 1, 2, 3, 4;
 """
 _TALLY = """
-INSERT INTO packet_tally (mn, day, outcome, reason, packets, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (mn, day, outcome, reason) DO UPDATE SET
+INSERT INTO packet_tally (mn, hour, outcome, reason, packets, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (mn, hour, outcome, reason) DO UPDATE SET
     packets = packets + excluded.packets,
     first_at = min(first_at, excluded.first_at),
     last_at = max(last_at, excluded.last_at)
@@ -207,11 +208,20 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _packets_table(rows: list[tuple[Any, ...]]) -> pa.Table:
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in PACKETS_SCHEMA]
+    arrays = [
+        pa.array(column, pa.int64()).cast(field.type) if field.name == "received_at" else pa.array(column, field.type)
+        for column, field in zip(columns, PACKETS_SCHEMA, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=PACKETS_SCHEMA)
+
+
 def _tally(archived: Sequence[ArchiveRow]) -> list[tuple[str, int, str, str, int, int, int]]:
-    """The `packet_tally` increments of archived packets: per MN, UTC day, outcome and reason."""
+    """The `packet_tally` increments of archived packets: per MN, hour, outcome and reason."""
     tally: dict[tuple[str, int, str, str], list[int]] = {}
     for received, _, mn, _, outcome, reason, _, _ in archived:
-        key = (mn or "", received // 86_400_000, outcome, reason or "")
+        key = (mn or "", received // 3_600_000, outcome, reason or "")
         entry = tally.get(key)
         if entry is None:
             tally[key] = [1, received, received]
@@ -342,34 +352,66 @@ class HotStore:
         rows = self._connection().execute("SELECT outcome, reason, sum(packets) FROM packet_tally GROUP BY 1, 2")
         return {(outcome, reason or None): count for outcome, reason, count in rows}
 
-    def device_activity(self, mns: Sequence[str], since: datetime | None = None) -> dict[str, DeviceActivity]:
-        """Per MN: when its last packet arrived (ever), and its packets by (outcome, reason) since `since`
-        (counted per UTC day, so from the start of the day `since` falls in) or ever. MNs that never sent a
-        packet are absent."""
-        first_day = epoch_ms(since) // 86_400_000 if since else 0
+    def device_activity(
+        self, mns: Sequence[str], start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, DeviceActivity]:
+        """Per MN: when its last packet arrived (ever), and its packets by (outcome, reason) received in
+        [start, end) — counted per hour, so from the start of `start`'s hour to the end of `end`'s — or ever.
+        MNs that never sent a packet are absent."""
+        first = epoch_ms(start) // 3_600_000 if start else 0
+        last = -(-epoch_ms(end) // 3_600_000) if end else 2**62
         activity: dict[str, DeviceActivity] = {}
         conn = self._connection()
-        for start in range(0, len(mns), 500):
-            chunk = list(mns[start : start + 500])
+        for offset in range(0, len(mns), 500):
+            chunk = list(mns[offset : offset + 500])
             marks = ",".join("?" * len(chunk))
-            last = f"SELECT mn, max(last_at) FROM packet_tally WHERE mn IN ({marks}) GROUP BY mn"
-            for mn, last_at in conn.execute(last, chunk):
+            seen = f"SELECT mn, max(last_at) FROM packet_tally WHERE mn IN ({marks}) GROUP BY mn"
+            for mn, last_at in conn.execute(seen, chunk):
                 activity[mn] = DeviceActivity(datetime.fromtimestamp(last_at / 1000, UTC), {})
             counts = (
                 "SELECT mn, outcome, reason, sum(packets) FROM packet_tally "
-                f"WHERE mn IN ({marks}) AND day >= ? GROUP BY 1, 2, 3"
+                f"WHERE mn IN ({marks}) AND hour >= ? AND hour < ? GROUP BY 1, 2, 3"
             )
-            for mn, outcome, reason, packets in conn.execute(counts, [*chunk, first_day]):
+            for mn, outcome, reason, packets in conn.execute(counts, [*chunk, first, last]):
                 activity[mn].packets[(outcome, reason or None)] = packets
         return activity
 
     def delete_compacted(self, keys: Iterable[tuple[int, str, str, int, int]]) -> None:
-        """Remove readings that are now in Parquet, unless they changed since (same key and received_at)."""
+        """Remove readings that are now in Parquet, unless they changed since (same key and received_at).
+
+        In transactions of a few thousand rows, so that writers waiting for the lock (the receiver) wait
+        milliseconds, not the length of a whole compaction."""
+        chunk: list[tuple[int, str, str, int, int]] = []
+        for key in keys:
+            chunk.append(key)
+            if len(chunk) == 5000:
+                self._delete(chunk)
+                chunk = []
+        if chunk:
+            self._delete(chunk)
+
+    def _delete(self, keys: list[tuple[int, str, str, int, int]]) -> None:
         with self._transaction() as conn:
             conn.executemany(
                 "DELETE FROM readings WHERE site_id=? AND parameter=? AND interval=? AND ts=? AND received_at=?",
-                list(keys),
+                keys,
             )
+
+    def packet_rows(self, before_ms: int | None = None, limit: int = 50_000) -> pa.Table:
+        """Archived packets (received before `before_ms`, when given), oldest first, at most `limit`."""
+        sql = f"SELECT {', '.join(PACKETS_SCHEMA.names)} FROM raw_packets"
+        params: list[Any] = []
+        if before_ms is not None:
+            sql += " WHERE received_at < ?"
+            params.append(before_ms)
+        sql += " ORDER BY id LIMIT ?"
+        return _packets_table(self._connection().execute(sql, [*params, limit]).fetchall())
+
+    def delete_packets(self, ids: Sequence[int]) -> None:
+        """Remove archived packets by id (once they are safely in Parquet)."""
+        for start in range(0, len(ids), 5000):
+            with self._transaction() as conn:
+                conn.executemany("DELETE FROM raw_packets WHERE id = ?", [(i,) for i in ids[start : start + 5000]])
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -395,6 +437,20 @@ def _to_arrow(rows: list[tuple[Any, ...]]) -> pa.Table:
         schema=READINGS_SCHEMA,
     )
 
+
+PACKETS_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("received_at", pa.timestamp("ms", tz="UTC")),
+        ("peer", pa.string()),
+        ("mn", pa.string()),
+        ("cn", pa.string()),
+        ("outcome", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("frame", pa.binary()),
+    ]
+)
 
 KEY = ["site_id", "parameter", "interval", "time"]
 
@@ -499,3 +555,45 @@ def readings(store: HotStore, root: Path, site_id: int | None = None) -> pa.Tabl
     tables = [pq.read_table(f, schema=READINGS_SCHEMA, filters=filters) for f in files]
     tables.append(store.hot_table(site_id=site_id))
     return _dedupe(pa.concat_tables(tables))
+
+
+def archive_packets(store: HotStore, root: Path, before: datetime) -> int:
+    """Move archived packets received before `before` out of the hot store into Parquet evidence files,
+    `root/date=<YYYY-MM-DD>/packets-<first id>-<last id>.parquet` (UTC dates); returns packets moved.
+
+    Files are written whole (fsynced, renamed into place) before the packets leave the hot store, so a crash
+    leaves each packet in the hot store, in a file, or both; readers drop repeats by id (`packets`)."""
+    moved = 0
+    while True:
+        table = store.packet_rows(epoch_ms(before))
+        if table.num_rows == 0:
+            return moved
+        days = pc.strftime(table["received_at"], format="%Y-%m-%d")
+        for day in pc.unique(days).to_pylist():
+            part = table.filter(pc.equal(days, day))
+            ids = part["id"]
+            path = root / f"date={day}" / f"packets-{pc.min(ids).as_py()}-{pc.max(ids).as_py()}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            pq.write_table(part, tmp, compression="zstd")
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        store.delete_packets(table["id"].to_pylist())
+        moved += table.num_rows
+
+
+def packets(store: HotStore, root: Path, mn: str | None = None) -> pa.Table:
+    """Every archived packet (of one MN, when given), in the hot store or in Parquet, once each, by id."""
+    tables = [pq.read_table(f, schema=PACKETS_SCHEMA) for f in sorted(root.glob("date=*/packets-*.parquet"))]
+    conn = store._connection()
+    sql = f"SELECT {', '.join(PACKETS_SCHEMA.names)} FROM raw_packets" + (" WHERE mn = ?" if mn else "")
+    tables.append(_packets_table(conn.execute(sql, [mn] if mn else []).fetchall()))
+    table = pa.concat_tables(tables)
+    if mn:
+        table = table.filter(pc.equal(table["mn"], mn))
+    table = table.sort_by([("id", "ascending")])
+    if table.num_rows > 1:
+        repeat = pc.equal(table["id"].slice(1), table["id"].slice(0, table.num_rows - 1))
+        table = table.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeat.combine_chunks())]))
+    return table
