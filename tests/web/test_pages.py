@@ -57,19 +57,21 @@ MENUS = {
     "admin": [
         "/",
         "/enterprises",
+        "/monitoring/sites",
+        "/monitoring/upload",
         "/admin/users",
         "/admin/organisations",
         "/admin/regions",
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/enterprises", "/admin/audit", "/account"],
-    "analyst": ["/", "/enterprises", "/account"],
-    "inspector": ["/", "/enterprises", "/account"],
+    "leader": ["/", "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "analyst": ["/", "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "inspector": ["/", "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", "/account"],
-    "branch_a": ["/", "/enterprises", "/account"],
+    "branch_a": ["/", "/enterprises", "/monitoring/sites", "/account"],
     "department": ["/", "/account"],
-    "enterprise_a": ["/", "/enterprises", "/account"],
+    "enterprise_a": ["/", "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 
 # user → the figures on the overview, by caption

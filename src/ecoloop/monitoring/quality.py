@@ -30,6 +30,19 @@ PLAUSIBLE_MAX: dict[str, float] = {
 }
 
 
+# Largest plausible change between consecutive hourly values per HJ 212 code (µg/m³; CO mg/m³); a larger change
+# is reported as a jump. Chosen well above the hour-to-hour changes of ordinary episodes, not taken from a
+# standard; values between consecutive minute or real-time data have no such table.
+HOURLY_MAX_STEP: dict[str, float] = {
+    "a34004": 400.0,  # PM2.5
+    "a34002": 600.0,  # PM10
+    "a21026": 300.0,  # SO2
+    "a21004": 200.0,  # NO2
+    "a21005": 5.0,  # CO
+    "a05024": 250.0,  # O3
+}
+
+
 class IssueKind(StrEnum):
     """What a data-quality check found."""
 
@@ -95,12 +108,26 @@ def completeness(points: Sequence[Point], start: datetime, end: datetime, interv
         raise ValueError("need a positive interval and end after start")
     expected = int((end - start) / interval)
     inside = {p.time: p for p in points if start <= p.time < end}
-    received = len(inside)
-    valid = sum(1 for p in inside.values() if is_valid(p))
+    return rates(expected, len(inside), sum(1 for p in inside.values() if is_valid(p)))
+
+
+def rates(expected: int, received: int, valid: int) -> Completeness:
+    """Transmission, validity and effective rates from the counts of one series (see `Completeness`); values
+    received beyond the expected count (off-schedule times) do not raise transmission above 100 %."""
     transmission = _percent(min(received, expected), expected)
     validity = _percent(valid, received)
     effective = (transmission * validity / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     return Completeness(expected, received, valid, transmission, validity, effective)
+
+
+def pooled(parts: Sequence[Completeness]) -> Completeness:
+    """The completeness of several series taken together (a site's parameters): expected, received and valid
+    counts summed, each series' received capped at its expected count, and the rates computed again, so each
+    series weighs by its expected count."""
+    expected = sum(c.expected for c in parts)
+    received = sum(min(c.received, c.expected) for c in parts)
+    valid = sum(min(c.valid, c.received, c.expected) for c in parts)
+    return rates(expected, received, valid)
 
 
 def is_silent(last_seen: datetime | None, now: datetime, interval: timedelta, missed: int = 3) -> bool:

@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from ecoloop.identity.routes import router as identity_router
     from ecoloop.ingest.routes import router as ingest_router
     from ecoloop.ingest.store import HotStore
+    from ecoloop.monitoring.routes import router as monitoring_router
     from ecoloop.regions.routes import router as regions_router
     from ecoloop.web.routes import router as web_router
 
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enterprises_router,
         audit_router,
         ingest_router,
+        monitoring_router,
     )
     for router in routers:
         app.include_router(router)

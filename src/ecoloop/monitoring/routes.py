@@ -1,0 +1,389 @@
+"""Monitoring pages (sites with their data quality, data loggers, file upload) and the site-quality API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ecoloop.access.actions import Action, allowed, require
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import N_, gettext
+from ecoloop.ingest.store import HotStore, Interval
+from ecoloop.ingest.upload import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_ROWS,
+    UPLOAD_ERROR_TEXT,
+    UploadError,
+    store_upload,
+    template_csv,
+)
+from ecoloop.monitoring import assess, queries
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Device
+from ecoloop.monitoring.quality import Completeness, IssueKind
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.queries import get_region_by_code, list_regions
+from ecoloop.settings import Settings
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.security import client_ip
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+# The monitoring pages are open to the roles that see enterprises (bureau, branches, enterprises); access has no
+# monitoring action of its own yet.
+VIEW_MONITORING = Action.VIEW_ENTERPRISES
+MAX_ISSUES_SHOWN = 200
+MAX_ERRORS_SHOWN = 500
+E = TypeVar("E", bound=StrEnum)
+
+ISSUE_LABELS = {
+    IssueKind.NEGATIVE: N_("Negative value"),
+    IssueKind.OUT_OF_RANGE: N_("Implausible value"),
+    IssueKind.FLAT_LINE: N_("Flat line"),
+    IssueKind.SPIKE: N_("Spike"),
+    IssueKind.JUMP: N_("Jump"),
+    IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
+    IssueKind.FLAGGED: N_("Flagged invalid"),
+}
+# Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
+REASON_LABELS = {
+    "bad_header": N_("Malformed header"),
+    "bad_length": N_("Malformed length field"),
+    "length_mismatch": N_("Length does not match"),
+    "bad_crc_format": N_("Malformed CRC"),
+    "crc_mismatch": N_("CRC mismatch"),
+    "missing_crlf": N_("Missing line end"),
+    "bad_field": N_("Malformed field"),
+    "missing_field": N_("Missing field"),
+    "too_large": N_("Packet too large"),
+    "bad_encoding": N_("Bad character encoding"),
+    "unknown_mn": N_("Unknown MN"),
+    "wrong_password": N_("Wrong password"),
+}
+# Data flags (HJ 212-2017 Table 8).
+FLAG_LABELS = {
+    "N": N_("Normal"),
+    "F": N_("Stopped"),
+    "M": N_("Maintenance"),
+    "S": N_("Manual input"),
+    "D": N_("Fault"),
+    "C": N_("Calibration"),
+    "T": N_("Over range"),
+    "B": N_("Transmission fault"),
+}
+INTERVAL_LABELS = {
+    Interval.REALTIME: N_("Real-time data"),
+    Interval.MINUTE: N_("Minute data"),
+    Interval.HOUR: N_("Hourly data"),
+    Interval.DAY: N_("Daily data"),
+}
+# HJ 212-2017 Appendix B codes of the ambient air pollutants.
+PARAMETER_NAMES = {
+    "a34004": "PM2.5",
+    "a34002": "PM10",
+    "a21026": "SO2",
+    "a21004": "NO2",
+    "a21005": "CO",
+    "a05024": "O3",
+}
+LABELS = {
+    "issues": ISSUE_LABELS,
+    "reasons": REASON_LABELS,
+    "flags": FLAG_LABELS,
+    "intervals": INTERVAL_LABELS,
+    "parameters": PARAMETER_NAMES,
+}
+
+
+def _choice(enum: type[E], value: str) -> E | None:
+    return enum(value) if value in enum._value2member_map_ else None
+
+
+def _stores(request: Request, settings: Settings) -> tuple[HotStore, Path]:
+    store: HotStore = request.app.state.hot_store
+    return store, settings.parquet_root
+
+
+# --- sites --------------------------------------------------------------------------------------------------------
+
+
+@router.get("/monitoring/sites", include_in_schema=False)
+def site_list(
+    request: Request, db: DbSession, user: UserDep, settings: SettingsDep, kind: str = "", region: str = ""
+) -> Response:
+    """Sites in the user's area with their last contact, status and 24-hour completeness."""
+    require(user.principal, VIEW_MONITORING)
+    p = user.principal
+    chosen_kind = _choice(SiteKind, kind)
+    chosen_region = get_region_by_code(db, p, region) if region else None
+    hidden = bool(region) and chosen_region is None  # a region outside the user's area has no sites for them
+    rows = [] if hidden else queries.site_rows(db, p, kind=chosen_kind, region=chosen_region)
+    devices = queries.devices_by_site(db, p, [r.site.id for r in rows])
+    context = {
+        "rows": rows,
+        "total": 0 if hidden else queries.count_sites(db, p, kind=chosen_kind, region=chosen_region),
+        "statuses": assess.site_statuses(*_stores(request, settings), devices, utcnow()),
+        "kinds": list(SiteKind),
+        "kind": chosen_kind,
+        "regions": [r for r in list_regions(db, p) if r.level in (RegionLevel.COUNTY, RegionLevel.TOWN)],
+        "region": region,
+        "may_upload": allowed(p, Action.SUBMIT_OBSERVATIONS),
+    }
+    return render(request, "monitoring/sites.html", context, user=user)
+
+
+@router.get("/monitoring/sites/{site_id}", include_in_schema=False)
+def site_page(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    site_id: int,
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    interval: str = "",
+) -> Response:
+    """One site: details, data loggers, latest values, and the data quality of a chosen period (the quality
+    section alone for htmx)."""
+    require(user.principal, VIEW_MONITORING)
+    row = queries.get_site_row(db, user.principal, site_id)
+    if row is None:
+        raise HTTPException(404)
+    devices = queries.devices_by_site(db, user.principal, [site_id])[site_id]
+    now = utcnow()
+    error = None
+    try:
+        period = _period(now, devices, settings, start, end, interval)
+    except ValueError:
+        error = gettext("The period cannot be read, or is longer than 31 days; showing the last 24 hours.")
+        period = assess.period_for(now, devices)
+    store, root = _stores(request, settings)
+    context = {
+        "row": row,
+        "site": row.site,
+        "quality": assess.assess_site(store, root, site_id, devices, period, now),
+        "latest": assess.latest_values(store, root, site_id, period.interval),
+        "site_devices": devices,
+        "period_error": error,
+        "intervals": list(Interval),
+        "max_issues": MAX_ISSUES_SHOWN,
+        "labels": LABELS,
+    }
+    return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
+
+
+def _period(
+    now: datetime, devices: list[Device], settings: Settings, start: str, end: str, interval: str
+) -> assess.Period:
+    """The period asked for in the query string; ValueError when it cannot be read."""
+    chosen = Interval(interval) if interval else None
+    return assess.period_for(
+        now,
+        devices,
+        start=assess.parse_moment(start, settings.tz),
+        end=assess.parse_moment(end, settings.tz),
+        interval=chosen,
+    )
+
+
+@router.get("/monitoring/devices", include_in_schema=False)
+def device_list(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+    """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
+    require(user.principal, VIEW_MONITORING)
+    devices = queries.list_devices(db, user.principal)
+    statuses = assess.device_statuses(_stores(request, settings)[0], devices, utcnow())
+    context = {"rows": list(zip(devices, statuses, strict=True))}
+    return render(request, "monitoring/devices.html", context, user=user)
+
+
+# --- the quality API ----------------------------------------------------------------------------------------------
+
+
+class CompletenessOut(BaseModel):
+    """Expected, received and valid values and the rates in percent."""
+
+    expected: int
+    received: int
+    valid: int
+    transmission: float
+    validity: float
+    effective: float
+
+    @classmethod
+    def of(cls, c: Completeness) -> CompletenessOut:
+        return cls(
+            expected=c.expected,
+            received=c.received,
+            valid=c.valid,
+            transmission=float(c.transmission),
+            validity=float(c.validity),
+            effective=float(c.effective),
+        )
+
+
+class ParameterQualityOut(BaseModel):
+    """One parameter's completeness and device flags."""
+
+    parameter: str
+    completeness: CompletenessOut
+    flags: dict[str, int]
+
+
+class IssueOut(BaseModel):
+    """A suspicious stretch of one parameter."""
+
+    kind: str
+    parameter: str
+    start: datetime
+    end: datetime
+    detail: str
+
+
+class DeviceStatusOut(BaseModel):
+    """A data logger's last packet and status."""
+
+    mn: str
+    interval_minutes: int
+    last_seen: datetime | None
+    online: bool
+
+
+class SiteQualityOut(BaseModel):
+    """The data quality of a site over [start, end)."""
+
+    site_id: int
+    start: datetime
+    end: datetime
+    interval: str
+    step_minutes: int
+    last_seen: datetime | None
+    online: bool
+    completeness: CompletenessOut
+    parameters: list[ParameterQualityOut]
+    flags: dict[str, int]
+    issues: list[IssueOut]
+    rejected: dict[str, int]
+    devices: list[DeviceStatusOut]
+
+
+@router.get("/api/v1/sites/{site_id}/quality", response_model=SiteQualityOut, tags=["monitoring"])
+def api_site_quality(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    site_id: int,
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    interval: str = "",
+) -> SiteQualityOut:
+    """Data quality of a site over [from, to) (ISO 8601; local time without an offset; default the last 24 h)."""
+    require(user.principal, VIEW_MONITORING)
+    row = queries.get_site_row(db, user.principal, site_id)
+    if row is None:
+        raise HTTPException(404)
+    devices = queries.devices_by_site(db, user.principal, [site_id])[site_id]
+    now = utcnow()
+    try:
+        period = _period(now, devices, settings, start, end, interval)
+    except ValueError as exc:
+        raise HTTPException(422, f"bad period: {exc}") from None
+    return _quality_out(assess.assess_site(*_stores(request, settings), site_id, devices, period, now))
+
+
+def _quality_out(q: assess.SiteQuality) -> SiteQualityOut:
+    return SiteQualityOut(
+        site_id=q.site_id,
+        start=q.period.start,
+        end=q.period.end,
+        interval=q.period.interval.value,
+        step_minutes=int(q.period.step.total_seconds() // 60),
+        last_seen=q.last_seen,
+        online=q.online,
+        completeness=CompletenessOut.of(q.completeness),
+        parameters=[
+            ParameterQualityOut(parameter=p.parameter, completeness=CompletenessOut.of(p.completeness), flags=p.flags)
+            for p in q.parameters
+        ],
+        flags=q.flags,
+        issues=[
+            IssueOut(kind=i.kind.value, parameter=i.parameter, start=i.start, end=i.end, detail=i.detail)
+            for i in q.issues
+        ],
+        rejected=q.rejected,
+        devices=[
+            DeviceStatusOut(mn=d.mn, interval_minutes=d.interval_minutes, last_seen=d.last_seen, online=d.online)
+            for d in q.devices
+        ],
+    )
+
+
+# --- upload -------------------------------------------------------------------------------------------------------
+
+
+def _upload_size(request: Request) -> None:
+    """Refuse an oversized upload from its Content-Length, before the body is read (multipart overhead allowed)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise HTTPException(413, _upload_error(UploadError("too_large")))
+
+
+def _upload_error(exc: UploadError) -> str:
+    limit = MAX_UPLOAD_BYTES // (1024 * 1024) if exc.code == "too_large" else MAX_UPLOAD_ROWS
+    return gettext(UPLOAD_ERROR_TEXT[exc.code]) % {"limit": limit}
+
+
+def _upload_page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
+    context = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_errors": MAX_ERRORS_SHOWN, **extra}
+    return render(request, "monitoring/upload.html", context, user=user, status_code=status)
+
+
+@router.get("/monitoring/upload", include_in_schema=False)
+def upload_form(request: Request, user: UserDep) -> Response:
+    """The form to upload a CSV or Excel file of observations."""
+    require(user.principal, Action.SUBMIT_OBSERVATIONS)
+    return _upload_page(request, user)
+
+
+@router.post("/monitoring/upload", include_in_schema=False)
+def upload_file(
+    request: Request,
+    _size: Annotated[None, Depends(_upload_size)],
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Store the valid rows of an uploaded file and report the others by row number."""
+    require(user.principal, Action.SUBMIT_OBSERVATIONS)
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        result = store_upload(
+            request.app.state.hot_store,
+            filename=file.filename or "",
+            data=data,
+            site_ids=queries.site_ids_by_code(db, user.principal),
+            tz=settings.tz,
+            peer=client_ip(request),
+            username=user.user.username,
+            now=utcnow(),
+        )
+    except UploadError as exc:
+        status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)
+        return _upload_page(request, user, error=_upload_error(exc), status=status)
+    return _upload_page(request, user, result=result)
+
+
+@router.get("/monitoring/upload/template.csv", include_in_schema=False)
+def upload_template(user: UserDep) -> Response:
+    """The long-format template as a CSV file."""
+    require(user.principal, Action.SUBMIT_OBSERVATIONS)
+    headers = {"Content-Disposition": 'attachment; filename="observations-template.csv"'}
+    return Response(template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
