@@ -11,7 +11,8 @@ from ecoloop.enterprises.rules import credit_code_problem
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import verify_password
-from ecoloop.monitoring.models import Site
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.rules import check_region_code
@@ -41,13 +42,14 @@ def test_fixture_is_a_plausible_prefecture_city() -> None:
 def test_load_is_complete_and_idempotent(db: Session) -> None:
     first = load_demo(db)
     db.flush()
-    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User, Site)}
+    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User, Site, Device)}
     assert first.added == {
         "regions": totals[Region],
         "organisations": totals[Organisation],
         "enterprises": totals[Enterprise],
         "users": totals[User],
         "sites": totals[Site],
+        "devices": totals[Device],
     }
     second = load_demo(db)
     db.flush()
@@ -65,3 +67,19 @@ def test_demo_accounts_fit_their_roles(db: Session) -> None:
     assert branch_org is not None and branch_org.kind is OrgKind.BRANCH
     assert users["enterprise"].enterprise_id is not None and users["enterprise"].organisation_id is None
     assert db.scalar(select(func.count()).select_from(Region).where(Region.level == RegionLevel.COUNTY)) == 8
+
+
+def test_every_station_and_outlet_has_a_data_logger(db: Session) -> None:
+    load_demo(db)
+    db.flush()
+    sites = list(db.scalars(select(Site)))
+    devices = {d.site_id: d for d in db.scalars(select(Device))}
+    assert len(devices) == len(sites) == 29
+    assert all(len(d.mn) == 24 and int(d.mn, 16) >= 0 and len(d.password) == 6 for d in devices.values())
+    enterprises = {e.id: e for e in db.scalars(select(Enterprise))}
+    outlets = [s for s in sites if s.kind in (SiteKind.AIR_SOURCE, SiteKind.WATER_SOURCE)]
+    assert {s.enterprise_id for s in outlets} == set(enterprises)  # one or two outlets per enterprise
+    for outlet in outlets:
+        assert outlet.enterprise_id is not None
+        assert outlet.region_id == enterprises[outlet.enterprise_id].region_id and outlet.level is None
+    assert sum(s.kind is SiteKind.AIR_STATION for s in sites) == 12

@@ -18,8 +18,8 @@ from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_user
 from ecoloop.monitoring.enums import SiteKind
-from ecoloop.monitoring.models import Site
-from ecoloop.monitoring.service import add_site
+from ecoloop.monitoring.models import Device, Site
+from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
@@ -32,7 +32,14 @@ class DemoReport:
     """What a load added (zero everywhere on a second run) and the demo accounts."""
 
     added: dict[str, int] = field(
-        default_factory=lambda: {"regions": 0, "organisations": 0, "enterprises": 0, "users": 0, "sites": 0}
+        default_factory=lambda: {
+            "regions": 0,
+            "organisations": 0,
+            "enterprises": 0,
+            "users": 0,
+            "sites": 0,
+            "devices": 0,
+        }
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
 
@@ -105,15 +112,32 @@ def load_demo(session: Session) -> DemoReport:
         session.flush()
         report.added["enterprises"] += 1
 
-    sites = set(session.scalars(select(Site.code)))
+    # Air stations, and the enterprises' outlets (in the enterprise's region), each with its data logger, whose
+    # MN and password `ecoloop simulate hj212` sends.
+    sites = {s.code: s for s in session.scalars(select(Site))}
+    regions_by_id = {r.id: r for r in regions.values()}
+    devices = set(session.scalars(select(Device.mn)))
     for site in data.get("sites", []):
-        if site["code"] in sites:
-            continue
-        added_site = add_site(
-            session, code=site["code"], name=site["name"], kind=SiteKind(site["kind"]), region=regions[site["region"]]
-        )
-        added_site.level = RegionLevel(site["level"])
-        report.added["sites"] += 1
+        added_site = sites.get(site["code"])
+        if added_site is None:
+            enterprise = enterprises[site["enterprise"]] if "enterprise" in site else None
+            added_site = add_site(
+                session,
+                code=site["code"],
+                name=site["name"],
+                kind=SiteKind(site["kind"]),
+                region=regions[site["region"]] if enterprise is None else regions_by_id[enterprise.region_id],
+                enterprise_id=enterprise.id if enterprise else None,
+            )
+            if "level" in site:
+                added_site.level = RegionLevel(site["level"])
+            sites[site["code"]] = added_site
+            report.added["sites"] += 1
+        device = site.get("device")
+        if device is not None and device["mn"] not in devices:
+            add_device(session, mn=device["mn"], password=device["password"], site=added_site)
+            devices.add(device["mn"])
+            report.added["devices"] += 1
 
     existing = set(session.scalars(select(User.username)))
     for user in data["users"]:

@@ -1,0 +1,950 @@
+"""Virtual HJ 212 data loggers (数采仪) for the demo and the load tests (`ecoloop simulate hj212`).
+
+A virtual logger keeps one TCP connection to the receiver, reconnecting with exponential backoff when it drops.
+It sends HJ 212-2017 data uploads with Flag=5 (version 2017, acknowledgement requested, §6.3.2 Table 3) on a
+logger's schedule: real-time data (2011) every `realtime_seconds`, minute data (2051) after each minute, hourly
+data (2061) after each hour and daily data (2031) after each day, with DataTime in local time (the sampling
+instant for 2011, the start of the period otherwise). It waits for the 9014 acknowledgement carrying the
+packet's QN and re-sends an unacknowledged packet after `ack_timeout`, `retries` times, then treats the link as
+unusable and reconnects (HJ 212-2017 §6.2, Table 1: OverTime, ReCount). It answers nothing else.
+
+Values come from pure profiles, deterministic given the seed, the device's MN and the simulated time:
+
+- air stations replay the real Beijing multi-site hourly series (CC BY 4.0, `ecoloop/demo/beijing/`) shifted
+  to the simulated date (the same data year for every station, so the city's episodes stay coherent); minute
+  values scatter around the real hourly value with that value as their mean; CO goes out in mg/m³;
+- flue-gas outlets draw their levels from a preset of the enterprise's industry (power, cement, sinter, coke,
+  or a boiler), follow a daily load curve, send converted values (`-ZsRtd`, `-ZsAvg`) at the reference O2,
+  emission amounts (`-Cou`), a five-minute calibration (flag C) at 03:00 every day and, now and then, an
+  hour-long excursion of one pollutant (flag N, as a real upset would be);
+- wastewater outlets follow a daily flow curve; COD, NH3-N, TP and TN are measured once an hour, so they are
+  constant within the hour, as in the standard's own minute-data example (HJ 212-2017 Appendix C).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import heapq
+import math
+import random
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from ecoloop.ingest.hj212 import FrameError, Framer, encode, parse, qn_at
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.standards.emission import (
+    REFERENCE_O2_COAL_BOILER,
+    REFERENCE_O2_COAL_POWER_BOILER,
+    converted_concentration,
+)
+
+FLAG_UPLOAD_WITH_ACK = 5  # Flag: version bits 000001 (HJ 212-2017) + A=1 (HJ 212-2017 Table 3)
+_RANK = {"2011": 0, "2051": 1, "2061": 2, "2031": 3}  # at the same moment: real-time, minute, hour, day
+
+
+class Profile(StrEnum):
+    """What a virtual logger measures, with the HJ 212 system code (ST) it sends (HJ 212-2017 Table 5)."""
+
+    AIR_STATION = "air_station"
+    GAS_OUTLET = "gas_outlet"
+    WATER_OUTLET = "water_outlet"
+
+    @property
+    def system_code(self) -> str:
+        return {"air_station": "22", "gas_outlet": "31", "water_outlet": "32"}[self.value]
+
+
+_PROFILE_OF_KIND = {
+    SiteKind.AIR_STATION: Profile.AIR_STATION,
+    SiteKind.AIR_SOURCE: Profile.GAS_OUTLET,
+    SiteKind.WATER_SOURCE: Profile.WATER_OUTLET,
+}
+
+
+@dataclass(frozen=True)
+class SimDevice:
+    """A virtual data logger: the MN and password it sends, its profile, the Beijing station an air station
+    replays (any station when None) and the industry code (GB/T 4754) that picks an outlet's preset."""
+
+    mn: str
+    password: str
+    profile: Profile
+    station: str | None = None
+    industry: str | None = None
+
+
+# --- parameters (HJ 212-2017 Appendix B codes; O3 is not in Appendix B, devices send a05024) -------------------
+
+Role = Literal["pollutant", "flow", "state"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One measured parameter: its HJ 212 code, the decimals it is sent with and its role (a pollutant has an
+    emission amount `-Cou`, the flow a volume `-Cou`, a state neither)."""
+
+    code: str
+    decimals: int
+    role: Role = "state"
+
+
+AIR_PARAMETERS = (
+    Parameter("a34004", 1),  # PM2.5, µg/m³
+    Parameter("a34002", 1),  # PM10, µg/m³
+    Parameter("a21026", 1),  # SO2, µg/m³
+    Parameter("a21004", 1),  # NO2, µg/m³
+    Parameter("a05024", 1),  # O3, µg/m³
+    Parameter("a21005", 3),  # CO, mg/m³
+)
+GAS_PARAMETERS = (
+    Parameter("a21026", 2, "pollutant"),  # SO2, mg/m³
+    Parameter("a21002", 2, "pollutant"),  # NOx, mg/m³
+    Parameter("a34013", 2, "pollutant"),  # particulate matter (smoke/dust), mg/m³
+    Parameter("a19001", 2),  # O2, %
+    Parameter("a01012", 1),  # flue-gas temperature, °C
+    Parameter("a01011", 2),  # flue-gas velocity, m/s
+    Parameter("a00000", 2, "flow"),  # flue-gas flow, m³/s (-Cou in m³)
+)
+WATER_PARAMETERS = (
+    Parameter("w01018", 1, "pollutant"),  # COD, mg/L
+    Parameter("w21003", 3, "pollutant"),  # NH3-N, mg/L
+    Parameter("w01001", 2),  # pH
+    Parameter("w00000", 2, "flow"),  # wastewater flow, L/s (-Cou in m³)
+    Parameter("w21011", 3, "pollutant"),  # TP, mg/L
+    Parameter("w21001", 2, "pollutant"),  # TN, mg/L
+)
+PARAMETERS: dict[Profile, tuple[Parameter, ...]] = {
+    Profile.AIR_STATION: AIR_PARAMETERS,
+    Profile.GAS_OUTLET: GAS_PARAMETERS,
+    Profile.WATER_OUTLET: WATER_PARAMETERS,
+}
+_GAS_CALIBRATED = ("a21026", "a21002", "a19001")  # analysers checked daily with zero and span gas (flag C)
+_WATER_HOURLY = ("w01018", "w21003", "w21011", "w21001")  # analysers that take one sample an hour
+
+# --- seeded randomness --------------------------------------------------------------------------------------------
+
+
+def _rng(seed: int, *parts: object) -> random.Random:
+    """A generator seeded by the seed and the parts' text, so values do not depend on the order they are made."""
+    key = "|".join([str(seed), *map(str, parts)]).encode()
+    return random.Random(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big"))
+
+
+def _hours_since_2000(hour: datetime) -> float:
+    return (hour - datetime(2000, 1, 1)).total_seconds() / 3600  # noqa: DTZ001  # naive local time, like `hour`
+
+
+# --- the real air data ----------------------------------------------------------------------------------------------
+
+# Columns of the committed Parquet copy → HJ 212 code and factor to the code's unit (CO: µg/m³ → mg/m³).
+_AIR_COLUMNS = {
+    "pm2_5": ("a34004", 1.0),
+    "pm10": ("a34002", 1.0),
+    "so2": ("a21026", 1.0),
+    "no2": ("a21004", 1.0),
+    "co_ug": ("a21005", 0.001),
+    "o3": ("a05024", 1.0),
+}
+
+
+@dataclass(frozen=True)
+class AirData:
+    """Hourly series of the Beijing stations on one grid of local hours from `first_hour` (in HJ 212 units)."""
+
+    first_hour: datetime
+    hours: int
+    series: Mapping[str, Mapping[str, Sequence[float | None]]]  # station (lower case) → code → values
+
+    @property
+    def stations(self) -> list[str]:
+        """Station names, lower case, sorted."""
+        return sorted(self.series)
+
+    def station_for(self, device: SimDevice) -> str:
+        """The station a device replays: its own when known, else one picked by its MN."""
+        if device.station and device.station.lower() in self.series:
+            return device.station.lower()
+        digest = hashlib.blake2b(device.mn.encode(), digest_size=4).digest()
+        return self.stations[int.from_bytes(digest, "big") % len(self.stations)]
+
+    def hour_values(self, station: str, hour: datetime, seed: int) -> dict[str, float]:
+        """The station's real values for the local `hour` shifted into the data: the same month, day and hour in
+        the data year the seed picks (1 March to 28 February, the same for every station). A value missing there
+        is taken from the nearest hour within 3 hours; a longer gap leaves it out, as an instrument that is down
+        sends nothing."""
+        years = self._data_years(hour)
+        if not years:
+            return {}
+        index = self._index(hour, years[seed % len(years)])
+        values: dict[str, float] = {}
+        for code, column in self.series[station].items():
+            for step in (0, -1, 1, -2, 2, -3, 3):
+                if 0 <= index + step < self.hours and (value := column[index + step]) is not None:
+                    values[code] = value
+                    break
+        return values
+
+    def _data_years(self, hour: datetime) -> list[int]:
+        last = self.first_hour + timedelta(hours=self.hours - 1)
+        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
+        return [
+            year
+            for year in range(self.first_hour.year, last.year + 1)
+            if self.first_hour <= hour.replace(year=year, day=day) <= last
+        ]
+
+    def _index(self, hour: datetime, year: int) -> int:
+        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
+        moment = hour.replace(year=year, day=day, minute=0, second=0, microsecond=0)
+        return int((moment - self.first_hour).total_seconds() // 3600)
+
+
+def load_air_data(path: Path | None = None, stations: Iterable[str] | None = None) -> AirData:
+    """The Beijing multi-site hourly data (default: the demo's committed copy), for some or all stations."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if path is None:
+        from ecoloop.demo.service import demo_readings_file
+
+        path = demo_readings_file()
+    table = pq.read_table(path, columns=["station", "hour_start", *_AIR_COLUMNS])
+    names = pc.utf8_lower(table["station"])
+    table = table.set_column(0, "station", names)
+    if stations is not None:
+        table = table.filter(pc.is_in(table["station"], value_set=pa.array([s.lower() for s in stations], pa.string())))
+    if table.num_rows == 0:
+        raise ValueError(f"no air data for stations {sorted(stations or [])} in {path}")
+    times = table["hour_start"]
+    first, last = (scalar.as_py() for scalar in pc.min_max(times).values())
+    hours = int((last - first).total_seconds() // 3600) + 1
+    ticks = pc.cast(times, pa.int64())
+    per_hour = {"s": 3600, "ms": 3_600_000, "us": 3_600_000_000, "ns": 3_600_000_000_000}[times.type.unit]
+    table = table.append_column("offset", pc.divide(pc.subtract(ticks, pc.min(ticks)), per_hour))
+    table = table.sort_by([("station", "ascending"), ("offset", "ascending")])
+    series: dict[str, dict[str, list[float | None]]] = {}
+    begin = 0
+    for counted in pc.value_counts(table["station"]).to_pylist():  # in order of appearance, so sorted
+        part = table.slice(begin, counted["counts"])
+        begin += counted["counts"]
+        columns = {
+            code: pc.round(pc.multiply(part[c], factor), 6).to_pylist() for c, (code, factor) in _AIR_COLUMNS.items()
+        }
+        offsets = part["offset"].to_pylist()
+        if offsets != list(range(hours)):  # not a complete hourly grid: place each row at its hour
+            grid: dict[str, list[float | None]] = {code: [None] * hours for code in columns}
+            for code, values in columns.items():
+                for offset, value in zip(offsets, values, strict=True):
+                    grid[code][offset] = value
+            columns = grid
+        series[counted["values"]] = columns
+    return AirData(first, hours, series)
+
+
+# --- profiles: one simulated hour of a device ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourValues:
+    """One device's simulated hour: per parameter code the 60 minute means and their data flags."""
+
+    start: datetime  # naive local time
+    minutes: Mapping[str, tuple[float, ...]]
+    flags: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _GasPreset:
+    """Typical operation of a flue-gas outlet: ranges the device's own levels are drawn from."""
+
+    reference_o2: Decimal
+    so2: tuple[float, float]  # measured mg/m³
+    nox: tuple[float, float]
+    dust: tuple[float, float]
+    o2: tuple[float, float]  # %
+    temperature: tuple[float, float]  # °C
+    velocity: tuple[float, float]  # m/s
+    area: tuple[float, float]  # duct cross-section, m²
+    swing: float  # relative load change over the day
+
+
+# Reference O2 of cement kilns (GB 4915-2013), sintering machines (GB 28662-2012) and coke ovens (GB 16171-2012)
+# as commonly quoted, not re-read; only the simulated converted values depend on them.
+_GAS_PRESETS: dict[str, _GasPreset] = {
+    "44": _GasPreset(
+        REFERENCE_O2_COAL_POWER_BOILER, (12, 25), (22, 40), (1.5, 4), (5.5, 7), (45, 55), (12, 18), (12, 25), 0.15
+    ),
+    "30": _GasPreset(Decimal(10), (15, 60), (120, 260), (4, 12), (9, 11.5), (90, 130), (10, 16), (7, 14), 0.05),
+    "31": _GasPreset(Decimal(16), (20, 90), (80, 200), (5, 15), (14.5, 16.5), (100, 140), (12, 18), (15, 30), 0.05),
+    "2521": _GasPreset(Decimal(8), (10, 40), (100, 300), (4, 12), (7, 10), (180, 240), (8, 14), (4, 9), 0.05),
+}
+_BOILER = _GasPreset(
+    REFERENCE_O2_COAL_BOILER, (20, 100), (60, 160), (5, 20), (8, 11), (110, 150), (6, 12), (0.8, 3), 0.25
+)
+
+
+@dataclass(frozen=True)
+class _WaterPreset:
+    cod: tuple[float, float]  # mg/L
+    nh3n: tuple[float, float]
+    tp: tuple[float, float]
+    tn: tuple[float, float]
+    ph: tuple[float, float]
+    flow: tuple[float, float]  # L/s
+    swing: float
+
+
+_WATER_PRESETS = {
+    "46": _WaterPreset((14, 32), (0.3, 2.0), (0.1, 0.35), (6, 12), (6.9, 7.5), (150, 600), 0.3),  # sewage works
+}
+_INDUSTRIAL_WATER = _WaterPreset((35, 70), (1.5, 6), (0.2, 0.6), (8, 18), (6.8, 8.2), (5, 60), 0.2)
+EXCURSION_CHANCE = 0.02  # per outlet and hour
+_P = TypeVar("_P", _GasPreset, _WaterPreset)
+
+
+def _preset(presets: Mapping[str, _P], industry: str | None, default: _P) -> _P:
+    """The preset of the longest industry-code prefix that has one."""
+    for size in (4, 3, 2):
+        if industry and industry[:size] in presets:
+            return presets[industry[:size]]
+    return default
+
+
+def hour_values(device: SimDevice, hour: datetime, seed: int, air: AirData | None = None) -> HourValues:
+    """The simulated minute values of `device` during the hour starting at `hour` (naive local time; pure, the same
+    for the same inputs)."""
+    hour = hour.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    if device.profile is Profile.AIR_STATION:
+        if air is None:
+            raise ValueError("air stations need the air data (load_air_data)")
+        return _air_hour(device, hour, seed, air)
+    if device.profile is Profile.GAS_OUTLET:
+        return _gas_hour(device, hour, seed)
+    return _water_hour(device, hour, seed)
+
+
+def _scatter(base: float, rng: random.Random, sd: float) -> tuple[float, ...]:
+    """60 minute values whose mean is `base`: centred AR(1) noise, relative standard deviation about `sd`."""
+    if sd == 0 or base == 0:
+        return (base,) * 60
+    noise, last = [], 0.0
+    for _ in range(60):
+        last = max(-0.4, min(0.4, 0.8 * last + rng.gauss(0, sd)))
+        noise.append(last)
+    mean = sum(noise) / 60
+    return tuple(base * (1 + e - mean) for e in noise)
+
+
+def _wave(hour: datetime, rng: random.Random, amplitude: float) -> float:
+    """Slow drift over days: two sine waves with the device's own phases."""
+    t = _hours_since_2000(hour)
+    phase1, phase2 = rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi)
+    return 1 + amplitude * (
+        0.6 * math.sin(2 * math.pi * t / 31 + phase1) + 0.4 * math.sin(2 * math.pi * t / 7.7 + phase2)
+    )
+
+
+def _air_hour(device: SimDevice, hour: datetime, seed: int, air: AirData) -> HourValues:
+    real = air.hour_values(air.station_for(device), hour, seed)
+    rng = _rng(seed, device.mn, "minutes", hour.isoformat())
+    minutes = {p.code: _scatter(real[p.code], rng, 0.06) for p in AIR_PARAMETERS if p.code in real}
+    return HourValues(hour, minutes, {code: ("N",) * 60 for code in minutes})
+
+
+def _gas_hour(device: SimDevice, hour: datetime, seed: int) -> HourValues:
+    preset = _preset(_GAS_PRESETS, device.industry, _BOILER)
+    own = _rng(seed, device.mn, "device")
+    levels = {
+        "a21026": own.uniform(*preset.so2),
+        "a21002": own.uniform(*preset.nox),
+        "a34013": own.uniform(*preset.dust),
+    }
+    o2_level, temperature, velocity, area = (
+        own.uniform(*preset.o2),
+        own.uniform(*preset.temperature),
+        own.uniform(*preset.velocity),
+        own.uniform(*preset.area),
+    )
+    load = 1 + preset.swing * math.sin(2 * math.pi * (hour.hour - 9) / 24)
+    rng = _rng(seed, device.mn, "hour", hour.isoformat())
+    bases = {code: level * _wave(hour, own, 0.1) * (1 + rng.gauss(0, 0.05)) for code, level in levels.items()}
+    excursion = _rng(seed, device.mn, "excursion", hour.isoformat())
+    if excursion.random() < EXCURSION_CHANCE:  # an upset: desulphurisation, denitration or filter trouble
+        bases[excursion.choice(sorted(bases))] *= excursion.uniform(1.6, 3.0)
+    speed = velocity * load * (1 + rng.gauss(0, 0.02))
+    minutes = {code: _scatter(max(base, 0.0), rng, 0.04) for code, base in bases.items()}
+    minutes["a19001"] = tuple(
+        min(20.0, max(2.0, v)) for v in _scatter(o2_level - 2.0 * (load - 1) + rng.gauss(0, 0.2), rng, 0.02)
+    )
+    minutes["a01012"] = _scatter(temperature + 8 * (load - 1) + rng.gauss(0, 1), rng, 0.003)
+    minutes["a01011"] = _scatter(speed, rng, 0.02)
+    minutes["a00000"] = tuple(v * area for v in minutes["a01011"])
+    flags = {code: ["N"] * 60 for code in minutes}
+    if hour.hour == 3:  # the daily zero and span check of the gas analysers, 03:00-03:04
+        for code in _GAS_CALIBRATED:
+            flags[code][:5] = ["C"] * 5
+    return HourValues(hour, minutes, {code: tuple(f) for code, f in flags.items()})
+
+
+def _water_hour(device: SimDevice, hour: datetime, seed: int) -> HourValues:
+    preset = _preset(_WATER_PRESETS, device.industry, _INDUSTRIAL_WATER)
+    own = _rng(seed, device.mn, "device")
+    levels = {
+        "w01018": own.uniform(*preset.cod),
+        "w21003": own.uniform(*preset.nh3n),
+        "w21011": own.uniform(*preset.tp),
+        "w21001": own.uniform(*preset.tn),
+    }
+    ph, flow = own.uniform(*preset.ph), own.uniform(*preset.flow)
+    h = hour.hour
+    load = 1 + preset.swing * (0.6 * math.sin(2 * math.pi * (h - 6) / 24) + 0.4 * math.sin(4 * math.pi * (h - 7) / 24))
+    rng = _rng(seed, device.mn, "hour", hour.isoformat())
+    spread = {"w01018": 0.08, "w21003": 0.15, "w21011": 0.1, "w21001": 0.08}
+    samples = {
+        code: level * _wave(hour, own, 0.12) * (1 + rng.gauss(0, spread[code])) for code, level in levels.items()
+    }
+    excursion = _rng(seed, device.mn, "excursion", hour.isoformat())
+    if excursion.random() < EXCURSION_CHANCE:  # a treatment upset
+        samples[excursion.choice(["w01018", "w21003"])] *= excursion.uniform(1.5, 2.5)
+    minutes: dict[str, tuple[float, ...]] = {code: (max(value, 0.0),) * 60 for code, value in samples.items()}
+    minutes["w01001"] = _scatter(ph + rng.gauss(0, 0.08), rng, 0.005)
+    minutes["w00000"] = _scatter(max(flow * load * (1 + rng.gauss(0, 0.05)), 0.0), rng, 0.03)
+    return HourValues(hour, minutes, {code: ("N",) * 60 for code in minutes})
+
+
+# --- statistics and packets -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A parameter's values over a period as HJ 212 sends them (HJ 212-2017 Table 4: Min, Avg, Max, Cou, ZsAvg)."""
+
+    avg: float
+    min: float
+    max: float
+    flag: str
+    cou: float | None = None
+    zs_avg: float | None = None
+
+
+def period_flag(flags: Sequence[str]) -> str:
+    """N when at least 75 % of the underlying values are N (HJ 212-2017 C.16), else the most frequent other flag."""
+    others = Counter(f for f in flags if f != "N")
+    if not others or (len(flags) - sum(others.values())) * 4 >= 3 * len(flags):
+        return "N"
+    return others.most_common(1)[0][0]
+
+
+def _zs(value: float, o2: float, reference: Decimal) -> float:
+    """The concentration at the reference O2 (GB 13223-2011 §5.2 formula (1), see standards.emission)."""
+    return float(converted_concentration(Decimal(repr(max(value, 0.0))), Decimal(repr(min(o2, 20.9))), reference))
+
+
+def _reference_o2(device: SimDevice) -> Decimal:
+    return _preset(_GAS_PRESETS, device.industry, _BOILER).reference_o2
+
+
+def _volume_factor(device: SimDevice) -> float:
+    """Flow unit times seconds → m³: the flue-gas flow is in m³/s, the wastewater flow in L/s."""
+    return 1.0 if device.profile is Profile.GAS_OUTLET else 0.001
+
+
+def minute_stats(device: SimDevice, hour: HourValues, minute: int) -> dict[str, Stat]:
+    """A minute's values (2051): the minute mean, with Min and Max half-way towards the neighbouring minutes."""
+    return _stats(device, hour, slice(minute, minute + 1))
+
+
+def hour_stats(device: SimDevice, hour: HourValues) -> dict[str, Stat]:
+    """An hour's values (2061): mean, min and max of the minute means, flag by the 75 % rule."""
+    return _stats(device, hour, slice(0, 60))
+
+
+def day_stats(device: SimDevice, hours: Sequence[HourValues]) -> dict[str, Stat]:
+    """A day's values (2031) from its hours: mean, min and max of the hourly averages (CEMS daily data are made
+    from hourly data), summed emission amounts, mean converted value."""
+    hourly = [hour_stats(device, hour) for hour in hours]
+    stats: dict[str, Stat] = {}
+    for parameter in PARAMETERS[device.profile]:
+        present = [h[parameter.code] for h in hourly if parameter.code in h]
+        if not present:
+            continue
+        avgs = [s.avg for s in present]
+        cous = [s.cou for s in present if s.cou is not None]
+        zss = [s.zs_avg for s in present if s.zs_avg is not None]
+        stats[parameter.code] = Stat(
+            sum(avgs) / len(avgs),
+            min(avgs),
+            max(avgs),
+            period_flag([s.flag for s in present]),
+            sum(cous) if cous else None,
+            sum(zss) / len(zss) if zss else None,
+        )
+    return stats
+
+
+def _stats(device: SimDevice, hour: HourValues, minutes: slice) -> dict[str, Stat]:
+    """Stats over some minutes of an hour. An emission amount is the sum of concentration * flow * 60 s (mg/m³ * m³/s or
+    mg/L * L/s give mg, reported in kg); the flow's own amount is its volume in m³; a converted average uses the
+    mean O2 of the same minutes."""
+    flow = hour.minutes.get("a00000" if device.profile is Profile.GAS_OUTLET else "w00000")
+    o2 = hour.minutes.get("a19001")
+    single = minutes.stop - minutes.start == 1
+    stats: dict[str, Stat] = {}
+    for parameter in PARAMETERS[device.profile]:
+        values = hour.minutes.get(parameter.code)
+        if values is None:
+            continue
+        part = values[minutes]
+        avg = sum(part) / len(part)
+        low, high = min(part), max(part)
+        if single:  # within a minute the value moves from the previous minute's towards the next one's
+            i = minutes.start
+            around = [(values[j] + avg) / 2 for j in (i - 1, i + 1) if 0 <= j < 60]
+            low, high = min(avg, *around), max(avg, *around)
+        cou = None
+        if parameter.role == "pollutant" and flow is not None:
+            cou = sum(c * q for c, q in zip(part, flow[minutes], strict=True)) * 60 * 1e-6
+        elif parameter.role == "flow":
+            cou = sum(part) * 60 * _volume_factor(device)
+        zs = None
+        if device.profile is Profile.GAS_OUTLET and parameter.role == "pollutant" and o2 is not None:
+            o2_part = o2[minutes]
+            zs = _zs(avg, sum(o2_part) / len(o2_part), _reference_o2(device))
+        flag = period_flag(hour.flags[parameter.code][minutes])
+        stats[parameter.code] = Stat(avg, low, high, flag, cou, zs)
+    return stats
+
+
+def _text(value: float, decimals: int) -> str:
+    return f"{max(value, 0.0):.{decimals}f}"
+
+
+def period_cp(device: SimDevice, data_time: datetime, stats: Mapping[str, Stat]) -> dict[str, str]:
+    """The CP of a minute, hourly or daily upload: DataTime, then per parameter Cou, Min, Avg, Max, ZsAvg and Flag
+    in the order of the standard's examples (HJ 212-2017 §6.3.3, Appendix C); air stations send Avg and Flag only."""
+    cp = {"DataTime": data_time.strftime("%Y%m%d%H%M%S")}
+    for parameter in PARAMETERS[device.profile]:
+        stat = stats.get(parameter.code)
+        if stat is None:
+            continue
+        code, digits = parameter.code, parameter.decimals
+        if device.profile is not Profile.AIR_STATION:
+            if stat.cou is not None:
+                cou_digits = 4 if parameter.role == "pollutant" else 2
+                cp[f"{code}-Cou"] = _text(stat.cou, cou_digits)
+            cp[f"{code}-Min"] = _text(stat.min, digits)
+        cp[f"{code}-Avg"] = _text(stat.avg, digits)
+        if device.profile is not Profile.AIR_STATION:
+            cp[f"{code}-Max"] = _text(stat.max, digits)
+            if stat.zs_avg is not None:
+                cp[f"{code}-ZsAvg"] = _text(stat.zs_avg, digits)
+        cp[f"{code}-Flag"] = stat.flag
+    return cp
+
+
+def realtime_cp(device: SimDevice, hour: HourValues, at: datetime, seed: int) -> dict[str, str]:
+    """The CP of a real-time upload (2011) sampled at `at`: per parameter Rtd, ZsRtd for flue-gas pollutants,
+    and Flag (HJ 212-2017 §6.3.3, Table 4)."""
+    minute = at.minute
+    rng = _rng(seed, device.mn, "rtd", at.isoformat())
+    instant: dict[str, float] = {}
+    for code, values in hour.minutes.items():
+        steady = device.profile is Profile.WATER_OUTLET and code in _WATER_HOURLY
+        instant[code] = values[minute] * (1 if steady else 1 + rng.uniform(-0.03, 0.03))
+    cp = {"DataTime": at.strftime("%Y%m%d%H%M%S")}
+    for parameter in PARAMETERS[device.profile]:
+        code = parameter.code
+        if code not in instant:
+            continue
+        cp[f"{code}-Rtd"] = _text(instant[code], parameter.decimals)
+        if device.profile is Profile.GAS_OUTLET and parameter.role == "pollutant":
+            zs = _zs(instant[code], instant["a19001"], _reference_o2(device))
+            cp[f"{code}-ZsRtd"] = _text(zs, parameter.decimals)
+        cp[f"{code}-Flag"] = hour.flags[code][minute]
+    return cp
+
+
+# --- the schedule ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    """One upload a logger makes: when it sends it (simulated local time), the command and the DataTime."""
+
+    at: datetime
+    rank: int
+    cn: str = field(compare=False)
+    data_time: datetime = field(compare=False)
+
+
+def _every(first: datetime, step: timedelta, cn: str, offset: timedelta, lag: timedelta) -> Iterator[Due]:
+    period = first
+    while True:
+        yield Due(period + lag + offset, _RANK[cn], cn, period)
+        period += step
+
+
+def schedule(start: datetime, *, realtime_seconds: int = 30, offset_seconds: float = 0.0) -> Iterator[Due]:
+    """The uploads of a logger from `start` on (naive local time), in the order it sends them: 2011 every
+    `realtime_seconds` (0: none), and after the end of each minute, hour and day its 2051, 2061 and 2031, each
+    `offset_seconds` late (loggers do not all send at the same instant).
+
+    Local time is treated as wall-clock time without DST jumps, which holds for China's time zone."""
+    start = start.replace(microsecond=0, tzinfo=None)
+    offset = timedelta(seconds=offset_seconds)
+    minute = start.replace(second=0)
+    hour = minute.replace(minute=0)
+    day = hour.replace(hour=0)
+    streams = [
+        _every(minute, timedelta(minutes=1), "2051", offset, timedelta(minutes=1)),
+        _every(hour, timedelta(hours=1), "2061", offset, timedelta(hours=1)),
+        _every(day, timedelta(days=1), "2031", offset, timedelta(days=1)),
+    ]
+    if realtime_seconds > 0:
+        since_midnight = (start - day).total_seconds()
+        first = day + timedelta(seconds=math.ceil(since_midnight / realtime_seconds) * realtime_seconds)
+        streams.append(_every(first, timedelta(seconds=realtime_seconds), "2011", offset, timedelta(0)))
+    yield from heapq.merge(*streams)
+
+
+def device_offset(device: SimDevice, seed: int) -> float:
+    """How many seconds after a period ends the device sends its upload (1-10 s, fixed per device)."""
+    return round(_rng(seed, device.mn, "offset").uniform(1, 10), 3)
+
+
+class Uploads:
+    """The frames a device sends, in order, built lazily: `(due, qn, frame)` (pure given the inputs).
+
+    The QN is the simulated sending time with milliseconds, made unique per device by counting up a millisecond
+    when two uploads leave at the same instant (HJ 212-2017 Table 3, QN)."""
+
+    def __init__(
+        self,
+        device: SimDevice,
+        start: datetime,
+        *,
+        seed: int = 0,
+        air: AirData | None = None,
+        realtime_seconds: int = 30,
+    ) -> None:
+        self.device, self.seed, self.air = device, seed, air
+        self._dues = schedule(start, realtime_seconds=realtime_seconds, offset_seconds=device_offset(device, seed))
+        self._hours: OrderedDict[datetime, HourValues] = OrderedDict()
+        self._last_qn = datetime.min  # noqa: DTZ901  # compared with naive local times
+
+    def __iter__(self) -> Iterator[tuple[Due, str, bytes]]:
+        return self
+
+    def __next__(self) -> tuple[Due, str, bytes]:
+        due = next(self._dues)
+        sent = max(due.at, self._last_qn + timedelta(milliseconds=1))
+        self._last_qn = sent
+        qn = qn_at(sent)
+        cp = self._cp(due)
+        header = {"QN": qn, "ST": self.device.profile.system_code, "CN": due.cn, "PW": self.device.password}
+        return due, qn, encode({**header, "MN": self.device.mn, "Flag": FLAG_UPLOAD_WITH_ACK, "CP": cp})
+
+    def hour(self, start: datetime) -> HourValues:
+        """The device's values in the hour starting at `start`, remembered for the next day's daily upload."""
+        values = self._hours.get(start)
+        if values is None:
+            values = self._hours[start] = hour_values(self.device, start, self.seed, self.air)
+            if len(self._hours) > 26:
+                self._hours.popitem(last=False)
+        else:
+            self._hours.move_to_end(start)
+        return values
+
+    def _cp(self, due: Due) -> dict[str, str]:
+        start = due.data_time.replace(minute=0, second=0)
+        if due.cn == "2011":
+            return realtime_cp(self.device, self.hour(start), due.data_time, self.seed)
+        if due.cn == "2051":
+            stats = minute_stats(self.device, self.hour(start), due.data_time.minute)
+        elif due.cn == "2061":
+            stats = hour_stats(self.device, self.hour(start))
+        else:
+            stats = day_stats(self.device, [self.hour(due.data_time + timedelta(hours=h)) for h in range(24)])
+        return period_cp(self.device, due.data_time, stats)
+
+
+# --- running loggers against a receiver ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How a simulation runs.
+
+    `start`: the simulated clock's start (default: now, or with `speed` above 1 and a `duration`, early enough
+    that the simulated clock reaches the real time when the run ends, so no data lie in the future).
+    `speed`: simulated seconds per real second. `rate`: at most this many new packets a second per device.
+    `duration`: real seconds to run; `packets_per_device`: stop each device after this many packets.
+    `ack_timeout` and `retries` are the logger's OverTime and ReCount (HJ 212-2017 Table 1: 10 s, 3 for GPRS).
+    """
+
+    start: datetime | None = None
+    speed: float = 1.0
+    rate: float = 10.0
+    realtime_seconds: int = 30
+    seed: int = 0
+    duration: float | None = None
+    packets_per_device: int | None = None
+    ack_timeout: float = 10.0
+    retries: int = 3
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    connect_timeout: float = 10.0
+    max_backoff: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0 or self.rate <= 0:
+            raise ValueError("speed and rate must be positive")
+        if self.ack_timeout <= 0 or self.retries < 0 or self.realtime_seconds < 0:
+            raise ValueError("ack_timeout must be positive, retries and realtime_seconds not negative")
+
+
+@dataclass
+class SimulationStats:
+    """What a simulation did: packets sent (once each), acknowledged, re-sent (extra transmissions), given up
+    after all retries (`failed`), still unacknowledged when it stopped (`unconfirmed`), and connections."""
+
+    sent: int = 0
+    acked: int = 0
+    resent: int = 0
+    failed: int = 0
+    unconfirmed: int = 0
+    connections: int = 0
+    connect_errors: int = 0
+    by_command: Counter[str] = field(default_factory=Counter)
+    devices: int = 0
+    elapsed: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"sent {self.sent}, acked {self.acked}, resent {self.resent}, failed {self.failed}, "
+            f"unconfirmed {self.unconfirmed} ({self.devices} devices, {self.elapsed:.1f} s, "
+            f"{self.connections} connections, {self.connect_errors} connection errors)"
+        )
+
+
+class _Logger:
+    """One virtual logger's connection: send, wait for the 9014 with the packet's QN, re-send, reconnect."""
+
+    def __init__(
+        self, device: SimDevice, host: str, port: int, config: SimConfig, stats: SimulationStats, stop: asyncio.Event
+    ) -> None:
+        self.device, self.host, self.port, self.config, self.stats, self.stop = device, host, port, config, stats, stop
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.framer = Framer()
+        self.backoff = _rng(config.seed, device.mn, "backoff")
+
+    async def run(self, uploads: Uploads, sim_start: datetime, real_start: float) -> None:
+        loop = asyncio.get_running_loop()
+        config = self.config
+        last_send = -math.inf
+        count = 0
+        try:
+            for due, qn, frame in uploads:
+                if config.packets_per_device is not None and count >= config.packets_per_device:
+                    break
+                due_real = real_start + (due.at - sim_start).total_seconds() / config.speed
+                if not await self._sleep_until(max(due_real, last_send + 1 / config.rate)):
+                    break
+                last_send = loop.time()
+                count += 1
+                await self._deliver(frame, qn, due.cn)
+        finally:
+            await self._close()
+
+    async def _sleep_until(self, moment: float) -> bool:
+        """Wait until loop time `moment`; False when the simulation stops first."""
+        delay = moment - asyncio.get_running_loop().time()
+        if delay > 0 and not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.stop.wait()
+        return not self.stop.is_set()
+
+    async def _deliver(self, frame: bytes, qn: str, cn: str) -> None:
+        attempts = 0
+        while attempts <= self.config.retries:
+            if self.reader is not None and self.reader.at_eof():
+                await self._close()  # the receiver closed the idle connection meanwhile
+            if self.writer is None and not await self._connect():
+                break
+            assert self.writer is not None
+            if attempts == 0:
+                self.stats.sent += 1
+                self.stats.by_command[cn] += 1
+            else:
+                self.stats.resent += 1
+            attempts += 1
+            try:
+                self.writer.write(frame)
+                await self.writer.drain()
+                outcome = await self._await_ack(qn)
+            except (ConnectionError, OSError):
+                outcome = "lost"
+            if outcome == "acked":
+                self.stats.acked += 1
+                return
+            if outcome == "lost":
+                await self._close()
+            if self.stop.is_set():
+                break
+        if attempts == 0:
+            return  # never sent: the simulation stopped while connecting
+        if attempts > self.config.retries:
+            self.stats.failed += 1
+            await self._close()  # after ReCount failures the link is taken as unusable (HJ 212-2017 Table 1)
+        else:
+            self.stats.unconfirmed += 1
+
+    async def _await_ack(self, qn: str) -> Literal["acked", "timeout", "lost"]:
+        """Read until the 9014 acknowledging `qn` arrives, the ack timeout passes or the connection ends."""
+        assert self.reader is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.ack_timeout
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return "timeout"
+            try:
+                async with asyncio.timeout(remaining):
+                    data = await self.reader.read(65536)
+            except TimeoutError:
+                return "timeout"
+            acked = False
+            for event in self.framer.feed(data) if data else self.framer.flush():
+                if isinstance(event, bytes) and _acknowledges(event, qn):
+                    acked = True
+            if acked:
+                return "acked"
+            if not data:
+                return "lost"
+
+    async def _connect(self) -> bool:
+        delay = 0.5
+        while not self.stop.is_set():
+            try:
+                self.reader, self.writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port), self.config.connect_timeout
+                )
+            except (OSError, TimeoutError):
+                self.stats.connect_errors += 1
+                pause = min(delay, self.config.max_backoff) * self.backoff.uniform(0.8, 1.2)
+                if not await self._sleep_until(asyncio.get_running_loop().time() + pause):
+                    return False
+                delay *= 2
+                continue
+            self.framer = Framer()
+            self.stats.connections += 1
+            return True
+        return False
+
+    async def _close(self) -> None:
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+
+def _acknowledges(frame: bytes, qn: str) -> bool:
+    """Whether a frame is a 9014 for `qn` (the 2017 style echoes the QN, the 2005 style puts it into CP)."""
+    try:
+        packet = parse(frame, crc_mode="any")
+    except FrameError:
+        return False
+    return packet.cn == "9014" and qn in (packet.qn, packet.cp.items.get("QN"))
+
+
+def simulation_start(config: SimConfig, now: datetime) -> datetime:
+    """The simulated clock's start in naive local time (see `SimConfig.start`)."""
+    if config.start is not None:
+        start = config.start if config.start.tzinfo is None else config.start.astimezone(config.tz)
+        return start.replace(tzinfo=None)
+    local = now.astimezone(config.tz).replace(tzinfo=None)
+    if config.speed > 1 and config.duration:
+        return local - timedelta(seconds=config.duration * (config.speed - 1))
+    return local
+
+
+async def run_simulation(
+    devices: Sequence[SimDevice],
+    host: str,
+    port: int,
+    config: SimConfig | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+    air: AirData | None = None,
+) -> SimulationStats:
+    """Run virtual loggers against the receiver at host:port until `stop` is set, `config.duration` passes or
+    every device has sent `config.packets_per_device` packets (without any of these, until cancelled)."""
+    config = config or SimConfig()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if air is None and any(d.profile is Profile.AIR_STATION for d in devices):
+        air = await loop.run_in_executor(None, load_air_data)
+    sim_start = simulation_start(config, datetime.now(UTC))
+    stats = SimulationStats(devices=len(devices))
+    real_start = loop.time()
+    timer = loop.call_later(config.duration, stop.set) if config.duration is not None else None
+    loggers = [_Logger(device, host, port, config, stats, stop) for device in devices]
+    try:
+        async with asyncio.TaskGroup() as group:
+            for logger in loggers:
+                uploads = Uploads(
+                    logger.device, sim_start, seed=config.seed, air=air, realtime_seconds=config.realtime_seconds
+                )
+                group.create_task(logger.run(uploads, sim_start, real_start))
+    finally:
+        if timer is not None:
+            timer.cancel()
+        stats.elapsed = loop.time() - real_start
+    return stats
+
+
+def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
+    """The first `limit` active devices (by registration) whose site kind has a simulated profile, with the MN and
+    password the receiver checks; an air station `bj-<station>` replays its Beijing station."""
+    from sqlalchemy import select
+
+    from ecoloop.db.engine import make_engine, make_session_factory
+    from ecoloop.enterprises.models import Enterprise
+    from ecoloop.monitoring.models import Device, Site
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = session.execute(
+                select(Device.mn, Device.password, Site.code, Site.kind, Enterprise.industry_code)
+                .join(Site, Device.site_id == Site.id)
+                .outerjoin(Enterprise, Site.enterprise_id == Enterprise.id)
+                .where(Device.active.is_(True), Site.active.is_(True), Site.kind.in_(list(_PROFILE_OF_KIND)))
+                .order_by(Device.id)
+                .limit(limit)
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        SimDevice(
+            mn,
+            password,
+            _PROFILE_OF_KIND[kind],
+            station=code[3:] if code.startswith("bj-") else None,
+            industry=industry,
+        )
+        for mn, password, code, kind, industry in rows
+    ]
