@@ -1,0 +1,31 @@
+"""Virtual HJ 212 data loggers (数采仪): `profiles` makes what they send (pure), `loggers` sends it to a receiver."""
+
+from ecoloop.ingest.simulator.loggers import SimConfig, devices_from_db, run_simulation
+from ecoloop.ingest.simulator.profiles import (
+    AirData,
+    Profile,
+    SimDevice,
+    Uploads,
+    day_stats,
+    hour_stats,
+    hour_values,
+    load_air_data,
+    minute_stats,
+    schedule,
+)
+
+__all__ = [
+    "AirData",
+    "Profile",
+    "SimConfig",
+    "SimDevice",
+    "Uploads",
+    "day_stats",
+    "devices_from_db",
+    "hour_stats",
+    "hour_values",
+    "load_air_data",
+    "minute_stats",
+    "run_simulation",
+    "schedule",
+]
