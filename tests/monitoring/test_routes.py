@@ -271,6 +271,7 @@ async def test_roles_without_monitoring_are_refused(
     for path in ("/monitoring/sites", f"/monitoring/sites/{sites['AQ-A'].id}", "/monitoring/devices"):
         response = await client.get(path)
         assert response.status_code == 403 and FORBIDDEN_TEXT in parse(response.text).text, path
+    assert (await client.get(f"/api/v1/sites/{sites['AQ-A'].id}/quality")).status_code == 403
     assert "/monitoring/sites" not in menu_links((await client.get("/")).text)
 
 
@@ -280,6 +281,7 @@ async def test_roles_without_monitoring_are_refused(
         ("analyst", ["/monitoring/sites", "/monitoring/upload"]),
         ("branch_a", ["/monitoring/sites"]),
         ("enterprise_a", ["/monitoring/sites", "/monitoring/upload"]),
+        ("inspector", ["/monitoring/sites"]),
         ("leader", ["/monitoring/sites"]),
     ],
 )

@@ -18,13 +18,20 @@ class Action(StrEnum):
     VIEW_REGIONS = "view_regions"
     VIEW_ORGANISATIONS = "view_organisations"
     VIEW_ENTERPRISES = "view_enterprises"
+    VIEW_MONITORING = "view_monitoring"
     VIEW_COMPLAINANT_IDENTITY = "view_complainant_identity"
     USE_API_TOKENS = "use_api_tokens"
     SUBMIT_OBSERVATIONS = "submit_observations"
 
 
 _BUREAU_READ = frozenset(
-    {Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.VIEW_ENTERPRISES, Action.USE_API_TOKENS}
+    {
+        Action.VIEW_REGIONS,
+        Action.VIEW_ORGANISATIONS,
+        Action.VIEW_ENTERPRISES,
+        Action.VIEW_MONITORING,
+        Action.USE_API_TOKENS,
+    }
 )
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -40,9 +47,12 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ANALYST: _BUREAU_READ | {Action.SUBMIT_OBSERVATIONS},
     Role.INSPECTOR: _BUREAU_READ,
     Role.BRANCH: _BUREAU_READ,
+    # A department has no scope rule for sites yet: it sees what is assigned to it (cases, issue 6).
     Role.DEPARTMENT: frozenset({Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS}),
-    # An enterprise uploads its own self-monitoring data (scoping limits it to its own sites).
-    Role.ENTERPRISE: frozenset({Action.VIEW_ENTERPRISES, Action.USE_API_TOKENS, Action.SUBMIT_OBSERVATIONS}),
+    # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
+    Role.ENTERPRISE: frozenset(
+        {Action.VIEW_ENTERPRISES, Action.VIEW_MONITORING, Action.USE_API_TOKENS, Action.SUBMIT_OBSERVATIONS}
+    ),
     # The hotline takes complaints; it alone may see who complained (DEVELOPERS.md, non-negotiables).
     Role.HOTLINE: frozenset({Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY}),
 }

@@ -36,9 +36,6 @@ from ecoloop.web.templating import render
 
 router = APIRouter()
 
-# The monitoring pages are open to the roles that see enterprises (bureau, branches, enterprises); access has no
-# monitoring action of its own yet.
-VIEW_MONITORING = Action.VIEW_ENTERPRISES
 MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
 E = TypeVar("E", bound=StrEnum)
@@ -119,7 +116,7 @@ def site_list(
     request: Request, db: DbSession, user: UserDep, settings: SettingsDep, kind: str = "", region: str = ""
 ) -> Response:
     """Sites in the user's area with their last contact, status and 24-hour completeness."""
-    require(user.principal, VIEW_MONITORING)
+    require(user.principal, Action.VIEW_MONITORING)
     p = user.principal
     chosen_kind = _choice(SiteKind, kind)
     chosen_region = get_region_by_code(db, p, region) if region else None
@@ -152,7 +149,7 @@ def site_page(
 ) -> Response:
     """One site: details, data loggers, latest values, and the data quality of a chosen period (the quality
     section alone for htmx)."""
-    require(user.principal, VIEW_MONITORING)
+    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)
@@ -196,7 +193,7 @@ def _period(
 @router.get("/monitoring/devices", include_in_schema=False)
 def device_list(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
     """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
-    require(user.principal, VIEW_MONITORING)
+    require(user.principal, Action.VIEW_MONITORING)
     devices = queries.list_devices(db, user.principal)
     statuses = assess.device_statuses(_stores(request, settings)[0], devices, utcnow())
     context = {"rows": list(zip(devices, statuses, strict=True))}
@@ -285,7 +282,7 @@ def api_site_quality(
     interval: str = "",
 ) -> SiteQualityOut:
     """Data quality of a site over [from, to) (ISO 8601; local time without an offset; default the last 24 h)."""
-    require(user.principal, VIEW_MONITORING)
+    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)

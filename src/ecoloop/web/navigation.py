@@ -21,8 +21,7 @@ class NavItem:
 MENU = (
     NavItem(N_("Overview"), "/"),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
-    # Monitoring is open to the roles that see enterprises (see ecoloop.monitoring.routes.VIEW_MONITORING).
-    NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_ENTERPRISES),
+    NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
     NavItem(N_("Manage users"), "/admin/users", Action.MANAGE_USERS),
     NavItem(N_("Manage organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
