@@ -181,3 +181,17 @@ def test_data_compact_moves_hot_readings(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 readings moved" in result.output
     assert store.hot_table().num_rows == 1 and (env / "readings" / "interval=hour" / "date=2026-11-22").is_dir()
+
+
+def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    first = runner.invoke(app, ["scheduler", "run", "--once"])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [
+        ["device-last-seen", "ok"],
+        ["compact-readings", "ok"],
+        ["archive-raw-packets", "ok"],
+    ]
+    again = runner.invoke(app, ["scheduler", "run", "--once"])
+    assert again.exit_code == 0 and again.output == ""  # nothing is due a second later

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import getpass
 import logging
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -42,6 +44,8 @@ import_app = typer.Typer(help="Import history files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 data_app = typer.Typer(help="Stored readings.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+scheduler_app = typer.Typer(help="Periodic jobs.", no_args_is_help=True)
+app.add_typer(scheduler_app, name="scheduler")
 simulate_app = typer.Typer(help="Simulated devices for demos and load tests.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
 console = Console(soft_wrap=True)
@@ -73,8 +77,13 @@ def _serve(settings: Settings) -> None:
 def demo(
     serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
     readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data.")] = True,
+    live: Annotated[
+        bool,
+        typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
+    ] = True,
 ) -> None:
-    """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI."""
+    """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
+    HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
     from ecoloop.demo.service import demo_readings_file, load_demo
 
@@ -84,6 +93,7 @@ def demo(
     with make_session_factory(engine)() as session:
         report = load_demo(session)
         session.commit()
+        loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
     connect(settings).disconnect()  # creates the embedded analytics database file
     if readings and not any(settings.parquet_root.glob("interval=hour/date=*/part.parquet")):
@@ -100,8 +110,44 @@ def demo(
     console.print(table)
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"Web UI: {base}/login   API: {base}/api/v1/openapi.json")
-    if serve:
+    if not serve:
+        return
+    if not live:
         _serve(settings)
+        return
+    console.print(
+        f"HJ 212 receiver on {settings.hj212_host}:{settings.hj212_port}, scheduler and "
+        f"{loggers} simulated data loggers running in the background."
+    )
+    with _background(
+        ["hj212", "serve"],
+        ["scheduler", "run"],
+        ["simulate", "hj212", "--devices", str(loggers)],
+    ):
+        _serve(settings)
+
+
+@contextlib.contextmanager
+def _background(*commands: list[str]) -> Iterator[None]:
+    """Run `ecoloop` sub-commands as child processes for the duration of the block, then stop them."""
+    import subprocess
+    import sys
+
+    children = []
+    try:
+        for command in commands:
+            children.append(subprocess.Popen([sys.executable, "-m", "ecoloop", *command]))
+            if command[0] == "hj212":
+                time.sleep(1.5)  # let the receiver listen before the simulated loggers connect
+        yield
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 @app.command()
@@ -259,31 +305,62 @@ def device_list() -> None:
 def hj212_serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default ECOLOOP_HJ212_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default ECOLOOP_HJ212_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Receiver processes sharing the port (one per core for high loads).")
+    ] = 1,
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
-    import asyncio
-
-    from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_forever
+    from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
     from ecoloop.ingest.store import HotStore
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    receiver = Receiver(
-        HotStore(settings.hot_store_path),
-        DeviceDirectory(devices_from_db(settings.database_url)),
-        settings.tz,
-        idle_timeout=settings.hj212_idle_seconds,
-    )
+    listen = host or settings.hj212_host
+
+    def make() -> Receiver:
+        return Receiver(
+            HotStore(settings.hot_store_path),
+            DeviceDirectory(devices_from_db(settings.database_url)),
+            settings.tz,
+            idle_timeout=settings.hj212_idle_seconds,
+        )
 
     def ready(bound: int) -> None:
-        typer.echo(f"HJ 212 receiver listening on {host or settings.hj212_host}:{bound}", err=False)
+        typer.echo(f"HJ 212 receiver ({workers} process(es)) listening on {listen}:{bound}")
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            serve_forever(
-                receiver, host or settings.hj212_host, port if port is not None else settings.hj212_port, ready
-            )
-        )
+        status = serve_workers(make, listen, port if port is not None else settings.hj212_port, workers, ready)
+        raise typer.Exit(status)
+
+
+@scheduler_app.command("run")
+def scheduler_run(
+    once: Annotated[bool, typer.Option(help="Run the due jobs once and exit.")] = False,
+    tick: Annotated[float, typer.Option(min=0.1, help="Seconds between looks for due jobs.")] = 5.0,
+) -> None:
+    """Run the periodic jobs (compaction, device status, packet archive) until stopped."""
+    import signal
+    import threading
+
+    from ecoloop.scheduler.jobs import JOBS
+    from ecoloop.scheduler.runner import AlreadyRunningError, Scheduler
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    scheduler = Scheduler(JOBS, settings, make_session_factory(make_engine(settings.database_url)))
+    if once:
+        for outcome in scheduler.run_due():
+            typer.echo(f"{outcome.job}\t{'ok' if outcome.ok else 'failed'}\t{outcome.message}")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"scheduler running: {', '.join(job.name for job in JOBS)}")
+    try:
+        scheduler.run_forever(stop, tick)
+    except AlreadyRunningError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 def _site_ids(settings: Settings) -> dict[str, int]:

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         """Where compacted readings live as date-partitioned Parquet under DATA_DIR."""
         return self.data_dir / "readings"
 
+    @property
+    def packet_archive_root(self) -> Path:
+        """Where raw HJ 212 packets older than a week are kept as date-partitioned Parquet under DATA_DIR."""
+        return self.data_dir / "packets"
+
     @cached_property
     def tz(self) -> ZoneInfo:
         """The bureau's time zone."""

@@ -198,8 +198,9 @@ async def test_many_connections_at_once(harness: Harness) -> None:
     assert len(set(qns)) == 200
 
 
-def test_acknowledged_readings_survive_sigkill(tmp_path: Path) -> None:
-    """Kill the receiver process mid-stream; every reading acknowledged before is stored, exactly once."""
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment of `ecoloop` child processes on a demo database in tmp_path, with device MN registered."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOLOOP_")}
     env |= {
         "ECOLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'e.sqlite'}",
@@ -207,30 +208,32 @@ def test_acknowledged_readings_survive_sigkill(tmp_path: Path) -> None:
         "ECOLOOP_HJ212_PORT": "0",
         "PYTHONUNBUFFERED": "1",
     }
-    ecoloop = str(Path(sys.executable).parent / "ecoloop")
-    subprocess.run([ecoloop, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run([ECOLOOP, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=tmp_path)
     subprocess.run(
-        [ecoloop, "demo", "--no-serve", "--no-readings"], env=env, check=True, capture_output=True, cwd=tmp_path
+        [ECOLOOP, "demo", "--no-serve", "--no-readings"], env=env, check=True, capture_output=True, cwd=tmp_path
     )
-    subprocess.run(
-        [
-            ecoloop,
-            "device",
-            "add",
-            "--mn",
-            MN,
-            "--password",
-            "100000",
-            "--site-name",
-            "华能热电1号排口",
-            "--kind",
-            "air_source",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
+    add = [
+        "device",
+        "add",
+        "--mn",
+        MN,
+        "--password",
+        "100000",
+        "--site-name",
+        "华能热电1号排口",
+        "--kind",
+        "air_source",
+    ]
+    subprocess.run([ECOLOOP, *add], env=env, check=True, capture_output=True, cwd=tmp_path)
+    return env
+
+
+ECOLOOP = str(Path(sys.executable).parent / "ecoloop")
+
+
+def test_acknowledged_readings_survive_sigkill(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Kill the receiver process mid-stream; every reading acknowledged before is stored, exactly once."""
+    env, ecoloop = cli_env, ECOLOOP
 
     def start() -> tuple[subprocess.Popen[str], int]:
         proc = subprocess.Popen([ecoloop, "hj212", "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
@@ -275,3 +278,37 @@ def test_acknowledged_readings_survive_sigkill(tmp_path: Path) -> None:
         r for r in HotStore(tmp_path / "ingest" / "hot.sqlite").hot_table().to_pylist() if r["parameter"] == "a34004"
     ]
     assert len(pm25) == 24 and len({r["time"] for r in pm25}) == 24
+
+
+def test_worker_processes_share_the_port_and_the_store(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """`--workers 2`: two receiver processes on one port (SO_REUSEPORT) write to one hot store; SIGTERM stops
+    both."""
+    proc = subprocess.Popen(
+        [ECOLOOP, "hj212", "serve", "--workers", "2"], env=cli_env, cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "2 process(es)" in line
+    port = int(line.rsplit(":", 1)[1])
+
+    async def device(n: int) -> str | None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(hourly(n % 24, qn=f"20261122{n:06d}000", value=str(n)))
+        ack = parse(await read_ack(reader))
+        writer.close()
+        return ack.qn
+
+    async def many() -> list[str | None]:
+        return await asyncio.gather(*(device(n) for n in range(48)))
+
+    try:
+        assert len(set(asyncio.run(many()))) == 48
+        workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
+        proc.stdout.close()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+    rows = HotStore(tmp_path / "ingest" / "hot.sqlite").hot_table().to_pylist()
+    assert len([r for r in rows if r["parameter"] == "a34004"]) == 24  # 48 packets, 24 distinct hours

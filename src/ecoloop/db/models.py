@@ -8,6 +8,7 @@ from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
+from ecoloop.scheduler.models import JobRun
 
 __all__ = [
     "ApiToken",
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Device",
     "Enterprise",
+    "JobRun",
     "LoginThrottle",
     "Organisation",
     "Region",

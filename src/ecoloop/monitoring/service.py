@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,3 +70,18 @@ def site_by_name(session: Session, name: str) -> Site | None:
 def device_by_mn(session: Session, mn: str) -> Device | None:
     """The device registered with `mn`, if any."""
     return session.scalars(select(Device).where(Device.mn == mn)).first()
+
+
+def record_last_seen(session: Session, last_seen: Mapping[str, datetime]) -> int:
+    """Move each device's `last_seen_at` forward to the given time (by MN); returns how many moved."""
+    moved = 0
+    for device in session.scalars(select(Device).where(Device.mn.in_(list(last_seen)))):
+        seen = last_seen[device.mn]
+        current = device.last_seen_at
+        if current is not None and current.tzinfo is None:  # SQLite hands back naive UTC
+            current = current.replace(tzinfo=UTC)
+        if current is None or seen > current:
+            device.last_seen_at = seen
+            moved += 1
+    session.flush()
+    return moved

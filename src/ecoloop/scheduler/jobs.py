@@ -1,0 +1,62 @@
+"""The platform's periodic jobs. Each wraps one capability's function and says in one line what it did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.ingest.store import HotStore, archive_packets, compact
+from ecoloop.monitoring.models import Device
+from ecoloop.monitoring.service import record_last_seen
+from ecoloop.scheduler.runner import Job, JobContext
+
+# Readings stay this long in the hot store before compaction, so a late re-send or correction is usually
+# merged there rather than rewriting a Parquet partition.
+COMPACT_AFTER = timedelta(minutes=10)
+# Raw packets stay queryable in the hot store this long before they move to Parquet evidence files.
+PACKETS_HOT_FOR = timedelta(days=7)
+SCHEDULER = Actor(label="scheduler")
+
+
+def compact_readings(context: JobContext) -> str:
+    """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet."""
+    store = HotStore(context.settings.hot_store_path)
+    try:
+        moved = compact(store, context.settings.parquet_root, context.now - COMPACT_AFTER)
+    finally:
+        store.close()
+    return f"{moved} readings moved to Parquet"
+
+
+def archive_raw_packets(context: JobContext) -> str:
+    """Move raw packets older than PACKETS_HOT_FOR into the Parquet evidence archive."""
+    store = HotStore(context.settings.hot_store_path)
+    try:
+        moved = archive_packets(store, context.settings.packet_archive_root, context.now - PACKETS_HOT_FOR)
+    finally:
+        store.close()
+    return f"{moved} raw packets archived"
+
+
+def device_last_seen(context: JobContext) -> str:
+    """Copy each device's last packet time from the hot store's tally into the device register."""
+    with context.sessions.begin() as session:
+        set_actor(session, SCHEDULER)
+        mns = list(session.scalars(select(Device.mn)))
+        store = HotStore(context.settings.hot_store_path)
+        try:
+            activity = store.device_activity(mns)
+        finally:
+            store.close()
+        seen = {mn: entry.last_seen for mn, entry in activity.items() if entry.last_seen is not None}
+        moved = record_last_seen(session, seen)
+    return f"{moved} of {len(mns)} devices seen since the last run"
+
+
+JOBS: tuple[Job, ...] = (
+    Job("device-last-seen", timedelta(minutes=1), device_last_seen, "Device last-seen times from the receiver"),
+    Job("compact-readings", timedelta(minutes=10), compact_readings, "Hot readings into Parquet partitions"),
+    Job("archive-raw-packets", timedelta(hours=1), archive_raw_packets, "Old raw packets into Parquet evidence"),
+)
