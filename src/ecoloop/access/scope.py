@@ -16,7 +16,16 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.audit.models import AuditRecord
-from ecoloop.enterprises.models import Enterprise
+from ecoloop.enterprises.models import (
+    DataCorrection,
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Outlet,
+    OutletLimit,
+    Permit,
+    SupervisionList,
+)
 from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.monitoring.models import Device, Site
@@ -61,6 +70,28 @@ def _enterprises(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def _of_visible_enterprise(column: InstrumentedAttribute[int]) -> ScopeRule:
+    """Rows that belong to an enterprise are visible with their enterprise."""
+
+    def rule(p: Principal) -> ColumnElement[bool]:
+        return column.in_(select(Enterprise.id).where(_enterprises(p)))
+
+    return rule
+
+
+def _outlets(p: Principal) -> ColumnElement[bool]:
+    return Outlet.permit_id.in_(select(Permit.id).where(_of_visible_enterprise(Permit.enterprise_id)(p)))
+
+
+def _outlet_limits(p: Principal) -> ColumnElement[bool]:
+    return OutletLimit.outlet_id.in_(select(Outlet.id).where(_outlets(p)))
+
+
+def _lists(p: Principal) -> ColumnElement[bool]:
+    # List definitions are public knowledge inside the platform; memberships follow their enterprise.
+    return true()
+
+
 def _sites(p: Principal) -> ColumnElement[bool]:
     if p.role in REGION_ROLES:
         return in_subtree(Site.region_id, p)
@@ -85,6 +116,13 @@ RULES: dict[type[Any], ScopeRule] = {
     AuditRecord: _audit,
     Site: _sites,
     Device: _devices,
+    Permit: _of_visible_enterprise(Permit.enterprise_id),
+    Outlet: _outlets,
+    OutletLimit: _outlet_limits,
+    SupervisionList: _lists,
+    ListMembership: _of_visible_enterprise(ListMembership.enterprise_id),
+    GradeRecord: _of_visible_enterprise(GradeRecord.enterprise_id),
+    DataCorrection: _of_visible_enterprise(DataCorrection.enterprise_id),
 }
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import Base
-from ecoloop.enterprises.models import Enterprise
+from ecoloop.enterprises.models import (
+    DataCorrection,
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Outlet,
+    OutletLimit,
+    Permit,
+    SupervisionList,
+)
 from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
@@ -14,13 +23,20 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "Base",
+    "DataCorrection",
     "Device",
     "Enterprise",
+    "GradeRecord",
     "JobRun",
+    "ListMembership",
     "LoginThrottle",
     "Organisation",
+    "Outlet",
+    "OutletLimit",
+    "Permit",
     "Region",
     "Site",
+    "SupervisionList",
     "User",
     "WebSession",
 ]

@@ -1,6 +1,9 @@
-"""Checks on enterprise identifiers (pure)."""
+"""Checks on enterprise identifiers and on the periods of list memberships and grades (pure)."""
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 # GB 32100-2015 §4.2: the character set of the unified social credit code (no I, O, Z, S, V).
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -25,3 +28,34 @@ def credit_code_problem(code: str) -> str | None:
     if credit_code_check_char(code[:17]) != code[17]:
         return "check_character"
     return None
+
+
+# --- periods on lists and grades (pure) ----------------------------------------------------------------------------
+# A membership or grade holds from `start` to `end`, both inclusive ("2025-01-01 至 2025-12-31" in the list
+# documents); `end` None means it still holds.
+
+
+def covers(start: date, end: date | None, day: date) -> bool:
+    """Whether the period [start, end] (end None: open) includes `day`."""
+    return start <= day and (end is None or day <= end)
+
+
+def overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    """Whether two periods (ends inclusive, None open) share at least one day."""
+    return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
+
+
+def period_problem(start: date, end: date | None) -> str | None:
+    """Why [start, end] is not a period, or None."""
+    if end is not None and end < start:
+        return "end_before_start"
+    return None
+
+
+# GB/T 4754-2017: a section letter A-T, then a division (2 digits), group (3) or class (4 digits).
+INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
+
+
+def industry_code_problem(code: str) -> str | None:
+    """Why `code` is not a GB/T 4754-2017 industry code (section letter plus 2-4 digits), or None."""
+    return None if INDUSTRY_CODE.match(code) else "industry_code"
