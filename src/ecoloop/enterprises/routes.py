@@ -1,38 +1,804 @@
-"""Enterprise list and record pages, and the enterprises of the JSON API."""
+"""Enterprise file pages (一企一档): the enterprise list with filters, one enterprise's file with the forms that
+keep it, supervision lists over time, data-correction requests and their review, the Excel exports, and the
+enterprise file in the JSON API."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from math import ceil
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote, urlencode
 
-from ecoloop.access.actions import Action, require
-from ecoloop.enterprises import queries
-from ecoloop.enterprises.schemas import EnterpriseOut
-from ecoloop.web.deps import DbSession, UserDep
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ecoloop.access.actions import Action, ForbiddenError, allowed, require
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import get_visible, scoped
+from ecoloop.db.base import utcnow
+from ecoloop.enterprises import queries, service
+from ecoloop.enterprises.enums import (
+    Averaging,
+    CorrectionStatus,
+    EnterpriseStatus,
+    OutletKind,
+    PerformanceGrade,
+    PermitClass,
+)
+from ecoloop.enterprises.export import (
+    AVERAGING_LABELS,
+    CORRECTION_STATUS_LABELS,
+    GRADE_LABELS,
+    INDUSTRY_SECTIONS,
+    OUTLET_KIND_LABELS,
+    PERMIT_CLASS_LABELS,
+    STATUS_LABELS,
+    EnterpriseFile,
+    enterprise_workbook,
+    industry_section,
+    list_workbook,
+)
+from ecoloop.enterprises.models import (
+    DataCorrection,
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Outlet,
+    Permit,
+    SupervisionList,
+)
+from ecoloop.enterprises.rules import industry_code_problem
+from ecoloop.enterprises.schemas import (
+    EnterpriseFileOut,
+    EnterpriseOut,
+    GradeOut,
+    ListMembersOut,
+    MembershipOut,
+    PermitOut,
+    SupervisionListOut,
+)
+from ecoloop.enterprises.service import EnterpriseError
+from ecoloop.i18n import N_, gettext
+from ecoloop.ingest.store import HotStore, Interval, Reading
+from ecoloop.monitoring import assess
+from ecoloop.monitoring import queries as monitoring_queries
+from ecoloop.monitoring.models import Site
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.queries import get_region_by_code, list_regions
+from ecoloop.settings import Settings
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
+PAGE_SIZE = 50
+MAX_SITES_SHOWN = 20
+MAX_CORRECTIONS_SHOWN = 500
+E = TypeVar("E", EnterpriseStatus, PerformanceGrade)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+ERROR_TEXT = {
+    "credit_code_length": N_("A unified social credit code has 18 characters."),
+    "credit_code_characters": N_("The credit code contains characters it may not have (I, O, Z, S, V)."),
+    "credit_code_region_code": N_("Characters 3 to 8 of the credit code must be a region code."),
+    "credit_code_check_character": N_("The check character of the credit code does not match."),
+    "credit_code_taken": N_("An enterprise with this credit code is already registered."),
+    "name_missing": N_("The name is missing."),
+    "industry_code": N_("The industry code must be a GB/T 4754-2017 code, e.g. D4411."),
+    "coordinates_incomplete": N_("Give both longitude and latitude, or neither."),
+    "coordinates_out_of_range": N_("The coordinates are out of range."),
+    "permit_number_missing": N_("The permit number is missing."),
+    "permit_number_taken": N_("A permit with this number is already recorded."),
+    "end_before_start": N_("The end date is before the start date."),
+    "outlet_code_missing": N_("The outlet code is missing."),
+    "outlet_code_taken": N_("This permit already has an outlet with this code."),
+    "site_of_another_enterprise": N_("The monitoring site belongs to another enterprise."),
+    "limit_source_missing": N_("Name the standard or permit clause the limit comes from."),
+    "limit_invalid": N_("The limit must be positive, and the reference oxygen content between 0 and 21 %."),
+    "limit_taken": N_("This outlet already has a limit for this pollutant and averaging period."),
+    "list_code_or_name_missing": N_("The list needs a code and a name."),
+    "list_code_taken": N_("A list with this code already exists."),
+    "membership_overlaps": N_("The enterprise is already on this list for part of that period."),
+    "already_ended": N_("This membership already ended earlier."),
+    "grade_not_after_latest": N_("A new grade must start after the start of the latest grade record."),
+    "reason_missing": N_("Give the reason."),
+    "naive_time": N_("The time cannot be read."),
+    "nothing_proposed": N_("Propose a value or a flag."),
+    "already_reviewed": N_("This request has already been reviewed."),
+    "reviewer_is_enterprise": N_("An enterprise account may not review corrections."),
+    "note_missing": N_("A rejection needs a note saying why."),
+    "date_invalid": N_("A date cannot be read."),
+    "number_invalid": N_("A number cannot be read."),
+    "interval_invalid": N_("Choose the kind of data."),
+    "parameter_missing": N_("The parameter is missing."),
+}
+INTERVAL_LABELS = {
+    Interval.REALTIME: N_("Real-time data"),
+    Interval.MINUTE: N_("Minute data"),
+    Interval.HOUR: N_("Hourly data"),
+    Interval.DAY: N_("Daily data"),
+}
+# Data flags (HJ 212-2017 Table 8) an enterprise may propose.
+FLAG_LABELS = {
+    "N": N_("Normal"),
+    "F": N_("Stopped"),
+    "M": N_("Maintenance"),
+    "S": N_("Manual input"),
+    "D": N_("Fault"),
+    "C": N_("Calibration"),
+    "T": N_("Over range"),
+    "B": N_("Transmission fault"),
+}
+# HJ 212-2017 Appendix B codes of the pollutants permits usually limit.
+POLLUTANT_NAMES = {
+    "a21026": "SO2",
+    "a21002": "NOx",
+    "a34013": N_("Particulate matter"),
+    "a21005": "CO",
+    "a24088": N_("Non-methane hydrocarbons"),
+    "w01018": "COD",
+    "w21003": N_("Ammonia nitrogen"),
+    "w21011": N_("Total phosphorus"),
+    "w21001": N_("Total nitrogen"),
+    "w01001": "pH",
+}
+LABELS = {
+    "status": STATUS_LABELS,
+    "permit_class": PERMIT_CLASS_LABELS,
+    "outlet_kind": OUTLET_KIND_LABELS,
+    "averaging": AVERAGING_LABELS,
+    "grade": GRADE_LABELS,
+    "correction": CORRECTION_STATUS_LABELS,
+    "intervals": INTERVAL_LABELS,
+    "flags": FLAG_LABELS,
+    "pollutants": POLLUTANT_NAMES,
+    "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
+}
+# Sections of the file that later issues fill (alerts 7, cases 6, inspections and complaints): shown empty until then.
+LATER_SECTIONS = (
+    ("alerts", N_("Alerts")),
+    ("cases", N_("Cases")),
+    ("inspections", N_("Inspections")),
+    ("complaints", N_("Complaints")),
+)
+
+
+# --- the enterprise list ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    """What the enterprise list is narrowed to; list membership and grade are judged on `day`."""
+
+    day: date
+    text: str = ""
+    county: Region | None = None
+    section: str | None = None
+    status: EnterpriseStatus | None = None
+    list_code: str | None = None
+    grade: PerformanceGrade | None = None
+
 
 @router.get("/enterprises", include_in_schema=False)
-def enterprise_list(request: Request, db: DbSession, user: UserDep) -> Response:
-    """The enterprises in the user's area (an enterprise user sees only its own)."""
+def enterprise_list(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    county: Annotated[str, Query(max_length=12)] = "",
+    section: Annotated[str, Query(max_length=1)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    list_code: Annotated[str, Query(alias="list", max_length=64)] = "",
+    grade: Annotated[str, Query(max_length=8)] = "",
+    on: Annotated[str, Query(max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The enterprises in the user's area (an enterprise user sees only its own), filtered and paged (the results
+    alone for htmx)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
+    p = user.principal
+    day = _parse_day(on) or _today(settings)
+    chosen_county = get_region_by_code(db, p, county) if county else None
+    f = EnterpriseFilter(
+        day=day,
+        text=q.strip(),
+        county=chosen_county,
+        section=section if section in INDUSTRY_SECTIONS else None,
+        status=_choice(EnterpriseStatus, status),
+        list_code=list_code or None,
+        grade=_choice(PerformanceGrade, grade),
+    )
+    hidden = bool(county) and chosen_county is None  # a county outside the user's area has no enterprises for them
+    total = 0 if hidden else count_matching(db, p, f)
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(page, pages)
+    rows = [] if hidden else search_enterprises(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    chosen = {"q": f.text, "county": county, "section": section, "status": status, "list": list_code, "grade": grade}
+    chosen |= {"on": on} if f.list_code or f.grade else {}
     context = {
-        "enterprises": queries.list_enterprises(db, user.principal),
-        "total": queries.count_enterprises(db, user.principal),
+        "enterprises": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "query": urlencode({k: v for k, v in chosen.items() if v}),
+        "chosen": chosen,
+        "day": day,
+        "day_error": bool(on) and _parse_day(on) is None,
+        "counties": list_regions(db, p, level=RegionLevel.COUNTY),
+        "lists": queries.list_lists(db),
+        "statuses": list(EnterpriseStatus),
+        "grades": list(PerformanceGrade),
+        "labels": LABELS,
+        "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
+        "may_request": allowed(p, Action.REQUEST_CORRECTIONS),
     }
-    return render(request, "enterprises/list.html", context, user=user)
+    return render(request, "enterprises/list.html", context, user=user, fragment="enterprises/_results.html")
+
+
+# --- supervision lists --------------------------------------------------------------------------------------------
+
+
+@router.get("/enterprises/lists", include_in_schema=False)
+def supervision_lists(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+    """Every supervision list with how many enterprises (of the user's area) are on it today."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    return _lists_page(request, db, user, settings)
+
+
+def _lists_page(
+    request: Request, db: Session, user: CurrentUser, settings: Settings, *, status: int = 200, **extra: Any
+) -> Response:
+    day = _today(settings)
+    context = {
+        "lists": queries.list_lists(db),
+        "counts": member_counts(db, user.principal, day),
+        "day": day,
+        "may_add": allowed(user.principal, Action.MANAGE_LISTS),
+        **extra,
+    }
+    return render(request, "enterprises/lists.html", context, user=user, status_code=status)
+
+
+@router.post("/enterprises/lists", include_in_schema=False)
+def list_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=64)],
+    name: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Define a new supervision list."""
+    require(user.principal, Action.MANAGE_LISTS)
+    try:
+        created = service.add_list(db, code=code, name=name, description=description.strip())
+    except EnterpriseError as exc:
+        db.rollback()
+        values = {"code": code, "name": name, "description": description}
+        return _lists_page(request, db, user, settings, error=_error_text(exc.code), values=values, status=422)
+    db.commit()
+    return RedirectResponse(f"/enterprises/lists/{created.code}", status_code=303)
+
+
+@router.get("/enterprises/lists/{code}", include_in_schema=False)
+def list_members(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    code: str,
+    on: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """The enterprises (of the user's area) that were on a list on a date (today by default)."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    supervision_list = list_by_code(db, code)
+    if supervision_list is None:
+        raise HTTPException(404)
+    day = _parse_day(on) or _today(settings)
+    context = {
+        "supervision_list": supervision_list,
+        "members": queries.members_on(db, user.principal, code, day),
+        "day": day,
+        "day_error": bool(on) and _parse_day(on) is None,
+        "labels": LABELS,
+    }
+    return render(request, "enterprises/list_members.html", context, user=user)
+
+
+@router.get("/enterprises/lists/{code}/export.xlsx", include_in_schema=False)
+def list_export(
+    db: DbSession, user: UserDep, settings: SettingsDep, code: str, on: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
+    """The members of a list on a date as an Excel workbook."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    supervision_list = list_by_code(db, code)
+    if supervision_list is None:
+        raise HTTPException(404)
+    day = _parse_day(on) or _today(settings)
+    data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
+    return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
+
+
+# --- data corrections ---------------------------------------------------------------------------------------------
+
+
+@router.get("/enterprises/corrections", include_in_schema=False)
+def corrections_page(request: Request, db: DbSession, user: UserDep) -> Response:
+    """Correction requests, pending first: reviewers see those of their area, an enterprise its own."""
+    return _corrections_page(request, db, user)
+
+
+def _corrections_page(request: Request, db: Session, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
+    p = user.principal
+    if not (allowed(p, Action.REVIEW_CORRECTIONS) or allowed(p, Action.REQUEST_CORRECTIONS)):
+        raise ForbiddenError("neither reviews nor requests corrections")
+    context = {
+        "rows": correction_rows(db, p, limit=MAX_CORRECTIONS_SHOWN),
+        "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
+        "labels": LABELS,
+        **extra,
+    }
+    return render(request, "enterprises/corrections.html", context, user=user, status_code=status)
+
+
+@router.post("/enterprises/corrections/{correction_id}", include_in_schema=False)
+def correction_review(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    correction_id: int,
+    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Approve or reject a correction request; an approved value is stored as a reading with source
+    `correction` before the decision is committed."""
+    require(user.principal, Action.REVIEW_CORRECTIONS)
+    correction = get_visible(db, user.principal, DataCorrection, correction_id)
+    if correction is None:
+        raise HTTPException(404)
+    approve = decision == "approve"
+    try:
+        service.review_correction(db, correction, reviewer=user.user, approve=approve, note=note, now=utcnow())
+    except EnterpriseError as exc:
+        db.rollback()
+        return _corrections_page(request, db, user, error=_error_text(exc.code), status=422)
+    if approve:
+        store: HotStore = request.app.state.hot_store
+        store.write([corrected_reading(correction)])
+    db.commit()
+    return RedirectResponse(f"/enterprises/corrections?reviewed={correction_id}", status_code=303)
+
+
+def corrected_reading(correction: DataCorrection) -> Reading:
+    """The reading an approved correction stores: the proposed value (else the current one) and flag."""
+    value = correction.proposed_value if correction.proposed_value is not None else correction.current_value
+    return Reading(
+        site_id=correction.site_id,
+        parameter=correction.parameter,
+        interval=Interval(correction.interval),
+        time=correction.time,
+        value=float(value) if value is not None else None,
+        flag=correction.proposed_flag,
+        source="correction",
+    )
+
+
+# --- one enterprise's file ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteBlock:
+    """A monitoring site of the enterprise on its file: the outlets it measures, its latest values and the data
+    quality of its last 24 hours (30 days for daily data)."""
+
+    site: Site
+    outlets: list[str]
+    quality: assess.SiteQuality
+    latest: list[assess.LatestValue]
 
 
 @router.get("/enterprises/{enterprise_id}", include_in_schema=False)
-def enterprise_page(request: Request, db: DbSession, user: UserDep, enterprise_id: int) -> Response:
-    """One enterprise's file."""
+def enterprise_page(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    saved: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """One enterprise's file: record, permits, monitoring, lists, grades, corrections and the later sections."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    enterprise = queries.get_enterprise(db, user.principal, enterprise_id)
-    if enterprise is None:
-        raise HTTPException(404)
-    return render(request, "enterprises/detail.html", {"enterprise": enterprise}, user=user)
+    enterprise = _visible(db, user.principal, enterprise_id)
+    # A "correct this value" link from the latest values fills in the correction form.
+    prefill = {k: request.query_params[k][:40] for k in CORRECTION_FIELDS if k in request.query_params}
+    failed = {"corrections": prefill} if prefill else {}
+    return _file_page(request, db, user, settings, enterprise, saved=saved, failed=failed)
+
+
+def _file_page(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    enterprise: Enterprise,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    p = user.principal
+    permits = queries.permits_of(db, p, enterprise.id)
+    sites = sites_of(db, p, enterprise.id)
+    may_manage = allowed(p, Action.MANAGE_ENTERPRISES)
+    context: dict[str, Any] = {
+        "enterprise": enterprise,
+        "section_letter": industry_section(enterprise.industry_code),
+        "permits": permits,
+        "sites": sites,
+        "site_names": {s.id: s.name for s in sites},
+        "blocks": _site_blocks(request, db, p, settings, sites[:MAX_SITES_SHOWN], permits),
+        "memberships": queries.memberships_of(db, p, enterprise.id),
+        "grades": queries.grades_of(db, p, enterprise.id),
+        "corrections": [row.correction for row in correction_rows(db, p, enterprise_id=enterprise.id)],
+        "later_sections": [(key, title, []) for key, title in LATER_SECTIONS],
+        "lists": queries.list_lists(db),
+        "regions": _regions_for_form(db, p) if may_manage else [],
+        "may_manage": may_manage,
+        "may_request": allowed(p, Action.REQUEST_CORRECTIONS),
+        "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
+        "today": _today(settings),
+        "statuses": list(EnterpriseStatus),
+        "permit_classes": list(PermitClass),
+        "outlet_kinds": list(OutletKind),
+        "averagings": list(Averaging),
+        "grade_choices": list(PerformanceGrade),
+        "intervals": list(Interval),
+        "labels": LABELS,
+        "errors": {},
+        "failed": {},
+        **extra,
+    }
+    return render(request, "enterprises/detail.html", context, user=user, status_code=status)
+
+
+def _site_blocks(
+    request: Request, db: Session, p: Principal, settings: Settings, sites: Sequence[Site], permits: Sequence[Permit]
+) -> list[SiteBlock]:
+    if not sites or not allowed(p, Action.VIEW_MONITORING):
+        return []
+    store: HotStore = request.app.state.hot_store
+    devices = monitoring_queries.devices_by_site(db, p, [s.id for s in sites])
+    now = utcnow()
+    outlets: dict[int, list[str]] = {}
+    for permit in permits:
+        for outlet in permit.outlets:
+            if outlet.site_id is not None:
+                outlets.setdefault(outlet.site_id, []).append(outlet.code)
+    blocks = []
+    for site in sites:
+        period = assess.period_for(now, devices[site.id])
+        blocks.append(
+            SiteBlock(
+                site=site,
+                outlets=outlets.get(site.id, []),
+                quality=assess.assess_site(store, settings.parquet_root, site.id, devices[site.id], period, now),
+                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval),
+            )
+        )
+    return blocks
+
+
+@router.get("/enterprises/{enterprise_id}/export.xlsx", include_in_schema=False)
+def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: int) -> Response:
+    """The whole enterprise file as an Excel workbook, one sheet per section."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    p = user.principal
+    enterprise = _visible(db, p, enterprise_id)
+    file = EnterpriseFile(
+        enterprise=enterprise,
+        permits=queries.permits_of(db, p, enterprise.id),
+        memberships=queries.memberships_of(db, p, enterprise.id),
+        grades=queries.grades_of(db, p, enterprise.id),
+        corrections=[row.correction for row in correction_rows(db, p, enterprise_id=enterprise.id)],
+        site_names={s.id: f"{s.name} ({s.code})" for s in sites_of(db, p, enterprise.id)},
+    )
+    return _xlsx(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx")
+
+
+# --- the forms of the file ----------------------------------------------------------------------------------------
+# Each form posts to its own route. Success goes back to the file at the form's section (303); a refusal shows the
+# file again with the reason at the form and the values entered (422).
+
+CORRECTION_FIELDS = ("site_id", "parameter", "interval", "time", "current_value")
+
+
+def _submit(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    enterprise_id: int,
+    section: str,
+    apply: Callable[[Enterprise], object],
+    values: dict[str, str],
+    action: Action = Action.MANAGE_ENTERPRISES,
+) -> Response:
+    """Check the action and the enterprise, apply the form, commit, and go back to the file."""
+    require(user.principal, action)
+    enterprise = _visible(db, user.principal, enterprise_id)
+    try:
+        apply(enterprise)
+    except EnterpriseError as exc:
+        db.rollback()
+        errors = {section: _error_text(exc.code)}
+        failed = {section: values}
+        return _file_page(request, db, user, settings, enterprise, errors=errors, failed=failed, status=422)
+    db.commit()
+    return RedirectResponse(f"/enterprises/{enterprise.id}?saved={section}#{section}", status_code=303)
+
+
+@router.post("/enterprises/{enterprise_id}", include_in_schema=False)
+def enterprise_update(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    name: Annotated[str, Form(max_length=200)],
+    region_id: Annotated[int, Form()],
+    status: Annotated[EnterpriseStatus, Form()],
+    industry_code: Annotated[str, Form(max_length=8)] = "",
+    address: Annotated[str, Form(max_length=300)] = "",
+    longitude: Annotated[str, Form(max_length=20)] = "",
+    latitude: Annotated[str, Form(max_length=20)] = "",
+    contact_name: Annotated[str, Form(max_length=50)] = "",
+    contact_phone: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    """Change the enterprise's record (not its credit code, which identifies it)."""
+
+    def apply(enterprise: Enterprise) -> None:
+        region = get_visible(db, user.principal, Region, region_id)
+        if region is None:
+            raise HTTPException(404)
+        update_enterprise(
+            db,
+            enterprise,
+            name=name,
+            industry_code=industry_code.strip().upper() or None,
+            address=address.strip() or None,
+            region=region,
+            status=status,
+            longitude=_decimal(longitude),
+            latitude=_decimal(latitude),
+            contact_name=contact_name.strip() or None,
+            contact_phone=contact_phone.strip() or None,
+        )
+
+    values = {"name": name, "industry_code": industry_code, "address": address}
+    return _submit(request, db, user, settings, enterprise_id, "record", apply, values)
+
+
+@router.post("/enterprises/{enterprise_id}/permits", include_in_schema=False)
+def permit_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    number: Annotated[str, Form(max_length=40)],
+    permit_class: Annotated[PermitClass, Form()],
+    valid_from: Annotated[str, Form(max_length=10)],
+    valid_to: Annotated[str, Form(max_length=10)],
+    issued_by: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Record a discharge permit."""
+
+    def apply(enterprise: Enterprise) -> None:
+        service.add_permit(
+            db,
+            enterprise=enterprise,
+            number=number,
+            permit_class=permit_class,
+            valid_from=_date(valid_from),
+            valid_to=_date(valid_to),
+            issued_by=issued_by.strip() or None,
+        )
+
+    values = {"number": number, "valid_from": valid_from, "valid_to": valid_to, "issued_by": issued_by}
+    return _submit(request, db, user, settings, enterprise_id, "permits", apply, values)
+
+
+@router.post("/enterprises/{enterprise_id}/permits/{permit_id}/outlets", include_in_schema=False)
+def outlet_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    permit_id: int,
+    code: Annotated[str, Form(max_length=16)],
+    kind: Annotated[OutletKind, Form()],
+    name: Annotated[str, Form(max_length=100)] = "",
+    site_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Add an outlet to a permit, linked to the enterprise's monitoring site that measures it."""
+
+    def apply(enterprise: Enterprise) -> None:
+        permit = get_visible(db, user.principal, Permit, permit_id)
+        site = get_visible(db, user.principal, Site, site_id) if site_id is not None else None
+        if permit is None or permit.enterprise_id != enterprise.id or (site_id is not None and site is None):
+            raise HTTPException(404)
+        service.add_outlet(db, permit=permit, code=code, name=name, kind=kind, site=site)
+
+    return _submit(request, db, user, settings, enterprise_id, "permits", apply, {"code": code, "name": name})
+
+
+@router.post("/enterprises/{enterprise_id}/outlets/{outlet_id}/limits", include_in_schema=False)
+def limit_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    outlet_id: int,
+    pollutant: Annotated[str, Form(min_length=1, max_length=16)],
+    limit_value: Annotated[str, Form(max_length=20)],
+    unit: Annotated[str, Form(min_length=1, max_length=16)],
+    averaging: Annotated[Averaging, Form()],
+    source: Annotated[str, Form(max_length=200)],
+    reference_o2: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Add a permitted concentration limit at an outlet."""
+
+    def apply(enterprise: Enterprise) -> None:
+        outlet = get_visible(db, user.principal, Outlet, outlet_id)
+        if outlet is None or outlet.permit.enterprise_id != enterprise.id:
+            raise HTTPException(404)
+        value = _decimal(limit_value)
+        if value is None:
+            raise EnterpriseError("number_invalid")
+        service.add_limit(
+            db,
+            outlet=outlet,
+            pollutant=pollutant.strip(),
+            limit_value=value,
+            unit=unit.strip(),
+            source=source,
+            averaging=averaging,
+            reference_o2=_decimal(reference_o2),
+        )
+
+    values = {"pollutant": pollutant, "limit_value": limit_value, "unit": unit, "source": source}
+    return _submit(request, db, user, settings, enterprise_id, "permits", apply, values)
+
+
+@router.post("/enterprises/{enterprise_id}/memberships", include_in_schema=False)
+def membership_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    list_code: Annotated[str, Form(max_length=64)],
+    start: Annotated[str, Form(max_length=10)],
+    end: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=300)] = "",
+    document: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Put the enterprise on a list for a period (no end: until further notice)."""
+
+    def apply(enterprise: Enterprise) -> None:
+        supervision_list = list_by_code(db, list_code)
+        if supervision_list is None:
+            raise HTTPException(404)
+        service.add_membership(
+            db,
+            supervision_list=supervision_list,
+            enterprise=enterprise,
+            start=_date(start),
+            end=_date(end) if end else None,
+            reason=reason.strip(),
+            document=document.strip(),
+        )
+
+    values = {"list_code": list_code, "start": start, "end": end, "reason": reason, "document": document}
+    return _submit(request, db, user, settings, enterprise_id, "memberships", apply, values)
+
+
+@router.post("/enterprises/{enterprise_id}/memberships/{membership_id}/end", include_in_schema=False)
+def membership_end(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    membership_id: int,
+    end: Annotated[str, Form(max_length=10)],
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Take the enterprise off a list: `end` is its last day on it."""
+
+    def apply(enterprise: Enterprise) -> None:
+        membership = get_visible(db, user.principal, ListMembership, membership_id)
+        if membership is None or membership.enterprise_id != enterprise.id:
+            raise HTTPException(404)
+        service.end_membership(db, membership, _date(end), reason=reason.strip())
+
+    return _submit(request, db, user, settings, enterprise_id, "memberships", apply, {})
+
+
+@router.post("/enterprises/{enterprise_id}/grades", include_in_schema=False)
+def grade_set(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    grade: Annotated[PerformanceGrade, Form()],
+    start: Annotated[str, Form(max_length=10)],
+    document: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Give the enterprise a performance grade from a date on (the grade before it ends the day before)."""
+
+    def apply(enterprise: Enterprise) -> None:
+        service.set_grade(db, enterprise=enterprise, grade=grade, start=_date(start), document=document.strip())
+
+    values = {"grade": grade.value, "start": start, "document": document}
+    return _submit(request, db, user, settings, enterprise_id, "grades", apply, values)
+
+
+@router.post("/enterprises/{enterprise_id}/corrections", include_in_schema=False)
+def correction_request(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    enterprise_id: int,
+    site_id: Annotated[int, Form()],
+    parameter: Annotated[str, Form(max_length=32)],
+    interval: Annotated[str, Form(max_length=16)],
+    time: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=2000)],
+    current_value: Annotated[str, Form(max_length=20)] = "",
+    proposed_value: Annotated[str, Form(max_length=20)] = "",
+    proposed_flag: Annotated[str, Form(pattern="^[NFMSDCTB]?$")] = "",
+) -> Response:
+    """An enterprise asks to correct a stored reading of one of its own sites; the bureau reviews it."""
+
+    def apply(enterprise: Enterprise) -> None:
+        site = get_visible(db, user.principal, Site, site_id)
+        if site is None or site.enterprise_id != enterprise.id:
+            raise HTTPException(404)
+        if interval not in Interval._value2member_map_:
+            raise EnterpriseError("interval_invalid")
+        if not parameter.strip():
+            raise EnterpriseError("parameter_missing")
+        service.request_correction(
+            db,
+            user=user.user,
+            site=site,
+            parameter=parameter.strip(),
+            interval=interval,
+            time=_moment(time, settings),
+            current_value=_decimal(current_value),
+            proposed_value=_decimal(proposed_value),
+            proposed_flag=proposed_flag or None,
+            reason=reason,
+        )
+
+    values = {"site_id": str(site_id), "parameter": parameter, "interval": interval, "time": time}
+    values |= {"current_value": current_value, "proposed_value": proposed_value, "reason": reason}
+    return _submit(request, db, user, settings, enterprise_id, "corrections", apply, values, Action.REQUEST_CORRECTIONS)
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
 
 
 @router.get("/api/v1/enterprises", response_model=list[EnterpriseOut], tags=["enterprises"])
@@ -47,7 +813,273 @@ def api_enterprises(db: DbSession, user: UserDep, limit: int = 200, offset: int 
 def api_enterprise(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseOut:
     """One enterprise, if the caller may see it."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    enterprise = queries.get_enterprise(db, user.principal, enterprise_id)
+    return EnterpriseOut.model_validate(_visible(db, user.principal, enterprise_id))
+
+
+@router.get("/api/v1/enterprises/{enterprise_id}/file", response_model=EnterpriseFileOut, tags=["enterprises"])
+def api_enterprise_file(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseFileOut:
+    """The enterprise file: the record with its permits (outlets, limits), list memberships and grades."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    p = user.principal
+    enterprise = _visible(db, p, enterprise_id)
+    record = EnterpriseOut.model_validate(enterprise).model_dump()
+    return EnterpriseFileOut(
+        **record,
+        longitude=enterprise.longitude,
+        latitude=enterprise.latitude,
+        contact_name=enterprise.contact_name,
+        contact_phone=enterprise.contact_phone,
+        permits=[PermitOut.model_validate(permit) for permit in queries.permits_of(db, p, enterprise.id)],
+        memberships=[_membership_out(m) for m in queries.memberships_of(db, p, enterprise.id)],
+        grades=[GradeOut.model_validate(g) for g in queries.grades_of(db, p, enterprise.id)],
+    )
+
+
+def _membership_out(m: ListMembership) -> MembershipOut:
+    return MembershipOut(
+        id=m.id,
+        list_code=m.supervision_list.code,
+        list_name=m.supervision_list.name,
+        start=m.start,
+        end=m.end,
+        reason=m.reason,
+        document=m.document,
+    )
+
+
+@router.get("/api/v1/lists", response_model=list[SupervisionListOut], tags=["enterprises"])
+def api_lists(db: DbSession, user: UserDep) -> list[SupervisionListOut]:
+    """Every supervision list, built-in ones first."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    return [SupervisionListOut.model_validate(x) for x in queries.list_lists(db)]
+
+
+@router.get("/api/v1/lists/{code}/members", response_model=ListMembersOut, tags=["enterprises"])
+def api_list_members(
+    db: DbSession, user: UserDep, settings: SettingsDep, code: str, on: Annotated[str, Query(max_length=10)] = ""
+) -> ListMembersOut:
+    """The enterprises (that the caller may see) on a list on a date (YYYY-MM-DD; default today)."""
+    require(user.principal, Action.VIEW_ENTERPRISES)
+    supervision_list = list_by_code(db, code)
+    if supervision_list is None:
+        raise HTTPException(404)
+    day = _parse_day(on) if on else _today(settings)
+    if day is None:
+        raise HTTPException(422, "on: a date YYYY-MM-DD")
+    return ListMembersOut(
+        supervision_list=SupervisionListOut.model_validate(supervision_list),
+        on=day,
+        enterprises=[EnterpriseOut.model_validate(e) for e in queries.members_on(db, user.principal, code, day)],
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _visible(db: Session, p: Principal, enterprise_id: int) -> Enterprise:
+    enterprise = queries.get_enterprise(db, p, enterprise_id)
     if enterprise is None:
         raise HTTPException(404)
-    return EnterpriseOut.model_validate(enterprise)
+    return enterprise
+
+
+def _today(settings: Settings) -> date:
+    return utcnow().astimezone(settings.tz).date()
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _date(text: str) -> date:
+    day = _parse_day(text)
+    if day is None:
+        raise EnterpriseError("date_invalid")
+    return day
+
+
+def _moment(text: str, settings: Settings) -> datetime:
+    try:
+        moment = assess.parse_moment(text, settings.tz)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise EnterpriseError("naive_time")
+    return moment
+
+
+def _decimal(text: str) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise EnterpriseError("number_invalid") from None
+    if not value.is_finite():
+        raise EnterpriseError("number_invalid")
+    return value
+
+
+def _choice(enum: type[E], value: str) -> E | None:
+    return enum(value) if value in enum._value2member_map_ else None
+
+
+def _error_text(code: str) -> str:
+    return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    quoted = quote(filename)
+    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
+    return Response(data, media_type=XLSX, headers=headers)
+
+
+def _regions_for_form(db: Session, p: Principal) -> list[Region]:
+    levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
+    return [r for r in list_regions(db, p) if r.level in levels]
+
+
+# --- reads and a write not yet in queries.py and service.py -------------------------------------------------------
+# These belong in `enterprises/queries.py` and `enterprises/service.py` (asked of their owner); they live here until
+# they move there.
+
+
+def _matching(stmt: Select[Any], f: EnterpriseFilter) -> Select[Any]:
+    """`stmt` on enterprises narrowed by the filter."""
+    if f.text:
+        stmt = stmt.where(
+            or_(
+                Enterprise.name.contains(f.text, autoescape=True),
+                Enterprise.credit_code.startswith(f.text.upper(), autoescape=True),
+            )
+        )
+    if f.county is not None:
+        subtree = select(Region.id).where(Region.path.startswith(f.county.path, autoescape=True))
+        stmt = stmt.where(Enterprise.region_id.in_(subtree))
+    if f.section is not None:
+        divisions = INDUSTRY_SECTIONS[f.section][1]
+        # Codes are written with their section letter (D4411) or, in older records, without (4411).
+        division = func.substr(Enterprise.industry_code, 1, 2)
+        lo, hi = f"{divisions.start:02d}", f"{divisions.stop - 1:02d}"
+        stmt = stmt.where(or_(Enterprise.industry_code.startswith(f.section), division.between(lo, hi)))
+    if f.status is not None:
+        stmt = stmt.where(Enterprise.status == f.status)
+    if f.list_code is not None:
+        on_list = (
+            select(ListMembership.enterprise_id)
+            .join(SupervisionList, SupervisionList.id == ListMembership.list_id)
+            .where(SupervisionList.code == f.list_code, *_covering(ListMembership, f.day))
+        )
+        stmt = stmt.where(Enterprise.id.in_(on_list))
+    if f.grade is not None:
+        graded = select(GradeRecord.enterprise_id).where(GradeRecord.grade == f.grade, *_covering(GradeRecord, f.day))
+        stmt = stmt.where(Enterprise.id.in_(graded))
+    return stmt
+
+
+def _covering(model: type[ListMembership] | type[GradeRecord], day: date) -> list[Any]:
+    return [model.start <= day, or_(model.end.is_(None), model.end >= day)]
+
+
+def search_enterprises(
+    session: Session, principal: Principal, f: EnterpriseFilter, *, limit: int, offset: int
+) -> list[Enterprise]:
+    """The enterprises the principal may see that match the filter, by name."""
+    stmt = _matching(scoped(select(Enterprise), principal, Enterprise), f)
+    return list(session.scalars(stmt.order_by(Enterprise.name, Enterprise.id).limit(limit).offset(offset)))
+
+
+def count_matching(session: Session, principal: Principal, f: EnterpriseFilter) -> int:
+    """How many enterprises `search_enterprises` finds without its limit."""
+    stmt = _matching(scoped(select(func.count(Enterprise.id)), principal, Enterprise), f)
+    return session.scalar(stmt) or 0
+
+
+def member_counts(session: Session, principal: Principal, day: date) -> dict[int, int]:
+    """List id → how many enterprises the principal may see are on it on `day` (one grouped query)."""
+    stmt = (
+        scoped(
+            select(ListMembership.list_id, func.count(ListMembership.enterprise_id.distinct())),
+            principal,
+            ListMembership,
+        )
+        .where(*_covering(ListMembership, day))
+        .group_by(ListMembership.list_id)
+    )
+    return {list_id: count for list_id, count in session.execute(stmt)}
+
+
+def list_by_code(session: Session, code: str) -> SupervisionList | None:
+    """One supervision list by its code (unscoped, like `list_lists`: list definitions are no secret)."""
+    return session.scalars(select(SupervisionList).where(SupervisionList.code == code)).first()
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A correction request with the names of its enterprise and site."""
+
+    correction: DataCorrection
+    enterprise_name: str
+    site_name: str
+    site_code: str
+
+
+def correction_rows(
+    session: Session, principal: Principal, *, enterprise_id: int | None = None, limit: int | None = None
+) -> list[CorrectionRow]:
+    """Correction requests the principal may see (of one enterprise when given): pending first, then newest."""
+    stmt = (
+        select(DataCorrection, Enterprise.name, Site.name, Site.code)
+        .join(Enterprise, Enterprise.id == DataCorrection.enterprise_id)
+        .join(Site, Site.id == DataCorrection.site_id)
+    )
+    stmt = scoped(stmt, principal, DataCorrection)
+    if enterprise_id is not None:
+        stmt = stmt.where(DataCorrection.enterprise_id == enterprise_id)
+    pending_first = case((DataCorrection.status == CorrectionStatus.PENDING, 0), else_=1)
+    stmt = stmt.order_by(pending_first, DataCorrection.created_at.desc(), DataCorrection.id.desc()).limit(limit)
+    return [CorrectionRow(c, e, s, code) for c, e, s, code in session.execute(stmt)]
+
+
+def sites_of(session: Session, principal: Principal, enterprise_id: int) -> list[Site]:
+    """The monitoring sites of an enterprise that the principal may see, by code."""
+    stmt = scoped(select(Site), principal, Site).where(Site.enterprise_id == enterprise_id)
+    return list(session.scalars(stmt.order_by(Site.code)))
+
+
+def update_enterprise(
+    session: Session,
+    enterprise: Enterprise,
+    *,
+    name: str,
+    region: Region,
+    industry_code: str | None,
+    address: str | None,
+    status: EnterpriseStatus,
+    longitude: Decimal | None,
+    latitude: Decimal | None,
+    contact_name: str | None,
+    contact_phone: str | None,
+) -> None:
+    """Change an enterprise's record, checked as `create_enterprise` checks a new one (an unchanged industry code
+    from before the check is kept)."""
+    if not name.strip():
+        raise EnterpriseError("name_missing")
+    if industry_code and industry_code != enterprise.industry_code and industry_code_problem(industry_code):
+        raise EnterpriseError("industry_code")
+    if (longitude is None) != (latitude is None):
+        raise EnterpriseError("coordinates_incomplete")
+    if longitude is not None and latitude is not None and not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+        raise EnterpriseError("coordinates_out_of_range")
+    enterprise.name = name.strip()
+    enterprise.region_id = region.id
+    enterprise.industry_code = industry_code
+    enterprise.address = address
+    enterprise.status = status
+    enterprise.longitude, enterprise.latitude = longitude, latitude
+    enterprise.contact_name, enterprise.contact_phone = contact_name, contact_phone
+    session.flush()

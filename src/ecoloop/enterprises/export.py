@@ -1,0 +1,342 @@
+"""Excel exports of the enterprise file (一企一档) and of a supervision list on a date, and the labels of the
+file's values that the pages share with them.
+
+Pure: the functions take rows already loaded (scoped by the caller) and return the bytes of an .xlsx workbook,
+one sheet per section, with headers in the request's language."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+from ecoloop.enterprises.enums import (
+    Averaging,
+    CorrectionStatus,
+    EnterpriseStatus,
+    OutletKind,
+    PerformanceGrade,
+    PermitClass,
+)
+from ecoloop.enterprises.models import (
+    DataCorrection,
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Permit,
+    SupervisionList,
+)
+from ecoloop.i18n import N_, gettext
+
+# --- labels -------------------------------------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    EnterpriseStatus.OPERATING: N_("Operating"),
+    EnterpriseStatus.STOPPED: N_("Production stopped"),
+    EnterpriseStatus.CLOSED: N_("Closed down"),
+}
+PERMIT_CLASS_LABELS = {
+    PermitClass.KEY: N_("Key management"),
+    PermitClass.SIMPLIFIED: N_("Simplified management"),
+    PermitClass.REGISTRATION: N_("Registration"),
+}
+OUTLET_KIND_LABELS = {OutletKind.GAS: N_("Flue gas"), OutletKind.WATER: N_("Wastewater")}
+AVERAGING_LABELS = {Averaging.HOUR: N_("Hourly mean"), Averaging.DAY: N_("Daily mean")}
+GRADE_LABELS = {
+    PerformanceGrade.A: N_("Grade A"),
+    PerformanceGrade.B: N_("Grade B"),
+    PerformanceGrade.C: N_("Grade C"),
+    PerformanceGrade.D: N_("Grade D"),
+    PerformanceGrade.LEADING: N_("Leading"),
+}
+CORRECTION_STATUS_LABELS = {
+    CorrectionStatus.PENDING: N_("Pending review"),
+    CorrectionStatus.APPROVED: N_("Approved"),
+    CorrectionStatus.REJECTED: N_("Rejected"),
+}
+# GB/T 4754-2017 sections and the divisions (first two digits of a class code) each spans.
+INDUSTRY_SECTIONS: dict[str, tuple[str, range]] = {
+    "A": (N_("Agriculture, forestry, animal husbandry and fishery"), range(1, 6)),
+    "B": (N_("Mining"), range(6, 13)),
+    "C": (N_("Manufacturing"), range(13, 44)),
+    "D": (N_("Production and supply of electricity, heat, gas and water"), range(44, 47)),
+    "E": (N_("Construction"), range(47, 51)),
+    "F": (N_("Wholesale and retail trade"), range(51, 53)),
+    "G": (N_("Transport, storage and postal services"), range(53, 61)),
+    "H": (N_("Accommodation and catering"), range(61, 63)),
+    "I": (N_("Information transmission, software and information technology services"), range(63, 66)),
+    "J": (N_("Finance"), range(66, 70)),
+    "K": (N_("Real estate"), range(70, 71)),
+    "L": (N_("Leasing and business services"), range(71, 73)),
+    "M": (N_("Scientific research and technical services"), range(73, 76)),
+    "N": (N_("Water conservancy, environment and public facilities management"), range(76, 80)),
+    "O": (N_("Resident services, repair and other services"), range(80, 83)),
+    "P": (N_("Education"), range(83, 84)),
+    "Q": (N_("Health and social work"), range(84, 86)),
+    "R": (N_("Culture, sports and entertainment"), range(86, 91)),
+    "S": (N_("Public administration, social security and social organisations"), range(91, 97)),
+    "T": (N_("International organisations"), range(97, 98)),
+}
+
+
+def industry_section(code: str | None) -> str | None:
+    """The GB/T 4754-2017 section letter of an industry code, whether written with its letter (D4411) or
+    without (4411)."""
+    if not code:
+        return None
+    if code[0].isalpha():
+        return code[0].upper()
+    if len(code) >= 2 and code[:2].isdigit():
+        division = int(code[:2])
+        return next((letter for letter, (_n, divisions) in INDUSTRY_SECTIONS.items() if division in divisions), None)
+    return None
+
+
+# --- the workbooks ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseFile:
+    """What the file of one enterprise holds, loaded: permits with their outlets and limits, list memberships,
+    grades and correction requests (each list newest first), and the names of the sites outlets link to."""
+
+    enterprise: Enterprise
+    permits: Sequence[Permit]
+    memberships: Sequence[ListMembership]
+    grades: Sequence[GradeRecord]
+    corrections: Sequence[DataCorrection]
+    site_names: Mapping[int, str] = field(default_factory=dict)
+
+
+def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
+    """The enterprise file as an .xlsx workbook: basic record, permits, outlets, limits, lists, grades,
+    correction requests (times in `tz`)."""
+    e = file.enterprise
+    book = _Book(tz)
+    book.sheet(
+        N_("Basic record"),
+        [N_("Item"), N_("Value")],
+        [
+            (gettext("Name"), e.name),
+            (gettext("Unified social credit code"), e.credit_code),
+            (gettext("Industry code"), e.industry_code),
+            (gettext("Industry section"), _section_name(e.industry_code)),
+            (gettext("Region"), f"{e.region.name} ({e.region.code})"),
+            (gettext("Address"), e.address),
+            (gettext("Status"), _label(STATUS_LABELS, e.status)),
+            (gettext("Longitude"), e.longitude),
+            (gettext("Latitude"), e.latitude),
+            (gettext("Contact person"), e.contact_name),
+            (gettext("Contact phone"), e.contact_phone),
+        ],
+    )
+    book.sheet(
+        N_("Permits"),
+        [N_("Permit number"), N_("Management class"), N_("Valid from"), N_("Valid to"), N_("Issued by")],
+        [
+            (p.number, _label(PERMIT_CLASS_LABELS, p.permit_class), p.valid_from, p.valid_to, p.issued_by)
+            for p in file.permits
+        ],
+    )
+    book.sheet(
+        N_("Outlets"),
+        [N_("Permit number"), N_("Outlet code"), N_("Outlet name"), N_("Kind"), N_("Monitoring site")],
+        [
+            (p.number, o.code, o.name, _label(OUTLET_KIND_LABELS, o.kind), file.site_names.get(o.site_id or 0))
+            for p in file.permits
+            for o in p.outlets
+        ],
+    )
+    book.sheet(
+        N_("Limits"),
+        [
+            N_("Permit number"),
+            N_("Outlet code"),
+            N_("Pollutant"),
+            N_("Limit"),
+            N_("Unit"),
+            N_("Averaging"),
+            N_("Reference oxygen content"),
+            N_("Source"),
+        ],
+        [
+            (
+                p.number,
+                o.code,
+                lim.pollutant,
+                lim.limit_value,
+                lim.unit,
+                _label(AVERAGING_LABELS, lim.averaging),
+                lim.reference_o2,
+                lim.source,
+            )
+            for p in file.permits
+            for o in p.outlets
+            for lim in o.limits
+        ],
+    )
+    book.sheet(
+        N_("Supervision lists"),
+        [N_("List"), N_("From"), N_("To"), N_("Reason"), N_("Document")],
+        [(m.supervision_list.name, m.start, m.end, m.reason, m.document) for m in file.memberships],
+    )
+    book.sheet(
+        N_("Performance grades"),
+        [N_("Grade"), N_("From"), N_("To"), N_("Document")],
+        [(_label(GRADE_LABELS, g.grade), g.start, g.end, g.document) for g in file.grades],
+    )
+    book.sheet(
+        N_("Data corrections"),
+        [
+            N_("Submitted"),
+            N_("Monitoring site"),
+            N_("Parameter"),
+            N_("Data"),
+            N_("Time"),
+            N_("Current value"),
+            N_("Proposed value"),
+            N_("Proposed flag"),
+            N_("Reason"),
+            N_("Status"),
+            N_("Reviewed"),
+            N_("Review note"),
+        ],
+        [
+            (
+                c.created_at,
+                file.site_names.get(c.site_id, str(c.site_id)),
+                c.parameter,
+                c.interval,
+                c.time,
+                c.current_value,
+                c.proposed_value,
+                c.proposed_flag,
+                c.reason,
+                _label(CORRECTION_STATUS_LABELS, c.status),
+                c.reviewed_at,
+                c.review_note,
+            )
+            for c in file.corrections
+        ],
+    )
+    return book.save()
+
+
+def list_workbook(supervision_list: SupervisionList, day: date, members: Iterable[Enterprise]) -> bytes:
+    """The enterprises on a list on `day` as an .xlsx workbook (one sheet, with the list and date above)."""
+    book = _Book(None)
+    rows: list[Sequence[Any]] = [
+        (
+            e.name,
+            e.credit_code,
+            e.region.name,
+            e.industry_code,
+            _section_name(e.industry_code),
+            _label(STATUS_LABELS, e.status),
+            e.address,
+        )
+        for e in members
+    ]
+    heading = [(gettext("List"), supervision_list.name), (gettext("On"), day), ()]
+    columns = [
+        N_("Name"),
+        N_("Unified social credit code"),
+        N_("Region"),
+        N_("Industry code"),
+        N_("Industry section"),
+        N_("Status"),
+        N_("Address"),
+    ]
+    book.sheet(N_("Members"), columns, rows, heading=heading)
+    return book.save()
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _label(labels: Mapping[Any, str], value: Any) -> str:
+    return gettext(labels[value]) if value in labels else str(value)
+
+
+def _section_name(code: str | None) -> str | None:
+    letter = industry_section(code)
+    return f"{letter} {gettext(INDUSTRY_SECTIONS[letter][0])}" if letter in INDUSTRY_SECTIONS else None
+
+
+class _Book:
+    """An openpyxl workbook filled sheet by sheet: a bold header row, cells as Excel types (times in `tz`)."""
+
+    def __init__(self, tz: tzinfo | None) -> None:
+        self.book: Any = Workbook()  # Any: openpyxl is untyped
+        self.book.remove(self.book.active)
+        self.tz = tz
+
+    def sheet(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        heading: Sequence[Sequence[Any]] = (),
+    ) -> None:
+        sheet = self.book.create_sheet(gettext(title))
+        for line in heading:
+            sheet.append([self._cell(v) for v in line])
+        sheet.append([gettext(c) for c in columns])
+        header_row = len(heading) + 1
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+        widths = [_width(gettext(c)) for c in columns]
+        for row in rows:
+            cells = [self._cell(v) for v in row]
+            sheet.append(cells)
+            widths = [max(w, _width(c)) for w, c in zip(widths, cells, strict=False)]
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
+        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+        for row_cells in sheet.iter_rows(min_row=header_row + 1):
+            for cell in row_cells:
+                _format(cell)
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            # Excel has no time zones: local wall-clock time.
+            local = value.astimezone(self.tz) if self.tz else value
+            return local.replace(tzinfo=None)
+        if isinstance(value, Decimal):
+            # Numeric(14, 4) columns come back as 120.0000: whole numbers as integers, others without trailing zeros.
+            return int(value) if value == value.to_integral_value() else value.normalize()
+        return value
+
+    def save(self) -> bytes:
+        out = io.BytesIO()
+        self.book.save(out)
+        return out.getvalue()
+
+
+_FORMATS: dict[type, str] = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd"}
+
+
+def _format(cell: Any) -> None:
+    kind = type(cell.value)
+    if kind in _FORMATS:
+        cell.number_format = _FORMATS[kind]
+
+
+def _width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    # Chinese characters take about two columns.
+    text = str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
