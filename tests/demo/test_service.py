@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
-from ecoloop.enterprises.models import Enterprise
+from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, Permit
 from ecoloop.enterprises.rules import credit_code_problem
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
@@ -42,7 +42,8 @@ def test_fixture_is_a_plausible_prefecture_city() -> None:
 def test_load_is_complete_and_idempotent(db: Session) -> None:
     first = load_demo(db)
     db.flush()
-    totals = {m: count(db, m) for m in (Region, Organisation, Enterprise, User, Site, Device)}
+    models = (Region, Organisation, Enterprise, User, Site, Device, Permit, ListMembership, GradeRecord)
+    totals = {m: count(db, m) for m in models}
     assert first.added == {
         "regions": totals[Region],
         "organisations": totals[Organisation],
@@ -50,7 +51,12 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         "users": totals[User],
         "sites": totals[Site],
         "devices": totals[Device],
+        "permits": totals[Permit],
+        "memberships": totals[ListMembership],
+        "grades": totals[GradeRecord],
     }
+    assert 280 <= totals[Enterprise] <= 350 and totals[Permit] >= 250
+    assert totals[ListMembership] >= 250 and totals[GradeRecord] >= 80
     second = load_demo(db)
     db.flush()
     assert set(second.added.values()) == {0}
@@ -76,9 +82,10 @@ def test_every_station_and_outlet_has_a_data_logger(db: Session) -> None:
     devices = {d.site_id: d for d in db.scalars(select(Device))}
     assert len(devices) == len(sites) == 29
     assert all(len(d.mn) == 24 and int(d.mn, 16) >= 0 and len(d.password) == 6 for d in devices.values())
-    enterprises = {e.id: e for e in db.scalars(select(Enterprise))}
+    fixture_codes = {e["credit_code"] for e in demo_fixture()["enterprises"]}
+    enterprises = {e.id: e for e in db.scalars(select(Enterprise).where(Enterprise.credit_code.in_(fixture_codes)))}
     outlets = [s for s in sites if s.kind in (SiteKind.AIR_SOURCE, SiteKind.WATER_SOURCE)]
-    assert {s.enterprise_id for s in outlets} == set(enterprises)  # one or two outlets per enterprise
+    assert {s.enterprise_id for s in outlets} == set(enterprises)  # one or two outlets per fixture enterprise
     for outlet in outlets:
         assert outlet.enterprise_id is not None
         assert outlet.region_id == enterprises[outlet.enterprise_id].region_id and outlet.level is None

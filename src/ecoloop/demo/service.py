@@ -12,8 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.enterprises.models import Enterprise
-from ecoloop.enterprises.rules import credit_code_problem
+from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, LimitPlan, PermitPlan, plan_enterprise_files
+from ecoloop.enterprises.models import (
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Outlet,
+    OutletLimit,
+    Permit,
+    SupervisionList,
+)
+from ecoloop.enterprises.rules import credit_code_problem, industry_code_problem
 from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_user
@@ -23,8 +32,10 @@ from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
+from ecoloop.standards.emission import LimitSpec
 
 DEMO_PASSWORD = "Ecoloop-2026"
+PERMIT_ISSUER = "清源市生态环境局"
 
 
 @dataclass
@@ -39,6 +50,9 @@ class DemoReport:
             "users": 0,
             "sites": 0,
             "devices": 0,
+            "permits": 0,
+            "memberships": 0,
+            "grades": 0,
         }
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
@@ -95,19 +109,13 @@ def load_demo(session: Session) -> DemoReport:
         session.flush()
         report.added["organisations"] += 1
 
+    # The fixture's enterprises with the plan's details (coordinates, contact); the generated ones come later.
+    files = plan_enterprise_files(data)
     enterprises = {e.credit_code: e for e in session.scalars(select(Enterprise))}
     for ent in data["enterprises"]:
         if ent["credit_code"] in enterprises:
             continue
-        if problem := credit_code_problem(ent["credit_code"]):
-            raise ValueError(f"demo enterprise {ent['credit_code']}: {problem}")
-        enterprises[ent["credit_code"]] = Enterprise(
-            credit_code=ent["credit_code"],
-            name=ent["name"],
-            industry_code=ent["industry_code"],
-            address=ent["address"],
-            region_id=regions[ent["region"]].id,
-        )
+        enterprises[ent["credit_code"]] = _enterprise(files.details[ent["credit_code"]], regions)
         session.add(enterprises[ent["credit_code"]])
         session.flush()
         report.added["enterprises"] += 1
@@ -139,6 +147,9 @@ def load_demo(session: Session) -> DemoReport:
             devices.add(device["mn"])
             report.added["devices"] += 1
 
+    for key, count in _add_enterprise_files(session, files, regions, enterprises, sites).items():
+        report.added[key] += count
+
     existing = set(session.scalars(select(User.username)))
     for user in data["users"]:
         role = Role(user["role"])
@@ -156,3 +167,123 @@ def load_demo(session: Session) -> DemoReport:
         )
         report.added["users"] += 1
     return report
+
+
+def _add_enterprise_files(
+    session: Session,
+    plan: EnterpriseFiles,
+    regions: dict[str, Region],
+    enterprises: dict[str, Enterprise],
+    sites: dict[str, Site],
+) -> dict[str, int]:
+    """Add what of the enterprise-file plan is missing, keyed by credit code, permit number, (list, enterprise, start)
+    and (enterprise, start), in a few bulk flushes; `enterprises` gains the ones added. Returns the counts added."""
+    added = {"enterprises": 0, "permits": 0, "memberships": 0, "grades": 0}
+    new = [_enterprise(p, regions) for p in plan.enterprises if p.credit_code not in enterprises]
+    for p in plan.enterprises:
+        if industry_code_problem(p.industry_code):
+            raise ValueError(f"demo enterprise {p.credit_code}: industry code {p.industry_code!r}")
+    session.add_all(new)
+    session.flush()
+    enterprises.update((e.credit_code, e) for e in new)
+    added["enterprises"] = len(new)
+
+    numbers = set(session.scalars(select(Permit.number)))
+    permits = [_permit_row(p, enterprises, sites) for p in plan.permits if p.number not in numbers]
+    session.add_all(permits)
+    added["permits"] = len(permits)
+
+    lists = {s.code: s.id for s in session.scalars(select(SupervisionList))}
+    have = {
+        tuple(r)
+        for r in session.execute(select(ListMembership.list_id, ListMembership.enterprise_id, ListMembership.start))
+    }
+    memberships = [
+        ListMembership(
+            list_id=lists[m.list_code],
+            enterprise_id=enterprises[m.credit_code].id,
+            start=m.start,
+            end=m.end,
+            reason=m.reason,
+            document=m.document,
+        )
+        for m in plan.memberships
+        if (lists[m.list_code], enterprises[m.credit_code].id, m.start) not in have
+    ]
+    session.add_all(memberships)
+    added["memberships"] = len(memberships)
+
+    graded = {tuple(r) for r in session.execute(select(GradeRecord.enterprise_id, GradeRecord.start))}
+    grades = [
+        GradeRecord(
+            enterprise_id=enterprises[g.credit_code].id, grade=g.grade, start=g.start, end=g.end, document=g.document
+        )
+        for g in plan.grades
+        if (enterprises[g.credit_code].id, g.start) not in graded
+    ]
+    session.add_all(grades)
+    added["grades"] = len(grades)
+    session.flush()
+    return added
+
+
+def _enterprise(p: EnterprisePlan, regions: dict[str, Region]) -> Enterprise:
+    if problem := credit_code_problem(p.credit_code):
+        raise ValueError(f"demo enterprise {p.credit_code}: {problem}")
+    return Enterprise(
+        credit_code=p.credit_code,
+        name=p.name,
+        industry_code=p.industry_code,
+        address=p.address,
+        region_id=regions[p.region_code].id,
+        status=p.status,
+        longitude=p.longitude,
+        latitude=p.latitude,
+        contact_name=p.contact_name,
+        contact_phone=p.contact_phone,
+    )
+
+
+def _permit_row(p: PermitPlan, enterprises: dict[str, Enterprise], sites: dict[str, Site]) -> Permit:
+    enterprise = enterprises[p.credit_code]
+    outlets = []
+    for o in p.outlets:
+        site = sites.get(o.site_code) if o.site_code else None
+        if site is not None and site.enterprise_id != enterprise.id:
+            raise ValueError(f"site {site.code} is not {p.credit_code}'s")
+        outlets.append(
+            Outlet(code=o.code, name=o.name, kind=o.kind, site_id=site.id if site else None, limits=_limits(o.limits))
+        )
+    return Permit(
+        enterprise_id=enterprise.id,
+        number=p.number,
+        permit_class=p.permit_class,
+        valid_from=p.valid_from,
+        valid_to=p.valid_to,
+        issued_by=PERMIT_ISSUER,
+        outlets=outlets,
+    )
+
+
+def _limits(limits: tuple[LimitPlan, ...]) -> list[OutletLimit]:
+    rows = []
+    for lim in limits:
+        LimitSpec(
+            pollutant=lim.pollutant,
+            limit=lim.value,
+            unit=lim.unit,
+            averaging=lim.averaging.value,
+            source=lim.source,
+            reference_o2=lim.reference_o2,
+        )  # raises on a limit the service would reject
+        rows.append(
+            OutletLimit(
+                pollutant=lim.pollutant,
+                limit_value=lim.value,
+                unit=lim.unit,
+                averaging=lim.averaging,
+                reference_o2=lim.reference_o2,
+                source=lim.source,
+            )
+        )
+    return rows
