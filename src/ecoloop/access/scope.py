@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.enterprises.models import (
     DataCorrection,
     Enterprise,
@@ -92,6 +93,32 @@ def _lists(p: Principal) -> ColumnElement[bool]:
     return true()
 
 
+def _cases(p: Principal) -> ColumnElement[bool]:
+    if p.role in REGION_ROLES:
+        return in_subtree(Case.region_id, p)
+    if p.role is Role.DEPARTMENT:
+        # A department sees the cases it leads or helps with, wherever they are.
+        helping = select(CaseUnit.case_id).where(CaseUnit.organisation_id == p.organisation_id)
+        return or_(Case.lead_unit_id == p.organisation_id, Case.id.in_(helping))
+    if p.role is Role.ENTERPRISE:
+        return Case.enterprise_id == p.enterprise_id
+    return false()
+
+
+def _of_visible_case(column: InstrumentedAttribute[int]) -> ScopeRule:
+    """Timeline events, attachments, co-units and milestones are visible with their case."""
+
+    def rule(p: Principal) -> ColumnElement[bool]:
+        return column.in_(select(Case.id).where(_cases(p)))
+
+    return rule
+
+
+def _batches(p: Principal) -> ColumnElement[bool]:
+    # Batches are the bureau's bookkeeping; units and enterprises reach their cases directly.
+    return true() if p.role in REGION_ROLES else false()
+
+
 def _sites(p: Principal) -> ColumnElement[bool]:
     if p.role in REGION_ROLES:
         return in_subtree(Site.region_id, p)
@@ -123,6 +150,12 @@ RULES: dict[type[Any], ScopeRule] = {
     ListMembership: _of_visible_enterprise(ListMembership.enterprise_id),
     GradeRecord: _of_visible_enterprise(GradeRecord.enterprise_id),
     DataCorrection: _of_visible_enterprise(DataCorrection.enterprise_id),
+    Case: _cases,
+    CaseEvent: _of_visible_case(CaseEvent.case_id),
+    CaseUnit: _of_visible_case(CaseUnit.case_id),
+    Attachment: _of_visible_case(Attachment.case_id),
+    Milestone: _of_visible_case(Milestone.case_id),
+    SupervisionBatch: _batches,
 }
 
 

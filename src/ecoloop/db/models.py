@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
 from ecoloop.enterprises.models import (
     DataCorrection,
@@ -21,8 +22,12 @@ from ecoloop.scheduler.models import JobRun
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditRecord",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseUnit",
     "DataCorrection",
     "Device",
     "Enterprise",
@@ -30,12 +35,14 @@ __all__ = [
     "JobRun",
     "ListMembership",
     "LoginThrottle",
+    "Milestone",
     "Organisation",
     "Outlet",
     "OutletLimit",
     "Permit",
     "Region",
     "Site",
+    "SupervisionBatch",
     "SupervisionList",
     "User",
     "WebSession",
