@@ -26,6 +26,11 @@ class Action(StrEnum):
     MANAGE_LISTS = "manage_lists"
     REQUEST_CORRECTIONS = "request_corrections"
     REVIEW_CORRECTIONS = "review_corrections"
+    VIEW_CASES = "view_cases"
+    REGISTER_CASES = "register_cases"
+    IMPORT_BATCHES = "import_batches"
+    VIEW_LEDGERS = "view_ledgers"
+    ISSUE_SUPERVISION = "issue_supervision"
 
 
 _BUREAU_READ = frozenset(
@@ -38,6 +43,9 @@ _BUREAU_READ = frozenset(
     }
 )
 
+# Following, registering cases and reading ledgers: the bureau's staff and the branches.
+_CASE_WORK = frozenset({Action.VIEW_CASES, Action.REGISTER_CASES, Action.VIEW_LEDGERS})
+
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
     | {
@@ -49,16 +57,28 @@ ALLOWED: dict[Role, frozenset[Action]] = {
         Action.MANAGE_ENTERPRISES,
         Action.MANAGE_LISTS,
         Action.REVIEW_CORRECTIONS,
-    },
-    Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT},
+    }
+    | _CASE_WORK
+    | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION},
+    # Leaders follow cases, issue 督办 and hold 约谈.
+    Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision.
-    Role.ANALYST: _BUREAU_READ | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS},
-    Role.INSPECTOR: _BUREAU_READ,
-    # A branch keeps the files of the enterprises in its county (row scoping limits it to them).
-    Role.BRANCH: _BUREAU_READ | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS},
-    # A department has no scope rule for sites yet: it sees what is assigned to it (cases, issue 6).
-    Role.DEPARTMENT: frozenset({Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS}),
+    Role.ANALYST: _BUREAU_READ
+    | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
+    | _CASE_WORK
+    | {Action.IMPORT_BATCHES},
+    Role.INSPECTOR: _BUREAU_READ | _CASE_WORK,
+    # A branch keeps the files of the enterprises in its county and supervises its county's cases (row
+    # scoping limits it to them).
+    Role.BRANCH: _BUREAU_READ
+    | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
+    | _CASE_WORK
+    | {Action.IMPORT_BATCHES},
+    # A department sees and works the cases assigned to it (no scope rule for sites).
+    Role.DEPARTMENT: frozenset(
+        {Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS, Action.VIEW_CASES}
+    ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
     Role.ENTERPRISE: frozenset(
         {
@@ -67,10 +87,14 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.USE_API_TOKENS,
             Action.SUBMIT_OBSERVATIONS,
             Action.REQUEST_CORRECTIONS,
+            Action.VIEW_CASES,
         }
     ),
-    # The hotline takes complaints; it alone may see who complained (DEVELOPERS.md, non-negotiables).
-    Role.HOTLINE: frozenset({Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY}),
+    # The hotline takes complaints and registers them as cases; it alone may see who complained
+    # (DEVELOPERS.md, non-negotiables).
+    Role.HOTLINE: frozenset(
+        {Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY, Action.VIEW_CASES, Action.REGISTER_CASES}
+    ),
 }
 
 

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ecoloop.access.actions import Action as AccessAction
+from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
 from ecoloop.cases.enums import CaseSource, Category, EventKind, Severity
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, SupervisionBatch
@@ -126,7 +128,7 @@ def register_case(
     responsible_leader: str = "",
 ) -> Case:
     """Register a problem as a case (登记) in `region`, which must be within the actor's area."""
-    if acting.principal.role not in SUPERVISING_ROLES:
+    if not allowed(acting.principal, AccessAction.REGISTER_CASES):
         raise CaseError("not_allowed", "only the bureau, a branch or the hotline registers cases")
     if not region.path.startswith(acting.principal.region_path):
         raise CaseError("region_outside_area")
@@ -359,7 +361,7 @@ def _notice_number(session: Session, year: int) -> str:
 
 def supervise(session: Session, case: Case, acting: Acting, note: str, now: datetime) -> CaseEvent:
     """A leader (or the bureau's administrator) issues a supervision notice (督办) on an open case."""
-    if acting.principal.role not in (Role.LEADER, Role.ADMIN):
+    if not allowed(acting.principal, AccessAction.ISSUE_SUPERVISION):
         raise CaseError("not_allowed", "a 督办 is issued by a leader")
     if party_of(session, acting.principal, case) is not Party.SUPERVISOR:
         raise CaseError("not_allowed")
@@ -373,7 +375,7 @@ def record_interview(
     session: Session, case: Case, acting: Acting, note: str, held_on: date, now: datetime
 ) -> CaseEvent:
     """Record that the responsible unit's leaders were interviewed (约谈) about the case."""
-    if acting.principal.role not in (Role.LEADER, Role.ADMIN):
+    if not allowed(acting.principal, AccessAction.ISSUE_SUPERVISION):
         raise CaseError("not_allowed", "an interview is held by a leader")
     if party_of(session, acting.principal, case) is not Party.SUPERVISOR:
         raise CaseError("not_allowed")
