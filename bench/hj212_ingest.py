@@ -1,11 +1,15 @@
 """Benchmark of the HJ 212 receiver: concurrent data loggers sending hourly and minute packets, ack required.
 
-The receiver runs in a subprocess on the embedded hot store (SQLite, WAL, synchronous=FULL) with group commit;
-the naive baseline is the same receiver committing one transaction per packet. Clients are asyncio connections
-in this process, each sending its next packet when the previous one is acknowledged (so every counted packet is
-acknowledged, hence durable). Both share the machine's two cores.
+The receiver runs in a subprocess with group commit, on the embedded hot store (SQLite, WAL, synchronous=FULL)
+and then on a PostgreSQL hot store: a throw-away local cluster with PostgreSQL's durable defaults (fsync on,
+synchronous_commit on), started like the tests' one (`tests/pg.py`). The naive baseline, on each store, is the same
+receiver committing one transaction per packet. Clients are asyncio connections in this process, each sending its
+next packet when the previous one is acknowledged (so every counted packet is acknowledged, hence durable). The
+receiver, the clients and PostgreSQL share the machine's cores; the receiver's CPU per packet (and PostgreSQL's,
+for that store) is printed too, since it depends less than throughput on what else the machine is doing.
 
-Run: `uv run python bench/hj212_ingest.py [--connections 200] [--seconds 10]`. The last line is JSON.
+Run: `uv run python bench/hj212_ingest.py [--store sqlite|postgresql|both] [--connections 200] [--seconds 10]`.
+The last line is JSON.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,8 +54,9 @@ def frames(device: int, count: int) -> Iterator[bytes]:
         yield b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))
 
 
-def serve(store: str, naive: bool, workers: int) -> None:
-    """Run the receiver (subprocess entry) until SIGTERM, then write the CPU seconds it used to `store.cpu`."""
+def serve(store: str, cpu_file: str, naive: bool, workers: int) -> None:
+    """Run the receiver (subprocess entry) on the hot store at `store` (a path or a PostgreSQL URL) until SIGTERM,
+    then write the CPU seconds it used to `cpu_file`."""
     from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
     from ecoloop.ingest.store import HotStore
 
@@ -59,12 +64,12 @@ def serve(store: str, naive: bool, workers: int) -> None:
 
     def make() -> Receiver:
         return Receiver(
-            HotStore(Path(store)), DeviceDirectory(lambda: devices), ZoneInfo("Asia/Shanghai"), group_commit=not naive
+            HotStore(store), DeviceDirectory(lambda: devices), ZoneInfo("Asia/Shanghai"), group_commit=not naive
         )
 
     def report_cpu(*_: object) -> None:
         usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-        Path(store + ".cpu").write_text(f"{sum(u.ru_utime for u in usage)} {sum(u.ru_stime for u in usage)}")
+        Path(cpu_file).write_text(f"{sum(u.ru_utime for u in usage)} {sum(u.ru_stime for u in usage)}")
         os._exit(0)
 
     if workers == 1:
@@ -130,14 +135,22 @@ async def load(port: int, prepared: list[list[bytes]], seconds: float) -> tuple[
     return latencies, time.perf_counter() - start
 
 
-def run(naive: bool, prepared: list[list[bytes]], seconds: float, workers: int) -> dict[str, float]:
+def run(
+    store: str,
+    naive: bool,
+    prepared: list[list[bytes]],
+    seconds: float,
+    workers: int,
+    database_cpu: Callable[[], tuple[float, float]] | None = None,
+) -> dict[str, float]:
+    """One run against the hot store at `store`; `database_cpu` gives PostgreSQL's CPU seconds so far."""
+    from ecoloop.ingest.store import HotStore
+
     with tempfile.TemporaryDirectory() as tmp:
-        store = os.path.join(tmp, "hot.sqlite")
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", store, "--workers", str(workers)] + (["--naive"] if naive else []),
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        cpu_file = os.path.join(tmp, "receiver.cpu")
+        db_before = database_cpu() if database_cpu else (0.0, 0.0)
+        command = [sys.executable, __file__, "--serve", store, "--cpu-file", cpu_file, "--workers", str(workers)]
+        proc = subprocess.Popen(command + (["--naive"] if naive else []), stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         port = int(proc.stdout.readline())
         try:
@@ -146,61 +159,131 @@ def run(naive: bool, prepared: list[list[bytes]], seconds: float, workers: int) 
             proc.terminate()
             proc.wait(10)
             proc.stdout.close()
-        stored = sqlite3.connect(store).execute("SELECT count(*) FROM readings").fetchone()[0]
-        user, system = map(float, Path(store + ".cpu").read_text().split())
+        user, system = map(float, Path(cpu_file).read_text().split())
+        time.sleep(0.5)  # the receiver's PostgreSQL sessions end and their CPU is counted
+        db_after = database_cpu() if database_cpu else (0.0, 0.0)
+        if store.startswith("postgresql"):
+            hot = HotStore(store)
+            stored = hot.hot_table().num_rows
+            hot.close()
+        else:
+            stored = sqlite3.connect(store).execute("SELECT count(*) FROM readings").fetchone()[0]
     latencies.sort()
+    acked = max(len(latencies), 1)
     return {
         "packets_per_s": len(latencies) / elapsed,
         "p99_ack_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
         "median_ack_ms": statistics.median(latencies) if latencies else float("nan"),
         "acked": len(latencies),
         "readings_stored": stored,
-        "server_user_us_per_packet": user / max(len(latencies), 1) * 1e6,
-        "server_system_us_per_packet": system / max(len(latencies), 1) * 1e6,
+        "server_user_us_per_packet": user / acked * 1e6,
+        "server_system_us_per_packet": system / acked * 1e6,
+        "database_user_us_per_packet": (db_after[0] - db_before[0]) / acked * 1e6,
+        "database_system_us_per_packet": (db_after[1] - db_before[1]) / acked * 1e6,
     }
+
+
+def cluster_cpu(url: str) -> Callable[[], tuple[float, float]]:
+    """A reader of the CPU seconds (user, system) a local PostgreSQL cluster has used: the postmaster, its live
+    processes and the ended ones it reaped (from /proc)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        row = conn.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'").fetchone()
+    assert row is not None
+    status = Path(f"/proc/{row[0]}/status").read_text()
+    postmaster = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int | str) -> list[int]:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return [int(f) for f in text[text.rindex(")") + 2 :].split()[11:15]]  # utime stime cutime cstime
+
+    def read() -> tuple[float, float]:
+        utime, stime, cutime, cstime = fields(postmaster)
+        user, system = utime + cutime, stime + cstime
+        for child in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
+            try:
+                child_fields = fields(child)
+            except FileNotFoundError:  # ended meanwhile
+                continue
+            user, system = user + child_fields[0], system + child_fields[1]
+        return user / tick, system / tick
+
+    return read
+
+
+def report(name: str, grouped: dict[str, float], naive: dict[str, float]) -> None:
+    database = ""
+    if grouped["database_user_us_per_packet"]:
+        database = (
+            f" + PostgreSQL {grouped['database_user_us_per_packet']:.0f} µs user + "
+            f"{grouped['database_system_us_per_packet']:.0f} µs system"
+        )
+    print(
+        f"{name} group commit: {grouped['packets_per_s']:.0f} packets/s, p99 ack {grouped['p99_ack_ms']:.1f} ms, "
+        f"{grouped['readings_stored']:,} readings for {grouped['acked']:,} acked packets, "
+        f"server CPU per packet {grouped['server_user_us_per_packet']:.0f} µs user + "
+        f"{grouped['server_system_us_per_packet']:.0f} µs system{database}"
+    )
+    print(
+        f"{name} naive (one commit per packet): {naive['packets_per_s']:.0f} packets/s, "
+        f"p99 ack {naive['p99_ack_ms']:.1f} ms"
+    )
+    print(f"{name} ratio: {grouped['packets_per_s'] / naive['packets_per_s']:.1f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--per-device", type=int, help="distinct packets per connection (default: enough for 30,000/s)")
-    parser.add_argument("--serve")
-    parser.add_argument("--naive", action="store_true")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--cpu-file", help=argparse.SUPPRESS)
+    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=2, help="receiver processes (default: 2, one per core)")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.naive, args.workers)
+        serve(args.serve, args.cpu_file, args.naive, args.workers)
         return
     per_device = args.per_device or int(30_000 * args.seconds / args.connections) + 1
     t0 = time.perf_counter()
     prepared = [list(frames(i, per_device)) for i in range(args.connections)]
     print(f"prepared {args.connections * per_device:,} frames in {time.perf_counter() - t0:.1f} s")
-    grouped = run(False, prepared, args.seconds, args.workers)
-    print(
-        f"group commit: {grouped['packets_per_s']:.0f} packets/s, p99 ack {grouped['p99_ack_ms']:.1f} ms, "
-        f"{grouped['readings_stored']:,} readings for {grouped['acked']:,} acked packets, "
-        f"server CPU per packet {grouped['server_user_us_per_packet']:.0f} µs user + "
-        f"{grouped['server_system_us_per_packet']:.0f} µs system"
-    )
-    naive = run(True, prepared, args.seconds, args.workers)
-    print(
-        f"naive (one commit per packet): {naive['packets_per_s']:.0f} packets/s, p99 ack {naive['p99_ack_ms']:.1f} ms"
-    )
-    ratio = grouped["packets_per_s"] / naive["packets_per_s"]
-    print(f"ratio: {ratio:.1f}x")
-    print(
-        json.dumps(
-            {
-                "packets_per_s": round(grouped["packets_per_s"]),
-                "p99_ack_ms": round(grouped["p99_ack_ms"], 1),
-                "baseline_packets_per_s": round(naive["packets_per_s"]),
-                "ratio_vs_baseline": round(ratio, 1),
-                "connections": args.connections,
-                "store": "sqlite-wal-full",
-            }
-        )
-    )
+    summary: dict[str, object] = {}
+    if args.store in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            grouped = run(os.path.join(tmp, "grouped.sqlite"), False, prepared, args.seconds, args.workers)
+            naive = run(os.path.join(tmp, "naive.sqlite"), True, prepared, args.seconds, args.workers)
+        report("SQLite", grouped, naive)
+        summary |= {
+            "packets_per_s": round(grouped["packets_per_s"]),
+            "p99_ack_ms": round(grouped["p99_ack_ms"], 1),
+            "baseline_packets_per_s": round(naive["packets_per_s"]),
+            "ratio_vs_baseline": round(grouped["packets_per_s"] / naive["packets_per_s"], 1),
+        }
+    if args.store in ("postgresql", "both"):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.pg import fresh_schema, postgres_cluster
+
+        with postgres_cluster(durable=True) as url:
+            cpu = cluster_cpu(url)
+            with fresh_schema(url) as store:
+                grouped = run(store, False, prepared, args.seconds, args.workers, cpu)
+            with fresh_schema(url) as store:
+                naive = run(store, True, prepared, args.seconds, args.workers, cpu)
+        report("PostgreSQL", grouped, naive)
+        summary |= {
+            "postgresql_packets_per_s": round(grouped["packets_per_s"]),
+            "postgresql_p99_ack_ms": round(grouped["p99_ack_ms"], 1),
+            "postgresql_baseline_packets_per_s": round(naive["packets_per_s"]),
+            "postgresql_ratio_vs_baseline": round(grouped["packets_per_s"] / naive["packets_per_s"], 1),
+        }
+    summary["connections"] = args.connections
+    if args.store in ("sqlite", "both"):
+        summary["store"] = "sqlite-wal-full"
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

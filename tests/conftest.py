@@ -15,7 +15,7 @@ from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.settings import Settings
 from tests.factories import World, build_world
-from tests.pg import postgres_cluster
+from tests.pg import fresh_schema, postgres_cluster
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -36,6 +36,13 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
 def pg_url() -> Iterator[str]:
     """The URL of a PostgreSQL cluster started for this test session."""
     with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def hot_pg_url(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL hot store of this test's own: a fresh schema in the session's cluster, dropped afterwards."""
+    with fresh_schema(pg_url) as url:
         yield url
 
 

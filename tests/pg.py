@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +30,11 @@ def _bin_dir() -> Path:
 
 
 @contextmanager
-def postgres_cluster() -> Iterator[str]:
-    """Start a cluster, yield its SQLAlchemy URL, stop and delete it afterwards."""
+def postgres_cluster(durable: bool = False) -> Iterator[str]:
+    """Start a cluster, yield its SQLAlchemy URL, stop and delete it afterwards.
+
+    Tests trade durability for speed (no fsync); `durable` keeps PostgreSQL's defaults (fsync, synchronous
+    commits, full-page writes), as a benchmark of durable writes needs."""
     bindir = _bin_dir()
     root = Path(tempfile.mkdtemp(prefix="ecoloop-pg-"))
     as_user: list[str] = []
@@ -42,7 +46,9 @@ def postgres_cluster() -> Iterator[str]:
     run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True)  # noqa: E731
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
-        opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        opts = f"-h 127.0.0.1 -p {port} -k {root}"
+        if not durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", opts, "start")
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
@@ -52,3 +58,20 @@ def postgres_cluster() -> Iterator[str]:
                 capture_output=True,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A new schema in the database at `url`; yields a URL whose connections use it (their `search_path`), and
+    drops it with everything in it afterwards."""
+    import psycopg
+
+    libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(libpq_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -311,7 +311,7 @@ def hj212_serve(
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
     from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
-    from ecoloop.ingest.store import HotStore
+    from ecoloop.ingest.store import open_hot_store
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -319,7 +319,7 @@ def hj212_serve(
 
     def make() -> Receiver:
         return Receiver(
-            HotStore(settings.hot_store_path),
+            open_hot_store(settings),
             DeviceDirectory(devices_from_db(settings.database_url)),
             settings.tz,
             idle_timeout=settings.hj212_idle_seconds,
@@ -410,11 +410,13 @@ def data_compact(
     """Move readings from the hot store into the date-partitioned Parquet files (safe to run at any time)."""
     from datetime import UTC, timedelta
 
-    from ecoloop.ingest.store import HotStore, compact
+    from ecoloop.ingest.store import compact, open_hot_store
 
     settings = _settings()
     before = datetime.now(UTC) - timedelta(seconds=older_than)
-    moved = compact(HotStore(settings.hot_store_path), settings.parquet_root, before)
+    store = open_hot_store(settings)
+    moved = compact(store, settings.parquet_root, before)
+    store.close()
     console.print(f"{moved:,} readings moved to {settings.parquet_root}")
 
 
@@ -429,7 +431,7 @@ def data_export(
     import csv
     import sys
 
-    from ecoloop.ingest.store import HotStore, readings
+    from ecoloop.ingest.store import open_hot_store, readings
 
     settings = _settings()
     if file_format != "csv":
@@ -444,7 +446,9 @@ def data_export(
     tz = settings.tz
     low = start.replace(tzinfo=tz) if start else None
     high = end.replace(tzinfo=tz) if end else None
-    stored = readings(HotStore(settings.hot_store_path), settings.parquet_root, site_id=site_id).to_pylist()
+    store = open_hot_store(settings)
+    stored = readings(store, settings.parquet_root, site_id=site_id).to_pylist()
+    store.close()
     rows = [r for r in stored if (low is None or r["time"] >= low) and (high is None or r["time"] < high)]
 
     out = csv.writer(sys.stdout)

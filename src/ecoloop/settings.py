@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
     login_lock_minutes: int = Field(default=15, ge=1, description="Minutes an account or IP address stays locked.")
     session_hours: int = Field(default=12, ge=1, description="Hours a browser session lasts without activity.")
+    hot_store_url: str = Field(
+        default="",
+        description="PostgreSQL URL of the readings hot store (postgresql:// or postgresql+psycopg://); "
+        "empty for the SQLite file DATA_DIR/ingest/hot.sqlite.",
+    )
     hj212_host: str = Field(default="127.0.0.1", description="Address the HJ 212 receiver listens on.")
     hj212_port: int = Field(default=9212, ge=0, le=65535, description="Port of the HJ 212 receiver (0: any free port).")
     hj212_idle_seconds: float = Field(
@@ -71,9 +76,16 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return value
 
+    @field_validator("hot_store_url")
+    @classmethod
+    def _supported_hot_store(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError("only postgresql:// and postgresql+psycopg:// URLs are supported (empty: SQLite)")
+        return value
+
     @property
     def hot_store_path(self) -> Path:
-        """The hot store of incoming readings (SQLite, WAL) under DATA_DIR."""
+        """The SQLite file of the hot store of incoming readings (WAL) under DATA_DIR, when HOT_STORE_URL is empty."""
         return self.data_dir / "ingest" / "hot.sqlite"
 
     @property

@@ -13,10 +13,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.orm import Session
 
+from ecoloop.audit.service import Actor, set_actor
 from ecoloop.ingest.hj212 import crc16_modbus, encode, parse
 from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver
 from ecoloop.ingest.store import HotStore
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.settings import Settings
+from tests.factories import World
 
 TZ = ZoneInfo("Asia/Shanghai")
 MN = "010000A8900016F000169DC0"
@@ -76,6 +82,19 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     server.close()
     await server.wait_closed()
     await receiver.writer.stop()
+
+
+@pytest.fixture
+async def pg_harness(hot_pg_url: str) -> AsyncIterator[Harness]:
+    """The receiver on a PostgreSQL hot store (a schema of this test's own)."""
+    store = HotStore(hot_pg_url)
+    receiver = Receiver(store, DeviceDirectory(lambda: dict(DEVICES)), TZ, idle_timeout=1.0)
+    server = await receiver.start("127.0.0.1", 0)
+    yield Harness(receiver, server, store)
+    server.close()
+    await server.wait_closed()
+    await receiver.writer.stop()
+    store.close()
 
 
 async def read_ack(reader: asyncio.StreamReader, timeout: float = 5.0) -> bytes:
@@ -198,6 +217,22 @@ async def test_many_connections_at_once(harness: Harness) -> None:
     assert len(set(qns)) == 200
 
 
+async def test_on_postgresql_an_upload_is_stored_then_acknowledged(pg_harness: Harness) -> None:
+    await test_upload_is_stored_then_acknowledged(pg_harness)
+
+
+async def test_on_postgresql_a_duplicate_is_acknowledged_and_stored_once(pg_harness: Harness) -> None:
+    await test_duplicate_is_acknowledged_and_stored_once(pg_harness)
+
+
+async def test_on_postgresql_bad_input_is_rejected_and_archived(pg_harness: Harness) -> None:
+    await test_bad_input_is_rejected_archived_and_the_connection_keeps_serving(pg_harness)
+
+
+async def test_on_postgresql_many_connections_at_once(pg_harness: Harness) -> None:
+    await test_many_connections_at_once(pg_harness)
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment of `ecoloop` child processes on a demo database in tmp_path, with device MN registered."""
@@ -312,3 +347,49 @@ def test_worker_processes_share_the_port_and_the_store(tmp_path: Path, cli_env: 
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
     rows = HotStore(tmp_path / "ingest" / "hot.sqlite").hot_table().to_pylist()
     assert len([r for r in rows if r["parameter"] == "a34004"]) == 24  # 48 packets, 24 distinct hours
+
+
+def test_worker_processes_share_a_postgresql_hot_store(
+    tmp_path: Path, app_settings: Settings, app_db: Session, app_world: World, hot_pg_url: str
+) -> None:
+    """`hj212 serve --workers 2` with ECOLOOP_HOT_STORE_URL: both workers create the (empty) schema at once and
+    write to it; nothing lands in the SQLite file."""
+    set_actor(app_db, Actor(label="test"))
+    site = add_site(app_db, code="S1", name="site 1", kind=SiteKind.AIR_SOURCE, region=app_world.county_a)
+    add_device(app_db, mn=MN, password="100000", site=site)
+    app_db.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOLOOP_")}
+    env |= {
+        "ECOLOOP_DATABASE_URL": app_settings.database_url,
+        "ECOLOOP_DATA_DIR": str(tmp_path),
+        "ECOLOOP_HJ212_PORT": "0",
+        "ECOLOOP_HOT_STORE_URL": hot_pg_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = subprocess.Popen(
+        [ECOLOOP, "hj212", "serve", "--workers", "2"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline().rsplit(":", 1)[1])
+
+    async def device(n: int) -> str | None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(hourly(n % 24, qn=f"20261122{n:06d}000", value=str(n)))
+        ack = parse(await read_ack(reader))
+        writer.close()
+        return ack.qn
+
+    async def many() -> list[str | None]:
+        return await asyncio.gather(*(device(n) for n in range(48)))
+
+    try:
+        assert len(set(asyncio.run(many()))) == 48
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
+        proc.stdout.close()
+    store = HotStore(hot_pg_url)
+    assert len([r for r in store.hot_table().to_pylist() if r["parameter"] == "a34004"]) == 24
+    assert store.packet_counts() == {("stored", None): 48}
+    store.close()
+    assert not (tmp_path / "ingest" / "hot.sqlite").exists()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import random
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,10 +24,14 @@ from ecoloop.ingest.store import (
     Reading,
     _dedupe,
     compact,
+    open_hot_store,
+    packets,
     parquet_glob,
     partition_path,
     readings,
 )
+from ecoloop.settings import Settings
+from tests.conftest import make_settings
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -33,9 +40,20 @@ def hour(site: int, parameter: str, offset: int, value: float | None, flag: str 
     return Reading(site, parameter, Interval.HOUR, T0 + timedelta(hours=offset), value, flag)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's hot store lives: an SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("hot_pg_url")
+        return url
+    return str(tmp_path / "hot.sqlite")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> HotStore:
-    return HotStore(tmp_path / "hot.sqlite")
+def store(location: str) -> Iterator[HotStore]:
+    hot = HotStore(location)
+    yield hot
+    hot.close()
 
 
 def test_resending_changes_nothing_and_a_correction_replaces(store: HotStore, tmp_path: Path) -> None:
@@ -216,6 +234,61 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     assert store.hot_table().num_rows == 1
     assert store.packet_counts() == {("stored", None): 1}
     assert store.device_activity(["MN1"])["MN1"].last_seen == datetime.fromtimestamp(1795000001, UTC)
-    indexes = store._connection().execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    indexes = store._db.connection().execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
     assert ("ix_raw_packets_mn",) not in indexes
     assert HotStore(path).hot_table().num_rows == 1  # opening again changes nothing
+
+
+def test_an_archived_packet_with_nul_characters_is_kept(store: HotStore, tmp_path: Path) -> None:
+    """PostgreSQL text cannot hold NUL: the text columns get U+FFFD there, the frame keeps its bytes everywhere."""
+    frame = b"##0010\x00\x01QN=\x00"
+    store.write([], [RawPacket(T0, "10.0.0.1:5000", frame, Outcome.REJECTED, "bad_header", detail="a\x00b")], now=T0)
+    (row,) = packets(store, tmp_path / "packets").to_pylist()
+    assert row["frame"] == frame and row["detail"] in ("a\x00b", "a\ufffdb")
+
+
+def test_the_settings_choose_the_hot_store(tmp_path: Path, hot_pg_url: str) -> None:
+    sqlite = open_hot_store(make_settings(tmp_path))
+    assert (sqlite.backend, sqlite.path) == ("sqlite", tmp_path / "ingest" / "hot.sqlite")
+    sqlite.close()
+    postgresql = open_hot_store(make_settings(tmp_path, hot_store_url=hot_pg_url))
+    assert (postgresql.backend, postgresql.path) == ("postgresql", None)
+    postgresql.close()
+    with pytest.raises(ValueError, match="postgresql"):
+        Settings(_env_file=None, hot_store_url="mysql://db/hot")  # type: ignore[call-arg]
+
+
+def test_postgresql_writers_of_the_same_readings_in_any_order_never_deadlock(
+    hot_pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each transaction changes rows in key order, so concurrent writers wait for each other and PostgreSQL never
+    has to abort one of them (the store would retry it, with a warning)."""
+    store = HotStore(hot_pg_url)
+    keys = [(site, parameter, offset) for site in range(3) for parameter in "abcd" for offset in range(20)]
+    failures: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        shuffled = random.Random(n)
+        try:
+            for i in range(15):
+                order = shuffled.sample(keys, len(keys))
+                mns = shuffled.sample([f"MN{m}" for m in range(20)], 20)
+                store.write(
+                    [hour(site, parameter, offset, float(i * 10 + n)) for site, parameter, offset in order],
+                    [RawPacket(T0, "p", b"x", Outcome.STORED, mn=mn) for mn in mns],
+                    now=T0 + timedelta(seconds=i),
+                )
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [r.message for r in caplog.records if "retried" in r.message] == []
+    assert store.packet_counts() == {("stored", None): 4 * 15 * 20}
+    store.close()

@@ -1,4 +1,5 @@
-"""Data quality of stored readings: hand-built readings in a temporary hot store (and Parquet), no database."""
+"""Data quality of stored readings: hand-built readings in a temporary hot store (SQLite, and PostgreSQL) and
+Parquet; no operational database."""
 
 from __future__ import annotations
 
@@ -45,9 +46,12 @@ def packet(mn: str, at: datetime, outcome: Outcome = Outcome.STORED, reason: str
     return RawPacket(received_at=at, peer="10.0.0.1", frame=b"##...", outcome=outcome, reason=reason, mn=mn, cn="2061")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HotStore]:
-    hot = HotStore(tmp_path / "ingest" / "hot.sqlite")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HotStore]:
+    if request.param == "postgresql":
+        hot = HotStore(request.getfixturevalue("hot_pg_url"))
+    else:
+        hot = HotStore(tmp_path / "ingest" / "hot.sqlite")
     yield hot
     hot.close()
 
@@ -258,22 +262,28 @@ def test_chosen_periods_and_their_limits() -> None:
 
 
 class Counted:
-    """SQLite statements and DuckDB connections made while it is active (wrapping the libraries' `connect`)."""
+    """Hot store queries, and SQLite and DuckDB connections, made while it is active (wrapping the store engine's
+    `fetch` and the libraries' `connect`)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.sqlite: list[str] = []
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, store: HotStore) -> None:
+        self.queries: list[str] = []
+        self.sqlite = 0
         self.duckdb = 0
-        real_sqlite, real_duckdb = sqlite3.connect, duckdb.connect
+        real_fetch, real_sqlite, real_duckdb = store._db.fetch, sqlite3.connect, duckdb.connect
+
+        def fetch(sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+            self.queries.append(sql)
+            return real_fetch(sql, params)
 
         def sqlite_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-            conn = real_sqlite(*args, **kwargs)
-            conn.set_trace_callback(self.sqlite.append)
-            return conn
+            self.sqlite += 1
+            return real_sqlite(*args, **kwargs)
 
         def duckdb_connect(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
             self.duckdb += 1
             return real_duckdb(*args, **kwargs)
 
+        monkeypatch.setattr(store._db, "fetch", fetch)
         monkeypatch.setattr(sqlite3, "connect", sqlite_connect)
         monkeypatch.setattr(duckdb, "connect", duckdb_connect)
 
@@ -288,13 +298,14 @@ def test_overview_of_many_sites_matches_each_site_and_takes_the_same_queries_for
     store.write(hourly(3, PM10, [1.0] * 24), now=NOW - timedelta(days=2))
     compact(store, root, before=NOW - timedelta(days=1))  # site 3's PM10 moves to Parquet
 
-    one = Counted(monkeypatch)
+    one = Counted(monkeypatch, store)
     assess.site_statuses(store, root, {1: sites[1]}, NOW)
-    one_queries, one_connections = len(one.sqlite), one.duckdb
-    many = Counted(monkeypatch)
+    one_queries, one_connections = len(one.queries), one.duckdb
+    many = Counted(monkeypatch, store)
     statuses = assess.site_statuses(store, root, sites, NOW)
 
-    assert (len(many.sqlite), many.duckdb) == (one_queries, one_connections)
+    assert one_queries > 0 and (len(many.queries), many.duckdb) == (one_queries, one_connections)
+    assert one.sqlite == many.sqlite == 0, "the hot store is read through the store, not its file"
     for site in (1, 3, 24, 30):
         single = site_quality(store, root, sites[site], site)
         assert statuses[site].completeness == single.completeness, site

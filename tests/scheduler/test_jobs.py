@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyarrow.parquet as pq
 from sqlalchemy import select
@@ -10,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, packets, readings
+from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store, packets, readings
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.scheduler.jobs import archive_raw_packets, compact_readings, device_last_seen
 from ecoloop.scheduler.runner import JobContext
 from ecoloop.settings import Settings
+from tests.conftest import make_settings
 from tests.factories import World
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -65,3 +67,21 @@ def test_device_last_seen_follows_the_tally(app_settings: Settings, app_db: Sess
     app_db.expire_all()
     seen = {mn: at for mn, at in app_db.execute(select(Device.mn, Device.last_seen_at))}
     assert seen == {"MN1": T0, "MN2": None}
+
+
+def test_compaction_and_the_packet_archive_on_a_postgresql_hot_store(
+    app_settings: Settings, tmp_path: Path, hot_pg_url: str
+) -> None:
+    settings = make_settings(tmp_path, hot_store_url=hot_pg_url)
+    store = open_hot_store(settings)
+    assert store.backend == "postgresql"
+    old = T0 - timedelta(days=8)
+    store.write([Reading(1, "a34004", Interval.HOUR, T0, 35.0, "N")], now=T0)
+    store.write([], [RawPacket(old, "p", b"##old", Outcome.STORED, mn="MN1", cn="2061")], now=old)
+    assert compact_readings(context(settings, T0 + timedelta(minutes=11))) == "1 readings moved to Parquet"
+    assert archive_raw_packets(context(settings, T0)) == "1 raw packets archived"
+    assert store.hot_table().num_rows == 0 and store.packet_rows().num_rows == 0
+    assert readings(store, settings.parquet_root)["value"].to_pylist() == [35.0]
+    assert packets(store, settings.packet_archive_root)["frame"].to_pylist() == [b"##old"]
+    assert not settings.hot_store_path.exists()
+    store.close()

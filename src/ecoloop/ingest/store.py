@@ -3,33 +3,48 @@
 Why two tiers: the receiver, the web server, the scheduler and CLI commands are separate processes, and a
 DuckDB database file admits one writing process (the others cannot even open it). So:
 
-- **Hot store** — one SQLite file in WAL mode (`DATA_DIR/ingest/hot.sqlite`), `synchronous=FULL`: a reading
-  is acknowledged only after the transaction that holds it is on disk. Many writers take turns (the receiver
-  batches thousands of readings per commit); readers never block writers. Readings are upserted on
+- **Hot store** — by default one SQLite file in WAL mode (`DATA_DIR/ingest/hot.sqlite`), `synchronous=FULL`; or,
+  for a bureau that outgrows one machine, three tables in a PostgreSQL database (`HOT_STORE_URL`). Either way a
+  reading is acknowledged only after the transaction that holds it is durable. Many writers take turns (the
+  receiver batches thousands of readings per commit); readers never block writers. Readings are upserted on
   (site, parameter, interval, time): a re-sent packet changes nothing. Every raw packet, accepted or
   rejected, is archived here with its outcome and reason.
 - **Parquet** — `compact()` moves readings into `DATA_DIR/readings/interval=<kind>/date=<YYYY-MM-DD>/part.parquet`
   (one file per partition, rewritten atomically with the merged, de-duplicated rows). Any process reads them
   with DuckDB — or Spark — without a lock; `readings()` adds the rows still in the hot store.
+
+`HotStore` is the one interface; what differs between the two databases (placeholders, upsert and change
+counting, locking, schema, checkpoints) lives in its two engines, `_SQLite` and `_Postgres`.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
+import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from ecoloop.settings import Settings
+
+log = logging.getLogger("ecoloop.ingest")
+_T = TypeVar("_T")
+_I = TypeVar("_I")
 
 
 class Interval(StrEnum):
@@ -245,14 +260,17 @@ def _stamped(conn: sqlite3.Connection, row: ReadingRow) -> int:
     return int(bool(found and found[0]))
 
 
-class HotStore:
-    """The durable, multi-process hot store (one SQLite file in WAL mode)."""
+Batches = Sequence[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]
+
+
+class _SQLite:
+    """The hot store in one SQLite file in WAL mode; writers queue on an flock of a side file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        conn = self._connection()
+        conn = self.connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -269,7 +287,7 @@ class HotStore:
             raise
         conn.execute("COMMIT")
 
-    def _connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
@@ -281,11 +299,11 @@ class HotStore:
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         # Writers queue on an flock of a side file before they ask SQLite: a blocked flock wakes the moment the
         # lock is free, where SQLite's busy handler polls with sleeps of up to 100 ms (two receiver workers
         # committing in turn would otherwise add those sleeps to acknowledgement latencies).
-        conn = self._connection()
+        conn = self.connection()
         lock = self._lock_fd()
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -306,6 +324,296 @@ class HotStore:
             self._local.lock = fd
         return fd
 
+    def write_rows(self, batches: Batches) -> list[int]:
+        rows = [row for batch, _ in batches for row in batch]
+        archived = [packet for _, packets in batches for packet in packets]
+        with self.transaction() as conn:
+            before = conn.total_changes
+            if rows:
+                conn.executemany(_UPSERT, rows)  # one statement for the lot: per-call overhead dominates
+            if len(rows) == conn.total_changes - before:
+                counts = [len(batch) for batch, _ in batches]
+            else:  # some rows were re-sends: count per batch what now carries this receipt
+                counts = [sum(_stamped(conn, row) for row in batch) for batch, _ in batches]
+            if archived:
+                conn.executemany(_ARCHIVE, archived)
+                conn.executemany(_TALLY, _tally(archived))
+        return counts
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(sql, rows)
+
+    def checkpoint(self) -> None:
+        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def manual_checkpoints(self) -> None:
+        self.connection().execute("PRAGMA wal_autocheckpoint=0").fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        lock = getattr(self._local, "lock", None)
+        if lock is not None:
+            os.close(lock)
+            self._local.lock = None
+
+
+# PostgreSQL: the same tables (identity key and BYTEA instead of SQLite's rowid and BLOB), with the schema version
+# in a table of its own. Created under an advisory lock: receiver workers start at the same moment. Key columns
+# compare bytewise (COLLATE "C"): codes are ASCII, comparisons are cheaper than the database locale's, and
+# PostgreSQL's key order is Python's.
+_PG_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS readings (
+    site_id BIGINT NOT NULL,
+    parameter TEXT COLLATE "C" NOT NULL,
+    interval TEXT COLLATE "C" NOT NULL,
+    ts BIGINT NOT NULL,
+    value DOUBLE PRECISION,
+    flag TEXT,
+    source TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (ts, interval, site_id, parameter)
+)""",
+    """CREATE TABLE IF NOT EXISTS raw_packets (
+    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    received_at BIGINT NOT NULL,
+    peer TEXT NOT NULL,
+    mn TEXT,
+    cn TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    detail TEXT,
+    frame BYTEA NOT NULL
+)""",
+    "CREATE INDEX IF NOT EXISTS ix_raw_packets_received_at ON raw_packets (received_at)",
+    """CREATE TABLE IF NOT EXISTS packet_tally (
+    mn TEXT COLLATE "C" NOT NULL,
+    hour BIGINT NOT NULL,
+    outcome TEXT COLLATE "C" NOT NULL,
+    reason TEXT COLLATE "C" NOT NULL,
+    packets INTEGER NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    PRIMARY KEY (mn, hour, outcome, reason)
+)""",
+    "CREATE TABLE IF NOT EXISTS hot_store_version (version INTEGER NOT NULL)",
+)
+_PG_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('ecoloop hot store schema'))"
+_COLUMNS = "site_id, parameter, interval, ts, value, flag, source, received_at"
+# Each transaction changes rows in key order, so two writers touching the same readings or tally rows wait for
+# each other instead of deadlocking.
+_PG_SET = """ON CONFLICT (site_id, parameter, interval, ts) DO UPDATE SET
+    value = excluded.value, flag = excluded.flag, source = excluded.source, received_at = excluded.received_at
+WHERE readings.value IS DISTINCT FROM excluded.value OR readings.flag IS DISTINCT FROM excluded.flag"""
+# A batch's readings and tally increments are copied into temporary tables (COPY takes a fraction of the client
+# CPU of a statement per row or of array parameters) and upserted from there, one statement each.
+_PG_BATCH_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS readings_batch (LIKE readings) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS tally_batch (LIKE packet_tally) ON COMMIT DELETE ROWS",
+)
+_PG_COPY_BATCH = f"COPY readings_batch ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_PG_UPSERT_BATCH = (
+    f"INSERT INTO readings ({_COLUMNS}) SELECT {_COLUMNS} FROM readings_batch "
+    f"ORDER BY ts, interval, site_id, parameter {_PG_SET}"
+)
+_PG_UPSERT = f"INSERT INTO readings ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) {_PG_SET}"
+_PG_STAMPED = """SELECT k.n FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::float8[], %s::text[],
+    %s::bigint[]) WITH ORDINALITY AS k (site_id, parameter, interval, ts, value, flag, received_at, n)
+JOIN readings r ON r.ts = k.ts AND r.interval = k.interval AND r.site_id = k.site_id AND r.parameter = k.parameter
+WHERE r.value IS NOT DISTINCT FROM k.value AND r.flag IS NOT DISTINCT FROM k.flag AND r.received_at = k.received_at"""
+_PG_COPY_ARCHIVE = (
+    "COPY raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) FROM STDIN (FORMAT BINARY)"
+)
+_PG_COPY_TALLY = "COPY tally_batch (mn, hour, outcome, reason, packets, first_at, last_at) FROM STDIN (FORMAT BINARY)"
+_PG_TALLY = """INSERT INTO packet_tally (mn, hour, outcome, reason, packets, first_at, last_at)
+SELECT mn, hour, outcome, reason, packets, first_at, last_at FROM tally_batch ORDER BY mn, hour, outcome, reason
+ON CONFLICT (mn, hour, outcome, reason) DO UPDATE SET
+    packets = packet_tally.packets + excluded.packets,
+    first_at = LEAST(packet_tally.first_at, excluded.first_at),
+    last_at = GREATEST(packet_tally.last_at, excluded.last_at)"""
+_PG_READING_TYPES = ("int8", "text", "text", "int8", "float8", "text", "text", "int8")
+_PG_ARCHIVE_TYPES = ("int8", "text", "text", "text", "text", "text", "text", "bytea")
+_PG_TALLY_TYPES = ("text", "int8", "text", "text", "int4", "int8", "int8")
+POSTGRESQL_SCHEMES = ("postgresql://", "postgresql+psycopg://")
+
+
+def _key_order(row: ReadingRow) -> tuple[int, str, int, str]:
+    """The primary-key order of readings (time, interval, site, parameter)."""
+    return row[3], row[2], row[0], row[1]
+
+
+def _text(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; an archived packet's frame keeps the bytes as they came."""
+    return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
+
+
+class _Postgres:
+    """The hot store in a PostgreSQL database: its tables in the connection's current schema (`search_path`)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self._local = threading.local()
+        conn = self.connection()
+        with conn.transaction():
+            conn.execute(_PG_SCHEMA_LOCK)
+            if conn.execute("SELECT to_regclass('hot_store_version')").fetchone() == (None,):
+                for statement in _PG_SCHEMA:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO hot_store_version VALUES (%s)", (SCHEMA_VERSION,))
+            (version,) = conn.execute("SELECT max(version) FROM hot_store_version").fetchone() or (None,)
+            if version != SCHEMA_VERSION:
+                raise RuntimeError(f"the hot store's schema is version {version}; this ecoloop has {SCHEMA_VERSION}")
+
+    def connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        return self._held().conn
+
+    def _held(self) -> _Held:
+        import psycopg
+
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None or held.conn.closed or held.pid != os.getpid():  # lost, or inherited across a fork
+            conn = psycopg.connect(self.url, autocommit=True)
+            # Durability: a commit returns only once it is flushed, whatever the server's default says.
+            if conn.execute("SHOW synchronous_commit").fetchone() == ("off",):
+                conn.execute("SET synchronous_commit = on")
+            held = self._local.held = _Held(conn)
+        return held
+
+    def _write(self, work: Callable[[psycopg.Cursor[tuple[Any, ...]]], _T], batch_tables: bool = False) -> _T:
+        """Run `work` in one transaction, again when PostgreSQL picked it to break a deadlock (up to 3 times)."""
+        from psycopg import errors
+
+        for attempt in range(3):
+            held = self._held()
+            if batch_tables and not held.batch_tables:
+                for statement in _PG_BATCH_TABLES:
+                    held.conn.execute(statement)
+                held.batch_tables = True
+            try:
+                with held.conn.transaction(), held.conn.cursor() as cur:
+                    return work(cur)
+            except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+                if attempt == 2:
+                    raise
+                log.warning("hot store transaction retried: %s", exc.sqlstate)
+        raise AssertionError("unreachable")
+
+    def write_rows(self, batches: Batches) -> list[int]:
+        rows = [row for batch, _ in batches for row in batch]
+        archived = [packet for _, packets in batches for packet in packets]
+
+        def work(cur: psycopg.Cursor[tuple[Any, ...]]) -> list[int]:
+            changed = self._upsert(cur, rows) if rows else 0
+            if changed == len(rows):
+                counts = [len(batch) for batch, _ in batches]
+            else:  # some rows were re-sends: count per batch what now carries this receipt
+                columns = [list(column) for column in zip(*rows, strict=True)]
+                del columns[6]  # source
+                columns[4] = [None if value is None else float(value) for value in columns[4]]  # one array type
+                stamped = {n for (n,) in cur.execute(_PG_STAMPED, columns)}
+                counts, first = [], 1
+                for batch, _ in batches:
+                    counts.append(sum(1 for n in range(first, first + len(batch)) if n in stamped))
+                    first += len(batch)
+            if archived:
+                with cur.copy(_PG_COPY_ARCHIVE) as copy:
+                    copy.set_types(_PG_ARCHIVE_TYPES)
+                    for received, peer, mn, cn, outcome, reason, detail, frame in archived:
+                        copy.write_row(
+                            (received, _text(peer), _text(mn), _text(cn), outcome, _text(reason), _text(detail), frame)
+                        )
+                with cur.copy(_PG_COPY_TALLY) as copy:
+                    copy.set_types(_PG_TALLY_TYPES)
+                    for increment in _tally(archived):
+                        copy.write_row(increment)
+                cur.execute(_PG_TALLY)
+            return counts
+
+        return self._write(work, batch_tables=True)
+
+    @staticmethod
+    def _upsert(cur: psycopg.Cursor[tuple[Any, ...]], rows: list[ReadingRow]) -> int:
+        """Upsert readings in key order; how many rows changed."""
+        if len({row[:4] for row in rows}) == len(rows):
+            with cur.copy(_PG_COPY_BATCH) as copy:
+                copy.set_types(_PG_READING_TYPES)
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(_PG_UPSERT_BATCH)
+        else:  # one reading twice in the batch: one statement per row, in key order and, per key, as received
+            ordered = sorted(rows, key=_key_order)
+            cur.executemany(_PG_UPSERT, ordered)
+        return cur.rowcount
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection().execute(_placeholders(sql), params).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._write(lambda cur: cur.executemany(_placeholders(sql), rows))
+
+    def checkpoint(self) -> None:
+        """Nothing to do: PostgreSQL checkpoints on its own."""
+
+    def manual_checkpoints(self) -> None:
+        """Nothing to do: PostgreSQL checkpoints on its own."""
+
+    def close(self) -> None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None:
+            held.close()
+            self._local.held = None
+
+
+class _Held:
+    """A thread's connection, closed when the thread ends or the store is dropped (a connection inherited across a
+    fork is left alone: closing it would end the parent's session)."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self.conn, self.pid, self.batch_tables = conn, os.getpid(), False
+
+    def close(self) -> None:
+        if self.pid == os.getpid():
+            self.conn.close()
+        else:
+            _INHERITED.append(self.conn)
+
+    def __del__(self) -> None:
+        with suppress(Exception):
+            self.close()
+
+
+_INHERITED: list[Any] = []
+
+
+def _placeholders(sql: str) -> str:
+    """SQLite's `?` placeholders as psycopg's `%s` (the shared statements hold no other `?` or `%`)."""
+    return sql.replace("?", "%s")
+
+
+class HotStore:
+    """The durable, multi-process hot store: one SQLite file in WAL mode, or tables in a PostgreSQL database.
+
+    `location` is the SQLite file's path, or a `postgresql://` (or `postgresql+psycopg://`) URL."""
+
+    def __init__(self, location: Path | str) -> None:
+        self.path: Path | None = None
+        if isinstance(location, str) and location.startswith(POSTGRESQL_SCHEMES):
+            self._db: _SQLite | _Postgres = _Postgres(location)
+        else:
+            self.path = Path(location)
+            self._db = _SQLite(self.path)
+
+    @property
+    def backend(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return "sqlite" if isinstance(self._db, _SQLite) else "postgresql"
+
     def write(self, readings: Sequence[Reading], packets: Sequence[RawPacket] = (), now: datetime | None = None) -> int:
         """Store readings and archive packets in one durable transaction; returns how many readings changed."""
         return self.write_batches([(readings, packets)], now)[0]
@@ -323,26 +631,13 @@ class HotStore:
             ]
         )
 
-    def write_rows(self, batches: Sequence[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]) -> list[int]:
+    def write_rows(self, batches: Batches) -> list[int]:
         """`write_batches` for readings and packets already in their stored form."""
-        rows = [row for batch, _ in batches for row in batch]
-        archived = [packet for _, packets in batches for packet in packets]
-        with self._transaction() as conn:
-            before = conn.total_changes
-            if rows:
-                conn.executemany(_UPSERT, rows)  # one statement for the lot: per-call overhead dominates
-            if len(rows) == conn.total_changes - before:
-                counts = [len(batch) for batch, _ in batches]
-            else:  # some rows were re-sends: count per batch what now carries this receipt
-                counts = [sum(_stamped(conn, row) for row in batch) for batch, _ in batches]
-            if archived:
-                conn.executemany(_ARCHIVE, archived)
-                conn.executemany(_TALLY, _tally(archived))
-        return counts
+        return self._db.write_rows(batches)
 
     def hot_table(self, before_ms: int | None = None, site_id: int | None = None) -> pa.Table:
         """Readings still in the hot store (received before `before_ms`, of one site, when given) as Arrow."""
-        sql = "SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings WHERE 1=1"
+        sql = f"SELECT {_COLUMNS} FROM readings WHERE 1=1"
         params: list[Any] = []
         if before_ms is not None:
             sql += " AND received_at < ?"
@@ -350,22 +645,58 @@ class HotStore:
         if site_id is not None:
             sql += " AND site_id = ?"
             params.append(site_id)
-        rows = self._connection().execute(sql, params).fetchall()
+        return _to_arrow(self._db.fetch(sql, params))
+
+    def site_readings(
+        self, site_ids: Sequence[int], intervals: Collection[str], start: datetime, end: datetime
+    ) -> pa.Table:
+        """Hot readings of the sites and intervals whose time is in [start, end), as Arrow."""
+        rows: list[tuple[Any, ...]] = []
+        names = list(intervals)
+        bounds = [math.ceil(start.timestamp()), math.ceil(end.timestamp())]
+        for chunk in _chunks(site_ids if names else []):
+            rows += self._db.fetch(
+                f"SELECT {_COLUMNS} FROM readings WHERE site_id IN ({_marks(chunk)}) "
+                f"AND interval IN ({_marks(names)}) AND ts >= ? AND ts < ?",
+                [*chunk, *names, *bounds],
+            )
         return _to_arrow(rows)
 
+    def latest_times(self, site_ids: Sequence[int]) -> dict[int, datetime]:
+        """The time of each site's latest hot reading of any kind (sites without one are absent)."""
+        latest: dict[int, datetime] = {}
+        for chunk in _chunks(site_ids):
+            sql = f"SELECT site_id, max(ts) FROM readings WHERE site_id IN ({_marks(chunk)}) GROUP BY site_id"
+            for site, seconds in self._db.fetch(sql, chunk):
+                latest[site] = datetime.fromtimestamp(seconds, UTC)
+        return latest
+
+    def latest_readings(self, site_id: int, interval: Interval) -> list[Reading]:
+        """The latest hot reading of each parameter of a site's `interval` data, by parameter."""
+        rows = self._db.fetch(
+            "SELECT r.parameter, r.ts, r.value, r.flag, r.source FROM readings r JOIN (SELECT parameter, max(ts) AS ts "
+            "FROM readings WHERE site_id = ? AND interval = ? GROUP BY parameter) m "
+            "ON r.parameter = m.parameter AND r.ts = m.ts WHERE r.site_id = ? AND r.interval = ? ORDER BY r.parameter",
+            [site_id, interval.value, site_id, interval.value],
+        )
+        return [
+            Reading(site_id, parameter, interval, datetime.fromtimestamp(ts, UTC), value, flag, source)
+            for parameter, ts, value, flag, source in rows
+        ]
+
     def checkpoint(self) -> None:
-        """Copy committed WAL pages into the database file without blocking writers (PRAGMA wal_checkpoint
-        PASSIVE). A busy writer turns its own automatic checkpoints off (`manual_checkpoints`) and calls this
-        from another thread, so its commits never wait for one."""
-        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        """Copy committed WAL pages into the SQLite file without blocking writers (PRAGMA wal_checkpoint PASSIVE);
+        nothing on PostgreSQL. A busy writer turns its own automatic checkpoints off (`manual_checkpoints`) and
+        calls this from another thread, so its commits never wait for one."""
+        self._db.checkpoint()
 
     def manual_checkpoints(self) -> None:
         """Stop this thread's connection from checkpointing when it commits (see `checkpoint`)."""
-        self._connection().execute("PRAGMA wal_autocheckpoint=0").fetchall()
+        self._db.manual_checkpoints()
 
     def packet_counts(self) -> dict[tuple[str, str | None], int]:
         """Archived packets per (outcome, reason)."""
-        rows = self._connection().execute("SELECT outcome, reason, sum(packets) FROM packet_tally GROUP BY 1, 2")
+        rows = self._db.fetch("SELECT outcome, reason, sum(packets) FROM packet_tally GROUP BY 1, 2")
         return {(outcome, reason or None): count for outcome, reason, count in rows}
 
     def device_activity(
@@ -377,18 +708,16 @@ class HotStore:
         first = epoch_ms(start) // 3_600_000 if start else 0
         last = -(-epoch_ms(end) // 3_600_000) if end else 2**62
         activity: dict[str, DeviceActivity] = {}
-        conn = self._connection()
-        for offset in range(0, len(mns), 500):
-            chunk = list(mns[offset : offset + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk in _chunks(mns):
+            marks = _marks(chunk)
             seen = f"SELECT mn, max(last_at) FROM packet_tally WHERE mn IN ({marks}) GROUP BY mn"
-            for mn, last_at in conn.execute(seen, chunk):
+            for mn, last_at in self._db.fetch(seen, chunk):
                 activity[mn] = DeviceActivity(datetime.fromtimestamp(last_at / 1000, UTC), {})
             counts = (
                 "SELECT mn, outcome, reason, sum(packets) FROM packet_tally "
                 f"WHERE mn IN ({marks}) AND hour >= ? AND hour < ? GROUP BY 1, 2, 3"
             )
-            for mn, outcome, reason, packets in conn.execute(counts, [*chunk, first, last]):
+            for mn, outcome, reason, packets in self._db.fetch(counts, [*chunk, first, last]):
                 activity[mn].packets[(outcome, reason or None)] = packets
         return activity
 
@@ -407,38 +736,52 @@ class HotStore:
             self._delete(chunk)
 
     def _delete(self, keys: list[tuple[int, str, str, int, int]]) -> None:
-        with self._transaction() as conn:
-            conn.executemany(
-                "DELETE FROM readings WHERE site_id=? AND parameter=? AND interval=? AND ts=? AND received_at=?",
-                keys,
-            )
+        keys.sort(key=lambda k: (k[3], k[2], k[0], k[1]))  # in key order, as writers lock rows
+        self._db.execute_many(
+            "DELETE FROM readings WHERE site_id=? AND parameter=? AND interval=? AND ts=? AND received_at=?", keys
+        )
 
-    def packet_rows(self, before_ms: int | None = None, limit: int = 50_000) -> pa.Table:
-        """Archived packets (received before `before_ms`, when given), oldest first, at most `limit`."""
-        sql = f"SELECT {', '.join(PACKETS_SCHEMA.names)} FROM raw_packets"
+    def packet_rows(self, before_ms: int | None = None, limit: int | None = 50_000, mn: str | None = None) -> pa.Table:
+        """Archived packets (received before `before_ms`, of one MN, when given), oldest first, at most `limit`."""
+        sql = f"SELECT {', '.join(PACKETS_SCHEMA.names)} FROM raw_packets WHERE 1=1"
         params: list[Any] = []
         if before_ms is not None:
-            sql += " WHERE received_at < ?"
+            sql += " AND received_at < ?"
             params.append(before_ms)
-        sql += " ORDER BY id LIMIT ?"
-        return _packets_table(self._connection().execute(sql, [*params, limit]).fetchall())
+        if mn is not None:
+            sql += " AND mn = ?"
+            params.append(mn)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return _packets_table(self._db.fetch(sql, params))
 
     def delete_packets(self, ids: Sequence[int]) -> None:
         """Remove archived packets by id (once they are safely in Parquet)."""
         for start in range(0, len(ids), 5000):
-            with self._transaction() as conn:
-                conn.executemany("DELETE FROM raw_packets WHERE id = ?", [(i,) for i in ids[start : start + 5000]])
+            self._db.execute_many("DELETE FROM raw_packets WHERE id = ?", [(i,) for i in ids[start : start + 5000]])
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-        lock = getattr(self._local, "lock", None)
-        if lock is not None:
-            os.close(lock)
-            self._local.lock = None
+        self._db.close()
+
+
+def open_hot_store(settings: Settings) -> HotStore:
+    """The hot store the settings name: `HOT_STORE_URL` (PostgreSQL), else the SQLite file under DATA_DIR."""
+    return HotStore(settings.hot_store_url or settings.hot_store_path)
+
+
+_CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)
+
+
+def _chunks(items: Sequence[_I]) -> Iterator[list[_I]]:
+    for start in range(0, len(items), _CHUNK):
+        yield list(items[start : start + _CHUNK])
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ",".join("?" * len(items))
 
 
 def _to_arrow(rows: list[tuple[Any, ...]]) -> pa.Table:
@@ -606,9 +949,7 @@ def archive_packets(store: HotStore, root: Path, before: datetime) -> int:
 def packets(store: HotStore, root: Path, mn: str | None = None) -> pa.Table:
     """Every archived packet (of one MN, when given), in the hot store or in Parquet, once each, by id."""
     tables = [pq.read_table(f, schema=PACKETS_SCHEMA) for f in sorted(root.glob("date=*/packets-*.parquet"))]
-    conn = store._connection()
-    sql = f"SELECT {', '.join(PACKETS_SCHEMA.names)} FROM raw_packets" + (" WHERE mn = ?" if mn else "")
-    tables.append(_packets_table(conn.execute(sql, [mn] if mn else []).fetchall()))
+    tables.append(store.packet_rows(limit=None, mn=mn or None))
     table = pa.concat_tables(tables)
     if mn:
         table = table.filter(pc.equal(table["mn"], mn))

@@ -2,8 +2,8 @@
 
 Readings come from both tiers of the readings store (`ingest/store.py`): the Parquet partitions of the period's
 dates plus the hot store's rows, filtered to the sites, interval and period and de-duplicated like
-`store.readings()` (one row per key, the latest received) in DuckDB before anything reaches Python. Packets come
-from the hot store's `raw_packets`, read through a read-only SQLite connection (the receiver owns the writes).
+`store.readings()` (one row per key, the latest received) in DuckDB before anything reaches Python. Hot rows and
+per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
 
 A site's figures are those of its data series at the cadence of its data loggers (`cadence`): hourly data for a
 logger reporting every hour or more slowly, minute data for one reporting more often, daily data for one
@@ -12,14 +12,12 @@ reporting daily. Only main parameters count (`a34004`, not the statistics `a3400
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -36,7 +34,6 @@ MAX_PERIOD = timedelta(days=31)
 RECENT_PARTITIONS = 31
 _DEFAULT_SPAN = {Interval.DAY: timedelta(days=30)}  # other series: the last 24 hours
 _PM25, _PM10 = "a34004", "a34002"
-_CHUNK = 500  # bound parameters per SQLite statement
 
 
 @dataclass(frozen=True)
@@ -255,17 +252,10 @@ def latest_values(store: HotStore, root: Path, site_id: int, interval: Interval)
             ).fetchall()
         for parameter, seconds, value, flag in rows:
             latest[parameter] = LatestValue(parameter, interval.value, _instant(seconds), value, flag)
-    with _read_only(store) as conn:
-        # SQLite returns the bare columns of the row that holds max(ts).
-        hot = conn.execute(
-            "SELECT parameter, max(ts), value, flag FROM readings WHERE site_id = ? AND interval = ? "
-            "GROUP BY parameter",
-            (site_id, interval.value),
-        ).fetchall()
-    for parameter, seconds, value, flag in hot:
-        known = latest.get(parameter)
-        if known is None or _instant(seconds) >= known.time:
-            latest[parameter] = LatestValue(parameter, interval.value, _instant(seconds), value, flag)
+    for hot in store.latest_readings(site_id, interval):
+        known = latest.get(hot.parameter)
+        if known is None or hot.time >= known.time:
+            latest[hot.parameter] = LatestValue(hot.parameter, interval.value, hot.time, hot.value, hot.flag)
     return [latest[p] for p in sorted(latest)]
 
 
@@ -388,42 +378,13 @@ def _hot_rows(
     store: HotStore, site_ids: Sequence[int], intervals: Collection[Interval], start: datetime, end: datetime
 ) -> pa.Table:
     """The hot store's readings of the sites and intervals in [start, end) as Arrow (tier 1)."""
-    rows: list[tuple[Any, ...]] = []
-    names = [i.value for i in intervals]
-    lo, hi = int(start.timestamp()), int(end.timestamp())
-    with _read_only(store) as conn:
-        for chunk in _chunks(site_ids):
-            marks = ",".join("?" * len(chunk))
-            rows += conn.execute(
-                "SELECT site_id, parameter, interval, ts, value, flag, received_at FROM readings "
-                f"WHERE site_id IN ({marks}) AND interval IN ({','.join('?' * len(names))}) AND ts >= ? AND ts < ?",
-                (*chunk, *names, lo, hi),
-            ).fetchall()
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(7)]
-    return pa.table(
-        {
-            "site_id": pa.array(columns[0], pa.int64()),
-            "parameter": pa.array(columns[1], pa.string()),
-            "interval": pa.array(columns[2], pa.string()),
-            "time": pa.array(columns[3], pa.int64()).cast(pa.timestamp("s", tz="UTC")),
-            "value": pa.array(columns[4], pa.float64()),
-            "flag": pa.array(columns[5], pa.string()),
-            "received_at": pa.array(columns[6], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
-            "tier": pa.array([1] * len(rows), pa.int32()),
-        }
-    )
+    hot = store.site_readings(site_ids, [i.value for i in intervals], start, end).drop_columns(["source"])
+    return hot.append_column("tier", pa.array([1] * hot.num_rows, pa.int32()))
 
 
 def _latest_reading_times(store: HotStore, root: Path, site_ids: Sequence[int]) -> dict[int, datetime]:
     """The time of each site's latest reading of any kind: hot store, and the newest RECENT_PARTITIONS days."""
-    latest: dict[int, datetime] = {}
-    with _read_only(store) as conn:
-        for chunk in _chunks(site_ids):
-            marks = ",".join("?" * len(chunk))
-            for site, seconds in conn.execute(
-                f"SELECT site_id, max(ts) FROM readings WHERE site_id IN ({marks}) GROUP BY site_id", chunk
-            ):
-                latest[site] = _instant(seconds)
+    latest = store.latest_times(site_ids)
     files = _recent_files(root, [i.value for i in Interval])
     if files:
         with closing(duckdb.connect()) as con:
@@ -464,21 +425,6 @@ def _rejected(store: HotStore, mns: Sequence[str], start: datetime, end: datetim
             if outcome == "rejected":
                 counts[reason or ""] += packets
     return dict(counts.most_common())
-
-
-@contextmanager
-def _read_only(store: HotStore) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the hot store's SQLite file (WAL: never blocks the receiver's writes)."""
-    conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 def _days(start: datetime, end: datetime) -> list[date]:

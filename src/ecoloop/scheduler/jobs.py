@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.ingest.store import HotStore, archive_packets, compact
+from ecoloop.ingest.store import archive_packets, compact, open_hot_store
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
 from ecoloop.scheduler.runner import Job, JobContext
@@ -22,7 +22,7 @@ SCHEDULER = Actor(label="scheduler")
 
 def compact_readings(context: JobContext) -> str:
     """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet."""
-    store = HotStore(context.settings.hot_store_path)
+    store = open_hot_store(context.settings)
     try:
         moved = compact(store, context.settings.parquet_root, context.now - COMPACT_AFTER)
     finally:
@@ -32,7 +32,7 @@ def compact_readings(context: JobContext) -> str:
 
 def archive_raw_packets(context: JobContext) -> str:
     """Move raw packets older than PACKETS_HOT_FOR into the Parquet evidence archive."""
-    store = HotStore(context.settings.hot_store_path)
+    store = open_hot_store(context.settings)
     try:
         moved = archive_packets(store, context.settings.packet_archive_root, context.now - PACKETS_HOT_FOR)
     finally:
@@ -45,7 +45,7 @@ def device_last_seen(context: JobContext) -> str:
     with context.sessions.begin() as session:
         set_actor(session, SCHEDULER)
         mns = list(session.scalars(select(Device.mn)))
-        store = HotStore(context.settings.hot_store_path)
+        store = open_hot_store(context.settings)
         try:
             activity = store.device_activity(mns)
         finally:
