@@ -18,7 +18,7 @@ from ecoloop.enterprises.enums import (
     PerformanceGrade,
     PermitClass,
 )
-from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, industry_section, list_workbook
+from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list_workbook
 from ecoloop.enterprises.models import (
     DataCorrection,
     Enterprise,
@@ -155,11 +155,3 @@ def test_list_workbook_names_the_list_and_date(enterprise_file: EnterpriseFile) 
     assert sheet["B2"].value.date() == date(2025, 6, 30)
     assert [c.value for c in sheet[4]][:3] == ["名称", "统一社会信用代码", "行政区域"]
     assert [c.value for c in sheet[5]][:3] == ["清源华能热电有限公司", "913718020000000017", "花园社区居委会"]
-
-
-@pytest.mark.parametrize(
-    ("code", "section"),
-    [("D4411", "D"), ("4411", "D"), ("C3011", "C"), ("3011", "C"), ("13", "C"), ("43", "C"), ("05", "A"), ("", None)],
-)
-def test_industry_section_with_or_without_the_letter(code: str, section: str | None) -> None:
-    assert industry_section(code) == section

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import ForbiddenError
 from ecoloop.access.principal import Principal
+from ecoloop.audit.models import AuditRecord
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises import service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade
@@ -342,6 +343,46 @@ def test_reimport_changes_nothing_and_updates_what_changed(db: Session, world: W
 
     assert problems(reopened) == {("名录", 2, "移出日期", "already_ended")}
     assert membership.end == date(2025, 12, 31)
+
+
+def test_reimport_updates_an_enterprise_and_keeps_what_its_blank_cells_leave(db: Session, world: World) -> None:
+    a = world.enterprise_a
+    a.industry_code = "4411"  # an older record, without the section letter
+    a.address, a.contact_phone = "花园社区2号", "0531-87654321"
+    db.flush()
+    principal = acting(db, world, "admin")
+    row = [a.credit_code, "清源华能热电", None, world.village_a.code, None, 117.0215, 36.6512, "停产"]
+    workbook = xlsx({"企业": [ENTERPRISE_HEADER, row]})
+
+    report = import_workbook(db, principal, workbook)
+
+    assert report.ok, [p.describe() for p in report.problems]
+    assert counts(report)["enterprise"] == (0, 1, 0)
+    assert (a.name, a.status, a.longitude, a.latitude) == (
+        "清源华能热电",
+        EnterpriseStatus.STOPPED,
+        Decimal("117.0215"),
+        Decimal("36.6512"),
+    )
+    assert (a.industry_code, a.address, a.contact_phone) == ("4411", "花园社区2号", "0531-87654321")
+    assert updates_of(db, a) == [("admin", {"name", "status", "longitude", "latitude"})]
+
+    again = import_workbook(db, principal, workbook)
+
+    assert counts(again)["enterprise"] == (0, 0, 1)
+    assert len(updates_of(db, a)) == 1
+
+
+def updates_of(db: Session, enterprise: Enterprise) -> list[tuple[str, set[str]]]:
+    """Which fields of an enterprise the admin changed, by its audit records."""
+    db.flush()
+    stmt = select(AuditRecord).where(
+        AuditRecord.actor_label == "admin",
+        AuditRecord.entity_type == "enterprises",
+        AuditRecord.entity_id == str(enterprise.id),
+        AuditRecord.action == "update",
+    )
+    return [(r.actor_label, set(r.after or {})) for r in db.scalars(stmt.order_by(AuditRecord.id))]
 
 
 def test_a_branch_imports_only_its_county(db: Session, world: World) -> None:

@@ -1,10 +1,17 @@
-"""Unified social credit code check (GB 32100-2015)."""
+"""Unified social credit code check (GB 32100-2015) and industry sections (GB/T 4754-2017)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ecoloop.enterprises.rules import CREDIT_CODE_WEIGHTS, credit_code_check_char, credit_code_problem
+from ecoloop.enterprises.rules import (
+    CREDIT_CODE_WEIGHTS,
+    INDUSTRY_SECTIONS,
+    credit_code_check_char,
+    credit_code_problem,
+    industry_code_problem,
+    industry_section,
+)
 
 
 def test_weights_are_powers_of_three_mod_31() -> None:
@@ -47,3 +54,24 @@ def test_check_char_hand_worked() -> None:
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     assert sum(chars.index(c) * w for c, w in zip(body, CREDIT_CODE_WEIGHTS, strict=True)) == 1640
     assert credit_code_check_char(body) == "3"
+
+
+@pytest.mark.parametrize(
+    ("code", "section"),
+    [("D4411", "D"), ("4411", "D"), ("C3011", "C"), ("3011", "C"), ("13", "C"), ("43", "C"), ("05", "A"), ("", None)],
+)
+def test_industry_section_with_or_without_the_letter(code: str, section: str | None) -> None:
+    assert industry_section(code) == section
+
+
+@pytest.mark.parametrize(("code", "section"), [("00", None), ("98", None), ("97", "T"), ("01", "A"), (None, None)])
+def test_industry_section_outside_the_divisions(code: str | None, section: str | None) -> None:
+    assert industry_section(code) == section
+
+
+def test_industry_sections_cover_every_division_once() -> None:
+    divisions = [d for _name, span in INDUSTRY_SECTIONS.values() for d in span]
+    assert divisions == list(range(1, 98))
+    assert all(
+        industry_code_problem(f"{letter}{span.start:02d}") is None for letter, (_n, span) in INDUSTRY_SECTIONS.items()
+    )

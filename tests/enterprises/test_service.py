@@ -1,19 +1,38 @@
 """Enterprise files: records, permits feeding exceedance judgements, list history at its boundaries, grades,
-corrections, and what each role sees. Runs on SQLite and PostgreSQL."""
+corrections (decided once, even by two reviewers at once), and what each role sees. Runs on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from ecoloop.access.scope import scoped
+from ecoloop.audit.models import AuditRecord
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.engine import make_engine
+from ecoloop.db.migrate import upgrade
 from ecoloop.enterprises import queries
-from ecoloop.enterprises.enums import Averaging, CorrectionStatus, OutletKind, PerformanceGrade, PermitClass
-from ecoloop.enterprises.models import ListMembership, Permit, SupervisionList
+from ecoloop.enterprises.enums import (
+    Averaging,
+    CorrectionStatus,
+    EnterpriseStatus,
+    OutletKind,
+    PerformanceGrade,
+    PermitClass,
+)
+from ecoloop.enterprises.models import DataCorrection, ListMembership, Permit, SupervisionList
 from ecoloop.enterprises.rules import covers, credit_code_check_char, overlaps
 from ecoloop.enterprises.service import (
     EnterpriseError,
@@ -26,11 +45,13 @@ from ecoloop.enterprises.service import (
     request_correction,
     review_correction,
     set_grade,
+    update_enterprise,
 )
+from ecoloop.identity.models import User
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_site
 from ecoloop.standards.emission import judge
-from tests.factories import World
+from tests.factories import World, build_world
 
 D = date
 
@@ -77,6 +98,72 @@ def test_create_enterprise_checks_the_credit_code(db: Session, world: World) -> 
             db, credit_code=other + credit_code_check_char(other), name="x", region=world.county_a, industry_code="3011"
         )
     assert industry.value.code == "industry_code"
+
+
+def record_of(world: World, **change: Any) -> dict[str, Any]:
+    """The keyword arguments of `update_enterprise` for enterprise A's record, with `change` applied."""
+    record: dict[str, Any] = {
+        "name": "清源华能热电有限公司",
+        "region": world.village_a,
+        "industry_code": "D4411",
+        "address": None,
+        "status": EnterpriseStatus.OPERATING,
+        "longitude": None,
+        "latitude": None,
+        "contact_name": None,
+        "contact_phone": None,
+    }
+    return record | change
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"name": " "}, "name_missing"),
+        ({"industry_code": "4411"}, "industry_code"),
+        ({"industry_code": "Z99"}, "industry_code"),
+        ({"longitude": Decimal(117)}, "coordinates_incomplete"),
+        ({"longitude": Decimal(181), "latitude": Decimal(36)}, "coordinates_out_of_range"),
+    ],
+)
+def test_update_enterprise_checks_the_record_as_create_does(
+    db: Session, world: World, change: dict[str, Any], code: str
+) -> None:
+    enterprise = world.enterprise_a
+    before = (enterprise.name, enterprise.industry_code, enterprise.longitude)
+    with pytest.raises(EnterpriseError) as refused:
+        update_enterprise(db, enterprise, **record_of(world, **change))
+    assert refused.value.code == code
+    assert (enterprise.name, enterprise.industry_code, enterprise.longitude) == before
+
+
+def test_update_enterprise_changes_the_record_but_not_the_credit_code(db: Session, world: World) -> None:
+    enterprise = world.enterprise_a
+    credit_code = enterprise.credit_code
+    change = {"name": " 清源华能热电 ", "region": world.town_a, "status": EnterpriseStatus.STOPPED}
+    change |= {"longitude": Decimal("117.0215"), "latitude": Decimal("36.6512"), "contact_phone": "0531-87654321"}
+    update_enterprise(db, enterprise, **record_of(world, **change))
+    db.expire(enterprise)
+    assert (enterprise.name, enterprise.region_id, enterprise.status) == (
+        "清源华能热电",
+        world.town_a.id,
+        EnterpriseStatus.STOPPED,
+    )
+    assert (enterprise.longitude, enterprise.latitude) == (Decimal("117.0215"), Decimal("36.6512"))
+    assert (enterprise.credit_code, enterprise.contact_phone) == (credit_code, "0531-87654321")
+
+
+def test_an_unchanged_industry_code_from_before_the_check_is_kept(db: Session, world: World) -> None:
+    enterprise = world.enterprise_a
+    enterprise.industry_code = "4411"  # recorded without its section letter, before codes were checked
+    db.flush()
+    update_enterprise(db, enterprise, **record_of(world, industry_code="4411", address="湖滨街道1号"))
+    assert (enterprise.industry_code, enterprise.address) == ("4411", "湖滨街道1号")
+    with pytest.raises(EnterpriseError) as changed:
+        update_enterprise(db, enterprise, **record_of(world, industry_code="4412"))
+    assert changed.value.code == "industry_code"
+    update_enterprise(db, enterprise, **record_of(world, industry_code="D4412"))
+    assert enterprise.industry_code == "D4412"
 
 
 @pytest.mark.parametrize(
@@ -246,3 +333,132 @@ def test_corrections_are_requested_by_the_enterprise_and_reviewed_by_the_bureau(
     with pytest.raises(EnterpriseError) as twice:
         review_correction(db, correction, reviewer=world.users["analyst"], approve=False, note="x", now=when)
     assert twice.value.code == "already_reviewed"
+
+
+# --- two reviewers at once ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_engine(engine: Engine, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    """A migrated database of this test's own on the backend of `engine`, for work that commits in several
+    sessions (the `db` fixture rolls back one connection's work)."""
+    if engine.dialect.name == "sqlite":
+        shutil.copy(sqlite_template, tmp_path / "own.sqlite")
+        own = make_engine(f"sqlite:///{tmp_path / 'own.sqlite'}")
+        yield own
+        own.dispose()
+        return
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        url = engine.url.set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        own = make_engine(url)
+        yield own
+        own.dispose()
+    finally:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def pending_correction(engine: Engine) -> tuple[int, User, User]:
+    """A committed pending correction of enterprise A, and two reviewers of the bureau."""
+    with Session(engine, expire_on_commit=False) as session:
+        world = build_world(session)
+        site = add_site(
+            session, code="E1-DW001", name="废水总排口", kind=SiteKind.WATER_SOURCE, region=world.village_a,
+            enterprise_id=world.enterprise_a.id,
+        )  # fmt: skip
+        correction = request_correction(
+            session, user=world.users["enterprise_a"], site=site, parameter="w01018", interval="hour",
+            time=datetime(2026, 11, 21, 8, tzinfo=UTC), current_value=Decimal(512), proposed_value=Decimal("51.2"),
+            proposed_flag=None, reason="小数点错位",
+        )  # fmt: skip
+        session.commit()
+        return correction.id, world.users["analyst"], world.users["admin"]
+
+
+def reviewing(engine: Engine, reviewer: User) -> Session:
+    """A session acting as `reviewer` (as a review request's session does)."""
+    session = Session(engine, expire_on_commit=False)
+    set_actor(session, Actor(label=reviewer.username, user_id=reviewer.id))
+    return session
+
+
+def decision(engine: Engine, correction_id: int) -> tuple[CorrectionStatus, int | None, int]:
+    """The stored decision on a correction, and how many audit records say it was decided."""
+    with Session(engine) as session:
+        stored = session.get_one(DataCorrection, correction_id)
+        audited = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.entity_type == "data_corrections",
+                AuditRecord.entity_id == str(correction_id),
+                AuditRecord.action == "update",
+            )
+        ).all()
+        return stored.status, stored.reviewed_by_id, len(audited)
+
+
+def test_two_reviewers_cannot_both_decide_one_request(own_engine: Engine) -> None:
+    correction_id, analyst, admin = pending_correction(own_engine)
+    when = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    with reviewing(own_engine, analyst) as first, reviewing(own_engine, admin) as second:
+        # Both reviewers have the request on their page, pending.
+        mine, theirs = first.get_one(DataCorrection, correction_id), second.get_one(DataCorrection, correction_id)
+        first.commit()  # the page is shown: its transaction ends
+        second.commit()
+        assert mine.status is theirs.status is CorrectionStatus.PENDING
+
+        review_correction(first, mine, reviewer=analyst, approve=True, note="核实属实", now=when)
+        first.commit()
+        with pytest.raises(EnterpriseError) as late:
+            review_correction(second, theirs, reviewer=admin, approve=True, note="", now=when)
+        assert late.value.code == "already_reviewed"
+        second.rollback()
+
+    assert decision(own_engine, correction_id) == (CorrectionStatus.APPROVED, analyst.id, 1)
+
+
+@pytest.mark.postgres_only
+def test_a_reviewer_deciding_while_another_does_waits_and_loses(own_engine: Engine) -> None:
+    if own_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: the second waits for the database, not for the row")
+    correction_id, analyst, admin = pending_correction(own_engine)
+    when = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    outcome: list[BaseException | None] = []
+    with reviewing(own_engine, analyst) as first, reviewing(own_engine, admin) as second:
+        mine, theirs = first.get_one(DataCorrection, correction_id), second.get_one(DataCorrection, correction_id)
+        review_correction(first, mine, reviewer=analyst, approve=True, note="核实属实", now=when)  # not committed
+
+        def second_reviewer() -> None:
+            try:
+                review_correction(second, theirs, reviewer=admin, approve=False, note="数据无误", now=when)
+                second.commit()
+                outcome.append(None)
+            except BaseException as exc:
+                second.rollback()
+                outcome.append(exc)
+
+        thread = threading.Thread(target=second_reviewer)
+        thread.start()
+        waiting_for_lock(own_engine)
+        first.commit()
+        thread.join(timeout=30)
+
+    assert len(outcome) == 1 and isinstance(outcome[0], EnterpriseError)
+    assert outcome[0].code == "already_reviewed"
+    assert decision(own_engine, correction_id) == (CorrectionStatus.APPROVED, analyst.id, 1)
+
+
+def waiting_for_lock(engine: Engine) -> None:
+    """Return once a session of `engine`'s database waits for a row lock (fail after 10 s)."""
+    deadline = time.monotonic() + 10
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as conn:
+        while not conn.execute(query).scalar():
+            assert time.monotonic() < deadline, "the second reviewer never waited for the first"
+            time.sleep(0.02)
+            conn.rollback()

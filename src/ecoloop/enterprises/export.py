@@ -1,5 +1,4 @@
-"""Excel exports of the enterprise file (一企一档) and of a supervision list on a date, and the labels of the
-file's values that the pages share with them.
+"""Excel exports of the enterprise file (一企一档) and of a supervision list on a date.
 
 Pure: the functions take rows already loaded (scoped by the caller) and return the bytes of an .xlsx workbook,
 one sheet per section, with headers in the request's language."""
@@ -17,14 +16,6 @@ from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships 
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from ecoloop.enterprises.enums import (
-    Averaging,
-    CorrectionStatus,
-    EnterpriseStatus,
-    OutletKind,
-    PerformanceGrade,
-    PermitClass,
-)
 from ecoloop.enterprises.models import (
     DataCorrection,
     Enterprise,
@@ -33,71 +24,8 @@ from ecoloop.enterprises.models import (
     Permit,
     SupervisionList,
 )
+from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.i18n import N_, gettext
-
-# --- labels -------------------------------------------------------------------------------------------------------
-
-STATUS_LABELS = {
-    EnterpriseStatus.OPERATING: N_("Operating"),
-    EnterpriseStatus.STOPPED: N_("Production stopped"),
-    EnterpriseStatus.CLOSED: N_("Closed down"),
-}
-PERMIT_CLASS_LABELS = {
-    PermitClass.KEY: N_("Key management"),
-    PermitClass.SIMPLIFIED: N_("Simplified management"),
-    PermitClass.REGISTRATION: N_("Registration"),
-}
-OUTLET_KIND_LABELS = {OutletKind.GAS: N_("Flue gas"), OutletKind.WATER: N_("Wastewater")}
-AVERAGING_LABELS = {Averaging.HOUR: N_("Hourly mean"), Averaging.DAY: N_("Daily mean")}
-GRADE_LABELS = {
-    PerformanceGrade.A: N_("Grade A"),
-    PerformanceGrade.B: N_("Grade B"),
-    PerformanceGrade.C: N_("Grade C"),
-    PerformanceGrade.D: N_("Grade D"),
-    PerformanceGrade.LEADING: N_("Leading"),
-}
-CORRECTION_STATUS_LABELS = {
-    CorrectionStatus.PENDING: N_("Pending review"),
-    CorrectionStatus.APPROVED: N_("Approved"),
-    CorrectionStatus.REJECTED: N_("Rejected"),
-}
-# GB/T 4754-2017 sections and the divisions (first two digits of a class code) each spans.
-INDUSTRY_SECTIONS: dict[str, tuple[str, range]] = {
-    "A": (N_("Agriculture, forestry, animal husbandry and fishery"), range(1, 6)),
-    "B": (N_("Mining"), range(6, 13)),
-    "C": (N_("Manufacturing"), range(13, 44)),
-    "D": (N_("Production and supply of electricity, heat, gas and water"), range(44, 47)),
-    "E": (N_("Construction"), range(47, 51)),
-    "F": (N_("Wholesale and retail trade"), range(51, 53)),
-    "G": (N_("Transport, storage and postal services"), range(53, 61)),
-    "H": (N_("Accommodation and catering"), range(61, 63)),
-    "I": (N_("Information transmission, software and information technology services"), range(63, 66)),
-    "J": (N_("Finance"), range(66, 70)),
-    "K": (N_("Real estate"), range(70, 71)),
-    "L": (N_("Leasing and business services"), range(71, 73)),
-    "M": (N_("Scientific research and technical services"), range(73, 76)),
-    "N": (N_("Water conservancy, environment and public facilities management"), range(76, 80)),
-    "O": (N_("Resident services, repair and other services"), range(80, 83)),
-    "P": (N_("Education"), range(83, 84)),
-    "Q": (N_("Health and social work"), range(84, 86)),
-    "R": (N_("Culture, sports and entertainment"), range(86, 91)),
-    "S": (N_("Public administration, social security and social organisations"), range(91, 97)),
-    "T": (N_("International organisations"), range(97, 98)),
-}
-
-
-def industry_section(code: str | None) -> str | None:
-    """The GB/T 4754-2017 section letter of an industry code, whether written with its letter (D4411) or
-    without (4411)."""
-    if not code:
-        return None
-    if code[0].isalpha():
-        return code[0].upper()
-    if len(code) >= 2 and code[:2].isdigit():
-        division = int(code[:2])
-        return next((letter for letter, (_n, divisions) in INDUSTRY_SECTIONS.items() if division in divisions), None)
-    return None
-
 
 # --- the workbooks ------------------------------------------------------------------------------------------------
 
@@ -130,7 +58,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (gettext("Industry section"), _section_name(e.industry_code)),
             (gettext("Region"), f"{e.region.name} ({e.region.code})"),
             (gettext("Address"), e.address),
-            (gettext("Status"), _label(STATUS_LABELS, e.status)),
+            (gettext("Status"), gettext(e.status.label)),
             (gettext("Longitude"), e.longitude),
             (gettext("Latitude"), e.latitude),
             (gettext("Contact person"), e.contact_name),
@@ -140,16 +68,13 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
     book.sheet(
         N_("Permits"),
         [N_("Permit number"), N_("Management class"), N_("Valid from"), N_("Valid to"), N_("Issued by")],
-        [
-            (p.number, _label(PERMIT_CLASS_LABELS, p.permit_class), p.valid_from, p.valid_to, p.issued_by)
-            for p in file.permits
-        ],
+        [(p.number, gettext(p.permit_class.label), p.valid_from, p.valid_to, p.issued_by) for p in file.permits],
     )
     book.sheet(
         N_("Outlets"),
         [N_("Permit number"), N_("Outlet code"), N_("Outlet name"), N_("Kind"), N_("Monitoring site")],
         [
-            (p.number, o.code, o.name, _label(OUTLET_KIND_LABELS, o.kind), file.site_names.get(o.site_id or 0))
+            (p.number, o.code, o.name, gettext(o.kind.label), file.site_names.get(o.site_id or 0))
             for p in file.permits
             for o in p.outlets
         ],
@@ -173,7 +98,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
                 lim.pollutant,
                 lim.limit_value,
                 lim.unit,
-                _label(AVERAGING_LABELS, lim.averaging),
+                gettext(lim.averaging.label),
                 lim.reference_o2,
                 lim.source,
             )
@@ -190,7 +115,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
     book.sheet(
         N_("Performance grades"),
         [N_("Grade"), N_("From"), N_("To"), N_("Document")],
-        [(_label(GRADE_LABELS, g.grade), g.start, g.end, g.document) for g in file.grades],
+        [(gettext(g.grade.label), g.start, g.end, g.document) for g in file.grades],
     )
     book.sheet(
         N_("Data corrections"),
@@ -219,7 +144,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
                 c.proposed_value,
                 c.proposed_flag,
                 c.reason,
-                _label(CORRECTION_STATUS_LABELS, c.status),
+                gettext(c.status.label),
                 c.reviewed_at,
                 c.review_note,
             )
@@ -239,7 +164,7 @@ def list_workbook(supervision_list: SupervisionList, day: date, members: Iterabl
             e.region.name,
             e.industry_code,
             _section_name(e.industry_code),
-            _label(STATUS_LABELS, e.status),
+            gettext(e.status.label),
             e.address,
         )
         for e in members
@@ -259,10 +184,6 @@ def list_workbook(supervision_list: SupervisionList, day: date, members: Iterabl
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-
-def _label(labels: Mapping[Any, str], value: Any) -> str:
-    return gettext(labels[value]) if value in labels else str(value)
 
 
 def _section_name(code: str | None) -> str | None:

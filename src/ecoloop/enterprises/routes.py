@@ -1,6 +1,6 @@
 """Enterprise file pages (一企一档): the enterprise list with filters, one enterprise's file with the forms that
-keep it, supervision lists over time, data-correction requests and their review, the Excel exports, and the
-enterprise file in the JSON API."""
+keep it (a correction request among them), supervision lists over time, the Excel exports, and the enterprise file
+in the JSON API. The review of correction requests is in `correction_routes`."""
 
 from __future__ import annotations
 
@@ -14,45 +14,18 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, ForbiddenError, allowed, require
+from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
-from ecoloop.access.scope import get_visible, scoped
+from ecoloop.access.scope import get_visible
 from ecoloop.db.base import utcnow
 from ecoloop.enterprises import queries, service
-from ecoloop.enterprises.enums import (
-    Averaging,
-    CorrectionStatus,
-    EnterpriseStatus,
-    OutletKind,
-    PerformanceGrade,
-    PermitClass,
-)
-from ecoloop.enterprises.export import (
-    AVERAGING_LABELS,
-    CORRECTION_STATUS_LABELS,
-    GRADE_LABELS,
-    INDUSTRY_SECTIONS,
-    OUTLET_KIND_LABELS,
-    PERMIT_CLASS_LABELS,
-    STATUS_LABELS,
-    EnterpriseFile,
-    enterprise_workbook,
-    industry_section,
-    list_workbook,
-)
-from ecoloop.enterprises.models import (
-    DataCorrection,
-    Enterprise,
-    GradeRecord,
-    ListMembership,
-    Outlet,
-    Permit,
-    SupervisionList,
-)
-from ecoloop.enterprises.rules import industry_code_problem
+from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
+from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list_workbook
+from ecoloop.enterprises.models import Enterprise, ListMembership, Outlet, Permit
+from ecoloop.enterprises.queries import EnterpriseFilter
+from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.enterprises.schemas import (
     EnterpriseFileOut,
     EnterpriseOut,
@@ -64,7 +37,7 @@ from ecoloop.enterprises.schemas import (
 )
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest.store import HotStore, Interval, Reading
+from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
 from ecoloop.monitoring.models import Site
@@ -79,7 +52,6 @@ router = APIRouter()
 
 PAGE_SIZE = 50
 MAX_SITES_SHOWN = 20
-MAX_CORRECTIONS_SHOWN = 500
 E = TypeVar("E", EnterpriseStatus, PerformanceGrade)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -148,13 +120,8 @@ POLLUTANT_NAMES = {
     "w21001": N_("Total nitrogen"),
     "w01001": "pH",
 }
+# Labels of values that are no enum of this package (the enums carry theirs as `.label`).
 LABELS = {
-    "status": STATUS_LABELS,
-    "permit_class": PERMIT_CLASS_LABELS,
-    "outlet_kind": OUTLET_KIND_LABELS,
-    "averaging": AVERAGING_LABELS,
-    "grade": GRADE_LABELS,
-    "correction": CORRECTION_STATUS_LABELS,
     "intervals": INTERVAL_LABELS,
     "flags": FLAG_LABELS,
     "pollutants": POLLUTANT_NAMES,
@@ -170,19 +137,6 @@ LATER_SECTIONS = (
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EnterpriseFilter:
-    """What the enterprise list is narrowed to; list membership and grade are judged on `day`."""
-
-    day: date
-    text: str = ""
-    county: Region | None = None
-    section: str | None = None
-    status: EnterpriseStatus | None = None
-    list_code: str | None = None
-    grade: PerformanceGrade | None = None
 
 
 @router.get("/enterprises", include_in_schema=False)
@@ -216,10 +170,10 @@ def enterprise_list(
         grade=_choice(PerformanceGrade, grade),
     )
     hidden = bool(county) and chosen_county is None  # a county outside the user's area has no enterprises for them
-    total = 0 if hidden else count_matching(db, p, f)
+    total = 0 if hidden else queries.count_matching(db, p, f)
     pages = max(1, ceil(total / PAGE_SIZE))
     page = min(page, pages)
-    rows = [] if hidden else search_enterprises(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows = [] if hidden else queries.search_enterprises(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     chosen = {"q": f.text, "county": county, "section": section, "status": status, "list": list_code, "grade": grade}
     chosen |= {"on": on} if f.list_code or f.grade else {}
     context = {
@@ -258,7 +212,7 @@ def _lists_page(
     day = _today(settings)
     context = {
         "lists": queries.list_lists(db),
-        "counts": member_counts(db, user.principal, day),
+        "counts": queries.member_counts(db, user.principal, day),
         "day": day,
         "may_add": allowed(user.principal, Action.MANAGE_LISTS),
         **extra,
@@ -283,7 +237,7 @@ def list_create(
     except EnterpriseError as exc:
         db.rollback()
         values = {"code": code, "name": name, "description": description}
-        return _lists_page(request, db, user, settings, error=_error_text(exc.code), values=values, status=422)
+        return _lists_page(request, db, user, settings, error=error_text(exc.code), values=values, status=422)
     db.commit()
     return RedirectResponse(f"/enterprises/lists/{created.code}", status_code=303)
 
@@ -299,7 +253,7 @@ def list_members(
 ) -> Response:
     """The enterprises (of the user's area) that were on a list on a date (today by default)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    supervision_list = list_by_code(db, code)
+    supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
     day = _parse_day(on) or _today(settings)
@@ -319,76 +273,12 @@ def list_export(
 ) -> Response:
     """The members of a list on a date as an Excel workbook."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    supervision_list = list_by_code(db, code)
+    supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
     day = _parse_day(on) or _today(settings)
     data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
     return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
-
-
-# --- data corrections ---------------------------------------------------------------------------------------------
-
-
-@router.get("/enterprises/corrections", include_in_schema=False)
-def corrections_page(request: Request, db: DbSession, user: UserDep) -> Response:
-    """Correction requests, pending first: reviewers see those of their area, an enterprise its own."""
-    return _corrections_page(request, db, user)
-
-
-def _corrections_page(request: Request, db: Session, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
-    p = user.principal
-    if not (allowed(p, Action.REVIEW_CORRECTIONS) or allowed(p, Action.REQUEST_CORRECTIONS)):
-        raise ForbiddenError("neither reviews nor requests corrections")
-    context = {
-        "rows": correction_rows(db, p, limit=MAX_CORRECTIONS_SHOWN),
-        "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
-        "labels": LABELS,
-        **extra,
-    }
-    return render(request, "enterprises/corrections.html", context, user=user, status_code=status)
-
-
-@router.post("/enterprises/corrections/{correction_id}", include_in_schema=False)
-def correction_review(
-    request: Request,
-    db: DbSession,
-    user: UserDep,
-    correction_id: int,
-    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
-    note: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    """Approve or reject a correction request; an approved value is stored as a reading with source
-    `correction` before the decision is committed."""
-    require(user.principal, Action.REVIEW_CORRECTIONS)
-    correction = get_visible(db, user.principal, DataCorrection, correction_id)
-    if correction is None:
-        raise HTTPException(404)
-    approve = decision == "approve"
-    try:
-        service.review_correction(db, correction, reviewer=user.user, approve=approve, note=note, now=utcnow())
-    except EnterpriseError as exc:
-        db.rollback()
-        return _corrections_page(request, db, user, error=_error_text(exc.code), status=422)
-    if approve:
-        store: HotStore = request.app.state.hot_store
-        store.write([corrected_reading(correction)])
-    db.commit()
-    return RedirectResponse(f"/enterprises/corrections?reviewed={correction_id}", status_code=303)
-
-
-def corrected_reading(correction: DataCorrection) -> Reading:
-    """The reading an approved correction stores: the proposed value (else the current one) and flag."""
-    value = correction.proposed_value if correction.proposed_value is not None else correction.current_value
-    return Reading(
-        site_id=correction.site_id,
-        parameter=correction.parameter,
-        interval=Interval(correction.interval),
-        time=correction.time,
-        value=float(value) if value is not None else None,
-        flag=correction.proposed_flag,
-        source="correction",
-    )
 
 
 # --- one enterprise's file ----------------------------------------------------------------------------------------
@@ -435,7 +325,7 @@ def _file_page(
 ) -> Response:
     p = user.principal
     permits = queries.permits_of(db, p, enterprise.id)
-    sites = sites_of(db, p, enterprise.id)
+    sites = queries.sites_of(db, p, enterprise.id)
     may_manage = allowed(p, Action.MANAGE_ENTERPRISES)
     context: dict[str, Any] = {
         "enterprise": enterprise,
@@ -446,7 +336,7 @@ def _file_page(
         "blocks": _site_blocks(request, db, p, settings, sites[:MAX_SITES_SHOWN], permits),
         "memberships": queries.memberships_of(db, p, enterprise.id),
         "grades": queries.grades_of(db, p, enterprise.id),
-        "corrections": [row.correction for row in correction_rows(db, p, enterprise_id=enterprise.id)],
+        "corrections": [row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
         "later_sections": [(key, title, []) for key, title in LATER_SECTIONS],
         "lists": queries.list_lists(db),
         "regions": _regions_for_form(db, p) if may_manage else [],
@@ -506,8 +396,8 @@ def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enter
         permits=queries.permits_of(db, p, enterprise.id),
         memberships=queries.memberships_of(db, p, enterprise.id),
         grades=queries.grades_of(db, p, enterprise.id),
-        corrections=[row.correction for row in correction_rows(db, p, enterprise_id=enterprise.id)],
-        site_names={s.id: f"{s.name} ({s.code})" for s in sites_of(db, p, enterprise.id)},
+        corrections=[row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
+        site_names={s.id: f"{s.name} ({s.code})" for s in queries.sites_of(db, p, enterprise.id)},
     )
     return _xlsx(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx")
 
@@ -537,7 +427,7 @@ def _submit(
         apply(enterprise)
     except EnterpriseError as exc:
         db.rollback()
-        errors = {section: _error_text(exc.code)}
+        errors = {section: error_text(exc.code)}
         failed = {section: values}
         return _file_page(request, db, user, settings, enterprise, errors=errors, failed=failed, status=422)
     db.commit()
@@ -567,7 +457,7 @@ def enterprise_update(
         region = get_visible(db, user.principal, Region, region_id)
         if region is None:
             raise HTTPException(404)
-        update_enterprise(
+        service.update_enterprise(
             db,
             enterprise,
             name=name,
@@ -695,7 +585,7 @@ def membership_create(
     """Put the enterprise on a list for a period (no end: until further notice)."""
 
     def apply(enterprise: Enterprise) -> None:
-        supervision_list = list_by_code(db, list_code)
+        supervision_list = queries.list_by_code(db, list_code)
         if supervision_list is None:
             raise HTTPException(404)
         service.add_membership(
@@ -860,7 +750,7 @@ def api_list_members(
 ) -> ListMembersOut:
     """The enterprises (that the caller may see) on a list on a date (YYYY-MM-DD; default today)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    supervision_list = list_by_code(db, code)
+    supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
     day = _parse_day(on) if on else _today(settings)
@@ -928,7 +818,8 @@ def _choice(enum: type[E], value: str) -> E | None:
     return enum(value) if value in enum._value2member_map_ else None
 
 
-def _error_text(code: str) -> str:
+def error_text(code: str) -> str:
+    """The message of a service refusal in the current language."""
     return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
 
 
@@ -941,145 +832,3 @@ def _xlsx(data: bytes, filename: str) -> Response:
 def _regions_for_form(db: Session, p: Principal) -> list[Region]:
     levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
     return [r for r in list_regions(db, p) if r.level in levels]
-
-
-# --- reads and a write not yet in queries.py and service.py -------------------------------------------------------
-# These belong in `enterprises/queries.py` and `enterprises/service.py` (asked of their owner); they live here until
-# they move there.
-
-
-def _matching(stmt: Select[Any], f: EnterpriseFilter) -> Select[Any]:
-    """`stmt` on enterprises narrowed by the filter."""
-    if f.text:
-        stmt = stmt.where(
-            or_(
-                Enterprise.name.contains(f.text, autoescape=True),
-                Enterprise.credit_code.startswith(f.text.upper(), autoescape=True),
-            )
-        )
-    if f.county is not None:
-        subtree = select(Region.id).where(Region.path.startswith(f.county.path, autoescape=True))
-        stmt = stmt.where(Enterprise.region_id.in_(subtree))
-    if f.section is not None:
-        divisions = INDUSTRY_SECTIONS[f.section][1]
-        # Codes are written with their section letter (D4411) or, in older records, without (4411).
-        division = func.substr(Enterprise.industry_code, 1, 2)
-        lo, hi = f"{divisions.start:02d}", f"{divisions.stop - 1:02d}"
-        stmt = stmt.where(or_(Enterprise.industry_code.startswith(f.section), division.between(lo, hi)))
-    if f.status is not None:
-        stmt = stmt.where(Enterprise.status == f.status)
-    if f.list_code is not None:
-        on_list = (
-            select(ListMembership.enterprise_id)
-            .join(SupervisionList, SupervisionList.id == ListMembership.list_id)
-            .where(SupervisionList.code == f.list_code, *_covering(ListMembership, f.day))
-        )
-        stmt = stmt.where(Enterprise.id.in_(on_list))
-    if f.grade is not None:
-        graded = select(GradeRecord.enterprise_id).where(GradeRecord.grade == f.grade, *_covering(GradeRecord, f.day))
-        stmt = stmt.where(Enterprise.id.in_(graded))
-    return stmt
-
-
-def _covering(model: type[ListMembership] | type[GradeRecord], day: date) -> list[Any]:
-    return [model.start <= day, or_(model.end.is_(None), model.end >= day)]
-
-
-def search_enterprises(
-    session: Session, principal: Principal, f: EnterpriseFilter, *, limit: int, offset: int
-) -> list[Enterprise]:
-    """The enterprises the principal may see that match the filter, by name."""
-    stmt = _matching(scoped(select(Enterprise), principal, Enterprise), f)
-    return list(session.scalars(stmt.order_by(Enterprise.name, Enterprise.id).limit(limit).offset(offset)))
-
-
-def count_matching(session: Session, principal: Principal, f: EnterpriseFilter) -> int:
-    """How many enterprises `search_enterprises` finds without its limit."""
-    stmt = _matching(scoped(select(func.count(Enterprise.id)), principal, Enterprise), f)
-    return session.scalar(stmt) or 0
-
-
-def member_counts(session: Session, principal: Principal, day: date) -> dict[int, int]:
-    """List id → how many enterprises the principal may see are on it on `day` (one grouped query)."""
-    stmt = (
-        scoped(
-            select(ListMembership.list_id, func.count(ListMembership.enterprise_id.distinct())),
-            principal,
-            ListMembership,
-        )
-        .where(*_covering(ListMembership, day))
-        .group_by(ListMembership.list_id)
-    )
-    return {list_id: count for list_id, count in session.execute(stmt)}
-
-
-def list_by_code(session: Session, code: str) -> SupervisionList | None:
-    """One supervision list by its code (unscoped, like `list_lists`: list definitions are no secret)."""
-    return session.scalars(select(SupervisionList).where(SupervisionList.code == code)).first()
-
-
-@dataclass(frozen=True)
-class CorrectionRow:
-    """A correction request with the names of its enterprise and site."""
-
-    correction: DataCorrection
-    enterprise_name: str
-    site_name: str
-    site_code: str
-
-
-def correction_rows(
-    session: Session, principal: Principal, *, enterprise_id: int | None = None, limit: int | None = None
-) -> list[CorrectionRow]:
-    """Correction requests the principal may see (of one enterprise when given): pending first, then newest."""
-    stmt = (
-        select(DataCorrection, Enterprise.name, Site.name, Site.code)
-        .join(Enterprise, Enterprise.id == DataCorrection.enterprise_id)
-        .join(Site, Site.id == DataCorrection.site_id)
-    )
-    stmt = scoped(stmt, principal, DataCorrection)
-    if enterprise_id is not None:
-        stmt = stmt.where(DataCorrection.enterprise_id == enterprise_id)
-    pending_first = case((DataCorrection.status == CorrectionStatus.PENDING, 0), else_=1)
-    stmt = stmt.order_by(pending_first, DataCorrection.created_at.desc(), DataCorrection.id.desc()).limit(limit)
-    return [CorrectionRow(c, e, s, code) for c, e, s, code in session.execute(stmt)]
-
-
-def sites_of(session: Session, principal: Principal, enterprise_id: int) -> list[Site]:
-    """The monitoring sites of an enterprise that the principal may see, by code."""
-    stmt = scoped(select(Site), principal, Site).where(Site.enterprise_id == enterprise_id)
-    return list(session.scalars(stmt.order_by(Site.code)))
-
-
-def update_enterprise(
-    session: Session,
-    enterprise: Enterprise,
-    *,
-    name: str,
-    region: Region,
-    industry_code: str | None,
-    address: str | None,
-    status: EnterpriseStatus,
-    longitude: Decimal | None,
-    latitude: Decimal | None,
-    contact_name: str | None,
-    contact_phone: str | None,
-) -> None:
-    """Change an enterprise's record, checked as `create_enterprise` checks a new one (an unchanged industry code
-    from before the check is kept)."""
-    if not name.strip():
-        raise EnterpriseError("name_missing")
-    if industry_code and industry_code != enterprise.industry_code and industry_code_problem(industry_code):
-        raise EnterpriseError("industry_code")
-    if (longitude is None) != (latitude is None):
-        raise EnterpriseError("coordinates_incomplete")
-    if longitude is not None and latitude is not None and not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-        raise EnterpriseError("coordinates_out_of_range")
-    enterprise.name = name.strip()
-    enterprise.region_id = region.id
-    enterprise.industry_code = industry_code
-    enterprise.address = address
-    enterprise.status = status
-    enterprise.longitude, enterprise.latitude = longitude, latitude
-    enterprise.contact_name, enterprise.contact_phone = contact_name, contact_phone
-    session.flush()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ecoloop.enterprises.enums import (
@@ -85,6 +86,38 @@ def create_enterprise(
     session.add(enterprise)
     session.flush()
     return enterprise
+
+
+def update_enterprise(
+    session: Session,
+    enterprise: Enterprise,
+    *,
+    name: str,
+    region: Region,
+    industry_code: str | None,
+    address: str | None,
+    status: EnterpriseStatus,
+    longitude: Decimal | None,
+    latitude: Decimal | None,
+    contact_name: str | None,
+    contact_phone: str | None,
+) -> None:
+    """Change an enterprise's record (not its credit code, which identifies it), checked as `create_enterprise`
+    checks a new one; an unchanged industry code recorded before that check (4411, without its section letter)
+    is kept."""
+    if not name.strip():
+        raise EnterpriseError("name_missing")
+    if industry_code and industry_code != enterprise.industry_code and industry_code_problem(industry_code):
+        raise EnterpriseError("industry_code", f"{industry_code!r} is not a GB/T 4754-2017 code")
+    _check_coordinates(longitude, latitude)
+    enterprise.name = name.strip()
+    enterprise.region_id = region.id
+    enterprise.industry_code = industry_code
+    enterprise.address = address
+    enterprise.status = status
+    enterprise.longitude, enterprise.latitude = longitude, latitude
+    enterprise.contact_name, enterprise.contact_phone = contact_name, contact_phone
+    session.flush()
 
 
 def _check_coordinates(longitude: Decimal | None, latitude: Decimal | None) -> None:
@@ -318,14 +351,29 @@ def review_correction(
 ) -> None:
     """Approve or reject a pending correction. Storing an approved value is the caller's next step
     (`ecoloop.ingest.store`: a reading with source `correction`), so the hot store and this record commit
-    in the caller's order: the reading first, then this decision."""
+    in the caller's order: the reading first, then this decision.
+
+    The decision claims the request in the database (it changes the row only while it is still pending), so of
+    two reviewers deciding at once the second gets `already_reviewed`, whatever their sessions had loaded."""
     if correction.status is not CorrectionStatus.PENDING:
         raise EnterpriseError("already_reviewed")
     if reviewer.enterprise_id is not None:
         raise EnterpriseError("reviewer_is_enterprise")
     if not approve and not note.strip():
         raise EnterpriseError("note_missing", "a rejection says why")
-    correction.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    decided = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    claim = (
+        update(DataCorrection)
+        .where(DataCorrection.id == correction.id, DataCorrection.status == CorrectionStatus.PENDING)
+        .values(status=decided)
+        # The loaded object keeps its pending state, so that the flush below records the whole decision (and
+        # the audit record its change from pending).
+        .execution_options(synchronize_session=False)
+    )
+    claimed = cast(CursorResult[Any], session.execute(claim))  # an UPDATE's result is a cursor result
+    if claimed.rowcount != 1:
+        raise EnterpriseError("already_reviewed", "another reviewer decided this request first")
+    correction.status = decided
     correction.reviewed_by_id = reviewer.id
     correction.reviewed_at = now
     correction.review_note = note.strip()

@@ -115,11 +115,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for `settings` (read from the environment when not given)."""
     from ecoloop.audit.routes import router as audit_router
+    from ecoloop.enterprises.correction_routes import router as corrections_router
     from ecoloop.enterprises.routes import router as enterprises_router
     from ecoloop.identity.admin_routes import router as identity_admin_router
     from ecoloop.identity.routes import router as identity_router
     from ecoloop.ingest.routes import router as ingest_router
-    from ecoloop.ingest.store import HotStore
+    from ecoloop.ingest.store import open_hot_store
     from ecoloop.monitoring.routes import router as monitoring_router
     from ecoloop.regions.routes import router as regions_router
     from ecoloop.web.routes import router as web_router
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
-    app.state.hot_store = HotStore(settings.hot_store_path)
+    app.state.hot_store = open_hot_store(settings)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity_router,
         identity_admin_router,
         regions_router,
+        corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
         enterprises_router,
         audit_router,
         ingest_router,
