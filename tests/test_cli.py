@@ -192,6 +192,7 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["device-last-seen", "ok"],
         ["compact-readings", "ok"],
         ["archive-raw-packets", "ok"],
+        ["case-deadlines", "ok"],
     ]
     again = runner.invoke(app, ["scheduler", "run", "--once"])
     assert again.exit_code == 0 and again.output == ""  # nothing is due a second later

@@ -85,3 +85,40 @@ def test_compaction_and_the_packet_archive_on_a_postgresql_hot_store(
     assert packets(store, settings.packet_archive_root)["frame"].to_pylist() == [b"##old"]
     assert not settings.hot_store_path.exists()
     store.close()
+
+
+def test_case_deadlines_escalate_in_the_bureaus_local_day(
+    app_settings: Settings, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.cases.enums import CaseSource, Category, EventKind
+    from ecoloop.cases.models import CaseEvent
+    from ecoloop.cases.service import Acting, act, register_case
+    from ecoloop.cases.workflow import Action
+    from ecoloop.scheduler.jobs import case_deadlines
+
+    set_actor(app_db, Actor(label="test"))
+    analyst = Acting(app_world.users["analyst"], app_world.principal(app_db, "analyst"))
+    case = register_case(
+        app_db, analyst, source=CaseSource.COMPLAINT, category=Category.NOISE, title="夜间施工噪声",
+        region=app_world.town_a, now=T0,
+    )  # fmt: skip
+    deadline = T0.date() + timedelta(days=1)
+    act(
+        app_db,
+        case,
+        analyst,
+        Action.ASSIGN,
+        seen_version=case.version,
+        now=T0,
+        unit=app_world.department,
+        deadline=deadline,
+    )
+    app_db.commit()
+    # 2026-11-23 17:00 UTC is already 11-24 01:00 in Shanghai: the day after the deadline there.
+    summary = case_deadlines(context(app_settings, datetime(2026, 11, 23, 17, tzinfo=UTC)))
+    assert summary == "warn 0, mark_overdue 1, supervise 1, propose_interview 0"
+    app_db.expire_all()
+    kinds = [
+        e.kind for e in app_db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    ]
+    assert kinds[-2:] == [EventKind.OVERDUE, EventKind.SUPERVISED]

@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.cases.rules import EscalationPolicy
+from ecoloop.cases.service import escalate
 from ecoloop.ingest.store import archive_packets, compact, open_hot_store
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
@@ -55,8 +57,19 @@ def device_last_seen(context: JobContext) -> str:
     return f"{moved} of {len(mns)} devices seen since the last run"
 
 
+def case_deadlines(context: JobContext) -> str:
+    """Deadline escalation of open cases: reminders, overdue marks, automatic 督办, 约谈 proposals. The day is the
+    bureau's local date."""
+    today = context.now.astimezone(context.settings.tz).date()
+    with context.sessions.begin() as session:
+        set_actor(session, SCHEDULER)
+        taken = escalate(session, context.now, today, EscalationPolicy())
+    return ", ".join(f"{step.value} {count}" for step, count in taken.items())
+
+
 JOBS: tuple[Job, ...] = (
     Job("device-last-seen", timedelta(minutes=1), device_last_seen, "Device last-seen times from the receiver"),
     Job("compact-readings", timedelta(minutes=10), compact_readings, "Hot readings into Parquet partitions"),
     Job("archive-raw-packets", timedelta(hours=1), archive_raw_packets, "Old raw packets into Parquet evidence"),
+    Job("case-deadlines", timedelta(hours=1), case_deadlines, "Case deadline reminders, overdue marks, 督办, 约谈"),
 )
