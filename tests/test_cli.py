@@ -196,3 +196,25 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
     ]
     again = runner.invoke(app, ["scheduler", "run", "--once"])
     assert again.exit_code == 0 and again.output == ""  # nothing is due a second later
+
+
+def test_import_enterprises_all_or_nothing(env: Path, tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from ecoloop.enterprises.imports import example_workbook
+
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(example_workbook())
+    done = runner.invoke(app, ["import", "enterprises", str(good)])
+    assert done.exit_code == 0, done.output
+    assert "added" in done.output
+    book = openpyxl.load_workbook(io.BytesIO(example_workbook()))
+    sheet = book.worksheets[0]
+    sheet.cell(row=2, column=1, value="91371802MA00000000")  # a wrong check character
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    refused = runner.invoke(app, ["import", "enterprises", str(broken), "--as", "analyst"])
+    assert refused.exit_code == 1 and "nothing imported" in refused.output

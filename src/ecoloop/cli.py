@@ -380,10 +380,17 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     report = ImportReport()
-    with console.status(f"importing {path.name} …"):
+    with console.status(f"reading {path.name} …"):
         table = read_beijing(path, _site_ids(settings), settings.tz, report)
-        merge_into_parquet(table, settings.parquet_root)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("daily partitions", total=None)
+        merge_into_parquet(
+            table, settings.parquet_root, lambda done, total: bar.update(task, completed=done, total=total)
+        )
     return report
 
 
@@ -401,6 +408,36 @@ def import_csv(
     console.print(f"{report.rows:,} rows read, {report.readings:,} readings stored, {report.errors:,} problems")
     for example in report.examples:
         console.print(f"  {example}")
+
+
+@import_app.command("enterprises")
+def import_enterprises(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Excel workbook (.xlsx).")],
+    username: Annotated[str, typer.Option("--as", help="Import as this user (their role and area apply).")] = "admin",
+) -> None:
+    """Import enterprises, permits, list memberships and grades from a workbook: all rows or none."""
+    from ecoloop.enterprises.imports import import_workbook
+    from ecoloop.i18n import use_locale
+    from ecoloop.identity.service import principal_for
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session, use_locale(settings.default_locale):
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            console.print(f"[red]no user {username!r}[/red]")
+            raise typer.Exit(1)
+        set_actor(session, Actor(label=f"cli:import:{username}", user_id=user.id))
+        report = import_workbook(session, principal_for(user, session), path.read_bytes())
+        if not report.ok:
+            session.rollback()
+            for problem in report.problems:
+                console.print(problem.describe(), markup=False)
+            console.print(f"[red]{len(report.problems)} problems: nothing imported[/red]")
+            raise typer.Exit(1)
+        session.commit()
+    for entity, counts in report.counts.items():
+        console.print(f"{entity}: {counts.added} added, {counts.updated} updated, {counts.skipped} unchanged")
 
 
 @data_app.command("compact")

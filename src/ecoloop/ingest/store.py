@@ -853,8 +853,9 @@ def partition_path(root: Path, interval: str, day: str) -> Path:
     return root / f"interval={interval}" / f"date={day}" / "part.parquet"
 
 
-def merge_into_parquet(table: pa.Table, root: Path) -> int:
-    """Merge readings into their (interval, date) Parquet partitions; returns the rows merged.
+def merge_into_parquet(table: pa.Table, root: Path, progress: Callable[[int, int], None] | None = None) -> int:
+    """Merge readings into their (interval, date) Parquet partitions; returns the rows merged. `progress`, when
+    given, is called with (partitions done, partitions in all) after each partition.
 
     Each touched partition is rewritten from its old rows plus the new ones, de-duplicated (`_dedupe`), into a
     temporary file that is fsynced and renamed into place, so a reader never sees a half-written partition.
@@ -866,7 +867,8 @@ def merge_into_parquet(table: pa.Table, root: Path) -> int:
     keyed = table.append_column("_part", pc.binary_join_element_wise(table["interval"], days, "/"))
     keyed = keyed.sort_by([("_part", "ascending")])
     offset = 0
-    for entry in pc.value_counts(keyed["_part"]).to_pylist():
+    partitions = pc.value_counts(keyed["_part"]).to_pylist()
+    for done, entry in enumerate(partitions, start=1):
         part_key, count = str(entry["values"]), int(entry["counts"])
         interval, day = part_key.split("/")
         part = keyed.slice(offset, count).drop_columns(["_part"])
@@ -880,6 +882,8 @@ def merge_into_parquet(table: pa.Table, root: Path) -> int:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        if progress is not None:
+            progress(done, len(partitions))
     rows: int = table.num_rows
     return rows
 
