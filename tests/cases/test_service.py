@@ -274,3 +274,31 @@ def test_who_sees_which_case(db: Session, world: World) -> None:
             db, acting(db, world, "department"), source=CaseSource.INSPECTION, category=Category.AIR, title="x",
             region=world.village_a, now=NOW,
         )  # fmt: skip
+
+
+def test_long_term_cases_have_yearly_milestones(db: Session, world: World) -> None:
+    from ecoloop.cases.enums import MilestoneStatus
+    from ecoloop.cases.service import add_milestone, complete_milestone, review_milestones
+
+    analyst = acting(db, world, "analyst")
+    short = new_case(db, world)
+    with pytest.raises(CaseError) as not_long:
+        add_milestone(db, short, analyst, year=2026, target="x", due=date(2026, 12, 31), now=NOW)
+    assert not_long.value.code == "not_long_term"
+    case = new_case(db, world, long_term=True, title="柳林河流域污水管网改造 (2026-2028)")
+    step(db, world, case, "analyst", Action.ASSIGN, unit=world.department, deadline=date(2028, 12, 31))
+    first = add_milestone(db, case, analyst, year=2026, target="完成 3 km 管网改造", due=date(2026, 12, 31), now=NOW)
+    second = add_milestone(db, case, analyst, year=2027, target="完成 5 km 管网改造", due=date(2027, 12, 31), now=NOW)
+    with pytest.raises(CaseError):
+        add_milestone(db, case, acting(db, world, "department"), year=2028, target="x", due=date(2028, 6, 30), now=NOW)
+    with pytest.raises(CaseError) as twice:
+        add_milestone(db, case, analyst, year=2026, target="again", due=date(2026, 12, 31), now=NOW)
+    assert twice.value.code == "milestone_exists"
+    assert review_milestones(db, date(2026, 12, 31)) == 2  # pending → on schedule
+    assert (first.status, second.status) == (MilestoneStatus.ON_SCHEDULE, MilestoneStatus.ON_SCHEDULE)
+    assert review_milestones(db, date(2027, 1, 1)) == 1  # the 2026 target passed undone
+    assert first.status is MilestoneStatus.BEHIND
+    complete_milestone(
+        db, case, first, acting(db, world, "department"), done_on=date(2027, 1, 20), note="已完成", now=NOW
+    )
+    assert first.status is MilestoneStatus.DONE and review_milestones(db, date(2027, 2, 1)) == 0

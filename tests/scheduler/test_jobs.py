@@ -116,7 +116,7 @@ def test_case_deadlines_escalate_in_the_bureaus_local_day(
     app_db.commit()
     # 2026-11-23 17:00 UTC is already 11-24 01:00 in Shanghai: the day after the deadline there.
     summary = case_deadlines(context(app_settings, datetime(2026, 11, 23, 17, tzinfo=UTC)))
-    assert summary == "warn 0, mark_overdue 1, supervise 1, propose_interview 0"
+    assert summary == "warn 0, mark_overdue 1, supervise 1, propose_interview 0, milestones changed 0"
     app_db.expire_all()
     kinds = [
         e.kind for e in app_db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))

@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ecoloop.access.actions import Action as AccessAction
 from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
-from ecoloop.cases.enums import CaseSource, Category, EventKind, Severity
-from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, SupervisionBatch
+from ecoloop.cases.enums import CaseSource, Category, EventKind, MilestoneStatus, Severity
+from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.cases.rules import DeadlineFacts, EscalationPolicy, Step, due_steps
 from ecoloop.cases.workflow import Action, IllegalTransitionError, Party, State, may_attach_evidence, transition
 from ecoloop.identity.enums import Role
@@ -469,3 +469,63 @@ def escalate(session: Session, now: datetime, today: date, policy: EscalationPol
                     data={"supervisions": facts.supervisions, "failed_verifications": facts.failed_verifications},
                 )
     return taken
+
+
+# --- long-term cases: yearly milestones -----------------------------------------------------------------------------
+
+
+def add_milestone(
+    session: Session, case: Case, acting: Acting, *, year: int, target: str, due: date, now: datetime
+) -> Milestone:
+    """Set a yearly target of a long-term case (supervisor)."""
+    if not case.long_term:
+        raise CaseError("not_long_term", "milestones belong to long-term cases")
+    if party_of(session, acting.principal, case) is not Party.SUPERVISOR:
+        raise CaseError("not_allowed")
+    if not target.strip():
+        raise CaseError("target_missing")
+    if due.year != year:
+        raise CaseError("due_outside_year")
+    if session.scalar(select(Milestone.id).where(Milestone.case_id == case.id, Milestone.year == year)) is not None:
+        raise CaseError("milestone_exists")
+    milestone = Milestone(case_id=case.id, year=year, target=target.strip(), due=due, status=MilestoneStatus.PENDING)
+    session.add(milestone)
+    session.flush()
+    _event(session, case, acting, EventKind.COMMENTED, now, note=f"{year}: {target.strip()}", data={"milestone": year})
+    return milestone
+
+
+def complete_milestone(
+    session: Session, case: Case, milestone: Milestone, acting: Acting, *, done_on: date, note: str, now: datetime
+) -> None:
+    """The unit reports a yearly target reached (or the supervisor records it)."""
+    if milestone.case_id != case.id:
+        raise CaseError("not_this_case")
+    if party_of(session, acting.principal, case) not in (Party.UNIT, Party.SUPERVISOR):
+        raise CaseError("not_allowed")
+    if milestone.status is MilestoneStatus.DONE:
+        raise CaseError("milestone_done")
+    milestone.status = MilestoneStatus.DONE
+    milestone.done_on = done_on
+    milestone.note = note.strip()
+    session.flush()
+    _event(session, case, acting, EventKind.COMMENTED, now, note=note.strip(), data={"milestone_done": milestone.year})
+
+
+def milestone_status(milestone: Milestone, today: date) -> MilestoneStatus:
+    """A yearly target's standing today: done; behind once its due date passed undone; on schedule until then."""
+    if milestone.status is MilestoneStatus.DONE:
+        return MilestoneStatus.DONE
+    return MilestoneStatus.BEHIND if today > milestone.due else MilestoneStatus.ON_SCHEDULE
+
+
+def review_milestones(session: Session, today: date) -> int:
+    """Set every open milestone's status for today (scheduler); returns how many changed."""
+    changed = 0
+    for milestone in session.scalars(select(Milestone).where(Milestone.status != MilestoneStatus.DONE)):
+        status = milestone_status(milestone, today)
+        if status is not milestone.status:
+            milestone.status = status
+            changed += 1
+    session.flush()
+    return changed

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.rules import EscalationPolicy
-from ecoloop.cases.service import escalate
+from ecoloop.cases.service import escalate, review_milestones
 from ecoloop.ingest.store import archive_packets, compact, open_hot_store
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
@@ -64,7 +64,9 @@ def case_deadlines(context: JobContext) -> str:
     with context.sessions.begin() as session:
         set_actor(session, SCHEDULER)
         taken = escalate(session, context.now, today, EscalationPolicy())
-    return ", ".join(f"{step.value} {count}" for step, count in taken.items())
+        milestones = review_milestones(session, today)
+    steps = ", ".join(f"{step.value} {count}" for step, count in taken.items())
+    return f"{steps}, milestones changed {milestones}"
 
 
 JOBS: tuple[Job, ...] = (
