@@ -376,7 +376,7 @@ def _site_ids(settings: Settings) -> dict[str, int]:
 def import_history(settings: Settings, path: Path, file_format: str) -> ImportReport:
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo)."""
     from ecoloop.ingest.files import read_beijing
-    from ecoloop.ingest.store import merge_into_parquet
+    from ecoloop.ingest.parquet import merge_into_parquet
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
@@ -447,7 +447,8 @@ def data_compact(
     """Move readings from the hot store into the date-partitioned Parquet files (safe to run at any time)."""
     from datetime import UTC, timedelta
 
-    from ecoloop.ingest.store import compact, open_hot_store
+    from ecoloop.ingest.parquet import compact
+    from ecoloop.ingest.store import open_hot_store
 
     settings = _settings()
     before = datetime.now(UTC) - timedelta(seconds=older_than)
@@ -468,7 +469,8 @@ def data_export(
     import csv
     import sys
 
-    from ecoloop.ingest.store import open_hot_store, readings
+    from ecoloop.ingest.parquet import readings
+    from ecoloop.ingest.store import open_hot_store
 
     settings = _settings()
     if file_format != "csv":

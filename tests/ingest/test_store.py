@@ -1,35 +1,17 @@
-"""The readings store: durable upserts, raw-packet archive, compaction to Parquet, concurrent writers."""
+"""The hot store: durable upserts, raw-packet archive, device tally, schema migration, concurrent writers."""
 
 from __future__ import annotations
 
 import multiprocessing
 import random
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from ecoloop.ingest.store import (
-    READINGS_SCHEMA,
-    HotStore,
-    Interval,
-    Outcome,
-    RawPacket,
-    Reading,
-    _dedupe,
-    compact,
-    open_hot_store,
-    packets,
-    parquet_glob,
-    partition_path,
-    readings,
-)
+from ecoloop.ingest.parquet import packets, readings
+from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store
 from ecoloop.settings import Settings
 from tests.conftest import make_settings
 
@@ -38,22 +20,6 @@ T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 def hour(site: int, parameter: str, offset: int, value: float | None, flag: str | None = "N") -> Reading:
     return Reading(site, parameter, Interval.HOUR, T0 + timedelta(hours=offset), value, flag)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a test's hot store lives: an SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("hot_pg_url")
-        return url
-    return str(tmp_path / "hot.sqlite")
-
-
-@pytest.fixture
-def store(location: str) -> Iterator[HotStore]:
-    hot = HotStore(location)
-    yield hot
-    hot.close()
 
 
 def test_resending_changes_nothing_and_a_correction_replaces(store: HotStore, tmp_path: Path) -> None:
@@ -85,47 +51,6 @@ def test_naive_times_are_refused(store: HotStore) -> None:
         store.write([Reading(1, "a", Interval.HOUR, datetime(2026, 1, 1), 1.0)])  # noqa: DTZ001
 
 
-def test_compaction_moves_rows_into_date_partitions(store: HotStore, tmp_path: Path) -> None:
-    root = tmp_path / "parquet"
-    store.write([hour(1, "a21026", i, float(i)) for i in range(30)], now=T0)  # 08:00 day 1 → 13:00 day 2
-    store.write([Reading(2, "w01018", Interval.DAY, T0, 41.5, "N")], now=T0)
-    assert compact(store, root) == 31
-    assert store.hot_table().num_rows == 0
-    assert partition_path(root, "hour", "2026-11-22").exists() and partition_path(root, "hour", "2026-11-23").exists()
-    con = duckdb.connect()
-    count, interval_kinds = con.execute(
-        f"SELECT count(*), count(DISTINCT interval) FROM read_parquet('{parquet_glob(root)}', hive_partitioning=true)"
-    ).fetchone()  # type: ignore[misc]
-    assert (count, interval_kinds) == (31, 2)
-    # A late re-send and a correction after compaction: still one row per key, the correction wins.
-    store.write([hour(1, "a21026", 0, 0.0), hour(1, "a21026", 1, 7.5)], now=T0 + timedelta(hours=2))
-    assert readings(store, root).num_rows == 31
-    assert compact(store, root) == 2
-    merged = {r["time"]: r for r in readings(store, root).to_pylist() if r["parameter"] == "a21026"}
-    assert len(merged) == 30 and merged[T0 + timedelta(hours=1)]["value"] == 7.5
-    assert merged[T0]["received_at"] == T0  # the unchanged re-send kept its first receipt
-
-
-def test_compaction_interrupted_before_the_delete_loses_and_doubles_nothing(store: HotStore, tmp_path: Path) -> None:
-    root = tmp_path / "parquet"
-    store.write([hour(1, "a21026", i, float(i)) for i in range(5)], now=T0)
-
-    class Crash(Exception):
-        pass
-
-    def crash(_keys: object) -> None:
-        raise Crash
-
-    store.delete_compacted = crash  # type: ignore[method-assign]  # simulate dying after the Parquet rename
-    with pytest.raises(Crash):
-        compact(store, root)
-    del store.delete_compacted
-    assert store.hot_table().num_rows == 5 and partition_path(root, "hour", "2026-11-22").exists()
-    assert readings(store, root).num_rows == 5
-    assert compact(store, root) == 5
-    assert readings(store, root).num_rows == 5
-
-
 def _writer(path: str, site: int) -> None:
     store = HotStore(Path(path))
     for batch in range(20):
@@ -144,47 +69,6 @@ def test_several_processes_write_at_once(tmp_path: Path) -> None:
         worker.join(60)
         assert worker.exitcode == 0
     assert HotStore(path).hot_table().num_rows == 4 * 200
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 2),
-            st.sampled_from(["a", "b"]),
-            st.integers(0, 3),
-            st.sampled_from([1.0, 2.0, None]),
-            st.integers(0, 5),
-        ),
-        max_size=30,
-    )
-)
-def test_dedupe_keeps_the_latest_change_per_key(rows: list[tuple[int, str, int, float | None, int]]) -> None:
-    """Against a naive replay: apply receipts in time order, a receipt that repeats the current value is ignored."""
-    records = [
-        {
-            "site_id": s,
-            "parameter": p,
-            "interval": "hour",
-            "time": T0 + timedelta(hours=h),
-            "value": v,
-            "flag": "N",
-            "source": "t",
-            "received_at": T0 + timedelta(seconds=r),
-        }
-        for s, p, h, v, r in rows
-    ]
-    table = pa.Table.from_pylist(records, schema=READINGS_SCHEMA)
-    expected: dict[tuple[int, str, datetime], dict[str, object]] = {}
-    for record in sorted(records, key=lambda x: x["received_at"]):
-        key = (record["site_id"], record["parameter"], record["time"])
-        current = expected.get(key)
-        if current is None or current["value"] != record["value"]:
-            expected[key] = record
-    got = {(r["site_id"], r["parameter"], r["time"]): r for r in _dedupe(table).to_pylist()}
-    assert set(got) == set(expected)
-    for key, record in got.items():
-        assert record["value"] == expected[key]["value"]
 
 
 def test_group_commit_counts_changes_per_batch_with_resends_among_them(store: HotStore) -> None:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, compact
+from ecoloop.ingest.parquet import compact
+from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
 from ecoloop.monitoring import assess
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, IssueKind, pooled, rates

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store, packets, readings
+from ecoloop.ingest.parquet import packets, readings
+from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import add_device, add_site

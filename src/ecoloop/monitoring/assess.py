@@ -2,7 +2,7 @@
 
 Readings come from both tiers of the readings store (`ingest/store.py`): the Parquet partitions of the period's
 dates plus the hot store's rows, filtered to the sites, interval and period and de-duplicated like
-`store.readings()` (one row per key, the latest received) in DuckDB before anything reaches Python. Hot rows and
+`parquet.readings()` (one row per key, the latest received) in DuckDB before anything reaches Python. Hot rows and
 per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
 
 A site's figures are those of its data series at the cadence of its data loggers (`cadence`): hourly data for a
@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ecoloop.ingest.store import HotStore, Interval, partition_path
+from ecoloop.ingest.parquet import partition_path
+from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.monitoring import quality
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind, Point

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate, review_milestones
-from ecoloop.ingest.store import archive_packets, compact, open_hot_store
+from ecoloop.ingest.parquet import archive_packets, compact
+from ecoloop.ingest.store import open_hot_store
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
 from ecoloop.scheduler.runner import Job, JobContext

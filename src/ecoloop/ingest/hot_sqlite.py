@@ -1,0 +1,212 @@
+"""The hot store's SQLite backend: one file in WAL mode, its writers queued on an flock of a side file.
+
+The tables' layout and schema version are set here; the PostgreSQL backend (`hot_postgres.py`) keeps the same
+tables.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ecoloop.ingest.store import Batches, ReadingRow, TallyRow
+
+# Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
+# or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is
+# append-only, indexed by receive time only (which only grows); per-device activity (last packet, counts by
+# outcome and reason per hour) is kept in `packet_tally`, a few rows per device and hour, upserted per commit.
+SCHEMA_VERSION = 2
+READING_COLUMNS = "site_id, parameter, interval, ts, value, flag, source, received_at"  # as in ReadingRow
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS readings (
+    site_id INTEGER NOT NULL,
+    parameter TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    value REAL,
+    flag TEXT,
+    source TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (ts, interval, site_id, parameter)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS raw_packets (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    peer TEXT NOT NULL,
+    mn TEXT,
+    cn TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    detail TEXT,
+    frame BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_raw_packets_received_at ON raw_packets (received_at);
+CREATE TABLE IF NOT EXISTS packet_tally (
+    mn TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    packets INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (mn, hour, outcome, reason)
+) WITHOUT ROWID;
+"""
+# Version 1 keyed readings site first and indexed raw_packets by MN and by outcome.
+_MIGRATE_FROM_1 = """
+ALTER TABLE readings RENAME TO readings_v1;
+DROP INDEX IF EXISTS ix_raw_packets_mn;
+DROP INDEX IF EXISTS ix_raw_packets_outcome;
+{schema}
+INSERT INTO readings SELECT site_id, parameter, interval, ts, value, flag, source, received_at FROM readings_v1;
+DROP TABLE readings_v1;
+INSERT INTO packet_tally
+SELECT coalesce(mn, ''), received_at / 3600000, outcome, coalesce(reason, ''), count(*), min(received_at),
+       max(received_at)
+FROM raw_packets GROUP BY 1, 2, 3, 4;
+"""
+_TALLY = """
+INSERT INTO packet_tally (mn, hour, outcome, reason, packets, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (mn, hour, outcome, reason) DO UPDATE SET
+    packets = packets + excluded.packets,
+    first_at = min(first_at, excluded.first_at),
+    last_at = max(last_at, excluded.last_at)
+"""
+
+# Insert, or replace only when the value or flag differ: an identical re-send changes nothing (not even
+# received_at), a corrected value from the device replaces the old one.
+_UPSERT = """
+INSERT INTO readings (site_id, parameter, interval, ts, value, flag, source, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (site_id, parameter, interval, ts) DO UPDATE SET
+    value = excluded.value, flag = excluded.flag, source = excluded.source, received_at = excluded.received_at
+WHERE readings.value IS NOT excluded.value OR readings.flag IS NOT excluded.flag
+"""
+
+
+_ARCHIVE = (
+    "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _stamped(conn: sqlite3.Connection, row: ReadingRow) -> int:
+    """1 if the stored reading under row's key carries row's value, flag and receive time (it was written by
+    this row, not an earlier identical one), else 0."""
+    site_id, parameter, interval, ts, value, flag, _, received = row
+    found = conn.execute(
+        "SELECT value IS ? AND flag IS ? AND received_at = ? FROM readings "
+        "WHERE ts = ? AND interval = ? AND site_id = ? AND parameter = ?",
+        (value, flag, received, ts, interval, site_id, parameter),
+    ).fetchone()
+    return int(bool(found and found[0]))
+
+
+class SQLiteBackend:
+    """The hot store in one SQLite file in WAL mode; writers queue on an flock of a side file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'readings'").fetchone()
+            if exists and version < 2:
+                for statement in _MIGRATE_FROM_1.format(schema=_SCHEMA_SQL).split(";"):
+                    conn.execute(statement)
+            else:
+                for statement in _SCHEMA_SQL.split(";"):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit returns only once the WAL is on disk, so an acknowledged reading survives a crash.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        # Writers queue on an flock of a side file before they ask SQLite: a blocked flock wakes the moment the
+        # lock is free, where SQLite's busy handler polls with sleeps of up to 100 ms (two receiver workers
+        # committing in turn would otherwise add those sleeps to acknowledgement latencies).
+        conn = self.connection()
+        lock = self._lock_fd()
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _lock_fd(self) -> int:
+        fd: int | None = getattr(self._local, "lock", None)
+        if fd is None:
+            fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+            self._local.lock = fd
+        return fd
+
+    def write_rows(self, batches: Batches, tally: Sequence[TallyRow]) -> list[int]:
+        """The batches' readings upserted, packets archived and `tally` (their packet_tally increments) added in one
+        transaction; the changed-reading count of each batch."""
+        rows = [row for batch, _ in batches for row in batch]
+        archived = [packet for _, packets in batches for packet in packets]
+        with self.transaction() as conn:
+            before = conn.total_changes
+            if rows:
+                conn.executemany(_UPSERT, rows)  # one statement for the lot: per-call overhead dominates
+            if len(rows) == conn.total_changes - before:
+                counts = [len(batch) for batch, _ in batches]
+            else:  # some rows were re-sends: count per batch what now carries this receipt
+                counts = [sum(_stamped(conn, row) for row in batch) for batch, _ in batches]
+            if archived:
+                conn.executemany(_ARCHIVE, archived)
+                conn.executemany(_TALLY, tally)
+        return counts
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(sql, rows)
+
+    def checkpoint(self) -> None:
+        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def manual_checkpoints(self) -> None:
+        self.connection().execute("PRAGMA wal_autocheckpoint=0").fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        lock = getattr(self._local, "lock", None)
+        if lock is not None:
+            os.close(lock)
+            self._local.lock = None

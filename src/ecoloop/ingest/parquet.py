@@ -1,0 +1,174 @@
+"""The readings store's Parquet tier: date-partitioned files that any process reads without a lock.
+
+Why the store has two tiers is told in `store.py`. Readings live in
+`root/interval=<kind>/date=<YYYY-MM-DD>/part.parquet`, one file per partition, rewritten atomically with the
+merged, de-duplicated rows (`merge_into_parquet`, `compact`); archived packets in
+`root/date=<YYYY-MM-DD>/packets-<first id>-<last id>.parquet`, written whole (`archive_packets`). `readings()` and
+`packets()` read both tiers. The files hold the Arrow form that the hot store returns too (`READINGS_SCHEMA`,
+`PACKETS_SCHEMA`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ecoloop.ingest.store import PACKETS_SCHEMA, READINGS_SCHEMA, epoch_ms
+
+if TYPE_CHECKING:
+    from ecoloop.ingest.store import HotStore
+
+KEY = ["site_id", "parameter", "interval", "time"]
+
+
+def _same(a: pa.Array, b: pa.Array) -> pa.Array:
+    """Element-wise equality where two nulls are equal."""
+    both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+    return pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
+
+
+def _shifted(table: pa.Table, names: Sequence[str]) -> pa.Array:
+    """For rows 1..n-1: whether the columns `names` equal those of the row before."""
+    same = None
+    for name in names:
+        column = table[name].combine_chunks()
+        equal = _same(column.slice(1), column.slice(0, len(column) - 1))
+        same = equal if same is None else pc.and_(same, equal)
+    assert same is not None
+    return same
+
+
+def _dedupe(table: pa.Table) -> pa.Table:
+    """One row per key: the latest value received; re-sends of an unchanged value keep the first receipt."""
+    if table.num_rows <= 1:
+        return table
+    ordered = table.sort_by([*((k, "ascending") for k in KEY), ("received_at", "ascending")])
+    repeat = pc.and_(_shifted(ordered, KEY), _shifted(ordered, ("value", "flag")))
+    ordered = ordered.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeat)]))
+    if ordered.num_rows <= 1:
+        return ordered
+    superseded = _shifted(ordered, KEY)  # row i-1 has the same key as row i: keep only the last of each key
+    return ordered.filter(pa.concat_arrays([pc.invert(superseded), pa.array([True])]))
+
+
+def partition_path(root: Path, interval: str, day: str) -> Path:
+    """The Parquet file of one (interval, date) partition."""
+    return root / f"interval={interval}" / f"date={day}" / "part.parquet"
+
+
+def merge_into_parquet(table: pa.Table, root: Path, progress: Callable[[int, int], None] | None = None) -> int:
+    """Merge readings into their (interval, date) Parquet partitions; returns the rows merged. `progress`, when
+    given, is called with (partitions done, partitions in all) after each partition.
+
+    Each touched partition is rewritten from its old rows plus the new ones, de-duplicated (`_dedupe`), into a
+    temporary file that is fsynced and renamed into place, so a reader never sees a half-written partition.
+    History files go straight here; the hot store gets here through `compact`.
+    """
+    if table.num_rows == 0:
+        return 0
+    days = pc.strftime(table["time"], format="%Y-%m-%d")
+    keyed = table.append_column("_part", pc.binary_join_element_wise(table["interval"], days, "/"))
+    keyed = keyed.sort_by([("_part", "ascending")])
+    offset = 0
+    partitions = pc.value_counts(keyed["_part"]).to_pylist()
+    for done, entry in enumerate(partitions, start=1):
+        part_key, count = str(entry["values"]), int(entry["counts"])
+        interval, day = part_key.split("/")
+        part = keyed.slice(offset, count).drop_columns(["_part"])
+        offset += count
+        path = partition_path(root, interval, day)
+        merged = pa.concat_tables([pq.read_table(path, schema=READINGS_SCHEMA), part]) if path.exists() else part
+        merged = _dedupe(merged)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(merged, tmp, compression="zstd")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        if progress is not None:
+            progress(done, len(partitions))
+    rows: int = table.num_rows
+    return rows
+
+
+def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
+    """Move hot readings received before `before` into their Parquet partitions; returns rows moved.
+
+    The partitions are merged first (`merge_into_parquet`); only then are the rows removed from the hot store,
+    unless they changed meanwhile. A crash at any point leaves every reading in the hot store, in Parquet, or
+    both — and both de-duplicate to one.
+    """
+    hot = store.hot_table(epoch_ms(before) if before else None)
+    moved = merge_into_parquet(hot, root)
+    if moved:
+        keys = zip(
+            hot["site_id"].to_pylist(),
+            hot["parameter"].to_pylist(),
+            hot["interval"].to_pylist(),
+            [int(t.timestamp()) for t in hot["time"].to_pylist()],
+            [int(t.timestamp() * 1000) for t in hot["received_at"].to_pylist()],
+            strict=True,
+        )
+        store.delete_compacted(keys)
+    return moved
+
+
+def parquet_glob(root: Path) -> str:
+    """The glob of every Parquet partition, for `read_parquet(..., hive_partitioning=true)` in DuckDB or Spark."""
+    return str(root / "interval=*" / "date=*" / "part.parquet")
+
+
+def readings(store: HotStore, root: Path, site_id: int | None = None) -> pa.Table:
+    """Stored readings, compacted and hot (of one site when given), one row per key as `_dedupe` keeps it."""
+    files = sorted(root.glob("interval=*/date=*/part.parquet"))
+    filters = None if site_id is None else [("site_id", "=", site_id)]
+    tables = [pq.read_table(f, schema=READINGS_SCHEMA, filters=filters) for f in files]
+    tables.append(store.hot_table(site_id=site_id))
+    return _dedupe(pa.concat_tables(tables))
+
+
+def archive_packets(store: HotStore, root: Path, before: datetime) -> int:
+    """Move archived packets received before `before` out of the hot store into Parquet evidence files,
+    `root/date=<YYYY-MM-DD>/packets-<first id>-<last id>.parquet` (UTC dates); returns packets moved.
+
+    Files are written whole (fsynced, renamed into place) before the packets leave the hot store, so a crash
+    leaves each packet in the hot store, in a file, or both; readers drop repeats by id (`packets`)."""
+    moved = 0
+    while True:
+        table = store.packet_rows(epoch_ms(before))
+        if table.num_rows == 0:
+            return moved
+        days = pc.strftime(table["received_at"], format="%Y-%m-%d")
+        for day in pc.unique(days).to_pylist():
+            part = table.filter(pc.equal(days, day))
+            ids = part["id"]
+            path = root / f"date={day}" / f"packets-{pc.min(ids).as_py()}-{pc.max(ids).as_py()}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            pq.write_table(part, tmp, compression="zstd")
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        store.delete_packets(table["id"].to_pylist())
+        moved += table.num_rows
+
+
+def packets(store: HotStore, root: Path, mn: str | None = None) -> pa.Table:
+    """Every archived packet (of one MN, when given), in the hot store or in Parquet, once each, by id."""
+    tables = [pq.read_table(f, schema=PACKETS_SCHEMA) for f in sorted(root.glob("date=*/packets-*.parquet"))]
+    tables.append(store.packet_rows(limit=None, mn=mn or None))
+    table = pa.concat_tables(tables)
+    if mn:
+        table = table.filter(pc.equal(table["mn"], mn))
+    table = table.sort_by([("id", "ascending")])
+    if table.num_rows > 1:
+        repeat = pc.equal(table["id"].slice(1), table["id"].slice(0, table.num_rows - 1))
+        table = table.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeat.combine_chunks())]))
+    return table
