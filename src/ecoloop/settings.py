@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         return self.data_dir / "readings"
 
     @property
+    def case_attachments_root(self) -> Path:
+        """Where case attachments (evidence photos, documents) are stored by content hash under DATA_DIR."""
+        return self.data_dir / "attachments"
+
+    @property
     def packet_archive_root(self) -> Path:
         """Where raw HJ 212 packets older than a week are kept as date-partitioned Parquet under DATA_DIR."""
         return self.data_dir / "packets"

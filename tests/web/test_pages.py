@@ -34,6 +34,10 @@ USERS = ["admin", "leader", "analyst", "inspector", "hotline", "branch_a", "depa
 EVERYONE = frozenset(USERS)
 ENTERPRISE_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a", "enterprise_a"})
 ADMIN = frozenset({"admin"})
+LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
+CASES = ["/cases", "/cases/mine"]
+CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -41,6 +45,11 @@ PAGES = {
     "/account": (EVERYONE, "我的账户"),
     "/enterprises": (ENTERPRISE_VIEWERS, "企业"),
     "/enterprises/{enterprise}": (ENTERPRISE_VIEWERS, "清源华能热电有限公司"),
+    "/enterprises/import": (ENTERPRISE_KEEPERS, "导入企业档案"),
+    "/cases": (EVERYONE, "案件"),
+    "/cases/mine": (EVERYONE, "我的待办"),
+    "/cases/batches": (LEDGER_VIEWERS, "督察批次"),
+    "/cases/ledger": (LEDGER_VIEWERS, "整改台账"),
     "/admin/regions": (ADMIN, "行政区划"),
     "/admin/regions?parent=371802": (ADMIN, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
@@ -56,6 +65,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
+        *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -65,13 +75,13 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
-    "analyst": ["/", "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
-    "inspector": ["/", "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", "/account"],
-    "branch_a": ["/", "/enterprises", "/monitoring/sites", "/account"],
-    "department": ["/", "/account"],
-    "enterprise_a": ["/", "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "leader": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "analyst": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "inspector": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "hotline": ["/", *CASES, "/account"],
+    "branch_a": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "department": ["/", *CASES, "/account"],
+    "enterprise_a": ["/", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 
 # user → the figures on the overview, by caption
@@ -215,6 +225,22 @@ async def test_menu_offers_what_the_role_may_do(
     assert list(menu) == MENUS[username]
     assert ("用户管理" in menu.values()) == (username == "admin")
     assert (menu.get("/admin/users") == "用户管理") == (username == "admin")
+
+
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [("/cases", "/cases"), ("/cases/mine", "/cases/mine"), ("/cases/batches", "/cases/batches"), ("/", "/")],
+)
+async def test_the_menu_marks_the_closest_entry_as_current(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, page: str, current: str
+) -> None:
+    open_session(app_db, client, "analyst")
+
+    html = (await client.get(page)).text
+
+    nav = parse(html).find("nav", class_="menu")
+    assert nav is not None
+    assert [a.attrs["href"] for a in nav.find_all("a") if a.attrs.get("aria-current") == "page"] == [current]
 
 
 @pytest.mark.parametrize("username", USERS)

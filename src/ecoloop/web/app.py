@@ -115,7 +115,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for `settings` (read from the environment when not given)."""
     from ecoloop.audit.routes import router as audit_router
+    from ecoloop.cases.api_routes import router as cases_api_router
+    from ecoloop.cases.batch_routes import router as batches_router
+    from ecoloop.cases.ledger_routes import router as ledger_router
+    from ecoloop.cases.routes import router as cases_router
     from ecoloop.enterprises.correction_routes import router as corrections_router
+    from ecoloop.enterprises.import_routes import router as enterprise_import_router
     from ecoloop.enterprises.routes import router as enterprises_router
     from ecoloop.identity.admin_routes import router as identity_admin_router
     from ecoloop.identity.routes import router as identity_router
@@ -149,7 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity_admin_router,
         regions_router,
         corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
+        enterprise_import_router,  # likewise
         enterprises_router,
+        batches_router,  # before cases_router, whose /cases/{case_id} would take their paths
+        ledger_router,  # likewise
+        cases_router,
+        cases_api_router,
         audit_router,
         ingest_router,
         monitoring_router,

@@ -20,6 +20,11 @@ class NavItem:
 
 MENU = (
     NavItem(N_("Overview"), "/"),
+    NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
+    NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
+    # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
+    NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
+    NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),

@@ -1,0 +1,663 @@
+"""Case pages: the board with its filters and the registration form, "my tasks", one case with its timeline and
+the forms of the steps the user's party may take, and the downloads of attachments and supervision notices (督办单).
+Supervision batches are in `batch_routes`, ledgers in `ledger_routes`, the JSON API in `api_routes`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from math import ceil
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import get_visible
+from ecoloop.cases import queries, service
+from ecoloop.cases.documents import notice_data, supervision_notice
+from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding, MilestoneStatus, Severity
+from ecoloop.cases.models import Case, CaseEvent
+from ecoloop.cases.queries import CaseFilter
+from ecoloop.cases.schemas import CaseQuery
+from ecoloop.cases.service import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Acting, CaseError, ConcurrentEditError
+from ecoloop.cases.workflow import (
+    TRANSITIONS,
+    IllegalTransitionError,
+    Party,
+    State,
+    actions_for,
+    is_open,
+    may_attach_evidence,
+)
+from ecoloop.cases.workflow import Action as Step
+from ecoloop.db.base import utcnow
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.i18n import N_, gettext
+from ecoloop.identity.enums import Role
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.queries import get_region_by_code, list_regions
+from ecoloop.settings import Settings
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+STATE_LABELS = {
+    State.REGISTERED: N_("Registered"),
+    State.ASSIGNED: N_("Assigned, to be accepted"),
+    State.RETURNED: N_("Returned for reassignment"),
+    State.RECTIFYING: N_("Being rectified"),
+    State.REPORTED: N_("Reported as rectified"),
+    State.VERIFYING: N_("Under verification"),
+    State.CLOSED: N_("Closed (verified)"),
+    State.MERGED: N_("Merged"),
+}
+ACTION_LABELS = {
+    Step.ASSIGN: N_("Assign"),
+    Step.ACCEPT: N_("Accept"),
+    Step.RETURN: N_("Return as not ours"),
+    Step.REPORT: N_("Report as rectified"),
+    Step.START_VERIFICATION: N_("Start verification"),
+    Step.PASS: N_("Pass and close"),
+    Step.FAIL: N_("Fail verification"),
+    Step.MERGE: N_("Merge as duplicate"),
+    Step.REOPEN: N_("Reopen"),
+}
+EVENT_LABELS = {
+    EventKind.REGISTERED: N_("Registered"),
+    EventKind.ASSIGNED: N_("Assigned"),
+    EventKind.ACCEPTED: N_("Accepted"),
+    EventKind.RETURNED: N_("Returned"),
+    EventKind.REPORTED: N_("Reported as rectified"),
+    EventKind.VERIFICATION_STARTED: N_("Verification started"),
+    EventKind.PASSED: N_("Verification passed, closed"),
+    EventKind.FAILED: N_("Verification failed"),
+    EventKind.MERGED: N_("Merged"),
+    EventKind.REOPENED: N_("Reopened"),
+    EventKind.EVIDENCE_ADDED: N_("Evidence added"),
+    EventKind.COMMENTED: N_("Comment"),
+    EventKind.DEADLINE_WARNING: N_("Deadline reminder"),
+    EventKind.OVERDUE: N_("Overdue"),
+    EventKind.DEADLINE_EXTENDED: N_("Deadline extended"),
+    EventKind.SUPERVISED: N_("Supervision notice"),
+    EventKind.INTERVIEW_PROPOSED: N_("Interview proposed"),
+    EventKind.INTERVIEWED: N_("Interview held"),
+}
+SOURCE_LABELS = {
+    CaseSource.ALERT: N_("Monitoring alert"),
+    CaseSource.COMPLAINT: N_("Public complaint"),
+    CaseSource.INSPECTION: N_("Enforcement inspection"),
+    CaseSource.CENTRAL_SUPERVISION: N_("Central inspection"),
+    CaseSource.PROVINCIAL_SUPERVISION: N_("Provincial inspection"),
+    CaseSource.WARNING_FILM: N_("Warning film"),
+    CaseSource.OTHER: N_("Other source"),
+}
+CATEGORY_LABELS = {
+    Category.AIR: N_("Air pollution"),
+    Category.WATER: N_("Water pollution"),
+    Category.SOIL: N_("Soil pollution"),
+    Category.SOLID_WASTE: N_("Solid waste"),
+    Category.NOISE: N_("Noise"),
+    Category.ECOLOGY: N_("Ecological damage"),
+    Category.RADIATION: N_("Radiation"),
+    Category.OTHER: N_("Other problem"),
+}
+SEVERITY_LABELS = {
+    Severity.LOW: N_("Low urgency"),
+    Severity.NORMAL: N_("Normal urgency"),
+    Severity.HIGH: N_("High urgency"),
+    Severity.CRITICAL: N_("Critical urgency"),
+}
+FINDING_LABELS = {
+    Finding.TRUE: N_("True"),
+    Finding.PARTLY: N_("Partly true"),
+    Finding.FALSE: N_("Not true"),
+}
+MILESTONE_LABELS = {
+    MilestoneStatus.PENDING: N_("Pending"),
+    MilestoneStatus.ON_SCHEDULE: N_("On schedule"),
+    MilestoneStatus.BEHIND: N_("Behind schedule"),
+    MilestoneStatus.DONE: N_("Target reached"),
+}
+LABELS = {
+    "states": STATE_LABELS,
+    "actions": ACTION_LABELS,
+    "events": EVENT_LABELS,
+    "sources": SOURCE_LABELS,
+    "categories": CATEGORY_LABELS,
+    "severities": SEVERITY_LABELS,
+    "findings": FINDING_LABELS,
+    "milestones": MILESTONE_LABELS,
+}
+REASON_ACTIONS = frozenset(t.action for t in TRANSITIONS if t.needs_reason)
+
+ERROR_TEXT = {
+    "concurrent_edit": N_("Someone changed this case meanwhile. Reload the page and try again."),
+    "illegal_state": N_("The case's state does not allow this step."),
+    "not_your_step": N_("This step is not yours to take on this case."),
+    "reason_required": N_("Give the reason."),
+    "unit_and_deadline_required": N_("Choose the lead unit and the deadline."),
+    "deadline_in_past": N_("The deadline lies in the past."),
+    "deadline_not_later": N_("The new deadline must be later than the current one."),
+    "merge_target_required": N_("Give the number of another case to merge into."),
+    "merge_target_unknown": N_("There is no case with this number in your area."),
+    "merge_target_merged": N_("That case was itself merged; merge into the case it was merged into."),
+    "not_allowed": N_("You may not do this on this case."),
+    "region_outside_area": N_("The region is outside your area."),
+    "region_unknown": N_("Choose a region of your area."),
+    "enterprise_unknown": N_("There is no such enterprise in your area."),
+    "unit_unknown": N_("Choose a unit from the list."),
+    "title_missing": N_("The title is missing."),
+    "comment_empty": N_("The comment is empty."),
+    "note_required": N_("Write down what was agreed."),
+    "case_not_open": N_("The case is closed or merged."),
+    "not_rectifying": N_("Evidence is added while the case is being rectified."),
+    "attachment_type": N_("Accepted files: %(types)s."),
+    "attachment_empty": N_("The file is empty."),
+    "attachment_too_large": N_("The file is larger than %(mb)s MB."),
+    "attachment_content": N_("The file's content does not match its name's type."),
+    "date_invalid": N_("A date cannot be read."),
+}
+ERROR_STATUS = {"concurrent_edit": 409, "attachment_too_large": 413}
+
+
+def error_text(code: str) -> str:
+    """The message of a refusal in the current language."""
+    if code not in ERROR_TEXT:
+        return code
+    return gettext(ERROR_TEXT[code]) % {
+        "types": ", ".join(sorted(ATTACHMENT_TYPES)),
+        "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    }
+
+
+# --- the board -------------------------------------------------------------------------------------------------------
+
+
+def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilter, bool]:
+    """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
+    region = get_region_by_code(db, p, params.region) if params.region else None
+    f = CaseFilter(
+        state=State(params.state) if params.state in State._value2member_map_ else None,
+        source=CaseSource(params.source) if params.source in CaseSource._value2member_map_ else None,
+        category=Category(params.category) if params.category in Category._value2member_map_ else None,
+        region=region,
+        unit_id=int(params.unit) if params.unit.isdigit() else None,
+        overdue=params.overdue in ("1", "true", "on"),
+        batch_id=int(params.batch) if params.batch.isdigit() else None,
+        text=params.q.strip(),
+    )
+    return f, bool(params.region) and region is None
+
+
+@router.get("/cases", include_in_schema=False)
+def board(
+    request: Request, db: DbSession, user: UserDep, settings: SettingsDep, params: Annotated[CaseQuery, Query()]
+) -> Response:
+    """The cases the user sees, filtered, with a count per state and pages (the results alone for htmx)."""
+    require(user.principal, Action.VIEW_CASES)
+    return _board(request, db, user, settings, params)
+
+
+def _board(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    params: CaseQuery,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    p = user.principal
+    f, hidden = case_filter(db, p, params)
+    counts = dict.fromkeys(State, 0) if hidden else queries.state_counts(db, p, f)
+    total = counts[f.state] if f.state else sum(counts.values())
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(params.page, pages)
+    rows = [] if hidden else queries.search_cases(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    chosen = params.model_dump(exclude={"page"})
+    may_register = allowed(p, Action.REGISTER_CASES)
+    context = {
+        "cases": rows,
+        "counts": counts,
+        "total": total,
+        "all_count": sum(counts.values()),
+        "page": page,
+        "pages": pages,
+        "chosen": chosen,
+        "query": urlencode({k: v for k, v in chosen.items() if v}),
+        "tab_query": urlencode({k: v for k, v in chosen.items() if v and k != "state"}),
+        "regions": [r for r in list_regions(db, p) if r.level in (RegionLevel.COUNTY, RegionLevel.TOWN)],
+        "units": queries.lead_units(db, p),
+        "batches": queries.batches(db, p),
+        "may_register": may_register,
+        "form": _registration_choices(db, p) if may_register else {},
+        "values": {"source": CaseSource.COMPLAINT.value if p.role is Role.HOTLINE else ""},
+        "today": _today(settings),
+        "labels": LABELS,
+        "states": list(State),
+        "sources": list(CaseSource),
+        "categories": list(Category),
+        **extra,
+    }
+    return render(request, "cases/board.html", context, user=user, fragment="cases/_results.html", status_code=status)
+
+
+def _registration_choices(db: Session, p: Principal) -> dict[str, Any]:
+    levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
+    return {
+        "regions": [r for r in list_regions(db, p) if r.level in levels],
+        "enterprises": queries.enterprise_choices(db, p),
+        "severities": list(Severity),
+    }
+
+
+@router.post("/cases", include_in_schema=False)
+def register(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    title: Annotated[str, Form(max_length=300)],
+    source: Annotated[CaseSource, Form()],
+    category: Annotated[Category, Form()],
+    region_id: Annotated[int, Form()],
+    severity: Annotated[Severity, Form()] = Severity.NORMAL,
+    description: Annotated[str, Form(max_length=10_000)] = "",
+    enterprise_id: Annotated[int | None, Form()] = None,
+    deadline: Annotated[str, Form(max_length=10)] = "",
+    external_ref: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Register a problem as a case (登记) in a region of the user's area; then go to the case."""
+    require(user.principal, Action.REGISTER_CASES)
+    p = user.principal
+    try:
+        region = get_visible(db, p, Region, region_id)
+        if region is None:
+            raise CaseError("region_unknown")
+        if enterprise_id is not None and get_visible(db, p, Enterprise, enterprise_id) is None:
+            raise CaseError("enterprise_unknown")
+        case = service.register_case(
+            db,
+            Acting(user.user, p),
+            source=source,
+            category=category,
+            title=title,
+            region=region,
+            now=utcnow(),
+            description=description.strip(),
+            enterprise_id=enterprise_id,
+            severity=severity,
+            deadline=parse_day(deadline),
+            external_ref=external_ref.strip(),
+        )
+    except CaseError as exc:
+        db.rollback()
+        values: dict[str, Any] = {"title": title, "source": source.value, "category": category.value}
+        values |= {"region_id": region_id}
+        values |= {"severity": severity.value, "description": description, "enterprise_id": enterprise_id}
+        values |= {"deadline": deadline, "external_ref": external_ref}
+        return _board(request, db, user, settings, CaseQuery(), error=error_text(exc.code), values=values, status=422)
+    db.commit()
+    return RedirectResponse(f"/cases/{case.id}?done=registered", status_code=303)
+
+
+# --- my tasks ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/cases/mine", include_in_schema=False)
+def my_tasks(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+    """What waits for the user: cases to accept and report (a unit), to assign, verify and chase (a supervisor),
+    to add evidence to (an enterprise)."""
+    require(user.principal, Action.VIEW_CASES)
+    context = {"tasks": queries.my_tasks(db, user.principal), "labels": LABELS, "today": _today(settings)}
+    return render(request, "cases/mine.html", context, user=user)
+
+
+# --- one case ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}", include_in_schema=False)
+def case_page(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    done: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """One case: its fields, units, timeline, and the forms of what the user may do on it now."""
+    require(user.principal, Action.VIEW_CASES)
+    return _case_page(request, db, user, settings, _visible(db, user.principal, case_id), done=done)
+
+
+def _case_page(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    case: Case,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    p = user.principal
+    party = service.party_of(db, p, case)
+    actions = actions_for(case.state, party) if party else []
+    supervisor = party is Party.SUPERVISOR
+    context = {
+        "file": queries.case_file(db, p, case),
+        "case": case,
+        "party": party,
+        "actions": actions,
+        "reason_actions": REASON_ACTIONS,
+        "units": queries.assignable_units(db, p) if Step.ASSIGN in actions else [],
+        "may_comment": party is not None,
+        "may_attach": supervisor or (party is not None and may_attach_evidence(case.state, party)),
+        "may_extend": supervisor and case.deadline is not None and is_open(case.state),
+        "may_supervise": supervisor and allowed(p, Action.ISSUE_SUPERVISION),
+        "may_view_enterprise": allowed(p, Action.VIEW_ENTERPRISES),
+        "is_open": is_open(case.state),
+        "today": _today(settings),
+        "accepted_types": ",".join(sorted(ATTACHMENT_TYPES)),
+        "max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "labels": LABELS,
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+    return render(request, "cases/detail.html", context, user=user, status_code=status)
+
+
+def _submit(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    case_id: int,
+    form: str,
+    apply: Callable[[Case], object],
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """Apply one form of the case page: on success commit and go back to the case (303); a refusal shows the case
+    again with the reason at the form (409 for a stale version, 413 for a too large file, else 422)."""
+    require(user.principal, Action.VIEW_CASES)
+    case = _visible(db, user.principal, case_id)
+    try:
+        apply(case)
+    except (CaseError, IllegalTransitionError) as exc:
+        db.rollback()
+        errors = {form: error_text(exc.code)}
+        status = ERROR_STATUS.get(exc.code, 422)
+        return _case_page(request, db, user, settings, case, errors=errors, values={form: values or {}}, status=status)
+    db.commit()
+    return RedirectResponse(f"/cases/{case_id}?done={form}#timeline", status_code=303)
+
+
+def take_step(
+    db: Session,
+    user: CurrentUser,
+    case: Case,
+    step: Step,
+    *,
+    version: int,
+    reason: str = "",
+    unit_id: int | None = None,
+    co_unit_ids: Sequence[int] = (),
+    deadline: date | None = None,
+    merge_into: str = "",
+) -> CaseEvent:
+    """Take a workflow step with the units and the merge target named by id and number (pages and API)."""
+    if version != case.version:
+        raise ConcurrentEditError(version, case.version)
+    p = user.principal
+    unit, co_units = None, []
+    if step is Step.ASSIGN:
+        units = {u.id: u for u in queries.assignable_units(db, p)}
+        if (unit_id is not None and unit_id not in units) or any(i not in units for i in co_unit_ids):
+            raise CaseError("unit_unknown")
+        unit = units[unit_id] if unit_id is not None else None
+        co_units = [units[i] for i in co_unit_ids]
+    target = None
+    if step is Step.MERGE and merge_into.strip():
+        target = queries.case_by_number(db, p, merge_into)
+        if target is None:
+            raise CaseError("merge_target_unknown")
+    return service.act(
+        db,
+        case,
+        Acting(user.user, p),
+        step,
+        seen_version=version,
+        now=utcnow(),
+        reason=reason.strip(),
+        unit=unit,
+        co_units=co_units,
+        deadline=deadline,
+        merge_into=target,
+    )
+
+
+@router.post("/cases/{case_id}/actions", include_in_schema=False)
+def case_step(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    action: Annotated[Step, Form()],
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    unit_id: Annotated[int | None, Form()] = None,
+    co_unit_ids: Annotated[list[int] | None, Form()] = None,
+    deadline: Annotated[str, Form(max_length=10)] = "",
+    merge_into: Annotated[str, Form(max_length=32)] = "",
+    evidence: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Take a workflow step on the case as the version the page showed; a report may carry an evidence file."""
+    too_large = _too_large(request)
+
+    def apply(case: Case) -> None:
+        if evidence is not None and evidence.filename:
+            if version != case.version:
+                raise ConcurrentEditError(version, case.version)
+            _attach(db, user, settings, case, evidence, reason if action is Step.REPORT else "", too_large)
+        chosen = co_unit_ids or []
+        take_step(db, user, case, action, version=version, reason=reason, unit_id=unit_id, co_unit_ids=chosen,
+                  deadline=parse_day(deadline), merge_into=merge_into)  # fmt: skip
+
+    values = {"action": action.value, "reason": reason, "deadline": deadline, "merge_into": merge_into}
+    return _submit(request, db, user, settings, case_id, "actions", apply, values)
+
+
+@router.post("/cases/{case_id}/comments", include_in_schema=False)
+def case_comment(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    text: Annotated[str, Form(max_length=5000)],
+) -> Response:
+    """Add a remark to the case's timeline."""
+
+    def apply(case: Case) -> None:
+        service.comment(db, case, Acting(user.user, user.principal), text, utcnow())
+
+    return _submit(request, db, user, settings, case_id, "comment", apply, {"text": text})
+
+
+@router.post("/cases/{case_id}/attachments", include_in_schema=False)
+def case_attachment(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    file: Annotated[UploadFile, File()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Attach rectification evidence or a document to the case."""
+    too_large = _too_large(request)
+
+    def apply(case: Case) -> None:
+        _attach(db, user, settings, case, file, note, too_large)
+
+    return _submit(request, db, user, settings, case_id, "attachment", apply, {"note": note})
+
+
+@router.post("/cases/{case_id}/deadline", include_in_schema=False)
+def case_extension(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    version: Annotated[int, Form()],
+    deadline: Annotated[str, Form(max_length=10)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Extend the case's deadline (延期), with a reason."""
+
+    def apply(case: Case) -> None:
+        new = parse_day(deadline)
+        if new is None:
+            raise CaseError("date_invalid")
+        service.extend_deadline(
+            db, case, Acting(user.user, user.principal), new, reason, seen_version=version, now=utcnow()
+        )
+
+    return _submit(request, db, user, settings, case_id, "deadline", apply, {"deadline": deadline, "reason": reason})
+
+
+@router.post("/cases/{case_id}/supervise", include_in_schema=False)
+def case_supervise(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Issue a supervision notice (督办) on the case; it can then be downloaded from the timeline."""
+    require(user.principal, Action.ISSUE_SUPERVISION)
+
+    def apply(case: Case) -> None:
+        service.supervise(db, case, Acting(user.user, user.principal), note, utcnow())
+
+    return _submit(request, db, user, settings, case_id, "supervise", apply, {"note": note})
+
+
+@router.post("/cases/{case_id}/interviews", include_in_schema=False)
+def case_interview(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    held_on: Annotated[str, Form(max_length=10)],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Record an interview (约谈) of the responsible unit's leaders about the case."""
+    require(user.principal, Action.ISSUE_SUPERVISION)
+
+    def apply(case: Case) -> None:
+        day = parse_day(held_on)
+        if day is None:
+            raise CaseError("date_invalid")
+        service.record_interview(db, case, Acting(user.user, user.principal), note, day, utcnow())
+
+    return _submit(request, db, user, settings, case_id, "interview", apply, {"held_on": held_on, "note": note})
+
+
+# --- downloads -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}", include_in_schema=False)
+def attachment_download(
+    db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, attachment_id: int
+) -> Response:
+    """An attachment of a visible case, under its original name and type."""
+    require(user.principal, Action.VIEW_CASES)
+    attachment = queries.get_attachment(db, user.principal, case_id, attachment_id)
+    if attachment is None:
+        raise HTTPException(404)
+    path = settings.case_attachments_root / attachment.sha256[:2] / attachment.sha256
+    if not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename)
+
+
+@router.get("/cases/{case_id}/notices/{event_id}.docx", include_in_schema=False)
+def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, event_id: int) -> Response:
+    """A supervision notice (督办单) of the case as a Word document, as it was issued."""
+    require(user.principal, Action.VIEW_CASES)
+    case = _visible(db, user.principal, case_id)
+    event = queries.notice_event(db, user.principal, case_id, event_id)
+    if event is None:
+        raise HTTPException(404)
+    data = supervision_notice(notice_data(case, event, queries.issuer_name(db, case.region), settings.tz))
+    return download(data, f"{event.data.get('notice') or f'notice-{event.id}'}.docx", DOCX)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _visible(db: Session, p: Principal, case_id: int) -> Case:
+    case = queries.get_case(db, p, case_id)
+    if case is None:
+        raise HTTPException(404)
+    return case
+
+
+def _too_large(request: Request) -> bool:
+    """Whether the request body alone is beyond an attachment's limit (multipart overhead allowed)."""
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > MAX_ATTACHMENT_BYTES + 64 * 1024
+
+
+def _attach(
+    db: Session, user: CurrentUser, settings: Settings, case: Case, upload: UploadFile, note: str, too_large: bool
+) -> None:
+    if too_large:
+        raise CaseError("attachment_too_large")
+    service.add_attachment(
+        db,
+        case,
+        Acting(user.user, user.principal),
+        filename=upload.filename or "",
+        content=upload.file.read(MAX_ATTACHMENT_BYTES + 1),
+        storage=settings.case_attachments_root,
+        now=utcnow(),
+        note=note.strip(),
+    )
+
+
+def _today(settings: Settings) -> date:
+    return utcnow().astimezone(settings.tz).date()
+
+
+def parse_day(text: str) -> date | None:
+    """A date written YYYY-MM-DD; None when blank; CaseError("date_invalid") when unreadable."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CaseError("date_invalid") from None
+
+
+def download(data: bytes, filename: str, media_type: str) -> Response:
+    """`data` as a file download under `filename` (RFC 6266, UTF-8 names)."""
+    quoted = quote(filename)
+    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
+    return Response(data, media_type=media_type, headers=headers)

@@ -1,0 +1,74 @@
+"""The import page of enterprise files (issue 5): upload a workbook of the four sheets (企业, 排污许可, 名录,
+绩效分级); it is imported whole, with the records counted per sheet, or not at all, with every problem listed by
+sheet, row and column. The template workbook is offered for download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+
+from ecoloop.access.actions import Action, require
+from ecoloop.enterprises.imports import ENTITY_SHEETS, MAX_ROWS, Entity, example_workbook, import_workbook
+from ecoloop.i18n import N_, gettext
+from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+MAX_PROBLEMS_SHOWN = 1000
+ENTITY_LABELS = {
+    Entity.ENTERPRISE: N_("Enterprises"),
+    Entity.PERMIT: N_("Permits"),
+    Entity.OUTLET: N_("Outlets"),
+    Entity.LIMIT: N_("Limits"),
+    Entity.MEMBERSHIP: N_("List memberships"),
+    Entity.GRADE: N_("Performance grades"),
+}
+
+
+def _page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
+    context = {
+        "entity_labels": ENTITY_LABELS,
+        "entity_sheets": ENTITY_SHEETS,
+        "sheets": sorted(set(ENTITY_SHEETS.values()), key=list(ENTITY_SHEETS.values()).index),
+        "max_rows": MAX_ROWS,
+        "max_mb": MAX_WORKBOOK_BYTES // (1024 * 1024),
+        "max_problems": MAX_PROBLEMS_SHOWN,
+        **extra,
+    }
+    return render(request, "enterprises/import.html", context, user=user, status_code=status)
+
+
+@router.get("/enterprises/import", include_in_schema=False)
+def import_form(request: Request, user: UserDep) -> Response:
+    """The form to upload a workbook of enterprise files."""
+    require(user.principal, Action.MANAGE_ENTERPRISES)
+    return _page(request, user)
+
+
+@router.post("/enterprises/import", include_in_schema=False)
+def import_upload(request: Request, db: DbSession, user: UserDep, file: Annotated[UploadFile, File()]) -> Response:
+    """Import the workbook: all of it, or nothing with every problem listed."""
+    require(user.principal, Action.MANAGE_ENTERPRISES)
+    data = file.file.read(MAX_WORKBOOK_BYTES + 1)
+    if len(data) > MAX_WORKBOOK_BYTES:
+        error = gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_WORKBOOK_BYTES // (1024 * 1024)}
+        return _page(request, user, error=error, status=413)
+    report = import_workbook(db, user.principal, data)
+    if not report.ok:
+        db.rollback()
+        return _page(request, user, report=report, filename=file.filename or "", status=422)
+    db.commit()
+    return _page(request, user, report=report, filename=file.filename or "")
+
+
+@router.get("/enterprises/import/template.xlsx", include_in_schema=False)
+def import_template(user: UserDep) -> Response:
+    """The workbook layout with example rows on every sheet."""
+    require(user.principal, Action.MANAGE_ENTERPRISES)
+    headers = {"Content-Disposition": 'attachment; filename="enterprises-template.xlsx"'}
+    return Response(example_workbook(), media_type=XLSX, headers=headers)
