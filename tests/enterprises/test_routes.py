@@ -662,3 +662,33 @@ async def test_file_export_downloads_a_workbook(
     book = load_workbook(io.BytesIO(response.content))
     assert "排放限值" in book.sheetnames
     assert book["排放口"]["B2"].value == "DA001" and book["排放口"]["E2"].value == "华能1号排口 (SRC-A)"
+
+
+async def test_file_lists_the_enterprises_cases_by_section(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.audit.service import Actor, set_actor
+    from ecoloop.cases.enums import CaseSource, Category
+    from ecoloop.cases.service import Acting, register_case
+
+    set_actor(app_db, Actor(label="test"))
+    hotline = Acting(app_world.users["hotline"], app_world.principal(app_db, "hotline"))
+    now = datetime(2026, 11, 22, 8, tzinfo=ZoneInfo("UTC"))
+    complaint = register_case(
+        app_db, hotline, source=CaseSource.COMPLAINT, category=Category.AIR, title="夜间异味扰民",
+        region=app_world.village_a, enterprise_id=app_world.enterprise_a.id, now=now,
+    )  # fmt: skip
+    other = register_case(
+        app_db, hotline, source=CaseSource.INSPECTION, category=Category.WATER, title="雨污混排",
+        region=app_world.village_b, enterprise_id=app_world.enterprise_b.id, now=now,
+    )  # fmt: skip
+    app_db.commit()
+    await signed_in(client, app_db, "analyst")
+    page = parse((await client.get(f"/enterprises/{app_world.enterprise_a.id}")).text)
+    cases = page.find("section", id="cases")
+    complaints = page.find("section", id="complaints")
+    inspections = page.find("section", id="inspections")
+    assert cases is not None and complaints is not None and inspections is not None
+    assert complaint.number in cases.text and complaint.number in complaints.text
+    assert complaint.number not in inspections.text and other.number not in cases.text
+    assert cases.find("a", href=f"/cases/{complaint.id}") is not None

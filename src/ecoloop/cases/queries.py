@@ -39,6 +39,7 @@ class CaseFilter:
     unit_id: int | None = None  # lead unit
     overdue: bool = False
     batch_id: int | None = None
+    enterprise_id: int | None = None  # cases about this enterprise
     text: str = ""  # in the case number, the hand-down reference or the title
 
 
@@ -58,6 +59,8 @@ def _matching(stmt: SelectT, f: CaseFilter, *, with_state: bool = True) -> Selec
         stmt = stmt.where(Case.overdue.is_(True))
     if f.batch_id is not None:
         stmt = stmt.where(Case.batch_id == f.batch_id)
+    if f.enterprise_id is not None:
+        stmt = stmt.where(Case.enterprise_id == f.enterprise_id)
     if f.text:
         stmt = stmt.where(
             or_(

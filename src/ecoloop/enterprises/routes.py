@@ -4,6 +4,7 @@ in the JSON API. The review of correction requests is in `correction_routes`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +20,10 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
+from ecoloop.cases import queries as case_queries
+from ecoloop.cases.enums import CaseSource
+from ecoloop.cases.queries import CaseFilter
+from ecoloop.cases.routes import STATE_LABELS as CASE_STATE_LABELS
 from ecoloop.db.base import utcnow
 from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
@@ -127,13 +132,25 @@ LABELS = {
     "pollutants": POLLUTANT_NAMES,
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
 }
-# Sections of the file that later issues fill (alerts 7, cases 6, inspections and complaints): shown empty until then.
+# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
+# came from inspections and from public complaints); alerts come with issue 7 and show empty until then.
 LATER_SECTIONS = (
-    ("alerts", N_("Alerts")),
-    ("cases", N_("Cases")),
-    ("inspections", N_("Inspections")),
-    ("complaints", N_("Complaints")),
+    ("alerts", N_("Alerts"), None),
+    ("cases", N_("Cases"), CaseFilter()),
+    ("inspections", N_("Inspections"), CaseFilter(source=CaseSource.INSPECTION)),
+    ("complaints", N_("Complaints"), CaseFilter(source=CaseSource.COMPLAINT)),
 )
+CASES_SHOWN = 50
+
+
+def _case_rows(db: Session, p: Principal, enterprise_id: int, f: CaseFilter | None) -> list[tuple[str, str]]:
+    """Links to the enterprise's cases the user may see, newest first: (href, "number · title · state")."""
+    if f is None:
+        return []
+    found = case_queries.search_cases(
+        db, p, dataclasses.replace(f, enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0
+    )
+    return [(f"/cases/{c.id}", f"{c.number} · {c.title} · {gettext(CASE_STATE_LABELS[c.state])}") for c in found]
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------
@@ -192,6 +209,7 @@ def enterprise_list(
         "labels": LABELS,
         "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
         "may_request": allowed(p, Action.REQUEST_CORRECTIONS),
+        "may_manage": allowed(p, Action.MANAGE_ENTERPRISES),
     }
     return render(request, "enterprises/list.html", context, user=user, fragment="enterprises/_results.html")
 
@@ -337,7 +355,7 @@ def _file_page(
         "memberships": queries.memberships_of(db, p, enterprise.id),
         "grades": queries.grades_of(db, p, enterprise.id),
         "corrections": [row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
-        "later_sections": [(key, title, []) for key, title in LATER_SECTIONS],
+        "later_sections": [(key, title, _case_rows(db, p, enterprise.id, f)) for key, title, f in LATER_SECTIONS],
         "lists": queries.list_lists(db),
         "regions": _regions_for_form(db, p) if may_manage else [],
         "may_manage": may_manage,
