@@ -91,7 +91,7 @@ def demo(
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
-        report = load_demo(session)
+        report = load_demo(session, storage=settings.case_attachments_root)
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()

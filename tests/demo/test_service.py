@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.cases.models import Case, SupervisionBatch
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
 from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, Permit
 from ecoloop.enterprises.rules import credit_code_problem
@@ -42,7 +43,19 @@ def test_fixture_is_a_plausible_prefecture_city() -> None:
 def test_load_is_complete_and_idempotent(db: Session) -> None:
     first = load_demo(db)
     db.flush()
-    models = (Region, Organisation, Enterprise, User, Site, Device, Permit, ListMembership, GradeRecord)
+    models = (
+        Region,
+        Organisation,
+        Enterprise,
+        User,
+        Site,
+        Device,
+        Permit,
+        ListMembership,
+        GradeRecord,
+        Case,
+        SupervisionBatch,
+    )
     totals = {m: count(db, m) for m in models}
     assert first.added == {
         "regions": totals[Region],
@@ -54,9 +67,12 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         "permits": totals[Permit],
         "memberships": totals[ListMembership],
         "grades": totals[GradeRecord],
+        "cases": totals[Case],
+        "batches": totals[SupervisionBatch],
     }
     assert 280 <= totals[Enterprise] <= 350 and totals[Permit] >= 250
     assert totals[ListMembership] >= 250 and totals[GradeRecord] >= 80
+    assert totals[Case] >= 70 and totals[SupervisionBatch] == 3
     second = load_demo(db)
     db.flush()
     assert set(second.added.values()) == {0}

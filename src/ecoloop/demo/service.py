@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.demo.cases import add_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, LimitPlan, PermitPlan, plan_enterprise_files
 from ecoloop.enterprises.models import (
     Enterprise,
@@ -53,6 +55,8 @@ class DemoReport:
             "permits": 0,
             "memberships": 0,
             "grades": 0,
+            "cases": 0,
+            "batches": 0,
         }
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
@@ -70,8 +74,10 @@ def demo_readings_file() -> Path:
     return Path(str(resources.files("ecoloop.demo") / "beijing" / "beijing_multisite_hourly.parquet"))
 
 
-def load_demo(session: Session) -> DemoReport:
-    """Add whatever of the demo city is missing, keyed by official codes and usernames, in one transaction."""
+def load_demo(session: Session, *, now: datetime | None = None, storage: Path | None = None) -> DemoReport:
+    """Add whatever of the demo city is missing, keyed by official codes and usernames, in one transaction; then,
+    unless they are there already, the demo cases worked over the months before `now` (default: the clock), their
+    evidence files stored under `storage` (none without it)."""
     set_actor(session, Actor(label="demo-loader"))
     data = demo_fixture()
     report = DemoReport()
@@ -166,6 +172,9 @@ def load_demo(session: Session) -> DemoReport:
             enterprise_id=enterprises[user["enterprise"]].id if "enterprise" in user else None,
         )
         report.added["users"] += 1
+
+    added = add_demo_cases(session, data, files, now=now or datetime.now(UTC), storage=storage)
+    report.added["cases"], report.added["batches"] = added["cases"], added["batches"]
     return report
 
 

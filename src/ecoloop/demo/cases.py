@@ -1,0 +1,1309 @@
+"""The demo city's cases (issue 6): a central-supervision batch of forty letters, a provincial batch, a Yellow-River
+warning-film batch, monitoring alerts, 12369 complaints, inspections and long-term cases with yearly milestones,
+worked by the demo users over the past months so that every state of the workflow has several cases.
+
+`plan_demo_cases` is pure and deterministic (seeded `random.Random`, dates counted back from the `today` it is
+given). `add_demo_cases` applies the plan in time order through `cases.batches` and `cases.service`, and runs the
+daily deadline escalation (`escalate`) for the simulated days in between, so that the timelines, overdue marks,
+automatic 督办 and 约谈 proposals are the ones the platform would have written. Everything here is invented.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoloop.cases.batches import COLUMNS, import_batch, title_of
+from ecoloop.cases.enums import CaseSource, Category, MilestoneStatus, Severity
+from ecoloop.cases.models import Case, Milestone, SupervisionBatch
+from ecoloop.cases.rules import EscalationPolicy
+from ecoloop.cases.service import (
+    Acting,
+    act,
+    add_attachment,
+    comment,
+    escalate,
+    extend_deadline,
+    record_interview,
+    register_case,
+    supervise,
+)
+from ecoloop.cases.workflow import Action, State
+from ecoloop.demo.enterprises import ROADS, EnterpriseFiles, EnterprisePlan
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.identity.models import Organisation, User
+from ecoloop.identity.service import principal_for
+from ecoloop.monitoring.models import Site
+from ecoloop.regions.models import Region
+
+SEED = "ecoloop-demo-cases-371800"
+LOCAL = ZoneInfo("Asia/Shanghai")  # the demo bureau's time zone (the setting's default)
+CENTRAL_CODE = "central-3-12"  # its presence means the demo cases are loaded
+PROVINCIAL_CODE = "provincial-2-05"
+FILM_CODE = "yellow-river-film"
+CENTRAL_DAYS, PROVINCIAL_DAYS, FILM_DAYS, LONG_TERM_DAYS = 140, 35, 6, 200  # received this many days ago
+URBAN = ("371802", "371803", "371804")
+# The demo users who work cases as the responsible unit, by organisation; branches supervise their county.
+UNIT_USERS = {
+    "branch-371802": "branch-371802",
+    "branch-371821": "branch",
+    "branch-371822": "branch-371822",
+    "branch-371881": "branch-371881",
+    "dept-housing": "department",
+    "dept-water_resources": "dept-water",
+    "dept-urban_management": "dept-urban",
+    "dept-agriculture": "dept-agriculture",
+}
+BRANCH_COUNTIES = tuple(code.removeprefix("branch-") for code in UNIT_USERS if code.startswith("branch-"))
+XINYUAN = "91371821683814002E"  # 临河县鑫源化工, whose demo user is `enterprise`
+ENTERPRISE_USERS = {XINYUAN: "enterprise"}  # enterprises whose demo user adds its evidence itself
+
+
+class Move(StrEnum):
+    """A step of the demo's script: a workflow action, or something else done on a case."""
+
+    ASSIGN = "assign"
+    ACCEPT = "accept"
+    RETURN = "return"
+    EVIDENCE = "evidence"
+    REPORT = "report"
+    VERIFY = "verify"
+    PASS = "pass"
+    FAIL = "fail"
+    MERGE = "merge"
+    REOPEN = "reopen"
+    EXTEND = "extend"
+    SUPERVISE = "supervise"
+    INTERVIEW = "interview"
+    COMMENT = "comment"
+
+
+_ACTIONS = {
+    Move.ASSIGN: Action.ASSIGN,
+    Move.ACCEPT: Action.ACCEPT,
+    Move.RETURN: Action.RETURN,
+    Move.REPORT: Action.REPORT,
+    Move.VERIFY: Action.START_VERIFICATION,
+    Move.PASS: Action.PASS,
+    Move.FAIL: Action.FAIL,
+    Move.MERGE: Action.MERGE,
+    Move.REOPEN: Action.REOPEN,
+}
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step on a case: when (local time), what, by whom (username), and what it needs."""
+
+    at: datetime
+    move: Move
+    who: str
+    note: str = ""
+    unit: str = ""  # organisation code (assign)
+    co_units: tuple[str, ...] = ()
+    deadline: date | None = None  # assign, extend, reopen
+    into: str = ""  # key of the case a duplicate is merged into
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """The 交办 sheet's cells of a batch case (units as organisation codes, the lead unit first)."""
+
+    seq: int
+    ref: str
+    region: str
+    category: str
+    units: tuple[str, ...] = ()
+    deadline: date | None = None
+    investigation: str = ""
+    finding: str = ""
+    handling: str = ""
+    accountable: str = ""
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    """A yearly target of a long-term case."""
+
+    year: int
+    target: str
+    due: date
+    status: MilestoneStatus
+    done_on: date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """A case: what and where, who registers it when (batch cases: the batch's import), and its steps."""
+
+    key: str
+    source: CaseSource
+    category: Category
+    title: str
+    description: str
+    region: str  # region code
+    registrar: str
+    registered_at: datetime
+    steps: tuple[StepPlan, ...]
+    arc: str  # the path it is walked along (see `_walk`)
+    enterprise: str | None = None  # credit code
+    site: str | None = None
+    severity: Severity = Severity.NORMAL
+    batch: str | None = None  # batch code
+    row: RowPlan | None = None
+    long_term: bool = False
+    leader: str = ""
+    milestones: tuple[MilestonePlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A supervision batch handed down as a sheet and imported by `importer`."""
+
+    code: str
+    name: str
+    source: CaseSource
+    received_at: datetime
+    deadline: date
+    document: str
+    importer: str
+    title: str  # the sheet's title row
+
+
+@dataclass
+class DemoCases:
+    """The plan: batches and cases (batch cases in sheet order)."""
+
+    batches: list[BatchPlan] = field(default_factory=list)
+    cases: list[CasePlan] = field(default_factory=list)
+
+
+# --- problems as letters describe them -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of problem letters report: the sheet's 污染类型, the responsible unit ("branch": the county's branch,
+    else a department's code), texts with {placeholders}, and what investigation found and what was done."""
+
+    key: str
+    label: str
+    category: Category
+    unit: str
+    texts: tuple[str, ...]
+    found: str
+    handling: str
+    industries: tuple[str, ...] = ()  # GB/T 4754 classes (digits) of the enterprise concerned
+    urban: bool | None = None  # in the urban districts (True), the rural counties (False) or anywhere
+    co_units: tuple[str, ...] = ()
+
+
+_k = Kind
+KINDS: tuple[Kind, ...] = (
+    _k("chemical_odour", "大气", Category.AIR, "branch", (
+        "{town}{village}群众反映，{ent}夜间偷排废气，刺鼻异味严重，晚上10点以后气味更大，周边群众不敢开窗，多次反映未解决。",
+        "来信反映，{ent}废气收集处理设施不正常运行，夜间直排，恶臭扰民，影响{village}等周边村庄群众生活。",
+        "{county}化工园区内{ent}经常在夜间和雨天偷排废气，周边村庄常年异味扰民。",
+    ), "经{county}分局会同{town}人民政府现场核查，该企业焚烧装置检修期间部分工序未停产，废气经旁路直排，反映问题属实。",
+       "责令企业立即停止违法行为，拆除旁路管道；依据《大气污染防治法》第一百零八条立案处罚，罚款{fine}万元；企业已完成废气收集系统改造，经监测厂界非甲烷总烃达标。",
+       ("2614", "2631", "2710"), co_units=("dept-industry",)),
+    _k("restaurant_fumes", "大气、噪声", Category.AIR, "dept-urban_management", (
+        "{county}{town}{road}{shop}等多家餐饮店油烟直排，未安装油烟净化设施，夜间经营噪声大，严重影响{estate}小区居民休息。",
+        "{estate}小区底商烧烤店露天烧烤，油烟、异味扰民，群众多次向有关部门反映未得到解决。",
+    ), "经{town}会同城市管理部门现场核查，{n}家餐饮店未安装或未正常使用油烟净化设施，存在露天烧烤行为，反映问题属实。",
+       "责令{n}家餐饮店安装油烟净化设施并定期清洗，取缔露天烧烤点{m}处，立案处罚{k}家。", urban=True),
+    _k("site_dust", "扬尘", Category.AIR, "dept-housing", (
+        "{county}{town}{project}工地土方作业未采取湿法作业，渣土车未密闭运输，道路遗撒严重，扬尘污染周边居民。",
+        "{project}施工现场裸土未覆盖，车辆冲洗设施闲置，大风天气扬尘弥漫，附近学校和居民深受其害。",
+    ), "经住房城乡建设部门现场核查，该工地部分裸土未覆盖、出入口冲洗设施未正常使用，反映问题属实。",
+       "责令施工单位覆盖裸土{area}平方米，恢复车辆冲洗设施，对施工单位立案处罚，并纳入建筑市场信用管理。", urban=True),
+    _k("manure", "水", Category.WATER, "dept-agriculture", (
+        "{ent}（{town}{village}）养殖粪污未经处理直排村边沟渠，污水流入{river}，臭气熏天，蚊蝇滋生。",
+        "反映{ent}粪污随意堆放，雨天粪水漫流，污染周边农田和地下水，村民井水有异味。",
+    ), "经农业农村部门会同生态环境分局现场核查，该养殖场粪污贮存池容积不足，雨天存在粪水外溢现象，反映问题属实。",
+       "责令养殖场清理外溢粪污，新建防渗贮存池{vol}立方米，完善雨污分流设施，粪污经发酵后还田利用；依法处罚{fine}万元。",
+       ("0313", "0321", "0311"), co_units=("branch",)),
+    _k("black_river", "水", Category.WATER, "dept-water_resources", (
+        "{county}{town}段{river}河道黑臭，沿岸生活污水直排入河，夏季臭味严重，群众要求彻底治理。",
+        "{river}{town}段水面漂浮垃圾，水体发黑发臭，多个排污口向河道排放污水。",
+    ), "经现场核查，{river}该段存在{n}处生活污水排口，水体透明度低，存在黑臭现象，反映问题属实。",
+       "封堵排污口{n}处，实施截污纳管{km}公里，清理河道淤泥{vol}立方米，落实河长巡河制度；经监测水体主要指标达到地表水Ⅴ类标准。",
+       urban=False),
+    _k("urban_black_river", "水", Category.WATER, "dept-housing", (
+        "{county}{town}{river}城区段多处雨污混排口，晴天污水直流，河水黑臭，沿岸居民意见很大。",
+    ), "经住房城乡建设部门现场排查，该段共有雨污混接点{n}处，晴天存在污水直排，反映问题属实。",
+       "完成雨污混接点改造{n}处，新建截污管道{km}公里，实施清淤和生态补水，水体黑臭现象已消除。", urban=True),
+    _k("village_rubbish", "固废", Category.SOLID_WASTE, "dept-housing", (
+        "{town}{village}东头坑塘常年堆放生活垃圾和建筑垃圾，焚烧冒黑烟，臭味扰民。",
+        "{county}{town}{village}附近空地被倾倒大量垃圾，无人清理，雨后污水横流。",
+    ), "经现场核查，该处堆存生活垃圾和建筑垃圾约{ton}吨，反映问题属实。",
+       "已清运垃圾{ton}吨，对坑塘平整覆土绿化，设置围挡和监控，落实网格员巡查制度。", urban=False),
+    _k("factory_noise", "噪声", Category.NOISE, "branch", (
+        "{ent}夜间生产，机器轰鸣，噪声扰民，附近{village}居民无法入睡。",
+        "来信反映{ent}打磨、风机设备噪声大，且夜间加班生产，周边群众多次反映无果。",
+    ), "经夜间现场监测，该企业厂界噪声夜间超过《工业企业厂界环境噪声排放标准》2类区限值，反映问题属实。",
+       "责令企业夜间22时至次日6时停止高噪声工序，对风机、空压机加装隔声罩和消声器，经监测厂界噪声达标。",
+       ("3391", "2110", "3031")),
+    _k("sand_mining", "生态", Category.ECOLOGY, "dept-water_resources", (
+        "{county}{town}{river}河道内有人夜间非法采砂，河床被挖得坑坑洼洼，堤防安全受到威胁。",
+        "{county}{town}沿河滩区有人非法采砂、私设砂场，运砂车辆昼夜通行，扬尘噪声扰民。",
+    ), "经水利、自然资源和公安部门联合核查，该河段存在非法采砂痕迹，现场发现采砂船{n}艘，反映问题属实。",
+       "拆解采砂船{n}艘，查扣运砂车辆{m}辆，移送公安机关立案侦查{k}起，采砂坑已回填平整并实施生态修复。",
+       urban=False, co_units=("dept-natural_resources", "dept-police")),
+    _k("hazardous_waste", "危险废物", Category.SOLID_WASTE, "branch", (
+        "{ent}将废机油、废漆桶等危险废物露天随意堆放，未设置危废贮存间，雨水冲刷后流入周边沟渠。",
+        "反映{ent}私自处置危险废物，将废液、污泥倾倒在厂区后院，未按规定转移。",
+    ), "经现场核查，该企业危险废物贮存场所不规范，部分废包装桶露天存放，危险废物管理台账不完善，反映问题属实。",
+       "责令企业规范建设危险废物贮存库，{ton}吨危险废物已交有资质单位处置，依据《固体废物污染环境防治法》立案处罚{fine}万元。",
+       ("3360", "8111", "2614")),
+    _k("sewage_plant", "水", Category.WATER, "branch", (
+        "{ent}出水发黑，夜间超标排放，下游{river}鱼虾死亡。",
+    ), "经调取在线监测数据并现场采样，该厂进水负荷超过设计规模，部分时段氨氮超标，反映问题属实。",
+       "责令该厂实施提标扩容改造，新增深度处理单元，完善在线监测质控；对超标排放行为立案处罚。", ("4620",)),
+    _k("kiln_dust", "大气", Category.AIR, "branch", (
+        "{ent}生产粉尘大，原料露天堆放，周边农作物叶面落满灰尘。",
+        "{ent}窑炉烟囱冒黄烟，脱硫设施不正常运行，周边村民反映呛鼻。",
+    ), "经现场核查，该企业原料堆场未全封闭，物料输送环节无组织排放明显，反映问题属实。",
+       "责令企业建设全封闭料棚{area}平方米，输送皮带加装密闭罩，厂区道路硬化并定时洒水；立案处罚{fine}万元。",
+       ("3031", "3011")),
+    _k("coke_emission", "大气", Category.AIR, "branch", (
+        "{ent}生产时烟尘无组织排放严重，厂区上空常年烟雾弥漫，周边村庄落满黑灰。",
+        "{ent}脱硫脱硝设施时开时停，夜间烟囱冒黄烟，周边群众呼吸困难。",
+    ), "经调阅在线监测和生产控制系统数据并现场检查，该企业除尘设施收集效率偏低，存在无组织排放，反映问题属实。",
+       "责令企业完成除尘系统升级改造，对无组织排放环节全面密闭收集，按计划推进超低排放改造。", ("2521", "3120")),
+    _k("dye_wastewater", "水", Category.WATER, "branch", (
+        "{ent}通过暗管向{river}偷排生产废水，河水发红发臭。",
+        "反映{ent}废水处理设施不正常运行，雨天借雨排污，下游村庄灌溉用水受到污染。",
+    ), "经现场排查，该企业厂区雨水排口存在废水混排现象，采样监测化学需氧量超标，反映问题属实。",
+       "责令企业封堵混排管道，实施雨污分流改造，清理受污染沟渠；对偷排行为立案处罚，涉嫌犯罪线索已移送公安机关。",
+       ("1713", "2221", "1910")),
+    _k("paint_odour", "大气", Category.AIR, "branch", (
+        "{ent}在露天喷漆作业，油漆味刺鼻，附近{estate}小区居民不敢开窗。",
+    ), "经现场核查，该汽修厂喷漆作业未在密闭喷漆房内进行，废气未经收集处理直排，反映问题属实。",
+       "责令立即停止露天喷漆，建设密闭喷漆房并配套活性炭吸附装置；立案处罚{fine}万元。", ("8111",)),
+    _k("night_construction", "噪声", Category.NOISE, "dept-housing", (
+        "{project}工地夜间连续施工，打桩机、混凝土泵车噪声扰民，严重影响周边居民休息。",
+    ), "经现场核查，该工地未办理夜间施工许可即在夜间进行混凝土浇筑作业，反映问题属实。",
+       "责令施工单位停止夜间违规施工，对施工单位立案处罚，并在工地周边设置声屏障。", urban=True),
+    _k("mine_restoration", "生态", Category.ECOLOGY, "dept-natural_resources", (
+        "{county}{town}{hill}历史遗留矿山未治理，山体裸露，雨季存在滑坡隐患。",
+        "{county}{town}有人非法占用耕地建设砂石料场，破坏基本农田。",
+    ), "经自然资源部门现场核查，该处存在历史遗留废弃矿山裸露面约{area}平方米，反映问题属实。",
+       "编制生态修复方案，实施削坡减载、覆土复绿，已完成修复面积{area}平方米。", urban=False),
+)  # fmt: skip
+KIND = {kind.key: kind for kind in KINDS}
+# Forty letters of the central batch: three duplicates come on top of these base problems.
+CENTRAL_KINDS = (
+    ("chemical_odour", 4), ("restaurant_fumes", 3), ("site_dust", 3), ("manure", 3), ("black_river", 2),
+    ("urban_black_river", 1), ("village_rubbish", 3), ("factory_noise", 3), ("sand_mining", 2),
+    ("hazardous_waste", 3), ("sewage_plant", 1), ("kiln_dust", 2), ("coke_emission", 2), ("dye_wastewater", 2),
+    ("paint_odour", 2), ("night_construction", 1),
+)  # fmt: skip
+# The path each base letter is walked along (see `_walk`), and its deadline in days after the batch came in.
+CENTRAL_ARCS = (
+    *["closed"] * 11, *["closed_false"] * 3, *["closed_after_fail"] * 2, *["closed_late"] * 3, "returned_closed",
+    *["reopened"] * 2, *["verifying"] * 3, *["reported"] * 4, *["rectifying"] * 3, *["overdue"] * 2,
+    "overdue_supervised", "extended", "interview",
+)  # fmt: skip
+CENTRAL_DEADLINES: dict[str, tuple[int, ...]] = {
+    "closed": (30, 45, 60), "closed_false": (30,), "closed_after_fail": (90,), "closed_late": (30, 45),
+    "returned_closed": (60,), "reopened": (60,), "verifying": (120, 150, 180), "reported": (120, 150, 180),
+    "rectifying": (170, 200, 230), "overdue": (90, 100, 110, 120), "overdue_supervised": (90, 100),
+    "extended": (120,), "interview": (160,),
+}  # fmt: skip
+PROVINCIAL_ARCS = (
+    "closed", "closed", "reported", "reported", "verifying", "rectifying", "rectifying", "assigned_overdue",
+    "returned_late", "assigned_recent",
+)  # fmt: skip
+PROVINCIAL_DEADLINES: dict[str, tuple[int, ...]] = {
+    "closed": (20, 25), "reported": (45,), "verifying": (30, 45), "rectifying": (60, 90), "assigned_overdue": (20,),
+    "returned_late": (45,), "assigned_recent": (45,),
+}  # fmt: skip
+FALSE_FOUND = {
+    Category.AIR: "调阅在线监测和用电监控数据，企业治理设施运行正常，厂界无组织排放监测达标",
+    Category.WATER: "现场未发现暗管和偷排痕迹，采样监测结果达标",
+    Category.NOISE: "夜间监测厂界噪声达标",
+    Category.SOLID_WASTE: "现场未发现垃圾或固体废物堆放",
+    Category.ECOLOGY: "现场未发现采挖痕迹",
+}
+ACCOUNTABLE = ("", "", "{town}分管负责同志被诫勉谈话。", "对{town}环保所负责人进行提醒谈话。", "对相关网格员通报批评。")
+ESTATES = ("锦绣华庭", "御景园", "阳光花园", "翡翠城", "书香名苑", "金色家园", "幸福里", "泉城花园")
+SHOPS = ("老街烧烤", "川味小馆", "好再来饭店", "鲁味坊", "东北饺子馆", "串串香")
+PROJECTS = ("清源府", "悦澜湾", "学府壹号", "东湖新城", "滨河一号", "世纪华府")
+RIVERS = ("沙河", "青龙河", "泉河", "白马河", "洙水河", "柳河")
+HILLS = ("青石山", "卧牛山", "凤凰岭")
+ACCEPT_NOTES = ("已签收，立即组织现场核查。", "已签收，成立工作专班推进整改。", "已签收，明确分管负责同志牵头办理。")
+PROGRESS_NOTES = (
+    "已完成现场核查，制定整改方案，明确整改时限和责任人。",
+    "整改工程已完成约六成，预计按期完成。",
+    "已督促责任主体落实整改措施，正在开展第三方监测。",
+)
+REPORT_NOTES = ("已按要求完成整改，现场照片及整改报告已上传，申请销号。", "整改完成，经自查到位，申请复核销号。")
+VERIFY_NOTES = ("安排复核人员现场核查。", "会同属地乡镇开展现场复核。")
+PASS_NOTES = ("经现场复核，整改到位，同意销号。", "复核通过，整改措施落实到位，予以销号。")
+FAIL_REASONS = (
+    "现场复核发现仍有异味，废气收集设施未全部完成改造，退回继续整改。",
+    "复核时发现沟渠内仍有污水，整改不到位。",
+    "整改佐证材料不全，缺少第三方监测报告，退回补充。",
+)
+REOPEN_REASONS = (
+    "群众再次反映，现场核查发现问题反弹（返黑返臭），重新启动整改。",
+    "回头看发现治理设施已停用，问题反弹，重新整改。",
+)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A village or residents' community with its town and county; `village` as texts name it (下朱楼村, 花园社区)."""
+
+    county_code: str
+    county: str
+    town_code: str
+    town: str
+    village_code: str
+    village: str
+
+
+def _places(fixture: Mapping[str, Any]) -> list[_Place]:
+    """The fixture's villages as places."""
+    return [
+        _Place(c["code"], c["name"], t["code"], t["name"], v["code"], v["name"].removesuffix("委会").removesuffix("居"))
+        for c in fixture["city"]["counties"]
+        for t in c["towns"]
+        for v in t["villages"]
+    ]
+
+
+def _words(rng: random.Random, place: _Place, enterprise: str = "") -> dict[str, str]:
+    """Values for a text's placeholders."""
+    return {
+        "county": place.county,
+        "town": place.town,
+        "village": place.village,
+        "ent": enterprise,
+        "road": rng.choice(ROADS),
+        "estate": rng.choice(ESTATES),
+        "shop": rng.choice(SHOPS),
+        "project": f"{rng.choice(PROJECTS)}项目",
+        "river": rng.choice(RIVERS),
+        "hill": rng.choice(HILLS),
+        "n": str(rng.randint(2, 6)),
+        "m": str(rng.randint(1, 3)),
+        "k": str(rng.randint(1, 2)),
+        "fine": rng.choice(("3", "5", "8.5", "10", "12", "20")),
+        "ton": str(rng.randint(3, 60) * 10),
+        "area": str(rng.randint(8, 90) * 100),
+        "vol": str(rng.randint(5, 40) * 100),
+        "km": str(rng.randint(12, 85) / 10),
+    }
+
+
+# --- scripts ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parties:
+    """Who works a case: the lead unit (organisation code) and its user, the supervisor, who adds evidence."""
+
+    unit: str
+    unit_user: str
+    supervisor: str
+    evidence_by: str
+    co_units: tuple[str, ...] = ()
+
+
+class _Script:
+    """The steps of one case in working hours of days counted from `base`, each later than the one before."""
+
+    def __init__(self, rng: random.Random, base: date, start: datetime) -> None:
+        self.rng, self.base, self.last = rng, base, start
+        self.steps: list[StepPlan] = []
+
+    def add(self, day: int, move: Move, who: str, **fields: Any) -> None:
+        at = _at(self.base + timedelta(days=day), self.rng.randint(8, 17), self.rng.randint(0, 59))
+        if at <= self.last:
+            at = self.last + timedelta(minutes=self.rng.randint(5, 40))
+        self.last = at
+        self.steps.append(StepPlan(at, move, who, **fields))
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.rng.choice(options)
+
+
+def _report(s: _Script, p: _Parties, day: int) -> None:
+    """Evidence (by the enterprise where it has a demo user, else the unit), then the report, on `day`."""
+    s.add(day, Move.EVIDENCE, p.evidence_by)
+    s.add(day, Move.REPORT, p.unit_user, note=s.pick(REPORT_NOTES))
+
+
+def _verify(s: _Script, p: _Parties, day: int, *, fails: int = 0, close: bool = True) -> int:
+    """Report on `day`, verification (failing `fails` times first, each followed by a new report) and, with
+    `close`, closure; returns the last day."""
+    rng = s.rng
+    for attempt in range(fails + 1):
+        _report(s, p, day)
+        day += rng.randint(2, 5)
+        s.add(day, Move.VERIFY, p.supervisor, note=s.pick(VERIFY_NOTES))
+        if attempt < fails:
+            day += rng.randint(1, 3)
+            s.add(day, Move.FAIL, p.supervisor, note=FAIL_REASONS[attempt % len(FAIL_REASONS)])
+            day += rng.randint(10, 20)
+        elif close:
+            day += rng.randint(1, 3)
+            s.add(day, Move.PASS, p.supervisor, note=s.pick(PASS_NOTES))
+    return day
+
+
+def _walk(
+    s: _Script,
+    arc: str,
+    p: _Parties,
+    deadline: int,
+    end: int,
+    assign_at: int | None = None,
+    return_note: str = "该问题不属本单位职责，请重新交办。",
+) -> None:
+    """Walk a case along `arc` to the state ARC_STATES names; days count from the script's base, `end` is
+    today, `deadline` is the assignment's. `assign_at` is None when the batch import assigned the case."""
+    rng = s.rng
+    if assign_at is not None:
+        due = s.base + timedelta(days=deadline)
+        s.add(assign_at, Move.ASSIGN, p.supervisor, unit=p.unit, co_units=p.co_units, deadline=due)
+    start = assign_at or 0
+    if arc in ("registered", "assigned", "assigned_overdue", "assigned_recent"):
+        return
+    if arc == "returned":
+        s.add(start + rng.randint(1, 2), Move.RETURN, p.unit_user, note=return_note)
+        return
+    accept = start + rng.randint(1, 3)
+    s.add(accept, Move.ACCEPT, p.unit_user, note=s.pick(ACCEPT_NOTES))
+    progress = accept + rng.randint(2, 6)
+    if arc in ("closed", "reopened"):
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        last = _verify(s, p, rng.randint(max(progress + 3, deadline - 25), deadline - 2))
+        if arc == "reopened":
+            reopen = max(last + 10, end - rng.randint(12, 25))
+            new = s.base + timedelta(days=end + rng.randint(20, 45))
+            s.add(reopen, Move.REOPEN, p.supervisor, note=s.pick(REOPEN_REASONS), deadline=new)
+            s.add(reopen + rng.randint(2, 4), Move.COMMENT, p.unit_user, note=PROGRESS_NOTES[0])
+    elif arc == "closed_false":
+        _verify(s, p, progress + rng.randint(2, 6))
+    elif arc == "closed_after_fail":
+        _verify(s, p, progress + rng.randint(15, 30), fails=1)
+    elif arc == "closed_late":
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        _verify(s, p, deadline + rng.randint(4, 15))
+    elif arc == "verifying":
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        _verify(s, p, end - rng.randint(7, 10), close=False)
+    elif arc == "reported":
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        _report(s, p, end - rng.randint(1, 5))
+    elif arc in ("rectifying", "overdue", "overdue_supervised"):
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        if arc == "overdue_supervised":
+            note = "该件逾期未完成整改，请责任单位主要负责同志亲自部署，10日内报送整改进展。"
+            s.add(min(deadline + rng.randint(8, 15), end - 3), Move.SUPERVISE, "leader", note=note)
+    elif arc == "extended":
+        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
+        s.add(deadline - 4, Move.COMMENT, p.unit_user, note="整改工程涉及管网施工，受汛期影响无法按期完成，申请延期。")
+        new = s.base + timedelta(days=end + rng.randint(20, 40))
+        s.add(deadline - 2, Move.EXTEND, p.supervisor, note="经研究同意延期，请严格按新时限完成整改。", deadline=new)
+    elif arc == "interview":
+        day = progress + rng.randint(15, 25)
+        for attempt in range(2):
+            _report(s, p, day)
+            day += rng.randint(2, 5)
+            s.add(day, Move.VERIFY, p.supervisor, note=s.pick(VERIFY_NOTES))
+            day += rng.randint(1, 3)
+            s.add(day, Move.FAIL, p.supervisor, note=FAIL_REASONS[attempt])
+            day += rng.randint(12, 20)
+        held = day - rng.randint(2, 6)
+        note = "市生态环境局约谈责任单位及企业主要负责同志，通报复核不通过情况，要求30日内整改到位。"
+        s.add(held, Move.INTERVIEW, "leader", note=note)
+        s.add(held + rng.randint(3, 6), Move.COMMENT, p.unit_user, note="已按约谈要求制定整改方案，倒排工期推进。")
+    else:
+        raise ValueError(f"unknown arc {arc}")
+
+
+# --- the plan ---------------------------------------------------------------------------------------------------------
+
+FINISHED = frozenset(
+    {"closed", "closed_after_fail", "closed_late", "returned_closed", "reopened", "verifying", "reported"}
+)
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    """The bureau's local time on `day`."""
+    return datetime.combine(day, time(hour, minute), LOCAL)
+
+
+@dataclass
+class _Letter:
+    """A letter of a batch while the plan is drawn up."""
+
+    kind: Kind
+    arc: str
+    place: _Place
+    enterprise: EnterprisePlan | None = None
+    duplicate_of: _Letter | None = None
+    unassigned: bool = False  # the sheet names no unit: the bureau assigns it afterwards
+    key: str = ""
+    seq: int = 0
+    deadline: int = 0
+    words: dict[str, str] = field(default_factory=dict)
+    text: int = 0
+
+
+class _Planner:
+    """Draws up the plan with one seeded generator, used in a fixed order."""
+
+    def __init__(self, fixture: Mapping[str, Any], files: EnterpriseFiles, today: date) -> None:
+        self.rng = random.Random(SEED)
+        self.today = today
+        self.places = _places(fixture)
+        self.by_village = {p.village_code: p for p in self.places}
+        self.details = files.details
+        self.site_names: dict[str, str] = {site["code"]: site["name"] for site in fixture.get("sites", [])}
+        self.xinyuan_key = ""
+        self.enterprises = sorted([*files.details.values(), *files.enterprises], key=lambda e: e.credit_code)
+        self.used: set[str] = set()
+        self.plan = DemoCases()
+
+    def enterprise(self, industries: Sequence[str], counties: Sequence[str] = BRANCH_COUNTIES) -> EnterprisePlan:
+        options = [
+            e
+            for e in self.enterprises
+            if e.industry_code[-4:] in industries and e.region_code[:6] in counties and e.credit_code not in self.used
+        ]
+        chosen = self.rng.choice(options)
+        self.used.add(chosen.credit_code)
+        return chosen
+
+    def place(self, urban: bool | None) -> _Place:
+        options = [p for p in self.places if urban is None or (p.county_code in URBAN) == urban]
+        return self.rng.choice([p for p in options if p.town.endswith("街道")] if urban else options)
+
+    def letter(self, kind_key: str, arc: str, enterprise: EnterprisePlan | None = None) -> _Letter:
+        kind = KIND[kind_key]
+        if enterprise is None and kind.industries:
+            enterprise = self.enterprise(kind.industries)
+        place = self.by_village[enterprise.region_code] if enterprise else self.place(kind.urban)
+        return _Letter(kind, arc, place, enterprise)
+
+    def parties(
+        self, unit: str, county: str, enterprise: str | None = None, co_units: tuple[str, ...] = ()
+    ) -> _Parties:
+        """The unit's demo user, the supervisor (the county's branch for half of other units' cases, else the
+        bureau's analyst) and who adds evidence."""
+        unit_user = UNIT_USERS.get(unit, "")
+        branch_user = UNIT_USERS.get(f"branch-{county}")
+        supervisor = "analyst"
+        if branch_user and unit != f"branch-{county}" and self.rng.random() < 0.5:
+            supervisor = branch_user
+        return _Parties(unit, unit_user, supervisor, ENTERPRISE_USERS.get(enterprise or "", unit_user), co_units)
+
+    def units(self, kind: Kind, place: _Place) -> tuple[str, ...]:
+        """The lead unit and co-units of a problem of `kind` at `place`."""
+        return tuple(f"branch-{place.county_code}" if u == "branch" else u for u in (kind.unit, *kind.co_units))
+
+    def row_cells(
+        self, letter: _Letter, words: Mapping[str, str], units: tuple[str, ...], ref: str, deadline: date
+    ) -> RowPlan:
+        """The sheet's cells: investigation and handling as far as the letter got, none for duplicates."""
+        kind, place, rng = letter.kind, letter.place, self.rng
+        cells: dict[str, Any] = {}
+        if letter.arc == "closed_false":
+            found = FALSE_FOUND.get(kind.category, "") if letter.enterprise else ""
+            found = found or "多次白天及夜间巡查均未发现反映的问题"
+            cells = {
+                "investigation": f"经{place.county}{place.town}会同相关部门现场核查，{found}，反映问题不属实。",
+                "finding": "不属实",
+                "handling": "向信访人做好解释说明，将该点位纳入日常巡查。",
+            }
+        elif letter.duplicate_of is None and not letter.unassigned and not letter.arc.startswith("assigned"):
+            finding = rng.choice(("属实", "属实", "属实", "部分属实"))
+            investigation = kind.found.format_map(words)
+            if finding == "部分属实":
+                investigation = investigation.replace("反映问题属实", "反映问题部分属实")
+            done = letter.arc in FINISHED
+            cells = {
+                "investigation": investigation,
+                "finding": finding,
+                "handling": kind.handling.format_map(words) if done else "已责令整改，正在按序时推进。",
+                "accountable": rng.choice(ACCOUNTABLE).format_map(words) if done else "",
+            }
+        return RowPlan(letter.seq, ref, f"{place.county}{place.town}", kind.label, units, deadline, **cells)
+
+    def batch_case(self, batch: BatchPlan, letter: _Letter, ref: str, end: int) -> CasePlan:
+        """A letter of a batch as a case: its text, its sheet row and its script from the batch's receipt."""
+        rng, kind, place, ent = self.rng, letter.kind, letter.place, letter.enterprise
+        base = batch.received_at.date()
+        first = letter.duplicate_of
+        if first is None:
+            letter.words, letter.text = _words(rng, place, ent.name if ent else ""), rng.randrange(len(kind.texts))
+        else:  # the same problem in other words
+            letter.words, letter.text = first.words, (first.text + 1) % len(kind.texts)
+        words = letter.words
+        description = kind.texts[letter.text].format_map(words)
+        units = self.units(kind, place)
+        credit_code = ent.credit_code if ent else None
+        p = self.parties(units[0], place.county_code, credit_code, units[1:])
+        s = _Script(rng, base, batch.received_at)
+        sheet_units: tuple[str, ...] = () if letter.unassigned else units
+        if first is not None:
+            note = f"与本批第{first.seq}号交办件反映同一问题，合并办理。"
+            s.add(rng.randint(1, 3), Move.MERGE, "analyst", into=first.key, note=note)
+        elif letter.arc == "returned_closed":
+            sheet_units = ("dept-housing",)  # handed to the wrong department first
+            back = rng.randint(1, 2)
+            s.add(
+                back, Move.RETURN, UNIT_USERS["dept-housing"], note="餐饮油烟污染防治由城市管理部门负责，请重新交办。"
+            )
+            _walk(s, "closed", p, letter.deadline, end, assign_at=back + 1)
+        elif letter.arc == "returned_late":
+            wrong = _Parties("dept-water_resources", UNIT_USERS["dept-water_resources"], "analyst", "")
+            note = "该河段位于城市建成区，属城市黑臭水体治理范围，应由住房城乡建设部门牵头，请重新交办。"
+            _walk(s, "returned", wrong, letter.deadline, end, assign_at=end - 4, return_note=note)
+        elif letter.unassigned:
+            _walk(s, letter.arc, p, letter.deadline, end, assign_at=end - 2 if letter.arc == "assigned_recent" else 1)
+        else:
+            _walk(s, letter.arc, p, letter.deadline, end)
+        row = self.row_cells(letter, words, sheet_units, ref, base + timedelta(days=letter.deadline))
+        return CasePlan(
+            letter.key,
+            batch.source,
+            kind.category,
+            title_of(description),
+            description,
+            place.town_code,
+            batch.importer,
+            batch.received_at,
+            tuple(s.steps),
+            "merged" if letter.duplicate_of else letter.arc,
+            enterprise=credit_code,
+            batch=batch.code,
+            row=row,
+        )
+
+    def central(self) -> None:
+        """The central batch: forty letters, three of them duplicates merged into earlier ones."""
+        rng = self.rng
+        base = self.today - timedelta(days=CENTRAL_DAYS)
+        batch = BatchPlan(
+            CENTRAL_CODE,
+            "中央第三生态环境保护督察组 第12批 交办信访件",
+            CaseSource.CENTRAL_SUPERVISION,
+            _at(base, 16, 30),
+            base + timedelta(days=60),
+            f"督察交办〔{base.year}〕12号",
+            "analyst",
+            "中央第三生态环境保护督察组交办信访件办理情况表（第12批）",
+        )
+        self.plan.batches.append(batch)
+        kinds = [k for k, n in CENTRAL_KINDS for _ in range(n)]
+        arcs = list(CENTRAL_ARCS)
+        # The letter about 鑫源化工 (whose demo user adds its own evidence) ends in an interview; a letter about
+        # restaurant fumes goes to the wrong department first.
+        for kind, arc in (("chemical_odour", "interview"), ("restaurant_fumes", "returned_closed")):
+            kinds.remove(kind)
+            arcs.remove(arc)
+        rng.shuffle(arcs)
+        self.used.add(XINYUAN)
+        xinyuan = self.letter("chemical_odour", "interview", self.details[XINYUAN])
+        letters = [xinyuan, self.letter("restaurant_fumes", "returned_closed")]
+        letters += [self.letter(k, a) for k, a in zip(kinds, arcs, strict=True)]
+        rng.shuffle(letters)
+        for letter in rng.sample([x for x in letters if x.arc == "closed"], 2):
+            letter.unassigned = True
+        targets = [x for x in letters if x.arc in ("closed", "rectifying", "overdue", "reported") and not x.unassigned]
+        for target in rng.sample(targets, 3):
+            duplicate = _Letter(target.kind, "merged", target.place, target.enterprise, duplicate_of=target)
+            letters.insert(letters.index(target) + rng.randint(1, 6), duplicate)
+        number = rng.randint(1200, 1500)
+        for seq, letter in enumerate(letters, start=1):
+            letter.seq, letter.key = seq, f"central-{seq:02d}"
+            first = letter.duplicate_of
+            letter.deadline = first.deadline if first else rng.choice(CENTRAL_DEADLINES[letter.arc])
+            number += rng.randint(1, 9)
+            ref = f"{rng.choice('XD')}370000{base.year}{number:04d}"
+            self.plan.cases.append(self.batch_case(batch, letter, ref, CENTRAL_DAYS))
+        self.xinyuan_key = xinyuan.key
+
+    def provincial(self) -> None:
+        """The provincial batch: ten letters, a month old."""
+        rng = self.rng
+        base = self.today - timedelta(days=PROVINCIAL_DAYS)
+        batch = BatchPlan(
+            PROVINCIAL_CODE,
+            "省第二生态环境保护督察组 第5批 交办信访件",
+            CaseSource.PROVINCIAL_SUPERVISION,
+            _at(base, 17, 10),
+            base + timedelta(days=45),
+            f"省督察交办〔{base.year}〕5号",
+            "analyst",
+            "省第二生态环境保护督察组交办信访件办理情况表（第5批）",
+        )
+        self.plan.batches.append(batch)
+        general = [k.key for k in KINDS if k.key not in ("mine_restoration", "urban_black_river")]
+        special = {"assigned_overdue": "mine_restoration", "returned_late": "urban_black_river"}
+        letters = []
+        for arc in PROVINCIAL_ARCS:
+            letter = self.letter(special.get(arc) or rng.choice(general), arc)
+            letter.unassigned = arc in ("returned_late", "assigned_recent")
+            letters.append(letter)
+        rng.shuffle(letters)
+        number = rng.randint(300, 500)
+        for seq, letter in enumerate(letters, start=1):
+            letter.seq, letter.key = seq, f"provincial-{seq:02d}"
+            letter.deadline = rng.choice(PROVINCIAL_DEADLINES[letter.arc])
+            number += rng.randint(1, 6)
+            ref = f"{rng.choice('XD')}371800{base.year}{number:04d}"
+            self.plan.cases.append(self.batch_case(batch, letter, ref, PROVINCIAL_DAYS))
+
+    def town(self, county: str, name: str) -> _Place:
+        return next(p for p in self.places if p.county_code == county and p.town == name)
+
+    def film(self) -> None:
+        """Problems a Yellow-River warning film disclosed: received last week, two not assigned yet."""
+        rng = self.rng
+        base = self.today - timedelta(days=FILM_DAYS)
+        batch = BatchPlan(
+            FILM_CODE,
+            f"{base.year}年黄河流域生态环境警示片披露问题（清源市）",
+            CaseSource.WARNING_FILM,
+            _at(base, 10, 0),
+            base + timedelta(days=120),
+            f"黄河流域生态环境警示片披露问题整改通知（{base.year}）",
+            "analyst",
+            f"{base.year}年黄河流域生态环境警示片披露问题整改清单",
+        )
+        self.plan.batches.append(batch)
+        park = self.enterprise(("2614",), ("371882",))
+        problems = (
+            (self.town("371823", "黄河镇"), None, "生态", Category.ECOLOGY, (),
+             "{county}{town}黄河滩区内违规建设养殖场{n}处，粪污未经处理经排水沟排入黄河支流。"),
+            (self.town("371882", "长乐镇"), None, "生态", Category.ECOLOGY, (),
+             "{county}{town}黄河大堤附近非法采砂场死灰复燃，砂石料露天堆放，扬尘污染严重。"),
+            (self.by_village[park.region_code], park, "水", Category.WATER, ("branch-371882",),
+             "{county}化工园区{ent}等企业污水处理设施长期超负荷运行，园区污水管网破损渗漏。"),
+            (self.town("371823", "泗河镇"), None, "水", Category.WATER, ("dept-water_resources", "dept-housing"),
+             "{river}入黄口断面水质长期为劣Ⅴ类，沿线{n}个村庄生活污水直排入河。"),
+        )  # fmt: skip
+        for seq, (place, ent, label, category, units, text) in enumerate(problems, start=1):
+            description = text.format_map(_words(rng, place, ent.name if ent else ""))
+            s = _Script(rng, base, batch.received_at)
+            arc = "registered" if not units else "assigned" if units[0].startswith("branch") else "rectifying"
+            if arc == "rectifying":
+                s.add(rng.randint(1, 2), Move.ACCEPT, UNIT_USERS[units[0]], note=ACCEPT_NOTES[1])
+                s.add(rng.randint(3, 5), Move.COMMENT, UNIT_USERS[units[0]], note=PROGRESS_NOTES[0])
+            deadline = batch.deadline if units else None
+            row = RowPlan(seq, f"YR-{base.year}-{seq:02d}", f"{place.county}{place.town}", label, units, deadline)
+            self.plan.cases.append(
+                CasePlan(
+                    f"film-{seq:02d}",
+                    batch.source,
+                    category,
+                    title_of(description),
+                    description,
+                    place.town_code,
+                    batch.importer,
+                    batch.received_at,
+                    tuple(s.steps),
+                    arc,
+                    enterprise=ent.credit_code if ent else None,
+                    batch=batch.code,
+                    row=row,
+                )
+            )
+
+    def single(
+        self,
+        key: str,
+        source: CaseSource,
+        category: Category,
+        texts: tuple[str, str],
+        where: _Place | EnterprisePlan,
+        arc: str,
+        days_ago: int,
+        *,
+        unit: str = "",
+        deadline: int = 0,
+        assign_at: int = 0,
+        site: str | None = None,
+        severity: Severity = Severity.NORMAL,
+        supervisor: str = "",
+        return_note: str = "该问题不属本单位职责，请重新交办。",
+        co_units: tuple[str, ...] = (),
+        words: Mapping[str, str] | None = None,
+    ) -> None:
+        """A case registered on its own `days_ago` (an alert, a complaint, an inspection) at a place or an
+        enterprise, walked along `arc`."""
+        rng = self.rng
+        base = self.today - timedelta(days=days_ago)
+        enterprise = where if isinstance(where, EnterprisePlan) else None
+        place = self.by_village[enterprise.region_code] if enterprise else where
+        assert isinstance(place, _Place)
+        values = {**_words(rng, place, enterprise.name if enterprise else ""), **(words or {})}
+        title, description = (text.format_map(values) for text in texts)
+        registrar = {CaseSource.ALERT: "analyst", CaseSource.COMPLAINT: "hotline"}.get(source, "inspector")
+        registered_at = _at(base, rng.randint(8, 10), rng.randint(0, 59))
+        s = _Script(rng, base, registered_at)
+        credit_code = enterprise.credit_code if enterprise else None
+        p = self.parties(unit, place.county_code, credit_code, co_units)
+        if supervisor:
+            p = _Parties(p.unit, p.unit_user, supervisor, p.evidence_by, p.co_units)
+        if arc == "merged":
+            note = "与中央督察交办件反映同一问题，合并办理。"
+            s.add(1, Move.MERGE, "analyst", into=self.xinyuan_key, note=note)
+        elif arc != "registered":
+            _walk(s, arc, p, deadline, days_ago, assign_at, return_note)
+        self.plan.cases.append(
+            CasePlan(key, source, category, title, description, place.village_code, registrar, registered_at,
+                     tuple(s.steps), arc, enterprise=credit_code, site=site, severity=severity)
+        )  # fmt: skip
+
+    def alerts(self) -> None:
+        """Monitoring alerts on the demo outlets, registered by the analyst."""
+        air, water, high, normal = Category.AIR, Category.WATER, Severity.HIGH, Severity.NORMAL
+        alert = "在线监测预警：{site}"
+        rows = (
+            ("alert-1", XINYUAN, "DW001", water, "closed", 62, "branch-371821", 15, high, "化学需氧量日均值超标",
+             "化学需氧量日均值{v}mg/L，超过排污许可限值60mg/L（GB 31571-2015 表1 直接排放），已连续2日超标。",
+             (85, 140)),
+            ("alert-2", "913718223659127159", "DA001", air, "rectifying", 12, "branch-371822", 20, high,
+             "二氧化硫小时均值超标",
+             "二氧化硫小时均值最高{v}mg/L，超过排污许可限值200mg/L（GB 28662-2012 表2，基准含氧量16%），"
+             "连续3小时超标。",
+             (260, 420)),
+            ("alert-3", "91371881292113268L", "DA001", air, "verifying", 25, "branch-371881", 20, high,
+             "氮氧化物小时均值超标",
+             "氮氧化物小时均值最高{v}mg/L，超过排污许可限值500mg/L（GB 16171-2012 表5），连续4小时超标。",
+             (560, 720)),
+            ("alert-4", "913718028388296216", "DW001", water, "registered", 1, "", 0, high, "氨氮日均值超标",
+             "出水氨氮日均值{v}mg/L，超过排污许可限值5mg/L（GB 18918-2002 一级A标准）。", (7, 13)),
+            ("alert-5", "91371823104730892Y", "DW001", water, "registered", 2, "", 0, normal, "在线监测数据恒值",
+             "化学需氧量在线监测数据连续36小时恒定为{v}mg/L，疑似设备故障或数据异常，需现场核查。", (31, 46)),
+            ("alert-6", "9137188247301738XY", "DA001", air, "assigned", 4, "branch-371882", 15, high,
+             "氮氧化物小时均值超标",
+             "氮氧化物小时均值最高{v}mg/L，超过排污许可限值150mg/L（GB 31570-2015 表3），连续2小时超标。",
+             (180, 260)),
+        )  # fmt: skip
+        for key, code, outlet, category, arc, days, unit, deadline, severity, title, text, span in rows:
+            site = f"{code}-{outlet}"
+            words = {"site": self.site_names[site], "v": str(self.rng.randint(*span))}
+            self.single(key, CaseSource.ALERT, category, ("{site}" + title, alert + text), self.details[code], arc,
+                        days, unit=unit, deadline=deadline, site=site, severity=severity, supervisor="analyst",
+                        words=words)  # fmt: skip
+
+    def complaints_and_inspections(self) -> None:
+        """12369 complaints the hotline took, and problems inspectors found on site."""
+        c, i, air, waste = CaseSource.COMPLAINT, CaseSource.INSPECTION, Category.AIR, Category.SOLID_WASTE
+        call, web, found = "12369环保举报热线来电反映：", "12369网络举报：", "执法检查发现："
+        rows: tuple[tuple[str, CaseSource, Category, str, str, _Place | EnterprisePlan, str, int, dict[str, Any]], ...]
+        rows = (
+            ("complaint-1", c, air, "{town}{estate}小区底商餐饮油烟扰民",
+             call + "{town}{estate}小区底商{shop}等餐饮店油烟直排，中午和晚上油烟大，居民无法开窗。",
+             self.town("371802", "湖滨街道"), "returned", 4,
+             {"unit": "dept-housing", "deadline": 15, "assign_at": 1, "supervisor": "branch-371802",
+              "return_note": "餐饮油烟污染防治由城市管理部门负责，请重新交办。"}),
+            ("complaint-2", c, Category.NOISE, "{project}工地夜间施工噪声扰民",
+             call + "{town}{project}工地连续多日夜间施工至凌晨，混凝土泵车噪声很大，周边居民无法休息。",
+             self.town("371803", "城关街道"), "returned", 5,
+             {"unit": "dept-urban_management", "deadline": 10, "assign_at": 1,
+              "return_note": "建筑施工噪声由住房城乡建设部门监管，请重新交办。"}),
+            ("complaint-3", c, air, "{ent}露天喷漆异味扰民",
+             call + "{ent}在院内露天喷漆，油漆味刺鼻，附近{estate}小区居民反映强烈。",
+             self.enterprise(("8111",), ("371802",)), "closed", 75,
+             {"unit": "branch-371802", "deadline": 20, "supervisor": "analyst"}),
+            ("complaint-4", c, air, "{ent}养殖臭味扰民",
+             web + "{ent}养殖场臭味大，夏季苍蝇多，粪污堆放在场外，影响周边{village}村民生活。",
+             self.details["933718225108744297"], "rectifying", 15,
+             {"unit": "dept-agriculture", "deadline": 30, "assign_at": 1, "co_units": ("branch-371822",)}),
+            ("complaint-5", c, air, "{ent}夜间异味扰民",
+             call + "{ent}夜间排放刺鼻气味，与此前反映的问题相同，至今未彻底解决。",
+             self.details[XINYUAN], "merged", 20, {}),
+            ("complaint-6", c, air, "{town}夜市烧烤油烟扰民",
+             call + "{town}{road}夜市露天烧烤摊点多，油烟和噪声持续到深夜。",
+             self.town("371804", "解放路街道"), "registered", 1, {}),
+            ("complaint-7", c, waste, "{village}河道旁倾倒垃圾",
+             "12369微信举报：{town}{village}东侧{river}河道旁有人倾倒生活垃圾和建筑垃圾，雨后污水流入河道。",
+             self.town("371882", "白沙镇"), "registered", 2, {}),
+            ("inspection-1", i, waste, "{ent}危险废物贮存不规范",
+             found + "{ent}危险废物贮存间未设置防渗和导流设施，约{ton}千克含铬污泥露天堆放，管理台账记录不全。",
+             self.enterprise(("3360",), ("371822",)), "reported", 30,
+             {"unit": "branch-371822", "deadline": 30, "severity": Severity.HIGH}),
+            ("inspection-2", i, air, "{ent}除尘设施未正常运行",
+             found + "{ent}熔炼炉除尘设施风机故障未修复仍在生产，车间无组织排放明显。",
+             self.enterprise(("3391",), ("371881",)), "closed", 90, {"unit": "branch-371881", "deadline": 30}),
+            ("inspection-3", i, air, "{ent}喷涂废气无组织排放",
+             found + "{ent}喷涂工序未在密闭空间内进行，活性炭吸附装置长期未更换，挥发性有机物无组织排放。",
+             self.enterprise(("2110",), ("371821",)), "assigned", 3,
+             {"unit": "branch-371821", "deadline": 20, "assign_at": 1}),
+        )  # fmt: skip
+        for key, source, category, title, text, where, arc, days, options in rows:
+            self.single(key, source, category, (title, text), where, arc, days, **options)
+
+    def long_term(self) -> None:
+        """Problems the central inspection's feedback named, rectified over years with yearly targets."""
+        rng, year = self.rng, self.today.year
+        base = self.today - timedelta(days=LONG_TERM_DAYS)
+        done, on, behind, pending = (MilestoneStatus.DONE, MilestoneStatus.ON_SCHEDULE, MilestoneStatus.BEHIND,
+                                     MilestoneStatus.PENDING)  # fmt: skip
+        problems = (
+            ("long-term-1", "371802", "dept-housing", ("dept-water_resources",), "分管副市长 李明",
+             "中央生态环境保护督察反馈问题：城区雨污合流管网改造滞后",
+             "督察反馈指出：清源市城区仍有约46公里雨污合流管网，汛期雨污混合水溢流入沙河、青龙河，河道水质波动明显。"
+             "要求{end}年底前完成城区雨污分流改造。", Category.WATER,
+             (("完成老城区12公里雨污合流管网改造", done), ("完成东湖区、北关区18公里管网改造，消除汛期溢流口9处", on),
+              ("完成剩余16公里管网改造，城区全面实现雨污分流", pending))),
+            ("long-term-2", "371822", "dept-agriculture", ("branch-371822",), "平山县县长 张卫东",
+             "中央生态环境保护督察反馈问题：平山县畜禽养殖污染治理不到位",
+             "督察反馈指出：平山县部分规模养殖场粪污处理设施配套不全，粪污直排、偷排问题时有发生，沙河平山段水质受到影响。"
+             "要求{end}年底前规模养殖场粪污处理设施装备配套率达到100%。", Category.WATER,
+             (("规模养殖场粪污处理设施装备配套率达到90%", done),
+              ("粪污综合利用率达到90%以上，关停禁养区内养殖场5家", behind),
+              ("配套率达到100%，建立粪污资源化利用长效机制", pending))),
+            ("long-term-3", "371821", "branch-371821", ("dept-industry",), "临河县县长 赵志刚",
+             "中央生态环境保护督察反馈问题：临河县化工园区挥发性有机物治理水平不高",
+             "督察反馈指出：临河县化工园区部分企业挥发性有机物收集处理效率低，园区异味扰民问题突出。"
+             "要求{end}年底前完成园区挥发性有机物综合治理。", Category.AIR,
+             (("完成园区企业泄漏检测与修复（LDAR）全覆盖", done),
+              ("建成园区大气环境监测预警体系，完成8家企业废气治理设施升级", on),
+              ("园区边界异味投诉较上年下降50%", pending))),
+        )  # fmt: skip
+        deadline = date(year + 1, 12, 31)
+        notes = {done: "已完成，经验收合格。", behind: "受资金到位滞后影响，进度滞后约两个月。", on: "按序时推进。"}
+        for key, county, unit, co_units, leader, title, text, category, targets in problems:
+            registered_at = _at(base, 9, rng.randint(0, 59))
+            s = _Script(rng, base, registered_at)
+            p = _Parties(unit, UNIT_USERS[unit], "analyst", UNIT_USERS[unit], co_units)
+            _walk(s, "rectifying", p, (deadline - base).days, LONG_TERM_DAYS, assign_at=1)
+            for day, share in ((60, 30), (120, 45), (180, 60)):
+                s.add(
+                    day, Move.COMMENT, p.unit_user, note=f"本年度目标任务推进中，已完成{share + rng.randint(0, 9)}%。"
+                )
+            milestones = tuple(
+                MilestonePlan(
+                    year - 1 + i,
+                    target,
+                    date(year - 1 + i, 12, 31),
+                    status,
+                    date(year - 1, 12, rng.randint(10, 28)) if status is done else None,
+                    notes.get(status, ""),
+                )
+                for i, (target, status) in enumerate(targets)
+            )
+            self.plan.cases.append(
+                CasePlan(key, CaseSource.CENTRAL_SUPERVISION, category, title, text.format(end=year + 1), county,
+                         "analyst", registered_at, tuple(s.steps), "long_term", long_term=True, leader=leader,
+                         milestones=milestones)
+            )  # fmt: skip
+
+
+# Where each path leaves its case.
+ARC_STATES: dict[str, State] = {
+    "registered": State.REGISTERED,
+    "assigned": State.ASSIGNED,
+    "assigned_overdue": State.ASSIGNED,
+    "assigned_recent": State.ASSIGNED,
+    "returned": State.RETURNED,
+    "returned_late": State.RETURNED,
+    "rectifying": State.RECTIFYING,
+    "overdue": State.RECTIFYING,
+    "overdue_supervised": State.RECTIFYING,
+    "extended": State.RECTIFYING,
+    "interview": State.RECTIFYING,
+    "reopened": State.RECTIFYING,
+    "long_term": State.RECTIFYING,
+    "reported": State.REPORTED,
+    "verifying": State.VERIFYING,
+    "closed": State.CLOSED,
+    "closed_false": State.CLOSED,
+    "closed_after_fail": State.CLOSED,
+    "closed_late": State.CLOSED,
+    "returned_closed": State.CLOSED,
+    "merged": State.MERGED,
+}
+
+
+def plan_demo_cases(fixture: Mapping[str, Any], files: EnterpriseFiles, today: date) -> DemoCases:
+    """The demo cases, the same for the same fixture, enterprise files and day (pure): every step falls on an
+    earlier day than `today` and after the one before it."""
+    planner = _Planner(fixture, files, today)
+    planner.long_term()
+    planner.central()
+    planner.provincial()
+    planner.film()
+    planner.alerts()
+    planner.complaints_and_inspections()
+    plan = planner.plan
+    midnight = _at(today, 0, 0)
+    for case in plan.cases:
+        moments = [case.registered_at, *(step.at for step in case.steps)]
+        if moments != sorted(set(moments)) or moments[-1] >= midnight or case.arc not in ARC_STATES:
+            raise ValueError(f"demo case {case.key}: steps out of order or not before {today}")
+    return plan
+
+
+# --- files ------------------------------------------------------------------------------------------------------------
+
+
+def batch_workbook(batch: BatchPlan, rows: Sequence[CasePlan], unit_names: Mapping[str, str]) -> bytes:
+    """The batch as the supervision office hands it down: a title row, the 交办 header, one row per letter."""
+    header = {column.key: column.header for column in COLUMNS}
+    keys = ("seq", "external_ref", "problem", "region", "category", "investigation", "finding", "handling",
+            "accountable", "unit", "deadline")  # fmt: skip
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "交办问题"
+    sheet.append([batch.title])
+    sheet.append([header[key] for key in keys])
+    for case in rows:
+        r = case.row
+        if r is None:
+            raise ValueError(f"{case.key} is not a batch case")
+        cells = (r.seq, r.ref, case.description, r.region, r.category, r.investigation, r.finding, r.handling,
+                 r.accountable, "、".join(unit_names[u] for u in r.units), r.deadline)  # fmt: skip
+        sheet.append([cell if cell != "" else None for cell in cells])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def evidence_png(seed: str, width: int = 160, height: int = 120) -> bytes:
+    """A small site photo stand-in: sky, ground and a building, in colours drawn from `seed` (PNG, RGB)."""
+    rng = random.Random(seed)
+    sky = bytes((rng.randint(140, 200), rng.randint(180, 225), rng.randint(225, 250)))
+    ground = bytes((rng.randint(80, 140), rng.randint(110, 160), rng.randint(50, 90)))
+    wall = bytes((rng.randint(150, 210),) * 3)
+    horizon, left, top = rng.randint(60, 80), rng.randint(20, 80), rng.randint(20, 45)
+    raw = bytearray()
+    for y in range(height):
+        row = bytearray((sky if y < horizon else ground) * width)
+        if top <= y < horizon + 10:
+            row[3 * left : 3 * (left + 60)] = wall * 60
+        raw += b"\x00" + row  # filter type 0 (none)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def evidence_pdf(lines: Sequence[str]) -> bytes:
+    """A one-page report with `lines` in the Adobe-GB1 font readers supply themselves (STSong-Light)."""
+    text = ["BT", "/F1 16 Tf", "24 TL", "72 760 Td"]
+    for number, line in enumerate(lines):
+        if number == 1:
+            text.append("/F1 11 Tf")
+        text.append(f"<{line.encode('utf-16-be').hex().upper()}> Tj T*")
+    stream = "\n".join([*text, "ET"]).encode("ascii")
+    objects = (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%b\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) "
+        b"/Ordering (GB1) /Supplement 2 >> /FontDescriptor 7 0 R /DW 1000 >>",
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 "
+        b"/Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
+    )
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref) + b"%%EOF\n"
+    return bytes(out)
+
+
+def evidence_files(case: Case, day: date) -> list[tuple[str, bytes]]:
+    """Rectification evidence of a case reported on `day`: a site photo and the rectification report."""
+    report = evidence_pdf(
+        ["整改情况报告", f"案件编号：{case.number}", f"问题：{case.title[:36]}", f"整改完成日期：{day.isoformat()}",
+         "整改措施已落实到位，现场照片见附件。"]
+    )  # fmt: skip
+    return [("现场照片（整改后）.png", evidence_png(f"{case.number}-{day}")), ("整改情况报告.pdf", report)]
+
+
+# --- applying the plan ------------------------------------------------------------------------------------------------
+
+POLICY = EscalationPolicy()
+
+
+class _Run:
+    """Applies the plan's operations in one session, through the case service as the demo users."""
+
+    def __init__(self, session: Session, unit_names: Mapping[str, str], storage: Path | None) -> None:
+        self.session, self.unit_names, self.storage = session, unit_names, storage
+        self.users = {u.username: u for u in session.scalars(select(User))}
+        self.orgs = {o.code: o for o in session.scalars(select(Organisation))}
+        self.regions = {r.code: r for r in session.scalars(select(Region))}
+        self.enterprises = {code: id_ for code, id_ in session.execute(select(Enterprise.credit_code, Enterprise.id))}
+        self.sites = {code: id_ for code, id_ in session.execute(select(Site.code, Site.id))}
+        self.cases: dict[str, Case] = {}
+        self._acting: dict[str, Acting] = {}
+        self.attachments = 0
+
+    def acting(self, username: str) -> Acting:
+        if username not in self._acting:
+            user = self.users[username]
+            self._acting[username] = Acting(user, principal_for(user, self.session))
+        return self._acting[username]
+
+    def ids(self, plan: CasePlan) -> tuple[int | None, int | None]:
+        enterprise = self.enterprises[plan.enterprise] if plan.enterprise else None
+        return enterprise, self.sites[plan.site] if plan.site else None
+
+    def import_batch(self, batch: BatchPlan, rows: Sequence[CasePlan]) -> None:
+        report = import_batch(
+            self.session,
+            self.acting(batch.importer),
+            batch_workbook(batch, rows, self.unit_names),
+            code=batch.code,
+            name=batch.name,
+            source=batch.source,
+            received_on=batch.received_at.date(),
+            now=batch.received_at.astimezone(UTC),
+            deadline=batch.deadline,
+            document=batch.document,
+        )
+        if not report.ok:
+            raise ValueError(f"demo batch {batch.code}: " + "; ".join(p.describe() for p in report.problems))
+        for plan, imported in zip(rows, report.cases, strict=True):
+            case = self.session.get_one(Case, imported.case_id)
+            # The 交办 sheet has no enterprise column; the letters name the enterprise in their text.
+            case.enterprise_id, case.site_id = self.ids(plan)
+            self.cases[plan.key] = case
+        self.session.flush()
+
+    def register(self, plan: CasePlan) -> None:
+        enterprise_id, site_id = self.ids(plan)
+        case = register_case(
+            self.session,
+            self.acting(plan.registrar),
+            source=plan.source,
+            category=plan.category,
+            title=plan.title,
+            region=self.regions[plan.region],
+            now=plan.registered_at.astimezone(UTC),
+            description=plan.description,
+            enterprise_id=enterprise_id,
+            site_id=site_id,
+            severity=plan.severity,
+            long_term=plan.long_term,
+            responsible_leader=plan.leader,
+        )
+        # Yearly targets have no service function yet: the case's plan is written with it.
+        for m in plan.milestones:
+            self.session.add(Milestone(case_id=case.id, year=m.year, target=m.target, due=m.due, status=m.status,
+                                       done_on=m.done_on, note=m.note))  # fmt: skip
+        self.cases[plan.key] = case
+
+    def step(self, plan: CasePlan, step: StepPlan) -> None:
+        session, case, acting, now = self.session, self.cases[plan.key], self.acting(step.who), step.at.astimezone(UTC)
+        action = _ACTIONS.get(step.move)
+        if action is not None:
+            act(session, case, acting, action, seen_version=case.version, now=now, reason=step.note,
+                unit=self.orgs[step.unit] if step.unit else None, co_units=[self.orgs[c] for c in step.co_units],
+                deadline=step.deadline, merge_into=self.cases[step.into] if step.into else None)  # fmt: skip
+        elif step.move is Move.EVIDENCE:
+            if self.storage is None:
+                return
+            for name, content in evidence_files(case, step.at.date()):
+                add_attachment(session, case, acting, filename=name, content=content, storage=self.storage, now=now)
+                self.attachments += 1
+        elif step.move is Move.EXTEND:
+            assert step.deadline is not None
+            extend_deadline(session, case, acting, step.deadline, step.note, seen_version=case.version, now=now)
+        elif step.move is Move.SUPERVISE:
+            supervise(session, case, acting, step.note, now)
+        elif step.move is Move.INTERVIEW:
+            record_interview(session, case, acting, step.note, step.at.date(), now)
+        else:
+            comment(session, case, acting, step.note, now)
+
+
+def escalation_days(plan: DemoCases) -> set[date]:
+    """The days on which the daily deadline escalation can find something due: each deadline's first warning day
+    and the day after it, the day after a batch comes in, and the day after any step that sets a deadline, puts a
+    case back on the clock or counts towards a 约谈 (assign, accept, return, fail, reopen, extend, 督办). On other
+    days it finds nothing, so running it on these days only writes the same timelines, in fewer queries."""
+    days: set[date] = set()
+
+    def deadline(day: date) -> None:
+        days.update((day - timedelta(days=POLICY.warn_days), day + timedelta(days=1)))
+
+    after = {Move.ASSIGN, Move.ACCEPT, Move.RETURN, Move.FAIL, Move.REOPEN, Move.EXTEND, Move.SUPERVISE}
+    for batch in plan.batches:
+        days.add(batch.received_at.date() + timedelta(days=1))
+        deadline(batch.deadline)
+    for case in plan.cases:
+        if case.row is not None and case.row.deadline is not None:
+            deadline(case.row.deadline)
+        for step in case.steps:
+            if step.deadline is not None:
+                deadline(step.deadline)
+            if step.move in after:
+                days.add(step.at.date() + timedelta(days=1))
+    return days
+
+
+def add_demo_cases(
+    session: Session, fixture: Mapping[str, Any], files: EnterpriseFiles, *, now: datetime, storage: Path | None
+) -> dict[str, int]:
+    """Add the demo cases unless the central batch is there already: the plan's operations in time order, with the
+    deadline escalation at 00:30 of every day it can find something due (`escalation_days`) and once more at `now`.
+    Evidence files are written under `storage` (none without it). Returns the cases and batches added."""
+    if session.scalar(select(SupervisionBatch.id).where(SupervisionBatch.code == CENTRAL_CODE)) is not None:
+        return {"cases": 0, "batches": 0}
+    today = now.astimezone(LOCAL).date()
+    plan = plan_demo_cases(fixture, files, today)
+    run = _Run(session, {o["code"]: o["name"] for o in fixture["organisations"]}, storage)
+    ops: list[tuple[datetime, int, Callable[[], None]]] = []
+    for batch in plan.batches:
+        rows = [case for case in plan.cases if case.batch == batch.code]
+        ops.append((batch.received_at, len(ops), partial(run.import_batch, batch, rows)))
+    for case in plan.cases:
+        if case.batch is None:
+            ops.append((case.registered_at, len(ops), partial(run.register, case)))
+        ops.extend((step.at, len(ops) + i, partial(run.step, case, step)) for i, step in enumerate(case.steps))
+    ops.sort(key=lambda op: (op[0], op[1]))
+    days = sorted(day for day in escalation_days(plan) if day < today)
+    for at, _, operation in ops:
+        while days and days[0] <= at.date():
+            day = days.pop(0)
+            escalate(session, _at(day, 0, 30).astimezone(UTC), day, POLICY)
+        operation()
+    for day in days:
+        escalate(session, _at(day, 0, 30).astimezone(UTC), day, POLICY)
+    escalate(session, now, today, POLICY)
+    session.flush()
+    return {"cases": len(plan.cases), "batches": len(plan.batches)}
