@@ -302,3 +302,34 @@ def test_long_term_cases_have_yearly_milestones(db: Session, world: World) -> No
         db, case, first, acting(db, world, "department"), done_on=date(2027, 1, 20), note="已完成", now=NOW
     )
     assert first.status is MilestoneStatus.DONE and review_milestones(db, date(2027, 2, 1)) == 0
+
+
+def test_a_department_does_not_see_another_departments_case(db: Session, world: World) -> None:
+    from ecoloop.identity.enums import DepartmentType, OrgKind, Role
+    from ecoloop.identity.models import Organisation
+    from tests.factories import add_user
+
+    water = Organisation(
+        code="dept-water", name="清源市水利局", kind=OrgKind.DEPARTMENT, region_id=world.city.id,
+        department_type=DepartmentType.WATER_RESOURCES,
+    )  # fmt: skip
+    db.add(water)
+    db.flush()
+    world.users["water"] = add_user(db, "water", Role.DEPARTMENT, water)
+    housing_case = new_case(db, world, title="工地扬尘")
+    step(db, world, housing_case, "analyst", Action.ASSIGN, unit=world.department, deadline=TODAY + timedelta(days=9))
+    water_case = new_case(db, world, title="河道排污口")
+    step(db, world, water_case, "analyst", Action.ASSIGN, unit=water, deadline=TODAY + timedelta(days=9))
+    helped = new_case(db, world, title="城区黑臭水体")
+    step(
+        db, world, helped, "analyst", Action.ASSIGN, unit=water, deadline=TODAY + timedelta(days=9),
+        co_units=[world.department],
+    )  # fmt: skip
+
+    def visible(name: str) -> set[int]:
+        return set(db.scalars(scoped(select(Case.id), world.principal(db, name), Case)))
+
+    assert visible("department") == {housing_case.id, helped.id}  # its own, and the one it helps with
+    assert visible("water") == {water_case.id, helped.id}
+    with pytest.raises(IllegalTransitionError):  # a co-unit does not act for the lead unit
+        step(db, world, helped, "department", Action.ACCEPT)
