@@ -24,11 +24,10 @@ from ecoloop.demo.cases import (
     CENTRAL_CODE,
     LOCAL,
     UNIT_USERS,
-    evidence_pdf,
-    evidence_png,
     plan_demo_cases,
 )
 from ecoloop.demo.enterprises import plan_enterprise_files
+from ecoloop.demo.evidence import evidence_pdf, evidence_png
 from ecoloop.demo.service import demo_fixture, load_demo
 from ecoloop.identity.models import User
 from ecoloop.identity.service import principal_for
