@@ -1,0 +1,1 @@
+"""Alerts: exceedances, hotspots, water below target, silent and suspicious devices, AQI levels (issue 7)."""
