@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.demo.cases import add_demo_cases
+from ecoloop.demo.case_loading import add_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, LimitPlan, PermitPlan, plan_enterprise_files
 from ecoloop.enterprises.models import (
     Enterprise,
