@@ -24,7 +24,6 @@ from ecoloop.cases.batches import (
     batch_progresses,
     example_workbook,
     import_batch,
-    parse_date,
     title_of,
 )
 from ecoloop.cases.enums import CaseSource, Category, Finding
@@ -258,23 +257,6 @@ def test_the_example_workbook_imports(db: Session, world: World) -> None:
         (4, False, None),
         (5, False, "basically_completed"),
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-12-31", date(2026, 12, 31)),
-        ("2026/1/5", date(2026, 1, 5)),
-        ("2026.01.05", date(2026, 1, 5)),
-        ("2026年1月5日", date(2026, 1, 5)),
-        ("２０２６年１月５日", date(2026, 1, 5)),
-        ("2026-12-31 00:00:00", date(2026, 12, 31)),
-        ("2026-02-30", None),
-        ("长期坚持", None),
-    ],
-)
-def test_dates_as_offices_write_them(text: str, expected: date | None) -> None:
-    assert parse_date(text) == expected
 
 
 @pytest.mark.parametrize(

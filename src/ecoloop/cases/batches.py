@@ -18,16 +18,14 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy import Row, Select, and_, func, select
@@ -44,6 +42,7 @@ from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, Sta
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
+from ecoloop.sheets import BadWorkbookError, blank_row, cell_text, header_key, parse_date, read_sheets, squash
 
 T = TypeVar("T")
 MAX_ROWS = 5_000  # data rows of a batch sheet
@@ -97,16 +96,6 @@ CATEGORY_LABELS: dict[Category, str] = {
 }
 FINDING_LABELS: dict[Finding, str] = {Finding.TRUE: "属实", Finding.PARTLY: "部分属实", Finding.FALSE: "不属实"}
 PROGRESS_LABELS: dict[str, str] = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "整改中"}
-
-
-def squash(text: str) -> str:
-    """Text as words and names are matched: full-width forms as ASCII (NFKC), without spaces, case-folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def header_key(text: str) -> str:
-    """A header as matched: like `squash`, without required-marks (*) or a trailing "(…)"."""
-    return re.sub(r"\([^()]*\)$", "", squash(text).replace("*", ""))
 
 
 def _words(table: Mapping[str, T]) -> dict[str, T]:
@@ -236,47 +225,19 @@ class _Row:
     claimed: str | None
 
 
-class _BadFileError(ValueError):
-    pass
-
-
 def _read_rows(data: bytes) -> list[tuple[Any, ...]]:
     """The rows of the workbook's first sheet that has the header (else of its first sheet)."""
-    if not data.startswith(b"PK\x03\x04"):
-        raise _BadFileError
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about workbook features it does not read (styles, extensions); values are unaffected.
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheets = [list(_limited(sheet.iter_rows(values_only=True))) for sheet in book.worksheets]
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as exc:
-        raise _BadFileError from exc
+    sheets = [rows for _title, rows in read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
     if not sheets:
-        raise _BadFileError
+        raise BadWorkbookError
     return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
-
-
-def _limited(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows up to the first beyond the limit, so that the limit can be reported."""
-    filled = 0
-    for cells in rows:
-        if not _blank(cells):
-            filled += 1
-            if filled > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
-                yield cells
-                return
-        yield cells
 
 
 def _find_header(rows: Sequence[tuple[Any, ...]]) -> int | None:
     """The Excel number of the header row: the first naming the problem column."""
     keys = {header_key(h) for h in (_ANCHOR.header, *_ANCHOR.aliases)}
     for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        if any(header_key(text) in keys for text in map(_text, cells) if text):
+        if any(header_key(text) in keys for text in map(cell_text, cells) if text):
             return number
     return None
 
@@ -293,7 +254,7 @@ def _records(
     positions: dict[int, str] = {}
     headers: dict[str, str] = {}
     for position, cell in enumerate(rows[header_row - 1]):
-        text = _text(cell)
+        text = cell_text(cell)
         if text is None:
             continue
         column = lookup.get(header_key(text))
@@ -311,56 +272,13 @@ def _records(
         return headers, []
     records: list[tuple[int, dict[str, Any]]] = []
     for number, cells in enumerate(rows[header_row:], start=header_row + 1):
-        if _blank(cells):
+        if blank_row(cells):
             continue
         if len(records) == MAX_ROWS:
             report.problems.append(Problem(number, "", "too_many_rows", str(MAX_ROWS)))
             break
         records.append((number, {key: cells[i] for i, key in positions.items() if i < len(cells)}))
     return headers, records
-
-
-def _text(value: Any) -> str | None:
-    """A cell as text, None when blank; whole numbers as their digits (a code typed as 371802 is "371802")."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    return text or None
-
-
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(_text(cell) is None for cell in cells)
-
-
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
-)
-
-
-def parse_date(value: Any) -> date | None:
-    """An Excel date cell, or text as YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日; None otherwise."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = unicodedata.normalize("NFKC", value).strip()
-    for pattern in _DATE_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return date(*map(int, match.groups()))
-            except ValueError:
-                return None
-    return None
 
 
 def title_of(text: str) -> str:
@@ -427,7 +345,7 @@ class _Cells:
         self.report.problems.append(Problem(self.row, column, code, str(value)))
 
     def text(self, key: str, limit: int = MAX_TEXT, *, required: bool = False) -> str:
-        value = _text(self.values.get(key))
+        value = cell_text(self.values.get(key))
         if value is None:
             if required:
                 self.problem(key, "required")
@@ -438,7 +356,7 @@ class _Cells:
         return value
 
     def word(self, key: str, words: Mapping[str, T], *, first_of_list: bool = False) -> T | None:
-        value = _text(self.values.get(key))
+        value = cell_text(self.values.get(key))
         if value is None:
             return None
         if first_of_list:
@@ -451,11 +369,11 @@ class _Cells:
 
     def day(self, key: str) -> date | None:
         raw = self.values.get(key)
-        if _text(raw) is None:
+        if cell_text(raw) is None:
             return None
         parsed = parse_date(raw)
         if parsed is None:
-            self.problem(key, "bad_date", _text(raw))
+            self.problem(key, "bad_date", cell_text(raw))
         return parsed
 
 
@@ -587,7 +505,7 @@ def import_batch(
     report = BatchImportReport(problems=_check_batch(session, code, name, source, received_on, deadline, document))
     try:
         sheet = _read_rows(data)
-    except _BadFileError:
+    except BadWorkbookError:
         report.problems.append(Problem(0, "", "bad_file"))
         return report
     headers, records = _records(sheet, report)

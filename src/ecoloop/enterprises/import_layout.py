@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from typing import Generic, TypeVar
 
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.rules import credit_code_check_char
+from ecoloop.sheets import squash
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -92,16 +92,6 @@ DATE_FORMATS = "YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日"
 def header_of(sheet: str, key: str) -> str:
     """The header offices write for the column `key` of `sheet` ("" for none)."""
     return next((column.header for column in COLUMNS[sheet] if column.key == key), "")
-
-
-def squash(text: str) -> str:
-    """Text as words and names are matched: full-width forms as ASCII (NFKC), without spaces, case-folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def header_key(text: str) -> str:
-    """A header as matched: like `squash`, and without required-marks (*) or a trailing unit ("限值(mg/m³)")."""
-    return re.sub(r"\([^()]*\)$|\[[^\[\]]*\]$", "", squash(text).replace("*", ""))
 
 
 # --- the words accepted in cells -------------------------------------------------------------------------------------

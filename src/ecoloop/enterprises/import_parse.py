@@ -3,13 +3,9 @@ row checked cell by cell into the rows `import_write` writes, or into problems w
 
 from __future__ import annotations
 
-import io
-import re
-import warnings
-import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,13 +26,12 @@ from ecoloop.enterprises.import_layout import (
     STATUS_WORDS,
     E,
     Words,
-    header_key,
     header_of,
     pollutant_code,
-    squash,
 )
 from ecoloop.enterprises.import_report import Problem
 from ecoloop.enterprises.rules import credit_code_problem, industry_code_problem, industry_section
+from ecoloop.sheets import BadWorkbookError, blank_row, cell_text, header_key, parse_date, read_sheets, squash
 from ecoloop.standards.emission import LimitSpec
 
 MAX_ROWS = 20_000  # data rows per sheet
@@ -147,8 +142,8 @@ def parse_workbook(data: bytes) -> ParsedWorkbook:
     """Read and check an .xlsx workbook's sheets, as far as that is possible without a database."""
     parsed = ParsedWorkbook()
     try:
-        sheets = _read_sheets(data)
-    except _BadFileError:
+        sheets = read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+    except BadWorkbookError:
         parsed.problems.append(Problem("", 0, "", "bad_file"))
         return parsed
     for title, rows in sheets:
@@ -165,41 +160,6 @@ def parse_workbook(data: bytes) -> ParsedWorkbook:
     return parsed
 
 
-class _BadFileError(ValueError):
-    pass
-
-
-def _read_sheets(data: bytes) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Every worksheet's title and rows (row i of the list is Excel's row i + 1)."""
-    import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type information
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise _BadFileError
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about workbook features it does not read (styles, extensions); values are unaffected.
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                return [(sheet.title, list(_limited(sheet.iter_rows(values_only=True)))) for sheet in book.worksheets]
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as exc:
-        raise _BadFileError from exc
-
-
-def _limited(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows up to the first beyond the limit (header and title rows included), so that the limit can be reported."""
-    filled = 0
-    for cells in rows:
-        if not _blank_row(cells):
-            filled += 1
-            if filled > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
-                yield cells
-                return
-        yield cells
-
-
 def _records(sheet: str, rows: Sequence[tuple[Any, ...]], parsed: ParsedWorkbook) -> list[tuple[int, dict[str, Any]]]:
     """The data rows of a sheet as (Excel row number, {column key: cell}); header problems go to `parsed`."""
     found = _find_header(rows)
@@ -211,7 +171,7 @@ def _records(sheet: str, rows: Sequence[tuple[Any, ...]], parsed: ParsedWorkbook
         return []
     records: list[tuple[int, dict[str, Any]]] = []
     for number, cells in enumerate(rows[header_row:], start=header_row + 1):
-        if _blank_row(cells):
+        if blank_row(cells):
             continue
         if len(records) == MAX_ROWS:
             parsed.problems.append(Problem(sheet, number, "", "too_many_rows", str(MAX_ROWS)))
@@ -225,10 +185,10 @@ def _find_header(rows: Sequence[tuple[Any, ...]]) -> tuple[int, tuple[Any, ...]]
     first: tuple[int, tuple[Any, ...]] | None = None
     keys = {header_key(h) for h in (CREDIT_CODE.header, *CREDIT_CODE.aliases)}
     for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        if _blank_row(cells):
+        if blank_row(cells):
             continue
         first = first or (number, cells)
-        if any(header_key(text) in keys for text in map(_text, cells) if text):
+        if any(header_key(text) in keys for text in map(cell_text, cells) if text):
             return number, cells
     return first
 
@@ -241,7 +201,7 @@ def _header_positions(
     lookup = {header_key(name): column for column in columns for name in (column.header, *column.aliases)}
     positions: dict[int, str] = {}
     for position, cell in enumerate(header):
-        text = _text(cell)
+        text = cell_text(cell)
         if text is None:
             continue
         column = lookup.get(header_key(text))
@@ -272,10 +232,10 @@ class _Cells:
         self.problems.append(Problem(self.sheet, self.row, header_of(self.sheet, key), code, str(value)))
 
     def given(self, key: str) -> bool:
-        return _text(self.values.get(key)) is not None
+        return cell_text(self.values.get(key)) is not None
 
     def text(self, key: str, limit: int, *, required: bool = False) -> str | None:
-        value = _text(self.values.get(key))
+        value = cell_text(self.values.get(key))
         if value is None:
             if required:
                 self.problem(key, "required")
@@ -312,24 +272,24 @@ class _Cells:
 
     def day(self, key: str, *, required: bool = False) -> date | None:
         raw = self.values.get(key)
-        if _text(raw) is None:
+        if cell_text(raw) is None:
             if required:
                 self.problem(key, "required")
             return None
-        parsed = _parse_date(raw)
+        parsed = parse_date(raw)
         if parsed is None:
             self.problem(key, "bad_date", DATE_FORMATS)
         return parsed
 
     def number(self, key: str, *, places: int, below: int, required: bool = False) -> Decimal | None:
         raw = self.values.get(key)
-        if _text(raw) is None:
+        if cell_text(raw) is None:
             if required:
                 self.problem(key, "required")
             return None
         value = _parse_decimal(raw)
         if value is None:
-            self.problem(key, "not_a_number", _text(raw))
+            self.problem(key, "not_a_number", cell_text(raw))
             return None
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:
@@ -343,11 +303,11 @@ class _Cells:
     def coordinate(self, key: str, bound: int) -> Decimal | None:
         """A longitude or latitude, rounded to the six places stored (about 0.1 m)."""
         raw = self.values.get(key)
-        if _text(raw) is None:
+        if cell_text(raw) is None:
             return None
         value = _parse_decimal(raw)
         if value is None:
-            self.problem(key, "not_a_number", _text(raw))
+            self.problem(key, "not_a_number", cell_text(raw))
             return None
         if not -bound <= value <= bound:
             self.problem(key, "coordinates_out_of_range", value)
@@ -355,7 +315,7 @@ class _Cells:
         return value.quantize(Decimal("0.000001"))
 
     def choice(self, key: str, words: Words[E], *, required: bool = False) -> E | None:
-        value = _text(self.values.get(key))
+        value = cell_text(self.values.get(key))
         if value is None:
             if required:
                 self.problem(key, "required")
@@ -569,48 +529,6 @@ _PARSERS = {
     LISTS: _parse_memberships,
     GRADES: _parse_grades,
 }
-
-
-def _text(value: Any) -> str | None:
-    """A cell as text, None when blank; numbers as their digits (a region code typed as 371802 is "371802")."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    return text or None
-
-
-def _blank_row(cells: Sequence[Any]) -> bool:
-    return all(_text(cell) is None for cell in cells)
-
-
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
-)
-
-
-def _parse_date(value: Any) -> date | None:
-    """An Excel date cell, or text as YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    for pattern in _DATE_PATTERNS:
-        match = pattern.fullmatch(value.strip())
-        if match:
-            try:
-                return date(*map(int, match.groups()))
-            except ValueError:
-                return None
-    return None
 
 
 def _parse_decimal(value: Any) -> Decimal | None:

@@ -17,7 +17,7 @@ from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
 from ecoloop.enterprises import service
 from ecoloop.enterprises.enums import EnterpriseStatus
-from ecoloop.enterprises.import_layout import ENTERPRISES, GRADES, LISTS, PERMITS, header_of, squash
+from ecoloop.enterprises.import_layout import ENTERPRISES, GRADES, LISTS, PERMITS, header_of
 from ecoloop.enterprises.import_parse import (
     EnterpriseRow,
     LimitPart,
@@ -42,6 +42,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code
+from ecoloop.sheets import squash
 
 T = TypeVar("T")
 
