@@ -8,7 +8,8 @@ next packet when the previous one is acknowledged (so every counted packet is ac
 receiver, the clients and PostgreSQL share the machine's cores; the receiver's CPU per packet (and PostgreSQL's,
 for that store) is printed too, since it depends less than throughput on what else the machine is doing.
 
-Run: `uv run python bench/hj212_ingest.py [--store sqlite|postgresql|both] [--connections 200] [--seconds 10]`.
+Run: `uv run python bench/hj212_ingest.py [--store sqlite|postgresql|both] [--connections 200] [--seconds 10]`
+(`--connections 2000` and more: both sides raise their soft limit of open files to the hard limit).
 The last line is JSON.
 """
 
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 import uvloop
 
 from ecoloop.ingest.hj212 import crc16
+from ecoloop.ingest.server import raise_open_files_limit
 
 POLLUTANTS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002")
 
@@ -247,6 +249,9 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.cpu_file, args.naive, args.workers)
         return
+    # One descriptor per connection on this side too: `--connections 2000` needs more than the usual soft limit
+    # of 1,024 (the receiver raises its own in `run()`).
+    raise_open_files_limit()
     per_device = args.per_device or int(30_000 * args.seconds / args.connections) + 1
     t0 = time.perf_counter()
     prepared = [list(frames(i, per_device)) for i in range(args.connections)]

@@ -15,6 +15,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -450,11 +451,27 @@ def devices_from_db(database_url: str) -> Callable[[], dict[str, DeviceEntry]]:
     return load
 
 
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit of open files to its hard limit; returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == hard:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (OSError, ValueError):  # e.g. macOS refuses an unlimited soft limit: keep the current one
+        log.warning("could not raise the open files limit from %d to %d", soft, hard)
+        return soft
+    return hard
+
+
 def run(main: Coroutine[Any, Any, None]) -> None:
     """Run the receiver's event loop: uvloop (libuv) where installed, which halves the per-packet cost of the
     socket work, else asyncio's own loop. The cyclic garbage collector is tuned for a server that allocates
     many short-lived objects per packet and keeps few: start-up objects are frozen out of collections and
     young collections run less often."""
+    # Every logger holds a connection open (issue 4: thousands of them), one file descriptor each; the usual
+    # soft limit of 1,024 would make the receiver refuse connections long before the hard limit is reached.
+    raise_open_files_limit()
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
