@@ -176,3 +176,24 @@ def test_postgresql_writers_of_the_same_readings_in_any_order_never_deadlock(
     assert [r.message for r in caplog.records if "retried" in r.message] == []
     assert store.packet_counts() == {("stored", None): 4 * 15 * 20}
     store.close()
+
+
+def test_hourly_and_daily_readings_are_queued_as_arrivals_until_consumed(store: HotStore) -> None:
+    minute = Reading(2, "a21026", Interval.MINUTE, T0, 5.0, "N")
+    day = Reading(3, "a21026", Interval.DAY, T0, 7.0, "N")
+    store.write([hour(1, "a21026", 0, 10.0), hour(1, "a21002", 0, 20.0), minute, day], now=T0 + timedelta(minutes=2))
+    store.write([hour(1, "a21026", 1, 11.0)], now=T0 + timedelta(hours=1, minutes=2))
+    queued = store.arrivals()
+    # one arrival per site, interval and time; minute data is not queued
+    assert [(a.site_id, a.interval, a.time) for a in queued] == [
+        (1, Interval.HOUR, T0),
+        (3, Interval.DAY, T0),
+        (1, Interval.HOUR, T0 + timedelta(hours=1)),
+    ]
+    assert queued[0].received_at == T0 + timedelta(minutes=2)
+    at = store.readings_at(Interval.HOUR, T0, [1, 3])
+    assert sorted((r.parameter, r.value) for r in at) == [("a21002", 20.0), ("a21026", 10.0)]
+    store.consume_arrivals([queued[0].seq, queued[1].seq])
+    assert [a.seq for a in store.arrivals()] == [queued[2].seq]
+    assert store.trim_arrivals(T0 + timedelta(hours=2)) == 1
+    assert store.arrivals() == []

@@ -31,6 +31,10 @@ class Action(StrEnum):
     IMPORT_BATCHES = "import_batches"
     VIEW_LEDGERS = "view_ledgers"
     ISSUE_SUPERVISION = "issue_supervision"
+    VIEW_ALERTS = "view_alerts"
+    REVIEW_ALERTS = "review_alerts"
+    MANAGE_ALERT_RULES = "manage_alert_rules"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _BUREAU_READ = frozenset(
@@ -39,6 +43,7 @@ _BUREAU_READ = frozenset(
         Action.VIEW_ORGANISATIONS,
         Action.VIEW_ENTERPRISES,
         Action.VIEW_MONITORING,
+        Action.VIEW_ALERTS,
         Action.USE_API_TOKENS,
     }
 )
@@ -59,25 +64,26 @@ ALLOWED: dict[Role, frozenset[Action]] = {
         Action.REVIEW_CORRECTIONS,
     }
     | _CASE_WORK
-    | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION},
+    | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
+    | {Action.MANAGE_WEBHOOKS},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
-    # defining new lists is an administrator's decision.
+    # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
     | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
-    | {Action.IMPORT_BATCHES},
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES},
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK,
-    # A branch keeps the files of the enterprises in its county and supervises its county's cases (row
-    # scoping limits it to them).
+    # A branch keeps the files of the enterprises in its county, supervises its county's cases and checks its
+    # county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
     | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
-    | {Action.IMPORT_BATCHES},
-    # A department sees and works the cases assigned to it (no scope rule for sites).
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},
+    # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts.
     Role.DEPARTMENT: frozenset(
-        {Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS, Action.VIEW_CASES}
+        {Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS, Action.VIEW_CASES, Action.VIEW_ALERTS}
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
     Role.ENTERPRISE: frozenset(
@@ -88,6 +94,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.SUBMIT_OBSERVATIONS,
             Action.REQUEST_CORRECTIONS,
             Action.VIEW_CASES,
+            Action.VIEW_ALERTS,
         }
     ),
     # The hotline takes complaints and registers them as cases; it alone may see who complained

@@ -15,6 +15,15 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ecoloop.access.principal import Principal
+from ecoloop.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertRuleVersion,
+    Notification,
+    Webhook,
+    WebhookDelivery,
+)
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.enterprises.models import (
@@ -131,6 +140,45 @@ def _devices(p: Principal) -> ColumnElement[bool]:
     return Device.site_id.in_(select(Site.id).where(_sites(p)))
 
 
+def _alerts(p: Principal) -> ColumnElement[bool]:
+    if p.role in REGION_ROLES:
+        return in_subtree(Alert.region_id, p)
+    if p.role is Role.ENTERPRISE:
+        return Alert.enterprise_id == p.enterprise_id
+    if p.role is Role.DEPARTMENT:
+        # A department sees the alerts behind the cases it works.
+        return Alert.case_id.in_(select(Case.id).where(_cases(p)))
+    return false()
+
+
+def _alert_events(p: Principal) -> ColumnElement[bool]:
+    return AlertEvent.alert_id.in_(select(Alert.id).where(_alerts(p)))
+
+
+def _alert_rules(p: Principal) -> ColumnElement[bool]:
+    # Rules are the bureau's and its branches' working configuration.
+    return true() if p.role in REGION_ROLES else false()
+
+
+def _alert_rule_versions(p: Principal) -> ColumnElement[bool]:
+    return _alert_rules(p)
+
+
+def _notifications(p: Principal) -> ColumnElement[bool]:
+    return Notification.user_id == p.user_id
+
+
+def _webhooks(p: Principal) -> ColumnElement[bool]:
+    # An organisation's webhook is seen by the staff who see the organisation (the bureau: all of its area).
+    if p.role in REGION_ROLES:
+        return Webhook.organisation_id.in_(select(Organisation.id).where(_organisations(p)))
+    return false()
+
+
+def _webhook_deliveries(p: Principal) -> ColumnElement[bool]:
+    return WebhookDelivery.webhook_id.in_(select(Webhook.id).where(_webhooks(p)))
+
+
 def _audit(p: Principal) -> ColumnElement[bool]:
     return true() if p.role in (Role.ADMIN, Role.LEADER) else false()
 
@@ -156,6 +204,13 @@ RULES: dict[type[Any], ScopeRule] = {
     Attachment: _of_visible_case(Attachment.case_id),
     Milestone: _of_visible_case(Milestone.case_id),
     SupervisionBatch: _batches,
+    Alert: _alerts,
+    AlertEvent: _alert_events,
+    AlertRule: _alert_rules,
+    AlertRuleVersion: _alert_rule_versions,
+    Notification: _notifications,
+    Webhook: _webhooks,
+    WebhookDelivery: _webhook_deliveries,
 }
 
 

@@ -158,6 +158,52 @@ def register_case(
     return case
 
 
+def open_for_platform(
+    session: Session,
+    *,
+    source: CaseSource,
+    category: Category,
+    title: str,
+    region: Region,
+    unit: Organisation,
+    deadline: date,
+    now: datetime,
+    label: str,
+    description: str = "",
+    enterprise_id: int | None = None,
+    site_id: int | None = None,
+    severity: Severity = Severity.NORMAL,
+) -> Case:
+    """Register a case and hand it to `unit` by `deadline` (登记 and 交办) on the platform's own authority: an
+    alert rule that escalates automatically. Both steps are timeline events signed `label` (the rule), and the
+    assignment is the workflow's ASSIGN transition as a supervisor would take it."""
+    case = Case(
+        number=_next_number(session, now.year),
+        source=source,
+        category=category,
+        title=title.strip()[:300],
+        description=description,
+        region_id=region.id,
+        enterprise_id=enterprise_id,
+        site_id=site_id,
+        severity=severity,
+        state=State.REGISTERED,
+    )
+    session.add(case)
+    session.flush()
+    _event(
+        session, case, None, EventKind.REGISTERED, now, to_state=State.REGISTERED, note=description[:500], label=label
+    )
+    after = transition(State.REGISTERED, Action.ASSIGN, Party.SUPERVISOR)
+    case.lead_unit_id = unit.id
+    case.deadline = deadline
+    case.state = after
+    session.flush()
+    data = {"unit_id": unit.id, "unit": unit.name, "deadline": deadline.isoformat(), "co_units": []}
+    _event(session, case, None, EventKind.ASSIGNED, now, State.REGISTERED, after, data=data, label=label)
+    return case
+
+
 def act(
     session: Session,
     case: Case,

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from ecoloop.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertRuleVersion,
+    Notification,
+    Webhook,
+    WebhookDelivery,
+)
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
@@ -21,6 +30,10 @@ from ecoloop.regions.models import Region
 from ecoloop.scheduler.models import JobRun
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertRule",
+    "AlertRuleVersion",
     "ApiToken",
     "Attachment",
     "AuditRecord",
@@ -36,6 +49,7 @@ __all__ = [
     "ListMembership",
     "LoginThrottle",
     "Milestone",
+    "Notification",
     "Organisation",
     "Outlet",
     "OutletLimit",
@@ -46,4 +60,6 @@ __all__ = [
     "SupervisionList",
     "User",
     "WebSession",
+    "Webhook",
+    "WebhookDelivery",
 ]

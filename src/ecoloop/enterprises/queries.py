@@ -212,6 +212,33 @@ def correction_rows(
     return [CorrectionRow(c, e, s, code) for c, e, s, code in session.execute(stmt)]
 
 
+def limit_specs_by_site(session: Session, day: date) -> dict[int, list[LimitSpec]]:
+    """`limit_specs_for_site` of every outlet site at once (the alert engine's load)."""
+    stmt = (
+        select(Outlet.site_id, OutletLimit)
+        .join(Outlet, Outlet.id == OutletLimit.outlet_id)
+        .join(Permit, Permit.id == Outlet.permit_id)
+        .where(Outlet.site_id.is_not(None), Permit.valid_from <= day, Permit.valid_to >= day)
+        .order_by(Outlet.site_id, OutletLimit.pollutant, OutletLimit.averaging)
+    )
+    found: dict[int, list[LimitSpec]] = {}
+    for site_id, limit in session.execute(stmt):
+        if site_id is not None:
+            found.setdefault(site_id, []).append(_spec(limit))
+    return found
+
+
+def _spec(limit: OutletLimit) -> LimitSpec:
+    return LimitSpec(
+        pollutant=limit.pollutant,
+        limit=limit.limit_value,
+        unit=limit.unit,
+        averaging=limit.averaging.value,
+        source=limit.source,
+        reference_o2=limit.reference_o2,
+    )
+
+
 def limit_specs_for_site(session: Session, site_id: int, day: date) -> list[LimitSpec]:
     """The permitted limits that apply on `day` to the outlet a monitoring site measures (from permits valid that
     day), as `standards.emission` judges them. Unscoped: alert rules run for the whole city."""
@@ -222,14 +249,4 @@ def limit_specs_for_site(session: Session, site_id: int, day: date) -> list[Limi
         .where(Outlet.site_id == site_id, Permit.valid_from <= day, Permit.valid_to >= day)
         .order_by(OutletLimit.pollutant, OutletLimit.averaging)
     )
-    return [
-        LimitSpec(
-            pollutant=limit.pollutant,
-            limit=limit.limit_value,
-            unit=limit.unit,
-            averaging=limit.averaging.value,
-            source=limit.source,
-            reference_o2=limit.reference_o2,
-        )
-        for limit in session.scalars(stmt)
-    ]
+    return [_spec(limit) for limit in session.scalars(stmt)]

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import Batches, ReadingRow, TallyRow
+    from ecoloop.ingest.store import ArrivalRow, Batches, ReadingRow, TallyRow
 
 # Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
 # or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is
 # append-only, indexed by receive time only (which only grows); per-device activity (last packet, counts by
 # outcome and reason per hour) is kept in `packet_tally`, a few rows per device and hour, upserted per commit.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: arrivals (version 2 stores gain the table through CREATE IF NOT EXISTS)
 READING_COLUMNS = "site_id, parameter, interval, ts, value, flag, source, received_at"  # as in ReadingRow
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS raw_packets (
     frame BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_raw_packets_received_at ON raw_packets (received_at);
+CREATE TABLE IF NOT EXISTS arrivals (
+    seq INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL,
+    interval TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    received_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS packet_tally (
     mn TEXT NOT NULL,
     hour INTEGER NOT NULL,
@@ -90,6 +97,8 @@ ON CONFLICT (site_id, parameter, interval, ts) DO UPDATE SET
 WHERE readings.value IS NOT excluded.value OR readings.flag IS NOT excluded.flag
 """
 
+
+_ARRIVE = "INSERT INTO arrivals (site_id, interval, ts, received_at) VALUES (?, ?, ?, ?)"
 
 _ARCHIVE = (
     "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) "
@@ -170,9 +179,9 @@ class SQLiteBackend:
             self._local.lock = fd
         return fd
 
-    def write_rows(self, batches: Batches, tally: Sequence[TallyRow]) -> list[int]:
-        """The batches' readings upserted, packets archived and `tally` (their packet_tally increments) added in one
-        transaction; the changed-reading count of each batch."""
+    def write_rows(self, batches: Batches, tally: Sequence[TallyRow], arrivals: Sequence[ArrivalRow] = ()) -> list[int]:
+        """The batches' readings upserted, packets archived, `tally` (their packet_tally increments) added and
+        `arrivals` queued in one transaction; the changed-reading count of each batch."""
         rows = [row for batch, _ in batches for row in batch]
         archived = [packet for _, packets in batches for packet in packets]
         with self.transaction() as conn:
@@ -186,6 +195,8 @@ class SQLiteBackend:
             if archived:
                 conn.executemany(_ARCHIVE, archived)
                 conn.executemany(_TALLY, tally)
+            if arrivals:
+                conn.executemany(_ARRIVE, arrivals)
         return counts
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

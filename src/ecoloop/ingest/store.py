@@ -85,6 +85,17 @@ class RawPacket:
     cn: str | None = None
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Readings of a site's interval at one time were stored (queued for the alert engine by `write_rows`)."""
+
+    seq: int
+    site_id: int
+    interval: Interval
+    time: datetime
+    received_at: datetime
+
+
 @dataclass
 class DeviceActivity:
     """What a device sent: its last packet's arrival (UTC) and packet counts by (outcome, reason)."""
@@ -129,6 +140,9 @@ ReadingRow = tuple[int, str, str, int, float | None, str | None, str, int]
 ArchiveRow = tuple[int, str, str | None, str | None, str, str | None, str | None, bytes]
 TallyRow = tuple[str, int, str, str, int, int, int]  # packet_tally: mn, hour, outcome, reason, packets, first, last
 Batches = Sequence[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]
+ArrivalRow = tuple[int, str, int, int]  # arrivals: site_id, interval, ts, received_at
+# Readings of these intervals are queued as arrivals for the alert engine (issue 7 judges hourly and daily data).
+ARRIVAL_INTERVALS = frozenset({"hour", "day"})
 
 
 def reading_row(r: Reading, received_ms: int) -> ReadingRow:
@@ -208,9 +222,49 @@ class HotStore:
         )
 
     def write_rows(self, batches: Batches) -> list[int]:
-        """`write_batches` for readings and packets already in their stored form."""
+        """`write_batches` for readings and packets already in their stored form. Each distinct (site, interval,
+        time) of hourly and daily readings is queued in `arrivals` in the same transaction, for the alert engine."""
         archived = [packet for _, packets in batches for packet in packets]
-        return self._db.write_rows(batches, _tally(archived))
+        arrivals = sorted(
+            {(row[0], row[2], row[3], row[7]) for batch, _ in batches for row in batch if row[2] in ARRIVAL_INTERVALS}
+        )
+        return self._db.write_rows(batches, _tally(archived), arrivals)
+
+    def arrivals(self, limit: int = 10_000) -> list[Arrival]:
+        """The oldest queued arrivals, at most `limit`. A consumer handles them, then `consume_arrivals`: an
+        arrival committed late with a lower number than one already handled is still picked up next time."""
+        rows = self._db.fetch(
+            "SELECT seq, site_id, interval, ts, received_at FROM arrivals ORDER BY seq LIMIT ?", [limit]
+        )
+        return [
+            Arrival(seq, site, Interval(interval), _instant(ts), _instant_ms(ms))
+            for seq, site, interval, ts, ms in rows
+        ]
+
+    def consume_arrivals(self, seqs: Sequence[int]) -> None:
+        """Remove handled arrivals."""
+        for chunk in _chunks(seqs):
+            self._db.execute_many(f"DELETE FROM arrivals WHERE seq IN ({_marks(chunk)})", [chunk])
+
+    def trim_arrivals(self, before: datetime) -> int:
+        """Drop arrivals received before `before` that nobody consumed (no alert engine running); how many."""
+        (count,) = self._db.fetch("SELECT count(*) FROM arrivals WHERE received_at < ?", [epoch_ms(before)])[0]
+        if count:
+            self._db.execute_many("DELETE FROM arrivals WHERE received_at < ?", [[epoch_ms(before)]])
+        return int(count)
+
+    def readings_at(self, interval: Interval, ts: datetime, site_ids: Sequence[int]) -> list[Reading]:
+        """The hot readings of `interval` at time `ts` of the sites (by the key's prefix: time, interval, site)."""
+        found: list[Reading] = []
+        seconds = math.ceil(ts.timestamp())
+        for chunk in _chunks(site_ids):
+            rows = self._db.fetch(
+                "SELECT site_id, parameter, value, flag, source FROM readings "
+                f"WHERE ts = ? AND interval = ? AND site_id IN ({_marks(chunk)})",
+                [seconds, interval.value, *chunk],
+            )
+            found += [Reading(site, p, interval, ts, value, flag, source) for site, p, value, flag, source in rows]
+        return found
 
     def hot_table(self, before_ms: int | None = None, site_id: int | None = None) -> pa.Table:
         """Readings still in the hot store (received before `before_ms`, of one site, when given) as Arrow."""
@@ -350,6 +404,14 @@ def open_hot_store(settings: Settings) -> HotStore:
 
 
 _CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _instant_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _chunks(items: Sequence[_I]) -> Iterator[list[_I]]:

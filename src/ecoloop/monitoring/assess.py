@@ -319,7 +319,7 @@ def _completeness_counts(
         "WHERE NOT contains(parameter, '-') GROUP BY site_id, parameter"
     )
     counts: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    with _readings_view(store, root, list(periods), intervals, start, end) as con:
+    with readings_view(store, root, list(periods), intervals, start, end) as con:
         con.register("windows", windows)
         for site, parameter, received, valid in con.execute(sql, [sorted(quality.INVALID_FLAGS)]).fetchall():
             counts[site][parameter] = (received, valid)
@@ -333,7 +333,7 @@ def _period_rows(
     store: HotStore, root: Path, site_ids: Sequence[int], interval: Interval, start: datetime, end: datetime
 ) -> list[tuple[int, str, int, float | None, str | None]]:
     """(site, parameter, epoch seconds, value, flag) of the sites' main parameters in [start, end), by time."""
-    with _readings_view(store, root, site_ids, [interval], start, end) as con:
+    with readings_view(store, root, site_ids, [interval], start, end) as con:
         rows: list[tuple[int, str, int, float | None, str | None]] = con.execute(
             "SELECT site_id, parameter, epoch(time)::BIGINT, value, flag FROM deduped "
             "WHERE NOT contains(parameter, '-') ORDER BY site_id, parameter, time"
@@ -342,7 +342,7 @@ def _period_rows(
 
 
 @contextmanager
-def _readings_view(
+def readings_view(
     store: HotStore,
     root: Path,
     site_ids: Sequence[int],

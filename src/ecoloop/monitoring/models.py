@@ -30,6 +30,8 @@ class Site(TimestampMixin, Base):
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    # The GB 3838-2002 class a water station's water must meet (水质目标, e.g. "III"); None where none is set.
+    water_target: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship(lazy="joined")

@@ -1,0 +1,192 @@
+"""Rules as data: each kind's thresholds (the dataclasses of `ecoloop.alerts.rules`) to and from the JSON that
+`AlertRule.parameters` stores and the rule editor edits, with the options the engine adds per kind, and the
+built-in rules a new installation starts with. Pure: no database."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from ecoloop.alerts.enums import Escalation
+from ecoloop.alerts.rules import (
+    AqiThresholds,
+    FlatLineThresholds,
+    HiddenExceedanceThresholds,
+    HotspotThresholds,
+    IdenticalValuesThresholds,
+    RuleKind,
+    Severity,
+    SilenceThresholds,
+    SourceExceedanceThresholds,
+    SuddenRiseThresholds,
+    WaterTargetThresholds,
+)
+from ecoloop.i18n import N_
+
+Thresholds = (
+    SourceExceedanceThresholds
+    | HotspotThresholds
+    | SuddenRiseThresholds
+    | WaterTargetThresholds
+    | SilenceThresholds
+    | FlatLineThresholds
+    | IdenticalValuesThresholds
+    | HiddenExceedanceThresholds
+    | AqiThresholds
+)
+
+THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
+    RuleKind.SOURCE_EXCEEDANCE: SourceExceedanceThresholds,
+    RuleKind.AIR_HOTSPOT: HotspotThresholds,
+    RuleKind.AIR_SUDDEN_RISE: SuddenRiseThresholds,
+    RuleKind.WATER_BELOW_TARGET: WaterTargetThresholds,
+    RuleKind.DEVICE_SILENT: SilenceThresholds,
+    RuleKind.DEVICE_FLAT_LINE: FlatLineThresholds,
+    RuleKind.DEVICE_IDENTICAL_VALUES: IdenticalValuesThresholds,
+    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: HiddenExceedanceThresholds,
+    RuleKind.AQI_LEVEL: AqiThresholds,
+}
+
+# Options the engine reads besides the thresholds: which sites an AQI rule judges (stations, or the mean of the
+# stations of each town or county).
+AREA_LEVELS: Final = ("", "town", "county")
+OPTIONS: Final[dict[RuleKind, dict[str, Any]]] = {RuleKind.AQI_LEVEL: {"area_level": ""}}
+
+# Durations are edited in hours.
+_HOUR = timedelta(hours=1)
+
+
+class RuleConfigError(ValueError):
+    """A parameter that is missing, of the wrong type or out of range; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _hints(cls: type[Thresholds]) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, timedelta):
+        return value / _HOUR
+    if isinstance(value, Severity):
+        return value.value
+    if isinstance(value, tuple | frozenset):
+        return sorted(value) if isinstance(value, frozenset) else list(value)
+    return value
+
+
+def _decode(field: str, hint: Any, raw: Any) -> Any:
+    origin = typing.get_origin(hint)
+    try:
+        if hint is Decimal:
+            return Decimal(str(raw).strip())
+        if hint is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+        if hint is float:
+            return float(raw)
+        if hint is timedelta:
+            return timedelta(hours=float(raw))
+        if hint is Severity:
+            return Severity(raw)
+        if origin in (tuple, frozenset):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            cleaned = [str(item).strip() for item in items if str(item).strip()]
+            return tuple(cleaned) if origin is tuple else frozenset(cleaned)
+    except (ValueError, TypeError, InvalidOperation):
+        raise RuleConfigError(field, f"not a valid {getattr(hint, '__name__', hint)}: {raw!r}") from None
+    raise RuleConfigError(field, f"unsupported type {hint!r}")
+
+
+def to_json(thresholds: Thresholds) -> dict[str, Any]:
+    """The thresholds as JSON-ready values: decimals as strings, durations in hours, sets as sorted lists."""
+    return {f.name: _encode(getattr(thresholds, f.name)) for f in dataclasses.fields(thresholds)}
+
+
+def fields_of(kind: RuleKind) -> list[tuple[str, Any]]:
+    """The editable parameters of a kind with their defaults (JSON form), thresholds first, then options."""
+    defaults = to_json(THRESHOLDS[kind]())
+    return [*defaults.items(), *OPTIONS.get(kind, {}).items()]
+
+
+def thresholds_from(kind: RuleKind, parameters: dict[str, Any]) -> Thresholds:
+    """The kind's thresholds from stored or submitted parameters; missing ones take their defaults. Raises
+    `RuleConfigError` for a value of the wrong type or one the thresholds refuse."""
+    cls = THRESHOLDS[kind]
+    hints = _hints(cls)
+    values = {
+        f.name: _decode(f.name, hints[f.name], parameters[f.name])
+        for f in dataclasses.fields(cls)
+        if f.name in parameters and parameters[f.name] not in (None, "")
+    }
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise RuleConfigError("parameters", str(exc)) from None
+
+
+def options_from(kind: RuleKind, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The kind's engine options from the parameters (defaults where missing), checked."""
+    options = dict(OPTIONS.get(kind, {}))
+    for name in options:
+        if name in parameters and parameters[name] is not None:
+            options[name] = parameters[name]
+    if kind is RuleKind.AQI_LEVEL and options["area_level"] not in AREA_LEVELS:
+        raise RuleConfigError("area_level", f"one of {', '.join(repr(a) for a in AREA_LEVELS)}")
+    return options
+
+
+def normalised(kind: RuleKind, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as they are stored: every threshold and option, checked, in JSON form."""
+    return {**to_json(thresholds_from(kind, parameters)), **options_from(kind, parameters)}
+
+
+@dataclass(frozen=True)
+class BuiltinRule:
+    """A rule every installation starts with (the analysts edit or disable it, they do not lose it)."""
+
+    code: str
+    name: str
+    kind: RuleKind
+    escalation: Escalation = Escalation.MANUAL
+    case_deadline_days: int = 7
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+# The built-in set: the issue's kinds with the thresholds of `ecoloop.alerts.rules` (their sources are cited
+# there). A permit exceedance is a violation the bureau must act on, so it becomes a case at once; the others
+# are checked (核查) first. Names are catalog messages, shown translated.
+BUILTIN_RULES: Final = (
+    BuiltinRule(
+        "source-exceedance",
+        N_("Outlet above its permit limit"),
+        RuleKind.SOURCE_EXCEEDANCE,
+        Escalation.AUTOMATIC,
+        case_deadline_days=3,
+    ),
+    BuiltinRule("air-hotspot", N_("Air hotspot against neighbouring stations"), RuleKind.AIR_HOTSPOT),
+    BuiltinRule("air-sudden-rise", N_("Sudden rise at an air station"), RuleKind.AIR_SUDDEN_RISE),
+    BuiltinRule("water-below-target", N_("Water station below its target class"), RuleKind.WATER_BELOW_TARGET),
+    BuiltinRule("device-silent", N_("Data logger silent"), RuleKind.DEVICE_SILENT),
+    BuiltinRule("device-flat-line", N_("Flat-lined values"), RuleKind.DEVICE_FLAT_LINE),
+    BuiltinRule("device-identical-values", N_("Identical values across pollutants"), RuleKind.DEVICE_IDENTICAL_VALUES),
+    BuiltinRule(
+        "device-hidden-exceedance",
+        N_("Flags hiding exceedances"),
+        RuleKind.DEVICE_HIDDEN_EXCEEDANCE,
+        case_deadline_days=5,
+    ),
+    BuiltinRule("aqi-station-200", N_("Station AQI at or above 200"), RuleKind.AQI_LEVEL),
+    BuiltinRule("aqi-town-200", N_("Town AQI at or above 200"), RuleKind.AQI_LEVEL, parameters={"area_level": "town"}),
+)

@@ -1,0 +1,220 @@
+"""The alert engine end to end on a real database and hot store: arrivals → window → rules → alerts, with
+suppression, clearing, reopening, hand-over into cases routed to the branch, feedback when the case closes,
+silence on the schedule, hotspots against neighbours, notifications and webhook queues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecoloop.alerts.engine import AlertEngine
+from ecoloop.alerts.enums import AlertEventKind, AlertStatus
+from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, Notification, Webhook, WebhookDelivery
+from ecoloop.alerts.rules import RuleKind
+from ecoloop.cases.enums import CaseSource
+from ecoloop.cases.models import Case
+from ecoloop.cases.service import Acting, act
+from ecoloop.cases.workflow import Action, State
+from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
+from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
+from ecoloop.ingest.store import HotStore, Interval, Reading
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Device, Site
+from ecoloop.settings import Settings
+from tests.factories import World
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in 清源
+SO2, O2, PM25 = "a21026", "a19001", "a34004"
+
+
+@dataclass
+class Rig:
+    engine: AlertEngine
+    store: HotStore
+    db: Session
+    world: World
+    outlet_site: Site
+    stations: list[Site]
+
+    def send(self, site: Site, hour: int, values: dict[str, float], flag: str = "N") -> None:
+        at = T0 + timedelta(hours=hour)
+        readings = [Reading(site.id, code, Interval.HOUR, at, value, flag) for code, value in values.items()]
+        self.store.write(readings, now=at + timedelta(minutes=5))
+
+    def poll(self, hour: float) -> None:
+        self.engine.poll(T0 + timedelta(hours=hour, minutes=6))
+
+    def alerts(self, kind: RuleKind) -> list[Alert]:
+        self.db.commit()  # end the read transaction: the engine committed in its own session
+        self.db.expire_all()
+        return list(self.db.scalars(select(Alert).where(Alert.kind == kind).order_by(Alert.id)))
+
+
+@pytest.fixture
+def rig(app_settings: Settings, app_db: Session, app_world: World, tmp_path: Path) -> Iterator[Rig]:
+    w = app_world
+    outlet_site = Site(
+        code="DA001",
+        name="华能热电1号烟囱",
+        kind=SiteKind.AIR_SOURCE,
+        region_id=w.village_a.id,
+        enterprise_id=w.enterprise_a.id,
+    )
+    app_db.add(outlet_site)
+    app_db.flush()
+    limit = OutletLimit(
+        pollutant=SO2,
+        limit_value=Decimal(35),
+        unit="mg/m3",
+        averaging=Averaging.HOUR,
+        reference_o2=Decimal(6),
+        source="GB 13223-2011 表2",
+    )
+    outlet = Outlet(code="DA001", name="1号锅炉烟囱", kind=OutletKind.GAS, site_id=outlet_site.id, limits=[limit])
+    app_db.add(
+        Permit(
+            enterprise_id=w.enterprise_a.id,
+            number="91371802MA3C000001001P",
+            permit_class=PermitClass.KEY,
+            valid_from=date(2024, 1, 1),
+            valid_to=date(2028, 12, 31),
+            outlets=[outlet],
+        )
+    )
+    stations = []
+    for i in range(4):  # four stations a few km apart in county B
+        station = Site(
+            code=f"AQ{i}",
+            name=f"柳林{i}号站",
+            kind=SiteKind.AIR_STATION,
+            region_id=w.town_b.id,
+            longitude=Decimal("117.0") + Decimal(i) / 100,
+            latitude=Decimal("36.6"),
+        )
+        app_db.add(station)
+        stations.append(station)
+    app_db.flush()
+    app_db.add(Device(mn="MN-DA001", password="123456", site_id=outlet_site.id, interval_minutes=60))
+    app_db.add(Webhook(organisation_id=w.branch_a.id, url="http://127.0.0.1:9/hook", secret="s3cret"))
+    app_db.commit()
+    store = HotStore(tmp_path / "hot.sqlite")
+    sessions = make_session_factory(make_engine(app_settings.database_url))
+    engine = AlertEngine(sessions, store, app_settings.parquet_root, TZ, clock=lambda: T0)
+    engine.start(T0)
+    yield Rig(engine, store, app_db, w, outlet_site, stations)
+    store.close()
+
+
+def test_an_exceedance_is_raised_once_repeats_counted_cleared_and_reopened(rig: Rig) -> None:
+    rig.send(rig.outlet_site, 0, {SO2: 30.0, O2: 6.0})
+    rig.poll(0)
+    assert rig.alerts(RuleKind.SOURCE_EXCEEDANCE) == []
+    rig.send(rig.outlet_site, 1, {SO2: 50.0, O2: 6.0})  # 50 > 35 at the reference O2
+    rig.poll(1)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.status is AlertStatus.OPEN and alert.observed == Decimal(50) and alert.reference == Decimal(35)
+    assert alert.first_at == T0 + timedelta(hours=1) and alert.trigger_received_at == T0 + timedelta(hours=1, minutes=5)
+    rig.send(rig.outlet_site, 1, {SO2: 50.0, O2: 6.0})  # the same packet again
+    rig.poll(1.5)
+    rig.send(rig.outlet_site, 2, {SO2: 60.0, O2: 6.0})
+    rig.poll(2)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.repeats == 1 and alert.observed == Decimal(60)
+    rig.send(rig.outlet_site, 3, {SO2: 20.0, O2: 6.0})
+    rig.poll(3)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.status is AlertStatus.CLEARED
+    rig.send(rig.outlet_site, 4, {SO2: 70.0, O2: 6.0})  # within the reopen window: the same alert
+    rig.poll(4)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.status is AlertStatus.OPEN and alert.reopened == 1
+    kinds = list(rig.db.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id)))
+    assert kinds == [AlertEventKind.RAISED, AlertEventKind.ESCALATED, AlertEventKind.CLEARED, AlertEventKind.REOPENED]
+
+
+def test_an_automatic_rule_hands_the_alert_to_the_branch_and_the_closed_case_closes_it(rig: Rig) -> None:
+    rig.send(rig.outlet_site, 1, {SO2: 80.0, O2: 6.0})
+    rig.poll(1)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    case = rig.db.get(Case, alert.case_id)
+    assert case is not None
+    assert case.source is CaseSource.ALERT and case.state is State.ASSIGNED
+    assert case.lead_unit_id == rig.world.branch_a.id and case.enterprise_id == rig.world.enterprise_a.id
+    assert case.deadline == date(2026, 11, 23)  # the rule's 3 days from the local date
+    # the analyst and the branch of county A hear of it; county B's branch does not; the enterprise does
+    notified = set(rig.db.scalars(select(Notification.user_id).where(Notification.alert_id == alert.id)))
+    users = rig.world.users
+    assert notified == {users["analyst"].id, users["branch_a"].id, users["enterprise_a"].id}
+    # branch A's webhook gets the raised and escalated events
+    assert rig.db.scalar(select(func.count(WebhookDelivery.id))) == 2
+
+    # the loop: the branch accepts, reports, the bureau verifies and passes
+    def step(who: str, action: Action) -> None:
+        rig.db.refresh(case)
+        acting = Acting(users[who], rig.world.principal(rig.db, who))
+        act(rig.db, case, acting, action, seen_version=case.version, now=T0 + timedelta(days=1))
+        rig.db.commit()
+
+    step("branch_a", Action.ACCEPT)
+    step("branch_a", Action.REPORT)
+    step("analyst", Action.START_VERIFICATION)
+    step("analyst", Action.PASS)
+    rig.engine.sweep(T0 + timedelta(days=1, minutes=1))
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.status is AlertStatus.CLOSED and alert.closed_at is not None
+    # a new exceedance after closing is a new alert with a new case
+    rig.send(rig.outlet_site, 30, {SO2: 80.0, O2: 6.0})
+    rig.poll(30)
+    alerts = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert len(alerts) == 2 and alerts[1].case_id not in (None, alert.case_id)
+
+
+def test_silence_on_the_schedule_and_cleared_by_data(rig: Rig) -> None:
+    rig.send(rig.outlet_site, 0, {SO2: 20.0, O2: 6.0})
+    rig.poll(0)
+    rig.engine.sweep(T0 + timedelta(hours=3, minutes=5))  # last data at 00:05, 3 hours allowed: not yet
+    assert rig.alerts(RuleKind.DEVICE_SILENT) == []
+    rig.engine.sweep(T0 + timedelta(hours=3, minutes=6))
+    rig.engine.sweep(T0 + timedelta(hours=3, minutes=7))  # the same silence: no second alert, no repeat
+    (alert,) = rig.alerts(RuleKind.DEVICE_SILENT)
+    assert alert.status is AlertStatus.OPEN and alert.repeats == 0
+    assert alert.first_at == T0 + timedelta(hours=3, minutes=5)
+    rig.send(rig.outlet_site, 4, {SO2: 20.0, O2: 6.0})
+    rig.poll(4)
+    (alert,) = rig.alerts(RuleKind.DEVICE_SILENT)
+    assert alert.status is AlertStatus.CLEARED
+
+
+def test_a_station_well_above_its_neighbours_is_a_hotspot(rig: Rig) -> None:
+    for station, value in zip(rig.stations, (210.0, 50.0, 55.0, 60.0), strict=True):
+        rig.send(station, 0, {PM25: value})
+    rig.poll(0)
+    (alert,) = rig.alerts(RuleKind.AIR_HOTSPOT)
+    assert alert.site_id == rig.stations[0].id and alert.reference == Decimal(55)
+    assert alert.case_id is None  # a manual rule: checked first (核查)
+    for station in rig.stations:
+        rig.send(station, 1, {PM25: 60.0})
+    rig.poll(1)
+    (alert,) = rig.alerts(RuleKind.AIR_HOTSPOT)
+    assert alert.status is AlertStatus.CLEARED
+
+
+def test_a_disabled_rule_raises_nothing(rig: Rig) -> None:
+    rule = rig.db.scalar(select(AlertRule).where(AlertRule.code == "source-exceedance"))
+    assert rule is not None
+    rule.enabled = False
+    rig.db.commit()
+    rig.engine.sweep(T0)  # reloads the rules
+    rig.send(rig.outlet_site, 1, {SO2: 80.0, O2: 6.0})
+    rig.poll(1)
+    assert rig.alerts(RuleKind.SOURCE_EXCEEDANCE) == []
