@@ -48,6 +48,8 @@ scheduler_app = typer.Typer(help="Periodic jobs.", no_args_is_help=True)
 app.add_typer(scheduler_app, name="scheduler")
 simulate_app = typer.Typer(help="Simulated devices for demos and load tests.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
+alerts_app = typer.Typer(help="Alerts: the rule engine.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 console = Console(soft_wrap=True)
 
 
@@ -116,12 +118,13 @@ def demo(
         _serve(settings)
         return
     console.print(
-        f"HJ 212 receiver on {settings.hj212_host}:{settings.hj212_port}, scheduler and "
+        f"HJ 212 receiver on {settings.hj212_host}:{settings.hj212_port}, scheduler, alert engine and "
         f"{loggers} simulated data loggers running in the background."
     )
     with _background(
         ["hj212", "serve"],
         ["scheduler", "run"],
+        ["alerts", "run"],
         ["simulate", "hj212", "--devices", str(loggers)],
     ):
         _serve(settings)
@@ -392,6 +395,46 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
             table, settings.parquet_root, lambda done, total: bar.update(task, completed=done, total=total)
         )
     return report
+
+
+@alerts_app.command("run")
+def alerts_run(
+    once: Annotated[bool, typer.Option(help="Evaluate what is queued, sweep once and exit.")] = False,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks at the arrivals queue.")] = 1.0,
+    sweep: Annotated[float, typer.Option(min=1.0, help="Seconds between scheduled sweeps (silence, feedback).")] = 60.0,
+) -> None:
+    """Run the alert engine: evaluate the rules on arriving data and on a schedule, and send webhooks."""
+    import signal
+    import threading
+
+    from ecoloop.alerts.engine import AlertEngine
+    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.scheduler.runner import AlreadyRunningError
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    sessions = make_session_factory(make_engine(settings.database_url))
+    store = open_hot_store(settings)
+    engine = AlertEngine(sessions, store, settings.parquet_root, settings.tz)
+    if once:
+        engine.start()
+        handled = 0
+        while (result := engine.poll()).arrivals:
+            handled += result.arrivals
+        applied = engine.sweep()
+        typer.echo(f"{handled} arrivals evaluated; sweep raised {applied.raised}, cleared {applied.cleared}")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo("alert engine running")
+    try:
+        engine.run(stop, settings.data_dir / "alerts.lock", poll_every=poll, sweep_every=sweep)
+    except AlreadyRunningError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
 
 
 @import_app.command("csv")

@@ -36,6 +36,12 @@ def test_compaction_waits_ten_minutes_then_moves_readings(app_settings: Settings
     assert compact_readings(context(app_settings, T0 + timedelta(minutes=11))) == "1 readings moved to Parquet"
     assert store.hot_table().num_rows == 0
     assert readings(store, app_settings.parquet_root)["value"].to_pylist() == [35.0]
+    # the hour's arrival, never consumed (no alert engine ran), is dropped after a day
+    assert len(store.arrivals()) == 1
+    assert compact_readings(context(app_settings, T0 + timedelta(days=1, minutes=1))) == (
+        "0 readings moved to Parquet; 1 stale alert arrivals dropped"
+    )
+    assert store.arrivals() == []
 
 
 def test_raw_packets_older_than_a_week_move_to_parquet_evidence(app_settings: Settings) -> None:

@@ -577,11 +577,11 @@ def confirm(
         raise AlertError("not_allowed")
     if alert.status is AlertStatus.CLOSED:
         raise AlertError("alert_closed")
+    if _open_case(session, alert):
+        raise AlertError("case_open", "the alert already has an open case")
     alert.review = Review.CONFIRMED
     fanout = Fanout(session)
     _event(session, alert, AlertEventKind.CONFIRMED, now, fanout, user=user, note=note)
-    if _open_case(session, alert):
-        raise AlertError("case_open", "the alert already has an open case")
     days = alert.rule.case_deadline_days if alert.rule else 7
     return _escalate(session, alert, days, now, zone, fanout, user=user)
 

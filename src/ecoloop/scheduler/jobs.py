@@ -20,17 +20,21 @@ from ecoloop.scheduler.runner import Job, JobContext
 COMPACT_AFTER = timedelta(minutes=10)
 # Raw packets stay queryable in the hot store this long before they move to Parquet evidence files.
 PACKETS_HOT_FOR = timedelta(days=7)
+# Arrivals the alert engine has not consumed after this long (no engine running) are dropped from the queue.
+ARRIVALS_KEPT = timedelta(days=1)
 SCHEDULER = Actor(label="scheduler")
 
 
 def compact_readings(context: JobContext) -> str:
-    """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet."""
+    """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet; drop alert arrivals
+    older than ARRIVALS_KEPT (queued while no alert engine ran)."""
     store = open_hot_store(context.settings)
     try:
         moved = compact(store, context.settings.parquet_root, context.now - COMPACT_AFTER)
+        dropped = store.trim_arrivals(context.now - ARRIVALS_KEPT)
     finally:
         store.close()
-    return f"{moved} readings moved to Parquet"
+    return f"{moved} readings moved to Parquet" + (f"; {dropped} stale alert arrivals dropped" if dropped else "")
 
 
 def archive_raw_packets(context: JobContext) -> str:

@@ -1,0 +1,86 @@
+"""Rules as data: thresholds to and from JSON, defaults, refusals naming the field, options, built-in rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from ecoloop.alerts import config
+from ecoloop.alerts.rules import (
+    AqiThresholds,
+    HiddenExceedanceThresholds,
+    HotspotThresholds,
+    RuleKind,
+    Severity,
+    SuddenRiseThresholds,
+)
+
+
+@pytest.mark.parametrize("kind", list(RuleKind))
+def test_every_kind_round_trips_through_json(kind: RuleKind) -> None:
+    defaults = config.THRESHOLDS[kind]()
+    assert config.thresholds_from(kind, config.to_json(defaults)) == defaults
+
+
+def test_json_forms_of_decimals_durations_and_sets() -> None:
+    data = config.to_json(HiddenExceedanceThresholds())
+    assert data["window"] == 24.0  # hours
+    assert data["flags"] == sorted(HiddenExceedanceThresholds().flags)
+    assert data["severity"] == "high"
+    assert config.to_json(HotspotThresholds())["ratio"] == "1.5"
+
+
+def test_submitted_form_values_are_parsed() -> None:
+    parsed = config.thresholds_from(
+        RuleKind.AIR_HOTSPOT,
+        {
+            "ratio": " 2.0 ",
+            "min_neighbours": "4",
+            "radius_km": "7.5",
+            "parameters": "a34004, a34002",
+            "severity": "high",
+        },
+    )
+    assert parsed == HotspotThresholds(
+        radius_km=7.5, min_neighbours=4, ratio=Decimal("2.0"), parameters=("a34004", "a34002"), severity=Severity.HIGH
+    )
+    assert config.thresholds_from(RuleKind.AIR_SUDDEN_RISE, {"interval": "0.5"}).interval == timedelta(minutes=30)  # type: ignore[union-attr]
+
+
+def test_missing_and_empty_values_take_the_defaults() -> None:
+    assert config.thresholds_from(RuleKind.AQI_LEVEL, {"threshold": ""}) == AqiThresholds()
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters", "field"),
+    [
+        (RuleKind.AIR_HOTSPOT, {"ratio": "abc"}, "ratio"),
+        (RuleKind.AIR_HOTSPOT, {"min_neighbours": "2.5"}, "min_neighbours"),
+        (RuleKind.AIR_HOTSPOT, {"min_neighbours": True}, "min_neighbours"),
+        (RuleKind.AQI_LEVEL, {"severity": "urgent"}, "severity"),
+        (RuleKind.AIR_SUDDEN_RISE, {"previous_hours": "0"}, "parameters"),  # refused by the thresholds themselves
+        (RuleKind.AQI_LEVEL, {"area_level": "province"}, "area_level"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_field(kind: RuleKind, parameters: dict[str, object], field: str) -> None:
+    with pytest.raises(config.RuleConfigError) as refused:
+        config.normalised(kind, parameters)
+    assert refused.value.field == field
+
+
+def test_normalised_parameters_hold_every_threshold_and_option() -> None:
+    stored = config.normalised(RuleKind.AQI_LEVEL, {"threshold": "150", "area_level": "town"})
+    assert stored == {"threshold": 150, "severity": "medium", "area_level": "town"}
+    assert [name for name, _ in config.fields_of(RuleKind.AQI_LEVEL)] == ["threshold", "severity", "area_level"]
+    assert config.thresholds_from(RuleKind.AIR_SUDDEN_RISE, config.normalised(RuleKind.AIR_SUDDEN_RISE, {})) == (
+        SuddenRiseThresholds()
+    )
+
+
+def test_the_built_in_rules_cover_every_kind_with_valid_parameters() -> None:
+    assert {rule.kind for rule in config.BUILTIN_RULES} == set(RuleKind)
+    assert len({rule.code for rule in config.BUILTIN_RULES}) == len(config.BUILTIN_RULES)
+    for rule in config.BUILTIN_RULES:
+        config.normalised(rule.kind, rule.parameters)
