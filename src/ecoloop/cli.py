@@ -408,6 +408,7 @@ def alerts_run(
     import threading
 
     from ecoloop.alerts.engine import AlertEngine
+    from ecoloop.alerts.webhooks import Sender
     from ecoloop.ingest.store import open_hot_store
     from ecoloop.scheduler.runner import AlreadyRunningError
 
@@ -416,24 +417,34 @@ def alerts_run(
     sessions = make_session_factory(make_engine(settings.database_url))
     store = open_hot_store(settings)
     engine = AlertEngine(sessions, store, settings.parquet_root, settings.tz)
+    sender = Sender()
     if once:
         engine.start()
         handled = 0
         while (result := engine.poll()).arrivals:
             handled += result.arrivals
         applied = engine.sweep()
-        typer.echo(f"{handled} arrivals evaluated; sweep raised {applied.raised}, cleared {applied.cleared}")
+        sent = sender.round(sessions, engine.clock)
+        typer.echo(
+            f"{handled} arrivals evaluated; sweep raised {applied.raised}, cleared {applied.cleared}; "
+            f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}"
+        )
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    # Webhook deliveries run on their own thread: a slow receiver never holds up the evaluation of arrivals.
+    deliveries = threading.Thread(target=sender.run, args=(stop, sessions, engine.clock), name="webhooks", daemon=True)
     typer.echo("alert engine running")
     try:
+        deliveries.start()
         engine.run(stop, settings.data_dir / "alerts.lock", poll_every=poll, sweep_every=sweep)
     except AlreadyRunningError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     finally:
+        stop.set()
+        deliveries.join(10)
         store.close()
 
 
