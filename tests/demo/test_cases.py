@@ -13,6 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.alerts.enums import AlertEventKind, AlertStatus
+from ecoloop.alerts.models import Alert, AlertEvent
+from ecoloop.alerts.rules import RuleKind
 from ecoloop.cases.batches import batch_progress
 from ecoloop.cases.enums import CaseSource, EventKind, Finding, MilestoneStatus
 from ecoloop.cases.models import Attachment, Case, CaseEvent, Milestone, SupervisionBatch
@@ -150,6 +153,20 @@ def test_the_demo_has_cases_in_every_state(db: Session, tmp_path: Path) -> None:
         db.scalar(select(func.count(CaseEvent.id))),
         db.scalar(select(func.count(Attachment.id))),
     ) == counts
+
+
+def test_the_alert_cases_have_their_alerts_closed_with_their_case(db: Session) -> None:
+    load_demo(db, now=NOW)
+    db.flush()
+    rows = db.execute(select(Alert, Case).join(Case, Case.id == Alert.case_id).order_by(Alert.id)).all()
+    assert len(rows) == 6 and all(case.source is CaseSource.ALERT for _, case in rows)
+    for alert, case in rows:
+        assert alert.site_id == case.site_id and alert.region_id == case.region_id
+        assert (alert.status is AlertStatus.CLOSED) == (case.state is State.CLOSED)
+        kinds = db.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id)).all()
+        assert kinds[:3] == [AlertEventKind.RAISED, AlertEventKind.CONFIRMED, AlertEventKind.ESCALATED]
+    exceedances = [a for a, _ in rows if a.kind is RuleKind.SOURCE_EXCEEDANCE]
+    assert all(a.observed is not None and a.reference is not None and a.observed > a.reference for a in exceedances)
 
 
 def test_without_storage_no_evidence_files(db: Session) -> None:

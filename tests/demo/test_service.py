@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.alerts.models import Alert
 from ecoloop.cases.models import Case, SupervisionBatch
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
 from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, Permit
@@ -55,6 +56,7 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         GradeRecord,
         Case,
         SupervisionBatch,
+        Alert,
     )
     totals = {m: count(db, m) for m in models}
     assert first.added == {
@@ -69,10 +71,11 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         "grades": totals[GradeRecord],
         "cases": totals[Case],
         "batches": totals[SupervisionBatch],
+        "alerts": totals[Alert],
     }
     assert 280 <= totals[Enterprise] <= 350 and totals[Permit] >= 250
     assert totals[ListMembership] >= 250 and totals[GradeRecord] >= 80
-    assert totals[Case] >= 70 and totals[SupervisionBatch] == 3
+    assert totals[Case] >= 70 and totals[SupervisionBatch] == 3 and totals[Alert] == 6
     second = load_demo(db)
     db.flush()
     assert set(second.added.values()) == {0}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.demo.alerts import add_demo_alerts
 from ecoloop.demo.case_loading import add_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, LimitPlan, PermitPlan, plan_enterprise_files
 from ecoloop.enterprises.models import (
@@ -57,6 +58,7 @@ class DemoReport:
             "grades": 0,
             "cases": 0,
             "batches": 0,
+            "alerts": 0,
         }
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
@@ -175,6 +177,7 @@ def load_demo(session: Session, *, now: datetime | None = None, storage: Path | 
 
     added = add_demo_cases(session, data, files, now=now or datetime.now(UTC), storage=storage)
     report.added["cases"], report.added["batches"] = added["cases"], added["batches"]
+    report.added["alerts"] = add_demo_alerts(session, now or datetime.now(UTC))
     return report
 
 
