@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,18 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The demo city's data directory and the environment every process of the test server runs with."""
+
+    directory: Path
+    env: dict[str, str]
+    port: int
+
+
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
-    """The base URL of `ecoloop serve` running on the demo city in a subprocess."""
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The demo city loaded by `ecoloop demo --no-serve` into a temp data directory."""
     assert ECOLOOP.exists(), f"console script not found at {ECOLOOP}; run the tests with `uv run`"
     tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
@@ -86,7 +96,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     )
     if demo.returncode != 0:
         pytest.fail(f"`ecoloop demo --no-serve` exited {demo.returncode}:\n{demo.stdout}\n{demo.stderr}")
+    return Demo(tmp, env, port)
 
+
+@pytest.fixture(scope="package")
+def live_server(demo_city: Demo, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of `ecoloop serve` running on the demo city in a subprocess."""
+    tmp, env, port = demo_city.directory, demo_city.env, demo_city.port
     log_path = tmp / "server.log"
     request.config.stash[SERVER_LOG] = log_path
     url = f"http://127.0.0.1:{port}"
