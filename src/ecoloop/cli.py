@@ -72,6 +72,8 @@ def _serve(settings: Settings) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        # Open live feeds (the alert board's event stream) never end by themselves: cut them on shutdown.
+        timeout_graceful_shutdown=2,
     )
 
 

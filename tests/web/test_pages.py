@@ -65,6 +65,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
+        "/alerts",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -75,13 +76,13 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
-    "analyst": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
-    "inspector": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "leader": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "analyst": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *CASES, "/account"],
-    "branch_a": ["/", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "department": ["/", *CASES, "/account"],
-    "enterprise_a": ["/", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "department": ["/", "/alerts", *CASES, "/account"],
+    "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 
 # user → the figures on the overview, by caption

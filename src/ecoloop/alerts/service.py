@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action as AccessAction
@@ -222,7 +222,8 @@ def rules_stamp(session: Session) -> tuple[int, str]:
 # --- applying evaluations ----------------------------------------------------------------------------------------
 
 
-def _next_number(session: Session, year: int) -> str:
+def next_number(session: Session, year: int) -> str:
+    """The next alert number of the year, YJ<year>-<6 digits>."""
     prefix = f"YJ{year}-"
     last = session.scalar(select(func.max(Alert.number)).where(Alert.number.startswith(prefix)))
     return f"{prefix}{(int(last.removeprefix(prefix)) if last else 0) + 1:06d}"
@@ -267,6 +268,27 @@ def live_alerts(session: Session, now: datetime, reopen_within: timedelta) -> di
     live: dict[Key, Alert] = {}
     for alert in session.scalars(stmt.order_by(Alert.id)):
         live[(alert.rule_id, alert.site_id, alert.region_id)] = alert
+    return live
+
+
+_LIVE_STATES = (
+    select(Alert.id, Alert.rule_id, Alert.site_id, Alert.region_id, Alert.status, Alert.last_at, Alert.cleared_at)
+    .where(
+        or_(
+            Alert.status == AlertStatus.OPEN,
+            (Alert.status == AlertStatus.CLEARED) & (Alert.cleared_at >= bindparam("cleared_since")),
+        )
+    )
+    .order_by(Alert.id)
+)
+
+
+def _live_states(session: Session, now: datetime, reopen_within: timedelta) -> dict[Key, tuple[int, LiveAlert]]:
+    """`live_alerts` as (alert id, state) only: an evaluation that changes nothing needs no Alert loaded."""
+    live: dict[Key, tuple[int, LiveAlert]] = {}
+    rows = session.execute(_LIVE_STATES, {"cleared_since": now - reopen_within})
+    for alert_id, rule_id, site_id, region_id, status, last_at, cleared_at in rows:
+        live[(rule_id, site_id, region_id)] = (alert_id, LiveAlert(status, last_at, cleared_at))
     return live
 
 
@@ -407,16 +429,28 @@ def apply(
     if not evaluations:
         return applied
     longest = max(e.rule.reopen_within for e in evaluations)
-    live = live_alerts(session, now, longest)
-    fanout = Fanout(session)
+    # Most evaluations change nothing: decide on the live alerts' states, and load an alert (and the fan-out's
+    # users and hooks) only for an evaluation that changes something.
+    states = _live_states(session, now, longest)
+    live: dict[Key, Alert] = {}  # the alerts loaded or raised in this batch; their state is their own
+    fanout: Fanout | None = None
     sites: dict[int, Site | None] = {}
     for e in evaluations:
         key = (e.rule.id, e.site_id, e.region_id)
+        if not e.findings and key not in states and key not in live:
+            continue  # clean, nothing live: `decide` says nothing
         alert = live.get(key)
-        state = None if alert is None else LiveAlert(alert.status, alert.last_at, alert.cleared_at)
+        if alert is not None:
+            state: LiveAlert | None = LiveAlert(alert.status, alert.last_at, alert.cleared_at)
+        else:
+            known = states.get(key)
+            state = None if known is None else known[1]
         decision = decide(state, bool(e.findings), e.time, now, e.rule.reopen_within)
         if decision is Decision.NOTHING:
             continue
+        if alert is None and key in states:
+            alert = live[key] = session.get_one(Alert, states[key][0])
+        fanout = fanout or Fanout(session)
         arrived = (received or {}).get((e.site_id, e.time))
         if decision is Decision.CLEAR:
             assert alert is not None
@@ -433,7 +467,7 @@ def apply(
                 sites[e.site_id] = session.get(Site, e.site_id)
             site = sites.get(e.site_id) if e.site_id is not None else None
             alert = Alert(
-                number=_next_number(session, now.year),
+                number=next_number(session, now.year),
                 rule_id=e.rule.id,
                 rule_version_id=e.rule.version_id,
                 kind=e.rule.kind,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus, Review
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, AlertRuleVersion
 from ecoloop.alerts.rules import RuleKind, Severity
-from ecoloop.alerts.service import ensure_builtin_rules
+from ecoloop.alerts.service import ensure_builtin_rules, next_number
 from ecoloop.cases.enums import CaseSource, EventKind
 from ecoloop.cases.enums import Severity as CaseSeverity
 from ecoloop.cases.models import Case, CaseEvent
@@ -67,7 +67,7 @@ def add_demo_alerts(session: Session, now: datetime) -> int:
         raised = at - timedelta(hours=1)
         closed = case.state in (State.CLOSED, State.MERGED)
         alert = Alert(
-            number=f"YJ{raised.year}-D{case.number[-6:]}",
+            number=next_number(session, raised.year),
             rule_id=rule_id,
             rule_version_id=version_id,
             kind=kind,

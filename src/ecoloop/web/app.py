@@ -114,6 +114,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for `settings` (read from the environment when not given)."""
+    from ecoloop.alerts.routes import router as alerts_router
+    from ecoloop.alerts.rule_routes import router as alert_rules_router
+    from ecoloop.alerts.stream import router as alert_stream_router
+    from ecoloop.alerts.webhook_routes import router as webhooks_router
     from ecoloop.audit.routes import router as audit_router
     from ecoloop.cases.api_routes import router as cases_api_router
     from ecoloop.cases.batch_routes import router as batches_router
@@ -163,6 +167,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         ingest_router,
         monitoring_router,
+        alert_stream_router,  # before alerts_router, whose /alerts/{alert_id} would take their paths
+        alert_rules_router,  # likewise
+        webhooks_router,  # likewise
+        alerts_router,
     )
     for router in routers:
         app.include_router(router)

@@ -11,15 +11,18 @@ from ecoloop.i18n import N_
 
 @dataclass(frozen=True)
 class NavItem:
-    """One menu entry, shown when the user may take `action` (always when None)."""
+    """One menu entry, shown when the user may take `action` (always when None); `badge` is the address of an
+    htmx fragment with a count shown beside the label (the unread notifications beside 预警)."""
 
     label: str
     url: str
     action: Action | None = None
+    badge: str = ""
 
 
 MENU = (
     NavItem(N_("Overview"), "/"),
+    NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).

@@ -1,0 +1,327 @@
+"""Alert pages: the board with its counts and filters (kept live by `static/alerts.js` over `/alerts/stream`), one
+alert with its triggering data, chart, rule version and timeline and the check (核查: confirm into a case or
+dismiss), the user's notifications with the unread badge, and the alert list of the JSON API. Rules are in
+`rule_routes`, webhooks in `webhook_routes`, the live feed in `stream`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from math import ceil
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.principal import Principal
+from ecoloop.alerts import queries, service
+from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
+from ecoloop.alerts.models import Alert
+from ecoloop.alerts.queries import AlertFilter, Chart
+from ecoloop.alerts.rules import RuleKind, Severity
+from ecoloop.alerts.schemas import AlertOut, AlertQuery
+from ecoloop.alerts.service import AlertError
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import N_, gettext
+from ecoloop.ingest.store import HotStore
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.queries import get_region_by_code, list_regions
+from ecoloop.settings import Settings
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.templating import is_htmx_partial, render
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+MAX_LIMIT = 1000
+MAX_CHART_SPAN = timedelta(days=31)
+
+KIND_LABELS = {
+    RuleKind.SOURCE_EXCEEDANCE: N_("Source above its limit"),
+    RuleKind.AIR_HOTSPOT: N_("Air hotspot"),
+    RuleKind.AIR_SUDDEN_RISE: N_("Sudden rise"),
+    RuleKind.WATER_BELOW_TARGET: N_("Water below its target class"),
+    RuleKind.DEVICE_SILENT: N_("Data logger silent"),
+    RuleKind.DEVICE_FLAT_LINE: N_("Flat-lined values"),
+    RuleKind.DEVICE_IDENTICAL_VALUES: N_("Identical values across pollutants"),
+    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
+    RuleKind.AQI_LEVEL: N_("AQI level"),
+}
+SEVERITY_LABELS = {
+    Severity.LOW: N_("Minor"),
+    Severity.MEDIUM: N_("Serious"),
+    Severity.HIGH: N_("Severe"),
+}
+# HJ 212-2017 Appendix B codes shown by their common names (water findings name GB 3838 indicators already).
+PARAMETER_NAMES = {
+    "a34004": "PM2.5",
+    "a34002": "PM10",
+    "a21026": "SO2",
+    "a21004": "NO2",
+    "a21005": "CO",
+    "a05024": "O3",
+    "a21002": "NOx",
+    "a19001": "O2",
+}
+LABELS = {
+    "kinds": KIND_LABELS,
+    "severities": SEVERITY_LABELS,
+    "parameters": PARAMETER_NAMES,
+}
+ENUMS = {
+    "statuses": list(AlertStatus),
+    "reviews": list(Review),
+    "kinds": list(RuleKind),
+    "severities": list(Severity),
+    "escalations": list(Escalation),
+    "delivery_statuses": list(DeliveryStatus),
+}
+ERROR_TEXT = {
+    "alert_closed": N_("The alert is closed."),
+    "case_open": N_("The alert already has an open case."),
+    "reason_required": N_("Give the reason for dismissing the alert."),
+    "no_responsible_unit": N_("No branch or bureau covers the alert's region, so no case can be opened."),
+    "not_allowed": N_("You may not do this on this alert."),
+}
+
+
+def error_text(code: str) -> str:
+    """The message of a refusal in the current language."""
+    return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
+
+
+# --- the board -------------------------------------------------------------------------------------------------------
+
+
+def _choice(enum: Any, value: str) -> Any:
+    return enum(value) if value in enum._value2member_map_ else None
+
+
+def alert_filter(db: Session, p: Principal, params: AlertQuery) -> tuple[AlertFilter, bool]:
+    """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
+    region = get_region_by_code(db, p, params.region) if params.region else None
+    f = AlertFilter(
+        status=_choice(AlertStatus, params.status),
+        kind=_choice(RuleKind, params.kind),
+        severity=_choice(Severity, params.severity),
+        review=_choice(Review, params.review),
+        region=region,
+        text=params.q.strip(),
+    )
+    return f, bool(params.region) and region is None
+
+
+@router.get("/alerts", include_in_schema=False)
+def board(request: Request, db: DbSession, user: UserDep, params: Annotated[AlertQuery, Query()]) -> Response:
+    """The alerts the user sees, filtered, with counts per status and kind (the results alone for htmx)."""
+    require(user.principal, Action.VIEW_ALERTS)
+    p = user.principal
+    f, hidden = alert_filter(db, p, params)
+    counts = dict.fromkeys(AlertStatus, 0) if hidden else queries.status_counts(db, p, f)
+    kinds = dict.fromkeys(RuleKind, 0) if hidden else queries.kind_counts(db, p, f)
+    total = counts[f.status] if f.status else sum(counts.values())
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(params.page, pages)
+    rows = [] if hidden else queries.search_alerts(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    chosen = params.model_dump(exclude={"page"})
+    context = {
+        "rows": rows,
+        "counts": counts,
+        "kind_counts": kinds,
+        "total": total,
+        "all_count": sum(counts.values()),
+        "page": page,
+        "pages": pages,
+        "chosen": chosen,
+        "query": urlencode({k: v for k, v in chosen.items() if v}),
+        "tab_query": urlencode({k: v for k, v in chosen.items() if v and k != "status"}),
+        "kind_query": urlencode({k: v for k, v in chosen.items() if v and k != "kind"}),
+        "regions": [r for r in list_regions(db, p) if r.level in (RegionLevel.COUNTY, RegionLevel.TOWN)],
+        "sees_rules": queries.count_rules(db, p) > 0,
+        "may_manage_webhooks": allowed(p, Action.MANAGE_WEBHOOKS),
+        "labels": LABELS,
+        **ENUMS,
+    }
+    return render(request, "alerts/board.html", context, user=user, fragment="alerts/_results.html")
+
+
+@router.get("/api/v1/alerts", response_model=list[AlertOut], tags=["alerts"])
+def api_alerts(
+    db: DbSession,
+    user: UserDep,
+    params: Annotated[AlertQuery, Query()],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[AlertOut]:
+    """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
+    offset)."""
+    require(user.principal, Action.VIEW_ALERTS)
+    f, hidden = alert_filter(db, user.principal, params)
+    rows = [] if hidden else queries.search_alerts(db, user.principal, f, limit=limit, offset=offset)
+    return [AlertOut.model_validate(row.alert) for row in rows]
+
+
+# --- notifications ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/alerts/notifications", include_in_schema=False)
+def notification_list(request: Request, db: DbSession, user: UserDep) -> Response:
+    """The user's notifications, unread first, then newest first."""
+    require(user.principal, Action.VIEW_ALERTS)
+    context = {
+        "rows": queries.notifications(db, user.principal),
+        "unread": service.unread_count(db, user.principal.user_id),
+        "labels": LABELS,
+    }
+    return render(request, "alerts/notifications.html", context, user=user)
+
+
+@router.post("/alerts/notifications/read", include_in_schema=False)
+def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[int] | None, Form()] = None) -> Response:
+    """Mark the given notifications of the user read, or all of them when none is given."""
+    require(user.principal, Action.VIEW_ALERTS)
+    service.mark_read(db, user.user, ids or None, utcnow())
+    db.commit()
+    return RedirectResponse("/alerts/notifications", status_code=303)
+
+
+@router.get("/alerts/notifications/unread", include_in_schema=False)
+def unread_badge(request: Request, db: DbSession, user: UserDep) -> Response:
+    """The navigation's badge: how many of the user's notifications are unread (an htmx fragment)."""
+    require(user.principal, Action.VIEW_ALERTS)
+    context = {"unread": service.unread_count(db, user.principal.user_id)}
+    return render(request, "alerts/_unread.html", context, user=user)
+
+
+# --- one alert -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/alerts/{alert_id}", include_in_schema=False)
+def alert_page(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    alert_id: int,
+    done: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """One alert: the triggering data with its chart, the rule version, the case and the timeline (the live part
+    alone for htmx), and the check for those who make it."""
+    require(user.principal, Action.VIEW_ALERTS)
+    return _alert_page(request, db, user, settings, _visible(db, user.principal, alert_id), done=done)
+
+
+def _alert_page(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    settings: Settings,
+    alert: Alert,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    p = user.principal
+    open_ = alert.status is not AlertStatus.CLOSED
+    may_review = allowed(p, Action.REVIEW_ALERTS) and open_ and alert.case_id is None
+    store: HotStore = request.app.state.hot_store
+    # the live part (htmx) has no chart: the triggering data does not change
+    found = None if is_htmx_partial(request) else queries.chart(store, settings.parquet_root, alert)
+    context = {
+        "file": queries.alert_file(db, p, alert),
+        "alert": alert,
+        "chart": chart_data(found, settings.tz, utcnow()) if found else None,
+        "may_review": may_review,
+        "may_view_site": allowed(p, Action.VIEW_MONITORING),
+        "sees_rule": queries.get_rule(db, p, alert.rule_id) is not None,
+        "labels": LABELS,
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+    return render(request, "alerts/detail.html", context, user=user, fragment="alerts/_live.html", status_code=status)
+
+
+def chart_data(chart: Chart, tz: tzinfo, now: datetime) -> dict[str, Any]:
+    """The chart's series for ECharts: one value per hour (null where none was stored), local hour labels, the
+    reference line and the alert's span."""
+    hour = timedelta(hours=1)
+    end = min(chart.last_at + queries.CHART_AFTER, now)
+    start = max(chart.first_at - queries.CHART_BEFORE, end - MAX_CHART_SPAN)
+    start = datetime.fromtimestamp(start.timestamp() // 3600 * 3600, UTC)
+    values = {t: v for t, v, _flag in chart.points}
+    flags = {t: f for t, _v, f in chart.points}
+    times = [start + n * hour for n in range(int((end - start) / hour) + 1)]
+
+    def label(t: datetime) -> str:
+        return t.astimezone(tz).strftime("%m-%d %H:%M")
+
+    first = datetime.fromtimestamp(chart.first_at.timestamp() // 3600 * 3600, UTC)
+    last = datetime.fromtimestamp(chart.last_at.timestamp() // 3600 * 3600, UTC)
+    return {
+        "name": PARAMETER_NAMES.get(chart.parameter, chart.parameter),
+        "labels": [label(t) for t in times],
+        "values": [values.get(t) for t in times],
+        "flags": [flags.get(t) or "" for t in times],
+        "reference": chart.reference,
+        # at least the hour after the first finding, so that a single hour shows as a band
+        "span": [label(max(first, start)), label(min(max(last, first + hour), times[-1]))] if times else [],
+        "texts": {
+            "value": gettext("Measured value"),
+            "reference": gettext("Reference"),
+            "span": gettext("Alert period"),
+        },
+    }
+
+
+@router.post("/alerts/{alert_id}/confirm", include_in_schema=False)
+def alert_confirm(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    alert_id: int,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """核查属实: confirm the alert; it is handed over as a case to the responsible unit."""
+    require(user.principal, Action.REVIEW_ALERTS)
+    alert = _visible(db, user.principal, alert_id)
+    try:
+        service.confirm(db, alert, user.user, user.principal, utcnow(), settings.tz, note.strip())
+    except AlertError as exc:
+        db.rollback()
+        errors = {"confirm": error_text(exc.code)}
+        return _alert_page(request, db, user, settings, alert, errors=errors, values={"note": note}, status=422)
+    db.commit()
+    return RedirectResponse(f"/alerts/{alert_id}?done=confirmed", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/dismiss", include_in_schema=False)
+def alert_dismiss(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    alert_id: int,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """核查不属实: dismiss the alert with the reason; it is closed."""
+    require(user.principal, Action.REVIEW_ALERTS)
+    alert = _visible(db, user.principal, alert_id)
+    try:
+        service.dismiss(db, alert, user.user, user.principal, reason, utcnow())
+    except AlertError as exc:
+        db.rollback()
+        errors = {"dismiss": error_text(exc.code)}
+        return _alert_page(request, db, user, settings, alert, errors=errors, values={"reason": reason}, status=422)
+    db.commit()
+    return RedirectResponse(f"/alerts/{alert_id}?done=dismissed", status_code=303)
+
+
+def _visible(db: Session, p: Principal, alert_id: int) -> Alert:
+    alert = queries.get_alert(db, p, alert_id)
+    if alert is None:
+        raise HTTPException(404)
+    return alert

@@ -1,0 +1,268 @@
+"""Rule editor pages: the rules with their current versions, one rule's form (built from its kind's parameters,
+`config.fields_of`) with the history of its versions, and a new rule of a chosen kind. Saving a changed rule makes
+a new version; the analysts keep the rules (`manage_alert_rules`), the bureau's and the branches' staff read
+them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import get_visible
+from ecoloop.alerts import config, queries, service
+from ecoloop.alerts.config import RuleConfigError
+from ecoloop.alerts.enums import Escalation
+from ecoloop.alerts.models import AlertRule
+from ecoloop.alerts.routes import ENUMS, LABELS, PARAMETER_NAMES
+from ecoloop.alerts.rules import RuleKind
+from ecoloop.alerts.schemas import PARAM, RuleForm
+from ecoloop.alerts.service import AlertError, RuleChange
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import N_, gettext
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.queries import list_regions
+from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+# The parameters of every kind (`ecoloop.alerts.rules` documents each threshold and its source).
+FIELD_LABELS = {
+    "high_multiple": N_("Times over the limit for a severe finding"),
+    "min_valid_hours": N_("Valid hours a daily mean needs"),
+    "severity": N_("Severity"),
+    "radius_km": N_("Neighbour radius (km)"),
+    "min_neighbours": N_("Fewest neighbouring stations"),
+    "ratio": N_("Ratio to the neighbours' median"),
+    "min_difference": N_("Least difference from the median (µg/m³)"),
+    "parameters": N_("Pollutants judged (HJ 212 codes, comma-separated)"),
+    "previous_hours": N_("Previous hours compared"),
+    "jump": N_("Rise over their mean (µg/m³)"),
+    "interval": N_("Data interval (hours)"),
+    "classes_below": N_("Classes below the target"),
+    "missed": N_("Missed reporting intervals"),
+    "min_points": N_("Identical values in a row"),
+    "min_parameters": N_("Pollutants sharing one value"),
+    "min_count": N_("Hidden exceedances"),
+    "window": N_("Within the last hours"),
+    "flags": N_("Data flags that hide (comma-separated)"),
+    "threshold": N_("AQI at or above"),
+    "area_level": N_("Judged for"),
+}
+AREA_LEVEL_LABELS = {
+    "": N_("Each station"),
+    "town": N_("Each town (mean of its stations)"),
+    "county": N_("Each county (mean of its stations)"),
+}
+RULE_ERRORS = {
+    "name_missing": ("name", N_("Give the rule a name.")),
+    "code_missing": ("code", N_("Give the rule a code.")),
+    "code_taken": ("code", N_("Another rule has this code.")),
+    "out_of_range": ("limits", N_("The case deadline is 1 to 365 days, the reopening window 0 to 720 hours.")),
+    "not_allowed": ("form", N_("Your role may not do this.")),
+}
+RULE_LABELS = {**LABELS, "fields": FIELD_LABELS, "area_levels": AREA_LEVEL_LABELS}
+
+
+@router.get("/alerts/rules", include_in_schema=False)
+def rule_list(request: Request, db: DbSession, user: UserDep) -> Response:
+    """The rules the user sees with their kind, state, escalation and version; a new rule's kind to choose."""
+    require(user.principal, Action.VIEW_ALERTS)
+    context = {
+        "rules": queries.list_rules(db, user.principal),
+        "may_edit": allowed(user.principal, Action.MANAGE_ALERT_RULES),
+        "labels": RULE_LABELS,
+        **ENUMS,
+    }
+    return render(request, "alerts/rules.html", context, user=user)
+
+
+@router.get("/alerts/rules/new", include_in_schema=False)
+def rule_new(request: Request, db: DbSession, user: UserDep, kind: Annotated[RuleKind, Query()]) -> Response:
+    """The form of a new rule of `kind`, with the kind's default parameters."""
+    require(user.principal, Action.MANAGE_ALERT_RULES)
+    return _rule_page(request, db, user, None, kind, RuleForm(kind=kind.value))
+
+
+@router.post("/alerts/rules", include_in_schema=False)
+def rule_create(request: Request, db: DbSession, user: UserDep, form: Annotated[RuleForm, Form()]) -> Response:
+    """Create a rule of the chosen kind with its first version."""
+    require(user.principal, Action.MANAGE_ALERT_RULES)
+    if form.kind not in RuleKind._value2member_map_:
+        raise HTTPException(422, gettext("Some fields are missing or invalid."))
+    return _save(request, db, user, form, None, RuleKind(form.kind))
+
+
+@router.get("/alerts/rules/{rule_id}", include_in_schema=False)
+def rule_page(
+    request: Request, db: DbSession, user: UserDep, rule_id: int, done: Annotated[str, Query(max_length=16)] = ""
+) -> Response:
+    """One rule: its form (read-only unless the user keeps rules) and the history of its versions."""
+    require(user.principal, Action.VIEW_ALERTS)
+    rule = _visible(db, user.principal, rule_id)
+    return _rule_page(request, db, user, rule, rule.kind, _form_of(rule), done=done)
+
+
+@router.post("/alerts/rules/{rule_id}", include_in_schema=False)
+def rule_save(
+    request: Request, db: DbSession, user: UserDep, rule_id: int, form: Annotated[RuleForm, Form()]
+) -> Response:
+    """Save the rule's form as a new version (nothing changes when nothing was changed)."""
+    require(user.principal, Action.MANAGE_ALERT_RULES)
+    rule = _visible(db, user.principal, rule_id)
+    return _save(request, db, user, form, rule, rule.kind)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _visible(db: Session, p: Principal, rule_id: int) -> AlertRule:
+    rule = queries.get_rule(db, p, rule_id)
+    if rule is None:
+        raise HTTPException(404)
+    return rule
+
+
+def _form_of(rule: AlertRule) -> RuleForm:
+    """The form filled in with the rule as it is."""
+    values = {PARAM + name: _shown(value) for name, value in rule.parameters.items()}
+    return RuleForm.model_validate(
+        {
+            "code": rule.code,
+            "kind": rule.kind.value,
+            "name": rule.name,
+            "enabled": "1" if rule.enabled else "",
+            "region_id": str(rule.region_id or ""),
+            "escalation": rule.escalation.value,
+            "case_deadline_days": str(rule.case_deadline_days),
+            "reopen_hours": str(rule.reopen_hours),
+            **values,
+        }
+    )
+
+
+def _shown(value: Any) -> str:
+    """A parameter's stored value as the form shows it (lists comma-separated)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _change(
+    db: Session, p: Principal, form: RuleForm, rule: AlertRule | None
+) -> tuple[RuleChange | None, dict[str, str]]:
+    """The change the form asks for, or the errors of its own fields by field. A built-in rule's name is shown
+    translated; sent back unchanged, it stays the catalog message."""
+    errors: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    for name in ("case_deadline_days", "reopen_hours"):
+        text = getattr(form, name).strip()
+        if not text.isdigit():
+            errors[name] = gettext("Give a whole number.")
+        else:
+            numbers[name] = int(text)
+    region_id = int(form.region_id) if form.region_id.isdigit() else None
+    if form.region_id and (region_id is None or get_visible(db, p, Region, region_id) is None):
+        errors["region_id"] = gettext("Choose a region of your area.")
+    escalation = Escalation(form.escalation) if form.escalation in Escalation._value2member_map_ else None
+    if escalation is None:
+        errors["escalation"] = gettext("Choose how the alerts become cases.")
+    if errors or escalation is None:
+        return None, errors
+    name = rule.name if rule is not None and form.name.strip() == gettext(rule.name) else form.name
+    change = RuleChange(
+        name=name,
+        enabled=form.enabled in ("1", "on", "true"),
+        region_id=region_id,
+        escalation=escalation,
+        case_deadline_days=numbers["case_deadline_days"],
+        reopen_hours=numbers["reopen_hours"],
+        parameters=form.parameters(),
+        note=form.note.strip(),
+    )
+    return change, {}
+
+
+def _save(
+    request: Request, db: Session, user: CurrentUser, form: RuleForm, rule: AlertRule | None, kind: RuleKind
+) -> Response:
+    """Apply the form: on success commit and go to the rule (303); otherwise show the form again with the errors
+    at their fields (422)."""
+    change, errors = _change(db, user.principal, form, rule)
+    saved = None
+    version = rule.version if rule else 0
+    if change is not None:
+        try:
+            saved = service.save_rule(
+                db, user.user, user.principal, change, utcnow(), rule=rule, code=form.code, kind=kind
+            )
+        except RuleConfigError as exc:
+            errors = {exc.field: gettext("Not a valid value (%(detail)s).") % {"detail": exc.message}}
+        except AlertError as exc:
+            field, message = RULE_ERRORS.get(exc.code, ("form", exc.code))
+            errors = {field: gettext(message)}
+    if saved is None:
+        db.rollback()
+        return _rule_page(request, db, user, rule, kind, form, errors=errors, status=422)
+    db.commit()
+    done = "saved" if saved.version != version else "unchanged"
+    return RedirectResponse(f"/alerts/rules/{saved.id}?done={done}", status_code=303)
+
+
+def _rule_page(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    rule: AlertRule | None,
+    kind: RuleKind,
+    form: RuleForm,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    p = user.principal
+    submitted = form.parameters()
+    fields = [
+        {
+            "name": name,
+            "default": _shown(default),
+            "value": submitted.get(name, _shown(default)),
+            "widget": _widget(name),
+        }
+        for name, default in config.fields_of(kind)
+    ]
+    errors: dict[str, str] = extra.pop("errors", {})
+    known = {f["name"] for f in fields} | {"name", "code", "region_id", "escalation", "limits", "form"}
+    known |= {"case_deadline_days", "reopen_hours"}
+    context = {
+        "rule": rule,
+        "kind": kind,
+        "form": form,
+        "fields": fields,
+        "errors": errors,
+        # errors of no field of the form (a check across parameters) show above the parameters
+        "general_errors": [message for name, message in errors.items() if name not in known],
+        "versions": queries.rule_versions(db, p, rule.id) if rule else [],
+        "may_edit": allowed(p, Action.MANAGE_ALERT_RULES),
+        "regions": [
+            r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN)
+        ],
+        "area_levels": list(config.AREA_LEVELS),
+        "parameter_names": PARAMETER_NAMES,
+        "labels": RULE_LABELS,
+        "shown": _shown,
+        **ENUMS,
+        **extra,
+    }
+    return render(request, "alerts/rule.html", context, user=user, status_code=status)
+
+
+def _widget(name: str) -> str:
+    """How a parameter is edited: a choice of severities or area levels, else a text field."""
+    return {"severity": "severity", "area_level": "area_level"}.get(name, "text")

@@ -1,0 +1,144 @@
+"""The live alert feed (issue 7, push): `GET /alerts/stream` sends the signed-in user the alert events they may see
+as server-sent events, as the engine process and other users write them.
+
+The feed polls `alert_events` for ids above the last one sent (from the newest at connection, or from the
+`Last-Event-ID` header of a reconnecting browser) in short sessions on a worker thread, so the event loop never
+waits for the database. Comments keep proxies from closing a quiet connection; the feed ends when the client goes
+away or the user's session ends (sign-out, expiry, deactivation), checked without extending the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ecoloop.access.actions import Action, require
+from ecoloop.access.principal import Principal
+from ecoloop.alerts import queries
+from ecoloop.alerts.queries import FeedItem
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import gettext
+from ecoloop.identity.models import User, WebSession
+from ecoloop.web.deps import UserDep
+from ecoloop.web.security import SESSION_COOKIE
+
+router = APIRouter()
+T = TypeVar("T")
+
+RETRY_MS = 3000  # how soon a browser reconnects after the feed ends
+
+
+@dataclass(frozen=True)
+class FeedTiming:
+    """How often the feed polls, sends a keep-alive comment and checks the session (seconds). An app may set
+    `app.state.alert_feed` to other values (tests poll fast)."""
+
+    poll: float = 1.0
+    heartbeat: float = 15.0
+    session_check: float = 30.0
+
+
+@router.get("/alerts/stream", include_in_schema=False)
+async def alert_stream(request: Request, user: UserDep) -> StreamingResponse:
+    """The alert events the user may see, as they happen (text/event-stream)."""
+    require(user.principal, Action.VIEW_ALERTS)
+    last = request.headers.get("last-event-id", "").strip()
+    timing: FeedTiming = getattr(request.app.state, "alert_feed", FeedTiming())
+    cookie = request.cookies.get(SESSION_COOKIE, "") if user.via == "session" else ""
+    feed = event_feed(
+        request.app.state.sessions,
+        user.principal,
+        int(last) if last.isdigit() else None,
+        timing=timing,
+        disconnected=request.is_disconnected,
+        signed_in=lambda session: signed_in(session, user.principal.user_id, cookie),
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(feed, media_type="text/event-stream", headers=headers)
+
+
+async def event_feed(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    after: int | None,
+    *,
+    timing: FeedTiming,
+    disconnected: Callable[[], Awaitable[bool]],
+    signed_in: Callable[[Session], bool],
+) -> AsyncIterator[str]:
+    """The feed's text: a retry hint, then each visible event after `after` (None: from now on) as it appears,
+    keep-alive comments while quiet; it ends when `disconnected()` says so or `signed_in` stops holding."""
+    if after is None:
+        after = await anyio.to_thread.run_sync(_read, sessions, queries.last_event_id)
+    yield f"retry: {RETRY_MS}\n: connected\n\n"
+    quiet = checked = 0.0
+    while not await disconnected():
+        if checked >= timing.session_check:
+            if not await anyio.to_thread.run_sync(_read, sessions, signed_in):
+                return
+            checked = 0.0
+        upto, items = await anyio.to_thread.run_sync(_poll, sessions, principal, after)
+        after = max(after, upto)
+        if items:
+            yield "".join(format_event(item) for item in items)
+            quiet = 0.0
+        elif quiet >= timing.heartbeat:
+            yield ": keep-alive\n\n"
+            quiet = 0.0
+        await anyio.sleep(timing.poll)
+        quiet += timing.poll
+        checked += timing.poll
+
+
+def _read(sessions: sessionmaker[Session], query: Callable[[Session], T]) -> T:
+    with sessions() as session:
+        return query(session)
+
+
+def _poll(sessions: sessionmaker[Session], principal: Principal, after: int) -> tuple[int, list[FeedItem]]:
+    """The newest event id, and the visible events up to it: the feed moves past events the user may not see."""
+    with sessions() as session:
+        upto = queries.last_event_id(session)
+        items = queries.events_after(session, principal, after, upto) if upto > after else []
+    if len(items) == queries.FEED_BATCH:  # more are waiting: continue after the last one sent
+        upto = items[-1].event_id
+    return upto, items
+
+
+def format_event(item: FeedItem) -> str:
+    """One server-sent event: `id`, `event: alert` and the JSON data (event, alert, status and a short text)."""
+    text = gettext("%(number)s %(place)s %(rule)s: %(event)s") % {
+        "number": item.number,
+        "place": item.place,
+        "rule": gettext(item.rule_name),
+        "event": gettext(item.kind.label),
+    }
+    data = {
+        "id": item.event_id,
+        "kind": item.kind.value,
+        "alert": item.number,
+        "alert_id": item.alert_id,
+        "status": item.status.value,
+        "text": text,
+    }
+    return f"id: {item.event_id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False, sort_keys=True)}\n\n"
+
+
+def signed_in(session: Session, user_id: int, cookie: str) -> bool:
+    """Whether the user is still active and, for a browser, its session still open (without extending it)."""
+    if not session.scalar(select(User.active).where(User.id == user_id)):
+        return False
+    if not cookie:
+        return True
+    digest = hashlib.sha256(cookie.encode()).hexdigest()
+    expires = session.scalar(select(WebSession.expires_at).where(WebSession.token_hash == digest))
+    return expires is not None and expires > utcnow()

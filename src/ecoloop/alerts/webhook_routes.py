@@ -1,0 +1,171 @@
+"""Webhook pages (the administrator's, `manage_webhooks`): the organisations' outbound webhooks, adding one (its
+signing secret is shown once), changing or switching one off, and the delivery log with attempts, answers and
+errors. The sending itself is `ecoloop.alerts.webhooks`."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ecoloop.access.actions import Action, require
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import get_visible
+from ecoloop.alerts import queries
+from ecoloop.alerts.enums import DeliveryStatus
+from ecoloop.alerts.models import Webhook
+from ecoloop.alerts.routes import ENUMS, LABELS
+from ecoloop.alerts.schemas import MAX_URL, valid_webhook_url
+from ecoloop.i18n import gettext
+from ecoloop.identity.models import Organisation
+from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+SECRET_BYTES = 32  # secrets.token_urlsafe(32): 43 characters
+
+
+@router.get("/alerts/webhooks", include_in_schema=False)
+def webhook_list(
+    request: Request, db: DbSession, user: UserDep, status: Annotated[str, Query(max_length=16)] = ""
+) -> Response:
+    """The webhooks of the organisations the administrator sees, the form to add one, and the delivery log."""
+    require(user.principal, Action.MANAGE_WEBHOOKS)
+    return _list_page(request, db, user, status=status)
+
+
+def _list_page(
+    request: Request, db: Session, user: CurrentUser, *, status: str = "", code: int = 200, **extra: Any
+) -> Response:
+    p = user.principal
+    chosen = DeliveryStatus(status) if status in DeliveryStatus._value2member_map_ else None
+    context = {
+        "webhooks": queries.list_webhooks(db, p),
+        "counts": queries.delivery_counts(db, p),
+        "owners": queries.webhook_owners(db, p),
+        "deliveries": queries.deliveries(db, p, status=chosen),
+        "chosen_status": status,
+        "errors": {},
+        "values": {},
+        "max_url": MAX_URL,
+        "labels": LABELS,
+        **ENUMS,
+        **extra,
+    }
+    return render(request, "alerts/webhooks.html", context, user=user, status_code=code)
+
+
+@router.post("/alerts/webhooks", include_in_schema=False)
+def webhook_create(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    organisation_id: Annotated[int, Form()],
+    url: Annotated[str, Form(max_length=2000)],
+    description: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add a webhook for an organisation; its signing secret is shown on the page this once."""
+    require(user.principal, Action.MANAGE_WEBHOOKS)
+    p = user.principal
+    errors = _url_errors(url)
+    if get_visible(db, p, Organisation, organisation_id) is None:
+        errors["organisation_id"] = gettext("Choose an organisation from the list.")
+    if errors:
+        values = {"organisation_id": organisation_id, "url": url, "description": description}
+        return _list_page(request, db, user, errors=errors, values=values, code=422)
+    hook, secret = add_webhook(db, organisation_id, url.strip(), description.strip())
+    db.commit()
+    return _list_page(request, db, user, new_secret=secret, new_hook=hook)
+
+
+@router.get("/alerts/webhooks/{webhook_id}", include_in_schema=False)
+def webhook_page(
+    request: Request, db: DbSession, user: UserDep, webhook_id: int, done: Annotated[str, Query(max_length=16)] = ""
+) -> Response:
+    """One webhook: its form and its deliveries."""
+    require(user.principal, Action.MANAGE_WEBHOOKS)
+    return _hook_page(request, db, user, _visible(db, user.principal, webhook_id), done=done)
+
+
+def _hook_page(
+    request: Request, db: Session, user: CurrentUser, hook: Webhook, *, code: int = 200, **extra: Any
+) -> Response:
+    context = {
+        "hook": hook,
+        "deliveries": queries.deliveries(db, user.principal, webhook_id=hook.id),
+        "errors": {},
+        "values": {"url": hook.url, "description": hook.description, "enabled": hook.enabled},
+        "max_url": MAX_URL,
+        "labels": LABELS,
+        **extra,
+    }
+    return render(request, "alerts/webhook.html", context, user=user, status_code=code)
+
+
+@router.post("/alerts/webhooks/{webhook_id}", include_in_schema=False)
+def webhook_save(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    webhook_id: int,
+    url: Annotated[str, Form(max_length=2000)],
+    description: Annotated[str, Form(max_length=200)] = "",
+    enabled: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Change a webhook's address, description or whether it is on."""
+    require(user.principal, Action.MANAGE_WEBHOOKS)
+    hook = _visible(db, user.principal, webhook_id)
+    on = enabled in ("1", "on", "true")
+    errors = _url_errors(url)
+    if errors:
+        values = {"url": url, "description": description, "enabled": on}
+        return _hook_page(request, db, user, hook, errors=errors, values=values, code=422)
+    change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on)
+    db.commit()
+    return RedirectResponse(f"/alerts/webhooks/{webhook_id}?done=saved", status_code=303)
+
+
+@router.post("/alerts/webhooks/{webhook_id}/enabled", include_in_schema=False)
+def webhook_switch(
+    db: DbSession, user: UserDep, webhook_id: int, enabled: Annotated[str, Form(max_length=5)] = ""
+) -> Response:
+    """Switch a webhook on or off (the list's buttons)."""
+    require(user.principal, Action.MANAGE_WEBHOOKS)
+    hook = _visible(db, user.principal, webhook_id)
+    change_webhook(hook, url=hook.url, description=hook.description, enabled=enabled in ("1", "on", "true"))
+    db.commit()
+    return RedirectResponse("/alerts/webhooks", status_code=303)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def add_webhook(db: Session, organisation_id: int, url: str, description: str) -> tuple[Webhook, str]:
+    """A new webhook of the organisation with a fresh signing secret, returned once."""
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    hook = Webhook(organisation_id=organisation_id, url=url, secret=secret, description=description, enabled=True)
+    db.add(hook)
+    db.flush()
+    return hook, secret
+
+
+def change_webhook(hook: Webhook, *, url: str, description: str, enabled: bool) -> None:
+    """Set a webhook's address, description and state (the secret stays)."""
+    hook.url, hook.description, hook.enabled = url, description, enabled
+
+
+def _url_errors(url: str) -> dict[str, str]:
+    if valid_webhook_url(url.strip()):
+        return {}
+    return {"url": gettext("Give an http:// or https:// address of at most %(max)s characters.") % {"max": MAX_URL}}
+
+
+def _visible(db: Session, p: Principal, webhook_id: int) -> Webhook:
+    hook = queries.get_webhook(db, p, webhook_id)
+    if hook is None:
+        raise HTTPException(404)
+    return hook
