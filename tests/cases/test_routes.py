@@ -857,6 +857,45 @@ async def test_a_long_term_case_shows_its_yearly_targets(
     assert row is not None and "完成 3 公里管网改造" in row.text and "未开始" in row.text
 
 
+async def test_yearly_targets_are_set_by_the_supervisor_and_reported_by_the_unit(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    case = assign(app_db, app_world, new_case(app_db, app_world, "清源河流域管网改造", long_term=True))
+    year = today().year + 1
+    open_session(app_db, client, "analyst")
+    page = await client.get(f"/cases/{case.id}")
+    form = parse(page.text).find("form", action=f"/cases/{case.id}/milestones")
+    assert form is not None
+    wrong_year = await client.post(
+        form.attrs["action"],
+        data=form.fields() | {"year": str(year), "target": "完成 5 公里", "due": f"{year - 1}-12-31"},
+    )
+    assert wrong_year.status_code == 422 and "完成期限须在该目标年度内。" in alert_text(wrong_year.text)
+    added = await client.post(
+        form.attrs["action"],
+        data=form.fields() | {"year": str(year), "target": "完成 5 公里管网改造", "due": f"{year}-12-31"},
+    )
+    assert added.status_code == 303
+    again = await client.post(
+        form.attrs["action"], data=form.fields() | {"year": str(year), "target": "重复", "due": f"{year}-06-30"}
+    )
+    assert again.status_code == 422 and "该年度已有目标。" in alert_text(again.text)
+
+    # the lead unit (a department) reports the target reached; the enterprise cannot
+    open_session(app_db, client, "department")
+    page = await client.get(f"/cases/{case.id}")
+    assert parse(page.text).find("form", action=f"/cases/{case.id}/milestones") is None  # setting is the supervisor's
+    done = parse(page.text).find("form", class_="milestone-done")
+    assert done is not None
+    reached = await client.post(done.attrs["action"], data=done.fields() | {"note": "已完工验收"})
+    assert reached.status_code == 303
+    page = await client.get(f"/cases/{case.id}")
+    row = parse(page.text).find("tr", data_year=str(year))
+    assert (
+        row is not None and "已完工验收" in row.text and parse(page.text).find("form", class_="milestone-done") is None
+    )
+
+
 async def test_the_board_and_a_case_page_take_a_fixed_number_of_queries(
     app_settings: Settings, app_db: Session, app_world: World
 ) -> None:

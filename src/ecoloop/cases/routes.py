@@ -20,7 +20,7 @@ from ecoloop.access.scope import get_visible
 from ecoloop.cases import queries, service
 from ecoloop.cases.documents import notice_data, supervision_notice
 from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding, MilestoneStatus, Severity
-from ecoloop.cases.models import Case, CaseEvent
+from ecoloop.cases.models import Case, CaseEvent, Milestone
 from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.schemas import CaseQuery
 from ecoloop.cases.service import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Acting, CaseError, ConcurrentEditError
@@ -165,6 +165,12 @@ ERROR_TEXT = {
     "attachment_too_large": N_("The file is larger than %(mb)s MB."),
     "attachment_content": N_("The file's content does not match its name's type."),
     "date_invalid": N_("A date cannot be read."),
+    "not_long_term": N_("Yearly targets belong to long-term cases."),
+    "target_missing": N_("The target is missing."),
+    "due_outside_year": N_("The due date must lie in the target's year."),
+    "milestone_exists": N_("This year already has a target."),
+    "milestone_done": N_("This target is already reached."),
+    "not_this_case": N_("This target belongs to another case."),
 }
 ERROR_STATUS = {"concurrent_edit": 409, "attachment_too_large": 413}
 
@@ -365,6 +371,8 @@ def _case_page(
         "may_attach": supervisor or (party is not None and may_attach_evidence(case.state, party)),
         "may_extend": supervisor and case.deadline is not None and is_open(case.state),
         "may_supervise": supervisor and allowed(p, Action.ISSUE_SUPERVISION),
+        "may_add_milestone": supervisor and case.long_term and is_open(case.state),
+        "may_complete_milestone": case.long_term and party in (Party.UNIT, Party.SUPERVISOR),
         "may_view_enterprise": allowed(p, Action.VIEW_ENTERPRISES),
         "is_open": is_open(case.state),
         "today": _today(settings),
@@ -537,6 +545,58 @@ def case_extension(
         )
 
     return _submit(request, db, user, settings, case_id, "deadline", apply, {"deadline": deadline, "reason": reason})
+
+
+@router.post("/cases/{case_id}/milestones", include_in_schema=False)
+def case_milestone(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    year: Annotated[int, Form(ge=2000, le=2100)],
+    target: Annotated[str, Form(max_length=2000)],
+    due: Annotated[str, Form(max_length=10)],
+) -> Response:
+    """Set a yearly target of a long-term case (the supervisor)."""
+
+    def apply(case: Case) -> None:
+        day = parse_day(due)
+        if day is None:
+            raise CaseError("date_invalid")
+        service.add_milestone(
+            db, case, Acting(user.user, user.principal), year=year, target=target, due=day, now=utcnow()
+        )
+
+    values = {"year": year, "target": target, "due": due}
+    return _submit(request, db, user, settings, case_id, "milestone", apply, values)
+
+
+@router.post("/cases/{case_id}/milestones/{milestone_id}/done", include_in_schema=False)
+def case_milestone_done(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    case_id: int,
+    milestone_id: int,
+    done_on: Annotated[str, Form(max_length=10)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Report a yearly target reached (the lead unit, or the supervisor records it)."""
+
+    def apply(case: Case) -> None:
+        day = parse_day(done_on)
+        if day is None:
+            raise CaseError("date_invalid")
+        milestone = db.get(Milestone, milestone_id)
+        if milestone is None or milestone.case_id != case.id:
+            raise CaseError("not_this_case")
+        service.complete_milestone(
+            db, case, milestone, Acting(user.user, user.principal), done_on=day, note=note, now=utcnow()
+        )
+
+    return _submit(request, db, user, settings, case_id, "milestone_done", apply, {"note": note})
 
 
 @router.post("/cases/{case_id}/supervise", include_in_schema=False)
