@@ -5,6 +5,7 @@ to the alert (反馈), and fanning each event out to the users' notification lis
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -665,6 +666,28 @@ def feed_back(session: Session, now: datetime) -> int:
         )
     session.flush()
     return len(rows)
+
+
+# --- webhooks -------------------------------------------------------------------------------------------------------
+
+SECRET_BYTES = 32  # secrets.token_urlsafe(32): 43 characters
+
+
+def add_webhook(session: Session, organisation_id: int, url: str, description: str) -> tuple[Webhook, str]:
+    """A new webhook of the organisation with a fresh signing secret, returned once (the page shows it once)."""
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    hook = Webhook(organisation_id=organisation_id, url=url, secret=secret, description=description, enabled=True)
+    session.add(hook)
+    session.flush()
+    return hook, secret
+
+
+def change_webhook(hook: Webhook, *, url: str, description: str, enabled: bool) -> None:
+    """Set a webhook's address, description and state (the secret stays)."""
+    hook.url, hook.description, hook.enabled = url, description, enabled
+
+
+# --- notifications ---------------------------------------------------------------------------------------------------
 
 
 def mark_read(session: Session, user: User, ids: Sequence[int] | None, now: datetime) -> int:

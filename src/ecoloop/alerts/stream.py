@@ -9,7 +9,6 @@ away or the user's session ends (sign-out, expiry, deactivation), checked withou
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from ecoloop.alerts import queries
 from ecoloop.alerts.queries import FeedItem
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import gettext
-from ecoloop.identity.models import User, WebSession
+from ecoloop.identity.models import User
+from ecoloop.identity.service import session_open
 from ecoloop.web.deps import UserDep
 from ecoloop.web.security import SESSION_COOKIE
 
@@ -137,8 +137,4 @@ def signed_in(session: Session, user_id: int, cookie: str) -> bool:
     """Whether the user is still active and, for a browser, its session still open (without extending it)."""
     if not session.scalar(select(User.active).where(User.id == user_id)):
         return False
-    if not cookie:
-        return True
-    digest = hashlib.sha256(cookie.encode()).hexdigest()
-    expires = session.scalar(select(WebSession.expires_at).where(WebSession.token_hash == digest))
-    return expires is not None and expires > utcnow()
+    return not cookie or session_open(session, cookie, utcnow())

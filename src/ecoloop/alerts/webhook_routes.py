@@ -4,7 +4,6 @@ errors. The sending itself is `ecoloop.alerts.webhooks`."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
-from ecoloop.alerts import queries
+from ecoloop.alerts import queries, service
 from ecoloop.alerts.enums import DeliveryStatus
 from ecoloop.alerts.models import Webhook
 from ecoloop.alerts.routes import ENUMS, LABELS
@@ -25,8 +24,6 @@ from ecoloop.web.deps import CurrentUser, DbSession, UserDep
 from ecoloop.web.templating import render
 
 router = APIRouter()
-
-SECRET_BYTES = 32  # secrets.token_urlsafe(32): 43 characters
 
 
 @router.get("/alerts/webhooks", include_in_schema=False)
@@ -77,7 +74,7 @@ def webhook_create(
     if errors:
         values = {"organisation_id": organisation_id, "url": url, "description": description}
         return _list_page(request, db, user, errors=errors, values=values, code=422)
-    hook, secret = add_webhook(db, organisation_id, url.strip(), description.strip())
+    hook, secret = service.add_webhook(db, organisation_id, url.strip(), description.strip())
     db.commit()
     return _list_page(request, db, user, new_secret=secret, new_hook=hook)
 
@@ -124,7 +121,7 @@ def webhook_save(
     if errors:
         values = {"url": url, "description": description, "enabled": on}
         return _hook_page(request, db, user, hook, errors=errors, values=values, code=422)
-    change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on)
+    service.change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on)
     db.commit()
     return RedirectResponse(f"/alerts/webhooks/{webhook_id}?done=saved", status_code=303)
 
@@ -136,26 +133,12 @@ def webhook_switch(
     """Switch a webhook on or off (the list's buttons)."""
     require(user.principal, Action.MANAGE_WEBHOOKS)
     hook = _visible(db, user.principal, webhook_id)
-    change_webhook(hook, url=hook.url, description=hook.description, enabled=enabled in ("1", "on", "true"))
+    service.change_webhook(hook, url=hook.url, description=hook.description, enabled=enabled in ("1", "on", "true"))
     db.commit()
     return RedirectResponse("/alerts/webhooks", status_code=303)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-
-
-def add_webhook(db: Session, organisation_id: int, url: str, description: str) -> tuple[Webhook, str]:
-    """A new webhook of the organisation with a fresh signing secret, returned once."""
-    secret = secrets.token_urlsafe(SECRET_BYTES)
-    hook = Webhook(organisation_id=organisation_id, url=url, secret=secret, description=description, enabled=True)
-    db.add(hook)
-    db.flush()
-    return hook, secret
-
-
-def change_webhook(hook: Webhook, *, url: str, description: str, enabled: bool) -> None:
-    """Set a webhook's address, description and state (the secret stays)."""
-    hook.url, hook.description, hook.enabled = url, description, enabled
 
 
 def _url_errors(url: str) -> dict[str, str]:

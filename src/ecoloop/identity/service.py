@@ -259,6 +259,12 @@ def resolve_session(session: Session, raw: str, now: datetime, lifetime: timedel
     return user
 
 
+def session_open(session: Session, raw: str, now: datetime) -> bool:
+    """Whether a session cookie's session is still open, without sliding its expiry (a long-lived feed checks it)."""
+    expires = session.scalar(select(WebSession.expires_at).where(WebSession.token_hash == _sha256(raw)))
+    return expires is not None and expires > now
+
+
 def end_session(session: Session, raw: str) -> None:
     """Sign a browser out."""
     session.execute(delete(WebSession).where(WebSession.token_hash == _sha256(raw)))
