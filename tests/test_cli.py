@@ -173,8 +173,6 @@ def test_data_compact_moves_hot_readings(env: Path) -> None:
 
     from ecoloop.ingest.store import HotStore, Interval, Reading
 
-    with engine.connect() as conn:
-        before = set(conn.scalars(select(Alert.id)))  # the demo's alert history
     store = HotStore(env / "ingest" / "hot.sqlite")
     old = datetime.now(UTC) - timedelta(hours=1)
     store.write([Reading(1, "a34004", Interval.HOUR, datetime(2026, 11, 22, 8, tzinfo=UTC), 35.0)], now=old)
