@@ -218,3 +218,11 @@ def test_a_disabled_rule_raises_nothing(rig: Rig) -> None:
     rig.send(rig.outlet_site, 1, {SO2: 80.0, O2: 6.0})
     rig.poll(1)
     assert rig.alerts(RuleKind.SOURCE_EXCEEDANCE) == []
+
+
+def test_a_logger_never_heard_from_is_silent_only_after_its_intervals_from_the_start(rig: Rig) -> None:
+    rig.engine.sweep(T0 + timedelta(hours=3))  # started at T0: exactly 3 intervals is not yet silent
+    assert rig.alerts(RuleKind.DEVICE_SILENT) == []
+    rig.engine.sweep(T0 + timedelta(hours=3, seconds=1))
+    (alert,) = rig.alerts(RuleKind.DEVICE_SILENT)
+    assert alert.site_id == rig.outlet_site.id and alert.first_at == T0 + timedelta(hours=3)

@@ -3,16 +3,17 @@
 Arriving data: every group commit of the hot store queues one arrival per (site, interval, time) of hourly and
 daily readings (`HotStore.write_rows`). The engine polls that queue, reads the arrived readings by key into its
 window of recent data, evaluates the rules that concern each arrival (a site's own rules; for air stations
-also the hour's hotspots and area AQIs), applies the evaluations to the alerts in one transaction, and only then
-removes the arrivals from the queue: a crash in between evaluates them again, which changes nothing
-(`lifecycle.decide`). On a schedule (`sweep`): silent devices, the past day's daily permit limits, the cases
-that closed (反馈), and reloading rules, sites and permit limits when they changed.
+also the hotspots of the station and its neighbours, and the AQIs of its areas), applies the evaluations to the
+alerts in one transaction, and only then removes the arrivals from the queue: a crash in between evaluates them
+again, which changes nothing (`lifecycle.decide`). On a schedule (`sweep`): silent devices, the past day's daily
+permit limits, the cases that closed (反馈), and reloading rules, sites and permit limits when they changed.
 
 One engine runs per data directory (a lock file, as the scheduler).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time as time_module
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +59,20 @@ SITE_RULES = frozenset(
         RuleKind.DEVICE_SILENT,
     }
 )
+# The engine's process allocates tens of thousands of short-lived objects per poll (readings, evaluations,
+# findings). With CPython's default first threshold, 700, the collector runs a young collection every few hundred
+# of them, moves what the poll still holds into the old generation and so sets off a full collection of the
+# whole process every few hours of data: a quarter of the engine's time (bench/alerts.py). 10,000 keeps young
+# collections rare; `run` sets it for its process.
+GC_THRESHOLDS: Final = (10_000, 10, 10)
+# The site kinds a site rule can judge (its evaluation function returns None for the others); other kinds: any.
+_KINDS_JUDGED = {
+    RuleKind.SOURCE_EXCEEDANCE: ev.SOURCE_KINDS,
+    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: ev.SOURCE_KINDS,
+    RuleKind.AIR_SUDDEN_RISE: ev.AIR_STATION_KINDS,
+    RuleKind.WATER_BELOW_TARGET: frozenset({SiteKind.WATER_STATION}),
+    RuleKind.AQI_LEVEL: ev.AIR_STATION_KINDS,
+}
 
 
 @dataclass
@@ -91,6 +107,11 @@ class AlertEngine:
         self.devices: dict[int, list[str]] = {}
         self.limits: dict[int, list[LimitSpec]] = {}
         self.near: dict[int, dict[int, tuple[int, ...]]] = {}  # hotspot rule → station → neighbours
+        self.site_rules: dict[int, list[RuleSpec]] = {}  # site → the site rules that cover it and can judge it
+        self.area_stations: dict[tuple[str, int], list[SiteInfo]] = {}  # (level, area) → its air stations
+        self._neighbours: dict[
+            tuple[float, tuple[tuple[int, float | None, float | None], ...]], dict[int, tuple[int, ...]]
+        ] = {}
         self.started = self.clock()
         self._stamp: tuple[int, str] | None = None
         self._limits_day: date | None = None
@@ -110,12 +131,34 @@ class AlertEngine:
                 self.devices.setdefault(site_id, []).append(mn)
             self._limits_day = now.astimezone(self.zone).date()
             self.limits = limit_specs_by_site(session, self._limits_day)
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Derive from the loaded rules and sites what evaluation looks up: each site's rules, each hotspot
+        rule's neighbours and each area's stations."""
         stations = [s for s in self.sites.values() if s.kind is SiteKind.AIR_STATION]
         self.near = {}
+        places = tuple((s.id, s.lon, s.lat) for s in stations)
+        cache, self._neighbours = self._neighbours, {}  # kept while the stations and radii stay the same
         for rule in self.rules:
             if rule.kind is RuleKind.AIR_HOTSPOT:
                 radius = rule.thresholds.radius_km  # type: ignore[union-attr]  # hotspot thresholds
-                self.near[rule.id] = ev.neighbours(stations, radius)
+                near = cache.get((radius, places)) or ev.neighbours(stations, radius)
+                self.near[rule.id] = self._neighbours[(radius, places)] = near
+        self.site_rules = {
+            site.id: [
+                rule
+                for rule in self.rules
+                if rule.kind in SITE_RULES
+                and rule.covers(site)
+                and site.kind in _KINDS_JUDGED.get(rule.kind, (site.kind,))
+            ]
+            for site in self.sites.values()
+        }
+        self.area_stations = {}
+        for station in stations:
+            for level, area in (station.areas or {}).items():
+                self.area_stations.setdefault((level, area), []).append(station)
 
     def seed(self, now: datetime | None = None) -> int:
         """Fill the window with the last WINDOW of hourly readings from Parquet and the hot store, and the sites'
@@ -183,28 +226,41 @@ class AlertEngine:
         for (interval, moment), site_ids in sorted(groups.items(), key=lambda item: item[0][1]):
             if interval is not Interval.HOUR:
                 continue  # daily limits are judged from the hours; other rules read hourly data
-            stations = False
+            stations: list[SiteInfo] = []
             for site_id in sorted(site_ids):
                 site = self.sites.get(site_id)
                 if site is None:
                     continue
-                stations |= site.kind is SiteKind.AIR_STATION
+                if site.kind is SiteKind.AIR_STATION:
+                    stations.append(site)
                 evaluations += self._site_evaluations(site, moment, now)
             if stations:
-                for rule in self.rules:
-                    if rule.kind is RuleKind.AIR_HOTSPOT:
-                        evaluations += ev.hotspots(rule, self.sites, self.near.get(rule.id, {}), self.window, moment)
-                    elif rule.kind is RuleKind.AQI_LEVEL:
-                        evaluations += ev.area_aqi(rule, list(self.sites.values()), self.window, moment)
+                evaluations += self._station_group_evaluations(stations, moment)
+        return evaluations
+
+    def _station_group_evaluations(self, arrived: list[SiteInfo], moment: datetime) -> list[Evaluation]:
+        """The rules that judge air stations together: hotspots of the arrived stations and of their neighbours
+        (whose neighbours' median changed), and the AQIs of the areas they lie in. The other stations' judgements
+        at `moment` stand as they were made when their data or their neighbours' arrived."""
+        evaluations: list[Evaluation] = []
+        for rule in self.rules:
+            if rule.kind is RuleKind.AIR_HOTSPOT:
+                near = self.near.get(rule.id, {})
+                judged = {s.id for s in arrived}
+                for station in arrived:
+                    judged.update(near.get(station.id, ()))
+                evaluations += ev.hotspots(rule, self.sites, near, self.window, moment, judged)
+            elif rule.kind is RuleKind.AQI_LEVEL and (level := rule.options.get("area_level")):
+                areas = sorted({area for s in arrived if (area := (s.areas or {}).get(level)) is not None})
+                members = [m for area in areas for m in self.area_stations.get((level, area), [])]
+                evaluations += ev.area_aqi(rule, members, self.window, moment)
         return evaluations
 
     def _site_evaluations(self, site: SiteInfo, moment: datetime, now: datetime) -> list[Evaluation]:
         found: list[Evaluation | None] = []
         limits = self.limits.get(site.id, [])
         local = moment.astimezone(self.zone)
-        for rule in self.rules:
-            if rule.kind not in SITE_RULES or not rule.covers(site):
-                continue
+        for rule in self.site_rules.get(site.id, ()):
             if rule.kind in (RuleKind.SOURCE_EXCEEDANCE, RuleKind.DEVICE_HIDDEN_EXCEEDANCE):
                 found.append(ev.source_hour(rule, site, self.window, moment, limits, self.zone))
                 if rule.kind is RuleKind.SOURCE_EXCEEDANCE and local.hour == 23:
@@ -246,21 +302,24 @@ class AlertEngine:
                 last_packet[owner] = max(last_packet.get(owner, activity.last_seen), activity.last_seen)
         evaluations: list[Evaluation] = []
         yesterday = now.astimezone(self.zone).date() - timedelta(days=1)
+        received = self.window.last_received
         for rule in self.rules:
-            for site in self.sites.values():
-                if not rule.covers(site):
-                    continue
-                if rule.kind is RuleKind.DEVICE_SILENT and site.id in self.devices:
-                    seen = [t for t in (self.window.last_received.get(site.id), last_packet.get(site.id)) if t]
-                    evaluations.append(ev.silence(rule, site, max(seen) if seen else None, now, self.started))
-                elif (
-                    rule.kind is RuleKind.SOURCE_EXCEEDANCE
-                    and site.id in self.limits
-                    and (site.id, yesterday) not in self._judged_days
-                ):
-                    day = self._day(rule, site, yesterday)
-                    if day is not None:
-                        evaluations.append(day)
+            if rule.kind is RuleKind.DEVICE_SILENT:
+                for site in self.sites.values():
+                    if site.id in self.devices and rule.covers(site):
+                        seen = received.get(site.id)
+                        packet = last_packet.get(site.id)
+                        if seen is None or (packet is not None and packet > seen):
+                            seen = packet
+                        # A logger not heard from since the engine started watching is silent only after its
+                        # allowed intervals from then: a restart (or the demo's first seconds) raises nothing.
+                        evaluations.append(ev.silence(rule, site, seen or self.started, now, self.started))
+            elif rule.kind is RuleKind.SOURCE_EXCEEDANCE:
+                for site in self.sites.values():
+                    if site.id in self.limits and (site.id, yesterday) not in self._judged_days and rule.covers(site):
+                        day = self._day(rule, site, yesterday)
+                        if day is not None:
+                            evaluations.append(day)
         self._judged_days = {(s, d) for s, d in self._judged_days if d >= yesterday}
         with self.sessions.begin() as session:
             set_actor(session, ENGINE)
@@ -271,6 +330,7 @@ class AlertEngine:
     def run(self, stop: threading.Event, lock: Path, poll_every: float = 1.0, sweep_every: float = 60.0) -> None:
         """Poll and sweep until `stop` is set, holding `lock` (one engine per data directory)."""
         with exclusive(lock):
+            gc.set_threshold(*GC_THRESHOLDS)
             self.start()
             next_sweep = 0.0
             while not stop.is_set():

@@ -258,20 +258,6 @@ def _main(findings: Sequence[Finding]) -> Finding:
     return max(findings, key=weight)
 
 
-def live_alerts(session: Session, now: datetime, reopen_within: timedelta) -> dict[Key, Alert]:
-    """Per (rule, site, region): the newest alert that is open, or cleared within `reopen_within`."""
-    stmt = select(Alert).where(
-        or_(
-            Alert.status == AlertStatus.OPEN,
-            (Alert.status == AlertStatus.CLEARED) & (Alert.cleared_at >= now - reopen_within),
-        )
-    )
-    live: dict[Key, Alert] = {}
-    for alert in session.scalars(stmt.order_by(Alert.id)):
-        live[(alert.rule_id, alert.site_id, alert.region_id)] = alert
-    return live
-
-
 _LIVE_STATES = (
     select(Alert.id, Alert.rule_id, Alert.site_id, Alert.region_id, Alert.status, Alert.last_at, Alert.cleared_at)
     .where(
@@ -285,7 +271,8 @@ _LIVE_STATES = (
 
 
 def _live_states(session: Session, now: datetime, reopen_within: timedelta) -> dict[Key, tuple[int, LiveAlert]]:
-    """`live_alerts` as (alert id, state) only: an evaluation that changes nothing needs no Alert loaded."""
+    """Per (rule, site, region): the id and state of the newest alert that is open, or cleared within `reopen_within`
+    (a column query: an evaluation that changes nothing needs no Alert loaded)."""
     live: dict[Key, tuple[int, LiveAlert]] = {}
     rows = session.execute(_LIVE_STATES, {"cleared_since": now - reopen_within})
     for alert_id, rule_id, site_id, region_id, status, last_at, cleared_at in rows:
