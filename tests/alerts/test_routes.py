@@ -418,7 +418,7 @@ async def test_editing_a_rule_saves_version_two_with_the_note(
     assert response.status_code == 303 and response.headers["location"].endswith("done=saved")
     rule = rule_by_code(app_db, "air-hotspot")
     assert rule.version == 2 and rule.parameters["ratio"] == "2"
-    assert rule.name == "Air hotspot against neighbouring stations", "the translated name shown stays the message"
+    assert rule.name == "空气站高值热点（高于周边站点）", "built-in names are kept in the bureau's language"
     history = parse((await client.get(response.headers["location"])).text).find("table", class_="versions")
     assert history is not None
     rows = [r for r in history.find_all("tr") if "data-version" in r.attrs]

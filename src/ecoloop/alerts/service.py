@@ -29,6 +29,7 @@ from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.enums import Severity as CaseSeverity
 from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.cases.workflow import State
+from ecoloop.i18n import DEFAULT_LOCALE, gettext, use_locale
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.monitoring.enums import SiteKind
@@ -91,9 +92,11 @@ def ensure_builtin_rules(session: Session, now: datetime) -> int:
     for builtin in config.BUILTIN_RULES:
         if builtin.code in have:
             continue
+        with use_locale(DEFAULT_LOCALE):  # a rule's name is data: kept in the bureau's language
+            name = gettext(builtin.name)
         rule = AlertRule(
             code=builtin.code,
-            name=builtin.name,
+            name=name,
             kind=builtin.kind,
             escalation=builtin.escalation,
             case_deadline_days=builtin.case_deadline_days,
