@@ -62,6 +62,7 @@ def test_missing_and_empty_values_take_the_defaults() -> None:
         (RuleKind.AQI_LEVEL, {"severity": "urgent"}, "severity"),
         (RuleKind.AIR_SUDDEN_RISE, {"previous_hours": "0"}, "parameters"),  # refused by the thresholds themselves
         (RuleKind.AQI_LEVEL, {"area_level": "province"}, "area_level"),
+        (RuleKind.AIR_HOTSPOT, {"area_level": "village"}, "area_level"),
     ],
 )
 def test_bad_values_are_refused_naming_the_field(kind: RuleKind, parameters: dict[str, object], field: str) -> None:

@@ -226,3 +226,17 @@ def test_a_logger_never_heard_from_is_silent_only_after_its_intervals_from_the_s
     rig.engine.sweep(T0 + timedelta(hours=3, seconds=1))
     (alert,) = rig.alerts(RuleKind.DEVICE_SILENT)
     assert alert.site_id == rig.outlet_site.id and alert.first_at == T0 + timedelta(hours=3)
+
+
+def test_a_hotspot_rule_may_compare_a_station_with_its_town(rig: Rig) -> None:
+    rule = rig.db.scalar(select(AlertRule).where(AlertRule.code == "air-hotspot"))
+    assert rule is not None
+    # a radius that finds no neighbour: only the town comparison can judge
+    rule.parameters = dict(rule.parameters) | {"radius_km": 0.1, "area_level": "town"}
+    rig.db.commit()
+    rig.engine.sweep(T0)  # reloads the rules
+    for station, value in zip(rig.stations, (210.0, 50.0, 55.0, 60.0), strict=True):
+        rig.send(station, 0, {PM25: value})
+    rig.poll(0)
+    (alert,) = rig.alerts(RuleKind.AIR_HOTSPOT)
+    assert alert.site_id == rig.stations[0].id and alert.reference == Decimal(55)

@@ -692,3 +692,30 @@ async def test_file_lists_the_enterprises_cases_by_section(
     assert complaint.number in cases.text and complaint.number in complaints.text
     assert complaint.number not in inspections.text and other.number not in cases.text
     assert cases.find("a", href=f"/cases/{complaint.id}") is not None
+
+
+async def test_file_lists_the_alerts_about_the_enterprises_sites(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.alerts.models import Alert, AlertRuleVersion
+    from ecoloop.alerts.rules import RuleKind, Severity
+    from ecoloop.alerts.service import ensure_builtin_rules
+
+    now = datetime(2026, 11, 22, 8, tzinfo=ZoneInfo("UTC"))
+    ensure_builtin_rules(app_db, now)
+    version = app_db.scalars(select(AlertRuleVersion)).first()
+    assert version is not None
+    for number, enterprise in (("YJ2026-000001", app_world.enterprise_a), ("YJ2026-000002", app_world.enterprise_b)):
+        app_db.add(
+            Alert(
+                number=number, rule_id=version.rule_id, rule_version_id=version.id, kind=RuleKind.SOURCE_EXCEEDANCE,
+                region_id=enterprise.region_id, enterprise_id=enterprise.id, severity=Severity.MEDIUM,
+                first_at=now, last_at=now,
+            )
+        )  # fmt: skip
+    app_db.commit()
+    await signed_in(client, app_db, "analyst")
+    page = parse((await client.get(f"/enterprises/{app_world.enterprise_a.id}")).text)
+    alerts = page.find("section", id="alerts")
+    assert alerts is not None
+    assert "YJ2026-000001" in alerts.text and "YJ2026-000002" not in alerts.text

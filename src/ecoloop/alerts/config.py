@@ -52,9 +52,13 @@ THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
 }
 
 # Options the engine reads besides the thresholds: which sites an AQI rule judges (stations, or the mean of the
-# stations of each town or county).
+# stations of each town or county), and whom a hotspot is compared with (the stations within the radius, or the
+# other stations of its town or county).
 AREA_LEVELS: Final = ("", "town", "county")
-OPTIONS: Final[dict[RuleKind, dict[str, Any]]] = {RuleKind.AQI_LEVEL: {"area_level": ""}}
+OPTIONS: Final[dict[RuleKind, dict[str, Any]]] = {
+    RuleKind.AQI_LEVEL: {"area_level": ""},
+    RuleKind.AIR_HOTSPOT: {"area_level": ""},
+}
 
 # Durations are edited in hours.
 _HOUR = timedelta(hours=1)
@@ -142,7 +146,7 @@ def options_from(kind: RuleKind, parameters: dict[str, Any]) -> dict[str, Any]:
     for name in options:
         if name in parameters and parameters[name] is not None:
             options[name] = parameters[name]
-    if kind is RuleKind.AQI_LEVEL and options["area_level"] not in AREA_LEVELS:
+    if "area_level" in options and options["area_level"] not in AREA_LEVELS:
         raise RuleConfigError("area_level", f"one of {', '.join(repr(a) for a in AREA_LEVELS)}")
     return options
 

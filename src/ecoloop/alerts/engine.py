@@ -141,7 +141,9 @@ class AlertEngine:
         places = tuple((s.id, s.lon, s.lat) for s in stations)
         cache, self._neighbours = self._neighbours, {}  # kept while the stations and radii stay the same
         for rule in self.rules:
-            if rule.kind is RuleKind.AIR_HOTSPOT:
+            if rule.kind is RuleKind.AIR_HOTSPOT and rule.options.get("area_level"):
+                self.near[rule.id] = ev.area_neighbours(stations, rule.options["area_level"])
+            elif rule.kind is RuleKind.AIR_HOTSPOT:
                 radius = rule.thresholds.radius_km  # type: ignore[union-attr]  # hotspot thresholds
                 near = cache.get((radius, places)) or ev.neighbours(stations, radius)
                 self.near[rule.id] = self._neighbours[(radius, places)] = near

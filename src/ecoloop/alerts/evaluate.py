@@ -14,6 +14,7 @@ rules' own, and tests/alerts/test_evaluate.py checks each check against its rule
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Collection, Mapping, Sequence
@@ -464,6 +465,16 @@ def neighbours(stations: Sequence[SiteInfo], radius_km: float) -> dict[int, tupl
     return {site: tuple(sorted(ids, key=order.__getitem__)) for site, ids in found.items()}
 
 
+def area_neighbours(stations: Sequence[SiteInfo], level: str) -> dict[int, tuple[int, ...]]:
+    """Each air station's neighbours as the other stations of its town or county (`level`), in the order of
+    `stations`: a hotspot rule judged against the area rather than a radius."""
+    placed = [s for s in stations if s.kind in AIR_STATION_KINDS and (s.areas or {}).get(level) is not None]
+    members: dict[int, list[int]] = {}
+    for s in placed:
+        members.setdefault((s.areas or {})[level], []).append(s.id)
+    return {s.id: tuple(i for i in members[(s.areas or {})[level]] if i != s.id) for s in placed}
+
+
 def _may_stand_out(value: float, others: Sequence[float], t: rules.HotspotThresholds) -> bool:
     """False when `value` is certainly not a hotspot against its neighbours' values `others` by the test of
     `rules.air_hotspots` (value >= median x ratio and value - median >= min_difference): in floats, short of
@@ -490,6 +501,8 @@ def hotspots(
     the neighbours' data arrived, does not clear its alert (`rules.air_hotspots`: "not judged")."""
     assert isinstance(rule.thresholds, rules.HotspotThresholds)
     t = rule.thresholds
+    if rule.options.get("area_level"):  # `near` holds the station's area: no radius among them
+        t = dataclasses.replace(t, radius_km=math.inf)
     subjects = list(near) if only is None else [s for s in near if s in only]
     needed = set(subjects)
     for subject in subjects:

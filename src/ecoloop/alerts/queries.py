@@ -70,6 +70,7 @@ class AlertFilter:
     review: Review | None = None
     region: Region | None = None  # alerts in this region's subtree
     text: str = ""  # in the alert number or the site's name or code
+    enterprise_id: int | None = None  # alerts about this enterprise's sites
 
 
 def _matching(stmt: SelectT, f: AlertFilter, *, with_status: bool = True, with_kind: bool = True) -> SelectT:
@@ -81,6 +82,8 @@ def _matching(stmt: SelectT, f: AlertFilter, *, with_status: bool = True, with_k
         stmt = stmt.where(Alert.severity == f.severity)
     if f.review is not None:
         stmt = stmt.where(Alert.review == f.review)
+    if f.enterprise_id is not None:
+        stmt = stmt.where(Alert.enterprise_id == f.enterprise_id)
     if f.region is not None:
         subtree = select(Region.id).where(Region.path.startswith(f.region.path, autoescape=True))
         stmt = stmt.where(Alert.region_id.in_(subtree))

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
+from ecoloop.alerts import queries as alert_queries
+from ecoloop.alerts.queries import AlertFilter
 from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.queries import CaseFilter
@@ -133,9 +135,8 @@ LABELS = {
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
 }
 # Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
-# came from inspections and from public complaints); alerts come with issue 7 and show empty until then.
-LATER_SECTIONS = (
-    ("alerts", N_("Alerts"), None),
+# came from inspections and from public complaints); the alerts about its sites come first.
+CASE_SECTIONS = (
     ("cases", N_("Cases"), CaseFilter()),
     ("inspections", N_("Inspections"), CaseFilter(source=CaseSource.INSPECTION)),
     ("complaints", N_("Complaints"), CaseFilter(source=CaseSource.COMPLAINT)),
@@ -143,14 +144,31 @@ LATER_SECTIONS = (
 CASES_SHOWN = 50
 
 
-def _case_rows(db: Session, p: Principal, enterprise_id: int, f: CaseFilter | None) -> list[tuple[str, str]]:
+def _case_rows(db: Session, p: Principal, enterprise_id: int, f: CaseFilter) -> list[tuple[str, str]]:
     """Links to the enterprise's cases the user may see, newest first: (href, "number · title · state")."""
-    if f is None:
-        return []
     found = case_queries.search_cases(
         db, p, dataclasses.replace(f, enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0
     )
     return [(f"/cases/{c.id}", f"{c.number} · {c.title} · {gettext(CASE_STATE_LABELS[c.state])}") for c in found]
+
+
+def _alert_rows(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str]]:
+    """Links to the alerts about the enterprise's sites the user may see, newest first."""
+    if not allowed(p, Action.VIEW_ALERTS):
+        return []
+    found = alert_queries.search_alerts(db, p, AlertFilter(enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0)
+    return [
+        (
+            f"/alerts/{r.alert.id}",
+            f"{r.alert.number} · {r.place} · {r.alert.rule.name} · {gettext(r.alert.status.label)}",
+        )
+        for r in found
+    ]
+
+
+def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    alerts = ("alerts", N_("Alerts"), _alert_rows(db, p, enterprise_id))
+    return [alerts, *((key, title, _case_rows(db, p, enterprise_id, f)) for key, title, f in CASE_SECTIONS)]
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------
@@ -355,7 +373,7 @@ def _file_page(
         "memberships": queries.memberships_of(db, p, enterprise.id),
         "grades": queries.grades_of(db, p, enterprise.id),
         "corrections": [row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
-        "later_sections": [(key, title, _case_rows(db, p, enterprise.id, f)) for key, title, f in LATER_SECTIONS],
+        "later_sections": _later_sections(db, p, enterprise.id),
         "lists": queries.list_lists(db),
         "regions": _regions_for_form(db, p) if may_manage else [],
         "may_manage": may_manage,
