@@ -439,14 +439,14 @@ def alerts_run(
     deliveries = threading.Thread(target=sender.run, args=(stop, sessions, engine.clock), name="webhooks", daemon=True)
     typer.echo("alert engine running")
     try:
-        deliveries.start()
-        engine.run(stop, settings.data_dir / "alerts.lock", poll_every=poll, sweep_every=sweep)
+        engine.run(stop, settings.data_dir / "alerts.lock", poll_every=poll, sweep_every=sweep, locked=deliveries.start)
     except AlreadyRunningError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     finally:
         stop.set()
-        deliveries.join(10)
+        if deliveries.is_alive():
+            deliveries.join(10)
         store.close()
 
 

@@ -329,9 +329,19 @@ class AlertEngine:
             service.feed_back(session, now)
         return applied
 
-    def run(self, stop: threading.Event, lock: Path, poll_every: float = 1.0, sweep_every: float = 60.0) -> None:
-        """Poll and sweep until `stop` is set, holding `lock` (one engine per data directory)."""
+    def run(
+        self,
+        stop: threading.Event,
+        lock: Path,
+        poll_every: float = 1.0,
+        sweep_every: float = 60.0,
+        locked: Callable[[], object] | None = None,
+    ) -> None:
+        """Poll and sweep until `stop` is set, holding `lock` (one engine per data directory); `locked` is called
+        once the lock is held (the command starts the webhook sender there, so a second engine sends nothing)."""
         with exclusive(lock):
+            if locked is not None:
+                locked()
             gc.set_threshold(*GC_THRESHOLDS)
             self.start()
             next_sweep = 0.0

@@ -537,9 +537,7 @@ def case_extension(
     """Extend the case's deadline (延期), with a reason."""
 
     def apply(case: Case) -> None:
-        new = parse_day(deadline)
-        if new is None:
-            raise CaseError("date_invalid")
+        new = required_day(deadline)
         service.extend_deadline(
             db, case, Acting(user.user, user.principal), new, reason, seen_version=version, now=utcnow()
         )
@@ -561,9 +559,7 @@ def case_milestone(
     """Set a yearly target of a long-term case (the supervisor)."""
 
     def apply(case: Case) -> None:
-        day = parse_day(due)
-        if day is None:
-            raise CaseError("date_invalid")
+        day = required_day(due)
         service.add_milestone(
             db, case, Acting(user.user, user.principal), year=year, target=target, due=day, now=utcnow()
         )
@@ -586,14 +582,17 @@ def case_milestone_done(
     """Report a yearly target reached (the lead unit, or the supervisor records it)."""
 
     def apply(case: Case) -> None:
-        day = parse_day(done_on)
-        if day is None:
-            raise CaseError("date_invalid")
         milestone = db.get(Milestone, milestone_id)
-        if milestone is None or milestone.case_id != case.id:
+        if milestone is None:
             raise CaseError("not_this_case")
-        service.complete_milestone(
-            db, case, milestone, Acting(user.user, user.principal), done_on=day, note=note, now=utcnow()
+        service.complete_milestone(  # refuses another case's milestone
+            db,
+            case,
+            milestone,
+            Acting(user.user, user.principal),
+            done_on=required_day(done_on),
+            note=note,
+            now=utcnow(),
         )
 
     return _submit(request, db, user, settings, case_id, "milestone_done", apply, {"note": note})
@@ -631,10 +630,7 @@ def case_interview(
     require(user.principal, Action.ISSUE_SUPERVISION)
 
     def apply(case: Case) -> None:
-        day = parse_day(held_on)
-        if day is None:
-            raise CaseError("date_invalid")
-        service.record_interview(db, case, Acting(user.user, user.principal), note, day, utcnow())
+        service.record_interview(db, case, Acting(user.user, user.principal), note, required_day(held_on), utcnow())
 
     return _submit(request, db, user, settings, case_id, "interview", apply, {"held_on": held_on, "note": note})
 
@@ -714,6 +710,14 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise CaseError("date_invalid") from None
+
+
+def required_day(text: str) -> date:
+    """`parse_day` for a date the form must have: a blank one is refused like an unreadable one."""
+    day = parse_day(text)
+    if day is None:
+        raise CaseError("date_invalid")
+    return day
 
 
 def download(data: bytes, filename: str, media_type: str) -> Response:

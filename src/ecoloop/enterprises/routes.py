@@ -33,15 +33,6 @@ from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list
 from ecoloop.enterprises.models import Enterprise, ListMembership, Outlet, Permit
 from ecoloop.enterprises.queries import EnterpriseFilter
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
-from ecoloop.enterprises.schemas import (
-    EnterpriseFileOut,
-    EnterpriseOut,
-    GradeOut,
-    ListMembersOut,
-    MembershipOut,
-    PermitOut,
-    SupervisionListOut,
-)
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest.store import HotStore, Interval
@@ -193,7 +184,7 @@ def enterprise_list(
     alone for htmx)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
-    day = _parse_day(on) or _today(settings)
+    day = parse_day(on) or local_today(settings)
     chosen_county = get_region_by_code(db, p, county) if county else None
     f = EnterpriseFilter(
         day=day,
@@ -219,7 +210,7 @@ def enterprise_list(
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "chosen": chosen,
         "day": day,
-        "day_error": bool(on) and _parse_day(on) is None,
+        "day_error": bool(on) and parse_day(on) is None,
         "counties": list_regions(db, p, level=RegionLevel.COUNTY),
         "lists": queries.list_lists(db),
         "statuses": list(EnterpriseStatus),
@@ -245,7 +236,7 @@ def supervision_lists(request: Request, db: DbSession, user: UserDep, settings: 
 def _lists_page(
     request: Request, db: Session, user: CurrentUser, settings: Settings, *, status: int = 200, **extra: Any
 ) -> Response:
-    day = _today(settings)
+    day = local_today(settings)
     context = {
         "lists": queries.list_lists(db),
         "counts": queries.member_counts(db, user.principal, day),
@@ -292,12 +283,12 @@ def list_members(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = _parse_day(on) or _today(settings)
+    day = parse_day(on) or local_today(settings)
     context = {
         "supervision_list": supervision_list,
         "members": queries.members_on(db, user.principal, code, day),
         "day": day,
-        "day_error": bool(on) and _parse_day(on) is None,
+        "day_error": bool(on) and parse_day(on) is None,
         "labels": LABELS,
     }
     return render(request, "enterprises/list_members.html", context, user=user)
@@ -312,7 +303,7 @@ def list_export(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = _parse_day(on) or _today(settings)
+    day = parse_day(on) or local_today(settings)
     data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
     return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
 
@@ -342,7 +333,7 @@ def enterprise_page(
 ) -> Response:
     """One enterprise's file: record, permits, monitoring, lists, grades, corrections and the later sections."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    enterprise = _visible(db, user.principal, enterprise_id)
+    enterprise = visible_enterprise(db, user.principal, enterprise_id)
     # A "correct this value" link from the latest values fills in the correction form.
     prefill = {k: request.query_params[k][:40] for k in CORRECTION_FIELDS if k in request.query_params}
     failed = {"corrections": prefill} if prefill else {}
@@ -379,7 +370,7 @@ def _file_page(
         "may_manage": may_manage,
         "may_request": allowed(p, Action.REQUEST_CORRECTIONS),
         "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
-        "today": _today(settings),
+        "today": local_today(settings),
         "statuses": list(EnterpriseStatus),
         "permit_classes": list(PermitClass),
         "outlet_kinds": list(OutletKind),
@@ -426,7 +417,7 @@ def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enter
     """The whole enterprise file as an Excel workbook, one sheet per section."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
-    enterprise = _visible(db, p, enterprise_id)
+    enterprise = visible_enterprise(db, p, enterprise_id)
     file = EnterpriseFile(
         enterprise=enterprise,
         permits=queries.permits_of(db, p, enterprise.id),
@@ -458,7 +449,7 @@ def _submit(
 ) -> Response:
     """Check the action and the enterprise, apply the form, commit, and go back to the file."""
     require(user.principal, action)
-    enterprise = _visible(db, user.principal, enterprise_id)
+    enterprise = visible_enterprise(db, user.principal, enterprise_id)
     try:
         apply(enterprise)
     except EnterpriseError as exc:
@@ -724,96 +715,24 @@ def correction_request(
     return _submit(request, db, user, settings, enterprise_id, "corrections", apply, values, Action.REQUEST_CORRECTIONS)
 
 
-# --- the API ------------------------------------------------------------------------------------------------------
-
-
-@router.get("/api/v1/enterprises", response_model=list[EnterpriseOut], tags=["enterprises"])
-def api_enterprises(db: DbSession, user: UserDep, limit: int = 200, offset: int = 0) -> list[EnterpriseOut]:
-    """Enterprises the caller may see."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
-    rows = queries.list_enterprises(db, user.principal, limit=min(max(limit, 1), 1000), offset=max(offset, 0))
-    return [EnterpriseOut.model_validate(e) for e in rows]
-
-
-@router.get("/api/v1/enterprises/{enterprise_id}", response_model=EnterpriseOut, tags=["enterprises"])
-def api_enterprise(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseOut:
-    """One enterprise, if the caller may see it."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
-    return EnterpriseOut.model_validate(_visible(db, user.principal, enterprise_id))
-
-
-@router.get("/api/v1/enterprises/{enterprise_id}/file", response_model=EnterpriseFileOut, tags=["enterprises"])
-def api_enterprise_file(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseFileOut:
-    """The enterprise file: the record with its permits (outlets, limits), list memberships and grades."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
-    p = user.principal
-    enterprise = _visible(db, p, enterprise_id)
-    record = EnterpriseOut.model_validate(enterprise).model_dump()
-    return EnterpriseFileOut(
-        **record,
-        longitude=enterprise.longitude,
-        latitude=enterprise.latitude,
-        contact_name=enterprise.contact_name,
-        contact_phone=enterprise.contact_phone,
-        permits=[PermitOut.model_validate(permit) for permit in queries.permits_of(db, p, enterprise.id)],
-        memberships=[_membership_out(m) for m in queries.memberships_of(db, p, enterprise.id)],
-        grades=[GradeOut.model_validate(g) for g in queries.grades_of(db, p, enterprise.id)],
-    )
-
-
-def _membership_out(m: ListMembership) -> MembershipOut:
-    return MembershipOut(
-        id=m.id,
-        list_code=m.supervision_list.code,
-        list_name=m.supervision_list.name,
-        start=m.start,
-        end=m.end,
-        reason=m.reason,
-        document=m.document,
-    )
-
-
-@router.get("/api/v1/lists", response_model=list[SupervisionListOut], tags=["enterprises"])
-def api_lists(db: DbSession, user: UserDep) -> list[SupervisionListOut]:
-    """Every supervision list, built-in ones first."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
-    return [SupervisionListOut.model_validate(x) for x in queries.list_lists(db)]
-
-
-@router.get("/api/v1/lists/{code}/members", response_model=ListMembersOut, tags=["enterprises"])
-def api_list_members(
-    db: DbSession, user: UserDep, settings: SettingsDep, code: str, on: Annotated[str, Query(max_length=10)] = ""
-) -> ListMembersOut:
-    """The enterprises (that the caller may see) on a list on a date (YYYY-MM-DD; default today)."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
-    supervision_list = queries.list_by_code(db, code)
-    if supervision_list is None:
-        raise HTTPException(404)
-    day = _parse_day(on) if on else _today(settings)
-    if day is None:
-        raise HTTPException(422, "on: a date YYYY-MM-DD")
-    return ListMembersOut(
-        supervision_list=SupervisionListOut.model_validate(supervision_list),
-        on=day,
-        enterprises=[EnterpriseOut.model_validate(e) for e in queries.members_on(db, user.principal, code, day)],
-    )
-
-
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _visible(db: Session, p: Principal, enterprise_id: int) -> Enterprise:
+def visible_enterprise(db: Session, p: Principal, enterprise_id: int) -> Enterprise:
+    """The enterprise if the user may see it, else 404."""
     enterprise = queries.get_enterprise(db, p, enterprise_id)
     if enterprise is None:
         raise HTTPException(404)
     return enterprise
 
 
-def _today(settings: Settings) -> date:
+def local_today(settings: Settings) -> date:
+    """Today in the bureau's time zone."""
     return utcnow().astimezone(settings.tz).date()
 
 
-def _parse_day(text: str) -> date | None:
+def parse_day(text: str) -> date | None:
+    """A date written YYYY-MM-DD; None when blank or unreadable."""
     try:
         return date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
@@ -821,7 +740,7 @@ def _parse_day(text: str) -> date | None:
 
 
 def _date(text: str) -> date:
-    day = _parse_day(text)
+    day = parse_day(text)
     if day is None:
         raise EnterpriseError("date_invalid")
     return day

@@ -126,14 +126,12 @@ class PostgresBackend:
         conn = self.connection()
         with conn.transaction():
             conn.execute(_PG_SCHEMA_LOCK)
-            if conn.execute("SELECT to_regclass('hot_store_version')").fetchone() == (None,):
-                for statement in _PG_SCHEMA:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO hot_store_version VALUES (%s)", (SCHEMA_VERSION,))
+            # Every statement is CREATE … IF NOT EXISTS: a new store gets them all, a version 2 one its arrivals
+            # queue (added in version 3).
+            for statement in _PG_SCHEMA:
+                conn.execute(statement)
             (version,) = conn.execute("SELECT max(version) FROM hot_store_version").fetchone() or (None,)
-            if version == 2:  # version 3 added the arrivals queue
-                for statement in _PG_SCHEMA:
-                    conn.execute(statement)
+            if version in (None, 2):
                 conn.execute("INSERT INTO hot_store_version VALUES (%s)", (SCHEMA_VERSION,))
                 version = SCHEMA_VERSION
             if version != SCHEMA_VERSION:

@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from ecoloop.cases.batch_routes import router as batches_router
     from ecoloop.cases.ledger_routes import router as ledger_router
     from ecoloop.cases.routes import router as cases_router
+    from ecoloop.enterprises.api_routes import router as enterprises_api_router
     from ecoloop.enterprises.correction_routes import router as corrections_router
     from ecoloop.enterprises.import_routes import router as enterprise_import_router
     from ecoloop.enterprises.routes import router as enterprises_router
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
         enterprise_import_router,  # likewise
         enterprises_router,
+        enterprises_api_router,
         batches_router,  # before cases_router, whose /cases/{case_id} would take their paths
         ledger_router,  # likewise
         cases_router,
