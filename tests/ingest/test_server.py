@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.ingest.hj212 import crc16_modbus, encode, parse
-from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver
-from ecoloop.ingest.store import HotStore
+from ecoloop.ingest.server import BatchWriter, DeviceDirectory, DeviceEntry, Receiver
+from ecoloop.ingest.store import ArchiveRow, HotStore
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.settings import Settings
@@ -215,6 +217,42 @@ async def test_many_connections_at_once(harness: Harness) -> None:
 
     qns = await asyncio.gather(*(device(n) for n in range(200)))
     assert len(set(qns)) == 200
+
+
+async def test_packets_queued_while_another_process_commits_join_the_waiting_commit(tmp_path: Path) -> None:
+    # Receiver workers share one SQLite store and take turns on its writers' lock. A group commit that has to wait
+    # takes its packets only once it holds the lock, so those that arrive meanwhile go with it (before, the first
+    # packet went alone and the others waited for one more turn).
+    store = HotStore(tmp_path / "hot.sqlite")
+    commits: list[int] = []
+    write_rows = store.write_rows
+
+    def counted(batches: Any) -> list[int]:
+        counts = write_rows(batches)
+        commits.append(len(counts))
+        return counts
+
+    store.write_rows = counted  # type: ignore[method-assign]
+    writer = BatchWriter(store)
+    writer.start()
+    lock = os.open(tmp_path / "hot.sqlite.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another process commits
+    try:
+        first = asyncio.ensure_future(writer.write([], [_archived(0)]))
+        await asyncio.sleep(0.2)  # the writer thread now waits for the lock
+        others = [asyncio.ensure_future(writer.write([], [_archived(n)])) for n in (1, 2)]
+        await asyncio.sleep(0.05)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
+    await asyncio.gather(first, *others)
+    await writer.stop()
+    assert commits == [3]
+    assert store.packet_counts() == {("stored", None): 3}
+
+
+def _archived(n: int) -> ArchiveRow:
+    return (1_800_000_000_000 + n, "test", MN, "2061", "stored", None, None, b"frame")
 
 
 async def test_on_postgresql_an_upload_is_stored_then_acknowledged(pg_harness: Harness) -> None:

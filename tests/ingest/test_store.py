@@ -71,6 +71,43 @@ def test_several_processes_write_at_once(tmp_path: Path) -> None:
     assert HotStore(path).hot_table().num_rows == 4 * 200
 
 
+def test_writers_creating_a_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    # Receiver workers start together on a fresh installation: each opens, so creates, the same new file. (Threads
+    # with connections of their own race like processes do, and meet more often: 4 rounds in 30 failed before.)
+    for round_ in range(20):
+        path = tmp_path / str(round_) / "hot.sqlite"
+        start, errors = threading.Barrier(6), []
+
+        def create(site: int, path: Path = path, start: threading.Barrier = start, errors: list[Exception] = errors):
+            start.wait()
+            try:
+                store = HotStore(path)
+                store.write([hour(site, "a34004", 0, 1.0)])
+                store.close()
+            except Exception as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=create, args=(site,)) for site in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        assert HotStore(path).hot_table().num_rows == 6
+
+
+def test_a_large_group_commit_with_keys_repeated_inside_it(store: HotStore) -> None:
+    # More readings than one multi-row statement takes, in chunks of odd sizes, with keys twice in one commit:
+    # the later value wins, and each batch counts the readings that now carry its receipt.
+    first = [hour(site, "a34004", 0, float(site)) for site in range(1, 152)]
+    again = [hour(5, "a34004", 0, 50.0), hour(6, "a34004", 0, 6.0)]  # a correction, and an identical re-send
+    assert store.write_batches([(first, []), (again, [])], now=T0) == [150, 2]
+    values = {row["site_id"]: row["value"] for row in store.hot_table().to_pylist()}
+    assert len(values) == 151
+    assert values[5] == 50.0
+    assert values[151] == 151.0
+
+
 def test_group_commit_counts_changes_per_batch_with_resends_among_them(store: HotStore) -> None:
     first = [hour(1, "a34004", 0, 10.0), hour(1, "a34002", 0, 20.0)]
     assert store.write_batches([(first, [])], now=T0) == [2]

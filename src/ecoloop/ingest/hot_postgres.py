@@ -14,7 +14,7 @@ from ecoloop.ingest.hot_sqlite import READING_COLUMNS, SCHEMA_VERSION
 if TYPE_CHECKING:
     import psycopg
 
-    from ecoloop.ingest.store import ArrivalRow, Batches, ReadingRow, TallyRow
+    from ecoloop.ingest.store import ReadingRow, WriteSet
 
 log = logging.getLogger("ecoloop.ingest")
 _T = TypeVar("_T")
@@ -171,13 +171,13 @@ class PostgresBackend:
                 log.warning("hot store transaction retried: %s", exc.sqlstate)
         raise AssertionError("unreachable")
 
-    def write_rows(self, batches: Batches, tally: Sequence[TallyRow], arrivals: Sequence[ArrivalRow] = ()) -> list[int]:
-        """The batches' readings upserted, packets archived, `tally` (their packet_tally increments) added and
-        `arrivals` queued in one transaction; the changed-reading count of each batch."""
-        rows = [row for batch, _ in batches for row in batch]
-        archived = [packet for _, packets in batches for packet in packets]
+    def write_rows(self, prepare: Callable[[], WriteSet]) -> list[int]:
+        """In one transaction, the contents `prepare` gives: readings upserted, packets archived, packet_tally
+        increments added and arrivals queued; the changed-reading count of each batch."""
 
         def work(cur: psycopg.Cursor[tuple[Any, ...]]) -> list[int]:
+            contents = prepare()
+            rows, batches, archived = contents.rows, contents.batches, contents.archived
             changed = self._upsert(cur, rows) if rows else 0
             if changed == len(rows):
                 counts = [len(batch) for batch, _ in batches]
@@ -199,13 +199,13 @@ class PostgresBackend:
                         )
                 with cur.copy(_PG_COPY_TALLY) as copy:
                     copy.set_types(_PG_TALLY_TYPES)
-                    for increment in tally:
+                    for increment in contents.tally:
                         copy.write_row(increment)
                 cur.execute(_PG_TALLY)
-            if arrivals:
+            if contents.arrivals:
                 with cur.copy(_PG_COPY_ARRIVALS) as copy:
                     copy.set_types(_PG_ARRIVAL_TYPES)
-                    for arrival in arrivals:
+                    for arrival in contents.arrivals:
                         copy.write_row(arrival)
             return counts
 

@@ -165,18 +165,26 @@ class BatchWriter:
 
     def _next(self) -> None:
         assert self._loop is not None and self._executor is not None and self._idle is not None, "not started"
-        pending = self._pending
-        jobs = [pending.popleft()]
-        rows = len(jobs[0].rows)
-        while pending and rows < self.max_rows and len(jobs) < self.max_jobs:
-            job = pending.popleft()
-            jobs.append(job)
-            rows += len(job.rows)
         self._busy = True
         self._idle.clear()
-        batch = [(job.rows, job.archived) for job in jobs]
-        future = self._loop.run_in_executor(self._executor, self.store.write_rows, batch)
-        future.add_done_callback(functools.partial(self._finished, jobs))
+        taken: list[_Job] = []
+        future = self._loop.run_in_executor(self._executor, self._write, taken)
+        future.add_done_callback(functools.partial(self._finished, taken))
+
+    def _write(self, taken: list[_Job]) -> list[int]:
+        # On the writing thread. The jobs are taken from the queue only once the store's write lock is held:
+        # while another receiver process commits, the packets that arrive meanwhile join this batch instead of
+        # waiting for the next one (deque appends and pops are atomic, so the event loop goes on queueing).
+        def take() -> list[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]:
+            pending = self._pending
+            rows = 0
+            while pending and rows < self.max_rows and len(taken) < self.max_jobs:
+                job = pending.popleft()
+                taken.append(job)
+                rows += len(job.rows)
+            return [(job.rows, job.archived) for job in taken]
+
+        return self.store.write_rows(take)
 
     def _finished(self, jobs: list[_Job], future: asyncio.Future[list[int]]) -> None:
         self._busy = False

@@ -22,7 +22,7 @@ counting, locking, schema, checkpoints) lives in its two backends, `SQLiteBacken
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -171,6 +171,26 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+@dataclass(frozen=True)
+class WriteSet:
+    """What one transaction of `HotStore.write_rows` writes: the writers' batches, their readings and archived
+    packets in one list each, the packet_tally increments and the arrivals."""
+
+    batches: Batches
+    rows: list[ReadingRow]
+    archived: list[ArchiveRow]
+    tally: list[TallyRow]
+    arrivals: list[ArrivalRow]
+
+
+def write_set(batches: Batches) -> WriteSet:
+    """The contents of a transaction writing `batches`."""
+    rows = [row for batch, _ in batches for row in batch]
+    archived = [packet for _, packets in batches for packet in packets]
+    arrivals = sorted({(row[0], row[2], row[3], row[7]) for row in rows if row[2] in ARRIVAL_INTERVALS})
+    return WriteSet(batches, rows, archived, _tally(archived), arrivals)
+
+
 def _tally(archived: Sequence[ArchiveRow]) -> list[TallyRow]:
     """The `packet_tally` increments of archived packets: per MN, hour, outcome and reason."""
     tally: dict[tuple[str, int, str, str], list[int]] = {}
@@ -221,14 +241,21 @@ class HotStore:
             ]
         )
 
-    def write_rows(self, batches: Batches) -> list[int]:
+    def write_rows(self, batches: Batches | Callable[[], Batches]) -> list[int]:
         """`write_batches` for readings and packets already in their stored form. Each distinct (site, interval,
-        time) of hourly and daily readings is queued in `arrivals` in the same transaction, for the alert engine."""
-        archived = [packet for _, packets in batches for packet in packets]
-        arrivals = sorted(
-            {(row[0], row[2], row[3], row[7]) for batch, _ in batches for row in batch if row[2] in ARRIVAL_INTERVALS}
-        )
-        return self._db.write_rows(batches, _tally(archived), arrivals)
+        time) of hourly and daily readings is queued in `arrivals` in the same transaction, for the alert engine.
+
+        `batches` may be a function that gives them: it is called once, when the transaction holds the write
+        lock, so a group commit that had to wait for another process's takes along what arrived meanwhile."""
+        take = batches if callable(batches) else lambda: batches
+        taken: list[WriteSet] = []
+
+        def prepare() -> WriteSet:  # once, even when a PostgreSQL transaction is retried
+            if not taken:
+                taken.append(write_set(take()))
+            return taken[0]
+
+        return self._db.write_rows(prepare)
 
     def arrivals(self, limit: int = 10_000) -> list[Arrival]:
         """The oldest queued arrivals, at most `limit`. A consumer handles them, then `consume_arrivals`: an
