@@ -23,7 +23,6 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, cast
@@ -92,20 +91,23 @@ class _Job:
 class BatchWriter:
     """Group commit: jobs queued by all connections are written together, one durable transaction per batch.
 
-    The transaction runs on a dedicated thread (SQLite releases the GIL while it works), so the event loop goes
-    on reading and parsing the next packets meanwhile; when it commits, each job's callback runs on the loop.
+    Transactions run on a writing thread of their own (SQLite and PostgreSQL release the GIL while they work), so
+    the event loop goes on reading and parsing the next packets meanwhile. The thread commits for as long as jobs
+    are queued, each batch taking what is queued once the store's write lock is held; after each commit, the
+    jobs' callbacks run on the event loop.
     """
 
     def __init__(self, store: HotStore, max_rows: int = 20_000, max_jobs: int = 100_000) -> None:
         self.store = store
         self.max_rows = max_rows
         self.max_jobs = max_jobs  # 1 gives one transaction per packet (the naive baseline of the benchmark)
-        self._pending: deque[_Job] = deque()
-        self._busy = False
+        self._pending: deque[_Job] = deque()  # appended on the loop, taken on the writing thread (both atomic)
+        self._unsettled = 0  # jobs submitted whose callbacks have not run yet (loop thread only)
         self._idle: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._queued = threading.Event()
         self._stopping = threading.Event()
+        self._writer: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
 
     def start(self) -> None:
@@ -113,9 +115,10 @@ class BatchWriter:
         self._loop = asyncio.get_running_loop()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="hot-store")
-        self._executor.submit(self.store.manual_checkpoints).result()
+        self._queued = threading.Event()
         self._stopping = threading.Event()
+        self._writer = threading.Thread(target=self._writes, name="hot-store", daemon=True)
+        self._writer.start()
         self._checkpointer = threading.Thread(target=self._checkpoints, name="hot-store-checkpoint", daemon=True)
         self._checkpointer.start()
 
@@ -123,17 +126,44 @@ class BatchWriter:
         """Finish the queued jobs and stop."""
         if self._idle is not None:
             await self._idle.wait()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-        if self._checkpointer is not None:
-            self._stopping.set()
-            self._checkpointer.join()
-            self._checkpointer = None
+        self._stopping.set()
+        self._queued.set()
+        for thread in (self._writer, self._checkpointer):
+            if thread is not None:
+                thread.join()
+        self._writer = self._checkpointer = None
+
+    def _writes(self) -> None:
+        # The writing thread. Commits never checkpoint on this connection: the checkpointing thread does.
+        self.store.manual_checkpoints()
+        pending, loop = self._pending, self._loop
+        assert loop is not None, "not started"
+        while not self._stopping.is_set():
+            self._queued.wait()
+            self._queued.clear()  # before looking at the queue: a job queued from now on sets it again
+            while pending:
+                taken: list[_Job] = []
+                try:
+                    result: list[int] | BaseException = self.store.write_rows(functools.partial(self._take, taken))
+                except Exception as exc:  # the store failed: no job of this batch is acknowledged
+                    result = exc
+                loop.call_soon_threadsafe(self._finished, taken, result)
+        self.store.close()
+
+    def _take(self, taken: list[_Job]) -> list[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]:
+        # Called by the store once its write lock is held: while another receiver process commits, the packets
+        # that arrive meanwhile join this batch instead of waiting for the next one.
+        pending = self._pending
+        rows = 0
+        while pending and rows < self.max_rows and len(taken) < self.max_jobs:
+            job = pending.popleft()
+            taken.append(job)
+            rows += len(job.rows)
+        return [(job.rows, job.archived) for job in taken]
 
     def _checkpoints(self) -> None:
-        # Commits on the writing thread never checkpoint; this thread does, once a second, with its own
-        # connection (SQLite runs it without the GIL and without blocking the writer).
+        # Once a second, with a connection of its own (SQLite runs it without the GIL and without blocking the
+        # writer).
         while not self._stopping.wait(1.0):
             try:
                 self.store.checkpoint()
@@ -146,9 +176,12 @@ class BatchWriter:
     ) -> None:
         """Queue readings and archived packets; `done` gets, once they are committed, how many readings changed
         (or the exception that made the batch fail: then nothing of it is stored)."""
+        assert self._idle is not None, "not started"
         self._pending.append(_Job(rows, archived, done))
-        if not self._busy:
-            self._next()
+        self._unsettled += 1
+        self._idle.clear()
+        if not self._queued.is_set():
+            self._queued.set()
 
     async def write(self, rows: Sequence[ReadingRow], archived: Sequence[ArchiveRow]) -> int:
         """`submit` as a coroutine."""
@@ -163,42 +196,16 @@ class BatchWriter:
         self.submit(rows, archived, done)
         return await future
 
-    def _next(self) -> None:
-        assert self._loop is not None and self._executor is not None and self._idle is not None, "not started"
-        self._busy = True
-        self._idle.clear()
-        taken: list[_Job] = []
-        future = self._loop.run_in_executor(self._executor, self._write, taken)
-        future.add_done_callback(functools.partial(self._finished, taken))
-
-    def _write(self, taken: list[_Job]) -> list[int]:
-        # On the writing thread. The jobs are taken from the queue only once the store's write lock is held:
-        # while another receiver process commits, the packets that arrive meanwhile join this batch instead of
-        # waiting for the next one (deque appends and pops are atomic, so the event loop goes on queueing).
-        def take() -> list[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]:
-            pending = self._pending
-            rows = 0
-            while pending and rows < self.max_rows and len(taken) < self.max_jobs:
-                job = pending.popleft()
-                taken.append(job)
-                rows += len(job.rows)
-            return [(job.rows, job.archived) for job in taken]
-
-        return self.store.write_rows(take)
-
-    def _finished(self, jobs: list[_Job], future: asyncio.Future[list[int]]) -> None:
-        self._busy = False
-        error = future.exception()
-        if error is not None:  # the store failed: no job of this batch is acknowledged
-            log.error("hot store write failed", exc_info=error)
+    def _finished(self, jobs: list[_Job], result: list[int] | BaseException) -> None:
+        if isinstance(result, BaseException):
+            log.error("hot store write failed", exc_info=result)
             for job in jobs:
-                job.done(error)
+                job.done(result)
         else:
-            for job, count in zip(jobs, future.result(), strict=True):
+            for job, count in zip(jobs, result, strict=True):
                 job.done(count)
-        if self._pending:
-            self._next()
-        elif self._idle is not None:
+        self._unsettled -= len(jobs)
+        if not self._unsettled and self._idle is not None:
             self._idle.set()
 
 

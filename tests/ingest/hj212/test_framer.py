@@ -264,3 +264,24 @@ def test_fuzz_framer(case: tuple[bytes, list[int]], max_frame: int) -> None:
         assert raw[:2] == b"##" and raw[2:6].isdigit() and raw.endswith(b"\r\n") and len(raw) <= max_frame
         with contextlib.suppress(FrameError):
             parse(raw)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=20)), max_size=12), st.sampled_from([MAX_FRAME, 64])
+)
+def test_whole_frames_read_one_at_a_time_frame_as_bytes_do(pieces: list[bytes], max_frame: int) -> None:
+    """A read that is exactly one frame takes a shortcut; fed piece by piece (whole frames among the pieces,
+    after garbage or a partial frame too), the stream gives the events it gives fed byte by byte."""
+    stream = b"".join(pieces)
+    by_piece = feed_all(pieces, Framer(max_frame))
+    by_byte = feed_all([stream[i : i + 1] for i in range(len(stream))], Framer(max_frame))
+    assert frames_of(by_piece) == frames_of(by_byte)
+    assert sum(size(e) for e in by_piece) == len(stream)
+
+
+def test_a_read_of_one_whole_frame_is_that_frame() -> None:
+    assert Framer().feed(A) == [A]
+    framer = Framer()
+    assert framer.feed(A[:10]) == []
+    assert framer.feed(A[10:] + B) == [A, B]  # held bytes first: the shortcut is only for an empty buffer
