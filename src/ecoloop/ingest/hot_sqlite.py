@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import itertools
 import os
 import sqlite3
 import threading
@@ -101,11 +102,12 @@ _ARRIVE = "INSERT INTO arrivals (site_id, interval, ts, received_at) VALUES {val
 
 _ARCHIVE = "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) VALUES {values}"
 
-# Rows go in by multi-row VALUES statements of at most this many rows (8 columns: 512 parameters, under the
-# 999 of older SQLite builds). One statement steps many rows: Python's sqlite3 binds and releases the GIL once
-# per statement, where executemany does so per row, and each re-take of the GIL waits while the receiver's
-# event loop parses (it measured 30 % faster alone, and more beside a busy event loop).
-_CHUNK = 64
+# Rows go in by multi-row VALUES statements, as many rows in one as SQLite's limit of parameters allows (32,766
+# since SQLite 3.32, 999 before), up to 1,024. One statement steps many rows: the sqlite3 module binds and
+# releases the GIL once per statement where executemany does so per row, and while the receiver's event loop
+# parses, each re-take of the GIL can wait up to the interpreter's switch interval — with the store's write
+# lock held, which the other receiver workers are waiting for.
+_MAX_ROWS = 1024
 
 
 @functools.cache
@@ -115,16 +117,16 @@ def _statement(template: str, rows: int, columns: int) -> str:
 
 
 def _insert(conn: sqlite3.Connection, template: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """`rows` written by `template` (a statement with `{values}` for its VALUES list) in chunks of `_CHUNK`
-    rows, then of descending powers of two, so that few distinct statements are prepared and cached."""
+    """`rows` written by `template` (a statement with `{values}` for its VALUES list), in chunks whose sizes are
+    powers of two so that few distinct statements are prepared and cached."""
     if not rows:
         return
     columns = len(rows[0])
+    most = min(_MAX_ROWS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // columns)
     done, total = 0, len(rows)
     while done < total:
-        size = _CHUNK if total - done >= _CHUNK else 1 << ((total - done).bit_length() - 1)
-        chunk = rows[done : done + size]
-        conn.execute(_statement(template, size, columns), [value for row in chunk for value in row])
+        size = 1 << (min(most, total - done).bit_length() - 1)
+        conn.execute(_statement(template, size, columns), list(itertools.chain.from_iterable(rows[done : done + size])))
         done += size
 
 

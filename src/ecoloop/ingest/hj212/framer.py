@@ -93,7 +93,7 @@ class Framer:
             and data.startswith(b"##")
             and data.find(b"\n", 6) == len(data) - 1
             and data[-2] == _CR
-            and _is_digits(data[2:6])
+            and data[2:6].isdigit()  # ASCII digits only, for bytes
             and int(data[2:6]) + 12 == len(data)
         ):
             return [bytes(data)]  # what `_frame` delivers for it, without the buffer's copies
