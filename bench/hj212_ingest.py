@@ -156,7 +156,9 @@ def run(
         assert proc.stdout is not None
         port = int(proc.stdout.readline())
         try:
+            clients_cpu = time.process_time()
             latencies, elapsed = uvloop.run(load(port, prepared, seconds))
+            clients_cpu = time.process_time() - clients_cpu
         finally:
             proc.terminate()
             proc.wait(10)
@@ -182,6 +184,7 @@ def run(
         "server_system_us_per_packet": system / acked * 1e6,
         "database_user_us_per_packet": (db_after[0] - db_before[0]) / acked * 1e6,
         "database_system_us_per_packet": (db_after[1] - db_before[1]) / acked * 1e6,
+        "clients_us_per_packet": clients_cpu / acked * 1e6,
     }
 
 
@@ -226,7 +229,8 @@ def report(name: str, grouped: dict[str, float], naive: dict[str, float]) -> Non
         f"{name} group commit: {grouped['packets_per_s']:.0f} packets/s, p99 ack {grouped['p99_ack_ms']:.1f} ms, "
         f"{grouped['readings_stored']:,} readings for {grouped['acked']:,} acked packets, "
         f"server CPU per packet {grouped['server_user_us_per_packet']:.0f} µs user + "
-        f"{grouped['server_system_us_per_packet']:.0f} µs system{database}"
+        f"{grouped['server_system_us_per_packet']:.0f} µs system{database}; "
+        f"the clients {grouped['clients_us_per_packet']:.0f} µs"
     )
     print(
         f"{name} naive (one commit per packet): {naive['packets_per_s']:.0f} packets/s, "

@@ -142,8 +142,10 @@ def test_crc16_matches_the_bitwise_algorithm(data: bytes) -> None:
     assert crc16_modbus(data) == reference_modbus(data)
 
 
-@pytest.mark.parametrize("size", [126, 127, 128, 129, 135, 136, 137, 1024, 1025])
-def test_crc16_around_the_shortcut_threshold(size: int) -> None:
+@pytest.mark.parametrize("size", [*range(0, 80), 127, 128, 129, 1024, 1025, 4095, 4096, 4097, 16383, 16384, 16385])
+def test_crc16_at_every_folding_depth_and_beyond_the_folded_range(size: int) -> None:
+    # The folded computation covers 1 to 16,384 bytes (one more halving at each power of two of 8-byte words);
+    # empty and longer data take the byte loop.
     data = bytes((i * 37 + 11) % 256 for i in range(size))
     assert crc16(data) == reference_crc16(data)
 

@@ -3,6 +3,7 @@ and `convert.readings_of` do; everything else it leaves to them."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecoloop.ingest.convert import readings_of, upload_rows
-from ecoloop.ingest.hj212 import FrameError, ack_frame, encode, parse
+from ecoloop.ingest.hj212 import FrameError, Tolerance, ack_frame, encode, parse
 from ecoloop.ingest.hj212.fast import ack, upload
+from ecoloop.ingest.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.ingest.store import reading_row
 from tests.ingest.hj212.test_codec import FRAMES, SAMPLES, SEGMENTS, frame, shared
 
@@ -104,10 +106,59 @@ def test_standard_uploads_take_the_fast_path(cn: str) -> None:
         (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&a-Avg=1&&"), "no DataTime"),
         (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;-Avg=1&&"), "no code"),
         (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1&&", length=99), "length"),
+        (frame("QN=1,ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1&&"), "comma in a field"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M\x01;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1&&"), "control char"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1.2.3&&"), "two points"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=inf&&"), "infinity"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1e1234&&"), "long exponent"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1,a-Rtd=x&&"), "unread Rtd"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1=2&&"), "two = in an item"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;;a-Avg=1&&"), "empty CP item"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1;a-Avg=1&&"), "repeated key"),
+        (frame("QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&&"), "CP without items"),
+        (b"##0000FFFF\r\n", "empty data segment"),
     ],
 )
 def test_anything_irregular_goes_to_the_general_parser(data: bytes, why: str) -> None:
     assert upload(data) is None, why
+
+
+def test_a_comma_in_one_header_field_is_left_to_the_general_parser() -> None:
+    """`QN=1,ST=22` is two fields to `parse`, which records the comma; it is not a QN of "1,ST=22"."""
+    data = frame("QN=1,ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;a-Avg=1&&")
+    assert upload(data) is None
+    assert (parse(data).qn, parse(data).st, parse(data).tolerances) == ("1", "22", (Tolerance.HEADER_COMMA,))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "ST=22;MN=M;CN=2061;QN=1;Flag=5;PW=1",  # any order
+        "QN=1;ST=22;CN=2061;MN=M;Flag=5",  # no PW
+        "QN=1;ST=22;CN=2061;PW=1;MN=M",  # no Flag
+        "QN=1;ST=22;CN=2061;PW=a=b;MN=M;Flag=005",  # `=` in a value, Flag with leading zeros
+    ],
+)
+def test_other_standard_headers_take_the_fast_path(header: str) -> None:
+    data = frame(f"{header};CP=&&DataTime=20261122080000;a-Avg=1.5,a-Flag=N;b-Avg=-2e1&&")
+    assert assert_same_as_general(data)
+    assert upload(data).values == [("a", 1.5, "N"), ("b", -20.0, None)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", [Profile.GAS_OUTLET, Profile.WATER_OUTLET])
+def test_simulator_uploads_take_the_fast_path(profile: Profile) -> None:
+    """Real-time, minute, hourly and daily uploads of the simulated loggers, around midnight."""
+    uploads = Uploads(SimDevice("SIM0000000001", "123456", profile), datetime(2026, 3, 1, 23, 50))  # noqa: DTZ001
+    sent = list(itertools.islice(uploads, 60))
+    assert {data[:60].split(b"CN=")[1][:4] for _, _, data in sent} == {b"2011", b"2051", b"2061", b"2031"}
+    assert all(assert_same_as_general(data) for _, _, data in sent)
+
+
+def test_more_cp_layouts_than_are_remembered() -> None:
+    """Layouts are remembered by CP keys up to a bound; past it they are read afresh, with the same result."""
+    for n in range(5000):
+        data = frame(f"QN=1;ST=22;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20261122080000;p{n}-Avg={n}&&")
+        assert upload(data).values == [(f"p{n}", float(n), None)]  # type: ignore[union-attr]
 
 
 def test_ack_matches_ack_frame_and_is_left_to_it_for_2005_loggers() -> None:
