@@ -108,6 +108,11 @@ _ARCHIVE = "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason,
 # parses, each re-take of the GIL can wait up to the interpreter's switch interval — with the store's write
 # lock held, which the other receiver workers are waiting for.
 _MAX_ROWS = 1024
+# The checkpointing thread starts the WAL over once it holds this much (see `checkpoint`); SQLite truncates a
+# WAL it starts over to `_WAL_LIMIT`.
+_WAL_RESTART = 16 << 20
+_WAL_LIMIT = 64 << 20
+_BUSY_TIMEOUT_MS = 30_000
 
 
 @functools.cache
@@ -147,6 +152,7 @@ class SQLiteBackend:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._wal = path.with_name(path.name + "-wal")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         # Under the writers' flock: receiver workers opening a new file at once would otherwise race to switch
@@ -181,9 +187,10 @@ class SQLiteBackend:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT}")
             # FULL: a commit returns only once the WAL is on disk, so an acknowledged reading survives a crash.
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             self._local.conn = conn
         return conn
 
@@ -239,7 +246,29 @@ class SQLiteBackend:
             conn.executemany(sql, rows)
 
     def checkpoint(self) -> None:
-        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        conn = self.connection()
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        # Under sustained writes a passive checkpoint never catches up (commits append while it copies), and
+        # SQLite starts the WAL over only once every frame is copied: the WAL would grow for as long as the load
+        # lasts (350 MB in 8 s of the benchmark), each commit extending the file, whose new size every fsync
+        # must then write too. So, with the writers' lock held, finish the copy (what arrived during the passive
+        # one) and have the next commit write from the start of the file again (RESTART); `journal_size_limit`
+        # then trims a WAL that a burst made large.
+        try:
+            if os.path.getsize(self._wal) < _WAL_RESTART:
+                return
+        except FileNotFoundError:  # no WAL yet
+            return
+        # RESTART also waits for readers of older snapshots; a long read (a compaction, a big export) must not
+        # keep the writers waiting behind this lock, so it waits 100 ms at most and leaves it for next time.
+        lock = self._lock_fd()
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        conn.execute("PRAGMA busy_timeout=100")
+        try:
+            conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
     def manual_checkpoints(self) -> None:
         self.connection().execute("PRAGMA wal_autocheckpoint=0").fetchall()
