@@ -171,12 +171,13 @@ class PostgresBackend:
                 log.warning("hot store transaction retried: %s", exc.sqlstate)
         raise AssertionError("unreachable")
 
-    def write_rows(self, prepare: Callable[[], WriteSet]) -> list[int]:
-        """In one transaction, the contents `prepare` gives: readings upserted, packets archived, packet_tally
-        increments added and arrivals queued; the changed-reading count of each batch."""
+    def write_rows(self, prepare: Callable[[], Sequence[WriteSet]]) -> list[int]:
+        """In one transaction, the parts `prepare` gives, as one: readings upserted, packets archived,
+        packet_tally increments added and arrivals queued; the changed-reading count of each batch, in order."""
+        from ecoloop.ingest.store import merged
 
         def work(cur: psycopg.Cursor[tuple[Any, ...]]) -> list[int]:
-            contents = prepare()
+            contents = merged(prepare())  # one COPY per table: a repeated key would fail the tally's upsert
             rows, batches, archived = contents.rows, contents.batches, contents.archived
             changed = self._upsert(cur, rows) if rows else 0
             if changed == len(rows):

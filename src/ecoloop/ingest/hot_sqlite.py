@@ -220,22 +220,23 @@ class SQLiteBackend:
             self._local.lock = fd
         return fd
 
-    def write_rows(self, prepare: Callable[[], WriteSet]) -> list[int]:
-        """In one transaction, the contents `prepare` gives once the writers' lock is held: readings upserted,
+    def write_rows(self, prepare: Callable[[], Sequence[WriteSet]]) -> list[int]:
+        """In one transaction, the parts `prepare` gives once the writers' lock is held: readings upserted,
         packets archived, packet_tally increments added and arrivals queued; the changed-reading count of each
-        batch."""
+        batch, in order."""
+        counts: list[int] = []
         with self.transaction() as conn:
-            contents = prepare()
-            rows, batches = contents.rows, contents.batches
-            before = conn.total_changes
-            _insert(conn, _UPSERT, rows)
-            if len(rows) == conn.total_changes - before:
-                counts = [len(batch) for batch, _ in batches]
-            else:  # some rows were re-sends: count per batch what now carries this receipt
-                counts = [sum(_stamped(conn, row) for row in batch) for batch, _ in batches]
-            _insert(conn, _ARCHIVE, contents.archived)
-            _insert(conn, _TALLY, contents.tally)
-            _insert(conn, _ARRIVE, contents.arrivals)
+            for contents in prepare():
+                rows, batches = contents.rows, contents.batches
+                before = conn.total_changes
+                _insert(conn, _UPSERT, rows)
+                if len(rows) == conn.total_changes - before:
+                    counts.extend(len(batch) for batch, _ in batches)
+                else:  # some rows were re-sends: count per batch what now carries this receipt
+                    counts.extend(sum(_stamped(conn, row) for row in batch) for batch, _ in batches)
+                _insert(conn, _ARCHIVE, contents.archived)
+                _insert(conn, _TALLY, contents.tally)  # an upsert: parts may add to the same tally row
+                _insert(conn, _ARRIVE, contents.arrivals)
         return counts
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

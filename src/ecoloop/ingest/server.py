@@ -151,15 +151,17 @@ class BatchWriter:
         self.store.close()
 
     def _take(self, taken: list[_Job]) -> list[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]:
-        # Called by the store once its write lock is held: while another receiver process commits, the packets
-        # that arrive meanwhile join this batch instead of waiting for the next one.
+        # Called by the store before its transaction, and again once it holds the write lock: while another
+        # receiver process commits, the packets that arrive meanwhile join this batch instead of waiting for the
+        # next one. Returns the jobs not taken before.
         pending = self._pending
-        rows = 0
+        first = len(taken)
+        rows = sum(len(job.rows) for job in taken)
         while pending and rows < self.max_rows and len(taken) < self.max_jobs:
             job = pending.popleft()
             taken.append(job)
             rows += len(job.rows)
-        return [(job.rows, job.archived) for job in taken]
+        return [(job.rows, job.archived) for job in taken[first:]]
 
     def _checkpoints(self) -> None:
         # Once a second, with a connection of its own (SQLite runs it without the GIL and without blocking the

@@ -21,6 +21,7 @@ counting, locking, schema, checkpoints) lives in its two backends, `SQLiteBacken
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -191,6 +192,13 @@ def write_set(batches: Batches) -> WriteSet:
     return WriteSet(batches, rows, archived, _tally(archived), arrivals)
 
 
+def merged(parts: Sequence[WriteSet]) -> WriteSet:
+    """The parts of a transaction as one (tally increments and arrivals of the lot, without repeated keys)."""
+    if len(parts) == 1:
+        return parts[0]
+    return write_set([batch for part in parts for batch in part.batches])
+
+
 def _tally(archived: Sequence[ArchiveRow]) -> list[TallyRow]:
     """The `packet_tally` increments of archived packets: per MN, hour, outcome and reason."""
     tally: dict[tuple[str, int, str, str], list[int]] = {}
@@ -245,15 +253,23 @@ class HotStore:
         """`write_batches` for readings and packets already in their stored form. Each distinct (site, interval,
         time) of hourly and daily readings is queued in `arrivals` in the same transaction, for the alert engine.
 
-        `batches` may be a function that gives them: it is called once, when the transaction holds the write
-        lock, so a group commit that had to wait for another process's takes along what arrived meanwhile."""
-        take = batches if callable(batches) else lambda: batches
-        taken: list[WriteSet] = []
+        `batches` may be a function that takes them from a queue, returning those not taken before: it is called
+        before the transaction, and again once it holds the write lock, so a group commit that had to wait for
+        another process's takes along what arrived meanwhile while the rows of the others are made ready
+        outside the lock."""
+        if not callable(batches):
+            return self._db.write_rows(functools.partial(list, [write_set(batches)]))
+        take = batches
+        parts = [write_set(take())]
+        late: list[bool] = []
 
-        def prepare() -> WriteSet:  # once, even when a PostgreSQL transaction is retried
-            if not taken:
-                taken.append(write_set(take()))
-            return taken[0]
+        def prepare() -> list[WriteSet]:  # the late ones once, even when a PostgreSQL transaction is retried
+            if not late:
+                late.append(True)
+                arrived = take()
+                if arrived:
+                    parts.append(write_set(arrived))
+            return parts
 
         return self._db.write_rows(prepare)
 
