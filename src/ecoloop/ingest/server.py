@@ -135,7 +135,10 @@ class BatchWriter:
 
     def _writes(self) -> None:
         # The writing thread. Commits never checkpoint on this connection: the checkpointing thread does.
-        self.store.manual_checkpoints()
+        try:
+            self.store.manual_checkpoints()
+        except sqlite3.Error:  # commits then checkpoint now and then themselves: slower, not wrong
+            log.exception("could not turn automatic checkpoints off")
         pending, loop = self._pending, self._loop
         assert loop is not None, "not started"
         while not self._stopping.is_set():
