@@ -251,7 +251,7 @@ class SQLiteBackend:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         # Under sustained writes a passive checkpoint never catches up (commits append while it copies), and
         # SQLite starts the WAL over only once every frame is copied: the WAL would grow for as long as the load
-        # lasts (350 MB in 8 s of the benchmark), each commit extending the file, whose new size every fsync
+        # lasts (355 MB in 8 s of the benchmark), each commit extending the file, whose new size every fsync
         # must then write too. So, with the writers' lock held, finish the copy (what arrived during the passive
         # one) and have the next commit write from the start of the file again (RESTART); `journal_size_limit`
         # then trims a WAL that a burst made large.

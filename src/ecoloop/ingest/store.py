@@ -359,9 +359,10 @@ class HotStore:
         ]
 
     def checkpoint(self) -> None:
-        """Copy committed WAL pages into the SQLite file without blocking writers (PRAGMA wal_checkpoint PASSIVE);
-        nothing on PostgreSQL. A busy writer turns its own automatic checkpoints off (`manual_checkpoints`) and
-        calls this from another thread, so its commits never wait for one."""
+        """Copy committed WAL pages into the SQLite file without blocking writers (PRAGMA wal_checkpoint PASSIVE),
+        then, once the WAL holds 16 MB, start it over, which holds the writers back for the last pages' copy
+        (RESTART); nothing on PostgreSQL. A busy writer turns its own automatic checkpoints off
+        (`manual_checkpoints`) and calls this from another thread, so its commits never run one."""
         self._db.checkpoint()
 
     def manual_checkpoints(self) -> None:
