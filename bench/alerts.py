@@ -51,7 +51,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ecoloop.alerts import service
+from ecoloop.alerts import rule_service, service
 from ecoloop.alerts.engine import GC_THRESHOLDS, AlertEngine
 from ecoloop.alerts.enums import AlertEventKind
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, Notification, Webhook, WebhookDelivery
@@ -617,7 +617,7 @@ def main() -> None:
         sessions = make_session_factory(db)
         with sessions.begin() as session:
             city = build_city(session, n_sources, n_air, n_water, rng)
-            service.ensure_builtin_rules(session, T0)
+            rule_service.ensure_builtin_rules(session, T0)
             disabled = []
             if args.only_planted:
                 for rule in session.scalars(select(AlertRule).where(AlertRule.kind.not_in(PLANTED_KINDS))):

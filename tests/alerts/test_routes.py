@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecoloop.alerts import service
+from ecoloop.alerts import rule_service, service
 from ecoloop.alerts.enums import AlertStatus, Review
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.models import Alert, AlertRule, AlertRuleVersion, Notification, Webhook, WebhookDelivery
@@ -67,7 +67,7 @@ def raise_alert(
     parameter: str = PM25,
 ) -> Alert:
     """An alert raised by `rule` at `site` through the service, as the engine would (committed)."""
-    spec = next(s for s in service.rule_specs(db) if s.code == rule)
+    spec = next(s for s in rule_service.rule_specs(db) if s.code == rule)
     time = at or utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     finding = Finding(
         kind=spec.kind,
@@ -88,7 +88,7 @@ def raise_alert(
 
 def build_alerts(db: Session, w: World) -> Alerts:
     """The built-in rules and an air-hotspot alert in each county (committed)."""
-    service.ensure_builtin_rules(db, utcnow())
+    rule_service.ensure_builtin_rules(db, utcnow())
     site_a = add_site(db, "DA001", "华能热电1号烟囱", w.village_a.id, SiteKind.AIR_SOURCE, w.enterprise_a.id)
     site_b = add_site(db, "AQ1", "柳林1号站", w.town_b.id, SiteKind.AIR_STATION)
     db.commit()
@@ -576,7 +576,7 @@ async def test_the_delivery_log_shows_attempts_and_errors(
 ) -> None:
     app_db.add(Webhook(organisation_id=app_world.branch_b.id, url="https://example.org/b", secret="s" * 43))
     app_db.commit()
-    service.ensure_builtin_rules(app_db, utcnow())
+    rule_service.ensure_builtin_rules(app_db, utcnow())
     site = add_site(app_db, "AQ2", "柳林2号站", app_world.town_b.id, SiteKind.AIR_STATION)
     alert = raise_alert(app_db, site)
     delivery = app_db.scalars(select(WebhookDelivery)).one()

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoloop.alerts import service, webhooks
+from ecoloop.alerts import rule_service, service, webhooks
 from ecoloop.alerts.enums import AlertEventKind, DeliveryStatus
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, AlertRuleVersion, Webhook, WebhookDelivery
 from ecoloop.alerts.rules import RuleKind, Severity
@@ -143,7 +143,7 @@ def hook(db: Session, organisation: Organisation, url: str, secret: str = SECRET
 
 def push_event(db: Session, world: World, at: datetime = T0) -> list[WebhookDelivery]:
     """An alert raised in town B at `at`, its event fanned out as the service does; the deliveries queued."""
-    service.ensure_builtin_rules(db, at)
+    rule_service.ensure_builtin_rules(db, at)
     rule = db.scalars(select(AlertRule).where(AlertRule.code == "air-hotspot")).one()
     version = db.scalars(select(AlertRuleVersion.id).where(AlertRuleVersion.rule_id == rule.id)).first()
     assert version is not None

@@ -698,8 +698,8 @@ async def test_file_lists_the_alerts_about_the_enterprises_sites(
     client: httpx.AsyncClient, app_db: Session, app_world: World
 ) -> None:
     from ecoloop.alerts.models import Alert, AlertRuleVersion
+    from ecoloop.alerts.rule_service import ensure_builtin_rules
     from ecoloop.alerts.rules import RuleKind, Severity
-    from ecoloop.alerts.service import ensure_builtin_rules
 
     now = datetime(2026, 11, 22, 8, tzinfo=ZoneInfo("UTC"))
     ensure_builtin_rules(app_db, now)

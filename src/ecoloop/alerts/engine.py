@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoloop.alerts import evaluate as ev
-from ecoloop.alerts import service
+from ecoloop.alerts import rule_service, service
 from ecoloop.alerts.evaluate import Evaluation, RuleSpec, SiteInfo
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.window import Window
@@ -123,8 +123,8 @@ class AlertEngine:
         """(Re)load rules, sites with their areas and devices, and today's permit limits."""
         now = now or self.clock()
         with self.sessions() as session:
-            self._stamp = service.rules_stamp(session)
-            self.rules = service.rule_specs(session)
+            self._stamp = rule_service.rules_stamp(session)
+            self.rules = rule_service.rule_specs(session)
             self.sites = _site_infos(session)
             self.devices = {}
             for mn, site_id in session.execute(select(Device.mn, Device.site_id).where(Device.active)):
@@ -188,7 +188,7 @@ class AlertEngine:
         now = now or self.clock()
         with self.sessions.begin() as session:
             set_actor(session, ENGINE)
-            service.ensure_builtin_rules(session, now)
+            rule_service.ensure_builtin_rules(session, now)
         self.load(now)
         self.seed(now)
 
@@ -293,7 +293,7 @@ class AlertEngine:
         """Silence, yesterday's daily limits where not yet judged, case feedback, reloads; one transaction."""
         now = now or self.clock()
         with self.sessions() as session:
-            stamp = service.rules_stamp(session)
+            stamp = rule_service.rules_stamp(session)
         if stamp != self._stamp or now.astimezone(self.zone).date() != self._limits_day:
             self.load(now)
         mns = {mn: site for site, names in self.devices.items() for mn in names}

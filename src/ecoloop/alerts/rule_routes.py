@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
-from ecoloop.alerts import config, queries, service
+from ecoloop.alerts import config, queries, rule_service
 from ecoloop.alerts.config import RuleConfigError
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
 from ecoloop.alerts.routes import ENUMS, LABELS, PARAMETER_NAMES
+from ecoloop.alerts.rule_service import RuleChange
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.schemas import PARAM, RuleForm
-from ecoloop.alerts.service import AlertError, RuleChange
+from ecoloop.alerts.service import AlertError
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
@@ -199,7 +200,7 @@ def _save(
     version = rule.version if rule else 0
     if change is not None:
         try:
-            saved = service.save_rule(
+            saved = rule_service.save_rule(
                 db, user.user, user.principal, change, utcnow(), rule=rule, code=form.code, kind=kind
             )
         except RuleConfigError as exc:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus, Review
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, AlertRuleVersion
+from ecoloop.alerts.rule_service import ensure_builtin_rules
 from ecoloop.alerts.rules import RuleKind, Severity
-from ecoloop.alerts.service import ensure_builtin_rules, next_number
+from ecoloop.alerts.service import next_number
 from ecoloop.cases.enums import CaseSource, EventKind
 from ecoloop.cases.enums import Severity as CaseSeverity
 from ecoloop.cases.models import Case, CaseEvent

@@ -21,7 +21,6 @@ counting, locking, schema, checkpoints) lives in its two backends, `SQLiteBacken
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -257,15 +256,15 @@ class HotStore:
         before the transaction, and again once it holds the write lock, so a group commit that had to wait for
         another process's takes along what arrived meanwhile while the rows of the others are made ready
         outside the lock."""
-        if not callable(batches):
-            return self._db.write_rows(functools.partial(list, [write_set(batches)]))
-        take = batches
-        parts = [write_set(take())]
-        late: list[bool] = []
+        take: Callable[[], Batches] | None = None
+        if callable(batches):
+            take, batches = batches, batches()
+        parts = [write_set(batches)]
+        asked: list[bool] = []
 
         def prepare() -> list[WriteSet]:  # the late ones once, even when a PostgreSQL transaction is retried
-            if not late:
-                late.append(True)
+            if take is not None and not asked:
+                asked.append(True)
                 arrived = take()
                 if arrived:
                     parts.append(write_set(arrived))
