@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install check lint system-deps i18n
+.PHONY: demo test test-fast install check lint system-deps i18n
 
 ## Install, migrate, load the demo city and serve the web UI on 127.0.0.1:8000 (ECOLOOP_PORT to change).
 demo: install
@@ -13,6 +13,10 @@ demo: install
 ## Install everything the tests need (PostgreSQL, Chromium included) and run the whole suite.
 test: install system-deps
 	sh scripts/test
+
+## The inner loop: pytest without the browser tests and static checks, stopping at the first failure (ARGS to narrow).
+test-fast: install
+	$(UV) run --frozen pytest -q -x -m "not e2e" $(ARGS)
 
 ## Python dependencies from uv.lock (bootstraps uv with pip when missing).
 install:
