@@ -17,6 +17,7 @@ from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.deps import CsrfError, LoginRequiredError
+from ecoloop.web.errors import UnexpectedErrorMiddleware
 from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
 
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.hot_store = open_hot_store(settings)
+    app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
