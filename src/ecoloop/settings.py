@@ -60,6 +60,41 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="Seconds without data after which the receiver closes a connection."
     )
 
+    request_max_mb: int = Field(
+        default=1,
+        ge=1,
+        description="Largest request body in MiB of a form or JSON request without a file; larger ones get 413.",
+    )
+    request_max_attachment_mb: int = Field(
+        default=21,
+        ge=1,
+        description="Largest request body in MiB of a case attachment or a case step with evidence (files up to "
+        "20 MiB, the rest is the form around them).",
+    )
+    request_max_upload_mb: int = Field(
+        default=21,
+        ge=1,
+        description="Largest request body in MiB of a file upload: monitoring data, enterprise workbook, case batch.",
+    )
+    request_max_observations_mb: int = Field(
+        default=8, ge=1, description="Largest request body in MiB of POST /api/v1/observations (JSON)."
+    )
+    json_max_depth: int = Field(
+        default=32, ge=2, description="Deepest nesting of arrays and objects a JSON request body may have."
+    )
+    sheet_max_columns: int = Field(
+        default=256, ge=10, description="Most columns a spreadsheet row of an upload or import may have."
+    )
+    sheet_max_cells: int = Field(
+        default=1_000_000, ge=1000, description="Most cells a spreadsheet upload or import may have in all."
+    )
+    sheet_max_unzipped_mb: int = Field(
+        default=200,
+        ge=1,
+        description="Most MiB an .xlsx upload or import may unpack to (its parts together), and no part may unpack "
+        "to more than 100 times its compressed size: zip bombs are refused before they are parsed.",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

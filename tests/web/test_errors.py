@@ -47,7 +47,7 @@ async def test_an_unexpected_error_shows_a_chinese_page_with_the_logged_referenc
     failing: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with failing:
-        response = await failing.post("/explode?name=张三", data={"text": SECRET})
+        response = await failing.get("/explode", params={"name": SECRET})
 
     reference = logged_reference(caplog)
     assert response.status_code == 500

@@ -27,7 +27,9 @@ from ecoloop.cases.service import Acting, CaseError
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
+from ecoloop.sheets import SHEET_LIMIT_TEXT
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -38,6 +40,7 @@ MAX_SHEET_BYTES = 10 * 1024 * 1024
 # The stable problem codes of `cases.batches`, with the value each message names.
 PROBLEM_TEXT = {
     "bad_file": N_("The file is not an Excel workbook (.xlsx)."),
+    **SHEET_LIMIT_TEXT,
     "no_rows": N_("The sheet has no problem rows under its header."),
     "column_missing": N_("The required column %(value)s is missing."),
     "column_duplicate": N_("The column %(value)s appears twice."),
@@ -145,6 +148,7 @@ def batch_import(
         now=utcnow(),
         deadline=due,
         document=document,
+        sheet_limits=sheet_limits(settings),
     )
     if not report.ok or report.batch_id is None:
         db.rollback()

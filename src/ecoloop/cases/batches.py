@@ -42,7 +42,17 @@ from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, Sta
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
-from ecoloop.sheets import BadWorkbookError, blank_row, cell_text, header_key, parse_date, read_sheets, squash
+from ecoloop.sheets import (
+    BadWorkbookError,
+    SheetLimits,
+    SheetTooLargeError,
+    blank_row,
+    cell_text,
+    header_key,
+    parse_date,
+    read_sheets,
+    squash,
+)
 
 T = TypeVar("T")
 MAX_ROWS = 5_000  # data rows of a batch sheet
@@ -225,9 +235,9 @@ class _Row:
     claimed: str | None
 
 
-def _read_rows(data: bytes) -> list[tuple[Any, ...]]:
+def _read_rows(data: bytes, limits: SheetLimits | None) -> list[tuple[Any, ...]]:
     """The rows of the workbook's first sheet that has the header (else of its first sheet)."""
-    sheets = [rows for _title, rows in read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
+    sheets = [rows for _title, rows in read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1, limits)]
     if not sheets:
         raise BadWorkbookError
     return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
@@ -495,6 +505,7 @@ def import_batch(
     now: datetime,
     deadline: date | None = None,
     document: str = "",
+    sheet_limits: SheetLimits | None = None,
 ) -> BatchImportReport:
     """Import a supervision batch from an .xlsx sheet as `acting` (the bureau, or a branch for its county's rows):
     all rows, or nothing when any row has a problem. Writes go through `cases.service` in a savepoint of the
@@ -504,7 +515,10 @@ def import_batch(
     code, name, document = code.strip(), name.strip(), document.strip()
     report = BatchImportReport(problems=_check_batch(session, code, name, source, received_on, deadline, document))
     try:
-        sheet = _read_rows(data)
+        sheet = _read_rows(data, sheet_limits)
+    except SheetTooLargeError as exc:
+        report.problems.append(Problem(0, "", exc.code, str(exc.limit)))
+        return report
     except BadWorkbookError:
         report.problems.append(Problem(0, "", "bad_file"))
         return report

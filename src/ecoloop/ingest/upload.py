@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
@@ -25,6 +23,14 @@ from ecoloop.i18n import N_
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
+from ecoloop.sheets import (
+    SHEET_LIMIT_TEXT,
+    BadWorkbookError,
+    CellBudget,
+    SheetLimits,
+    SheetTooLargeError,
+    open_workbook,
+)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ROWS = 50_000  # a year of hourly data of 5 parameters; a Beijing station file has 35,064 rows
@@ -65,6 +71,7 @@ UPLOAD_ERROR_TEXT = {
     "bad_header": N_("The first row must name the columns site_code, parameter, interval, time, value (and flag)."),
     "too_many_rows": N_("The file has more than %(limit)s rows."),
     "bad_beijing": N_("The file is not a Beijing multi-site CSV file."),
+    **SHEET_LIMIT_TEXT,
 }
 
 
@@ -112,6 +119,7 @@ def store_upload(
     peer: str,
     username: str,
     now: datetime,
+    sheet_limits: SheetLimits | None = None,
 ) -> UploadResult:
     """Read an uploaded file, store its valid readings and archive the file, in one transaction; `site_ids` maps
     the codes of the sites the uploader may write to (others are reported as unknown)."""
@@ -121,7 +129,7 @@ def store_upload(
         raise UploadError("too_large")
     name = Path(filename).name[:200] or "upload"
     if _is_xlsx(name, data):
-        header, rows = _xlsx_rows(data, tz)
+        header, rows = _xlsx_rows(data, tz, sheet_limits or SheetLimits())
         text = None
     elif name.lower().endswith(".csv") and b"\x00" not in data:
         text = _decode(data)
@@ -172,37 +180,27 @@ def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     return header, ((number, list(cells)) for number, cells in enumerate(reader, start=2))
 
 
-def _xlsx_rows(data: bytes, tz: tzinfo) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """The header and the numbered data rows of the first sheet of an Excel workbook."""
-    import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type information
-
+def _xlsx_rows(data: bytes, tz: tzinfo, limits: SheetLimits) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    """The header and the numbered data rows of the first sheet of an Excel workbook, read as they stream in
+    within `limits` (the declared sheet size is ignored; zip bombs are refused before parsing)."""
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about workbook features it does not read (styles, extensions); values are unaffected.
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = open_workbook(data, limits)
+        try:
             sheet = book.worksheets[0]
-            values = [
-                list(cells)
-                for cells in _limited(sheet.iter_rows(values_only=True), MAX_UPLOAD_ROWS + 1)  # header + rows
-            ]
+            values = [list(cells) for cells in CellBudget(limits).rows(sheet, MAX_UPLOAD_ROWS + 1)]  # header + rows
+        finally:
             book.close()
-    except UploadError:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+    except SheetTooLargeError as exc:
+        if exc.code == "sheet_rows":
+            raise UploadError("too_many_rows") from exc
+        raise UploadError(exc.code, str(exc.limit)) from exc
+    except (BadWorkbookError, IndexError) as exc:
         raise UploadError("bad_type", str(exc)) from exc
     if not values:
         return [], iter(())
     header = [str(cell).strip() if cell is not None else "" for cell in values[0]]
     rows = [(n, [_cell(c, tz) for c in cells]) for n, cells in enumerate(values[1:], start=2)]
     return header, iter(rows)
-
-
-def _limited(rows: Iterator[Any], limit: int) -> Iterator[Any]:
-    for count, row in enumerate(rows):
-        if count > limit:
-            raise UploadError("too_many_rows")
-        yield row
 
 
 def _cell(value: Any, tz: tzinfo) -> Any:

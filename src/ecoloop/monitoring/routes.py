@@ -31,6 +31,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.limits import sheet_limits
 from ecoloop.web.security import client_ip
 from ecoloop.web.templating import render
 
@@ -334,7 +335,7 @@ def _upload_size(request: Request) -> None:
 
 def _upload_error(exc: UploadError) -> str:
     limit = MAX_UPLOAD_BYTES // (1024 * 1024) if exc.code == "too_large" else MAX_UPLOAD_ROWS
-    return gettext(UPLOAD_ERROR_TEXT[exc.code]) % {"limit": limit}
+    return gettext(UPLOAD_ERROR_TEXT[exc.code]) % {"limit": limit, "value": exc.detail}
 
 
 def _upload_page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
@@ -371,6 +372,7 @@ def upload_file(
             peer=client_ip(request),
             username=user.user.username,
             now=utcnow(),
+            sheet_limits=sheet_limits(settings),
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)

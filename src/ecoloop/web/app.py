@@ -18,6 +18,7 @@ from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.deps import CsrfError, LoginRequiredError
 from ecoloop.web.errors import UnexpectedErrorMiddleware
+from ecoloop.web.limits import BodyLimitMiddleware, BodyLimits
 from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
 
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.hot_store = open_hot_store(settings)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
