@@ -518,3 +518,26 @@ async def test_a_spreadsheet_bomb_is_refused_quickly_with_the_reason(
     assert alert is not None and "超出第 256 列" in alert.text
     assert seconds < 10 and peak < 40_000_000, (seconds, peak)  # before: 2,000 rows of 16,384 cells (~300 MB)
     assert store.hot_table().num_rows == 0
+
+
+async def test_an_unclosed_quote_spoils_its_own_row_only(
+    client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], store: HotStore
+) -> None:
+    """Issue 13: a quote left open swallowed the next valid rows into one field, silently."""
+    await signed_in(client, app_db, "analyst")
+    rows = [
+        "AQ-A,a34004,hour,2026-11-22T08:00:00+08:00,35,N",
+        'AQ-A,a34004,hour,"2026-11-22T09:00:00+08:00,36,N',  # the quote is never closed
+        "AQ-A,a34004,hour,2026-11-22T10:00:00+08:00,37,N",
+        'AQ-A,a34002,hour,2026-11-22T10:00:00+08:00,"6"1,N',  # stray characters after a quoted field
+        "AQ-A,a34002,hour,2026-11-22T11:00:00+08:00,62,N",
+    ]
+
+    response = await upload(client, csv_upload(rows), await csrf_for(client))
+
+    assert response.status_code == 200
+    assert counts(response.text) == {"rows": 5, "stored": 3, "changed": 3, "duplicates": 0, "refused": 2}
+    errors = parse(response.text).find("table", class_="row-errors")
+    assert errors is not None
+    assert [tr.find_all("td")[0].text for tr in errors.find_all("tr")[1:]] == ["3", "5"]
+    assert stored(store, sites["AQ-A"]) == [("a34002", 62.0), ("a34004", 35.0), ("a34004", 37.0)]

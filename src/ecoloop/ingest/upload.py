@@ -173,14 +173,33 @@ def _decode(data: bytes) -> str:
     raise UploadError("bad_encoding")
 
 
-def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """The header and the numbered data rows of CSV text (row 1 is the header)."""
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip() for cell in next(reader, [])]
-    return header, ((number, list(cells)) for number, cells in enumerate(reader, start=2))
+UNREADABLE_ROW = "unreadable CSV line: a quote is not closed, or stray quotes in a field"
 
 
-def _xlsx_rows(data: bytes, tz: tzinfo, limits: SheetLimits) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+class _Unreadable:
+    """A CSV line that is not one well-formed row."""
+
+
+def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any] | _Unreadable]]]:
+    """The header and the numbered data rows of CSV text (row 1 is the header), one row per line: a long-format row
+    never spans lines, so an unclosed quote spoils its own line, which is refused, and cannot swallow the rows after
+    it as one multi-line field (issue 13)."""
+    lines = io.StringIO(text, newline=None)  # \r\n, \r and \n end a line, as csv ends a row
+    first = _csv_line(next(lines, ""))
+    header = [] if isinstance(first, _Unreadable) else [cell.strip() for cell in first]
+    return header, ((number, _csv_line(line)) for number, line in enumerate(lines, start=2))
+
+
+def _csv_line(line: str) -> list[Any] | _Unreadable:
+    try:
+        return next(csv.reader([line.rstrip("\n")], strict=True), [])
+    except csv.Error:
+        return _Unreadable()
+
+
+def _xlsx_rows(
+    data: bytes, tz: tzinfo, limits: SheetLimits
+) -> tuple[list[str], Iterator[tuple[int, list[Any] | _Unreadable]]]:
     """The header and the numbered data rows of the first sheet of an Excel workbook, read as they stream in
     within `limits` (the declared sheet size is ignored; zip bombs are refused before parsing)."""
     try:
@@ -231,7 +250,7 @@ class _Parsed:
 
 
 def _long(
-    header: Sequence[str], rows: Iterator[tuple[int, list[Any]]], site_ids: Mapping[str, int]
+    header: Sequence[str], rows: Iterator[tuple[int, list[Any] | _Unreadable]], site_ids: Mapping[str, int]
 ) -> tuple[list[Reading], _Parsed]:
     """Readings of a long-format file, each row validated like a row of the observations API."""
     columns = [h.strip().lower() for h in header]
@@ -240,7 +259,11 @@ def _long(
         raise UploadError("bad_header", ", ".join(columns))
     items: list[dict[str, Any]] = []
     numbers: list[int] = []
+    unreadable: list[RowProblem] = []
     for number, cells in rows:
+        if isinstance(cells, _Unreadable):
+            unreadable.append(RowProblem(number, UNREADABLE_ROW))
+            continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         if len(items) >= MAX_UPLOAD_ROWS:
@@ -248,8 +271,8 @@ def _long(
         items.append(_observation(columns, cells))
         numbers.append(number)
     readings, errors = to_readings(items, site_ids.get, source="upload")
-    problems = [RowProblem(numbers[e.index], e.error) for e in errors]
-    return readings, _Parsed(FileFormat.LONG, len(items), len(problems), problems)
+    problems = sorted([RowProblem(numbers[e.index], e.error) for e in errors] + unreadable, key=lambda p: p.row)
+    return readings, _Parsed(FileFormat.LONG, len(items) + len(unreadable), len(problems), problems)
 
 
 def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
