@@ -318,6 +318,12 @@ def resolve_api_token(session: Session, raw: str, now: datetime) -> User | None:
     return user
 
 
+def api_token_active(session: Session, raw: str) -> bool:
+    """Whether a bearer token exists and is not revoked, without marking it used (a long-lived feed checks it)."""
+    revoked = session.execute(select(ApiToken.revoked_at).where(ApiToken.token_hash == _sha256(raw))).one_or_none()
+    return revoked is not None and revoked.revoked_at is None
+
+
 def revoke_api_token(session: Session, user: User, token_id: int, now: datetime) -> None:
     """Revoke one of the user's own tokens."""
     token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
