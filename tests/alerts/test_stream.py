@@ -163,6 +163,7 @@ async def test_the_feed_brings_new_events_of_the_users_area_and_none_of_another(
 
     assert received.status == 200
     assert received.headers["content-type"].startswith("text/event-stream")
+    assert received.headers["cache-control"] == "no-store"
     assert received.text.startswith("retry: ")
     ((event_id, data),) = received.events()
     assert event_id == shown.id != hidden.id

@@ -81,7 +81,7 @@ async def alert_stream(request: Request, user: UserDep) -> StreamingResponse:
         disconnected=request.is_disconnected,
         signed_in=lambda session: signed_in(session, credential),
     )
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(feed, media_type="text/event-stream", headers=headers)
 
 

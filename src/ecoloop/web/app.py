@@ -17,6 +17,7 @@ from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
+from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
 from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.hot_store = open_hot_store(settings)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
     if settings.trusted_proxy_list:  # outermost: all below see the client's address, not the proxy's (issue 13)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
