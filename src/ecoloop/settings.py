@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -95,6 +96,37 @@ class Settings(BaseSettings):
         "to more than 100 times its compressed size: zip bombs are refused before they are parsed.",
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed; empty: none (the client address is the connection's).",
+    )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated networks that webhooks may target although they are loopback, private, "
+        "link-local or otherwise not public; empty: public addresses only.",
+    )
+
+    @field_validator("trusted_proxies", "webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The addresses and networks of TRUSTED_PROXIES, one per item."""
+        return _split(self.trusted_proxies)
+
+    @property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of WEBHOOK_ALLOWED_NETWORKS."""
+        return tuple(ipaddress.ip_network(item, strict=False) for item in _split(self.webhook_allowed_networks))
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -154,6 +186,10 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings() -> Settings:

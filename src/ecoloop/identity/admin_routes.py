@@ -127,6 +127,7 @@ def user_update(
             organisation_id=_optional_int(organisation_id),
             enterprise_id=_optional_int(enterprise_id),
             active=bool(active),
+            now=utcnow(),
         )
     except IdentityError as exc:
         db.rollback()

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
+from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
 from ecoloop.web.errors import UnexpectedErrorMiddleware
 from ecoloop.web.limits import BodyLimitMiddleware, BodyLimits
@@ -155,7 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
+    if settings.trusted_proxy_list:  # outermost: all below see the client's address, not the proxy's (issue 13)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
     routers = (
         web_router,
