@@ -534,9 +534,9 @@ def data_export(
     file_format: Annotated[str, typer.Option("--format", help="csv")] = "csv",
 ) -> None:
     """Print a device's stored readings: time, parameter, interval, value, flag."""
-    import csv
     import sys
 
+    from ecoloop.exports import CsvWriter
     from ecoloop.ingest.parquet import readings
     from ecoloop.ingest.store import open_hot_store
 
@@ -558,7 +558,7 @@ def data_export(
     store.close()
     rows = [r for r in stored if (low is None or r["time"] >= low) and (high is None or r["time"] < high)]
 
-    out = csv.writer(sys.stdout)
+    out = CsvWriter(sys.stdout)
     out.writerow(["time", "parameter", "interval", "value", "flag"])
     for r in sorted(rows, key=lambda r: (r["time"], r["parameter"], r["interval"])):
         out.writerow([r["time"].astimezone(tz).isoformat(), r["parameter"], r["interval"], r["value"], r["flag"] or ""])

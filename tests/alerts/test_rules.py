@@ -31,6 +31,7 @@ from ecoloop.alerts.rules import (
     flat_lined,
     hidden_exceedances,
     identical_values,
+    pollutant_statistic,
     silent_device,
     source_exceedances,
     sudden_rises,
@@ -344,6 +345,33 @@ def test_identical_values_threshold() -> None:
 def test_identical_values_skip_zero_and_flagged() -> None:
     assert identical(a21026=(0.0, None), a21004=(0.0, None), a34004=(0.0, None)) == []
     assert identical(a21026=(5.0, None), a21004=(5.0, None), a34004=(5.0, "C")) == []
+
+
+def test_identical_values_compare_pollutants_not_a_pollutants_own_statistics() -> None:
+    """An hourly upload carries Avg, Min, Max (and the converted values) of each pollutant: a steady hour makes
+    them equal, which is no sign of copied values; equal values of three pollutants in one statistic are."""
+    steady = {f"a21026{s}": (5.0, None) for s in ("", "-Min", "-Max", "-Zs", "-ZsMin", "-ZsMax")}
+    assert identical(**steady) == []
+    assert identical(**steady, a34013=(5.0, None), **{"a34013-Max": (5.0, None)}) == []
+    found = identical(
+        **{"a21026-Max": (7.0, None), "a21002-Max": (7.0, None), "a34013-Max": (7.0, None)}, a21002=(7.0, None)
+    )
+    assert found == [(T0, D(3), ("a21002-Max", "a21026-Max", "a34013-Max"))]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "split"),
+    [
+        ("a34013", ("a34013", "")),
+        ("a34013-Max", ("a34013", "Max")),
+        ("a21026-ZsMin", ("a21026", "ZsMin")),
+        ("a21026-Zs", ("a21026", "Zs")),
+        ("PM2.5-24h", ("PM2.5-24h", "")),
+        ("-Max", ("-Max", "")),
+    ],
+)
+def test_pollutant_statistic(parameter: str, split: tuple[str, str]) -> None:
+    assert pollutant_statistic(parameter) == split
 
 
 def test_identical_values_compare_within_one_time() -> None:

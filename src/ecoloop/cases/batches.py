@@ -15,7 +15,6 @@ and go through the workflow, so that every closed case has its timeline.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -25,8 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
-from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]  # openpyxl ships no type information
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy import case as case_
@@ -39,6 +37,7 @@ from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.models import Case, SupervisionBatch
 from ecoloop.cases.service import SUPERVISING_ROLES, Acting, CaseError, act, register_case
 from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, State
+from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -688,13 +687,12 @@ def example_workbook(today: date) -> bytes:
          "经核查问题基本属实。", "基本属实", "已清运建筑垃圾120吨。", "村支部书记诫勉谈话",
          "", "", today + timedelta(days=30), "阶段性办结"],
     ]  # fmt: skip
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "交办问题"
-    sheet.append(["生态环境保护督察交办问题办理情况表"])
-    sheet.append([column.header for column in COLUMNS])
+    book = new_workbook()
+    sheet = book.create_sheet("交办问题")
+    append_row(sheet, ["生态环境保护督察交办问题办理情况表"])
+    append_row(sheet, [column.header for column in COLUMNS])
     for example in examples:
-        sheet.append(example)
+        append_row(sheet, example)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -709,6 +707,4 @@ def example_workbook(today: date) -> bytes:
             elif column.key in {"external_ref", "region"}:
                 cell.number_format = "@"
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ecoloop.exports import csv_bytes
 from ecoloop.i18n import N_
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
@@ -104,9 +105,7 @@ class UploadResult:
 
 def template_csv() -> bytes:
     """The long-format template, UTF-8 with a byte-order mark so that Excel opens it as UTF-8."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(TEMPLATE_ROWS)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(TEMPLATE_ROWS)
 
 
 def store_upload(
