@@ -201,9 +201,8 @@ def shown_name(code: str, name: str) -> str:
     """The name a rule is shown by: a built-in rule still under its first name (stored in the bureau's language)
     shows its catalog name, looked up by its code, in the reader's language; any other name is text, shown as
     stored and never passed through the catalog (issue 13: a name is data and may hold anything)."""
-    message = BUILTIN_NAMES.get(code)
-    if message is None:
+    if code not in BUILTIN_NAMES:
         return name
     with use_locale(DEFAULT_LOCALE):
-        first = gettext(message)
-    return gettext(message) if name == first else name
+        first = gettext(BUILTIN_NAMES[code])
+    return gettext(BUILTIN_NAMES[code]) if name == first else name

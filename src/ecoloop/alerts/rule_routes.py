@@ -207,8 +207,10 @@ def _save(
         except RuleConfigError as exc:
             errors = {exc.field: gettext("Not a valid value (%(detail)s).") % {"detail": exc.message}}
         except AlertError as exc:
-            field, message = RULE_ERRORS.get(exc.code, ("form", exc.code))
-            errors = {field: gettext(message)}
+            known = exc.code in RULE_ERRORS
+            errors = {
+                RULE_ERRORS[exc.code][0] if known else "form": gettext(RULE_ERRORS[exc.code][1]) if known else exc.code
+            }
     if saved is None:
         db.rollback()
         return _rule_page(request, db, user, rule, kind, form, errors=errors, status=422)
