@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -42,3 +43,54 @@ def test_default_is_chinese_and_english_is_available() -> None:
         assert gettext("Sign in") == "Sign in"
     with use_locale("zh_CN"):
         assert gettext(Role.HOTLINE.label) == "热线受理员"
+
+
+# Functions whose parameters are message ids by contract (their callers pass `N_()` literals), and the template
+# environment's wrappers around the catalog.
+TRANSLATE_PARAMETERS = {
+    ("enterprises/export.py", "sheet"),
+    ("web/templating.py", "_escaped_gettext"),
+    ("web/templating.py", "_escaped_ngettext"),
+}
+
+
+def _is_message(arg: ast.expr) -> bool:
+    """A literal, an enum's `.label`, or an entry of a module-level table of messages (UPPER_CASE)."""
+    if isinstance(arg, ast.Constant):
+        return isinstance(arg.value, str)
+    if isinstance(arg, ast.Attribute):
+        return arg.attr == "label" or arg.attr.isupper()
+    if isinstance(arg, ast.Name):
+        return arg.id.isupper()
+    if isinstance(arg, ast.Subscript):
+        return _is_message(arg.value)
+    if isinstance(arg, ast.IfExp):
+        return _is_message(arg.body) and _is_message(arg.orelse)
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "get":
+        return _is_message(arg.func.value) and all(_is_message(a) for a in arg.args[1:])
+    return False
+
+
+def test_code_translates_messages_only() -> None:
+    """User data never goes through the catalog (issue 13): it would be translated if it matched a message id and
+    break on a % sign."""
+    wrong = []
+    package = ROOT / "src" / "ecoloop"
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        exempt = {
+            id(call)
+            for function in ast.walk(tree)
+            if isinstance(function, ast.FunctionDef) and (where, function.name) in TRANSLATE_PARAMETERS
+            for call in ast.walk(function)
+        }
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or id(call) in exempt:
+                continue
+            if call.func.id not in KEYWORDS:
+                continue
+            count = 2 if call.func.id == "ngettext" else 1
+            if not call.args or not all(_is_message(a) for a in call.args[:count]):
+                wrong.append(f"{where}:{call.lineno}: {ast.unparse(call)}")
+    assert not wrong, f"translated values that are not message ids: {wrong}"

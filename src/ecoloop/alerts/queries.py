@@ -296,6 +296,7 @@ class FeedItem:
     alert_id: int
     number: str
     status: AlertStatus
+    rule_code: str
     rule_name: str
     place: str
 
@@ -311,7 +312,15 @@ def events_after(
     """The visible events with after < id <= upto, oldest first."""
     stmt = (
         select(
-            AlertEvent.id, AlertEvent.kind, Alert.id, Alert.number, Alert.status, AlertRule.name, Site.name, Region.name
+            AlertEvent.id,
+            AlertEvent.kind,
+            Alert.id,
+            Alert.number,
+            Alert.status,
+            AlertRule.code,
+            AlertRule.name,
+            Site.name,
+            Region.name,
         )
         .join(Alert, Alert.id == AlertEvent.alert_id)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
@@ -321,8 +330,8 @@ def events_after(
     )
     stmt = scoped(stmt, principal, AlertEvent).order_by(AlertEvent.id).limit(limit)
     return [
-        FeedItem(event_id, AlertEventKind(kind), alert_id, number, AlertStatus(status), rule, site or region)
-        for event_id, kind, alert_id, number, status, rule, site, region in session.execute(stmt)
+        FeedItem(event_id, AlertEventKind(kind), alert_id, number, AlertStatus(status), code, rule, site or region)
+        for event_id, kind, alert_id, number, status, code, rule, site, region in session.execute(stmt)
     ]
 
 

@@ -15,7 +15,7 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import config, queries, rule_service
-from ecoloop.alerts.config import RuleConfigError
+from ecoloop.alerts.config import RuleConfigError, shown_name
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
 from ecoloop.alerts.routes import ENUMS, LABELS, PARAMETER_NAMES
@@ -137,7 +137,7 @@ def _form_of(rule: AlertRule) -> RuleForm:
         {
             "code": rule.code,
             "kind": rule.kind.value,
-            "name": rule.name,
+            "name": shown_name(rule.code, rule.name),
             "enabled": "1" if rule.enabled else "",
             "region_id": str(rule.region_id or ""),
             "escalation": rule.escalation.value,
@@ -159,7 +159,8 @@ def _change(
     db: Session, p: Principal, form: RuleForm, rule: AlertRule | None
 ) -> tuple[RuleChange | None, dict[str, str]]:
     """The change the form asks for, or the errors of its own fields by field. A built-in rule's name is shown
-    translated; sent back unchanged, it stays the catalog message."""
+    shown by its catalog name in the reader's language (`config.shown_name`); sent back unchanged, it keeps its
+    stored name."""
     errors: dict[str, str] = {}
     numbers: dict[str, int] = {}
     for name in ("case_deadline_days", "reopen_hours"):
@@ -176,7 +177,7 @@ def _change(
         errors["escalation"] = gettext("Choose how the alerts become cases.")
     if errors or escalation is None:
         return None, errors
-    name = rule.name if rule is not None and form.name.strip() == gettext(rule.name) else form.name
+    name = rule.name if rule is not None and form.name.strip() == shown_name(rule.code, rule.name) else form.name
     change = RuleChange(
         name=name,
         enabled=form.enabled in ("1", "on", "true"),
@@ -206,8 +207,10 @@ def _save(
         except RuleConfigError as exc:
             errors = {exc.field: gettext("Not a valid value (%(detail)s).") % {"detail": exc.message}}
         except AlertError as exc:
-            field, message = RULE_ERRORS.get(exc.code, ("form", exc.code))
-            errors = {field: gettext(message)}
+            known = exc.code in RULE_ERRORS
+            errors = {
+                RULE_ERRORS[exc.code][0] if known else "form": gettext(RULE_ERRORS[exc.code][1]) if known else exc.code
+            }
     if saved is None:
         db.rollback()
         return _rule_page(request, db, user, rule, kind, form, errors=errors, status=422)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ecoloop.access.actions import Action, require
 from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries
+from ecoloop.alerts.config import shown_name
 from ecoloop.alerts.queries import FeedItem
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import gettext
@@ -142,7 +143,7 @@ def format_event(item: FeedItem) -> str:
     text = gettext("%(number)s %(place)s %(rule)s: %(event)s") % {
         "number": item.number,
         "place": item.place,
-        "rule": gettext(item.rule_name),
+        "rule": shown_name(item.rule_code, item.rule_name),
         "event": gettext(item.kind.label),
     }
     data = {

@@ -76,10 +76,9 @@ OTHER_PROBLEM = N_("Not imported: %(value)s.")
 
 def problem_text(problem: Problem) -> str:
     """A batch import problem in the current language."""
-    message = PROBLEM_TEXT.get(problem.code)
-    if message is None:
+    if problem.code not in PROBLEM_TEXT:
         return gettext(OTHER_PROBLEM) % {"value": problem.code}
-    return gettext(message) % {"value": problem.value}
+    return gettext(PROBLEM_TEXT[problem.code]) % {"value": problem.value}
 
 
 @router.get("/cases/batches", include_in_schema=False)

@@ -33,7 +33,7 @@ ENTITY_LABELS = {
 
 def _page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
     context = {
-        "entity_labels": ENTITY_LABELS,
+        "labels": {"entities": ENTITY_LABELS},
         "entity_sheets": ENTITY_SHEETS,
         "sheets": sorted(set(ENTITY_SHEETS.values()), key=list(ENTITY_SHEETS.values()).index),
         "max_rows": MAX_ROWS,

@@ -21,6 +21,7 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import queries as alert_queries
+from ecoloop.alerts.config import shown_name
 from ecoloop.alerts.queries import AlertFilter
 from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
@@ -118,20 +119,27 @@ POLLUTANT_NAMES = {
     "w21001": N_("Total nitrogen"),
     "w01001": "pH",
 }
+# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
+# came from inspections and from public complaints); the alerts about its sites come first.
+CASE_SECTIONS = (
+    ("cases", CaseFilter()),
+    ("inspections", CaseFilter(source=CaseSource.INSPECTION)),
+    ("complaints", CaseFilter(source=CaseSource.COMPLAINT)),
+)
+LATER_SECTION_TITLES = {
+    "alerts": N_("Alerts"),
+    "cases": N_("Cases"),
+    "inspections": N_("Inspections"),
+    "complaints": N_("Complaints"),
+}
 # Labels of values that are no enum of this package (the enums carry theirs as `.label`).
 LABELS = {
     "intervals": INTERVAL_LABELS,
     "flags": FLAG_LABELS,
     "pollutants": POLLUTANT_NAMES,
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
+    "later_sections": LATER_SECTION_TITLES,
 }
-# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
-# came from inspections and from public complaints); the alerts about its sites come first.
-CASE_SECTIONS = (
-    ("cases", N_("Cases"), CaseFilter()),
-    ("inspections", N_("Inspections"), CaseFilter(source=CaseSource.INSPECTION)),
-    ("complaints", N_("Complaints"), CaseFilter(source=CaseSource.COMPLAINT)),
-)
 CASES_SHOWN = 50
 
 
@@ -151,15 +159,17 @@ def _alert_rows(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str
     return [
         (
             f"/alerts/{r.alert.id}",
-            f"{r.alert.number} · {r.place} · {r.alert.rule.name} · {gettext(r.alert.status.label)}",
+            f"{r.alert.number} · {r.place} · {shown_name(r.alert.rule.code, r.alert.rule.name)} · "
+            f"{gettext(r.alert.status.label)}",
         )
         for r in found
     ]
 
 
-def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    alerts = ("alerts", N_("Alerts"), _alert_rows(db, p, enterprise_id))
-    return [alerts, *((key, title, _case_rows(db, p, enterprise_id, f)) for key, title, f in CASE_SECTIONS)]
+def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(key, rows) of each later section; their titles are `LATER_SECTION_TITLES`."""
+    alerts = ("alerts", _alert_rows(db, p, enterprise_id))
+    return [alerts, *((key, _case_rows(db, p, enterprise_id, f)) for key, f in CASE_SECTIONS)]
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------
