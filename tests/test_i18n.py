@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from pydantic import BaseModel, Field, ValidationError
 
-from ecoloop.i18n import gettext, use_locale
+from ecoloop.i18n import VALIDATION_MESSAGES, gettext, use_locale, validation_text
 from ecoloop.identity.enums import Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +42,52 @@ def test_every_message_has_a_chinese_translation() -> None:
     assert missing == [], "run `make i18n` and translate: " + "; ".join(missing)
 
 
+def test_no_literal_message_hides_inside_an_f_string() -> None:
+    """Extraction does not look into f-strings: a `gettext('Notice number')` there stayed English (issue 13)."""
+    call = re.compile(r"\b(?:gettext|ngettext|N_|_)\(\s*[rRbB]?['\"]")
+    hidden = []
+    for path in (ROOT / "src" / "ecoloop").rglob("*.py"):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            prefix = re.match(r"[A-Za-z]*", token.string)
+            if token.type == tokenize.STRING and prefix and "f" in prefix.group().lower() and call.search(token.string):
+                hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert hidden == [], "use a message with named placeholders instead: " + ", ".join(hidden)
+
+
 def test_default_is_chinese_and_english_is_available() -> None:
     assert gettext("Sign in") == "登录"
     with use_locale("en"):
         assert gettext("Sign in") == "Sign in"
     with use_locale("zh_CN"):
         assert gettext(Role.HOTLINE.label) == "热线受理员"
+
+
+class Form(BaseModel):
+    name: str = Field(min_length=2, max_length=5)
+    count: int = Field(ge=1)
+    kind: Role
+    when: datetime
+
+
+def test_validation_errors_are_translated_with_field_labels() -> None:
+    """Issue 13 §11: pydantic's English messages reached Chinese users."""
+    with pytest.raises(ValidationError) as refused:
+        Form.model_validate({"name": "x" * 9, "count": "0", "kind": "nobody", "when": "soon", "extra": 1})
+    labels = {"name": "Name", "count": "Count"}
+    text = validation_text(refused.value.errors(), labels)
+    assert text.split("；") == [
+        "名称超过 5 个字符",
+        f"{gettext('Count')}不能小于 1",
+        "kind应为以下之一：" + "、".join(r.value for r in Role),
+        "when应为日期时间，例如 2026-11-22T08:00:00+08:00",
+    ]
+    with use_locale("en"):
+        assert validation_text([{"type": "missing", "loc": ("body", "name")}], labels) == "Name is missing"
+    assert validation_text([{"type": "no_such_type", "loc": ()}], {}) == "该行无效"
+
+
+def test_every_validation_message_is_well_formed_in_chinese() -> None:
+    for kind, message in VALIDATION_MESSAGES.items():
+        names = set(re.findall(r"%\((\w+)\)s", message))
+        assert set(re.findall(r"%\((\w+)\)s", gettext(message))) == names, kind

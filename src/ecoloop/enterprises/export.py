@@ -26,6 +26,7 @@ from ecoloop.enterprises.models import (
 )
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 
 # --- the workbooks ------------------------------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 p.number,
                 o.code,
-                lim.pollutant,
+                parameters.name(lim.pollutant),
                 lim.limit_value,
                 lim.unit,
                 gettext(lim.averaging.label),
@@ -137,8 +138,8 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 c.created_at,
                 file.site_names.get(c.site_id, str(c.site_id)),
-                c.parameter,
-                c.interval,
+                parameters.name(c.parameter),
+                parameters.interval_name(c.interval),
                 c.time,
                 c.current_value,
                 c.proposed_value,

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ecoloop.i18n import N_
+from ecoloop.i18n import N_, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
@@ -65,6 +65,17 @@ UPLOAD_ERROR_TEXT = {
     "bad_header": N_("The first row must name the columns site_code, parameter, interval, time, value (and flag)."),
     "too_many_rows": N_("The file has more than %(limit)s rows."),
     "bad_beijing": N_("The file is not a Beijing multi-site CSV file."),
+}
+
+
+# The columns of a long-format file by the fields of the observations they fill, as row problems name them.
+COLUMN_LABELS = {
+    "site": N_("Site code (site_code)"),
+    "parameter": N_("Parameter (parameter)"),
+    "interval": N_("Interval (interval)"),
+    "time": N_("Time (time)"),
+    "value": N_("Value (value)"),
+    "flag": N_("Flag (flag)"),
 }
 
 
@@ -250,7 +261,7 @@ def _long(
         items.append(_observation(columns, cells))
         numbers.append(number)
     readings, errors = to_readings(items, site_ids.get, source="upload")
-    problems = [RowProblem(numbers[e.index], e.error) for e in errors]
+    problems = [RowProblem(numbers[e.index], validation_text(e.details, COLUMN_LABELS)) for e in errors]
     return readings, _Parsed(FileFormat.LONG, len(items), len(problems), problems)
 
 
