@@ -77,7 +77,7 @@ def raise_alert(
         observed=Decimal(observed),
         reference=Decimal(reference),
         severity=Severity.MEDIUM,
-        detail={"neighbours": 4},
+        detail={"neighbours": 4, "radius_km": "5", "difference": "120"},
     )
     applied = service.apply(db, [Evaluation(spec, site.id, site.region_id, time, (finding,))], utcnow(), TZ)
     db.commit()
@@ -229,7 +229,7 @@ async def test_alert_page_shows_the_triggering_data_the_rule_version_and_the_tim
 
     doc = parse(page.text)
     findings = doc.find("table", class_="findings")
-    assert findings is not None and "PM2.5" in findings.text and "neighbours" in findings.text
+    assert findings is not None and "PM2.5 180 µg/m³，比周边 5 千米内 4 个站点的中位数 60 高 120" in findings.text
     facts = doc.find("section", id="facts")
     assert facts is not None and "第1版" in facts.text
     assert facts.find("a", href=f"/monitoring/sites/{alerts.site_b.id}") is not None

@@ -150,6 +150,41 @@ async def test_site_page_shows_details_loggers_latest_values_and_quality(
     assert rejected is not None and rejected.text.endswith("2") and "CRC 校验不符" in rejected.text
 
 
+async def test_site_pages_name_parameters_with_their_units(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: dict[str, Site], store: HotStore
+) -> None:
+    """Issue 13 §11: outlet data showed bare HJ 212 codes (w21003…) without names or units."""
+    outlet = add_site(app_db, code="WS-A", name="污水排口", kind=SiteKind.WATER_SOURCE, region=app_world.village_a)
+    app_db.commit()
+    hour = this_hour() - timedelta(hours=1)
+    store.write(
+        [
+            Reading(outlet.id, "w01018", Interval.HOUR, hour, 42.0),
+            Reading(outlet.id, "w21003", Interval.HOUR, hour, 1.5),
+            Reading(sites["AQ-A"].id, "a21026", Interval.HOUR, hour, 8.0),
+        ],
+        [],
+    )
+    await signed_in(client, app_db, "analyst")
+
+    water = section((await client.get(f"/monitoring/sites/{outlet.id}")).text, "latest")
+    air = section((await client.get(f"/monitoring/sites/{sites['AQ-A'].id}")).text, "latest")
+
+    def first_cell(row: Element) -> str:
+        cell = row.find("td")
+        assert cell is not None
+        return cell.text
+
+    rows = water.find_all("tr")
+    assert {r.attrs["data-parameter"]: first_cell(r) for r in rows if "data-parameter" in r.attrs} == {
+        "w01018": "化学需氧量 (mg/L)",
+        "w21003": "氨氮 (mg/L)",
+    }
+    assert "w21003" not in water.text
+    so2 = air.find("tr", data_parameter="a21026")
+    assert so2 is not None and first_cell(so2) == "二氧化硫 (µg/m³)"
+
+
 async def test_site_page_period_and_htmx_fragment(
     client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], readings: None
 ) -> None:
@@ -346,7 +381,12 @@ async def test_csv_upload_stores_good_rows_and_reports_the_broken_one(
     assert errors is not None
     by_row = {tr.find_all("td")[0].text: tr.find_all("td")[1].text for tr in errors.find_all("tr")[1:]}
     assert set(by_row) == {"3", "6", "7"}  # the header is row 1; the blank row 4 is skipped
-    assert "UTC offset" in by_row["3"] and "unknown site 'NOPE'" in by_row["6"] and "value" in by_row["7"]
+    # in Chinese, naming the file's columns (issue 13 §11: the validation library's English came through)
+    assert by_row == {
+        "3": "数据时间（time）须带时区偏移，例如 2026-11-22T08:00:00+08:00",
+        "6": "站点编码（site_code）NOPE 不是您可报送数据的站点",
+        "7": "监测值（value）应为数值",
+    }
     assert stored(store, sites["AQ-A"]) == [("a34002", None), ("a34004", 35.0)]
     assert counts(again.text)["duplicates"] == 2 and counts(again.text)["changed"] == 0
     archived = store.packet_counts()
@@ -461,7 +501,7 @@ async def test_enterprise_uploads_only_for_its_own_sites(
 
     assert counts(response.text)["stored"] == 1
     errors = parse(response.text).find("table", class_="row-errors")
-    assert errors is not None and "unknown site 'SRC-A2'" in errors.text
+    assert errors is not None and "站点编码（site_code）SRC-A2 不是您可报送数据的站点" in errors.text
     assert stored(store, sites["SRC-A"]) == [("a21026", 12.0)]
     assert store.hot_table(site_id=sites["SRC-A2"].id).num_rows == 0
 

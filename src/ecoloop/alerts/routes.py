@@ -18,6 +18,7 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries, service
 from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
+from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.models import Alert
 from ecoloop.alerts.queries import AlertFilter, Chart
 from ecoloop.alerts.rules import RuleKind, Severity
@@ -25,6 +26,7 @@ from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
@@ -54,21 +56,10 @@ SEVERITY_LABELS = {
     Severity.MEDIUM: N_("Serious"),
     Severity.HIGH: N_("Severe"),
 }
-# HJ 212-2017 Appendix B codes shown by their common names (water findings name GB 3838 indicators already).
-PARAMETER_NAMES = {
-    "a34004": "PM2.5",
-    "a34002": "PM10",
-    "a21026": "SO2",
-    "a21004": "NO2",
-    "a21005": "CO",
-    "a05024": "O3",
-    "a21002": "NOx",
-    "a19001": "O2",
-}
 LABELS = {
     "kinds": KIND_LABELS,
     "severities": SEVERITY_LABELS,
-    "parameters": PARAMETER_NAMES,
+    "parameters": parameters.Labels(ambient=None, aliases={name: code for code, name in WATER_CODES.items()}),
 }
 ENUMS = {
     "statuses": list(AlertStatus),
@@ -230,7 +221,7 @@ def _alert_page(
     # the live part (htmx) has no chart: the triggering data does not change
     found = None if is_htmx_partial(request) else queries.chart(store, settings.parquet_root, alert)
     context = {
-        "file": queries.alert_file(db, p, alert),
+        "file": queries.alert_file(db, p, alert, settings.tz),
         "alert": alert,
         "chart": chart_data(found, settings.tz, utcnow()) if found else None,
         "may_review": may_review,
@@ -261,7 +252,7 @@ def chart_data(chart: Chart, tz: tzinfo, now: datetime) -> dict[str, Any]:
     first = datetime.fromtimestamp(chart.first_at.timestamp() // 3600 * 3600, UTC)
     last = datetime.fromtimestamp(chart.last_at.timestamp() // 3600 * 3600, UTC)
     return {
-        "name": PARAMETER_NAMES.get(chart.parameter, chart.parameter),
+        "name": parameters.name(chart.parameter),
         "labels": [label(t) for t in times],
         "values": [values.get(t) for t in times],
         "flags": [flags.get(t) or "" for t in times],

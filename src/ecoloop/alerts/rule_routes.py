@@ -18,7 +18,7 @@ from ecoloop.alerts import config, queries, rule_service
 from ecoloop.alerts.config import RuleConfigError, shown_name
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
-from ecoloop.alerts.routes import ENUMS, LABELS, PARAMETER_NAMES
+from ecoloop.alerts.routes import ENUMS, LABELS
 from ecoloop.alerts.rule_service import RuleChange
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.schemas import PARAM, RuleForm
@@ -258,7 +258,6 @@ def _rule_page(
             r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN)
         ],
         "area_levels": list(config.AREA_LEVELS),
-        "parameter_names": PARAMETER_NAMES,
         "labels": RULE_LABELS,
         "shown": _shown,
         **ENUMS,

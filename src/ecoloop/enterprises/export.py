@@ -25,6 +25,7 @@ from ecoloop.enterprises.models import (
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.exports import append_row, cell_value, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 
 # --- the workbooks ------------------------------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 p.number,
                 o.code,
-                lim.pollutant,
+                parameters.name(lim.pollutant),
                 lim.limit_value,
                 lim.unit,
                 gettext(lim.averaging.label),
@@ -136,8 +137,8 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 c.created_at,
                 file.site_names.get(c.site_id, str(c.site_id)),
-                c.parameter,
-                c.interval,
+                parameters.name(c.parameter),
+                parameters.interval_name(c.interval),
                 c.time,
                 c.current_value,
                 c.proposed_value,

@@ -36,6 +36,7 @@ from ecoloop.enterprises.queries import EnterpriseFilter
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
@@ -106,19 +107,8 @@ FLAG_LABELS = {
     "T": N_("Over range"),
     "B": N_("Transmission fault"),
 }
-# HJ 212-2017 Appendix B codes of the pollutants permits usually limit.
-POLLUTANT_NAMES = {
-    "a21026": "SO2",
-    "a21002": "NOx",
-    "a34013": N_("Particulate matter"),
-    "a21005": "CO",
-    "a24088": N_("Non-methane hydrocarbons"),
-    "w01018": "COD",
-    "w21003": N_("Ammonia nitrogen"),
-    "w21011": N_("Total phosphorus"),
-    "w21001": N_("Total nitrogen"),
-    "w01001": "pH",
-}
+# HJ 212-2017 Appendix B codes of the pollutants permits usually limit (the permit form offers them).
+PERMIT_POLLUTANTS = ("a21026", "a21002", "a34013", "a21005", "a24088", "w01018", "w21003", "w21011", "w21001", "w01001")
 # Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
 # came from inspections and from public complaints); the alerts about its sites come first.
 CASE_SECTIONS = (
@@ -136,7 +126,7 @@ LATER_SECTION_TITLES = {
 LABELS = {
     "intervals": INTERVAL_LABELS,
     "flags": FLAG_LABELS,
-    "pollutants": POLLUTANT_NAMES,
+    "pollutants": parameters.Labels(codes=PERMIT_POLLUTANTS),
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
     "later_sections": LATER_SECTION_TITLES,
 }

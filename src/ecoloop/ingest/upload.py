@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoloop.exports import csv_bytes
-from ecoloop.i18n import N_
+from ecoloop.i18n import N_, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
@@ -73,6 +73,17 @@ UPLOAD_ERROR_TEXT = {
     "too_many_rows": N_("The file has more than %(limit)s rows."),
     "bad_beijing": N_("The file is not a Beijing multi-site CSV file."),
     **SHEET_LIMIT_TEXT,
+}
+
+
+# The columns of a long-format file by the fields of the observations they fill, as row problems name them.
+COLUMN_LABELS = {
+    "site": N_("Site code (site_code)"),
+    "parameter": N_("Parameter (parameter)"),
+    "interval": N_("Interval (interval)"),
+    "time": N_("Time (time)"),
+    "value": N_("Value (value)"),
+    "flag": N_("Flag (flag)"),
 }
 
 
@@ -270,7 +281,10 @@ def _long(
         items.append(_observation(columns, cells))
         numbers.append(number)
     readings, errors = to_readings(items, site_ids.get, source="upload")
-    problems = sorted([RowProblem(numbers[e.index], e.error) for e in errors] + unreadable, key=lambda p: p.row)
+    problems = sorted(
+        [RowProblem(numbers[e.index], validation_text(e.details, COLUMN_LABELS)) for e in errors] + unreadable,
+        key=lambda p: p.row,
+    )
     return readings, _Parsed(FileFormat.LONG, len(items) + len(unreadable), len(problems), problems)
 
 

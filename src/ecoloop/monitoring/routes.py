@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
@@ -82,21 +83,12 @@ INTERVAL_LABELS = {
     Interval.HOUR: N_("Hourly data"),
     Interval.DAY: N_("Daily data"),
 }
-# HJ 212-2017 Appendix B codes of the ambient air pollutants.
-PARAMETER_NAMES = {
-    "a34004": "PM2.5",
-    "a34002": "PM10",
-    "a21026": "SO2",
-    "a21004": "NO2",
-    "a21005": "CO",
-    "a05024": "O3",
-}
 LABELS = {
     "issues": ISSUE_LABELS,
     "reasons": REASON_LABELS,
     "flags": FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
-    "parameters": PARAMETER_NAMES,
+    "parameters": parameters.Labels(ambient=None),
 }
 
 
@@ -172,7 +164,7 @@ def site_page(
         "period_error": error,
         "intervals": list(Interval),
         "max_issues": MAX_ISSUES_SHOWN,
-        "labels": LABELS,
+        "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
 
