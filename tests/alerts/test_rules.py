@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import islice
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -37,6 +39,9 @@ from ecoloop.alerts.rules import (
     sudden_rises,
     water_below_target,
 )
+from ecoloop.ingest.convert import readings_of
+from ecoloop.ingest.hj212 import parse
+from ecoloop.ingest.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.monitoring.quality import Point
 from ecoloop.standards.emission import LimitSpec, Reading
 from ecoloop.standards.water import WaterGrade
@@ -357,6 +362,24 @@ def test_identical_values_compare_pollutants_not_a_pollutants_own_statistics() -
         **{"a21026-Max": (7.0, None), "a21002-Max": (7.0, None), "a34013-Max": (7.0, None)}, a21002=(7.0, None)
     )
     assert found == [(T0, D(3), ("a21002-Max", "a21026-Max", "a34013-Max"))]
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        SimDevice("MN-W", "123456", Profile.WATER_OUTLET, industry="2614"),
+        SimDevice("MN-G", "123456", Profile.GAS_OUTLET, industry="4411"),
+    ],
+)
+def test_the_demo_simulators_hourly_uploads_raise_no_identical_values(device: SimDevice) -> None:
+    """A day of the demo simulator's hourly uploads (CN=2061), encoded, parsed and stored as the receiver does:
+    its once-an-hour water analysers send Min = Avg = Max, which alerted every water outlet (issue 13 point 9)."""
+    start = datetime(2026, 11, 22)  # noqa: DTZ001  # the simulated logger's local clock
+    hourly = (frame for due, _, frame in Uploads(device, start, seed=0) if due.cn == "2061")
+    for frame in islice(hourly, 24):
+        readings = readings_of(parse(frame), SITE, ZoneInfo("Asia/Shanghai"))
+        series = {r.parameter: [Point(r.time, r.value, r.flag)] for r in readings}
+        assert identical_values(SITE, series, IdenticalValuesThresholds()) == []
 
 
 @pytest.mark.parametrize(

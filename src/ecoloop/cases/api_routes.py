@@ -14,7 +14,7 @@ from ecoloop.cases import queries, service
 from ecoloop.cases.enums import EventKind
 from ecoloop.cases.models import Case
 from ecoloop.cases.queries import TimelineEntry
-from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, take_step
+from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_step, take_step
 from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOut, CaseQuery, EventOut, ProblemOut
 from ecoloop.cases.service import CaseError
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
@@ -54,8 +54,10 @@ def api_case(db: DbSession, user: UserDep, case_id: int) -> CaseDetailOut:
     responses={409: {"model": ProblemOut}, 422: {"model": ProblemOut}},
 )
 def api_case_action(db: DbSession, user: UserDep, case_id: int, body: ActionIn) -> Response | CaseDetailOut:
-    """Take a workflow step on the case as of the `version` the caller read; answers the case as it is now."""
+    """Take a workflow step on the case as of the `version` the caller read; answers the case as it is now (403
+    for a supervisor's step without `supervise_cases`)."""
     require(user.principal, Action.VIEW_CASES)
+    require_step(user, body.action)
     case = _visible(db, user, case_id)
     try:
         take_step(

@@ -31,11 +31,13 @@ from sqlalchemy import case as case_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecoloop.access.actions import Action as AccessAction
+from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped, visible
 from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.models import Case, SupervisionBatch
-from ecoloop.cases.service import SUPERVISING_ROLES, Acting, CaseError, act, register_case
+from ecoloop.cases.service import Acting, CaseError, act, register_case
 from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, State
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
@@ -509,7 +511,7 @@ def import_batch(
     """Import a supervision batch from an .xlsx sheet as `acting` (the bureau, or a branch for its county's rows):
     all rows, or nothing when any row has a problem. Writes go through `cases.service` in a savepoint of the
     session; the caller sets the audit actor and commits."""
-    if acting.principal.role not in SUPERVISING_ROLES:
+    if not allowed(acting.principal, AccessAction.IMPORT_BATCHES):
         raise CaseError("not_allowed", "only the bureau or a branch imports a supervision batch")
     code, name, document = code.strip(), name.strip(), document.strip()
     report = BatchImportReport(problems=_check_batch(session, code, name, source, received_on, deadline, document))

@@ -10,7 +10,7 @@ from math import ceil
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from ecoloop.cases.workflow import (
     actions_for,
     is_open,
     may_attach_evidence,
+    supervisor_step,
 )
 from ecoloop.cases.workflow import Action as Step
 from ecoloop.db.base import utcnow
@@ -42,7 +43,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -367,7 +368,7 @@ def _case_page(
         "actions": actions,
         "reason_actions": REASON_ACTIONS,
         "units": queries.assignable_units(db, p) if Step.ASSIGN in actions else [],
-        "may_comment": party is not None,
+        "may_comment": service.follows(db, p, case),
         "may_attach": supervisor or (party is not None and may_attach_evidence(case.state, party)),
         "may_extend": supervisor and case.deadline is not None and is_open(case.state),
         "may_supervise": supervisor and allowed(p, Action.ISSUE_SUPERVISION),
@@ -409,6 +410,12 @@ def _submit(
         return _case_page(request, db, user, settings, case, errors=errors, values={form: values or {}}, status=status)
     db.commit()
     return RedirectResponse(f"/cases/{case_id}?done={form}#timeline", status_code=303)
+
+
+def require_step(user: CurrentUser, step: Step) -> None:
+    """Refuse (403) a supervisor's step to a role not allowed `supervise_cases`, whichever case it names."""
+    if supervisor_step(step):
+        require(user.principal, Action.SUPERVISE_CASES)
 
 
 def take_step(
@@ -471,7 +478,9 @@ def case_step(
     merge_into: Annotated[str, Form(max_length=32)] = "",
     evidence: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Take a workflow step on the case as the version the page showed; a report may carry an evidence file."""
+    """Take a workflow step on the case as the version the page showed; a report may carry an evidence file.
+    The supervisor's steps need `supervise_cases` (403 otherwise); the service then checks the party."""
+    require_step(user, action)
     too_large = _too_large(request)
 
     def apply(case: Case) -> None:
@@ -527,7 +536,7 @@ def case_attachment(
 def case_extension(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
     case_id: int,
     version: Annotated[int, Form()],
@@ -549,7 +558,7 @@ def case_extension(
 def case_milestone(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
     case_id: int,
     year: Annotated[int, Form(ge=2000, le=2100)],
@@ -602,13 +611,12 @@ def case_milestone_done(
 def case_supervise(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
     case_id: int,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Issue a supervision notice (督办) on the case; it can then be downloaded from the timeline."""
-    require(user.principal, Action.ISSUE_SUPERVISION)
 
     def apply(case: Case) -> None:
         service.supervise(db, case, Acting(user.user, user.principal), note, utcnow())
@@ -620,14 +628,13 @@ def case_supervise(
 def case_interview(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
     case_id: int,
     held_on: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Record an interview (约谈) of the responsible unit's leaders about the case."""
-    require(user.principal, Action.ISSUE_SUPERVISION)
 
     def apply(case: Case) -> None:
         service.record_interview(db, case, Acting(user.user, user.principal), note, required_day(held_on), utcnow())
