@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from ecoloop.access.actions import Action, require
 from ecoloop.audit import queries
 from ecoloop.audit.schemas import AuditOut
+from ecoloop.db.base import RowId
 from ecoloop.web.deps import DbSession, UserDep
 from ecoloop.web.templating import render
 
@@ -16,7 +17,7 @@ router = APIRouter()
 
 @router.get("/admin/audit", include_in_schema=False)
 def audit_log(
-    request: Request, db: DbSession, user: UserDep, entity_type: str = "", actor: str = "", before: int | None = None
+    request: Request, db: DbSession, user: UserDep, entity_type: str = "", actor: str = "", before: RowId | None = None
 ) -> Response:
     """Who changed what, newest first."""
     require(user.principal, Action.VIEW_AUDIT)
@@ -29,7 +30,7 @@ def audit_log(
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], tags=["audit"])
 def api_audit(
-    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: int | None = None
+    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: RowId | None = None
 ) -> list[AuditOut]:
     """Audit records, newest first (administrators and leaders)."""
     require(user.principal, Action.VIEW_AUDIT)
