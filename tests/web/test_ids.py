@@ -1,6 +1,6 @@
-"""Numbers from a request never reach the database beyond its 64-bit integers (issue 13: `/cases/9999…9` answered
-500 with OverflowError): every int a route takes (path, query, form, JSON body, at any depth) is bounded, and
-requesting any route with an id beyond 64 bits or below 1 answers 404 (pages) or 422 (API), never 500."""
+"""Numbers from a request never reach the database beyond its integers (issue 13: `/cases/9999…9` answered 500 with
+OverflowError): every int a route takes (path, query, form, JSON body, at any depth) is bounded to PostgreSQL's
+INTEGER, and requesting any route with an id beyond it or below 1 answers 404 (pages) or 422 (API), never 500."""
 
 from __future__ import annotations
 
@@ -16,13 +16,18 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
+from ecoloop.alerts.models import Webhook
+from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.models import Case
+from ecoloop.db.base import MAX_INT
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.identity.models import User
 from ecoloop.settings import Settings
 from ecoloop.web.app import create_app
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
 from tests.web.test_auth import api_routes
 
-INT64_MAX = 2**63 - 1
 HUGE = 99999999999999999999999
 LIVE = {"/alerts/stream"}  # a feed that does not end by itself; its id-less path has no int
 
@@ -57,20 +62,20 @@ def _leaves(name: str, info: FieldInfo) -> Iterator[tuple[str, FieldInfo]]:
 
 
 def _keeps_a_huge_int(info: FieldInfo) -> bool:
-    """Whether the field accepts an int beyond 64 bits (alone, or in a list) and keeps it as an int."""
+    """Whether the field accepts an int beyond the database's (alone, or in a list) and keeps it as an int."""
     adapter: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, info])
-    for value in (HUGE, -HUGE, [HUGE], {"1": HUGE}):
+    for value in (HUGE, -HUGE, MAX_INT + 1, -MAX_INT - 2, [HUGE], [MAX_INT + 1], {"1": HUGE}):
         try:
             kept = adapter.validate_python(value)
         except (ValidationError, TypeError, ValueError):
             continue
         found = kept if isinstance(kept, list | tuple | set) else kept.values() if isinstance(kept, dict) else [kept]
-        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > INT64_MAX for v in found):
+        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT for v in found):
             return True
     return False
 
 
-def test_every_int_a_route_takes_is_bounded_to_64_bits(app_settings: Settings) -> None:
+def test_every_int_a_route_takes_is_bounded_to_the_databases_integers(app_settings: Settings) -> None:
     app = create_app(app_settings)
     app.state.engine.dispose()
     unbounded = sorted(
@@ -93,7 +98,7 @@ def id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-@pytest.mark.parametrize("value", [str(HUGE), str(INT64_MAX + 1), "-1", "0"])
+@pytest.mark.parametrize("value", [str(HUGE), str(2**63), str(MAX_INT + 1), "-1", "0"])
 async def test_an_id_no_row_can_have_is_not_found_on_every_route(
     client: httpx.AsyncClient, app_settings: Settings, app_db: Session, app_world: World, value: str
 ) -> None:
@@ -138,3 +143,10 @@ async def test_a_huge_number_in_a_query_or_form_is_refused_or_ignored(
     response = await client.request(method, path, data=data, headers={"X-CSRF-Token": csrf})
 
     assert response.status_code in (200, 303, 422), response.text[:300]
+
+
+def test_the_largest_id_a_request_may_give_finds_nothing_on_both_databases(db: Session, world: World) -> None:
+    """The bound is the databases' own: the largest id allowed is a valid lookup on SQLite and on PostgreSQL, whose
+    id columns are INTEGER (one more is "integer out of range" there, even in a comparison)."""
+    for model in (Case, Enterprise, User, Webhook, AuditRecord):
+        assert db.get(model, MAX_INT) is None

@@ -12,12 +12,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-MAX_INT = 2**63 - 1
-"""The largest integer the databases store (PostgreSQL BIGINT, SQLite INTEGER)."""
+MAX_INT = 2**31 - 1
+"""The largest integer every integer column holds: PostgreSQL INTEGER, the type of the ids, versions and counts
+(SQLite's integers are wider). PostgreSQL refuses a larger parameter even in a comparison."""
 
 RowId = Annotated[int, Ge(1), Le(MAX_INT)]
 """A row id as a request gives it (path, query, form or JSON): a number beyond the database's integers is refused as
-invalid input before it reaches the driver, where it failed with OverflowError (issue 13)."""
+invalid input before it reaches the driver, where it failed with OverflowError or "integer out of range" (issue 13)."""
 
 DbInt = Annotated[int, Ge(-MAX_INT), Le(MAX_INT)]
 """Any other integer a request gives that is stored or compared in the database (versions, offsets, cursors)."""
