@@ -76,7 +76,7 @@ async def alert_stream(request: Request, user: UserDep) -> StreamingResponse:
     feed = event_feed(
         request.app.state.sessions,
         user.principal,
-        parse_row_id(last),  # none or not an id (a number beyond 64 bits, "²"): from now on
+        parse_row_id(last),  # none, or not an id (beyond the database's integers, "²"): from now on
         timing=timing,
         disconnected=request.is_disconnected,
         signed_in=lambda session: signed_in(session, credential),
