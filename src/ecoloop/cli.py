@@ -422,7 +422,7 @@ def alerts_run(
     import threading
 
     from ecoloop.alerts.engine import AlertEngine
-    from ecoloop.alerts.webhooks import Sender
+    from ecoloop.alerts.webhooks import Poster, Sender
     from ecoloop.ingest.store import open_hot_store
     from ecoloop.scheduler.runner import AlreadyRunningError
 
@@ -431,7 +431,7 @@ def alerts_run(
     sessions = make_session_factory(make_engine(settings.database_url))
     store = open_hot_store(settings)
     engine = AlertEngine(sessions, store, settings.parquet_root, settings.tz)
-    sender = Sender()
+    sender = Sender(Poster(settings.webhook_networks))
     if once:
         engine.start()
         handled = 0

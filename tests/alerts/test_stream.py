@@ -184,6 +184,21 @@ async def test_a_reconnecting_browser_gets_the_events_after_its_last_one(
     assert [event_id for event_id, _data in received.events()] == [second.id]
 
 
+@pytest.mark.parametrize("last", ["99999999999999999999999", "²", "-5", ""])
+async def test_a_last_event_id_that_is_no_id_starts_from_now(
+    app_settings: Settings, app_db: Session, alerts: Alerts, last: str
+) -> None:
+    cookie = signed_in(app_db, "analyst")
+    add_event(app_db, alerts.a)
+    async with app_with_fast_feed(app_settings) as app, feed(app, cookie, last_event_id=last) as received:
+        await received.wait_for(lambda f: "connected" in f.text)
+        shown = add_event(app_db, alerts.a)
+        await received.wait_for(lambda f: bool(f.events()))
+
+    assert received.status == 200
+    assert [event_id for event_id, _data in received.events()] == [shown.id]
+
+
 async def test_a_quiet_feed_sends_keep_alive_comments(app_settings: Settings, app_db: Session, alerts: Alerts) -> None:
     cookie = signed_in(app_db, "analyst")
     async with app_with_fast_feed(app_settings) as app, feed(app, cookie) as received:

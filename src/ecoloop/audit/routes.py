@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from ecoloop.access.actions import Action, require
 from ecoloop.audit import labels, queries
 from ecoloop.audit.schemas import AuditOut
+from ecoloop.db.base import RowId
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.templating import render
 
@@ -22,7 +23,7 @@ def audit_log(
     settings: SettingsDep,
     entity_type: str = "",
     actor: str = "",
-    before: int | None = None,
+    before: RowId | None = None,
 ) -> Response:
     """Who changed what, newest first, in words (labels for tables, fields and values)."""
     require(user.principal, Action.VIEW_AUDIT)
@@ -40,7 +41,7 @@ def audit_log(
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], tags=["audit"])
 def api_audit(
-    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: int | None = None
+    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: RowId | None = None
 ) -> list[AuditOut]:
     """Audit records, newest first (administrators and leaders)."""
     require(user.principal, Action.VIEW_AUDIT)

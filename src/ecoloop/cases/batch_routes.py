@@ -24,7 +24,7 @@ from ecoloop.cases.batches import import_batch as import_sheet
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.routes import LABELS, download, parse_day
 from ecoloop.cases.service import Acting, CaseError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
 from ecoloop.sheets import SHEET_LIMIT_TEXT
@@ -170,8 +170,8 @@ def batch_page(
     request: Request,
     db: DbSession,
     user: UserDep,
-    batch_id: int,
-    imported: Annotated[int | None, Query(ge=0)] = None,
+    batch_id: RowId,
+    imported: Annotated[DbInt | None, Query(ge=0)] = None,
 ) -> Response:
     """One batch: its progress figures and its cases (a branch sees its county's)."""
     require(user.principal, Action.VIEW_LEDGERS)

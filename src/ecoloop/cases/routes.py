@@ -35,7 +35,7 @@ from ecoloop.cases.workflow import (
     supervisor_step,
 )
 from ecoloop.cases.workflow import Action as Step
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, parse_row_id, utcnow
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.enums import Role
@@ -197,9 +197,9 @@ def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilte
         source=CaseSource(params.source) if params.source in CaseSource._value2member_map_ else None,
         category=Category(params.category) if params.category in Category._value2member_map_ else None,
         region=region,
-        unit_id=int(params.unit) if params.unit.isdigit() else None,
+        unit_id=parse_row_id(params.unit),
         overdue=params.overdue in ("1", "true", "on"),
-        batch_id=int(params.batch) if params.batch.isdigit() else None,
+        batch_id=parse_row_id(params.batch),
         text=params.q.strip(),
     )
     return f, bool(params.region) and region is None
@@ -277,10 +277,10 @@ def register(
     title: Annotated[str, Form(max_length=300)],
     source: Annotated[CaseSource, Form()],
     category: Annotated[Category, Form()],
-    region_id: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
     severity: Annotated[Severity, Form()] = Severity.NORMAL,
     description: Annotated[str, Form(max_length=10_000)] = "",
-    enterprise_id: Annotated[int | None, Form()] = None,
+    enterprise_id: Annotated[RowId | None, Form()] = None,
     deadline: Annotated[str, Form(max_length=10)] = "",
     external_ref: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
@@ -339,7 +339,7 @@ def case_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One case: its fields, units, timeline, and the forms of what the user may do on it now."""
@@ -468,12 +468,12 @@ def case_step(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     action: Annotated[Step, Form()],
-    version: Annotated[int, Form()],
+    version: Annotated[DbInt, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
-    unit_id: Annotated[int | None, Form()] = None,
-    co_unit_ids: Annotated[list[int] | None, Form()] = None,
+    unit_id: Annotated[RowId | None, Form()] = None,
+    co_unit_ids: Annotated[list[RowId] | None, Form()] = None,
     deadline: Annotated[str, Form(max_length=10)] = "",
     merge_into: Annotated[str, Form(max_length=32)] = "",
     evidence: Annotated[UploadFile | None, File()] = None,
@@ -502,7 +502,7 @@ def case_comment(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     text: Annotated[str, Form(max_length=5000)],
 ) -> Response:
     """Add a remark to the case's timeline."""
@@ -519,7 +519,7 @@ def case_attachment(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     file: Annotated[UploadFile, File()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -538,8 +538,8 @@ def case_extension(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
-    case_id: int,
-    version: Annotated[int, Form()],
+    case_id: RowId,
+    version: Annotated[DbInt, Form()],
     deadline: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -560,7 +560,7 @@ def case_milestone(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     year: Annotated[int, Form(ge=2000, le=2100)],
     target: Annotated[str, Form(max_length=2000)],
     due: Annotated[str, Form(max_length=10)],
@@ -583,8 +583,8 @@ def case_milestone_done(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
-    milestone_id: int,
+    case_id: RowId,
+    milestone_id: RowId,
     done_on: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -613,7 +613,7 @@ def case_supervise(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Issue a supervision notice (督办) on the case; it can then be downloaded from the timeline."""
@@ -630,7 +630,7 @@ def case_interview(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     held_on: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
@@ -647,7 +647,7 @@ def case_interview(
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}", include_in_schema=False)
 def attachment_download(
-    db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, attachment_id: int
+    db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, attachment_id: RowId
 ) -> Response:
     """An attachment of a visible case, under its original name and type."""
     require(user.principal, Action.VIEW_CASES)
@@ -661,7 +661,7 @@ def attachment_download(
 
 
 @router.get("/cases/{case_id}/notices/{event_id}.docx", include_in_schema=False)
-def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, event_id: int) -> Response:
+def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, event_id: RowId) -> Response:
     """A supervision notice (督办单) of the case as a Word document, as it was issued."""
     require(user.principal, Action.VIEW_CASES)
     case = _visible(db, user.principal, case_id)

@@ -27,7 +27,7 @@ from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.routes import STATE_LABELS as CASE_STATE_LABELS
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list_workbook
@@ -328,7 +328,7 @@ def enterprise_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     saved: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One enterprise's file: record, permits, monitoring, lists, grades, corrections and the later sections."""
@@ -413,7 +413,7 @@ def _site_blocks(
 
 
 @router.get("/enterprises/{enterprise_id}/export.xlsx", include_in_schema=False)
-def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: int) -> Response:
+def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: RowId) -> Response:
     """The whole enterprise file as an Excel workbook, one sheet per section."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
@@ -467,9 +467,9 @@ def enterprise_update(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     name: Annotated[str, Form(max_length=200)],
-    region_id: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
     status: Annotated[EnterpriseStatus, Form()],
     industry_code: Annotated[str, Form(max_length=8)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
@@ -508,7 +508,7 @@ def permit_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     number: Annotated[str, Form(max_length=40)],
     permit_class: Annotated[PermitClass, Form()],
     valid_from: Annotated[str, Form(max_length=10)],
@@ -538,12 +538,12 @@ def outlet_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    permit_id: int,
+    enterprise_id: RowId,
+    permit_id: RowId,
     code: Annotated[str, Form(max_length=16)],
     kind: Annotated[OutletKind, Form()],
     name: Annotated[str, Form(max_length=100)] = "",
-    site_id: Annotated[int | None, Form()] = None,
+    site_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     """Add an outlet to a permit, linked to the enterprise's monitoring site that measures it."""
 
@@ -563,8 +563,8 @@ def limit_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    outlet_id: int,
+    enterprise_id: RowId,
+    outlet_id: RowId,
     pollutant: Annotated[str, Form(min_length=1, max_length=16)],
     limit_value: Annotated[str, Form(max_length=20)],
     unit: Annotated[str, Form(min_length=1, max_length=16)],
@@ -602,7 +602,7 @@ def membership_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     list_code: Annotated[str, Form(max_length=64)],
     start: Annotated[str, Form(max_length=10)],
     end: Annotated[str, Form(max_length=10)] = "",
@@ -635,8 +635,8 @@ def membership_end(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    membership_id: int,
+    enterprise_id: RowId,
+    membership_id: RowId,
     end: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
@@ -657,7 +657,7 @@ def grade_set(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     grade: Annotated[PerformanceGrade, Form()],
     start: Annotated[str, Form(max_length=10)],
     document: Annotated[str, Form(max_length=200)] = "",
@@ -677,8 +677,8 @@ def correction_request(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    site_id: Annotated[int, Form()],
+    enterprise_id: RowId,
+    site_id: Annotated[RowId, Form()],
     parameter: Annotated[str, Form(max_length=32)],
     interval: Annotated[str, Form(max_length=16)],
     time: Annotated[str, Form(max_length=40)],

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore, Interval
@@ -135,7 +135,7 @@ def site_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    site_id: int,
+    site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
     end: Annotated[str, Query(alias="to", max_length=40)] = "",
     interval: str = "",
@@ -248,7 +248,7 @@ class DeviceStatusOut(BaseModel):
 class SiteQualityOut(BaseModel):
     """The data quality of a site over [start, end)."""
 
-    site_id: int
+    site_id: RowId
     start: datetime
     end: datetime
     interval: str
@@ -269,7 +269,7 @@ def api_site_quality(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    site_id: int,
+    site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
     end: Annotated[str, Query(alias="to", max_length=40)] = "",
     interval: str = "",

@@ -113,6 +113,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
+        if any(tuple(error["loc"])[:1] == ("path",) for error in exc.errors()):
+            return _error(request, 404, gettext("Not found."))  # an id no row can have (issue 13)
         return _error(request, 422, gettext("Some fields are missing or invalid."))
 
 
