@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 
+from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
@@ -136,3 +140,25 @@ def build_world(session: Session) -> World:
     world.users["department"] = add_user(session, "department", Role.DEPARTMENT, department)
     world.users["enterprise_a"] = add_user(session, "enterprise_a", Role.ENTERPRISE, enterprise=enterprise_a)
     return world
+
+
+def crafted_xlsx(sheet_data: str, dimension: str = "A1:XFD1048576", extra: dict[str, bytes] | None = None) -> bytes:
+    """A real .xlsx (written by openpyxl) whose first sheet's declared dimension and rows are replaced as given, and
+    with `extra` parts: the hostile workbooks of issue 13."""
+    book = Workbook()
+    book.active.append(["site_code", "value"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                xml = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', xml)
+                xml = re.sub(r"<sheetData>.*</sheetData>|<sheetData\s*/>", f"<sheetData>{sheet_data}</sheetData>", xml)
+                data = xml.encode()
+            target.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()

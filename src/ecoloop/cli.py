@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import MonitoringError, add_device, add_site, device_by_mn, site_by_name
 from ecoloop.regions.models import Region
 from ecoloop.settings import ImproperlyConfiguredError, Settings, load_settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 app = typer.Typer(help="ecoloop: environmental supervision platform.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -61,20 +64,29 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _serve(settings: Settings) -> None:
+def web_server_config(settings: Settings) -> uvicorn.Config:
+    """How `ecoloop serve` and `ecoloop demo` run the web app under uvicorn."""
     import uvicorn
 
     from ecoloop.web.app import create_app
 
-    uvicorn.run(
+    return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # The app believes X-Forwarded-* from ECOLOOP_TRUSTED_PROXIES only; uvicorn's own handling would believe
+        # them from 127.0.0.1 (or its FORWARDED_ALLOW_IPS) whatever the settings say (issue 13).
+        proxy_headers=False,
         # Open live feeds (the alert board's event stream) never end by themselves: cut them on shutdown.
         timeout_graceful_shutdown=2,
     )
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.Server(web_server_config(settings)).run()
 
 
 @app.command()
@@ -410,7 +422,7 @@ def alerts_run(
     import threading
 
     from ecoloop.alerts.engine import AlertEngine
-    from ecoloop.alerts.webhooks import Sender
+    from ecoloop.alerts.webhooks import Poster, Sender
     from ecoloop.ingest.store import open_hot_store
     from ecoloop.scheduler.runner import AlreadyRunningError
 
@@ -419,7 +431,7 @@ def alerts_run(
     sessions = make_session_factory(make_engine(settings.database_url))
     store = open_hot_store(settings)
     engine = AlertEngine(sessions, store, settings.parquet_root, settings.tz)
-    sender = Sender()
+    sender = Sender(Poster(settings.webhook_networks))
     if once:
         engine.start()
         handled = 0
@@ -522,9 +534,9 @@ def data_export(
     file_format: Annotated[str, typer.Option("--format", help="csv")] = "csv",
 ) -> None:
     """Print a device's stored readings: time, parameter, interval, value, flag."""
-    import csv
     import sys
 
+    from ecoloop.exports import CsvWriter
     from ecoloop.ingest.parquet import readings
     from ecoloop.ingest.store import open_hot_store
 
@@ -546,7 +558,7 @@ def data_export(
     store.close()
     rows = [r for r in stored if (low is None or r["time"] >= low) and (high is None or r["time"] < high)]
 
-    out = csv.writer(sys.stdout)
+    out = CsvWriter(sys.stdout)
     out.writerow(["time", "parameter", "interval", "value", "flag"])
     for r in sorted(rows, key=lambda r: (r["time"], r["parameter"], r["interval"])):
         out.writerow([r["time"].astimezone(tz).isoformat(), r["parameter"], r["interval"], r["value"], r["flag"] or ""])

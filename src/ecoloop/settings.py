@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +60,72 @@ class Settings(BaseSettings):
     hj212_idle_seconds: float = Field(
         default=600.0, gt=0, description="Seconds without data after which the receiver closes a connection."
     )
+
+    request_max_mb: int = Field(
+        default=1,
+        ge=1,
+        description="Largest request body in MiB of a form or JSON request without a file; larger ones get 413.",
+    )
+    request_max_attachment_mb: int = Field(
+        default=21,
+        ge=1,
+        description="Largest request body in MiB of a case attachment or a case step with evidence (files up to "
+        "20 MiB, the rest is the form around them).",
+    )
+    request_max_upload_mb: int = Field(
+        default=21,
+        ge=1,
+        description="Largest request body in MiB of a file upload: monitoring data, enterprise workbook, case batch.",
+    )
+    request_max_observations_mb: int = Field(
+        default=8, ge=1, description="Largest request body in MiB of POST /api/v1/observations (JSON)."
+    )
+    json_max_depth: int = Field(
+        default=32, ge=2, description="Deepest nesting of arrays and objects a JSON request body may have."
+    )
+    sheet_max_columns: int = Field(
+        default=256, ge=10, description="Most columns a spreadsheet row of an upload or import may have."
+    )
+    sheet_max_cells: int = Field(
+        default=1_000_000, ge=1000, description="Most cells a spreadsheet upload or import may have in all."
+    )
+    sheet_max_unzipped_mb: int = Field(
+        default=200,
+        ge=1,
+        description="Most MiB an .xlsx upload or import may unpack to (its parts together), and no part may unpack "
+        "to more than 100 times its compressed size: zip bombs are refused before they are parsed.",
+    )
+
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed; empty: none (the client address is the connection's).",
+    )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated networks that webhooks may target although they are loopback, private, "
+        "link-local or otherwise not public; empty: public addresses only.",
+    )
+
+    @field_validator("trusted_proxies", "webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The addresses and networks of TRUSTED_PROXIES, one per item."""
+        return _split(self.trusted_proxies)
+
+    @property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of WEBHOOK_ALLOWED_NETWORKS."""
+        return tuple(ipaddress.ip_network(item, strict=False) for item in _split(self.webhook_allowed_networks))
 
     @field_validator("timezone")
     @classmethod
@@ -119,6 +186,10 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings() -> Settings:

@@ -67,18 +67,48 @@ def test_monitoring_viewers_have_sites_in_scope(role: Role) -> None:
         assert not isinstance(visible(principal(role), Site), False_)
 
 
-def test_the_action_table_in_the_docs_matches() -> None:
+def action_table(roles: list[Role]) -> list[str]:
+    """The role x action table of docs/access.md as the code has it (ALLOWED), one line per action in the order
+    of `Action`, columns in the order of `roles`."""
+    return [
+        "| `" + action.value + "` |" + "".join(" ✓ |" if action in ALLOWED[role] else " |" for role in roles)
+        for action in Action
+    ]
+
+
+def test_the_action_table_in_the_docs_is_the_codes() -> None:
+    """docs/access.md's table, row for row and mark for mark, is the one generated from ALLOWED: an action or a
+    grant added, removed or changed on one side only fails here (the message shows the lines to paste)."""
     lines = (ROOT / "docs" / "access.md").read_text(encoding="utf-8").splitlines()
-    header = next(line for line in lines if line.startswith("| action |"))
-    roles = [Role(cell.strip()) for cell in header.strip("|").split("|")[1:]]
-    documented = {}
-    for line in lines:
-        if line.startswith("| `"):
-            action, *marks = (cell.strip() for cell in line.strip("|").split("|"))
-            if action.strip("`") in set(Action):
-                allowed_roles = {role for role, mark in zip(roles, marks, strict=True) if mark == "✓"}
-                documented[Action(action.strip("`"))] = allowed_roles
-    assert documented == {action: {r for r in Role if action in ALLOWED[r]} for action in Action}
+    start = next(i for i, line in enumerate(lines) if line.startswith("| action |"))
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")[1:]]
+    roles = [Role(cell) for cell in header]
+    assert sorted(roles) == sorted(Role), "the table has a column per role"
+    end = next((i for i in range(start + 2, len(lines)) if not lines[i].startswith("|")), len(lines))
+    documented = [" ".join(line.split()) for line in lines[start + 2 : end]]
+    assert documented == action_table(roles)
+
+
+def test_the_table_generator_marks_what_allowed_grants() -> None:
+    roles = [Role.ADMIN, Role.HOTLINE]
+    table = action_table(roles)
+    assert table[list(Action).index(Action.MANAGE_USERS)] == "| `manage_users` | ✓ | |"
+    assert table[list(Action).index(Action.VIEW_COMPLAINANT_IDENTITY)] == "| `view_complainant_identity` | | ✓ |"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_supervisors_of_cases(role: Role) -> None:
+    """The bureau's administrator, leaders and analysts, and the branches supervise cases; inspectors and the
+    hotline register them, departments and enterprises work their own (issue 13 point 7)."""
+    supervisors = {Role.ADMIN, Role.LEADER, Role.ANALYST, Role.BRANCH}
+    assert allowed(principal(role), Action.SUPERVISE_CASES) is (role in supervisors)
+
+
+def test_who_imports_batches_supervises() -> None:
+    """A batch import assigns its cases: whoever imports batches must be a supervisor."""
+    for role in Role:
+        if Action.IMPORT_BATCHES in ALLOWED[role]:
+            assert Action.SUPERVISE_CASES in ALLOWED[role], role
 
 
 def test_require_raises_forbidden() -> None:

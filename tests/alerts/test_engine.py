@@ -26,6 +26,8 @@ from ecoloop.cases.workflow import Action, State
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
 from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
+from ecoloop.ingest.convert import readings_of
+from ecoloop.ingest.hj212 import encode, parse
 from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
@@ -240,3 +242,28 @@ def test_a_hotspot_rule_may_compare_a_station_with_its_town(rig: Rig) -> None:
     rig.poll(0)
     (alert,) = rig.alerts(RuleKind.AIR_HOTSPOT)
     assert alert.site_id == rig.stations[0].id and alert.reference == Decimal(55)
+
+
+def hourly_packet(hour: int, values: dict[str, dict[str, str]]) -> bytes:
+    """An hourly upload (CN=2061) as the demo's simulated outlets send it: per pollutant Min, Avg, Max, ZsAvg."""
+    data_time = (T0 + timedelta(hours=hour)).astimezone(TZ).strftime("%Y%m%d%H%M%S")
+    cp = {"DataTime": data_time}
+    for code, stats in values.items():
+        cp.update({f"{code}-{stat}": text for stat, text in stats.items()})
+        cp[f"{code}-Flag"] = "N"
+    return encode({"QN": f"{data_time}000", "ST": "31", "CN": "2061", "PW": "123456", "MN": "MN-DA001", "CP": cp})
+
+
+def test_identical_values_across_pollutants_not_within_one_pollutants_hour(rig: Rig) -> None:
+    """A steady hour gives a pollutant equal Avg, Min and Max: no alert (issue 13 point 9, 8 outlets in the demo's
+    first hour); three pollutants with the same average are one."""
+    steady = {"Min": "12.5", "Avg": "12.5", "Max": "12.5", "ZsAvg": "12.5"}
+    rig.store.write(readings_of(parse(hourly_packet(0, {SO2: steady, O2: {"Avg": "6.0"}})), rig.outlet_site.id, TZ))
+    rig.poll(0)
+    assert rig.alerts(RuleKind.DEVICE_IDENTICAL_VALUES) == []
+    same = {"Min": "3.1", "Avg": "4.2", "Max": "5.3"}
+    packet = hourly_packet(1, {SO2: same, "a21002": same, "a34013": same, O2: {"Avg": "6.0"}})
+    rig.store.write(readings_of(parse(packet), rig.outlet_site.id, TZ))
+    rig.poll(1)
+    (alert,) = rig.alerts(RuleKind.DEVICE_IDENTICAL_VALUES)
+    assert alert.observed == Decimal(3)

@@ -30,7 +30,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.settings import Settings
 from tests.factories import World
-from tests.web.helpers import csrf_for, menu_links, open_session, page_title, parse, reread
+from tests.web.helpers import csrf_for, menu_links, open_client, open_session, page_title, parse, reread
 
 TZ = ZoneInfo("Asia/Shanghai")
 PM25 = "a34004"
@@ -77,7 +77,7 @@ def raise_alert(
         observed=Decimal(observed),
         reference=Decimal(reference),
         severity=Severity.MEDIUM,
-        detail={"neighbours": 4},
+        detail={"neighbours": 4, "radius_km": "5", "difference": "120"},
     )
     applied = service.apply(db, [Evaluation(spec, site.id, site.region_id, time, (finding,))], utcnow(), TZ)
     db.commit()
@@ -229,7 +229,7 @@ async def test_alert_page_shows_the_triggering_data_the_rule_version_and_the_tim
 
     doc = parse(page.text)
     findings = doc.find("table", class_="findings")
-    assert findings is not None and "PM2.5" in findings.text and "neighbours" in findings.text
+    assert findings is not None and "PM2.5 180 µg/m³，比周边 5 千米内 4 个站点的中位数 60 高 120" in findings.text
     facts = doc.find("section", id="facts")
     assert facts is not None and "第1版" in facts.text
     assert facts.find("a", href=f"/monitoring/sites/{alerts.site_b.id}") is not None
@@ -562,13 +562,67 @@ async def test_administrator_adds_a_webhook_sees_its_secret_once_and_switches_it
 
     switched = await client.post(f"/alerts/webhooks/{hook.id}/enabled", data={"csrf_token": csrf, "enabled": ""})
     edited = await client.post(
-        f"/alerts/webhooks/{hook.id}", data={"csrf_token": csrf, "url": "http://10.0.0.5:8080/in", "enabled": "1"}
+        f"/alerts/webhooks/{hook.id}", data={"csrf_token": csrf, "url": "http://1.2.3.4:8080/in", "enabled": "1"}
     )
 
     assert switched.status_code == 303 and edited.status_code == 303
     reread(app_db)
     hook = app_db.scalars(select(Webhook)).one()
-    assert (hook.url, hook.enabled) == ("http://10.0.0.5:8080/in", True)
+    assert (hook.url, hook.enabled) == ("http://1.2.3.4:8080/in", True)
+
+
+NOT_PUBLIC_TEXT = (
+    "该地址不是公网地址（环回、内网、链路本地或保留网段）。"
+    "只有运维人员允许的网段（ECOLOOP_WEBHOOK_ALLOWED_NETWORKS）才能作为推送地址。"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/in",
+        "http://localhost/in",
+        "http://10.0.0.5:8080/in",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:127.0.0.1]/in",
+        "http://[fd00::1]/in",
+        "http://0.0.0.0:9/",
+    ],
+)
+async def test_a_webhook_to_a_non_public_address_is_refused_on_the_form(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, url: str
+) -> None:
+    open_session(app_db, client, "admin")
+    csrf = await csrf_for(client)
+    data = {"csrf_token": csrf, "organisation_id": str(app_world.branch_a.id), "url": url}
+
+    refused = await client.post("/alerts/webhooks", data=data)
+
+    assert refused.status_code == 422
+    errors = {e.attrs["data-field"]: e.text for e in parse(refused.text).find_all("p", class_="field-error")}
+    assert errors == {"url": NOT_PUBLIC_TEXT}
+    assert count(app_db, Webhook) == 0
+
+
+async def test_changing_a_webhook_to_a_private_address_is_refused_unless_the_network_is_allowed(
+    app_settings: Settings, app_db: Session, app_world: World
+) -> None:
+    app_db.add(Webhook(organisation_id=app_world.branch_a.id, url="https://1.2.3.4/in", secret="s" * 43))
+    app_db.commit()
+    hook = app_db.scalars(select(Webhook)).one()
+    allowing = app_settings.model_copy(update={"webhook_allowed_networks": "10.20.0.0/16, 127.0.0.1/32"})
+    for settings, url, status in (
+        (app_settings, "http://10.20.0.5/in", 422),
+        (allowing, "http://10.21.0.5/in", 422),
+        (allowing, "http://10.20.0.5/in", 303),
+        (allowing, "http://127.0.0.1:8080/in", 303),
+    ):
+        async with open_client(settings) as client:
+            open_session(app_db, client, "admin")
+            data = {"csrf_token": await csrf_for(client), "url": url, "enabled": "1"}
+            assert (await client.post(f"/alerts/webhooks/{hook.id}", data=data)).status_code == status, url
+    reread(app_db)
+    assert app_db.scalars(select(Webhook.url)).one() == "http://127.0.0.1:8080/in"
 
 
 async def test_the_delivery_log_shows_attempts_and_errors(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import islice
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,11 +33,15 @@ from ecoloop.alerts.rules import (
     flat_lined,
     hidden_exceedances,
     identical_values,
+    pollutant_statistic,
     silent_device,
     source_exceedances,
     sudden_rises,
     water_below_target,
 )
+from ecoloop.ingest.convert import readings_of
+from ecoloop.ingest.hj212 import parse
+from ecoloop.ingest.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.monitoring.quality import Point
 from ecoloop.standards.emission import LimitSpec, Reading
 from ecoloop.standards.water import WaterGrade
@@ -344,6 +350,51 @@ def test_identical_values_threshold() -> None:
 def test_identical_values_skip_zero_and_flagged() -> None:
     assert identical(a21026=(0.0, None), a21004=(0.0, None), a34004=(0.0, None)) == []
     assert identical(a21026=(5.0, None), a21004=(5.0, None), a34004=(5.0, "C")) == []
+
+
+def test_identical_values_compare_pollutants_not_a_pollutants_own_statistics() -> None:
+    """An hourly upload carries Avg, Min, Max (and the converted values) of each pollutant: a steady hour makes
+    them equal, which is no sign of copied values; equal values of three pollutants in one statistic are."""
+    steady = {f"a21026{s}": (5.0, None) for s in ("", "-Min", "-Max", "-Zs", "-ZsMin", "-ZsMax")}
+    assert identical(**steady) == []
+    assert identical(**steady, a34013=(5.0, None), **{"a34013-Max": (5.0, None)}) == []
+    found = identical(
+        **{"a21026-Max": (7.0, None), "a21002-Max": (7.0, None), "a34013-Max": (7.0, None)}, a21002=(7.0, None)
+    )
+    assert found == [(T0, D(3), ("a21002-Max", "a21026-Max", "a34013-Max"))]
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        SimDevice("MN-W", "123456", Profile.WATER_OUTLET, industry="2614"),
+        SimDevice("MN-G", "123456", Profile.GAS_OUTLET, industry="4411"),
+    ],
+)
+def test_the_demo_simulators_hourly_uploads_raise_no_identical_values(device: SimDevice) -> None:
+    """A day of the demo simulator's hourly uploads (CN=2061), encoded, parsed and stored as the receiver does:
+    its once-an-hour water analysers send Min = Avg = Max, which alerted every water outlet (issue 13 point 9)."""
+    start = datetime(2026, 11, 22)  # noqa: DTZ001  # the simulated logger's local clock
+    hourly = (frame for due, _, frame in Uploads(device, start, seed=0) if due.cn == "2061")
+    for frame in islice(hourly, 24):
+        readings = readings_of(parse(frame), SITE, ZoneInfo("Asia/Shanghai"))
+        series = {r.parameter: [Point(r.time, r.value, r.flag)] for r in readings}
+        assert identical_values(SITE, series, IdenticalValuesThresholds()) == []
+
+
+@pytest.mark.parametrize(
+    ("parameter", "split"),
+    [
+        ("a34013", ("a34013", "")),
+        ("a34013-Max", ("a34013", "Max")),
+        ("a21026-ZsMin", ("a21026", "ZsMin")),
+        ("a21026-Zs", ("a21026", "Zs")),
+        ("PM2.5-24h", ("PM2.5-24h", "")),
+        ("-Max", ("-Max", "")),
+    ],
+)
+def test_pollutant_statistic(parameter: str, split: tuple[str, str]) -> None:
+    assert pollutant_statistic(parameter) == split
 
 
 def test_identical_values_compare_within_one_time() -> None:

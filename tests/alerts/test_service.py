@@ -144,3 +144,52 @@ def test_notifications_are_marked_read(db: Session, world: World, rules: dict[st
     assert service.mark_read(db, user, [first], NOW) == 1
     assert service.mark_read(db, user, None, NOW) == 1
     assert service.unread_count(db, user.id) == 0
+
+
+def test_a_case_from_an_alert_tells_its_findings_in_chinese_and_keeps_the_note(
+    db: Session, world: World, rules: dict[str, AlertRule]
+) -> None:
+    """Issue 13 §11: the case's description was the alert's raw JSON and the analyst's note was dropped."""
+    site = station(db, world)
+    alert = new_alert(db, world, rules, site)
+    alert.kind = RuleKind.AQI_LEVEL
+    alert.detail = {
+        "findings": [
+            {
+                "parameter": "AQI",
+                "time": NOW.isoformat(),
+                "observed": "320",
+                "reference": "200",
+                "severity": "high",
+                "level": 6,
+                "category": "severely_polluted",
+                "period": "hour",
+                "scope": "site",
+            }
+        ]
+    }
+    service.confirm(db, alert, world.users["analyst"], world.principal(db, "analyst"), NOW, TZ, note="现场核实属实")
+    case = db.get(Case, alert.case_id)
+    assert case is not None
+    assert "{" not in case.description and "severely_polluted" not in case.description
+    assert "2026-11-22 10:00 柳林镇站 小时 AQI 320，6 级（严重污染），达到预警阈值 200" in case.description
+    assert case.description.endswith("核查意见：现场核实属实")
+    assert alert.number in case.description
+
+
+def test_a_case_title_names_the_parameter() -> None:
+    alert = Alert(number="YJ2026-000001", kind=RuleKind.SOURCE_EXCEEDANCE, parameter="w21003", observed=Decimal("9.50"))
+    alert.reference = Decimal(8)
+    assert service.case_title(alert, Site(name="某排口")) == "某排口\uff1a氨氮 9.5 / 8"
+
+
+def test_feedback_without_a_note_names_the_closed_case(db: Session, world: World, rules: dict[str, AlertRule]) -> None:
+    """Issue 13 §11: the alert's feedback showed the raw state "closed"."""
+    alert = new_alert(db, world, rules, station(db, world))
+    service.confirm(db, alert, world.users["analyst"], world.principal(db, "analyst"), NOW, TZ)
+    case = db.get(Case, alert.case_id)
+    assert case is not None
+    case.state = State.CLOSED  # closed without a note on its last step
+    db.flush()
+    assert service.feed_back(db, NOW) == 1
+    assert alert.feedback == f"案件 {case.number} 已销号。"

@@ -21,8 +21,8 @@ from ecoloop.alerts.enums import AlertEventKind
 from ecoloop.alerts.models import Alert, AlertEvent
 from ecoloop.alerts.stream import FeedTiming
 from ecoloop.db.base import utcnow
-from ecoloop.identity.models import User, WebSession
-from ecoloop.identity.service import start_session
+from ecoloop.identity.models import ApiToken, User, WebSession
+from ecoloop.identity.service import create_api_token, revoke_api_token, set_password, start_session
 from ecoloop.settings import Settings
 from ecoloop.web.app import create_app
 from ecoloop.web.security import SESSION_COOKIE
@@ -30,7 +30,7 @@ from tests.alerts.test_routes import Alerts, build_alerts
 from tests.factories import World
 from tests.web.helpers import open_session
 
-FAST = FeedTiming(poll=0.02, heartbeat=0.1, session_check=0.05)
+FAST = FeedTiming(poll=0.02, heartbeat=0.1)
 TIMEOUT = 10  # seconds for any one feed
 
 
@@ -76,11 +76,17 @@ async def app_with_fast_feed(settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 @asynccontextmanager
-async def feed(app: FastAPI, cookie: str, last_event_id: str | None = None) -> AsyncIterator[Feed]:
-    """Open `/alerts/stream` as a browser would (ASGI 2.4: the app learns of the client leaving from `receive`);
-    leaving the block disconnects and waits for the response to end."""
+async def feed(
+    app: FastAPI, cookie: str, last_event_id: str | None = None, token: str | None = None
+) -> AsyncIterator[Feed]:
+    """Open `/alerts/stream` as a browser would (ASGI 2.4: the app learns of the client leaving from `receive`),
+    or as a machine client with an API token; leaving the block disconnects and waits for the response to end."""
     received = Feed()
-    headers = [(b"host", b"testserver"), (b"cookie", f"{SESSION_COOKIE}={cookie}".encode())]
+    headers = [(b"host", b"testserver")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    else:
+        headers.append((b"cookie", f"{SESSION_COOKIE}={cookie}".encode()))
     if last_event_id is not None:
         headers.append((b"last-event-id", last_event_id.encode()))
     scope = {
@@ -157,6 +163,7 @@ async def test_the_feed_brings_new_events_of_the_users_area_and_none_of_another(
 
     assert received.status == 200
     assert received.headers["content-type"].startswith("text/event-stream")
+    assert received.headers["cache-control"] == "no-store"
     assert received.text.startswith("retry: ")
     ((event_id, data),) = received.events()
     assert event_id == shown.id != hidden.id
@@ -177,6 +184,21 @@ async def test_a_reconnecting_browser_gets_the_events_after_its_last_one(
     assert [event_id for event_id, _data in received.events()] == [second.id]
 
 
+@pytest.mark.parametrize("last", ["99999999999999999999999", "²", "-5", ""])
+async def test_a_last_event_id_that_is_no_id_starts_from_now(
+    app_settings: Settings, app_db: Session, alerts: Alerts, last: str
+) -> None:
+    cookie = signed_in(app_db, "analyst")
+    add_event(app_db, alerts.a)
+    async with app_with_fast_feed(app_settings) as app, feed(app, cookie, last_event_id=last) as received:
+        await received.wait_for(lambda f: "connected" in f.text)
+        shown = add_event(app_db, alerts.a)
+        await received.wait_for(lambda f: bool(f.events()))
+
+    assert received.status == 200
+    assert [event_id for event_id, _data in received.events()] == [shown.id]
+
+
 async def test_a_quiet_feed_sends_keep_alive_comments(app_settings: Settings, app_db: Session, alerts: Alerts) -> None:
     cookie = signed_in(app_db, "analyst")
     async with app_with_fast_feed(app_settings) as app, feed(app, cookie) as received:
@@ -194,6 +216,59 @@ async def test_the_feed_ends_when_the_session_is_ended(app_settings: Settings, a
         await received.wait_for(lambda f: f.ended)  # the server ended it; the client did not leave
 
     assert received.events() == []
+
+
+def _revoke_tokens(db: Session) -> None:
+    for token in db.scalars(select(ApiToken)):
+        owner = db.get(User, token.user_id)
+        assert owner is not None
+        revoke_api_token(db, owner, token.id, utcnow())
+
+
+def _change_password(db: Session) -> None:
+    analyst = db.scalars(select(User).where(User.username == "analyst")).one()
+    set_password(db, analyst, "Another-pass-2027", utcnow())
+
+
+def _deactivate(db: Session) -> None:
+    db.scalars(select(User).where(User.username == "analyst")).one().active = False
+
+
+def _password_changed_elsewhere(db: Session) -> None:
+    """The password's time moves on without the sessions or tokens being touched (another path that set it)."""
+    analyst = db.scalars(select(User).where(User.username == "analyst")).one()
+    analyst.password_changed_at = utcnow() + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("via", "end"),
+    [
+        ("token", _revoke_tokens),
+        *((via, end) for via in ("session", "token") for end in (_change_password, _deactivate)),
+        *((via, _password_changed_elsewhere) for via in ("session", "token")),
+    ],
+)
+async def test_the_feed_ends_when_its_credential_stops_holding(
+    app_settings: Settings, app_db: Session, alerts: Alerts, via: str, end: Callable[[Session], None]
+) -> None:
+    """Issue 13: a revoked API token kept an open feed running; the check now runs at every poll."""
+    cookie = signed_in(app_db, "analyst")
+    analyst = app_db.scalars(select(User).where(User.username == "analyst")).one()
+    _token, raw = create_api_token(app_db, analyst, "feed", utcnow())
+    app_db.commit()
+    token = raw if via == "token" else None
+    async with app_with_fast_feed(app_settings) as app, feed(app, cookie, token=token) as received:
+        await received.wait_for(lambda f: "connected" in f.text)
+        assert received.status == 200
+        add_event(app_db, alerts.a)
+        await received.wait_for(lambda f: len(f.events()) == 1)
+
+        end(app_db)
+        app_db.commit()
+        await received.wait_for(lambda f: f.ended)  # the server ended it; the client did not leave
+
+        add_event(app_db, alerts.a)
+    assert len(received.events()) == 1
 
 
 async def test_the_feed_is_refused_to_a_role_without_alerts(

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_network
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -31,6 +33,8 @@ from ecoloop.settings import Settings
 from tests.factories import World
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+# The receivers run on 127.0.0.1, which webhooks reach only when the operator allows it (issue 13).
+LOCAL = webhooks.Poster([ip_network("127.0.0.0/8")])
 SECRET = "whsec-7f3a9c1e5b"
 _numbers = itertools.count(1)
 
@@ -260,20 +264,20 @@ def test_a_500_is_retried_at_the_back_off_time_then_delivered_signed(
     (delivery,) = push_event(db, world)
     receiver.answers.append((500, "database\n  down", {}))
 
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(retrying=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
     assert delivery.status is DeliveryStatus.PENDING
     assert (delivery.attempts, delivery.response_status, delivery.error) == (1, 500, "HTTP 500: database down")
     assert delivery.last_attempt_at == T0 and delivery.next_attempt_at == T0 + timedelta(seconds=30)
 
-    assert webhooks.deliver_due(db, T0 + timedelta(seconds=29)).attempted == 0  # not yet due
+    assert webhooks.deliver_due(db, T0 + timedelta(seconds=29), send=LOCAL).attempted == 0  # not yet due
     assert len(receiver.requests) == 1
 
     later = T0 + timedelta(seconds=31)
-    assert webhooks.deliver_due(db, later) == webhooks.DeliveryRound(delivered=1)
+    assert webhooks.deliver_due(db, later, send=LOCAL) == webhooks.DeliveryRound(delivered=1)
     assert delivery.status is DeliveryStatus.DELIVERED
     assert (delivery.attempts, delivery.response_status, delivery.error) == (2, 200, "")
     assert delivery.delivered_at == later and delivery.next_attempt_at is None
-    assert webhooks.deliver_due(db, later + timedelta(hours=2)).attempted == 0
+    assert webhooks.deliver_due(db, later + timedelta(hours=2), send=LOCAL).attempted == 0
 
     first, second = receiver.requests
     assert first.signed and second.signed
@@ -289,7 +293,7 @@ def test_a_500_is_retried_at_the_back_off_time_then_delivered_signed(
 def test_a_refused_connection_is_recorded_and_retried(db: Session, world: World, closed_port: int) -> None:
     hook(db, world.bureau, f"http://127.0.0.1:{closed_port}/hook")
     (delivery,) = push_event(db, world)
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(retrying=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
     assert delivery.error == "connection refused" and delivery.response_status is None
     assert delivery.attempts == 1 and delivery.next_attempt_at == T0 + timedelta(seconds=30)
 
@@ -298,7 +302,7 @@ def test_a_timeout_is_recorded_and_retried(db: Session, world: World, receiver: 
     hook(db, world.bureau, receiver.url)
     (delivery,) = push_event(db, world)
     receiver.slow = True
-    assert webhooks.deliver_due(db, T0, timeout=0.2) == webhooks.DeliveryRound(retrying=1)
+    assert webhooks.deliver_due(db, T0, timeout=0.2, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
     assert delivery.error == "timeout: no answer within 0.2 s" and delivery.response_status is None
     assert delivery.status is DeliveryStatus.PENDING and delivery.next_attempt_at == T0 + timedelta(seconds=30)
 
@@ -309,14 +313,14 @@ def test_after_the_last_attempt_the_delivery_fails(db: Session, world: World, re
     receiver.answers.extend([(503, "busy", {})] * 8)
     at = T0
     for attempt in range(1, 8):
-        assert webhooks.deliver_due(db, at) == webhooks.DeliveryRound(retrying=1)
+        assert webhooks.deliver_due(db, at, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
         assert delivery.attempts == attempt and delivery.next_attempt_at is not None
         at = delivery.next_attempt_at
     assert at == T0 + timedelta(minutes=63, seconds=30)
-    assert webhooks.deliver_due(db, at) == webhooks.DeliveryRound(failed=1)
+    assert webhooks.deliver_due(db, at, send=LOCAL) == webhooks.DeliveryRound(failed=1)
     assert delivery.status is DeliveryStatus.FAILED and delivery.attempts == 8
     assert delivery.next_attempt_at is None and delivery.error == "HTTP 503: busy"
-    assert webhooks.deliver_due(db, at + timedelta(days=1)).attempted == 0
+    assert webhooks.deliver_due(db, at + timedelta(days=1), send=LOCAL).attempted == 0
     assert len(receiver.requests) == 8
 
 
@@ -324,7 +328,7 @@ def test_a_redirect_is_not_followed(db: Session, world: World, receiver: Receive
     hook(db, world.bureau, receiver.url)
     (delivery,) = push_event(db, world)
     receiver.answers.append((302, "moved", {"Location": receiver.url + "/elsewhere"}))
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(retrying=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
     assert delivery.response_status == 302 and delivery.error == "HTTP 302: moved"
     assert len(receiver.requests) == 1
 
@@ -335,13 +339,13 @@ def test_a_disabled_webhook_s_deliveries_wait(db: Session, world: World, receive
     deliveries = {d.webhook_id: d for d in push_event(db, world)}
     off.enabled = False
     db.flush()
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(delivered=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(delivered=1)
     assert deliveries[on.id].status is DeliveryStatus.DELIVERED
     assert deliveries[off.id].status is DeliveryStatus.PENDING and deliveries[off.id].attempts == 0
     assert len(receiver.requests) == 1
     off.enabled = True
     db.flush()
-    assert webhooks.deliver_due(db, T0 + timedelta(minutes=1)) == webhooks.DeliveryRound(delivered=1)
+    assert webhooks.deliver_due(db, T0 + timedelta(minutes=1), send=LOCAL) == webhooks.DeliveryRound(delivered=1)
 
 
 def test_an_unreachable_receiver_costs_one_attempt_per_round(
@@ -351,7 +355,7 @@ def test_an_unreachable_receiver_costs_one_attempt_per_round(
     hook(db, world.branch_b, receiver.url)
     push_event(db, world)
     push_event(db, world)
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(delivered=2, retrying=1, deferred=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(delivered=2, retrying=1, deferred=1)
     assert len(receiver.requests) == 2
 
 
@@ -359,7 +363,7 @@ def test_the_secret_never_appears_in_the_error(db: Session, world: World, receiv
     hook(db, world.bureau, receiver.url)
     (delivery,) = push_event(db, world)
     receiver.answers.append((400, f"expected secret {SECRET}!", {}))
-    webhooks.deliver_due(db, T0)
+    webhooks.deliver_due(db, T0, send=LOCAL)
     assert delivery.error == "HTTP 400: expected secret ***!"
 
     def broken(url: str, body: bytes, headers: object, timeout: float) -> tuple[int, str]:
@@ -372,7 +376,7 @@ def test_the_secret_never_appears_in_the_error(db: Session, world: World, receiv
 def test_only_http_urls_are_posted_to(db: Session, world: World) -> None:
     hook(db, world.bureau, "file:///etc/passwd")
     (delivery,) = push_event(db, world)
-    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(retrying=1)
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
     assert delivery.error == "ValueError: only http and https URLs are allowed"
 
 
@@ -398,7 +402,7 @@ def test_the_sender_delivers_in_the_background_and_survives_errors(
 
     engine = make_engine(app_settings.database_url)
     stop = threading.Event()
-    sender = webhooks.Sender(limit=10, timeout=2)
+    sender = webhooks.Sender(LOCAL, limit=10, timeout=2)
     thread = threading.Thread(
         target=sender.run, args=(stop, make_session_factory(engine), clock), kwargs={"every": 0.02}
     )
@@ -437,3 +441,55 @@ def test_the_delivery_log_is_scoped_and_newest_first(db: Session, world: World) 
     assert log("branch_a") == []
     assert log("enterprise_a") == []
     assert len(webhooks.delivery_log(db, world.principal(db, "admin"), limit=1)) == 1
+
+
+# --- target addresses (issue 13: webhooks could reach loopback and private addresses) ------------------------------
+
+
+def _resolver(*rounds: tuple[str, ...]) -> Any:
+    """A DNS stand-in (an outside service) whose answers change from one lookup to the next (DNS rebinding)."""
+    answers = iter(rounds)
+
+    def resolve(host: str, port: int, *_args: object) -> list[tuple[Any, Any, Any, Any, Any]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in next(answers)]
+
+    return resolve
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"])
+def test_a_delivery_to_a_loopback_address_is_refused_without_a_request(
+    db: Session, world: World, receiver: Receiver, host: str
+) -> None:
+    port = receiver.url.split(":")[2].split("/")[0]
+    hook(db, world.bureau, f"http://{host}:{port}/hook")
+    (delivery,) = push_event(db, world)
+
+    assert webhooks.deliver_due(db, T0) == webhooks.DeliveryRound(retrying=1)
+
+    assert receiver.requests == []
+    assert delivery.response_status is None and "not public" in delivery.error
+
+
+def test_a_host_that_turns_private_after_the_check_gets_no_request(
+    db: Session, world: World, receiver: Receiver
+) -> None:
+    """DNS rebinding: the check sees a public address, the connection would get loopback; it checks again."""
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    hook(db, world.bureau, f"http://hooks.example.org:{port}/hook")
+    (delivery,) = push_event(db, world)
+    rebinding = webhooks.Poster(resolve=_resolver(("8.8.8.8",), ("127.0.0.1",)))
+
+    assert webhooks.deliver_due(db, T0, send=rebinding) == webhooks.DeliveryRound(retrying=1)
+
+    assert receiver.requests == []
+    assert "not public" in delivery.error
+
+
+def test_a_redirect_to_a_private_address_is_not_followed(db: Session, world: World, receiver: Receiver) -> None:
+    hook(db, world.bureau, receiver.url)
+    (delivery,) = push_event(db, world)
+    receiver.answers.append((307, "moved", {"Location": "http://169.254.169.254/latest/meta-data/"}))
+
+    assert webhooks.deliver_due(db, T0, send=LOCAL) == webhooks.DeliveryRound(retrying=1)
+
+    assert delivery.response_status == 307 and len(receiver.requests) == 1

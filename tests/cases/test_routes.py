@@ -315,7 +315,7 @@ async def test_a_step_not_offered_is_refused_with_the_reason(
     open_session(app_db, client, "department")
     csrf = await csrf_for(client)
 
-    not_theirs = await client.post(
+    supervisors_only = await client.post(
         f"/cases/{case.id}/actions",
         data={"action": "merge", "version": str(case.version), "reason": "重复", "csrf_token": csrf},
     )
@@ -326,6 +326,13 @@ async def test_a_step_not_offered_is_refused_with_the_reason(
         f"/cases/{case.id}/actions", data={"action": "return", "version": str(case.version), "csrf_token": csrf}
     )
 
+    open_session(app_db, client, "analyst")  # a supervisor, not the unit
+    not_theirs = await client.post(
+        f"/cases/{case.id}/actions",
+        data={"action": "accept", "version": str(case.version), "csrf_token": await csrf_for(client)},
+    )
+
+    assert supervisors_only.status_code == 403, "a supervisor's step: not the department's role (issue 13)"
     assert not_theirs.status_code == 422
     assert NOT_YOURS in alert_text(not_theirs.text)
     assert wrong_state.status_code == 422
@@ -787,14 +794,16 @@ async def test_api_step_answers_409_on_a_stale_version_and_422_on_an_illegal_one
     url = f"/api/v1/cases/{case.id}/actions"
 
     stale = await client.post(url, json={"action": "accept", "version": version - 1}, headers=headers)
-    illegal = await client.post(url, json={"action": "merge", "version": version, "reason": "x"}, headers=headers)
+    forbidden = await client.post(url, json={"action": "merge", "version": version, "reason": "x"}, headers=headers)
+    illegal = await client.post(url, json={"action": "report", "version": version}, headers=headers)
     accepted = await client.post(url, json={"action": "accept", "version": version}, headers=headers)
     again = await client.post(url, json={"action": "accept", "version": version}, headers=headers)
 
     assert stale.status_code == 409
     assert stale.json()["code"] == "concurrent_edit"
+    assert forbidden.status_code == 403, "a supervisor's step: not the department's role (issue 13)"
     assert illegal.status_code == 422
-    assert illegal.json() == {"code": "not_your_step", "detail": NOT_YOURS}
+    assert illegal.json()["code"] == "illegal_state"
     assert accepted.status_code == 200
     assert (accepted.json()["state"], accepted.json()["version"]) == ("rectifying", version + 1)
     assert again.status_code == 409, "the version the caller read is no longer current"

@@ -113,7 +113,7 @@ def test_enterprise_workbook_has_a_sheet_per_section_with_chinese_headers(enterp
     assert outlet == ["91371802MA3C000001001P", "DA001", "1号锅炉烟囱", "废气", "华能1号排口 (SRC-A)"]
     limits = book["排放限值"]
     assert (limits["C2"].value, limits["D2"].value, limits["F2"].value, limits["G2"].value) == (
-        "a21026",
+        "二氧化硫",
         35,
         "小时均值",
         6,
@@ -126,6 +126,7 @@ def test_enterprise_workbook_has_a_sheet_per_section_with_chinese_headers(enterp
     assert correction[0].replace(tzinfo=TZ) == datetime(2026, 3, 1, 11, 30, tzinfo=TZ)
     assert correction[4].replace(tzinfo=TZ) == datetime(2026, 3, 1, 10, 0, tzinfo=TZ)
     assert correction[5:7] == [80, 8.5] and correction[9] == "已通过"
+    assert correction[2:4] == ["二氧化硫", "小时数据"]  # named, not a21026 and hour (issue 13 §11)
 
 
 def test_empty_sections_keep_their_header_row(enterprise_file: EnterpriseFile) -> None:

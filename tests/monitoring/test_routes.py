@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+import tracemalloc
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.settings import Settings
-from tests.factories import World
+from tests.factories import World, crafted_xlsx
 from tests.web.helpers import Element, csrf_for, menu_links, open_session, page_title, parse
 
 FORBIDDEN_TEXT = "您的角色无权执行此操作。"
@@ -146,6 +148,41 @@ async def test_site_page_shows_details_loggers_latest_values_and_quality(
     assert "pm25_above_pm10" in issues
     rejected = section(page.text, "rejected").find("tr", data_reason="crc_mismatch")
     assert rejected is not None and rejected.text.endswith("2") and "CRC 校验不符" in rejected.text
+
+
+async def test_site_pages_name_parameters_with_their_units(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: dict[str, Site], store: HotStore
+) -> None:
+    """Issue 13 §11: outlet data showed bare HJ 212 codes (w21003…) without names or units."""
+    outlet = add_site(app_db, code="WS-A", name="污水排口", kind=SiteKind.WATER_SOURCE, region=app_world.village_a)
+    app_db.commit()
+    hour = this_hour() - timedelta(hours=1)
+    store.write(
+        [
+            Reading(outlet.id, "w01018", Interval.HOUR, hour, 42.0),
+            Reading(outlet.id, "w21003", Interval.HOUR, hour, 1.5),
+            Reading(sites["AQ-A"].id, "a21026", Interval.HOUR, hour, 8.0),
+        ],
+        [],
+    )
+    await signed_in(client, app_db, "analyst")
+
+    water = section((await client.get(f"/monitoring/sites/{outlet.id}")).text, "latest")
+    air = section((await client.get(f"/monitoring/sites/{sites['AQ-A'].id}")).text, "latest")
+
+    def first_cell(row: Element) -> str:
+        cell = row.find("td")
+        assert cell is not None
+        return cell.text
+
+    rows = water.find_all("tr")
+    assert {r.attrs["data-parameter"]: first_cell(r) for r in rows if "data-parameter" in r.attrs} == {
+        "w01018": "化学需氧量 (mg/L)",
+        "w21003": "氨氮 (mg/L)",
+    }
+    assert "w21003" not in water.text
+    so2 = air.find("tr", data_parameter="a21026")
+    assert so2 is not None and first_cell(so2) == "二氧化硫 (µg/m³)"
 
 
 async def test_site_page_period_and_htmx_fragment(
@@ -344,7 +381,12 @@ async def test_csv_upload_stores_good_rows_and_reports_the_broken_one(
     assert errors is not None
     by_row = {tr.find_all("td")[0].text: tr.find_all("td")[1].text for tr in errors.find_all("tr")[1:]}
     assert set(by_row) == {"3", "6", "7"}  # the header is row 1; the blank row 4 is skipped
-    assert "UTC offset" in by_row["3"] and "unknown site 'NOPE'" in by_row["6"] and "value" in by_row["7"]
+    # in Chinese, naming the file's columns (issue 13 §11: the validation library's English came through)
+    assert by_row == {
+        "3": "数据时间（time）须带时区偏移，例如 2026-11-22T08:00:00+08:00",
+        "6": "站点编码（site_code）NOPE 不是您可报送数据的站点",
+        "7": "监测值（value）应为数值",
+    }
     assert stored(store, sites["AQ-A"]) == [("a34002", None), ("a34004", 35.0)]
     assert counts(again.text)["duplicates"] == 2 and counts(again.text)["changed"] == 0
     archived = store.packet_counts()
@@ -459,7 +501,7 @@ async def test_enterprise_uploads_only_for_its_own_sites(
 
     assert counts(response.text)["stored"] == 1
     errors = parse(response.text).find("table", class_="row-errors")
-    assert errors is not None and "unknown site 'SRC-A2'" in errors.text
+    assert errors is not None and "站点编码（site_code）SRC-A2 不是您可报送数据的站点" in errors.text
     assert stored(store, sites["SRC-A"]) == [("a21026", 12.0)]
     assert store.hot_table(site_id=sites["SRC-A2"].id).num_rows == 0
 
@@ -491,3 +533,51 @@ async def test_upload_form_and_template(client: httpx.AsyncClient, app_db: Sessi
     assert parse(form.text).find("a", href="/monitoring/upload/template.csv") is not None
     assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
     assert template.content.decode("utf-8-sig").splitlines()[0] == HEADER.strip()
+
+
+async def test_a_spreadsheet_bomb_is_refused_quickly_with_the_reason(
+    client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], store: HotStore
+) -> None:
+    """A workbook declaring a sheet of 16,384 columns with a far cell (issue 13: 7 s and +740 MB before) is refused
+    while it is read, at the cost of the cells really there."""
+    await signed_in(client, app_db, "analyst")
+    header = "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for col, name in zip("ABCDEF", ("site_code", "parameter", "interval", "time", "value", "flag"), strict=True)
+    )
+    bomb = crafted_xlsx(f'<row r="1">{header}</row><row r="2000"><c r="XFD2000"><v>1</v></c></row>')
+    csrf = await csrf_for(client)
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = await upload(client, {"file": ("data.xlsx", bomb, "application/octet-stream")}, csrf)
+    seconds, peak = time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert response.status_code == 422
+    alert = parse(response.text).find(role="alert")
+    assert alert is not None and "超出第 256 列" in alert.text
+    assert seconds < 10 and peak < 40_000_000, (seconds, peak)  # before: 2,000 rows of 16,384 cells (~300 MB)
+    assert store.hot_table().num_rows == 0
+
+
+async def test_an_unclosed_quote_spoils_its_own_row_only(
+    client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], store: HotStore
+) -> None:
+    """Issue 13: a quote left open swallowed the next valid rows into one field, silently."""
+    await signed_in(client, app_db, "analyst")
+    rows = [
+        "AQ-A,a34004,hour,2026-11-22T08:00:00+08:00,35,N",
+        'AQ-A,a34004,hour,"2026-11-22T09:00:00+08:00,36,N',  # the quote is never closed
+        "AQ-A,a34004,hour,2026-11-22T10:00:00+08:00,37,N",
+        'AQ-A,a34002,hour,2026-11-22T10:00:00+08:00,"6"1,N',  # stray characters after a quoted field
+        "AQ-A,a34002,hour,2026-11-22T11:00:00+08:00,62,N",
+    ]
+
+    response = await upload(client, csv_upload(rows), await csrf_for(client))
+
+    assert response.status_code == 200
+    assert counts(response.text) == {"rows": 5, "stored": 3, "changed": 3, "duplicates": 0, "refused": 2}
+    errors = parse(response.text).find("table", class_="row-errors")
+    assert errors is not None
+    assert [tr.find_all("td")[0].text for tr in errors.find_all("tr")[1:]] == ["3", "5"]
+    assert stored(store, sites["AQ-A"]) == [("a34002", 62.0), ("a34004", 35.0), ("a34004", 37.0)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http.cookies import Morsel, SimpleCookie
 
@@ -498,7 +498,7 @@ async def test_password_change_signs_out_other_sessions(
         assert session_cookie(client) not in (None, old_cookie), "this browser gets a new session"
         assert (await me(client)).status_code == 200
         notice = parse((await client.get(response.headers["location"])).text).find(role="status")
-        assert notice is not None and notice.text == "密码已修改，其他浏览器上的登录已退出。"
+        assert notice is not None and notice.text == "密码已修改，其他浏览器上的登录已退出，您的 API 令牌已全部吊销。"
 
         assert (await me(other)).status_code == 401, "the other browser is signed out"
         set_session_cookie(other, old_cookie)
@@ -517,6 +517,66 @@ async def test_password_change_signs_out_other_sessions(
     assert [(r.actor_label, r.before["password_hash"], r.after["password_hash"]) for r in changes if r.before] == [
         ("analyst", "***", "***")
     ]
+
+
+PasswordEvent = Callable[[httpx.AsyncClient, Session, str], Awaitable[int]]
+
+
+def _token_for(db: Session, username: str) -> str:
+    user = db.scalars(select(User).where(User.username == username)).one()
+    _token, raw = create_api_token(db, user, "station uploader", utcnow())
+    db.commit()
+    return raw
+
+
+async def _change_own_password(client: httpx.AsyncClient, db: Session, username: str) -> int:
+    csrf = await csrf_for(client)
+    change = {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": csrf}
+    return (await client.post("/account/password", data=change)).status_code
+
+
+async def _admin_resets_password(client: httpx.AsyncClient, db: Session, username: str) -> int:
+    open_session(db, client, "admin")
+    target = db.scalars(select(User).where(User.username == username)).one()
+    data = {"password": NEW_PASSWORD, "csrf_token": await csrf_for(client)}
+    return (await client.post(f"/admin/users/{target.id}/password", data=data)).status_code
+
+
+async def _admin_deactivates(client: httpx.AsyncClient, db: Session, username: str) -> int:
+    open_session(db, client, "admin")
+    target = db.scalars(select(User).where(User.username == username)).one()
+    page = await client.get(f"/admin/users/{target.id}")
+    form = form_for(page.text, f"/admin/users/{target.id}").fields()
+    form.pop("active", None)  # untick "active"
+    return (await client.post(f"/admin/users/{target.id}", data=form)).status_code
+
+
+@pytest.mark.parametrize("change", [_change_own_password, _admin_resets_password, _admin_deactivates])
+async def test_api_tokens_are_revoked_by_a_password_change_a_reset_or_a_deactivation(
+    client: httpx.AsyncClient, app_db: Session, app_settings: Settings, app_world: World, change: PasswordEvent
+) -> None:
+    raw = _token_for(app_db, "analyst")
+    others = _token_for(app_db, "leader")
+    open_session(app_db, client, "analyst")
+    async with open_client(app_settings, ip=OTHER_IP) as machine:
+        assert (await me(machine, authorization=f"Bearer {raw}")).status_code == 200
+
+        status = await change(client, app_db, "analyst")
+
+        assert status == 303
+        assert (await me(machine, authorization=f"Bearer {raw}")).status_code == 401
+        assert (await me(machine, authorization=f"Bearer {others}")).status_code == 200, "other users keep theirs"
+    reread(app_db)
+    analyst = app_world.users["analyst"].id
+    assert all(t.revoked_at is not None for t in app_db.scalars(select(ApiToken).where(ApiToken.user_id == analyst)))
+
+
+async def test_the_account_page_says_a_password_change_revokes_the_tokens(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "analyst")
+    hints = [p.text for p in parse((await client.get("/account")).text).find_all("p", class_="hint")]
+    assert "修改密码后，您在其他浏览器上的登录将退出，您的 API 令牌将全部吊销。" in hints
 
 
 async def test_csrf_token_is_the_same_in_every_form_of_a_page(

@@ -28,6 +28,7 @@ class Action(StrEnum):
     REVIEW_CORRECTIONS = "review_corrections"
     VIEW_CASES = "view_cases"
     REGISTER_CASES = "register_cases"
+    SUPERVISE_CASES = "supervise_cases"
     IMPORT_BATCHES = "import_batches"
     VIEW_LEDGERS = "view_ledgers"
     ISSUE_SUPERVISION = "issue_supervision"
@@ -50,6 +51,10 @@ _BUREAU_READ = frozenset(
 
 # Following, registering cases and reading ledgers: the bureau's staff and the branches.
 _CASE_WORK = frozenset({Action.VIEW_CASES, Action.REGISTER_CASES, Action.VIEW_LEDGERS})
+# The supervisor's steps on the cases of their area (交办, 复核 pass or fail, merge, reopen, extend, milestones):
+# the bureau's administrator, leaders and analysts, and a branch for its county; not inspectors or the hotline,
+# who find and register problems (issue 13).
+_SUPERVISION = frozenset({Action.SUPERVISE_CASES})
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
@@ -64,22 +69,26 @@ ALLOWED: dict[Role, frozenset[Action]] = {
         Action.REVIEW_CORRECTIONS,
     }
     | _CASE_WORK
+    | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS},
     # Leaders follow cases, issue 督办 and hold 约谈.
-    Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | {Action.ISSUE_SUPERVISION},
+    Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | _SUPERVISION | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
     | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
+    | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES},
+    # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK,
     # A branch keeps the files of the enterprises in its county, supervises its county's cases and checks its
     # county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
     | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
+    | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts.
     Role.DEPARTMENT: frozenset(
@@ -97,8 +106,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_ALERTS,
         }
     ),
-    # The hotline takes complaints and registers them as cases; it alone may see who complained
-    # (DEVELOPERS.md, non-negotiables).
+    # The hotline takes complaints and registers them as cases, and follows them; it alone may see who complained
+    # (DEVELOPERS.md, non-negotiables). It takes no supervisor step (issue 13).
     Role.HOTLINE: frozenset(
         {Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY, Action.VIEW_CASES, Action.REGISTER_CASES}
     ),

@@ -25,7 +25,7 @@ from ecoloop.alerts.rules import (
     SuddenRiseThresholds,
     WaterTargetThresholds,
 )
-from ecoloop.i18n import N_
+from ecoloop.i18n import DEFAULT_LOCALE, N_, gettext, use_locale
 
 Thresholds = (
     SourceExceedanceThresholds
@@ -170,7 +170,7 @@ class BuiltinRule:
 
 # The built-in set: the issue's kinds with the thresholds of `ecoloop.alerts.rules` (their sources are cited
 # there). A permit exceedance is a violation the bureau must act on, so it becomes a case at once; the others
-# are checked (核查) first. Names are catalog messages, shown translated.
+# are checked (核查) first. Names are catalog messages: stored in the bureau's language, shown by `shown_name`.
 BUILTIN_RULES: Final = (
     BuiltinRule(
         "source-exceedance",
@@ -194,3 +194,15 @@ BUILTIN_RULES: Final = (
     BuiltinRule("aqi-station-200", N_("Station AQI at or above 200"), RuleKind.AQI_LEVEL),
     BuiltinRule("aqi-town-200", N_("Town AQI at or above 200"), RuleKind.AQI_LEVEL, parameters={"area_level": "town"}),
 )
+BUILTIN_NAMES: Final = {b.code: b.name for b in BUILTIN_RULES}
+
+
+def shown_name(code: str, name: str) -> str:
+    """The name a rule is shown by: a built-in rule still under its first name (stored in the bureau's language)
+    shows its catalog name, looked up by its code, in the reader's language; any other name is text, shown as
+    stored and never passed through the catalog (issue 13: a name is data and may hold anything)."""
+    if code not in BUILTIN_NAMES:
+        return name
+    with use_locale(DEFAULT_LOCALE):
+        first = gettext(BUILTIN_NAMES[code])
+    return gettext(BUILTIN_NAMES[code]) if name == first else name

@@ -5,7 +5,7 @@ webhooks with their delivery log (scoped, except where a docstring says why not)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
+from ecoloop.alerts import findings
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus, DeliveryStatus, Review
 from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.models import (
@@ -157,7 +158,7 @@ class FindingView:
     observed: str | None
     reference: str | None
     severity: Severity | None
-    detail: list[tuple[str, str]]
+    sentence: str
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ class AlertFile:
     timeline: list[TimelineEntry] = field(default_factory=list)
 
 
-def alert_file(session: Session, principal: Principal, alert: Alert) -> AlertFile:
+def alert_file(session: Session, principal: Principal, alert: Alert, zone: tzinfo) -> AlertFile:
     """The alert page's data for an alert the principal sees. Its site, enterprise, rule version and case are the
     alert's own context and come unscoped (a department sees the site of the case it works)."""
     site = session.get(Site, alert.site_id) if alert.site_id is not None else None
@@ -186,18 +187,17 @@ def alert_file(session: Session, principal: Principal, alert: Alert) -> AlertFil
         enterprise=enterprise,
         version=session.get(AlertRuleVersion, alert.rule_version_id),
         case=session.get(Case, alert.case_id) if alert.case_id is not None else None,
-        findings=findings_of(alert),
+        findings=findings_of(alert, site.name if site else (alert.region.name if alert.region else ""), zone),
         timeline=timeline(session, principal, alert.id),
     )
 
 
-def findings_of(alert: Alert) -> list[FindingView]:
-    """The findings kept in the alert's detail (the triggering data), in their order."""
+def findings_of(alert: Alert, where: str, zone: tzinfo) -> list[FindingView]:
+    """The findings kept in the alert's detail (the triggering data), in their order, each with its sentence."""
     found = []
     for raw in alert.detail.get("findings", []):
         if not isinstance(raw, dict):
             continue
-        extra = {k: v for k, v in raw.items() if k not in ("parameter", "time", "observed", "reference", "severity")}
         severity = str(raw.get("severity"))
         found.append(
             FindingView(
@@ -206,7 +206,7 @@ def findings_of(alert: Alert) -> list[FindingView]:
                 observed=raw.get("observed"),
                 reference=raw.get("reference"),
                 severity=Severity(severity) if severity in Severity._value2member_map_ else None,
-                detail=[(k, _text(v)) for k, v in extra.items() if v not in (None, "", [])],
+                sentence=findings.describe(alert.kind, raw, where=where, zone=zone),
             )
         )
     return found
@@ -217,10 +217,6 @@ def _moment(value: Any) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-
-
-def _text(value: Any) -> str:
-    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 @dataclass(frozen=True)
@@ -296,6 +292,7 @@ class FeedItem:
     alert_id: int
     number: str
     status: AlertStatus
+    rule_code: str
     rule_name: str
     place: str
 
@@ -311,7 +308,15 @@ def events_after(
     """The visible events with after < id <= upto, oldest first."""
     stmt = (
         select(
-            AlertEvent.id, AlertEvent.kind, Alert.id, Alert.number, Alert.status, AlertRule.name, Site.name, Region.name
+            AlertEvent.id,
+            AlertEvent.kind,
+            Alert.id,
+            Alert.number,
+            Alert.status,
+            AlertRule.code,
+            AlertRule.name,
+            Site.name,
+            Region.name,
         )
         .join(Alert, Alert.id == AlertEvent.alert_id)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
@@ -321,8 +326,8 @@ def events_after(
     )
     stmt = scoped(stmt, principal, AlertEvent).order_by(AlertEvent.id).limit(limit)
     return [
-        FeedItem(event_id, AlertEventKind(kind), alert_id, number, AlertStatus(status), rule, site or region)
-        for event_id, kind, alert_id, number, status, rule, site, region in session.execute(stmt)
+        FeedItem(event_id, AlertEventKind(kind), alert_id, number, AlertStatus(status), code, rule, site or region)
+        for event_id, kind, alert_id, number, status, code, rule, site, region in session.execute(stmt)
     ]
 
 

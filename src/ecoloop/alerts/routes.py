@@ -18,13 +18,15 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries, service
 from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
+from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.models import Alert
 from ecoloop.alerts.queries import AlertFilter, Chart
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
@@ -54,21 +56,10 @@ SEVERITY_LABELS = {
     Severity.MEDIUM: N_("Serious"),
     Severity.HIGH: N_("Severe"),
 }
-# HJ 212-2017 Appendix B codes shown by their common names (water findings name GB 3838 indicators already).
-PARAMETER_NAMES = {
-    "a34004": "PM2.5",
-    "a34002": "PM10",
-    "a21026": "SO2",
-    "a21004": "NO2",
-    "a21005": "CO",
-    "a05024": "O3",
-    "a21002": "NOx",
-    "a19001": "O2",
-}
 LABELS = {
     "kinds": KIND_LABELS,
     "severities": SEVERITY_LABELS,
-    "parameters": PARAMETER_NAMES,
+    "parameters": parameters.Labels(ambient=None, aliases={name: code for code, name in WATER_CODES.items()}),
 }
 ENUMS = {
     "statuses": list(AlertStatus),
@@ -153,7 +144,7 @@ def api_alerts(
     user: UserDep,
     params: Annotated[AlertQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> list[AlertOut]:
     """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
@@ -179,7 +170,7 @@ def notification_list(request: Request, db: DbSession, user: UserDep) -> Respons
 
 
 @router.post("/alerts/notifications/read", include_in_schema=False)
-def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[int] | None, Form()] = None) -> Response:
+def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[RowId] | None, Form()] = None) -> Response:
     """Mark the given notifications of the user read, or all of them when none is given."""
     require(user.principal, Action.VIEW_ALERTS)
     service.mark_read(db, user.user, ids or None, utcnow())
@@ -204,7 +195,7 @@ def alert_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One alert: the triggering data with its chart, the rule version, the case and the timeline (the live part
@@ -230,7 +221,7 @@ def _alert_page(
     # the live part (htmx) has no chart: the triggering data does not change
     found = None if is_htmx_partial(request) else queries.chart(store, settings.parquet_root, alert)
     context = {
-        "file": queries.alert_file(db, p, alert),
+        "file": queries.alert_file(db, p, alert, settings.tz),
         "alert": alert,
         "chart": chart_data(found, settings.tz, utcnow()) if found else None,
         "may_review": may_review,
@@ -261,7 +252,7 @@ def chart_data(chart: Chart, tz: tzinfo, now: datetime) -> dict[str, Any]:
     first = datetime.fromtimestamp(chart.first_at.timestamp() // 3600 * 3600, UTC)
     last = datetime.fromtimestamp(chart.last_at.timestamp() // 3600 * 3600, UTC)
     return {
-        "name": PARAMETER_NAMES.get(chart.parameter, chart.parameter),
+        "name": parameters.name(chart.parameter),
         "labels": [label(t) for t in times],
         "values": [values.get(t) for t in times],
         "flags": [flags.get(t) or "" for t in times],
@@ -282,7 +273,7 @@ def alert_confirm(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查属实: confirm the alert; it is handed over as a case to the responsible unit."""
@@ -304,7 +295,7 @@ def alert_dismiss(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: RowId,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查不属实: dismiss the alert with the reason; it is closed."""

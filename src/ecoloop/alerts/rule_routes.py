@@ -15,15 +15,15 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import config, queries, rule_service
-from ecoloop.alerts.config import RuleConfigError
+from ecoloop.alerts.config import RuleConfigError, shown_name
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
-from ecoloop.alerts.routes import ENUMS, LABELS, PARAMETER_NAMES
+from ecoloop.alerts.routes import ENUMS, LABELS
 from ecoloop.alerts.rule_service import RuleChange
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.schemas import PARAM, RuleForm
 from ecoloop.alerts.service import AlertError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -102,7 +102,7 @@ def rule_create(request: Request, db: DbSession, user: UserDep, form: Annotated[
 
 @router.get("/alerts/rules/{rule_id}", include_in_schema=False)
 def rule_page(
-    request: Request, db: DbSession, user: UserDep, rule_id: int, done: Annotated[str, Query(max_length=16)] = ""
+    request: Request, db: DbSession, user: UserDep, rule_id: RowId, done: Annotated[str, Query(max_length=16)] = ""
 ) -> Response:
     """One rule: its form (read-only unless the user keeps rules) and the history of its versions."""
     require(user.principal, Action.VIEW_ALERTS)
@@ -112,7 +112,7 @@ def rule_page(
 
 @router.post("/alerts/rules/{rule_id}", include_in_schema=False)
 def rule_save(
-    request: Request, db: DbSession, user: UserDep, rule_id: int, form: Annotated[RuleForm, Form()]
+    request: Request, db: DbSession, user: UserDep, rule_id: RowId, form: Annotated[RuleForm, Form()]
 ) -> Response:
     """Save the rule's form as a new version (nothing changes when nothing was changed)."""
     require(user.principal, Action.MANAGE_ALERT_RULES)
@@ -137,7 +137,7 @@ def _form_of(rule: AlertRule) -> RuleForm:
         {
             "code": rule.code,
             "kind": rule.kind.value,
-            "name": rule.name,
+            "name": shown_name(rule.code, rule.name),
             "enabled": "1" if rule.enabled else "",
             "region_id": str(rule.region_id or ""),
             "escalation": rule.escalation.value,
@@ -159,7 +159,8 @@ def _change(
     db: Session, p: Principal, form: RuleForm, rule: AlertRule | None
 ) -> tuple[RuleChange | None, dict[str, str]]:
     """The change the form asks for, or the errors of its own fields by field. A built-in rule's name is shown
-    translated; sent back unchanged, it stays the catalog message."""
+    shown by its catalog name in the reader's language (`config.shown_name`); sent back unchanged, it keeps its
+    stored name."""
     errors: dict[str, str] = {}
     numbers: dict[str, int] = {}
     for name in ("case_deadline_days", "reopen_hours"):
@@ -168,7 +169,7 @@ def _change(
             errors[name] = gettext("Give a whole number.")
         else:
             numbers[name] = int(text)
-    region_id = int(form.region_id) if form.region_id.isdigit() else None
+    region_id = parse_row_id(form.region_id)
     if form.region_id and (region_id is None or get_visible(db, p, Region, region_id) is None):
         errors["region_id"] = gettext("Choose a region of your area.")
     escalation = Escalation(form.escalation) if form.escalation in Escalation._value2member_map_ else None
@@ -176,7 +177,7 @@ def _change(
         errors["escalation"] = gettext("Choose how the alerts become cases.")
     if errors or escalation is None:
         return None, errors
-    name = rule.name if rule is not None and form.name.strip() == gettext(rule.name) else form.name
+    name = rule.name if rule is not None and form.name.strip() == shown_name(rule.code, rule.name) else form.name
     change = RuleChange(
         name=name,
         enabled=form.enabled in ("1", "on", "true"),
@@ -206,8 +207,10 @@ def _save(
         except RuleConfigError as exc:
             errors = {exc.field: gettext("Not a valid value (%(detail)s).") % {"detail": exc.message}}
         except AlertError as exc:
-            field, message = RULE_ERRORS.get(exc.code, ("form", exc.code))
-            errors = {field: gettext(message)}
+            known = exc.code in RULE_ERRORS
+            errors = {
+                RULE_ERRORS[exc.code][0] if known else "form": gettext(RULE_ERRORS[exc.code][1]) if known else exc.code
+            }
     if saved is None:
         db.rollback()
         return _rule_page(request, db, user, rule, kind, form, errors=errors, status=422)
@@ -255,7 +258,6 @@ def _rule_page(
             r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN)
         ],
         "area_levels": list(config.AREA_LEVELS),
-        "parameter_names": PARAMETER_NAMES,
         "labels": RULE_LABELS,
         "shown": _shown,
         **ENUMS,

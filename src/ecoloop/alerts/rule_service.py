@@ -46,7 +46,7 @@ def ensure_builtin_rules(session: Session, now: datetime) -> int:
         if builtin.code in have:
             continue
         with use_locale(DEFAULT_LOCALE):  # a rule's name is data: kept in the bureau's language
-            name = gettext(builtin.name)
+            name = gettext(config.BUILTIN_NAMES[builtin.code])
         rule = AlertRule(
             code=builtin.code,
             name=name,

@@ -469,18 +469,33 @@ class IdenticalValuesThresholds:
             raise ValueError("identical values need at least 2 parameters")
 
 
+# The statistics HJ 212 uploads carry besides a pollutant's main value (Rtd or Avg), as stored: `a34013-Min`, …
+# (HJ 212-2017 Table 4; `ecoloop.ingest.convert`).
+STATISTICS: Final = frozenset({"Zs", "Min", "Max", "Cou", "ZsMin", "ZsMax"})
+
+
+def pollutant_statistic(parameter: str) -> tuple[str, str]:
+    """A stored parameter as its pollutant code and statistic: `a34013-Max` is ("a34013", "Max"), the main value
+    `a34013` is ("a34013", "") (HJ 212-2017 Table 4)."""
+    code, _, suffix = parameter.rpartition("-")
+    return (code, suffix) if code and suffix in STATISTICS else (parameter, "")
+
+
 def identical_values(
     site_id: int, series: Mapping[str, Sequence[Point]], thresholds: IdenticalValuesThresholds
 ) -> list[Finding]:
-    """Times at which at least `min_parameters` parameters carry the same non-zero valid value."""
-    at: dict[datetime, dict[float, set[str]]] = {}
+    """Times at which at least `min_parameters` different pollutants carry the same non-zero valid value in the
+    same statistic. A pollutant's own average, minimum and maximum of an hour are often equal (a steady hour, or
+    values rounded alike) and are not compared with each other (issue 13)."""
+    at: dict[tuple[datetime, str], dict[float, set[str]]] = {}
     for parameter, points in series.items():
+        statistic = pollutant_statistic(parameter)[1]
         for p in points:
             if is_valid(p) and p.value is not None and p.value != 0:
-                at.setdefault(p.time, {}).setdefault(p.value, set()).add(parameter)
+                at.setdefault((p.time, statistic), {}).setdefault(p.value, set()).add(parameter)
     findings = []
-    for time in sorted(at):
-        for value, parameters in sorted(at[time].items()):
+    for time, statistic in sorted(at):
+        for value, parameters in sorted(at[time, statistic].items()):
             if len(parameters) < thresholds.min_parameters:
                 continue
             names = tuple(sorted(parameters))

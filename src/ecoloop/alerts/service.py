@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action as AccessAction
 from ecoloop.access.actions import allowed
+from ecoloop.alerts import findings
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus, Escalation, Review
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.lifecycle import Decision, LiveAlert, decide
@@ -28,6 +29,7 @@ from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.enums import Severity as CaseSeverity
 from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.cases.workflow import State
+from ecoloop.i18n import N_, gettext
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.monitoring.enums import SiteKind
@@ -380,13 +382,34 @@ def responsible_unit(session: Session, region_id: int) -> Organisation:
 def case_title(alert: Alert, site: Site | None) -> str:
     """A case title naming where and what: the site (or area), the rule and the main value against its reference."""
     where = site.name if site else (alert.region.name if alert.region else "")
-    what = alert.rule.name if alert.rule else alert.kind.value
+    what = alert.rule.name if alert.rule else ""
     value = ""
     if alert.parameter and alert.observed is not None:
-        value = f"\uff1a{alert.parameter} {alert.observed.normalize():f}"
+        value = f"\uff1a{findings.parameter_name(alert.parameter)} {alert.observed.normalize():f}"
         if alert.reference is not None:
             value += f" / {alert.reference.normalize():f}"
-    return f"{where} {what}{value}"
+    return " ".join(part for part in (where, what) if part) + value
+
+
+MAX_DESCRIBED = 20  # findings a case description lists; the alert page has them all
+
+
+def case_description(alert: Alert, where: str, zone: tzinfo, note: str = "") -> str:
+    """The description of the case an alert is handed over as: the alert's number and rule, its findings as
+    sentences (`findings.describe`), and the analyst's note from checking it."""
+    kept = [f for f in alert.detail.get("findings", []) if isinstance(f, dict)]
+    lines = [
+        gettext("Handed over from alert %(number)s (%(rule)s).")
+        % {"number": alert.number, "rule": alert.rule.name if alert.rule else ""}
+    ]
+    lines += [findings.describe(alert.kind, f, where=where, zone=zone) for f in kept[:MAX_DESCRIBED]]
+    if len(kept) > MAX_DESCRIBED:
+        lines.append(
+            gettext("%(count)s more findings are listed on the alert page.") % {"count": len(kept) - MAX_DESCRIBED}
+        )
+    if note.strip():
+        lines.append(gettext("Note from checking: %(note)s") % {"note": note.strip()})
+    return "\n".join(lines)
 
 
 def _escalate(
@@ -398,6 +421,7 @@ def _escalate(
     fanout: Fanout | None,
     *,
     user: User | None,
+    note: str = "",
 ) -> AlertEvent:
     site = session.get(Site, alert.site_id) if alert.site_id else None
     region = session.get(Region, alert.region_id)
@@ -415,7 +439,7 @@ def _escalate(
         deadline=deadline,
         now=now,
         label=label,
-        description=f"{alert.number}: " + json.dumps(alert.detail, ensure_ascii=False)[:1500],
+        description=case_description(alert, site.name if site else region.name, zone, note),
         enterprise_id=alert.enterprise_id,
         site_id=alert.site_id,
         severity=_SEVERITY[alert.severity],
@@ -448,7 +472,7 @@ def confirm(
     fanout = Fanout(session)
     _event(session, alert, AlertEventKind.CONFIRMED, now, fanout, user=user, note=note)
     days = alert.rule.case_deadline_days if alert.rule else 7
-    return _escalate(session, alert, days, now, zone, fanout, user=user)
+    return _escalate(session, alert, days, now, zone, fanout, user=user, note=note)
 
 
 def dismiss(session: Session, alert: Alert, user: User, principal: Any, reason: str, now: datetime) -> AlertEvent:
@@ -468,6 +492,13 @@ def dismiss(session: Session, alert: Alert, user: User, principal: Any, reason: 
     return _event(session, alert, AlertEventKind.DISMISSED, now, Fanout(session), user=user, note=reason.strip())
 
 
+# The feedback of an alert whose case was closed or merged without a note on the closing step.
+_FEEDBACK = {
+    State.CLOSED: N_("Case %(case)s was closed."),
+    State.MERGED: N_("Case %(case)s was merged into another case."),
+}
+
+
 def feed_back(session: Session, now: datetime) -> int:
     """Close the alerts whose case was closed (销号) or merged, with the closing step's note as feedback (反馈);
     how many were closed."""
@@ -484,7 +515,7 @@ def feed_back(session: Session, now: datetime) -> int:
         note = last.note if last else ""
         alert.status = AlertStatus.CLOSED
         alert.closed_at = now
-        alert.feedback = note or state.value
+        alert.feedback = note or gettext(_FEEDBACK[state]) % {"case": number}
         _event(
             session,
             alert,

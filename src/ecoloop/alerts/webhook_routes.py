@@ -18,9 +18,12 @@ from ecoloop.alerts.enums import DeliveryStatus
 from ecoloop.alerts.models import Webhook
 from ecoloop.alerts.routes import ENUMS, LABELS
 from ecoloop.alerts.schemas import MAX_URL, valid_webhook_url
+from ecoloop.alerts.targets import NOT_PUBLIC, target_problem
+from ecoloop.db.base import RowId
 from ecoloop.i18n import gettext
 from ecoloop.identity.models import Organisation
-from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.settings import Settings
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -61,14 +64,15 @@ def webhook_create(
     request: Request,
     db: DbSession,
     user: UserDep,
-    organisation_id: Annotated[int, Form()],
+    settings: SettingsDep,
+    organisation_id: Annotated[RowId, Form()],
     url: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Add a webhook for an organisation; its signing secret is shown on the page this once."""
     require(user.principal, Action.MANAGE_WEBHOOKS)
     p = user.principal
-    errors = _url_errors(url)
+    errors = _url_errors(url, settings)
     if get_visible(db, p, Organisation, organisation_id) is None:
         errors["organisation_id"] = gettext("Choose an organisation from the list.")
     if errors:
@@ -81,7 +85,7 @@ def webhook_create(
 
 @router.get("/alerts/webhooks/{webhook_id}", include_in_schema=False)
 def webhook_page(
-    request: Request, db: DbSession, user: UserDep, webhook_id: int, done: Annotated[str, Query(max_length=16)] = ""
+    request: Request, db: DbSession, user: UserDep, webhook_id: RowId, done: Annotated[str, Query(max_length=16)] = ""
 ) -> Response:
     """One webhook: its form and its deliveries."""
     require(user.principal, Action.MANAGE_WEBHOOKS)
@@ -108,7 +112,8 @@ def webhook_save(
     request: Request,
     db: DbSession,
     user: UserDep,
-    webhook_id: int,
+    settings: SettingsDep,
+    webhook_id: RowId,
     url: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=200)] = "",
     enabled: Annotated[str, Form(max_length=5)] = "",
@@ -117,7 +122,7 @@ def webhook_save(
     require(user.principal, Action.MANAGE_WEBHOOKS)
     hook = _visible(db, user.principal, webhook_id)
     on = enabled in ("1", "on", "true")
-    errors = _url_errors(url)
+    errors = _url_errors(url, settings)
     if errors:
         values = {"url": url, "description": description, "enabled": on}
         return _hook_page(request, db, user, hook, errors=errors, values=values, code=422)
@@ -128,7 +133,7 @@ def webhook_save(
 
 @router.post("/alerts/webhooks/{webhook_id}/enabled", include_in_schema=False)
 def webhook_switch(
-    db: DbSession, user: UserDep, webhook_id: int, enabled: Annotated[str, Form(max_length=5)] = ""
+    db: DbSession, user: UserDep, webhook_id: RowId, enabled: Annotated[str, Form(max_length=5)] = ""
 ) -> Response:
     """Switch a webhook on or off (the list's buttons)."""
     require(user.principal, Action.MANAGE_WEBHOOKS)
@@ -141,10 +146,18 @@ def webhook_switch(
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _url_errors(url: str) -> dict[str, str]:
-    if valid_webhook_url(url.strip()):
-        return {}
-    return {"url": gettext("Give an http:// or https:// address of at most %(max)s characters.") % {"max": MAX_URL}}
+def _url_errors(url: str, settings: Settings) -> dict[str, str]:
+    if not valid_webhook_url(url.strip()):
+        return {"url": gettext("Give an http:// or https:// address of at most %(max)s characters.") % {"max": MAX_URL}}
+    # A host that does not resolve now is accepted: each delivery checks its addresses again.
+    if target_problem(url.strip(), settings.webhook_networks) == NOT_PUBLIC:
+        return {
+            "url": gettext(
+                "This address is not public (loopback, private, link-local or reserved network). Webhooks may reach "
+                "such addresses only in networks the operator allows (ECOLOOP_WEBHOOK_ALLOWED_NETWORKS)."
+            )
+        }
+    return {}
 
 
 def _visible(db: Session, p: Principal, webhook_id: int) -> Webhook:

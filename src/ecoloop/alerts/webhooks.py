@@ -26,6 +26,9 @@ after `RETRY_DELAYS[attempts - 1]`: 30 s, doubling each time (capped at an hour)
 attempts, the last one about 64 minutes after the first (30 s + 1 + 2 + 4 + 8 + 16 + 32 min). After that the
 delivery is given up (failed). A disabled webhook's deliveries wait, untried, until it is enabled again.
 
+Deliveries reach public addresses only, and the networks of `ECOLOOP_WEBHOOK_ALLOWED_NETWORKS` (`Poster`, with the
+rule in `ecoloop.alerts.targets`).
+
 One `Sender` runs in the alert engine's process (one engine per data directory), so a delivery is sent by one
 sender only.
 """
@@ -34,14 +37,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import logging
+import socket
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -51,6 +56,7 @@ from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
 from ecoloop.alerts.enums import DeliveryStatus
 from ecoloop.alerts.models import AlertEvent, Webhook, WebhookDelivery
+from ecoloop.alerts.targets import Networks, RefusedAddressError, Resolve, guarded_connection, target_problem
 from ecoloop.audit.service import Actor, set_actor
 
 log = logging.getLogger(__name__)
@@ -134,26 +140,75 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    """Plain HTTP connections that reach only the addresses `targets` allows."""
+
+    def __init__(self, allowed: Networks, resolve: Resolve) -> None:
+        super().__init__()
+        self.allowed = allowed
+        self.resolve = resolve
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
+
+    def _connection(self, host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = http.client.HTTPConnection(host, **kwargs)
+        connection._create_connection = guarded_connection(self.allowed, self.resolve)  # type: ignore[attr-defined]  # http.client's own seam for connecting
+        return connection
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> tuple[int, str]:
-    """POST `body` to `url` (http or https only); the answer's status and the start of its text, whatever the
-    status. Raises `OSError` (connection refused, timeout …) when there is no answer."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError("only http and https URLs are allowed")
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return int(response.status), _text(response.read(RESPONSE_BYTES))
-    except urllib.error.HTTPError as error:
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    """TLS connections (certificate checked against the host name) that reach only the addresses allowed."""
+
+    def __init__(self, allowed: Networks, resolve: Resolve) -> None:
+        super().__init__()
+        self.allowed = allowed
+        self.resolve = resolve
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
+
+    def _connection(self, host: str, **kwargs: Any) -> http.client.HTTPSConnection:
+        connection = http.client.HTTPSConnection(host, **kwargs)
+        connection._create_connection = guarded_connection(self.allowed, self.resolve)  # type: ignore[attr-defined]  # as above
+        return connection
+
+
+class Poster:
+    """The HTTP call of a delivery (a `Send`): POSTs to public addresses, and to the `allowed` networks
+    (`ECOLOOP_WEBHOOK_ALLOWED_NETWORKS`), only; never follows a redirect."""
+
+    def __init__(self, allowed: Networks = (), resolve: Resolve = socket.getaddrinfo) -> None:
+        self.allowed = tuple(allowed)
+        self.resolve = resolve
+        self._opener = urllib.request.build_opener(
+            _NoRedirect, _GuardedHTTPHandler(self.allowed, resolve), _GuardedHTTPSHandler(self.allowed, resolve)
+        )
+
+    def __call__(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> tuple[int, str]:
+        """POST `body` to `url` (http or https only); the answer's status and the start of its text, whatever the
+        status. Raises `OSError` (connection refused, timeout, a refused address …) when there is no answer."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError("only http and https URLs are allowed")
+        if problem := target_problem(url, self.allowed, self.resolve):  # before any proxy: the receiver's own address
+            raise RefusedAddressError(parts.hostname or "", problem)
+        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
         try:
-            text = _text(error.read(RESPONSE_BYTES))
-        except OSError:
-            text = ""
-        finally:
-            error.close()
-        return error.code, text
+            with self._opener.open(request, timeout=timeout) as response:
+                return int(response.status), _text(response.read(RESPONSE_BYTES))
+        except urllib.error.HTTPError as error:
+            try:
+                text = _text(error.read(RESPONSE_BYTES))
+            except OSError:
+                text = ""
+            finally:
+                error.close()
+            return error.code, text
+
+
+post: Final = Poster()
+"""Deliveries to public addresses only; `Poster(allowed)` adds the operator's networks."""
 
 
 def _text(data: bytes) -> str:

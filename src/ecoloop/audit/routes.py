@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ecoloop.access.actions import Action, require
-from ecoloop.audit import queries
+from ecoloop.audit import labels, queries
 from ecoloop.audit.schemas import AuditOut
-from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.db.base import RowId
+from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -16,20 +17,31 @@ router = APIRouter()
 
 @router.get("/admin/audit", include_in_schema=False)
 def audit_log(
-    request: Request, db: DbSession, user: UserDep, entity_type: str = "", actor: str = "", before: int | None = None
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    settings: SettingsDep,
+    entity_type: str = "",
+    actor: str = "",
+    before: RowId | None = None,
 ) -> Response:
-    """Who changed what, newest first."""
+    """Who changed what, newest first, in words (labels for tables, fields and values)."""
     require(user.principal, Action.VIEW_AUDIT)
     records = queries.list_audit(
         db, user.principal, entity_type=entity_type or None, actor=actor or None, before_id=before, limit=100
     )
-    context = {"records": records, "entity_type": entity_type, "actor": actor}
+    context = {
+        "entries": [labels.entry(r, settings.tz) for r in records],
+        "tables": [(t, labels.table_label(t)) for t in labels.audited_tables()],
+        "entity_type": entity_type,
+        "actor": actor,
+    }
     return render(request, "audit/log.html", context, user=user, fragment="audit/_rows.html")
 
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], tags=["audit"])
 def api_audit(
-    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: int | None = None
+    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: RowId | None = None
 ) -> list[AuditOut]:
     """Audit records, newest first (administrators and leaders)."""
     require(user.principal, Action.VIEW_AUDIT)

@@ -14,10 +14,11 @@ from ecoloop.cases import queries, service
 from ecoloop.cases.enums import EventKind
 from ecoloop.cases.models import Case
 from ecoloop.cases.queries import TimelineEntry
-from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, take_step
+from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_step, take_step
 from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOut, CaseQuery, EventOut, ProblemOut
 from ecoloop.cases.service import CaseError
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
+from ecoloop.db.base import DbInt, RowId
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
 
 router = APIRouter(tags=["cases"])
@@ -31,7 +32,7 @@ def api_cases(
     user: UserDep,
     params: Annotated[CaseQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> list[CaseOut]:
     """The cases the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
@@ -42,7 +43,7 @@ def api_cases(
 
 
 @router.get("/api/v1/cases/{case_id}", response_model=CaseDetailOut)
-def api_case(db: DbSession, user: UserDep, case_id: int) -> CaseDetailOut:
+def api_case(db: DbSession, user: UserDep, case_id: RowId) -> CaseDetailOut:
     """One case with its timeline and the steps the caller may take on it now."""
     require(user.principal, Action.VIEW_CASES)
     return _detail(db, user, _visible(db, user, case_id))
@@ -53,9 +54,11 @@ def api_case(db: DbSession, user: UserDep, case_id: int) -> CaseDetailOut:
     response_model=CaseDetailOut,
     responses={409: {"model": ProblemOut}, 422: {"model": ProblemOut}},
 )
-def api_case_action(db: DbSession, user: UserDep, case_id: int, body: ActionIn) -> Response | CaseDetailOut:
-    """Take a workflow step on the case as of the `version` the caller read; answers the case as it is now."""
+def api_case_action(db: DbSession, user: UserDep, case_id: RowId, body: ActionIn) -> Response | CaseDetailOut:
+    """Take a workflow step on the case as of the `version` the caller read; answers the case as it is now (403
+    for a supervisor's step without `supervise_cases`)."""
     require(user.principal, Action.VIEW_CASES)
+    require_step(user, body.action)
     case = _visible(db, user, case_id)
     try:
         take_step(

@@ -24,10 +24,12 @@ from ecoloop.cases.batches import import_batch as import_sheet
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.routes import LABELS, download, parse_day
 from ecoloop.cases.service import Acting, CaseError
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
+from ecoloop.sheets import SHEET_LIMIT_TEXT
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -38,6 +40,7 @@ MAX_SHEET_BYTES = 10 * 1024 * 1024
 # The stable problem codes of `cases.batches`, with the value each message names.
 PROBLEM_TEXT = {
     "bad_file": N_("The file is not an Excel workbook (.xlsx)."),
+    **SHEET_LIMIT_TEXT,
     "no_rows": N_("The sheet has no problem rows under its header."),
     "column_missing": N_("The required column %(value)s is missing."),
     "column_duplicate": N_("The column %(value)s appears twice."),
@@ -73,10 +76,9 @@ OTHER_PROBLEM = N_("Not imported: %(value)s.")
 
 def problem_text(problem: Problem) -> str:
     """A batch import problem in the current language."""
-    message = PROBLEM_TEXT.get(problem.code)
-    if message is None:
+    if problem.code not in PROBLEM_TEXT:
         return gettext(OTHER_PROBLEM) % {"value": problem.code}
-    return gettext(message) % {"value": problem.value}
+    return gettext(PROBLEM_TEXT[problem.code]) % {"value": problem.value}
 
 
 @router.get("/cases/batches", include_in_schema=False)
@@ -145,6 +147,7 @@ def batch_import(
         now=utcnow(),
         deadline=due,
         document=document,
+        sheet_limits=sheet_limits(settings),
     )
     if not report.ok or report.batch_id is None:
         db.rollback()
@@ -167,8 +170,8 @@ def batch_page(
     request: Request,
     db: DbSession,
     user: UserDep,
-    batch_id: int,
-    imported: Annotated[int | None, Query(ge=0)] = None,
+    batch_id: RowId,
+    imported: Annotated[DbInt | None, Query(ge=0)] = None,
 ) -> Response:
     """One batch: its progress figures and its cases (a branch sees its county's)."""
     require(user.principal, Action.VIEW_LEDGERS)

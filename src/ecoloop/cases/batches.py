@@ -15,7 +15,6 @@ and go through the workflow, so that every closed case has its timeline.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -25,24 +24,36 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
-from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]  # openpyxl ships no type information
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy import case as case_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecoloop.access.actions import Action as AccessAction
+from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped, visible
 from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.models import Case, SupervisionBatch
-from ecoloop.cases.service import SUPERVISING_ROLES, Acting, CaseError, act, register_case
+from ecoloop.cases.service import Acting, CaseError, act, register_case
 from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, State
+from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
-from ecoloop.sheets import BadWorkbookError, blank_row, cell_text, header_key, parse_date, read_sheets, squash
+from ecoloop.sheets import (
+    BadWorkbookError,
+    SheetLimits,
+    SheetTooLargeError,
+    blank_row,
+    cell_text,
+    header_key,
+    parse_date,
+    read_sheets,
+    squash,
+)
 
 T = TypeVar("T")
 MAX_ROWS = 5_000  # data rows of a batch sheet
@@ -225,9 +236,9 @@ class _Row:
     claimed: str | None
 
 
-def _read_rows(data: bytes) -> list[tuple[Any, ...]]:
+def _read_rows(data: bytes, limits: SheetLimits | None) -> list[tuple[Any, ...]]:
     """The rows of the workbook's first sheet that has the header (else of its first sheet)."""
-    sheets = [rows for _title, rows in read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
+    sheets = [rows for _title, rows in read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1, limits)]
     if not sheets:
         raise BadWorkbookError
     return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
@@ -495,16 +506,20 @@ def import_batch(
     now: datetime,
     deadline: date | None = None,
     document: str = "",
+    sheet_limits: SheetLimits | None = None,
 ) -> BatchImportReport:
     """Import a supervision batch from an .xlsx sheet as `acting` (the bureau, or a branch for its county's rows):
     all rows, or nothing when any row has a problem. Writes go through `cases.service` in a savepoint of the
     session; the caller sets the audit actor and commits."""
-    if acting.principal.role not in SUPERVISING_ROLES:
+    if not allowed(acting.principal, AccessAction.IMPORT_BATCHES):
         raise CaseError("not_allowed", "only the bureau or a branch imports a supervision batch")
     code, name, document = code.strip(), name.strip(), document.strip()
     report = BatchImportReport(problems=_check_batch(session, code, name, source, received_on, deadline, document))
     try:
-        sheet = _read_rows(data)
+        sheet = _read_rows(data, sheet_limits)
+    except SheetTooLargeError as exc:
+        report.problems.append(Problem(0, "", exc.code, str(exc.limit)))
+        return report
     except BadWorkbookError:
         report.problems.append(Problem(0, "", "bad_file"))
         return report
@@ -674,13 +689,12 @@ def example_workbook(today: date) -> bytes:
          "经核查问题基本属实。", "基本属实", "已清运建筑垃圾120吨。", "村支部书记诫勉谈话",
          "", "", today + timedelta(days=30), "阶段性办结"],
     ]  # fmt: skip
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "交办问题"
-    sheet.append(["生态环境保护督察交办问题办理情况表"])
-    sheet.append([column.header for column in COLUMNS])
+    book = new_workbook()
+    sheet = book.create_sheet("交办问题")
+    append_row(sheet, ["生态环境保护督察交办问题办理情况表"])
+    append_row(sheet, [column.header for column in COLUMNS])
     for example in examples:
-        sheet.append(example)
+        append_row(sheet, example)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -695,6 +709,4 @@ def example_workbook(today: date) -> bytes:
             elif column.key in {"external_ref", "region"}:
                 cell.number_format = "@"
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

@@ -12,15 +12,13 @@ Chinese, like data fixtures.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
-from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]  # openpyxl ships no type information
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +30,7 @@ from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding
 from ecoloop.cases.models import Case, CaseEvent, CaseUnit
 from ecoloop.cases.workflow import PROGRESS, State
 from ecoloop.enterprises.models import Enterprise
+from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -263,8 +262,7 @@ _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in sheet na
 def ledger_workbook(book_ledger: Ledger) -> bytes:
     """The ledger as an .xlsx workbook: the summary sheet first (a row per county and the total), then one sheet
     per county in the layout offices keep (title, header, frozen panes, dates as dates)."""
-    book = Workbook()
-    book.remove(book.active)
+    book = new_workbook()
     names: set[str] = set()
     period = f"{book_ledger.start.isoformat()}至{book_ledger.end.isoformat()}"
     summary = book.create_sheet(_sheet_name(SUMMARY_SHEET, names))
@@ -283,9 +281,7 @@ def ledger_workbook(book_ledger: Ledger) -> bytes:
         sheet = book.create_sheet(_sheet_name(part.name, names))
         title = f"{book_ledger.city}生态环境问题整改台账{_LP}{part.name}{_RP}"
         _fill(sheet, title, LEDGER_HEADER, [_cells(i, row) for i, row in enumerate(part.rows, start=1)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _figures(progress: Progress) -> tuple[object, ...]:
@@ -329,16 +325,16 @@ def _cells(number: int, row: LedgerRow) -> tuple[object, ...]:
 
 def _fill(sheet: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """A title row across the columns, a bold header, the rows; frozen below the header, dates as dates."""
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(header))
+    append_row(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     for position, text in enumerate(header, start=1):
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = _WIDTHS.get(text, max(10, 2 * len(text) + 2))

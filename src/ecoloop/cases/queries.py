@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
-from ecoloop.cases.service import SUPERVISING_ROLES
 from ecoloop.cases.workflow import State
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.enums import OrgKind, Role
@@ -296,7 +296,7 @@ def my_tasks(session: Session, principal: Principal) -> Tasks:
     if org is not None:
         tasks["to_accept"] = of(select(Case).where(Case.lead_unit_id == org, Case.state == State.ASSIGNED))
         tasks["to_report"] = of(select(Case).where(Case.lead_unit_id == org, Case.state == State.RECTIFYING))
-    if principal.role in SUPERVISING_ROLES:
+    if allowed(principal, Action.SUPERVISE_CASES):
         not_own = or_(Case.lead_unit_id.is_(None), Case.lead_unit_id != org) if org is not None else true()
         tasks["to_assign"] = of(select(Case).where(Case.state.in_([State.REGISTERED, State.RETURNED]), not_own))
         tasks["to_verify"] = of(select(Case).where(Case.state.in_([State.REPORTED, State.VERIFYING]), not_own))

@@ -10,7 +10,7 @@ from math import ceil
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,10 @@ from ecoloop.cases.workflow import (
     actions_for,
     is_open,
     may_attach_evidence,
+    supervisor_step,
 )
 from ecoloop.cases.workflow import Action as Step
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import DbInt, RowId, parse_row_id, utcnow
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.enums import Role
@@ -42,7 +43,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -196,9 +197,9 @@ def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilte
         source=CaseSource(params.source) if params.source in CaseSource._value2member_map_ else None,
         category=Category(params.category) if params.category in Category._value2member_map_ else None,
         region=region,
-        unit_id=int(params.unit) if params.unit.isdigit() else None,
+        unit_id=parse_row_id(params.unit),
         overdue=params.overdue in ("1", "true", "on"),
-        batch_id=int(params.batch) if params.batch.isdigit() else None,
+        batch_id=parse_row_id(params.batch),
         text=params.q.strip(),
     )
     return f, bool(params.region) and region is None
@@ -276,10 +277,10 @@ def register(
     title: Annotated[str, Form(max_length=300)],
     source: Annotated[CaseSource, Form()],
     category: Annotated[Category, Form()],
-    region_id: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
     severity: Annotated[Severity, Form()] = Severity.NORMAL,
     description: Annotated[str, Form(max_length=10_000)] = "",
-    enterprise_id: Annotated[int | None, Form()] = None,
+    enterprise_id: Annotated[RowId | None, Form()] = None,
     deadline: Annotated[str, Form(max_length=10)] = "",
     external_ref: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
@@ -338,7 +339,7 @@ def case_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One case: its fields, units, timeline, and the forms of what the user may do on it now."""
@@ -367,7 +368,7 @@ def _case_page(
         "actions": actions,
         "reason_actions": REASON_ACTIONS,
         "units": queries.assignable_units(db, p) if Step.ASSIGN in actions else [],
-        "may_comment": party is not None,
+        "may_comment": service.follows(db, p, case),
         "may_attach": supervisor or (party is not None and may_attach_evidence(case.state, party)),
         "may_extend": supervisor and case.deadline is not None and is_open(case.state),
         "may_supervise": supervisor and allowed(p, Action.ISSUE_SUPERVISION),
@@ -409,6 +410,12 @@ def _submit(
         return _case_page(request, db, user, settings, case, errors=errors, values={form: values or {}}, status=status)
     db.commit()
     return RedirectResponse(f"/cases/{case_id}?done={form}#timeline", status_code=303)
+
+
+def require_step(user: CurrentUser, step: Step) -> None:
+    """Refuse (403) a supervisor's step to a role not allowed `supervise_cases`, whichever case it names."""
+    if supervisor_step(step):
+        require(user.principal, Action.SUPERVISE_CASES)
 
 
 def take_step(
@@ -461,17 +468,19 @@ def case_step(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     action: Annotated[Step, Form()],
-    version: Annotated[int, Form()],
+    version: Annotated[DbInt, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
-    unit_id: Annotated[int | None, Form()] = None,
-    co_unit_ids: Annotated[list[int] | None, Form()] = None,
+    unit_id: Annotated[RowId | None, Form()] = None,
+    co_unit_ids: Annotated[list[RowId] | None, Form()] = None,
     deadline: Annotated[str, Form(max_length=10)] = "",
     merge_into: Annotated[str, Form(max_length=32)] = "",
     evidence: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Take a workflow step on the case as the version the page showed; a report may carry an evidence file."""
+    """Take a workflow step on the case as the version the page showed; a report may carry an evidence file.
+    The supervisor's steps need `supervise_cases` (403 otherwise); the service then checks the party."""
+    require_step(user, action)
     too_large = _too_large(request)
 
     def apply(case: Case) -> None:
@@ -493,7 +502,7 @@ def case_comment(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     text: Annotated[str, Form(max_length=5000)],
 ) -> Response:
     """Add a remark to the case's timeline."""
@@ -510,7 +519,7 @@ def case_attachment(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     file: Annotated[UploadFile, File()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -527,10 +536,10 @@ def case_attachment(
 def case_extension(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
-    case_id: int,
-    version: Annotated[int, Form()],
+    case_id: RowId,
+    version: Annotated[DbInt, Form()],
     deadline: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -549,9 +558,9 @@ def case_extension(
 def case_milestone(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     year: Annotated[int, Form(ge=2000, le=2100)],
     target: Annotated[str, Form(max_length=2000)],
     due: Annotated[str, Form(max_length=10)],
@@ -574,8 +583,8 @@ def case_milestone_done(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    case_id: int,
-    milestone_id: int,
+    case_id: RowId,
+    milestone_id: RowId,
     done_on: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -602,13 +611,12 @@ def case_milestone_done(
 def case_supervise(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Issue a supervision notice (督办) on the case; it can then be downloaded from the timeline."""
-    require(user.principal, Action.ISSUE_SUPERVISION)
 
     def apply(case: Case) -> None:
         service.supervise(db, case, Acting(user.user, user.principal), note, utcnow())
@@ -620,14 +628,13 @@ def case_supervise(
 def case_interview(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     held_on: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Record an interview (约谈) of the responsible unit's leaders about the case."""
-    require(user.principal, Action.ISSUE_SUPERVISION)
 
     def apply(case: Case) -> None:
         service.record_interview(db, case, Acting(user.user, user.principal), note, required_day(held_on), utcnow())
@@ -640,7 +647,7 @@ def case_interview(
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}", include_in_schema=False)
 def attachment_download(
-    db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, attachment_id: int
+    db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, attachment_id: RowId
 ) -> Response:
     """An attachment of a visible case, under its original name and type."""
     require(user.principal, Action.VIEW_CASES)
@@ -654,7 +661,7 @@ def attachment_download(
 
 
 @router.get("/cases/{case_id}/notices/{event_id}.docx", include_in_schema=False)
-def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: int, event_id: int) -> Response:
+def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, event_id: RowId) -> Response:
     """A supervision notice (督办单) of the case as a Word document, as it was issued."""
     require(user.principal, Action.VIEW_CASES)
     case = _visible(db, user.principal, case_id)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecoloop.cases.workflow import Action
+from ecoloop.db.base import DbInt, RowId
 
 
 class CaseQuery(BaseModel):
@@ -94,10 +95,10 @@ class ActionIn(BaseModel):
     duplicates; `reopen`: optionally a new deadline)."""
 
     action: Action
-    version: int
+    version: DbInt
     reason: str = Field("", max_length=2000)
-    unit_id: int | None = None
-    co_unit_ids: list[int] = Field(default_factory=list, max_length=50)
+    unit_id: RowId | None = None
+    co_unit_ids: list[RowId] = Field(default_factory=list, max_length=50)
     deadline: date | None = None
     merge_into: str = Field("", max_length=32)
 

@@ -30,8 +30,6 @@ from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.regions.models import Region
 
-# Roles that supervise every case in their region (the bureau's; a branch for its county).
-SUPERVISING_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.ANALYST, Role.INSPECTOR, Role.BRANCH, Role.HOTLINE})
 _EVENT_OF: dict[Action, EventKind] = {
     Action.ASSIGN: EventKind.ASSIGNED,
     Action.ACCEPT: EventKind.ACCEPTED,
@@ -89,16 +87,28 @@ class Acting:
 
 def party_of(session: Session, principal: Principal, case: Case) -> Party | None:
     """The actor's party on this case: the lead unit's staff act as the unit (even a branch assigned its own
-    case); the bureau and the branch of the case's county supervise; the enterprise concerned is the enterprise."""
+    case); the roles that supervise cases (`supervise_cases`: the bureau's administrator, leaders and analysts, a
+    branch) supervise those of their area; the enterprise concerned is the enterprise."""
     if principal.organisation_id is not None and principal.organisation_id == case.lead_unit_id:
         return Party.UNIT
-    if principal.role in SUPERVISING_ROLES:
-        path = session.scalar(select(Region.path).where(Region.id == case.region_id)) or ""
-        if path.startswith(principal.region_path):
-            return Party.SUPERVISOR
+    if allowed(principal, AccessAction.SUPERVISE_CASES) and _in_area(session, principal, case):
+        return Party.SUPERVISOR
     if principal.role is Role.ENTERPRISE and principal.enterprise_id == case.enterprise_id:
         return Party.ENTERPRISE
     return None
+
+
+def follows(session: Session, principal: Principal, case: Case) -> bool:
+    """Whether the actor takes part in the case's timeline (comments): a party to it, or a role that registers
+    cases (inspectors, the hotline) for a case of their area."""
+    if party_of(session, principal, case) is not None:
+        return True
+    return allowed(principal, AccessAction.REGISTER_CASES) and _in_area(session, principal, case)
+
+
+def _in_area(session: Session, principal: Principal, case: Case) -> bool:
+    path = session.scalar(select(Region.path).where(Region.id == case.region_id)) or ""
+    return path.startswith(principal.region_path)
 
 
 def _next_number(session: Session, year: int) -> str:
@@ -274,8 +284,8 @@ def act(
 
 
 def comment(session: Session, case: Case, acting: Acting, text: str, now: datetime) -> CaseEvent:
-    """Add a remark to the timeline (anyone who can see the case and has a party on it)."""
-    if party_of(session, acting.principal, case) is None:
+    """Add a remark to the timeline (a party to the case, or a registering role of its area: `follows`)."""
+    if not follows(session, acting.principal, case):
         raise CaseError("not_allowed")
     if not text.strip():
         raise CaseError("comment_empty")

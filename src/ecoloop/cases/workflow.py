@@ -102,6 +102,11 @@ def transition(state: State, action: Action, party: Party, *, reason: str = "") 
     return rule.target
 
 
+def supervisor_step(action: Action) -> bool:
+    """Whether `action` is the supervisor's alone (the roles allowed `supervise_cases`, docs/access.md)."""
+    return _BY_ACTION[action].parties == _SUPERVISOR
+
+
 def actions_for(state: State, party: Party) -> list[Action]:
     """The actions `party` may take on a case in `state` (for the buttons of a case page)."""
     return [t.action for t in TRANSITIONS if state in t.source and party in t.parties]

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from annotated_types import Ge, Le
 from sqlalchemy import DateTime, MetaData, String, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+MAX_INT = 2**31 - 1
+"""The largest integer every integer column holds: PostgreSQL INTEGER, the type of the ids, versions and counts
+(SQLite's integers are wider). PostgreSQL refuses a larger parameter even in a comparison."""
+
+RowId = Annotated[int, Ge(1), Le(MAX_INT)]
+"""A row id as a request gives it (path, query, form or JSON): a number beyond the database's integers is refused as
+invalid input before it reaches the driver, where it failed with OverflowError or "integer out of range" (issue 13)."""
+
+DbInt = Annotated[int, Ge(-MAX_INT), Le(MAX_INT)]
+"""Any other integer a request gives that is stored or compared in the database (versions, offsets, cursors)."""
+
+
+def parse_row_id(text: str) -> int | None:
+    """The row id written in `text` (a form or query value), or None when it is not one (not digits, 0, too big)."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INT)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_INT else None
+
 
 # Stable constraint names let Alembic alter tables on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {

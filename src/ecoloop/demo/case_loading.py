@@ -6,14 +6,12 @@ platform would have written. The evidence files come from `evidence`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,6 +43,7 @@ from ecoloop.demo.cases import (
 from ecoloop.demo.enterprises import EnterpriseFiles
 from ecoloop.demo.evidence import evidence_files
 from ecoloop.enterprises.models import Enterprise
+from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import principal_for
 from ecoloop.monitoring.models import Site
@@ -58,21 +57,18 @@ def batch_workbook(batch: BatchPlan, rows: Sequence[CasePlan], unit_names: Mappi
     header = {column.key: column.header for column in COLUMNS}
     keys = ("seq", "external_ref", "problem", "region", "category", "investigation", "finding", "handling",
             "accountable", "unit", "deadline")  # fmt: skip
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "交办问题"
-    sheet.append([batch.title])
-    sheet.append([header[key] for key in keys])
+    book = new_workbook()
+    sheet = book.create_sheet("交办问题")
+    append_row(sheet, [batch.title])
+    append_row(sheet, [header[key] for key in keys])
     for case in rows:
         r = case.row
         if r is None:
             raise ValueError(f"{case.key} is not a batch case")
         cells = (r.seq, r.ref, case.description, r.region, r.category, r.investigation, r.finding, r.handling,
                  r.accountable, "、".join(unit_names[u] for u in r.units), r.deadline)  # fmt: skip
-        sheet.append([cell if cell != "" else None for cell in cells])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        append_row(sheet, [cell if cell != "" else None for cell in cells])
+    return workbook_bytes(book)
 
 
 # --- applying the plan ------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from ecoloop.access.actions import Action, require
+from ecoloop.db.base import DbInt, RowId
 from ecoloop.enterprises import queries
 from ecoloop.enterprises.models import ListMembership
 from ecoloop.enterprises.routes import local_today, parse_day, visible_enterprise
@@ -25,7 +26,7 @@ router = APIRouter()
 
 
 @router.get("/api/v1/enterprises", response_model=list[EnterpriseOut], tags=["enterprises"])
-def api_enterprises(db: DbSession, user: UserDep, limit: int = 200, offset: int = 0) -> list[EnterpriseOut]:
+def api_enterprises(db: DbSession, user: UserDep, limit: DbInt = 200, offset: DbInt = 0) -> list[EnterpriseOut]:
     """Enterprises the caller may see."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     rows = queries.list_enterprises(db, user.principal, limit=min(max(limit, 1), 1000), offset=max(offset, 0))
@@ -33,14 +34,14 @@ def api_enterprises(db: DbSession, user: UserDep, limit: int = 200, offset: int 
 
 
 @router.get("/api/v1/enterprises/{enterprise_id}", response_model=EnterpriseOut, tags=["enterprises"])
-def api_enterprise(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseOut:
+def api_enterprise(db: DbSession, user: UserDep, enterprise_id: RowId) -> EnterpriseOut:
     """One enterprise, if the caller may see it."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     return EnterpriseOut.model_validate(visible_enterprise(db, user.principal, enterprise_id))
 
 
 @router.get("/api/v1/enterprises/{enterprise_id}/file", response_model=EnterpriseFileOut, tags=["enterprises"])
-def api_enterprise_file(db: DbSession, user: UserDep, enterprise_id: int) -> EnterpriseFileOut:
+def api_enterprise_file(db: DbSession, user: UserDep, enterprise_id: RowId) -> EnterpriseFileOut:
     """The enterprise file: the record with its permits (outlets, limits), list memberships and grades."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal

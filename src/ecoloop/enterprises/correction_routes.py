@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action, ForbiddenError, allowed, require
 from ecoloop.access.scope import get_visible
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.models import DataCorrection
 from ecoloop.enterprises.routes import LABELS, error_text
@@ -49,7 +49,7 @@ def correction_review(
     request: Request,
     db: DbSession,
     user: UserDep,
-    correction_id: int,
+    correction_id: RowId,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

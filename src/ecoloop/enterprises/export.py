@@ -5,15 +5,13 @@ one sheet per section, with headers in the request's language."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type information
-from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]  # openpyxl ships no type information
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from ecoloop.enterprises.models import (
@@ -25,7 +23,9 @@ from ecoloop.enterprises.models import (
     SupervisionList,
 )
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
+from ecoloop.exports import append_row, cell_value, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 
 # --- the workbooks ------------------------------------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 p.number,
                 o.code,
-                lim.pollutant,
+                parameters.name(lim.pollutant),
                 lim.limit_value,
                 lim.unit,
                 gettext(lim.averaging.label),
@@ -137,8 +137,8 @@ def enterprise_workbook(file: EnterpriseFile, tz: tzinfo) -> bytes:
             (
                 c.created_at,
                 file.site_names.get(c.site_id, str(c.site_id)),
-                c.parameter,
-                c.interval,
+                parameters.name(c.parameter),
+                parameters.interval_name(c.interval),
                 c.time,
                 c.current_value,
                 c.proposed_value,
@@ -192,11 +192,11 @@ def _section_name(code: str | None) -> str | None:
 
 
 class _Book:
-    """An openpyxl workbook filled sheet by sheet: a bold header row, cells as Excel types (times in `tz`)."""
+    """An openpyxl workbook filled sheet by sheet: a bold header row, cells as Excel types (times in `tz`), text
+    as text (`ecoloop.exports`)."""
 
     def __init__(self, tz: tzinfo | None) -> None:
-        self.book: Any = Workbook()  # Any: openpyxl is untyped
-        self.book.remove(self.book.active)
+        self.book: Any = new_workbook()  # Any: openpyxl is untyped
         self.tz = tz
 
     def sheet(
@@ -209,15 +209,15 @@ class _Book:
     ) -> None:
         sheet = self.book.create_sheet(gettext(title))
         for line in heading:
-            sheet.append([self._cell(v) for v in line])
-        sheet.append([gettext(c) for c in columns])
+            append_row(sheet, [self._cell(v) for v in line])
+        append_row(sheet, [gettext(c) for c in columns])
         header_row = len(heading) + 1
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
         widths = [_width(gettext(c)) for c in columns]
         for row in rows:
             cells = [self._cell(v) for v in row]
-            sheet.append(cells)
+            append_row(sheet, cells)
             widths = [max(w, _width(c)) for w, c in zip(widths, cells, strict=False)]
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
@@ -234,12 +234,10 @@ class _Book:
         if isinstance(value, Decimal):
             # Numeric(14, 4) columns come back as 120.0000: whole numbers as integers, others without trailing zeros.
             return int(value) if value == value.to_integral_value() else value.normalize()
-        return value
+        return cell_value(value)
 
     def save(self) -> bytes:
-        out = io.BytesIO()
-        self.book.save(out)
-        return out.getvalue()
+        return workbook_bytes(self.book)
 
 
 _FORMATS: dict[type, str] = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd"}

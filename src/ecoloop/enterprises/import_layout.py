@@ -7,7 +7,6 @@ in Chinese, like data fixtures; messages shown to users go through the catalog.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -257,18 +256,18 @@ _TEXT_KEYS = frozenset({"credit_code", "number", "region_code", "industry_code",
 def example_workbook() -> bytes:
     """The template offered for download: the four sheets with their headers and two example rows each (which
     import into the demo city)."""
-    import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type information
     from openpyxl.styles import Font  # type: ignore[import-untyped]  # openpyxl ships no type information
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]  # as above
 
-    book = openpyxl.Workbook()
-    book.remove(book.active)
+    from ecoloop.exports import append_row, new_workbook, workbook_bytes
+
+    book = new_workbook()
     for sheet, examples in EXAMPLE_ROWS.items():
         worksheet = book.create_sheet(sheet)
         columns = COLUMNS[sheet]
-        worksheet.append([column.header for column in columns])
+        append_row(worksheet, [column.header for column in columns])
         for example in examples:
-            worksheet.append(list(example))
+            append_row(worksheet, example)
         for position, column in enumerate(columns, start=1):
             letter = get_column_letter(position)
             worksheet.column_dimensions[letter].width = max(12, 2 * len(column.header) + 4)
@@ -280,6 +279,4 @@ def example_workbook() -> bytes:
                 elif column.key in _TEXT_KEYS:
                     cell.number_format = "@"
         worksheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

@@ -31,7 +31,17 @@ from ecoloop.enterprises.import_layout import (
 )
 from ecoloop.enterprises.import_report import Problem
 from ecoloop.enterprises.rules import credit_code_problem, industry_code_problem, industry_section
-from ecoloop.sheets import BadWorkbookError, blank_row, cell_text, header_key, parse_date, read_sheets, squash
+from ecoloop.sheets import (
+    BadWorkbookError,
+    SheetLimits,
+    SheetTooLargeError,
+    blank_row,
+    cell_text,
+    header_key,
+    parse_date,
+    read_sheets,
+    squash,
+)
 from ecoloop.standards.emission import LimitSpec
 
 MAX_ROWS = 20_000  # data rows per sheet
@@ -138,11 +148,14 @@ class ParsedWorkbook:
 # --- reading a workbook ---------------------------------------------------------------------------------------------
 
 
-def parse_workbook(data: bytes) -> ParsedWorkbook:
+def parse_workbook(data: bytes, limits: SheetLimits | None = None) -> ParsedWorkbook:
     """Read and check an .xlsx workbook's sheets, as far as that is possible without a database."""
     parsed = ParsedWorkbook()
     try:
-        sheets = read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+        sheets = read_sheets(data, MAX_ROWS + HEADER_SEARCH_ROWS + 1, limits)
+    except SheetTooLargeError as exc:
+        parsed.problems.append(Problem("", 0, "", exc.code, str(exc.limit)))
+        return parsed
     except BadWorkbookError:
         parsed.problems.append(Problem("", 0, "", "bad_file"))
         return parsed

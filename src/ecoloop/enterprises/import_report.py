@@ -8,9 +8,11 @@ from enum import StrEnum
 
 from ecoloop.enterprises.import_layout import COLUMNS, ENTERPRISES, GRADES, LISTS, PERMITS
 from ecoloop.i18n import N_, gettext
+from ecoloop.sheets import SHEET_LIMIT_TEXT
 
 MESSAGES = {
     "bad_file": N_("The file is not an Excel workbook (.xlsx)."),
+    **SHEET_LIMIT_TEXT,
     "no_sheets": N_("The workbook has no sheet to import; the sheets are called %(value)s."),
     "column_missing": N_("The required column %(value)s is missing."),
     "column_duplicate": N_("The column %(value)s appears twice."),

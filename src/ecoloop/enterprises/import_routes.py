@@ -13,6 +13,7 @@ from ecoloop.access.actions import Action, require
 from ecoloop.enterprises.imports import ENTITY_SHEETS, MAX_ROWS, Entity, example_workbook, import_workbook
 from ecoloop.i18n import N_, gettext
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -32,7 +33,7 @@ ENTITY_LABELS = {
 
 def _page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
     context = {
-        "entity_labels": ENTITY_LABELS,
+        "labels": {"entities": ENTITY_LABELS},
         "entity_sheets": ENTITY_SHEETS,
         "sheets": sorted(set(ENTITY_SHEETS.values()), key=list(ENTITY_SHEETS.values()).index),
         "max_rows": MAX_ROWS,
@@ -58,7 +59,7 @@ def import_upload(request: Request, db: DbSession, user: UserDep, file: Annotate
     if len(data) > MAX_WORKBOOK_BYTES:
         error = gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_WORKBOOK_BYTES // (1024 * 1024)}
         return _page(request, user, error=error, status=413)
-    report = import_workbook(db, user.principal, data)
+    report = import_workbook(db, user.principal, data, sheet_limits(request.app.state.settings))
     if not report.ok:
         db.rollback()
         return _page(request, user, report=report, filename=file.filename or "", status=422)

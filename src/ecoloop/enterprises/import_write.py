@@ -42,7 +42,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code
-from ecoloop.sheets import squash
+from ecoloop.sheets import SheetLimits, squash
 
 T = TypeVar("T")
 
@@ -66,12 +66,14 @@ _ERROR_COLUMNS = {
 }
 
 
-def import_workbook(session: Session, principal: Principal, data: bytes) -> ImportReport:
+def import_workbook(
+    session: Session, principal: Principal, data: bytes, sheet_limits: SheetLimits | None = None
+) -> ImportReport:
     """Import an .xlsx workbook of enterprise files as `principal` (who needs `manage_enterprises`; a branch
     reaches only its county's enterprises): all of it, or nothing when any row has a problem. Writes go through
     `enterprises.service` in a savepoint of the session; the caller sets the audit actor and commits."""
     require(principal, Action.MANAGE_ENTERPRISES)
-    parsed = parse_workbook(data)
+    parsed = parse_workbook(data, sheet_limits)
     report = ImportReport(
         sheets=parsed.sheets,
         rows=parsed.rows,

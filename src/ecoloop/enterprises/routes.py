@@ -21,12 +21,13 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import queries as alert_queries
+from ecoloop.alerts.config import shown_name
 from ecoloop.alerts.queries import AlertFilter
 from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.routes import STATE_LABELS as CASE_STATE_LABELS
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list_workbook
@@ -35,6 +36,7 @@ from ecoloop.enterprises.queries import EnterpriseFilter
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
@@ -105,33 +107,29 @@ FLAG_LABELS = {
     "T": N_("Over range"),
     "B": N_("Transmission fault"),
 }
-# HJ 212-2017 Appendix B codes of the pollutants permits usually limit.
-POLLUTANT_NAMES = {
-    "a21026": "SO2",
-    "a21002": "NOx",
-    "a34013": N_("Particulate matter"),
-    "a21005": "CO",
-    "a24088": N_("Non-methane hydrocarbons"),
-    "w01018": "COD",
-    "w21003": N_("Ammonia nitrogen"),
-    "w21011": N_("Total phosphorus"),
-    "w21001": N_("Total nitrogen"),
-    "w01001": "pH",
+# HJ 212-2017 Appendix B codes of the pollutants permits usually limit (the permit form offers them).
+PERMIT_POLLUTANTS = ("a21026", "a21002", "a34013", "a21005", "a24088", "w01018", "w21003", "w21011", "w21001", "w01001")
+# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
+# came from inspections and from public complaints); the alerts about its sites come first.
+CASE_SECTIONS = (
+    ("cases", CaseFilter()),
+    ("inspections", CaseFilter(source=CaseSource.INSPECTION)),
+    ("complaints", CaseFilter(source=CaseSource.COMPLAINT)),
+)
+LATER_SECTION_TITLES = {
+    "alerts": N_("Alerts"),
+    "cases": N_("Cases"),
+    "inspections": N_("Inspections"),
+    "complaints": N_("Complaints"),
 }
 # Labels of values that are no enum of this package (the enums carry theirs as `.label`).
 LABELS = {
     "intervals": INTERVAL_LABELS,
     "flags": FLAG_LABELS,
-    "pollutants": POLLUTANT_NAMES,
+    "pollutants": parameters.Labels(codes=PERMIT_POLLUTANTS),
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
+    "later_sections": LATER_SECTION_TITLES,
 }
-# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
-# came from inspections and from public complaints); the alerts about its sites come first.
-CASE_SECTIONS = (
-    ("cases", N_("Cases"), CaseFilter()),
-    ("inspections", N_("Inspections"), CaseFilter(source=CaseSource.INSPECTION)),
-    ("complaints", N_("Complaints"), CaseFilter(source=CaseSource.COMPLAINT)),
-)
 CASES_SHOWN = 50
 
 
@@ -151,15 +149,17 @@ def _alert_rows(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str
     return [
         (
             f"/alerts/{r.alert.id}",
-            f"{r.alert.number} · {r.place} · {r.alert.rule.name} · {gettext(r.alert.status.label)}",
+            f"{r.alert.number} · {r.place} · {shown_name(r.alert.rule.code, r.alert.rule.name)} · "
+            f"{gettext(r.alert.status.label)}",
         )
         for r in found
     ]
 
 
-def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    alerts = ("alerts", N_("Alerts"), _alert_rows(db, p, enterprise_id))
-    return [alerts, *((key, title, _case_rows(db, p, enterprise_id, f)) for key, title, f in CASE_SECTIONS)]
+def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(key, rows) of each later section; their titles are `LATER_SECTION_TITLES`."""
+    alerts = ("alerts", _alert_rows(db, p, enterprise_id))
+    return [alerts, *((key, _case_rows(db, p, enterprise_id, f)) for key, f in CASE_SECTIONS)]
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def enterprise_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     saved: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One enterprise's file: record, permits, monitoring, lists, grades, corrections and the later sections."""
@@ -413,7 +413,7 @@ def _site_blocks(
 
 
 @router.get("/enterprises/{enterprise_id}/export.xlsx", include_in_schema=False)
-def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: int) -> Response:
+def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: RowId) -> Response:
     """The whole enterprise file as an Excel workbook, one sheet per section."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
@@ -467,9 +467,9 @@ def enterprise_update(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     name: Annotated[str, Form(max_length=200)],
-    region_id: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
     status: Annotated[EnterpriseStatus, Form()],
     industry_code: Annotated[str, Form(max_length=8)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
@@ -508,7 +508,7 @@ def permit_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     number: Annotated[str, Form(max_length=40)],
     permit_class: Annotated[PermitClass, Form()],
     valid_from: Annotated[str, Form(max_length=10)],
@@ -538,12 +538,12 @@ def outlet_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    permit_id: int,
+    enterprise_id: RowId,
+    permit_id: RowId,
     code: Annotated[str, Form(max_length=16)],
     kind: Annotated[OutletKind, Form()],
     name: Annotated[str, Form(max_length=100)] = "",
-    site_id: Annotated[int | None, Form()] = None,
+    site_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     """Add an outlet to a permit, linked to the enterprise's monitoring site that measures it."""
 
@@ -563,8 +563,8 @@ def limit_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    outlet_id: int,
+    enterprise_id: RowId,
+    outlet_id: RowId,
     pollutant: Annotated[str, Form(min_length=1, max_length=16)],
     limit_value: Annotated[str, Form(max_length=20)],
     unit: Annotated[str, Form(min_length=1, max_length=16)],
@@ -602,7 +602,7 @@ def membership_create(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     list_code: Annotated[str, Form(max_length=64)],
     start: Annotated[str, Form(max_length=10)],
     end: Annotated[str, Form(max_length=10)] = "",
@@ -635,8 +635,8 @@ def membership_end(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    membership_id: int,
+    enterprise_id: RowId,
+    membership_id: RowId,
     end: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
@@ -657,7 +657,7 @@ def grade_set(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
+    enterprise_id: RowId,
     grade: Annotated[PerformanceGrade, Form()],
     start: Annotated[str, Form(max_length=10)],
     document: Annotated[str, Form(max_length=200)] = "",
@@ -677,8 +677,8 @@ def correction_request(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    enterprise_id: int,
-    site_id: Annotated[int, Form()],
+    enterprise_id: RowId,
+    site_id: Annotated[RowId, Form()],
     parameter: Annotated[str, Form(max_length=32)],
     interval: Annotated[str, Form(max_length=16)],
     time: Annotated[str, Form(max_length=40)],

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ecoloop.access.actions import Action, require
 from ecoloop.access.scope import get_visible
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.enterprises.queries import list_enterprises
 from ecoloop.i18n import gettext
 from ecoloop.identity import queries
@@ -42,7 +42,7 @@ def _user_form(request: Request, db: DbSession, user: UserDep, *, status: int = 
 
 
 def _optional_int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_row_id(value)
 
 
 @router.get("/users")
@@ -92,7 +92,7 @@ def user_create(
 
 
 @router.get("/users/{user_id}")
-def user_edit(request: Request, db: DbSession, user: UserDep, user_id: int) -> Response:
+def user_edit(request: Request, db: DbSession, user: UserDep, user_id: RowId) -> Response:
     """The form to change a user."""
     require(user.principal, Action.MANAGE_USERS)
     edited = queries.get_user(db, user.principal, user_id)
@@ -106,7 +106,7 @@ def user_update(
     request: Request,
     db: DbSession,
     user: UserDep,
-    user_id: int,
+    user_id: RowId,
     display_name: Annotated[str, Form(max_length=100)],
     role: Annotated[Role, Form()],
     organisation_id: Annotated[str, Form()] = "",
@@ -127,6 +127,7 @@ def user_update(
             organisation_id=_optional_int(organisation_id),
             enterprise_id=_optional_int(enterprise_id),
             active=bool(active),
+            now=utcnow(),
         )
     except IdentityError as exc:
         db.rollback()
@@ -137,7 +138,7 @@ def user_update(
 
 @router.post("/users/{user_id}/password")
 def user_reset_password(
-    request: Request, db: DbSession, user: UserDep, user_id: int, password: Annotated[str, Form(max_length=256)]
+    request: Request, db: DbSession, user: UserDep, user_id: RowId, password: Annotated[str, Form(max_length=256)]
 ) -> Response:
     """Set a new password for a user (who is signed out everywhere)."""
     require(user.principal, Action.MANAGE_USERS)
@@ -179,7 +180,7 @@ def organisation_create(
     code: Annotated[str, Form(max_length=64)],
     name: Annotated[str, Form(max_length=200)],
     kind: Annotated[OrgKind, Form()],
-    region_id: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
     department_type: Annotated[str, Form()] = "",
 ) -> Response:
     """Add an organisation."""

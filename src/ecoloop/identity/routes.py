@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.audit.service import Actor, record_event, set_actor
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import LOCALES, gettext
 from ecoloop.identity import queries
 from ecoloop.identity.rules import ThrottlePolicy
@@ -202,7 +202,7 @@ def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def account_token_revoke(db: DbSession, user: UserDep, token_id: int) -> Response:
+def account_token_revoke(db: DbSession, user: UserDep, token_id: RowId) -> Response:
     """Revoke one of one's own API tokens."""
     try:
         revoke_api_token(db, user.user, token_id, utcnow())
@@ -227,7 +227,7 @@ def api_users(db: DbSession, user: UserDep) -> list[UserOut]:
 
 
 @router.get("/api/v1/users/{user_id}", response_model=UserOut, tags=["identity"])
-def api_user(db: DbSession, user: UserDep, user_id: int) -> UserOut:
+def api_user(db: DbSession, user: UserDep, user_id: RowId) -> UserOut:
     """One user, if the caller may see them."""
     found = queries.get_user(db, user.principal, user_id)
     if found is None:
@@ -243,7 +243,7 @@ def api_organisations(db: DbSession, user: UserDep) -> list[OrganisationOut]:
 
 
 @router.get("/api/v1/organisations/{organisation_id}", response_model=OrganisationOut, tags=["identity"])
-def api_organisation(db: DbSession, user: UserDep, organisation_id: int) -> OrganisationOut:
+def api_organisation(db: DbSession, user: UserDep, organisation_id: RowId) -> OrganisationOut:
     """One organisation, if the caller may see it."""
     require(user.principal, Action.VIEW_ORGANISATIONS)
     found = queries.get_organisation(db, user.principal, organisation_id)

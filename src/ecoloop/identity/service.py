@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
@@ -124,8 +125,10 @@ def update_user(
     organisation_id: int | None,
     enterprise_id: int | None,
     active: bool,
+    now: datetime,
 ) -> User:
-    """Change a user's name, role, binding or active flag; deactivating ends their sessions."""
+    """Change a user's name, role, binding or active flag; deactivating ends their sessions and revokes their API
+    tokens."""
     _check_binding(session, role, organisation_id, enterprise_id)
     user.display_name = display_name.strip() or user.username
     user.role = role
@@ -133,18 +136,27 @@ def update_user(
     user.enterprise_id = enterprise_id
     user.active = active
     if not active:
-        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        _sign_out_everywhere(session, user, now)
     session.flush()
     return user
 
 
+def _sign_out_everywhere(session: Session, user: User, now: datetime) -> None:
+    """End every browser session of `user` and revoke their API tokens (issue 13: a token must not outlive a
+    password change or a deactivation)."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+
+
 def set_password(session: Session, user: User, password: str, now: datetime) -> None:
-    """Replace a user's password and sign out all their browsers."""
+    """Replace a user's password, sign out all their browsers and revoke their API tokens."""
     if problem := password_problem(password, user.username):
         raise IdentityError(problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = now
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    _sign_out_everywhere(session, user, now)
     session.flush()
 
 
@@ -205,22 +217,32 @@ def _purge_stale_throttles(
 
 
 def authenticate(
-    session: Session, username: str, password: str, ip: str, now: datetime, policy: ThrottlePolicy
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    policy: ThrottlePolicy,
+    verify: Callable[[str, str], bool] = verify_password,
 ) -> LoginResult:
-    """Check a username and password, counting failures per account and per IP and refusing while locked."""
+    """Check a username and password, counting failures per account and per IP and refusing while locked.
+
+    Every attempt verifies the password against one hash (the user's, else a dummy one) whatever the outcome, so
+    the answer takes as long for an unknown, deactivated or locked account as for a wrong password (issue 13).
+    """
     username = username.strip().lower()
     keys = (("account", username), ("ip", ip))
     states = {scope: _throttle_state(session, scope, key) for scope, key in keys}
     locks = [s.locked_until for s in states.values() if s is not None and s.locked_until and is_locked(s, now)]
     if locks:
+        verify(password, dummy_hash())
         record_event(session, "login_locked", "users", None, {"username": username})
         return LoginResult(LoginOutcome.LOCKED, locked_until=max(locks))
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.active and verify_password(password, user.password_hash):
+    matches = verify(password, user.password_hash if user is not None else dummy_hash())
+    if user is not None and user.active and matches:
         session.execute(delete(LoginThrottle).where(LoginThrottle.scope == "account", LoginThrottle.key == username))
         return LoginResult(LoginOutcome.OK, user=user)
-    if user is None:
-        verify_password(password, dummy_hash())
     _purge_stale_throttles(session, now, policy, keys)
     new_locks = []
     for scope, key in keys:
@@ -294,6 +316,12 @@ def resolve_api_token(session: Session, raw: str, now: datetime) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
         token.last_used_at = now
     return user
+
+
+def api_token_active(session: Session, raw: str) -> bool:
+    """Whether a bearer token exists and is not revoked, without marking it used (a long-lived feed checks it)."""
+    revoked = session.execute(select(ApiToken.revoked_at).where(ApiToken.token_hash == _sha256(raw))).one_or_none()
+    return revoked is not None and revoked.revoked_at is None
 
 
 def revoke_api_token(session: Session, user: User, token_id: int, now: datetime) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ecoloop.ingest.store import Interval, Reading
 
@@ -32,23 +33,25 @@ class ObservationIn(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            raise ValueError("time needs a UTC offset, e.g. 2026-11-22T08:00:00+08:00")
+            raise PydanticCustomError("timezone_aware", "time needs a UTC offset, e.g. 2026-11-22T08:00:00+08:00")
         return value
 
     @field_validator("value")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError("value must be a finite number")
+            raise PydanticCustomError("finite_number", "value must be a finite number")
         return value
 
 
 @dataclass(frozen=True)
 class RowError:
-    """Why row `index` of an upload was not stored."""
+    """Why row `index` of an upload was not stored: in English as the API reports it (`error`), and as the
+    validation errors that `ecoloop.i18n.validation_text` translates (`details`)."""
 
     index: int
     error: str
+    details: tuple[ErrorDetails, ...] = ()
 
 
 def to_readings(
@@ -63,11 +66,18 @@ def to_readings(
             item = ObservationIn.model_validate(row)
         except ValidationError as exc:
             detail = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
-            errors.append(RowError(index, detail))
+            errors.append(RowError(index, detail, tuple(exc.errors())))
             continue
         site_id = site_id_of(item.site)
         if site_id is None:
-            errors.append(RowError(index, f"site: unknown site {item.site!r}"))
+            unknown = ErrorDetails(
+                type="unknown_site",
+                loc=("site",),
+                msg=f"unknown site {item.site!r}",
+                input=item.site,
+                ctx={"site": item.site},
+            )
+            errors.append(RowError(index, f"site: unknown site {item.site!r}", (unknown,)))
             continue
         readings.append(Reading(site_id, item.parameter, item.interval, item.time, item.value, item.flag, source))
     return readings, errors

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
@@ -21,10 +19,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ecoloop.i18n import N_
+from ecoloop.exports import csv_bytes
+from ecoloop.i18n import N_, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
+from ecoloop.sheets import (
+    SHEET_LIMIT_TEXT,
+    BadWorkbookError,
+    CellBudget,
+    SheetLimits,
+    SheetTooLargeError,
+    open_workbook,
+)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ROWS = 50_000  # a year of hourly data of 5 parameters; a Beijing station file has 35,064 rows
@@ -65,6 +72,18 @@ UPLOAD_ERROR_TEXT = {
     "bad_header": N_("The first row must name the columns site_code, parameter, interval, time, value (and flag)."),
     "too_many_rows": N_("The file has more than %(limit)s rows."),
     "bad_beijing": N_("The file is not a Beijing multi-site CSV file."),
+    **SHEET_LIMIT_TEXT,
+}
+
+
+# The columns of a long-format file by the fields of the observations they fill, as row problems name them.
+COLUMN_LABELS = {
+    "site": N_("Site code (site_code)"),
+    "parameter": N_("Parameter (parameter)"),
+    "interval": N_("Interval (interval)"),
+    "time": N_("Time (time)"),
+    "value": N_("Value (value)"),
+    "flag": N_("Flag (flag)"),
 }
 
 
@@ -97,9 +116,7 @@ class UploadResult:
 
 def template_csv() -> bytes:
     """The long-format template, UTF-8 with a byte-order mark so that Excel opens it as UTF-8."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(TEMPLATE_ROWS)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(TEMPLATE_ROWS)
 
 
 def store_upload(
@@ -112,6 +129,7 @@ def store_upload(
     peer: str,
     username: str,
     now: datetime,
+    sheet_limits: SheetLimits | None = None,
 ) -> UploadResult:
     """Read an uploaded file, store its valid readings and archive the file, in one transaction; `site_ids` maps
     the codes of the sites the uploader may write to (others are reported as unknown)."""
@@ -121,7 +139,7 @@ def store_upload(
         raise UploadError("too_large")
     name = Path(filename).name[:200] or "upload"
     if _is_xlsx(name, data):
-        header, rows = _xlsx_rows(data, tz)
+        header, rows = _xlsx_rows(data, tz, sheet_limits or SheetLimits())
         text = None
     elif name.lower().endswith(".csv") and b"\x00" not in data:
         text = _decode(data)
@@ -165,44 +183,53 @@ def _decode(data: bytes) -> str:
     raise UploadError("bad_encoding")
 
 
-def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """The header and the numbered data rows of CSV text (row 1 is the header)."""
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip() for cell in next(reader, [])]
-    return header, ((number, list(cells)) for number, cells in enumerate(reader, start=2))
+UNREADABLE_ROW = "unreadable CSV line: a quote is not closed, or stray quotes in a field"
 
 
-def _xlsx_rows(data: bytes, tz: tzinfo) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """The header and the numbered data rows of the first sheet of an Excel workbook."""
-    import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type information
+class _Unreadable:
+    """A CSV line that is not one well-formed row."""
 
+
+def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any] | _Unreadable]]]:
+    """The header and the numbered data rows of CSV text (row 1 is the header), one row per line: a long-format row
+    never spans lines, so an unclosed quote spoils its own line, which is refused, and cannot swallow the rows after
+    it as one multi-line field (issue 13)."""
+    lines = io.StringIO(text, newline=None)  # \r\n, \r and \n end a line, as csv ends a row
+    first = _csv_line(next(lines, ""))
+    header = [] if isinstance(first, _Unreadable) else [cell.strip() for cell in first]
+    return header, ((number, _csv_line(line)) for number, line in enumerate(lines, start=2))
+
+
+def _csv_line(line: str) -> list[Any] | _Unreadable:
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about workbook features it does not read (styles, extensions); values are unaffected.
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return next(csv.reader([line.rstrip("\n")], strict=True), [])
+    except csv.Error:
+        return _Unreadable()
+
+
+def _xlsx_rows(
+    data: bytes, tz: tzinfo, limits: SheetLimits
+) -> tuple[list[str], Iterator[tuple[int, list[Any] | _Unreadable]]]:
+    """The header and the numbered data rows of the first sheet of an Excel workbook, read as they stream in
+    within `limits` (the declared sheet size is ignored; zip bombs are refused before parsing)."""
+    try:
+        book = open_workbook(data, limits)
+        try:
             sheet = book.worksheets[0]
-            values = [
-                list(cells)
-                for cells in _limited(sheet.iter_rows(values_only=True), MAX_UPLOAD_ROWS + 1)  # header + rows
-            ]
+            values = [list(cells) for cells in CellBudget(limits).rows(sheet, MAX_UPLOAD_ROWS + 1)]  # header + rows
+        finally:
             book.close()
-    except UploadError:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+    except SheetTooLargeError as exc:
+        if exc.code == "sheet_rows":
+            raise UploadError("too_many_rows") from exc
+        raise UploadError(exc.code, str(exc.limit)) from exc
+    except (BadWorkbookError, IndexError) as exc:
         raise UploadError("bad_type", str(exc)) from exc
     if not values:
         return [], iter(())
     header = [str(cell).strip() if cell is not None else "" for cell in values[0]]
     rows = [(n, [_cell(c, tz) for c in cells]) for n, cells in enumerate(values[1:], start=2)]
     return header, iter(rows)
-
-
-def _limited(rows: Iterator[Any], limit: int) -> Iterator[Any]:
-    for count, row in enumerate(rows):
-        if count > limit:
-            raise UploadError("too_many_rows")
-        yield row
 
 
 def _cell(value: Any, tz: tzinfo) -> Any:
@@ -233,7 +260,7 @@ class _Parsed:
 
 
 def _long(
-    header: Sequence[str], rows: Iterator[tuple[int, list[Any]]], site_ids: Mapping[str, int]
+    header: Sequence[str], rows: Iterator[tuple[int, list[Any] | _Unreadable]], site_ids: Mapping[str, int]
 ) -> tuple[list[Reading], _Parsed]:
     """Readings of a long-format file, each row validated like a row of the observations API."""
     columns = [h.strip().lower() for h in header]
@@ -242,7 +269,11 @@ def _long(
         raise UploadError("bad_header", ", ".join(columns))
     items: list[dict[str, Any]] = []
     numbers: list[int] = []
+    unreadable: list[RowProblem] = []
     for number, cells in rows:
+        if isinstance(cells, _Unreadable):
+            unreadable.append(RowProblem(number, UNREADABLE_ROW))
+            continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         if len(items) >= MAX_UPLOAD_ROWS:
@@ -250,8 +281,11 @@ def _long(
         items.append(_observation(columns, cells))
         numbers.append(number)
     readings, errors = to_readings(items, site_ids.get, source="upload")
-    problems = [RowProblem(numbers[e.index], e.error) for e in errors]
-    return readings, _Parsed(FileFormat.LONG, len(items), len(problems), problems)
+    problems = sorted(
+        [RowProblem(numbers[e.index], validation_text(e.details, COLUMN_LABELS)) for e in errors] + unreadable,
+        key=lambda p: p.row,
+    )
+    return readings, _Parsed(FileFormat.LONG, len(items) + len(unreadable), len(problems), problems)
 
 
 def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:

@@ -38,3 +38,14 @@ class CrcMode(StrEnum):
     HJ212 = "hj212"
     MODBUS_LE = "modbus_le"
     ANY = "any"
+
+    @property
+    def label(self) -> str:
+        return _CRC_LABELS[self]
+
+
+_CRC_LABELS = {
+    CrcMode.HJ212: N_("HJ 212 CRC"),
+    CrcMode.MODBUS_LE: N_("CRC-16/MODBUS, low byte first"),
+    CrcMode.ANY: N_("Either CRC"),
+}

@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
 from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
@@ -31,6 +32,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.limits import sheet_limits
 from ecoloop.web.security import client_ip
 from ecoloop.web.templating import render
 
@@ -81,21 +83,12 @@ INTERVAL_LABELS = {
     Interval.HOUR: N_("Hourly data"),
     Interval.DAY: N_("Daily data"),
 }
-# HJ 212-2017 Appendix B codes of the ambient air pollutants.
-PARAMETER_NAMES = {
-    "a34004": "PM2.5",
-    "a34002": "PM10",
-    "a21026": "SO2",
-    "a21004": "NO2",
-    "a21005": "CO",
-    "a05024": "O3",
-}
 LABELS = {
     "issues": ISSUE_LABELS,
     "reasons": REASON_LABELS,
     "flags": FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
-    "parameters": PARAMETER_NAMES,
+    "parameters": parameters.Labels(ambient=None),
 }
 
 
@@ -142,7 +135,7 @@ def site_page(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    site_id: int,
+    site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
     end: Annotated[str, Query(alias="to", max_length=40)] = "",
     interval: str = "",
@@ -171,7 +164,7 @@ def site_page(
         "period_error": error,
         "intervals": list(Interval),
         "max_issues": MAX_ISSUES_SHOWN,
-        "labels": LABELS,
+        "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
 
@@ -255,7 +248,7 @@ class DeviceStatusOut(BaseModel):
 class SiteQualityOut(BaseModel):
     """The data quality of a site over [start, end)."""
 
-    site_id: int
+    site_id: RowId
     start: datetime
     end: datetime
     interval: str
@@ -276,7 +269,7 @@ def api_site_quality(
     db: DbSession,
     user: UserDep,
     settings: SettingsDep,
-    site_id: int,
+    site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
     end: Annotated[str, Query(alias="to", max_length=40)] = "",
     interval: str = "",
@@ -334,7 +327,7 @@ def _upload_size(request: Request) -> None:
 
 def _upload_error(exc: UploadError) -> str:
     limit = MAX_UPLOAD_BYTES // (1024 * 1024) if exc.code == "too_large" else MAX_UPLOAD_ROWS
-    return gettext(UPLOAD_ERROR_TEXT[exc.code]) % {"limit": limit}
+    return gettext(UPLOAD_ERROR_TEXT[exc.code]) % {"limit": limit, "value": exc.detail}
 
 
 def _upload_page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
@@ -371,6 +364,7 @@ def upload_file(
             peer=client_ip(request),
             username=user.user.username,
             now=utcnow(),
+            sheet_limits=sheet_limits(settings),
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)

@@ -11,12 +11,16 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
+from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
+from ecoloop.web.errors import UnexpectedErrorMiddleware
+from ecoloop.web.limits import BodyLimitMiddleware, BodyLimits
 from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
 
@@ -109,6 +113,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
+        if any(tuple(error["loc"])[:1] == ("path",) for error in exc.errors()):
+            return _error(request, 404, gettext("Not found."))  # an id no row can have (issue 13)
         return _error(request, 422, gettext("Some fields are missing or invalid."))
 
 
@@ -150,8 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.hot_store = open_hot_store(settings)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
+    app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale or DEFAULT_LOCALE)
+    if settings.trusted_proxy_list:  # outermost: all below see the client's address, not the proxy's (issue 13)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
     routers = (
         web_router,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, allowed
+from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
@@ -107,3 +107,15 @@ DbSession = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 OptionalUserDep = Annotated[CurrentUser | None, Depends(optional_user)]
+
+
+def requires(action: Action) -> Callable[[CurrentUser], CurrentUser]:
+    """A route dependency: the current user, whose role must be allowed `action` (403 otherwise), so that the
+    route's signature says who may call it: `user: Annotated[CurrentUser, Depends(requires(Action.X))]`."""
+
+    def dependency(user: UserDep) -> CurrentUser:
+        require(user.principal, action)
+        return user
+
+    dependency.__name__ = f"requires_{action.value}"
+    return dependency

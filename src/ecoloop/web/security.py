@@ -32,7 +32,8 @@ def new_nonce() -> str:
 
 
 def client_ip(request: Request) -> str:
-    """The address of the client as the server sees it (uvicorn applies trusted proxy headers)."""
+    """The address of the client: the connection's, or the one a proxy of ECOLOOP_TRUSTED_PROXIES forwarded
+    (`create_app` installs the proxy-headers middleware only for those)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from ecoloop.alerts.config import shown_name
 from ecoloop.i18n import get_locale, gettext, ngettext
 from ecoloop.web.deps import CurrentUser
 from ecoloop.web.navigation import menu_for
@@ -24,10 +27,28 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.install_gettext_callables(_escaped_gettext, _escaped_ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.globals["rule_name"] = shown_name
     env.filters["localtime"] = _localtime
+    env.filters["segment"] = _segment
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     return Jinja2Templates(env=env)
+
+
+# Jinja's new-style gettext marks what the catalog returns as safe markup. Templates translate message ids only
+# (tests/web/test_templating.py checks every `_()`), and the translation is escaped all the same, so that text which
+# reached `_()` by mistake still shows as text (issue 13: a rule name carrying htmx attributes created a user).
+def _escaped_gettext(message: str) -> Markup:
+    return escape(gettext(message))
+
+
+def _escaped_ngettext(singular: str, plural: str, n: int) -> Markup:
+    return escape(ngettext(singular, plural, n))
+
+
+def _segment(value: object) -> str:
+    """`value` as one URL path segment: every reserved character (/ ? # …) percent-encoded."""
+    return quote(str(value), safe="")
 
 
 def _localtime(value: datetime | None, tz: Any = None, fmt: str = "%Y-%m-%d %H:%M") -> str:

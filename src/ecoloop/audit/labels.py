@@ -1,0 +1,269 @@
+"""The audit log in words: a label for every audited table and field, and stored values as text (enum values by
+their labels, times in local time, secrets as hidden), so that the log page shows no table names and no JSON.
+
+Every audited model's table and columns are listed here (a test holds the lists complete); the records keep the
+raw values, and the API returns them as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from ecoloop.audit.models import AuditRecord
+from ecoloop.audit.service import REDACTED
+from ecoloop.db.base import Base, StrEnumType, UtcDateTime
+from ecoloop.i18n import N_, gettext
+from ecoloop.ingest import parameters
+
+TABLES = {
+    "regions": N_("Region"),
+    "organisations": N_("Unit or department"),
+    "users": N_("User account"),
+    "api_tokens": N_("API token"),
+    "enterprises": N_("Enterprise"),
+    "permits": N_("Discharge permit"),
+    "outlets": N_("Outlet"),
+    "outlet_limits": N_("Emission limit"),
+    "grade_records": N_("Performance grade"),
+    "supervision_lists": N_("Supervision list"),
+    "list_memberships": N_("List membership"),
+    "data_corrections": N_("Data correction request"),
+    "sites": N_("Monitoring site"),
+    "devices": N_("Data logger"),
+    "cases": N_("Case record"),
+    "case_milestones": N_("Case milestone"),
+    "supervision_batches": N_("Supervision batch"),
+    "alert_rules": N_("Alert rule"),
+    "webhooks": N_("Webhook"),
+}
+# Fields every audited table has.
+COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
+FIELDS: dict[str, dict[str, str]] = {
+    "regions": {"code": N_("Code"), "name": N_("Name"), "level": N_("Level"), "parent_id": N_("Parent region"),
+                "path": N_("Region path")},
+    "organisations": {"code": N_("Code"), "name": N_("Name"), "kind": N_("Kind"),
+                      "department_type": N_("Department type"), "region_id": N_("Region"),
+                      "parent_id": N_("Parent organisation"), "active": N_("Active")},
+    "users": {"username": N_("Username"), "display_name": N_("Display name"), "password_hash": N_("Password"),
+              "role": N_("Role"), "organisation_id": N_("Organisation"), "enterprise_id": N_("Enterprise"),
+              "active": N_("Active"), "locale": N_("Language"), "password_changed_at": N_("Password changed")},
+    "api_tokens": {"user_id": N_("User account"), "name": N_("Name"), "prefix": N_("Token prefix"),
+                   "token_hash": N_("Token"), "revoked_at": N_("Revoked")},
+    "enterprises": {"credit_code": N_("Unified social credit code"), "name": N_("Name"),
+                    "industry_code": N_("Industry code"), "address": N_("Address"), "region_id": N_("Region"),
+                    "status": N_("Status"), "longitude": N_("Longitude"), "latitude": N_("Latitude"),
+                    "contact_name": N_("Contact person"), "contact_phone": N_("Contact phone")},
+    "permits": {"enterprise_id": N_("Enterprise"), "number": N_("Permit number"),
+                "permit_class": N_("Permit class"), "valid_from": N_("Valid from"), "valid_to": N_("Valid to"),
+                "issued_by": N_("Issued by")},
+    "outlets": {"permit_id": N_("Discharge permit"), "code": N_("Outlet code"), "name": N_("Name"),
+                "kind": N_("Kind"), "site_id": N_("Monitoring site")},
+    "outlet_limits": {"outlet_id": N_("Outlet"), "pollutant": N_("Pollutant"), "limit_value": N_("Limit"),
+                      "unit": N_("Unit"), "averaging": N_("Averaging"),
+                      "reference_o2": N_("Reference oxygen content"), "source": N_("Source")},
+    "grade_records": {"enterprise_id": N_("Enterprise"), "grade": N_("Grade"), "start": N_("From"),
+                      "end": N_("To"), "document": N_("Document")},
+    "supervision_lists": {"code": N_("Code"), "name": N_("Name"), "description": N_("Description"),
+                          "builtin": N_("Built in")},
+    "list_memberships": {"list_id": N_("Supervision list"), "enterprise_id": N_("Enterprise"), "start": N_("From"),
+                         "end": N_("To"), "reason": N_("Reason"), "document": N_("Document")},
+    "data_corrections": {"enterprise_id": N_("Enterprise"), "site_id": N_("Monitoring site"),
+                         "parameter": N_("Parameter"), "interval": N_("Data"), "time": N_("Time"),
+                         "current_value": N_("Current value"), "proposed_value": N_("Proposed value"),
+                         "proposed_flag": N_("Proposed flag"), "reason": N_("Reason"), "status": N_("Status"),
+                         "submitted_by_id": N_("Submitted by"), "reviewed_by_id": N_("Reviewed by"),
+                         "reviewed_at": N_("Reviewed"), "review_note": N_("Review note")},
+    "sites": {"code": N_("Site code"), "name": N_("Name"), "kind": N_("Kind"), "level": N_("Level"),
+              "region_id": N_("Region"), "enterprise_id": N_("Enterprise"), "longitude": N_("Longitude"),
+              "latitude": N_("Latitude"), "water_target": N_("Water quality target"), "active": N_("Active")},
+    "devices": {"mn": N_("MN"), "password": N_("Password"), "site_id": N_("Monitoring site"),
+                "crc_mode": N_("CRC mode"), "interval_minutes": N_("Reporting interval (minutes)"),
+                "active": N_("Active")},
+    "cases": {"number": N_("Case number"), "version": N_("Version"), "source": N_("Source"),
+              "category": N_("Category"), "title": N_("Title"), "description": N_("Problem description"),
+              "region_id": N_("Region"), "longitude": N_("Longitude"), "latitude": N_("Latitude"),
+              "enterprise_id": N_("Enterprise"), "site_id": N_("Monitoring site"), "lead_unit_id": N_("Lead unit"),
+              "responsible_leader": N_("Responsible leader"), "severity": N_("Urgency"), "state": N_("State"),
+              "deadline": N_("Deadline"), "long_term": N_("Long-term rectification"),
+              "batch_id": N_("Supervision batch"), "merged_into_id": N_("Merged into"),
+              "external_ref": N_("Hand-down reference"), "finding": N_("Finding"),
+              "investigation": N_("Investigation"), "handling": N_("Handling"),
+              "accountable_persons": N_("Persons held accountable"), "overdue": N_("Overdue"),
+              "closed_at": N_("Closed"), "registered_by_id": N_("Registered by")},
+    "case_milestones": {"case_id": N_("Case"), "year": N_("Year"), "target": N_("Target"), "due": N_("Due"),
+                        "status": N_("Status"), "done_on": N_("Done on"), "note": N_("Note")},
+    "supervision_batches": {"code": N_("Code"), "name": N_("Name"), "source": N_("Source"),
+                            "received_on": N_("Received on"), "deadline": N_("Deadline"),
+                            "document": N_("Document")},
+    "alert_rules": {"code": N_("Code"), "name": N_("Name"), "kind": N_("Kind"), "enabled": N_("Enabled"),
+                    "region_id": N_("Region"), "escalation": N_("Escalation"),
+                    "case_deadline_days": N_("Case deadline (days)"), "reopen_hours": N_("Reopen within (hours)"),
+                    "parameters": N_("Parameters"), "version": N_("Version")},
+    "webhooks": {"organisation_id": N_("Organisation"), "url": N_("Address"), "secret": N_("Signing secret"),
+                 "enabled": N_("Enabled"), "description": N_("Description")},
+}  # fmt: skip
+# Events that are no row change (`audit.service.record_event`) and the keys of their detail.
+ACTIONS = {
+    "create": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "login": N_("Signed in"),
+    "logout": N_("Signed out"),
+    "login_failed": N_("Sign-in failed"),
+    "login_locked": N_("Sign-in refused (locked)"),
+}
+EVENT_FIELDS = {"username": N_("Username")}
+# Fields that say nothing new on a created record.
+_QUIET_ON_CREATE = frozenset({"id", "created_at", "updated_at", "version"})
+_PARAMETER_FIELDS = frozenset({("outlet_limits", "pollutant"), ("data_corrections", "parameter")})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an audit record: its label and its values before and after, as text."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audit record as the log page shows it."""
+
+    record: AuditRecord
+    action: str
+    table: str
+    changes: list[Change]
+
+
+def table_label(table: str) -> str:
+    """The label of an audited table (a record of an unknown table is just a record)."""
+    return gettext(TABLES.get(table, N_("Record")))
+
+
+def field_label(table: str, name: str) -> str:
+    """The label of a field of an audited table, or of an event's detail."""
+    message = FIELDS.get(table, {}).get(name) or COMMON_FIELDS.get(name) or EVENT_FIELDS.get(name)
+    return gettext(message) if message else name
+
+
+@cache
+def _column_types() -> dict[tuple[str, str], Any]:
+    """The column types of every audited model, by (table, column)."""
+    types = {}
+    for mapper in Base.registry.mappers:
+        if getattr(mapper.class_, "__audit__", False):
+            table = mapper.class_.__tablename__
+            for attr in mapper.column_attrs:
+                if not attr.columns[0].info.get("audit_ignore"):
+                    types[table, attr.key] = attr.columns[0].type
+    return types
+
+
+def enum_label(member: StrEnum) -> str:
+    """An enum member by its label; the labels some enums keep beside them (case and rule pages) are used too."""
+    label = getattr(member, "label", None)
+    if isinstance(label, str):
+        return gettext(label)
+    message = _outside_labels().get(member)
+    return gettext(message) if message else member.value
+
+
+@cache
+def _outside_labels() -> dict[StrEnum, str]:
+    # The labels of case and rule enums live in their pages' modules; imported here, late, to avoid a cycle.
+    from ecoloop.alerts.routes import KIND_LABELS
+    from ecoloop.cases import routes as case_routes
+
+    found: dict[StrEnum, str] = {}
+    tables: list[Mapping[Any, str]] = [
+        KIND_LABELS,
+        case_routes.STATE_LABELS,
+        case_routes.SOURCE_LABELS,
+        case_routes.CATEGORY_LABELS,
+        case_routes.SEVERITY_LABELS,
+        case_routes.FINDING_LABELS,
+        case_routes.MILESTONE_LABELS,
+    ]
+    for labels in tables:
+        found.update({member: message for member, message in labels.items() if isinstance(member, StrEnum)})
+    return found
+
+
+def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:
+    """A stored value of a field as text: hidden secrets, yes/no, enum labels, local times, parameter names,
+    and nested values (rule parameters) as `label: value` pairs."""
+    if value is None or value == "":
+        return ""
+    if value == REDACTED:
+        return gettext("(hidden)")
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    kind = _column_types().get((table, name))
+    if isinstance(kind, StrEnumType) and isinstance(value, str) and value in kind.enum._value2member_map_:
+        return enum_label(kind.enum(value))
+    if isinstance(kind, UtcDateTime) and isinstance(value, str):
+        return _local(value, zone)
+    if (table, name) in _PARAMETER_FIELDS and isinstance(value, str):
+        return parameters.name(value)
+    if isinstance(value, Mapping):
+        return "\uff1b".join(f"{_key(table, k)}\uff1a{value_text(table, k, v, zone)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "\u3001".join(value_text(table, name, v, zone) for v in value)
+    return str(value)
+
+
+def _key(table: str, key: str) -> str:
+    label = field_label(table, key)
+    if label != key:
+        return label
+    from ecoloop.alerts.rule_routes import FIELD_LABELS  # the rule editor's labels of rule parameters
+
+    return gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key
+
+
+def _local(value: str, zone: tzinfo) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return date.fromisoformat(value[:10]).isoformat() if len(value) == 10 else value
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def entry(record: AuditRecord, zone: tzinfo) -> AuditEntry:
+    """An audit record in words: its action, its table and each field that changed (on creation, each field
+    that was set; on deletion, each field that was held)."""
+    table = record.entity_type
+    before, after = record.before or {}, record.after or {}
+    changes = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name), after.get(name)
+        if record.action == "create" and (name in _QUIET_ON_CREATE or new in (None, "")):
+            continue
+        if record.action == "delete" and old in (None, ""):
+            continue
+        if record.action == "update" and old == new:
+            continue
+        changes.append(
+            Change(field_label(table, name), value_text(table, name, old, zone), value_text(table, name, new, zone))
+        )
+    action = gettext(ACTIONS[record.action]) if record.action in ACTIONS else record.action
+    return AuditEntry(record, action, table_label(table), changes)
+
+
+def audited_tables() -> list[str]:
+    """The tables of the audited models (`__audit__`), for the log's filter and the completeness test."""
+    return sorted({t for t, _name in _column_types()})
+
+
+def audited_columns() -> list[tuple[str, str]]:
+    """(table, column) of every audited column (secrets included)."""
+    return sorted(_column_types())

@@ -1,0 +1,114 @@
+"""The audit log in words (issue 13 §11: the log showed table names and JSON)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import pkgutil
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ecoloop
+from ecoloop.audit import labels
+from ecoloop.audit.models import AuditRecord
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.base import StrEnumType
+from ecoloop.enterprises.models import Enterprise
+from tests.factories import World, credit_code
+from tests.web.helpers import open_session, parse
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+for module in pkgutil.iter_modules(ecoloop.__path__):
+    if module.ispkg:
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(f"ecoloop.{module.name}.models")
+
+
+def test_every_audited_table_and_field_has_a_label() -> None:
+    columns = labels.audited_columns()
+    assert {table for table, _ in columns} <= set(labels.TABLES)
+    unlabelled = [
+        f"{table}.{name}"
+        for table, name in columns
+        if name not in labels.FIELDS.get(table, {}) and name not in labels.COMMON_FIELDS
+    ]
+    assert unlabelled == []
+
+
+def test_every_enum_value_of_an_audited_field_has_a_label() -> None:
+    raw = [
+        f"{table}.{name}={member.value}"
+        for (table, name), kind in labels._column_types().items()
+        if isinstance(kind, StrEnumType)
+        for member in kind.enum
+        if labels.enum_label(member) == member.value
+    ]
+    assert raw == []
+
+
+def test_changes_read_as_labels_and_text(db: Session, world: World) -> None:
+    set_actor(db, Actor(label="admin", user_id=world.users["admin"].id))
+    ent = Enterprise(credit_code=credit_code(78), name="测试企业", region_id=world.town_a.id)
+    db.add(ent)
+    db.flush()
+    ent.name = "测试企业（更名）"
+    db.flush()
+    updated = db.scalars(select(AuditRecord).where(AuditRecord.entity_type == "enterprises")).all()[-1]
+    shown = labels.entry(updated, TZ)
+    assert (shown.action, shown.table) == ("修改", "企业")
+    assert [(c.field, c.before, c.after) for c in shown.changes if c.field == "名称"] == [
+        ("名称", "测试企业", "测试企业（更名）")
+    ]
+    user = db.scalars(
+        select(AuditRecord).where(AuditRecord.entity_type == "users", AuditRecord.action == "create")
+    ).first()
+    assert user is not None
+    fields = {c.field: c.after for c in labels.entry(user, TZ).changes}
+    assert fields["密码"] == "（已隐藏）" and fields["角色"] and fields["角色"] != user.after["role"]
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "value", "text"),
+    [
+        ("cases", "state", "closed", "已销号"),
+        ("cases", "closed_at", "2026-11-22T02:00:00+00:00", "2026-11-22 10:00:00"),
+        ("sites", "active", True, "是"),
+        ("outlet_limits", "pollutant", "a21026", "二氧化硫"),
+        ("devices", "crc_mode", "modbus_le", "CRC-16/MODBUS（低字节在前）"),
+        ("alert_rules", "kind", "aqi_level", "AQI超限"),
+        ("users", "password_hash", "***", "（已隐藏）"),
+    ],
+)
+def test_values_read_as_text(table: str, name: str, value: object, text: str) -> None:
+    assert labels.value_text(table, name, value, TZ) == text
+
+
+def test_nested_values_read_as_labelled_pairs() -> None:
+    shown = labels.value_text("alert_rules", "parameters", {"min_neighbours": 4, "radius_km": "7.5"}, TZ)
+    assert "{" not in shown and "min_neighbours" not in shown and "4" in shown
+
+
+async def test_the_log_page_shows_no_table_names_and_no_json(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "admin")
+    set_actor(app_db, Actor(label="admin"))
+    app_db.add(AuditRecord(at=datetime.now(UTC), actor_label="admin", action="login_failed", entity_type="users",
+                           after={"username": "nobody"}))  # fmt: skip
+    app_db.commit()
+
+    page = await client.get("/admin/audit")
+
+    body = parse(page.text).find("tbody", id="audit-rows")
+    assert body is not None
+    text = body.text
+    assert "{" not in text and '"' not in text
+    assert not re.search(r"\b(users|regions|organisations|password_hash|display_name|create|update)\b", text)
+    assert "登录失败" in text and "用户名 nobody" in text

@@ -1,0 +1,79 @@
+"""No private response is cached (issue 13: private pages and downloads had no Cache-Control): every answer of
+every route carries `Cache-Control: no-store` and `Pragma: no-cache`; the static files keep their caching."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from ecoloop.settings import Settings
+from ecoloop.web.app import create_app
+from tests.factories import World
+from tests.web.helpers import csrf_for, open_session
+from tests.web.test_auth import api_routes
+
+LIVE = {"/alerts/stream"}  # never ends by itself: tests/alerts/test_stream.py checks its headers
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    """Every GET route of the app, its path parameters filled with 1."""
+    return sorted(
+        re.sub(r"\{[^}]+\}", "1", path)
+        for path, methods, _route in api_routes(app)
+        if "GET" in methods and path not in LIVE
+    )
+
+
+def assert_not_stored(response: httpx.Response) -> None:
+    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    assert response.headers.get("cache-control") == "no-store", where
+    assert response.headers.get("pragma") == "no-cache", where
+
+
+def test_the_walk_covers_the_pages_the_api_and_the_downloads(app_settings: Settings) -> None:
+    app = create_app(app_settings)
+    paths = get_paths(app)
+    app.state.engine.dispose()
+    assert len(paths) >= 50
+    assert {"/", "/cases", "/api/v1/me", "/enterprises/import/template.xlsx", "/cases/1/attachments/1"} <= set(paths)
+
+
+@pytest.mark.parametrize("username", ["admin", "enterprise_a"])
+async def test_every_answer_to_a_signed_in_user_is_not_stored(
+    client: httpx.AsyncClient, app_settings: Settings, app_db: Session, app_world: World, username: str
+) -> None:
+    open_session(app_db, client, username)
+    app = create_app(app_settings)
+    paths = get_paths(app)
+    app.state.engine.dispose()
+    statuses = set()
+    for path in paths:
+        response = await client.get(path)
+        assert response.status_code < 500, path
+        assert_not_stored(response)
+        statuses.add(response.status_code)
+    assert 200 in statuses
+
+    csrf = await csrf_for(client)
+    assert_not_stored(await client.post("/account/language", data={"locale": "zh_CN", "csrf_token": csrf}))
+    assert_not_stored(await client.get("/api/v1/openapi.json"))
+
+
+async def test_anonymous_answers_are_not_stored_either(client: httpx.AsyncClient) -> None:
+    for path in ("/login", "/", "/api/v1/me", "/no-such-page"):
+        assert_not_stored(await client.get(path))
+
+
+async def test_static_files_keep_their_caching(client: httpx.AsyncClient) -> None:
+    response = await client.get("/static/app.css")
+
+    assert response.status_code == 200
+    assert "cache-control" not in response.headers
+    assert "pragma" not in response.headers
+    assert response.headers.get("etag")
+    revalidated = await client.get("/static/app.css", headers={"if-none-match": response.headers["etag"]})
+    assert revalidated.status_code == 304

@@ -1,0 +1,75 @@
+"""Unexpected errors (issue 13): a Chinese page or a JSON body with a reference that is also in the log line with
+the traceback; the exception's text (which may hold user data) never reaches the user."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from ecoloop.settings import Settings
+from ecoloop.web.app import create_app
+from tests.web.helpers import parse
+
+SECRET = "举报人 张三 13800138000"
+
+
+def failing_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+
+    def explode() -> None:
+        raise RuntimeError(f"cannot store {SECRET}")
+
+    app.add_api_route("/explode", explode, methods=["GET", "POST"])
+    app.add_api_route("/api/v1/explode", explode, methods=["GET", "POST"])
+    return app
+
+
+@pytest.fixture
+async def failing(app_settings: Settings) -> httpx.AsyncClient:
+    app = failing_app(app_settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+def logged_reference(caplog: pytest.LogCaptureFixture) -> str:
+    records = [r for r in caplog.records if r.levelno >= logging.ERROR and "reference=" in r.getMessage()]
+    assert len(records) == 1
+    assert records[0].exc_info is not None and SECRET in str(records[0].exc_info[1])  # the traceback is logged
+    found = re.search(r"reference=(\w+)", records[0].getMessage())
+    assert found is not None
+    return found.group(1)
+
+
+async def test_an_unexpected_error_shows_a_chinese_page_with_the_logged_reference(
+    failing: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with failing:
+        response = await failing.get("/explode", params={"name": SECRET})
+
+    reference = logged_reference(caplog)
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors" in response.headers["content-security-policy"]
+    message = parse(response.text).find("p", class_="message")
+    assert message is not None
+    assert "系统出现意外错误" in message.text and reference in message.text
+    assert SECRET not in response.text and "张三" not in response.text
+    assert "Internal Server Error" not in response.text
+    assert "张三" not in caplog.records[-1].getMessage()  # the log line names the path, not the query or body
+
+
+async def test_an_unexpected_api_error_answers_json_with_the_reference(
+    failing: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with failing:
+        response = await failing.get("/api/v1/explode")
+
+    reference = logged_reference(caplog)
+    assert response.status_code == 500
+    body = response.json()
+    assert body["reference"] == reference
+    assert "系统出现意外错误" in body["detail"] and reference in body["detail"]
+    assert SECRET not in response.text

@@ -1,0 +1,357 @@
+"""Stored text is shown as text on every page: the demo city with a hostile value in every free-text column (names,
+notes, comments, file names, webhook addresses, codes…) is crawled as several roles, and no element or attribute of
+a value may survive as markup (issue 13, point 1). Also: the page's own defences (CSP, htmx configuration)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import Engine, String, Text, insert, select, text
+from sqlalchemy.orm import Session
+
+import ecoloop
+from ecoloop.alerts import rule_service
+from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
+from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.models import Attachment, Milestone
+from ecoloop.db.base import Base
+from ecoloop.db.engine import make_engine
+from ecoloop.db.migrate import upgrade
+from ecoloop.demo.service import load_demo
+from ecoloop.enterprises.models import GradeRecord
+from ecoloop.enterprises.service import request_correction
+from ecoloop.identity.models import Organisation, User
+from ecoloop.identity.service import create_api_token, principal_for, start_session
+from ecoloop.monitoring.models import Site
+from ecoloop.settings import Settings
+from ecoloop.web.app import create_app
+from tests.conftest import make_settings
+from tests.web.helpers import Element, parse, set_session_cookie
+
+NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+ROLES = ("admin", "analyst", "enterprise", "department")
+
+# Columns that hold structure rather than text anyone types: the region tree's codes and paths (scoping), secrets and
+# hashes, the language code, a stored file's type, and readings' interval and flag codes (checked on the way in).
+STRUCTURAL = frozenset(
+    {
+        "regions.code",
+        "regions.path",
+        "users.password_hash",
+        "users.locale",
+        "web_sessions.token_hash",
+        "api_tokens.token_hash",
+        "devices.password",
+        "webhooks.secret",
+        "case_attachments.sha256",
+        "case_attachments.content_type",
+        "login_throttle.scope",
+        "login_throttle.key",
+        "data_corrections.interval",
+        "data_corrections.proposed_flag",
+    }
+)
+# Fields that must be seen on some page (as text): the crawl reached the places where people type.
+MUST_SHOW = frozenset(
+    {
+        "alert_rules.name",
+        "alert_rule_versions.name",
+        "alert_rule_versions.note",
+        "alert_events.note",
+        "alerts.feedback",
+        "cases.title",
+        "cases.description",
+        "case_events.note",
+        "case_events.actor_label",
+        "case_attachments.filename",
+        "case_milestones.target",
+        "enterprises.name",
+        "enterprises.address",
+        "enterprises.contact_name",
+        "permits.number",
+        "outlets.name",
+        "outlet_limits.source",
+        "list_memberships.reason",
+        "supervision_lists.name",
+        "supervision_batches.name",
+        "grade_records.document",
+        "data_corrections.reason",
+        "webhooks.url",
+        "webhooks.description",
+        "webhook_deliveries.error",
+        "organisations.name",
+        "users.display_name",
+        "users.username",
+        "api_tokens.name",
+        "regions.name",
+        "sites.name",
+        "devices.mn",
+        "audit_records.actor_label",
+    }
+)
+
+
+def payloads(n: int) -> list[str]:
+    """What is planted in column number `n`: an htmx element that would create a user, a redirecting meta, an
+    attribute break-out with an event handler, and an element with a template expression and %-placeholders (which
+    break `str % values`). Each element carries `data-h=n`, so that a leak names its column."""
+    return [
+        f'<i hx-post="/admin/users" hx-trigger="load" data-h={n}>x</i>',
+        f'<meta http-equiv="refresh" content="0;url=//evil" data-h={n}>',
+        f'"><img src=x onerror=alert(1) data-h={n}>',
+        f"'><x-h data-h='{n}'>{{{{7*7}}}}%(x)s",
+    ]
+
+
+TINY = ("<x-h>%(x)s", "<x-h>")  # for short codes: still an element, unnamed
+
+
+def values_for(n: int, length: int | None, digits: int) -> list[str]:
+    """The values rows of column `n` get in turn (each followed by the row id): all payloads at once where they
+    fit, else each that fits, else a tiny element."""
+    every = payloads(n)
+    whole = "".join(every) + " %"
+    if length is None or len(whole) + digits <= length:
+        return [whole]
+    return [p for p in every if len(p) + digits <= length] or [next(t for t in TINY if len(t) + digits <= length)]
+
+
+def injected(doc: Element) -> list[str]:
+    """What of a hostile value became markup in `doc`: its elements, or any event-handler or refresh attribute."""
+    return [
+        f"<{e.tag} {e.attrs}>"
+        for e in doc.iter()
+        if e.tag == "x-h"
+        or "data-h" in e.attrs
+        or any(a.startswith("on") for a in e.attrs)
+        or e.attrs.get("hx-post") == "/admin/users"
+        or "http-equiv" in e.attrs
+    ]
+
+
+@cache
+def text_columns() -> list[tuple[str, str, int | None]]:
+    """Every plain text column of the schema (not enum or JSON) that people or their files fill, with its length."""
+    for module in pkgutil.walk_packages(ecoloop.__path__, "ecoloop."):
+        if module.name.endswith(".models"):
+            importlib.import_module(module.name)
+    return [
+        (table.name, column.name, getattr(column.type, "length", None))
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String | Text)
+        and f"{table.name}.{column.name}" not in STRUCTURAL
+        and "id" in table.columns  # the tables without (sessions, throttles) hold no text anyone types
+    ]
+
+
+def planted() -> list[str]:
+    """The planted columns as `table.column`, by their number."""
+    return [f"{table}.{column}" for table, column, _length in text_columns()]
+
+
+def plant(engine: Engine) -> None:
+    """Overwrite every text column of every row with hostile values (the append-only tables' guards are lifted
+    meanwhile), and add an audit record whose JSON of what changed is hostile too."""
+    with engine.begin() as connection:
+        guards = list(connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")))
+        for name, _sql in guards:
+            connection.execute(text(f'DROP TRIGGER "{name}"'))
+        for n, (table, column, length) in enumerate(text_columns()):
+            digits = len(str(connection.scalar(text(f"SELECT max(id) FROM {table}")) or 0))
+            options = values_for(n, length, digits)
+            chosen = " ".join(f"WHEN {i} THEN :v{i}" for i in range(len(options)))
+            connection.execute(
+                text(f'UPDATE {table} SET "{column}" = (CASE id % {len(options)} {chosen} END) || CAST(id AS TEXT)'),
+                {f"v{i}": v for i, v in enumerate(options)},
+            )
+        for _name, sql in guards:
+            connection.execute(text(sql))
+        changed = {"name": "".join(payloads(len(planted())))}
+        connection.execute(insert(AuditRecord).values(actor_label="a", action="update", entity_type="b", after=changed))
+
+
+def add_what_the_demo_lacks(db: Session) -> None:
+    """A webhook with a failed delivery, an enterprise's correction request, an API token and an edited rule."""
+    admin = db.scalar(select(User).where(User.username == "admin"))
+    enterprise_user = db.scalar(select(User).where(User.username == "enterprise"))
+    assert admin is not None and enterprise_user is not None
+    bureau = db.scalar(select(Organisation).where(Organisation.code == "bureau"))
+    assert bureau is not None
+    hook = Webhook(organisation_id=bureau.id, url="https://hooks.example/x", secret="s" * 32, description="d")
+    db.add(hook)
+    db.flush()
+    event = db.scalars(select(AlertEvent)).first()
+    assert event is not None, "the demo raised no alert"
+    db.add(WebhookDelivery(webhook_id=hook.id, event_id=event.id, payload="{}", error="refused", attempts=1))
+    site = db.scalar(select(Site).where(Site.enterprise_id == enterprise_user.enterprise_id))
+    assert site is not None
+    request_correction(
+        db,
+        user=enterprise_user,
+        site=site,
+        parameter="a21026",
+        interval="hour",
+        time=NOW - timedelta(hours=3),
+        current_value=Decimal(80),
+        proposed_value=Decimal(8),
+        proposed_flag=None,
+        reason="r",
+    )
+    create_api_token(db, admin, "t", NOW)
+    rule = db.scalar(select(AlertRule).where(AlertRule.code == "air-hotspot"))
+    assert rule is not None
+    change = rule_service.RuleChange(
+        name="renamed",
+        enabled=True,
+        region_id=None,
+        escalation=rule.escalation,
+        case_deadline_days=rule.case_deadline_days,
+        reopen_hours=rule.reopen_hours,
+        parameters=dict(rule.parameters),
+        note="n",
+    )
+    rule_service.save_rule(db, admin, principal_for(admin, db), change, NOW, rule=rule)
+
+
+@dataclass
+class HostileCity:
+    """The demo city with hostile text everywhere, and a signed-in session cookie per role."""
+
+    settings: Settings
+    sessions: dict[str, str] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def hostile_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileCity]:
+    tmp: Path = tmp_path_factory.mktemp("hostile")
+    settings = make_settings(tmp)
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    city = HostileCity(settings)
+    with Session(engine, expire_on_commit=False) as db:
+        load_demo(db, now=NOW, storage=settings.case_attachments_root)
+        add_what_the_demo_lacks(db)
+        city.pages = [
+            *(f"/cases/{id_}" for id_ in db.scalars(select(Attachment.case_id).limit(1))),
+            *(f"/cases/{id_}" for id_ in db.scalars(select(Milestone.case_id).limit(1))),
+            *(f"/enterprises/{id_}" for id_ in db.scalars(select(GradeRecord.enterprise_id).limit(1))),
+        ]
+        for role in ROLES:
+            user = db.scalar(select(User).where(User.username == role))
+            assert user is not None
+            city.sessions[role] = start_session(db, user, "10.1.2.3", datetime.now(UTC), timedelta(hours=12))
+        db.commit()
+    plant(engine)
+    engine.dispose()
+    yield city
+
+
+@pytest.fixture
+async def hostile_client(hostile_city: HostileCity) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(hostile_city.settings)
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 50000), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+    app.state.engine.dispose()
+
+
+SKIP = re.compile(r"^/(static/|logout|alerts/stream|api/)|\.(xlsx|csv|docx)$")
+PER_SHAPE = 3  # pages of the same shape (path with its numbers blanked, query keys) that are fetched
+MAX_PAGES = 600
+
+
+def shape(url: str) -> str:
+    parts = urlsplit(url)
+    keys = sorted({p.partition("=")[0] for p in parts.query.split("&") if p})
+    return re.sub(r"\d+", "#", parts.path) + "?" + "&".join(keys)
+
+
+def links(doc: Element) -> Iterator[str]:
+    for e in doc.iter():
+        for attr in ("href", "hx-get", "action"):
+            value = e.attrs.get(attr, "")
+            if attr == "action" and e.attrs.get("method", "get").lower() != "get":
+                continue
+            if value.startswith("/") and not value.startswith("//"):
+                yield value.partition("#")[0]
+
+
+@dataclass
+class Crawl:
+    """What a crawl saw: pages by status, markup that came from stored values, and the fields shown as text."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+    injections: dict[str, list[str]] = field(default_factory=dict)
+    evaluated: list[str] = field(default_factory=list)
+    shown: set[str] = field(default_factory=set)
+
+
+async def crawl(client: httpx.AsyncClient, start: list[str]) -> Crawl:
+    """Fetch every page reachable from `start` (a few of each shape), as a browser and as htmx."""
+    seen: Crawl = Crawl()
+    queue = list(start)
+    shapes: dict[str, int] = {}
+    while queue and len(seen.statuses) < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen.statuses or SKIP.search(urlsplit(url).path) or shapes.get(shape(url), 0) >= PER_SHAPE:
+            continue
+        shapes[shape(url)] = shapes.get(shape(url), 0) + 1
+        for headers in ({}, {"HX-Request": "true"}):
+            response = await client.get(url, headers=headers)
+            seen.statuses[url] = response.status_code
+            if not response.headers.get("content-type", "").startswith("text/html"):
+                break
+            doc = parse(response.text)
+            if found := injected(doc):
+                seen.injections[url] = found
+            if "49%(x)s" in response.text:
+                seen.evaluated.append(url)
+            seen.shown |= {
+                planted()[int(n)] for n in re.findall(r"data-h='?(\d+)", doc.text) if int(n) < len(planted())
+            }
+            queue += links(doc)
+    return seen
+
+
+def named(leak: str) -> str:
+    """A leaked element with the column its value came from."""
+    n = re.search(r"'data-h': '(\d+)'", leak)
+    return f"{planted()[int(n.group(1))] if n and int(n.group(1)) < len(planted()) else '?'}: {leak}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_no_stored_value_becomes_markup_on_any_page(
+    hostile_city: HostileCity, hostile_client: httpx.AsyncClient, role: str
+) -> None:
+    set_session_cookie(hostile_client, hostile_city.sessions[role])
+    start = ["/", "/account", "/alerts/rules", "/alerts/webhooks", "/alerts/notifications", "/enterprises/lists"]
+    start += ["/enterprises/corrections", "/monitoring/devices", "/admin/users", "/admin/organisations", "/admin/audit"]
+
+    seen = await crawl(hostile_client, hostile_city.pages + start)
+
+    failed = {url: status for url, status in seen.statuses.items() if status >= 500}
+    markup = {url: named(found[0]) for url, found in seen.injections.items()}
+    assert not (failed or markup or seen.evaluated), f"failed: {failed}\nmarkup: {markup}\nevaluated: {seen.evaluated}"
+    assert len(seen.statuses) > 20
+    if role == "admin":
+        assert MUST_SHOW - seen.shown == set(), f"fields the crawl did not see on any page (of {sorted(seen.statuses)})"
+
+
+def test_every_text_column_is_planted_or_named_structural() -> None:
+    assert set(planted()) >= MUST_SHOW
+    assert "regions.code" not in planted()
+    assert values_for(0, None, 3) == ["".join(payloads(0)) + " %"]
+    assert all(len(v) + 3 <= 16 for v in values_for(0, 16, 3))
