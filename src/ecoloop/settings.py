@@ -81,7 +81,10 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Largest request body in MiB of POST /api/v1/observations (JSON)."
     )
     json_max_depth: int = Field(
-        default=32, ge=2, description="Deepest nesting of arrays and objects a JSON request body may have."
+        default=32,
+        ge=2,
+        le=500,  # well below Python's recursion limit, which deeper JSON would hit while being decoded
+        description="Deepest nesting of arrays and objects a JSON request body may have.",
     )
     sheet_max_columns: int = Field(
         default=256, ge=10, description="Most columns a spreadsheet row of an upload or import may have."

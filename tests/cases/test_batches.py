@@ -31,7 +31,7 @@ from ecoloop.cases.models import Case, CaseEvent, SupervisionBatch
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import Acting, CaseError, act, escalate
 from ecoloop.cases.workflow import Action, State
-from tests.factories import World
+from tests.factories import World, crafted_xlsx
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -205,6 +205,8 @@ def test_a_broken_sheet_imports_nothing_and_reports_every_problem(db: Session, w
         (xlsx([["受理编号", "交办问题基本情况", "污染类型"], ["X1", "问题", "水"]]), (1, "行政区域", "column_missing")),
         (xlsx([["受理编号", "问题"], ["X1", "问题"]]), (0, "交办问题基本情况", "column_missing")),
         (xlsx([["交办问题基本情况", "行政区域", "污染类型"]]), (0, "", "no_rows")),
+        (crafted_xlsx('<row r="1"><c r="A1"><v>1</v></c></row><row r="900000"/>'), (0, "", "sheet_rows")),
+        (crafted_xlsx('<row r="1"><c r="XFD1"><v>1</v></c></row>'), (0, "", "sheet_columns")),
     ],
 )
 def test_a_sheet_that_cannot_be_read(db: Session, world: World, data: bytes, problem: tuple[int, str, str]) -> None:

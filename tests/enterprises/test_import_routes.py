@@ -4,6 +4,7 @@ broken one listing every problem with sheet, row and column and importing nothin
 from __future__ import annotations
 
 import io
+import time
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.enterprises.imports import example_workbook
 from ecoloop.enterprises.models import Enterprise, Permit
-from tests.factories import World, credit_code
+from tests.factories import World, crafted_xlsx, credit_code
 from tests.web.helpers import csrf_for, open_session, page_title, parse, reread
 
 FORBIDDEN_TEXT = "您的角色无权执行此操作。"
@@ -105,6 +106,28 @@ async def test_a_file_that_is_no_workbook_is_refused(
     assert response.status_code == 422
     problem = parse(response.text).find("tr", data_code="bad_file")
     assert problem is not None and "不是 Excel 工作簿" in problem.text
+
+
+async def test_a_workbook_beyond_the_sheet_limits_is_refused_with_the_reason(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    """Issue 13: a small workbook with rows far down made the import spend 20 s; it is refused as it is read."""
+    open_session(app_db, client, "analyst")
+    far = crafted_xlsx('<row r="1"><c r="A1"><v>1</v></c></row><row r="900000"><c r="A900000"><v>1</v></c></row>')
+    wide = crafted_xlsx('<row r="1"><c r="XFD1"><v>1</v></c></row>')
+
+    started = time.perf_counter()
+    responses = [await upload(client, far), await upload(client, wide)]
+    seconds = time.perf_counter() - started
+
+    codes = [
+        parse(r.text).find("tr", data_code=code)
+        for r, code in zip(responses, ("sheet_rows", "sheet_columns"), strict=True)
+    ]
+    assert [r.status_code for r in responses] == [422, 422]
+    assert codes[0] is not None and "超出第 40024 行" in codes[0].text
+    assert codes[1] is not None and "超出第 256 列" in codes[1].text
+    assert seconds < 10
 
 
 async def test_the_template_downloads(client: httpx.AsyncClient, app_db: Session, app_world: World) -> None:

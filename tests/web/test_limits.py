@@ -129,7 +129,8 @@ async def test_deeply_nested_json_is_refused_with_a_reason(
         content='{"action": "merge", "version": 1, "reason": ' + nested + "}",
         headers=bearer(app_db, app_world, "analyst") | {"Content-Type": "application/json"},
     )
-    for response in (observations, step):
+    untyped = await client.post("/api/v1/observations", content=body, headers=headers | {"Content-Type": "text/plain"})
+    for response in (observations, step, untyped):
         assert response.status_code == 400
         assert TOO_DEEP in response.json()["detail"]
 

@@ -167,15 +167,19 @@ class BodyLimitMiddleware:
             await _login_required(scope)(scope, receive, send)
             return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        gauge = JsonDepthGauge(self.limits.json_depth) if content_type.endswith(b"json") else None
+        # Every API body is JSON to its route, whatever its Content-Type says.
+        is_json = content_type.endswith(b"json") or _is_api(scope)
+        gauge = JsonDepthGauge(self.limits.json_depth) if is_json else None
         refusal: Response | None = None
         started = False
         received = 0
 
         async def counted_receive() -> Message:
             nonlocal received, refusal
+            if refusal is not None:
+                raise _Refused  # however often the application asks again
             message = await receive()
-            if message["type"] == "http.request" and refusal is None:
+            if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")
                 received += len(body)
                 if received > limit:
