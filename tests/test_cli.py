@@ -160,8 +160,8 @@ def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
     exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01", "--from", "2013-03-01T00:00:00"])
     assert exported.exit_code == 0, exported.output
     lines = exported.output.strip().splitlines()
-    assert lines[0] == "time,parameter,interval,value,flag" and len(lines) == 1 + 11  # re-import added nothing
-    assert "2013-03-01T00:00:00+08:00,a21005,hour,0.3," in lines  # CO converted from µg/m³ to mg/m³
+    assert lines[0] == "time,parameter,interval,value,flag,source,source_by" and len(lines) == 1 + 11  # no re-import
+    assert "2013-03-01T00:00:00+08:00,a21005,hour,0.3,,import,beijing" in lines  # CO from µg/m³ to mg/m³
     garbage = tmp_path / "broken.csv"
     garbage.write_text("not,a,beijing,file\n1,2,3,4\n", encoding="utf-8")
     broken = runner.invoke(app, ["import", "csv", str(garbage)])

@@ -12,14 +12,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
+from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
+    UPLOAD_AUDIT_ACTION,
+    UPLOAD_AUDIT_ENTITY,
     UPLOAD_ERROR_TEXT,
     UploadError,
+    audit_detail,
     store_upload,
     template_csv,
 )
@@ -48,6 +52,7 @@ ISSUE_LABELS = {
     IssueKind.JUMP: N_("Jump"),
     IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
     IssueKind.FLAGGED: N_("Flagged invalid"),
+    IssueKind.CONFLICT: N_("Conflicting value"),
 }
 # Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
 REASON_LABELS = {
@@ -358,7 +363,8 @@ def upload_file(
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    """Store the valid rows of an uploaded file and report the others by row number."""
+    """Store the valid rows of an uploaded file and report the others by row number; the upload (file, size,
+    counts) goes into the audit log."""
     require(user.principal, Action.SUBMIT_OBSERVATIONS)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
@@ -371,10 +377,13 @@ def upload_file(
             peer=client_ip(request),
             username=user.user.username,
             now=utcnow(),
+            root=settings.parquet_root,
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)
         return _upload_page(request, user, error=_upload_error(exc), status=status)
+    record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, result.filename, audit_detail(result))
+    db.commit()
     return _upload_page(request, user, result=result)
 
 
