@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 from ecoloop.ingest.parquet import packets, readings
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, WriteCounts, open_hot_store
+from ecoloop.ingest.store import (
+    HotStore,
+    Interval,
+    Outcome,
+    RawPacket,
+    Reading,
+    ReadingSource,
+    WriteCounts,
+    open_hot_store,
+    parse_source,
+    source_value,
+)
 from ecoloop.settings import Settings
 from tests.conftest import make_settings
 
@@ -314,3 +325,25 @@ def test_a_long_reader_does_not_hold_the_checkpoint_and_the_writers(
     reader.execute("COMMIT")
     reader.close()
     assert store.hot_table().num_rows == 3
+
+
+@pytest.mark.parametrize(
+    ("stored", "parsed"),
+    [
+        ("hj212", (ReadingSource.LOGGER, None)),
+        ("upload:wang", (ReadingSource.UPLOAD, "wang")),
+        ("api:qx:1", (ReadingSource.API, "qx:1")),
+        ("correction:li", (ReadingSource.CORRECTION, "li")),
+        ("import:beijing", (ReadingSource.IMPORT, "beijing")),
+        ("http", (ReadingSource.API, None)),  # stored before the sources were named
+        ("file:beijing", (ReadingSource.IMPORT, "beijing")),
+        ("something", (None, None)),
+    ],
+)
+def test_a_stored_source_reads_as_its_kind_and_who(
+    stored: str, parsed: tuple[ReadingSource | None, str | None]
+) -> None:
+    assert parse_source(stored) == parsed
+    kind, who = parsed
+    if kind is not None and stored not in ("http", "file:beijing"):
+        assert source_value(kind, who) == stored
