@@ -452,6 +452,11 @@ async def test_wrong_files_are_refused_whole(
     alert = parse(response.text).find(role="alert") or parse(response.text).find("main")
     assert alert is not None and alert.text
     assert store.hot_table().num_rows == 0 and store.packet_counts() == {}
+    app_db.commit()
+    (record,) = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "upload"))  # refused, yet audited
+    assert record.actor_label == "analyst" and record.after is not None
+    assert (record.after["file"], record.after["size"]) == (name, len(content))
+    assert record.after["refused"] in ("bad_type", "empty", "bad_header", "too_large")
 
 
 async def test_oversize_upload_is_refused_from_its_length(

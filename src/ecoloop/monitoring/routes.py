@@ -381,6 +381,10 @@ def upload_file(
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)
+        name = Path(file.filename or "").name[:200]
+        refused = {"via": "form", "file": name, "size": len(data), "refused": exc.code}
+        record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, name or None, refused)
+        db.commit()
         return _upload_page(request, user, error=_upload_error(exc), status=status)
     record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, result.filename, audit_detail(result))
     db.commit()
