@@ -617,3 +617,43 @@ async def test_an_enterprise_upload_never_replaces_its_loggers_value_that_raised
     latest = section(page.text, "latest").find("tr", **{"data-parameter": "a21026"})
     assert latest is not None and "数采仪（HJ 212）" in latest.text
     assert latest.find(**{"data-source": "hj212"}) is not None
+
+
+async def test_a_reviewer_accepts_a_conflicting_value_which_then_replaces_the_kept_one(
+    client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], store: HotStore
+) -> None:
+    site = sites["SRC-A"]
+    at = this_hour() - timedelta(hours=3)
+    store.write([Reading(site.id, "a21026", Interval.HOUR, at, 50.0, "N")], now=at + timedelta(minutes=5))
+    store.write([Reading(site.id, "a21026", Interval.HOUR, at, 20.0, "N", "upload:enterprise_a")])
+    (conflict,) = store.conflicts([site.id], at, at + timedelta(hours=1))
+    url = f"/monitoring/sites/{site.id}/conflicts/{conflict.id}"
+    enterprise_csrf = await csrf_for(await signed_in(client, app_db, "enterprise_a"))
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    assert parse(page.text).find("form", class_="accept-conflict") is None  # the enterprise may not review
+    refused = await client.post(url, data={"csrf_token": enterprise_csrf})
+    csrf = await csrf_for(await signed_in(client, app_db, "analyst"))
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    form = parse(page.text).find("form", class_="accept-conflict")
+    assert form is not None and form.attrs["action"] == url
+
+    accepted = await client.post(url, data={"csrf_token": csrf})
+    again = await client.post(url, data={"csrf_token": csrf})
+    elsewhere = await client.post(
+        f"/monitoring/sites/{sites['AQ-A'].id}/conflicts/{conflict.id}", data={"csrf_token": csrf}
+    )
+
+    assert (refused.status_code, accepted.status_code, again.status_code, elsewhere.status_code) == (403, 303, 404, 404)
+    (row,) = store.hot_table(site_id=site.id).to_pylist()
+    assert (row["value"], row["source"]) == (20.0, "correction:analyst")
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    issue = parse(page.text).find("tr", data_kind="conflict")
+    assert issue is not None and "已由analyst于" in issue.text and issue.find("form") is None
+    app_db.commit()
+    (record,) = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "accept_conflict"))
+    assert record.actor_label == "analyst" and record.entity_id == str(conflict.id) and record.after is not None
+    assert (record.after["value"], record.after["replaced_value"], record.after["source"]) == (
+        20.0,
+        50.0,
+        "upload:enterprise_a",
+    )

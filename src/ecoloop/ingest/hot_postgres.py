@@ -78,7 +78,9 @@ _PG_SCHEMA = (
     kept_value DOUBLE PRECISION,
     kept_flag TEXT,
     kept_source TEXT NOT NULL,
-    kept_received_at BIGINT NOT NULL
+    kept_received_at BIGINT NOT NULL,
+    accepted_by TEXT,
+    accepted_at BIGINT
 )""",
     """CREATE UNIQUE INDEX IF NOT EXISTS ux_reading_conflicts ON reading_conflicts
     (site_id, ts, parameter, interval, received_at, source)""",

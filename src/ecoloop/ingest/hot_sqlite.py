@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS reading_conflicts (
     kept_value REAL,
     kept_flag TEXT,
     kept_source TEXT NOT NULL,
-    kept_received_at INTEGER NOT NULL
+    kept_received_at INTEGER NOT NULL,
+    accepted_by TEXT,
+    accepted_at INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ux_reading_conflicts ON reading_conflicts
     (site_id, ts, parameter, interval, received_at, source);

@@ -152,6 +152,9 @@ class Conflict:
     kept_flag: str | None
     kept_source: str
     kept_received_at: datetime
+    id: int = 0
+    accepted_by: str | None = None  # the reviewer who accepted the value (it then replaced the kept one)
+    accepted_at: datetime | None = None
 
     @property
     def origin(self) -> tuple[ReadingSource | None, str | None]:
@@ -427,12 +430,33 @@ class HotStore:
         bounds = [math.ceil(start.timestamp()), math.ceil(end.timestamp())]
         for chunk in _chunks(site_ids):
             rows = self._db.fetch(
-                f"SELECT {CONFLICT_COLUMNS} FROM reading_conflicts WHERE site_id IN ({_marks(chunk)}) "
+                f"SELECT {_CONFLICT_SELECT} FROM reading_conflicts WHERE site_id IN ({_marks(chunk)}) "
                 "AND ts >= ? AND ts < ? ORDER BY ts, parameter, received_at LIMIT ?",
                 [*chunk, *bounds, limit],
             )
             found += [_conflict(row) for row in rows]
         return sorted(found, key=lambda c: (c.time, c.parameter, c.received_at))[:limit]
+
+    def accept_conflict(self, conflict_id: int, site_id: int, reviewer: str, now: datetime) -> Conflict | None:
+        """After review, store a conflicting value of the site in place of the kept one, as an approved correction
+        by `reviewer` (`ReadingSource.CORRECTION`), and mark the conflict accepted; None when the site has no
+        such conflict, or it was accepted already."""
+        rows = self._db.fetch(
+            f"SELECT {_CONFLICT_SELECT} FROM reading_conflicts WHERE id = ? AND site_id = ? AND accepted_by IS NULL",
+            [conflict_id, site_id],
+        )
+        if not rows:
+            return None
+        c = _conflict(rows[0])
+        source = source_value(ReadingSource.CORRECTION, reviewer)
+        self.write(
+            [Reading(c.site_id, c.parameter, c.interval, c.time, c.value, c.flag, source)], now=now, replace=True
+        )
+        self._db.execute_many(
+            "UPDATE reading_conflicts SET accepted_by = ?, accepted_at = ? WHERE id = ?",
+            [[reviewer, epoch_ms(now), conflict_id]],
+        )
+        return c
 
     def arrivals(self, limit: int = 10_000) -> list[Arrival]:
         """The oldest queued arrivals, at most `limit`. A consumer handles them, then `consume_arrivals`: an
@@ -612,8 +636,12 @@ def open_hot_store(settings: Settings) -> HotStore:
 _CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)
 
 
+_CONFLICT_SELECT = f"{CONFLICT_COLUMNS}, id, accepted_by, accepted_at"
+
+
 def _conflict(row: tuple[Any, ...]) -> Conflict:
-    site, parameter, interval, ts, value, flag, source, received, kept, kept_flag, kept_source, kept_received = row
+    site, parameter, interval, ts, value, flag, source, received, kept, kept_flag, kept_source, kept_received = row[:12]
+    conflict_id, accepted_by, accepted_at = row[12:]
     return Conflict(
         site,
         parameter,
@@ -627,6 +655,9 @@ def _conflict(row: tuple[Any, ...]) -> Conflict:
         kept_flag,
         kept_source,
         _instant_ms(kept_received),
+        conflict_id,
+        accepted_by,
+        None if accepted_at is None else _instant_ms(accepted_at),
     )
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
@@ -42,6 +43,7 @@ router = APIRouter()
 
 MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
 E = TypeVar("E", bound=StrEnum)
 
 ISSUE_LABELS = {
@@ -177,8 +179,43 @@ def site_page(
         "intervals": list(Interval),
         "max_issues": MAX_ISSUES_SHOWN,
         "labels": LABELS,
+        "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
+
+
+@router.post("/monitoring/sites/{site_id}/conflicts/{conflict_id}", include_in_schema=False)
+def accept_conflict(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    site_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    conflict_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+) -> Response:
+    """Accept a conflicting value after review: it replaces the kept one as an approved correction by the
+    reviewer (issue 13), and the decision goes into the audit log."""
+    require(user.principal, Action.REVIEW_CORRECTIONS)
+    if queries.get_site_row(db, user.principal, site_id) is None:
+        raise HTTPException(404)
+    store: HotStore = request.app.state.hot_store
+    accepted = store.accept_conflict(conflict_id, site_id, user.user.username, utcnow())
+    if accepted is None:
+        raise HTTPException(404)
+    detail = {
+        "site_id": site_id,
+        "parameter": accepted.parameter,
+        "interval": accepted.interval.value,
+        "time": accepted.time.isoformat(),
+        "value": accepted.value,
+        "flag": accepted.flag,
+        "source": accepted.source,
+        "replaced_value": accepted.kept_value,
+        "replaced_flag": accepted.kept_flag,
+        "replaced_source": accepted.kept_source,
+    }
+    record_event(db, "accept_conflict", UPLOAD_AUDIT_ENTITY, str(conflict_id), detail)
+    db.commit()
+    return RedirectResponse(f"/monitoring/sites/{site_id}", status_code=303)
 
 
 def _period(
