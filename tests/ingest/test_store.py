@@ -347,3 +347,19 @@ def test_a_stored_source_reads_as_its_kind_and_who(
     kind, who = parsed
     if kind is not None and stored not in ("http", "file:beijing"):
         assert source_value(kind, who) == stored
+
+
+def test_an_accepted_conflict_replaces_the_kept_value_once(store: HotStore) -> None:
+    store.write([hour(1, "a21026", 0, 50.0)], now=T0)
+    store.write([Reading(1, "a21026", Interval.HOUR, T0, 20.0, "N", "upload:wang")], now=T0 + timedelta(minutes=1))
+    (conflict,) = store.conflicts([1], T0, T0 + timedelta(hours=1))
+    later = T0 + timedelta(minutes=2)
+
+    assert store.accept_conflict(conflict.id, 2, "li", later) is None  # not a conflict of site 2
+    assert store.accept_conflict(conflict.id, 1, "li", later) == conflict
+    assert store.accept_conflict(conflict.id, 1, "li", later) is None  # accepted already
+
+    (row,) = store.hot_table().to_pylist()
+    assert (row["value"], row["source"]) == (20.0, "correction:li")
+    (accepted,) = store.conflicts([1], T0, T0 + timedelta(hours=1))
+    assert (accepted.accepted_by, accepted.accepted_at) == ("li", later)
