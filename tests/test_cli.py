@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ecoloop.cli import app
@@ -160,8 +161,8 @@ def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
     exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01", "--from", "2013-03-01T00:00:00"])
     assert exported.exit_code == 0, exported.output
     lines = exported.output.strip().splitlines()
-    assert lines[0] == "time,parameter,interval,value,flag" and len(lines) == 1 + 11  # re-import added nothing
-    assert "2013-03-01T00:00:00+08:00,a21005,hour,0.3," in lines  # CO converted from µg/m³ to mg/m³
+    assert lines[0] == "time,parameter,interval,value,flag,source,source_by" and len(lines) == 1 + 11  # no re-import
+    assert "2013-03-01T00:00:00+08:00,a21005,hour,0.3,,import,beijing" in lines  # CO from µg/m³ to mg/m³
     garbage = tmp_path / "broken.csv"
     garbage.write_text("not,a,beijing,file\n1,2,3,4\n", encoding="utf-8")
     broken = runner.invoke(app, ["import", "csv", str(garbage)])
@@ -256,3 +257,47 @@ def test_alerts_run_once_evaluates_the_queued_data(env: Path) -> None:
         # the demo's loggers never sent anything here, but the engine has only just started watching them
         assert conn.execute(select(Alert.id).where(Alert.kind == "device_silent")).all() == []
     engine.dispose()
+
+
+@pytest.mark.parametrize("hot", ["sqlite", "postgresql"])
+def test_export_tells_each_readings_source_in_the_hot_store_and_after_compaction(
+    env: Path, hot: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ecoloop.ingest.store import HotStore, Interval, Reading
+    from ecoloop.monitoring.models import Device
+
+    if hot == "postgresql":
+        monkeypatch.setenv("ECOLOOP_HOT_STORE_URL", request.getfixturevalue("hot_pg_url"))
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    added = runner.invoke(
+        app, ["device", "add", "--mn", "MN-X", "--password", "1", "--site-name", "排口", "--kind", "air_source"]
+    )
+    assert added.exit_code == 0, added.output
+    with Session(make_engine(f"sqlite:///{env / 'e.sqlite'}")) as session:
+        site = session.scalars(select(Device.site_id).where(Device.mn == "MN-X")).one()
+    store = HotStore(request.getfixturevalue("hot_pg_url") if hot == "postgresql" else env / "ingest" / "hot.sqlite")
+    t = datetime(2026, 11, 22, 0, tzinfo=UTC)  # 08:00 local
+    received = datetime.now(UTC) - timedelta(hours=1)
+
+    def at(hour: int, value: float, source: str) -> Reading:
+        return Reading(site, "a21026", Interval.HOUR, t + timedelta(hours=hour), value, "N", source)
+
+    store.write([at(0, 50.0, "hj212"), at(2, 40.0, "hj212")], now=received)
+    store.write([at(0, 20.0, "upload:wang"), at(1, 21.0, "upload:wang")], now=received)  # hour 0: a conflict
+    store.write([at(2, 4.0, "correction:li")], now=received, replace=True)
+    store.close()
+    expected = [
+        "time,parameter,interval,value,flag,source,source_by",
+        "2026-11-22T08:00:00+08:00,a21026,hour,50.0,N,hj212,",
+        "2026-11-22T09:00:00+08:00,a21026,hour,21.0,N,upload,wang",
+        "2026-11-22T10:00:00+08:00,a21026,hour,4.0,N,correction,li",
+    ]
+
+    for step in ("hot", "compacted"):
+        exported = runner.invoke(app, ["data", "export", "--mn", "MN-X"])
+        assert exported.exit_code == 0, exported.output
+        assert exported.output.strip().splitlines() == expected, step
+        if step == "hot":
+            assert "3 readings moved" in runner.invoke(app, ["data", "compact", "--older-than", "60"]).output

@@ -391,9 +391,11 @@ def _site_ids(settings: Settings) -> dict[str, int]:
 
 
 def import_history(settings: Settings, path: Path, file_format: str) -> ImportReport:
-    """Convert a history file into readings and merge them into the Parquet store (CLI and demo)."""
+    """Convert a history file into readings and merge them into the Parquet store (CLI and demo); a value other
+    than one stored before under its key does not replace it and is kept as a conflict in the hot store."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.ingest.parquet import merge_into_parquet
+    from ecoloop.ingest.store import ConflictRow, open_hot_store
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
@@ -403,11 +405,22 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
     with console.status(f"reading {path.name} …"):
         table = read_beijing(path, _site_ids(settings), settings.tz, report)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    conflicts: list[ConflictRow] = []
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("daily partitions", total=None)
         merge_into_parquet(
-            table, settings.parquet_root, lambda done, total: bar.update(task, completed=done, total=total)
+            table,
+            settings.parquet_root,
+            lambda done, total: bar.update(task, completed=done, total=total),
+            conflicts,
         )
+    if conflicts:
+        store = open_hot_store(settings)
+        try:
+            store.keep_conflicts(conflicts)
+        finally:
+            store.close()
+        report.error(len(conflicts), "another value was stored before under the same key; kept as conflicts")
     return report
 
 
@@ -533,12 +546,13 @@ def data_export(
     end: Annotated[datetime | None, typer.Option("--to", help="Until this local time (exclusive).")] = None,
     file_format: Annotated[str, typer.Option("--format", help="csv")] = "csv",
 ) -> None:
-    """Print a device's stored readings: time, parameter, interval, value, flag."""
+    """Print a device's stored readings: time, parameter, interval, value, flag, and where each came from
+    (source: hj212, upload, api, import or correction; source_by: who sent it, or the imported file's format)."""
     import sys
 
     from ecoloop.exports import CsvWriter
     from ecoloop.ingest.parquet import readings
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.ingest.store import open_hot_store, parse_source
 
     settings = _settings()
     if file_format != "csv":
@@ -559,9 +573,12 @@ def data_export(
     rows = [r for r in stored if (low is None or r["time"] >= low) and (high is None or r["time"] < high)]
 
     out = CsvWriter(sys.stdout)
-    out.writerow(["time", "parameter", "interval", "value", "flag"])
+    out.writerow(["time", "parameter", "interval", "value", "flag", "source", "source_by"])
     for r in sorted(rows, key=lambda r: (r["time"], r["parameter"], r["interval"])):
-        out.writerow([r["time"].astimezone(tz).isoformat(), r["parameter"], r["interval"], r["value"], r["flag"] or ""])
+        source, by = parse_source(r["source"])
+        kind = source.value if source else r["source"]
+        when = r["time"].astimezone(tz).isoformat()
+        out.writerow([when, r["parameter"], r["interval"], r["value"], r["flag"] or "", kind, by or ""])
 
 
 @simulate_app.command("hj212")

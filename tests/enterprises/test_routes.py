@@ -529,7 +529,7 @@ async def test_correction_requested_by_the_enterprise_and_approved_is_stored_as_
     assert approved.status_code == 303
     assert twice.status_code == 422 and "该申请已审核。" in alert_text(twice.text)
     stored = store.hot_table(site_id=file.site.id).to_pylist()
-    assert [(r["parameter"], r["value"], r["source"]) for r in stored] == [("a21026", 8.0, "correction")]
+    assert [(r["parameter"], r["value"], r["source"]) for r in stored] == [("a21026", 8.0, "correction:analyst")]
     reread(app_db)
     correction = app_db.get(DataCorrection, int(correction_id))
     assert correction is not None and correction.status is CorrectionStatus.APPROVED

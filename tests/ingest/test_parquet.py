@@ -33,13 +33,29 @@ def test_compaction_moves_rows_into_date_partitions(store: HotStore, tmp_path: P
         f"SELECT count(*), count(DISTINCT interval) FROM read_parquet('{parquet_glob(root)}', hive_partitioning=true)"
     ).fetchone()  # type: ignore[misc]
     assert (count, interval_kinds) == (31, 2)
-    # A late re-send and a correction after compaction: still one row per key, the correction wins.
-    store.write([hour(1, "a21026", 0, 0.0), hour(1, "a21026", 1, 7.5)], now=T0 + timedelta(hours=2))
-    assert readings(store, root).num_rows == 31
-    assert compact(store, root) == 2
-    merged = {r["time"]: r for r in readings(store, root).to_pylist() if r["parameter"] == "a21026"}
-    assert len(merged) == 30 and merged[T0 + timedelta(hours=1)]["value"] == 7.5
-    assert merged[T0]["received_at"] == T0  # the unchanged re-send kept its first receipt
+    # A late re-send, another value and an approved correction after compaction: still one row per key; the first
+    # value stands over the other one, read before and after the next compaction, which keeps the conflict; the
+    # correction replaces.
+    later = T0 + timedelta(hours=2)
+    store.write([hour(1, "a21026", 0, 0.0), hour(1, "a21026", 1, 7.5)], now=later)
+    fixed = Reading(1, "a21026", Interval.HOUR, T0 + timedelta(hours=2), 2.5, "N", "correction:li")
+    store.write([fixed], now=later, replace=True)
+    for moved in (None, 3):
+        merged = {r["time"]: r for r in readings(store, root).to_pylist() if r["parameter"] == "a21026"}
+        assert len(merged) == 30 and merged[T0 + timedelta(hours=1)]["value"] == 1.0
+        assert merged[T0 + timedelta(hours=2)]["value"] == 2.5
+        assert merged[T0]["received_at"] == T0  # the unchanged re-send kept its first receipt
+        if moved is not None:
+            continue
+        assert store.conflicts([1], T0, later) == []  # found when the value meets the compacted one
+        assert compact(store, root) == 3
+    (conflict,) = store.conflicts([1], T0, later)
+    assert (conflict.time, conflict.value, conflict.kept_value) == (T0 + timedelta(hours=1), 7.5, 1.0)
+    assert conflict.received_at == later and conflict.kept_received_at == T0
+    # Compacting the same rows again (a compaction that died before it removed them) keeps the conflict once.
+    store.write([hour(1, "a21026", 1, 7.5)], now=later)
+    compact(store, root)
+    assert len(store.conflicts([1], T0, later)) == 1
 
 
 def test_compaction_interrupted_before_the_delete_loses_and_doubles_nothing(store: HotStore, tmp_path: Path) -> None:
@@ -71,12 +87,16 @@ def test_compaction_interrupted_before_the_delete_loses_and_doubles_nothing(stor
             st.integers(0, 3),
             st.sampled_from([1.0, 2.0, None]),
             st.integers(0, 5),
+            st.sampled_from(["hj212", "upload:wang", "correction:li"]),
         ),
         max_size=30,
     )
 )
-def test_dedupe_keeps_the_latest_change_per_key(rows: list[tuple[int, str, int, float | None, int]]) -> None:
-    """Against a naive replay: apply receipts in time order, a receipt that repeats the current value is ignored."""
+def test_dedupe_keeps_the_first_value_unless_a_correction_replaced_it(
+    rows: list[tuple[int, str, int, float | None, int, str]],
+) -> None:
+    """Against a naive replay in receipt order: the first value of a key stands, an approved correction replaces
+    it (the latest correction of a key stands), and nothing else does."""
     records = [
         {
             "site_id": s,
@@ -85,17 +105,17 @@ def test_dedupe_keeps_the_latest_change_per_key(rows: list[tuple[int, str, int, 
             "time": T0 + timedelta(hours=h),
             "value": v,
             "flag": "N",
-            "source": "t",
-            "received_at": T0 + timedelta(seconds=r),
+            "source": source,
+            "received_at": T0 + timedelta(seconds=r * 100 + n),  # distinct receipts, in any order
         }
-        for s, p, h, v, r in rows
+        for n, (s, p, h, v, r, source) in enumerate(rows)
     ]
     table = pa.Table.from_pylist(records, schema=READINGS_SCHEMA)
     expected: dict[tuple[int, str, datetime], dict[str, object]] = {}
     for record in sorted(records, key=lambda x: x["received_at"]):
         key = (record["site_id"], record["parameter"], record["time"])
         current = expected.get(key)
-        if current is None or current["value"] != record["value"]:
+        if current is None or str(record["source"]).startswith("correction"):
             expected[key] = record
     got = {(r["site_id"], r["parameter"], r["time"]): r for r in _dedupe(table).to_pylist()}
     assert set(got) == set(expected)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import utcnow
 from ecoloop.identity.service import create_api_token
-from ecoloop.ingest.store import HotStore
+from ecoloop.ingest.parquet import compact, readings
+from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
 from ecoloop.settings import Settings
 from tests.factories import World
@@ -101,3 +108,38 @@ async def test_malformed_bodies(client: httpx.AsyncClient, app_db: Session, app_
     assert wrong_shape.status_code == 422
     anonymous = await client.post("/api/v1/observations", json={"observations": []})
     assert anonymous.status_code == 401
+
+
+async def test_an_api_value_over_a_compacted_logger_value_is_a_conflict_and_the_call_is_audited(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None, app_settings: Settings
+) -> None:
+    # Issue 13: the logger's value, already compacted into Parquet, stands; the API's other value is counted and
+    # kept as a conflict at once (not only at the next compaction), its identical one is a duplicate.
+    site = app_db.scalars(select(Site).where(Site.code == "SRC-A")).one()
+    store = HotStore(app_settings.hot_store_path)
+    at = datetime(2026, 11, 22, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+    store.write([Reading(site.id, "a34004", Interval.HOUR, at, 35.0, "N")], now=at + timedelta(minutes=5))
+    assert compact(store, app_settings.parquet_root) == 1
+    headers = token_for(app_db, app_world, "enterprise_a")
+
+    body = {"observations": [row("SRC-A", 8, value=12.0), row("SRC-A", 9, value=12.0)]}
+    result = (await client.post("/api/v1/observations", json=body, headers=headers)).json()
+    same = (await client.post("/api/v1/observations", json={"observations": [row("SRC-A", 8)]}, headers=headers)).json()
+
+    assert (result["stored"], result["changed"], result["conflicts"]) == (2, 1, 1)
+    assert (same["changed"], same["conflicts"]) == (0, 0)
+    values = {r["time"]: (r["value"], r["source"]) for r in readings(store, app_settings.parquet_root).to_pylist()}
+    assert values == {at: (35.0, "hj212"), at + timedelta(hours=1): (12.0, "api:enterprise_a")}
+    (conflict,) = store.conflicts([site.id], at, at + timedelta(hours=1))
+    assert (conflict.value, conflict.source, conflict.kept_value) == (12.0, "api:enterprise_a", 35.0)
+    app_db.commit()
+    records = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "upload").order_by(AuditRecord.id)).all()
+    assert [(r.actor_label, r.entity_type) for r in records] == [("enterprise_a", "observations")] * 2
+    assert records[0].after is not None
+    assert {k: records[0].after[k] for k in ("via", "rows", "stored", "conflicts", "refused")} == {
+        "via": "api",
+        "rows": 2,
+        "stored": 1,
+        "conflicts": 1,
+        "refused": 0,
+    }

@@ -124,6 +124,28 @@ async def test_duplicate_is_acknowledged_and_stored_once(harness: Harness) -> No
         assert parse(await read_ack(reader)).cn == "9014"
     assert harness.rows() == 6
     assert harness.receiver.stats.outcomes[("duplicate", None)] == 2
+    assert harness.store.conflicts([7], datetime(2026, 11, 22, tzinfo=TZ), datetime(2026, 11, 23, tzinfo=TZ)) == []
+    writer.close()
+
+
+async def test_a_resent_packet_with_a_new_value_does_not_replace_the_acknowledged_one(harness: Harness) -> None:
+    # Issue 13: a re-sent packet with a new value silently replaced the acknowledged one.
+    reader, writer = await harness.connect()
+    for packet in (hourly(10), hourly(10), hourly(10, value="99.9")):  # first, lost-ack re-send, new value
+        writer.write(packet)
+        assert parse(await read_ack(reader)).cn == "9014"
+    pm25 = [r for r in harness.store.hot_table().to_pylist() if r["parameter"] == "a34004"]
+    assert [(r["value"], r["source"]) for r in pm25] == [(35.2, "hj212")]
+    day = datetime(2026, 11, 22, tzinfo=TZ)
+    (conflict,) = harness.store.conflicts([7], day, day.replace(day=23))
+    assert (conflict.parameter, conflict.time) == ("a34004", datetime(2026, 11, 22, 10, tzinfo=TZ))
+    assert (conflict.value, conflict.source, conflict.kept_value, conflict.kept_source) == (
+        99.9,
+        "hj212",
+        35.2,
+        "hj212",
+    )
+    assert conflict.received_at > conflict.kept_received_at
     writer.close()
 
 
@@ -261,6 +283,12 @@ async def test_on_postgresql_an_upload_is_stored_then_acknowledged(pg_harness: H
 
 async def test_on_postgresql_a_duplicate_is_acknowledged_and_stored_once(pg_harness: Harness) -> None:
     await test_duplicate_is_acknowledged_and_stored_once(pg_harness)
+
+
+async def test_on_postgresql_a_resent_packet_with_a_new_value_does_not_replace_the_acknowledged_one(
+    pg_harness: Harness,
+) -> None:
+    await test_a_resent_packet_with_a_new_value_does_not_replace_the_acknowledged_one(pg_harness)
 
 
 async def test_on_postgresql_bad_input_is_rejected_and_archived(pg_harness: Harness) -> None:

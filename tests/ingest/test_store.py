@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 from ecoloop.ingest.parquet import packets, readings
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store
+from ecoloop.ingest.store import (
+    HotStore,
+    Interval,
+    Outcome,
+    RawPacket,
+    Reading,
+    ReadingSource,
+    WriteCounts,
+    open_hot_store,
+    parse_source,
+    source_value,
+)
 from ecoloop.settings import Settings
 from tests.conftest import make_settings
 
@@ -23,14 +34,29 @@ def hour(site: int, parameter: str, offset: int, value: float | None, flag: str 
     return Reading(site, parameter, Interval.HOUR, T0 + timedelta(hours=offset), value, flag)
 
 
-def test_resending_changes_nothing_and_a_correction_replaces(store: HotStore, tmp_path: Path) -> None:
+def test_the_first_value_stands_a_new_one_is_kept_as_a_conflict_and_a_correction_replaces(
+    store: HotStore, tmp_path: Path
+) -> None:
     batch = [hour(1, "a21026", i, 10.0 + i) for i in range(3)]
     assert store.write(batch, now=T0) == 3
-    assert store.write(batch, now=T0 + timedelta(minutes=5)) == 0  # identical re-send: nothing changes
-    assert store.write([hour(1, "a21026", 1, 99.0)], now=T0 + timedelta(minutes=6)) == 1
+    resent = store.write_counted(batch, now=T0 + timedelta(minutes=5))
+    assert resent == WriteCounts(stored=0, duplicates=3, conflicts=0)  # identical re-send: nothing changes
+    assert store.conflicts([1], T0, T0 + timedelta(days=1)) == []
+    other = Reading(1, "a21026", Interval.HOUR, T0 + timedelta(hours=1), 99.0, "N", "upload:wang")
+    assert store.write_counted([other], now=T0 + timedelta(minutes=6)) == WriteCounts(0, 0, 1)
     rows = readings(store, tmp_path / "parquet").to_pylist()
-    assert [r["value"] for r in rows] == [10.0, 99.0, 12.0]
+    assert [r["value"] for r in rows] == [10.0, 11.0, 12.0]  # the first value stands
     assert rows[0]["received_at"] == T0  # the re-send did not even touch received_at
+    (conflict,) = store.conflicts([1], T0, T0 + timedelta(days=1))
+    assert (conflict.value, conflict.source, conflict.received_at) == (99.0, "upload:wang", T0 + timedelta(minutes=6))
+    assert (conflict.kept_value, conflict.kept_source, conflict.kept_received_at) == (11.0, "hj212", T0)
+    assert (conflict.parameter, conflict.time) == ("a21026", T0 + timedelta(hours=1))
+    # Another such upload of the same value again is kept again (a new receipt); an approved correction replaces.
+    fixed = Reading(1, "a21026", Interval.HOUR, T0 + timedelta(hours=1), 12.5, "N", "correction:li")
+    assert store.write([fixed], now=T0 + timedelta(minutes=7), replace=True) == 1
+    assert store.write([fixed], now=T0 + timedelta(minutes=8), replace=True) == 0
+    rows = readings(store, tmp_path / "parquet").to_pylist()
+    assert [(r["value"], r["source"]) for r in rows][1] == (12.5, "correction:li")
 
 
 def test_raw_packets_are_archived_with_their_outcome(store: HotStore) -> None:
@@ -99,22 +125,26 @@ def test_writers_creating_a_new_store_at_once_all_succeed(tmp_path: Path) -> Non
 
 def test_a_large_group_commit_with_keys_repeated_inside_it(store: HotStore) -> None:
     # More readings than one multi-row statement takes, in chunks of odd sizes, with keys twice in one commit:
-    # the later value wins, and each batch counts the readings that now carry its receipt.
+    # the first value stands, and each batch counts the readings that now carry its receipt.
     first = [hour(site, "a34004", 0, float(site)) for site in range(1, 152)]
-    again = [hour(5, "a34004", 0, 50.0), hour(6, "a34004", 0, 6.0)]  # a correction, and an identical re-send
-    assert store.write_batches([(first, []), (again, [])], now=T0) == [150, 2]
+    again = [hour(5, "a34004", 0, 50.0), hour(6, "a34004", 0, 6.0)]  # another value, and an identical re-send
+    assert store.write_batches([(first, []), (again, [])], now=T0) == [151, 1]
     values = {row["site_id"]: row["value"] for row in store.hot_table().to_pylist()}
     assert len(values) == 151
-    assert values[5] == 50.0
+    assert values[5] == 5.0
     assert values[151] == 151.0
+    assert [(c.site_id, c.value, c.kept_value) for c in store.conflicts([5, 6], T0, T0 + timedelta(hours=1))] == [
+        (5, 50.0, 5.0)
+    ]
 
 
 def test_group_commit_counts_changes_per_batch_with_resends_among_them(store: HotStore) -> None:
     first = [hour(1, "a34004", 0, 10.0), hour(1, "a34002", 0, 20.0)]
     assert store.write_batches([(first, [])], now=T0) == [2]
-    resent, corrected, new = first, [hour(1, "a34004", 0, 11.0)], [hour(2, "a34004", 0, 5.0)]
+    resent, other, new = first, [hour(1, "a34004", 0, 11.0)], [hour(2, "a34004", 0, 5.0)]
     later = T0 + timedelta(seconds=30)
-    assert store.write_batches([(resent, []), (corrected, []), (new, []), ([], [])], now=later) == [0, 1, 1, 0]
+    assert store.write_batches([(resent, []), (other, []), (new, []), ([], [])], now=later) == [0, 0, 1, 0]
+    assert len(store.conflicts([1], T0, later)) == 1
     assert store.write_batches([(new, []), (new, [])], now=later + timedelta(seconds=1)) == [0, 0]
 
 
@@ -295,3 +325,41 @@ def test_a_long_reader_does_not_hold_the_checkpoint_and_the_writers(
     reader.execute("COMMIT")
     reader.close()
     assert store.hot_table().num_rows == 3
+
+
+@pytest.mark.parametrize(
+    ("stored", "parsed"),
+    [
+        ("hj212", (ReadingSource.LOGGER, None)),
+        ("upload:wang", (ReadingSource.UPLOAD, "wang")),
+        ("api:qx:1", (ReadingSource.API, "qx:1")),
+        ("correction:li", (ReadingSource.CORRECTION, "li")),
+        ("import:beijing", (ReadingSource.IMPORT, "beijing")),
+        ("http", (ReadingSource.API, None)),  # stored before the sources were named
+        ("file:beijing", (ReadingSource.IMPORT, "beijing")),
+        ("something", (None, None)),
+    ],
+)
+def test_a_stored_source_reads_as_its_kind_and_who(
+    stored: str, parsed: tuple[ReadingSource | None, str | None]
+) -> None:
+    assert parse_source(stored) == parsed
+    kind, who = parsed
+    if kind is not None and stored not in ("http", "file:beijing"):
+        assert source_value(kind, who) == stored
+
+
+def test_an_accepted_conflict_replaces_the_kept_value_once(store: HotStore) -> None:
+    store.write([hour(1, "a21026", 0, 50.0)], now=T0)
+    store.write([Reading(1, "a21026", Interval.HOUR, T0, 20.0, "N", "upload:wang")], now=T0 + timedelta(minutes=1))
+    (conflict,) = store.conflicts([1], T0, T0 + timedelta(hours=1))
+    later = T0 + timedelta(minutes=2)
+
+    assert store.accept_conflict(conflict.id, 2, "li", later) is None  # not a conflict of site 2
+    assert store.accept_conflict(conflict.id, 1, "li", later) == conflict
+    assert store.accept_conflict(conflict.id, 1, "li", later) is None  # accepted already
+
+    (row,) = store.hot_table().to_pylist()
+    assert (row["value"], row["source"]) == (20.0, "correction:li")
+    (accepted,) = store.conflicts([1], T0, T0 + timedelta(hours=1))
+    assert (accepted.accepted_by, accepted.accepted_at) == ("li", later)

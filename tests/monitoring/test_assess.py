@@ -93,16 +93,41 @@ def test_completeness_of_a_site_hand_worked(store: HotStore, root: Path) -> None
 def test_hot_and_parquet_readings_are_merged_and_a_correction_wins(store: HotStore, root: Path) -> None:
     store.write(hourly(1, PM25, [40.0] * 12), now=NOW - timedelta(days=1))
     assert compact(store, root) == 12
-    later = [Reading(1, PM25, Interval.HOUR, START + i * H, 41.0) for i in range(6, 24)]  # hours 6-11 corrected
+    later = [Reading(1, PM25, Interval.HOUR, START + i * H, 41.0) for i in range(12, 24)]
+    corrected = [Reading(1, PM25, Interval.HOUR, START + i * H, 41.0, "N", "correction:li") for i in range(6, 12)]
     store.write(later, now=NOW)
+    store.write(corrected, now=NOW, replace=True)
 
     result = site_quality(store, root, [device(1, "MN-1")])
 
     assert result.completeness.received == 24 and result.completeness.transmission == Decimal("100.00")
     latest = assess.latest_values(store, root, 1, Interval.HOUR)
-    assert [(v.parameter, v.time, v.value) for v in latest] == [(PM25, END - H, 41.0)]
+    assert [(v.parameter, v.time, v.value, v.source) for v in latest] == [(PM25, END - H, 41.0, "hj212")]
     flat = [(i.start, i.end, i.detail) for i in result.issues if i.kind is IssueKind.FLAT_LINE]
     assert flat == [(START, START + 5 * H, "6 x 40.0"), (START + 6 * H, END - H, "18 x 41.0")]
+    assert [i for i in result.issues if i.kind is IssueKind.CONFLICT] == []  # a correction is no conflict
+
+
+def test_a_later_value_over_a_compacted_one_does_not_stand_and_is_listed_as_a_conflict(
+    store: HotStore, root: Path
+) -> None:
+    # Issue 13: an upload over the logger's values of yesterday, already compacted into Parquet.
+    store.write(hourly(1, PM25, [40.0] * 24), now=NOW - timedelta(days=1))
+    assert compact(store, root) == 24
+    upload = [Reading(1, PM25, Interval.HOUR, START + i * H, 5.0, "N", "upload:wang") for i in range(20, 24)]
+    store.write(upload, now=NOW)  # straight into the hot store (no check against Parquet): readers still pick
+
+    for _ in range(2):  # before the next compaction, and after it
+        result = site_quality(store, root, [device(1, "MN-1")])
+        latest = assess.latest_values(store, root, 1, Interval.HOUR)
+        assert [(v.value, v.source) for v in latest] == [(40.0, "hj212")]
+        assert result.parameters[0].completeness.received == 24
+        assert {i.detail for i in result.issues if i.kind is IssueKind.FLAT_LINE} == {"24 x 40.0"}
+        compact(store, root)
+    conflicts = [i.conflict for i in result.issues if i.kind is IssueKind.CONFLICT]
+    assert [(c.time, c.value, c.source, c.kept_value, c.kept_source) for c in conflicts if c] == [
+        (START + i * H, 5.0, "upload:wang", 40.0, "hj212") for i in range(20, 24)
+    ]
 
 
 def test_a_site_without_any_value_is_0_percent_complete(store: HotStore, root: Path) -> None:

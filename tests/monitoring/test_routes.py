@@ -5,15 +5,24 @@ from __future__ import annotations
 import io
 import time
 import tracemalloc
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.alerts.engine import AlertEngine
+from ecoloop.alerts.enums import AlertStatus
+from ecoloop.alerts.models import Alert
+from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import utcnow
+from ecoloop.db.engine import make_session_factory
+from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
+from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
 from ecoloop.ingest.upload import MAX_UPLOAD_BYTES
 from ecoloop.monitoring.enums import SiteKind
@@ -76,7 +85,7 @@ def readings(store: HotStore, sites: dict[str, Site]) -> None:
     hours = [end - timedelta(hours=h) for h in range(1, 25)]
     values = [Reading(site, "a34004", Interval.HOUR, t, 30.0 + i % 5) for i, t in enumerate(hours[:18])]
     values += [Reading(site, "a34002", Interval.HOUR, t, 60.0 + i % 3) for i, t in enumerate(hours)]
-    values.append(Reading(site, "a34004", Interval.HOUR, hours[0], 90.0))  # above PM10 (60)
+    values[0] = Reading(site, "a34004", Interval.HOUR, hours[0], 90.0)  # above PM10 (60)
     values.append(Reading(sites["AQ-B"].id, "a34004", Interval.HOUR, end - timedelta(days=2), 20.0))
     packets = [
         RawPacket(utcnow() - timedelta(minutes=30), "10.9.9.9", b"##...", Outcome.STORED, mn="MN-AQ-A", cn="2061"),
@@ -376,7 +385,14 @@ async def test_csv_upload_stores_good_rows_and_reports_the_broken_one(
     again = await upload(client, csv_upload(rows), csrf)
 
     assert response.status_code == 200
-    assert counts(response.text) == {"rows": 5, "stored": 2, "changed": 2, "duplicates": 0, "refused": 3}
+    assert counts(response.text) == {
+        "rows": 5,
+        "stored": 2,
+        "changed": 2,
+        "duplicates": 0,
+        "conflicts": 0,
+        "refused": 3,
+    }
     errors = parse(response.text).find("table", class_="row-errors")
     assert errors is not None
     by_row = {tr.find_all("td")[0].text: tr.find_all("td")[1].text for tr in errors.find_all("tr")[1:]}
@@ -409,7 +425,14 @@ async def test_xlsx_upload(client: httpx.AsyncClient, app_db: Session, sites: di
     response = await upload(client, {"file": ("data.xlsx", buffer.getvalue(), xlsx)}, await csrf_for(client))
 
     assert response.status_code == 200
-    assert counts(response.text) == {"rows": 3, "stored": 2, "changed": 2, "duplicates": 0, "refused": 1}
+    assert counts(response.text) == {
+        "rows": 3,
+        "stored": 2,
+        "changed": 2,
+        "duplicates": 0,
+        "conflicts": 0,
+        "refused": 1,
+    }
     table = store.hot_table(site_id=sites["AQ-A"].id)
     assert {t.isoformat() for t in table["time"].to_pylist()} == {"2026-11-22T00:00:00+00:00"}
     assert stored(store, sites["AQ-A"]) == [("a34002", 61.5), ("a34004", 35.0)]
@@ -431,7 +454,14 @@ async def test_beijing_file_upload(
     response = await upload(client, {"file": ("PRSA_Data.csv", text.encode(), "text/csv")}, await csrf_for(client))
 
     assert response.status_code == 200
-    assert counts(response.text) == {"rows": 3, "stored": 11, "changed": 11, "duplicates": 0, "refused": 1}
+    assert counts(response.text) == {
+        "rows": 3,
+        "stored": 11,
+        "changed": 11,
+        "duplicates": 0,
+        "conflicts": 0,
+        "refused": 1,
+    }
     assert len(stored(store, site)) == 11
 
 
@@ -464,6 +494,11 @@ async def test_wrong_files_are_refused_whole(
     alert = parse(response.text).find(role="alert") or parse(response.text).find("main")
     assert alert is not None and alert.text
     assert store.hot_table().num_rows == 0 and store.packet_counts() == {}
+    app_db.commit()
+    (record,) = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "upload"))  # refused, yet audited
+    assert record.actor_label == "analyst" and record.after is not None
+    assert (record.after["file"], record.after["size"]) == (name, len(content))
+    assert record.after["refused"] in ("bad_type", "empty", "bad_header", "too_large")
 
 
 async def test_oversize_upload_is_refused_from_its_length(
@@ -581,3 +616,134 @@ async def test_an_unclosed_quote_spoils_its_own_row_only(
     assert errors is not None
     assert [tr.find_all("td")[0].text for tr in errors.find_all("tr")[1:]] == ["3", "5"]
     assert stored(store, sites["AQ-A"]) == [("a34002", 62.0), ("a34004", 35.0), ("a34004", 37.0)]
+
+
+# --- provenance (issue 13) ----------------------------------------------------------------------------------------
+
+
+def _outlet_limit(app_db: Session, site: Site, enterprise_id: int) -> None:
+    """An SO2 hourly limit of 35 mg/m³ at 6 % O2 on the site's outlet (what the source-exceedance rule judges)."""
+    limit = OutletLimit(
+        pollutant="a21026",
+        limit_value=Decimal(35),
+        unit="mg/m3",
+        averaging=Averaging.HOUR,
+        reference_o2=Decimal(6),
+        source="GB 13223-2011 表2",
+    )
+    outlet = Outlet(code="DA001", name="1号锅炉烟囱", kind=OutletKind.GAS, site_id=site.id, limits=[limit])
+    permit = Permit(
+        enterprise_id=enterprise_id,
+        number="91371802MA3C000001001P",
+        permit_class=PermitClass.KEY,
+        valid_from=date(2024, 1, 1),
+        valid_to=date(2028, 12, 31),
+        outlets=[outlet],
+    )
+    app_db.add(permit)
+    app_db.commit()
+
+
+async def test_an_enterprise_upload_never_replaces_its_loggers_value_that_raised_an_alert(
+    client: httpx.AsyncClient,
+    app_db: Session,
+    app_world: World,
+    app_settings: Settings,
+    sites: dict[str, Site],
+    store: HotStore,
+) -> None:
+    # Issue 13 point 8: the enterprise uploaded a lower value over its logger's value that had raised an alert; the
+    # value was replaced, with nothing in the audit log and nothing on the site page saying where it came from.
+    site = sites["SRC-A"]
+    _outlet_limit(app_db, site, app_world.enterprise_a.id)
+    at = this_hour() - timedelta(hours=2)
+    logger = [
+        Reading(site.id, "a21026", Interval.HOUR, at, 50.0, "N"),
+        Reading(site.id, "a19001", Interval.HOUR, at, 6.0),
+    ]
+    store.write(logger, now=at + timedelta(minutes=5))
+    engine = AlertEngine(make_session_factory(app_db.get_bind()), store, app_settings.parquet_root, TZ)
+    engine.start()
+    engine.poll()
+    (alert,) = app_db.scalars(select(Alert).where(Alert.site_id == site.id))
+    assert alert.status is AlertStatus.OPEN and alert.observed == Decimal(50)
+    await signed_in(client, app_db, "enterprise_a")
+    local = at.astimezone(TZ).isoformat()
+
+    response = await upload(client, csv_upload([f"SRC-A,a21026,hour,{local},20,N"], "fix.csv"), await csrf_for(client))
+
+    assert counts(response.text) == {
+        "rows": 1,
+        "stored": 1,
+        "changed": 0,
+        "duplicates": 0,
+        "conflicts": 1,
+        "refused": 0,
+    }
+    assert stored(store, site) == [("a19001", 6.0), ("a21026", 50.0)]  # the logger's value stands
+    engine.poll()  # the upload's arrival is judged on the value that stands
+    app_db.commit()  # end the read transaction: the app and the engine committed in sessions of their own
+    app_db.expire_all()
+    assert app_db.get(Alert, alert.id).status is AlertStatus.OPEN  # type: ignore[union-attr]
+    # The audit log has the upload: who, which file, its size and counts.
+    (record,) = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "upload"))
+    assert (record.actor_label, record.entity_type, record.entity_id) == ("enterprise_a", "observations", "fix.csv")
+    assert record.after is not None
+    assert {k: record.after[k] for k in ("size", "stored", "conflicts", "refused")} == {
+        "size": len(HEADER) + len(f"SRC-A,a21026,hour,{local},20,N\n"),
+        "stored": 0,
+        "conflicts": 1,
+        "refused": 0,
+    }
+    # The site page lists the conflict as a data-quality issue and shows where each latest value came from.
+    await signed_in(client, app_db, "analyst")
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    issues = parse(page.text).find("table", class_="issues")
+    issue = issues.find("tr", **{"data-kind": "conflict"}) if issues else None
+    assert issue is not None
+    text = " ".join(issue.text.split())
+    assert "冲突数值" in text and "文件上传 enterprise_a" in text and "20.0 N，未保存" in text
+    assert "保留数采仪（HJ 212）的数值50.0 N" in text
+    latest = section(page.text, "latest").find("tr", **{"data-parameter": "a21026"})
+    assert latest is not None and "数采仪（HJ 212）" in latest.text
+    assert latest.find(**{"data-source": "hj212"}) is not None
+
+
+async def test_a_reviewer_accepts_a_conflicting_value_which_then_replaces_the_kept_one(
+    client: httpx.AsyncClient, app_db: Session, sites: dict[str, Site], store: HotStore
+) -> None:
+    site = sites["SRC-A"]
+    at = this_hour() - timedelta(hours=3)
+    store.write([Reading(site.id, "a21026", Interval.HOUR, at, 50.0, "N")], now=at + timedelta(minutes=5))
+    store.write([Reading(site.id, "a21026", Interval.HOUR, at, 20.0, "N", "upload:enterprise_a")])
+    (conflict,) = store.conflicts([site.id], at, at + timedelta(hours=1))
+    url = f"/monitoring/sites/{site.id}/conflicts/{conflict.id}"
+    enterprise_csrf = await csrf_for(await signed_in(client, app_db, "enterprise_a"))
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    assert parse(page.text).find("form", class_="accept-conflict") is None  # the enterprise may not review
+    refused = await client.post(url, data={"csrf_token": enterprise_csrf})
+    csrf = await csrf_for(await signed_in(client, app_db, "analyst"))
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    form = parse(page.text).find("form", class_="accept-conflict")
+    assert form is not None and form.attrs["action"] == url
+
+    accepted = await client.post(url, data={"csrf_token": csrf})
+    again = await client.post(url, data={"csrf_token": csrf})
+    elsewhere = await client.post(
+        f"/monitoring/sites/{sites['AQ-A'].id}/conflicts/{conflict.id}", data={"csrf_token": csrf}
+    )
+
+    assert (refused.status_code, accepted.status_code, again.status_code, elsewhere.status_code) == (403, 303, 404, 404)
+    (row,) = store.hot_table(site_id=site.id).to_pylist()
+    assert (row["value"], row["source"]) == (20.0, "correction:analyst")
+    page = await client.get(f"/monitoring/sites/{site.id}")
+    issue = parse(page.text).find("tr", data_kind="conflict")
+    assert issue is not None and "已由analyst于" in issue.text and issue.find("form") is None
+    app_db.commit()
+    (record,) = app_db.scalars(select(AuditRecord).where(AuditRecord.action == "accept_conflict"))
+    assert record.actor_label == "analyst" and record.entity_id == str(conflict.id) and record.after is not None
+    assert (record.after["value"], record.after["replaced_value"], record.after["source"]) == (
+        20.0,
+        50.0,
+        "upload:enterprise_a",
+    )

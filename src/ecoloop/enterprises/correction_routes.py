@@ -16,7 +16,7 @@ from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.models import DataCorrection
 from ecoloop.enterprises.routes import LABELS, error_text
 from ecoloop.enterprises.service import EnterpriseError
-from ecoloop.ingest.store import HotStore, Interval, Reading
+from ecoloop.ingest.store import HotStore, Interval, Reading, ReadingSource, source_value
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
 from ecoloop.web.templating import render
 
@@ -65,15 +65,16 @@ def correction_review(
     except EnterpriseError as exc:
         db.rollback()
         return _corrections_page(request, db, user, error=error_text(exc.code), status=422)
-    if approve:
+    if approve:  # reviewed: the one way a stored value is replaced (issue 13)
         store: HotStore = request.app.state.hot_store
-        store.write([corrected_reading(correction)])
+        store.write([corrected_reading(correction, user.user.username)], replace=True)
     db.commit()
     return RedirectResponse(f"/enterprises/corrections?reviewed={correction_id}", status_code=303)
 
 
-def corrected_reading(correction: DataCorrection) -> Reading:
-    """The reading an approved correction stores: the proposed value (else the current one) and flag."""
+def corrected_reading(correction: DataCorrection, reviewer: str) -> Reading:
+    """The reading an approved correction stores: the proposed value (else the current one) and flag, its source
+    the correction approved by `reviewer`."""
     value = correction.proposed_value if correction.proposed_value is not None else correction.current_value
     return Reading(
         site_id=correction.site_id,
@@ -82,5 +83,5 @@ def corrected_reading(correction: DataCorrection) -> Reading:
         time=correction.time,
         value=float(value) if value is not None else None,
         flag=correction.proposed_flag,
-        source="correction",
+        source=source_value(ReadingSource.CORRECTION, reviewer),
     )

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ecoloop.ingest.store import READINGS_SCHEMA
+from ecoloop.ingest.store import READINGS_SCHEMA, ReadingSource, source_value
 
 # Beijing multi-site air data (UCI, CC BY 4.0): column → (HJ 212 parameter code, factor to the code's unit).
 # HJ 212-2017 Appendix B codes: a34004 PM2.5, a34002 PM10, a21026 SO2, a21004 NO2, a21005 CO (mg/m³), a05024 O3.
@@ -30,6 +30,7 @@ BEIJING_COLUMNS: dict[str, tuple[str, float]] = {
 # The committed Parquet copy names the same columns differently (see ecoloop/demo/beijing/README.md).
 _PARQUET_NAMES = {"pm2_5": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co_ug": "CO", "o3": "O3"}
 FORMATS = ("beijing",)
+IMPORT_SOURCE = source_value(ReadingSource.IMPORT, "beijing")
 
 
 @dataclass
@@ -53,8 +54,11 @@ def site_code_for_station(station: str) -> str:
     return f"bj-{station.strip().lower()}"
 
 
-def read_beijing(path: Path, site_ids: dict[str, int], tz: tzinfo, report: ImportReport) -> pa.Table:
-    """Readings (READINGS_SCHEMA) of a Beijing multi-site CSV file, or of the committed Parquet copy.
+def read_beijing(
+    path: Path, site_ids: dict[str, int], tz: tzinfo, report: ImportReport, origin: str = IMPORT_SOURCE
+) -> pa.Table:
+    """Readings (READINGS_SCHEMA) of a Beijing multi-site CSV file, or of the committed Parquet copy, from
+    source `origin` (a history import, unless the file was uploaded).
 
     `hour` is read as the start of the hour in local time `tz` (HJ 212 hourly data are labelled by their start).
     """
@@ -84,7 +88,7 @@ def read_beijing(path: Path, site_ids: dict[str, int], tz: tzinfo, report: Impor
                     "time": pc.filter(times, keep),
                     "value": pc.round(pc.multiply(pc.filter(values, keep), factor), 6),
                     "flag": pa.nulls(n, pa.string()),
-                    "source": pa.array(["file:beijing"] * n, pa.string()),
+                    "source": pa.array([origin] * n, pa.string()),
                     "received_at": pa.array([received.as_py()] * n, pa.timestamp("ms", tz="UTC")),
                 },
                 schema=READINGS_SCHEMA,

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import ReadingRow, WriteSet
+    from ecoloop.ingest.store import ConflictRow, ReadingRow, WriteSet
 
 # Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
 # or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is
 # append-only, indexed by receive time only (which only grows); per-device activity (last packet, counts by
 # outcome and reason per hour) is kept in `packet_tally`, a few rows per device and hour, upserted per commit.
-SCHEMA_VERSION = 3  # 3: arrivals (version 2 stores gain the table through CREATE IF NOT EXISTS)
+# 3: arrivals; 4: reading_conflicts (older stores gain the tables through CREATE IF NOT EXISTS)
+SCHEMA_VERSION = 4
 READING_COLUMNS = "site_id, parameter, interval, ts, value, flag, source, received_at"  # as in ReadingRow
+CONFLICT_COLUMNS = f"{READING_COLUMNS}, kept_value, kept_flag, kept_source, kept_received_at"  # as in ConflictRow
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS readings (
     site_id INTEGER NOT NULL,
@@ -57,6 +59,25 @@ CREATE TABLE IF NOT EXISTS arrivals (
     ts INTEGER NOT NULL,
     received_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reading_conflicts (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL,
+    parameter TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    value REAL,
+    flag TEXT,
+    source TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    kept_value REAL,
+    kept_flag TEXT,
+    kept_source TEXT NOT NULL,
+    kept_received_at INTEGER NOT NULL,
+    accepted_by TEXT,
+    accepted_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_reading_conflicts ON reading_conflicts
+    (site_id, ts, parameter, interval, received_at, source);
 CREATE TABLE IF NOT EXISTS packet_tally (
     mn TEXT NOT NULL,
     hour INTEGER NOT NULL,
@@ -89,8 +110,14 @@ ON CONFLICT (mn, hour, outcome, reason) DO UPDATE SET
     last_at = max(last_at, excluded.last_at)
 """
 
-# Insert, or replace only when the value or flag differ: an identical re-send changes nothing (not even
-# received_at), a corrected value from the device replaces the old one.
+# The first value stored under a key stands (issue 13): a re-send, an upload or an API call never replaces it.
+# Rows that did not insert are then looked up one by one (`_outcome`) — only when some did not, so the
+# receiver's commits of new data cost one statement per chunk as before.
+_INSERT = """
+INSERT INTO readings (site_id, parameter, interval, ts, value, flag, source, received_at) VALUES {values}
+ON CONFLICT (site_id, parameter, interval, ts) DO NOTHING
+"""
+# An approved data correction replaces the stored value, unless it is the same.
 _UPSERT = """
 INSERT INTO readings (site_id, parameter, interval, ts, value, flag, source, received_at) VALUES {values}
 ON CONFLICT (site_id, parameter, interval, ts) DO UPDATE SET
@@ -99,6 +126,9 @@ WHERE readings.value IS NOT excluded.value OR readings.flag IS NOT excluded.flag
 """
 
 _ARRIVE = "INSERT INTO arrivals (site_id, interval, ts, received_at) VALUES {values}"
+
+# A conflict found again (a compaction that crashed before it removed its rows runs again) is kept once.
+_CONFLICT = f"INSERT INTO reading_conflicts ({CONFLICT_COLUMNS}) VALUES {{values}} ON CONFLICT DO NOTHING"
 
 _ARCHIVE = "INSERT INTO raw_packets (received_at, peer, mn, cn, outcome, reason, detail, frame) VALUES {values}"
 
@@ -135,16 +165,27 @@ def _insert(conn: sqlite3.Connection, template: str, rows: Sequence[tuple[Any, .
         done += size
 
 
-def _stamped(conn: sqlite3.Connection, row: ReadingRow) -> int:
-    """1 if the stored reading under row's key carries row's value, flag and receive time (it was written by
-    this row, not an earlier identical one), else 0."""
-    site_id, parameter, interval, ts, value, flag, _, received = row
-    found = conn.execute(
-        "SELECT value IS ? AND flag IS ? AND received_at = ? FROM readings "
+def _outcome(conn: sqlite3.Connection, row: ReadingRow) -> ConflictRow | bool | None:
+    """What became of a row written by `_INSERT` or `_UPSERT`: True if the stored reading under its key is this
+    row's (same value, flag and receive time), False if it is an identical earlier one (a duplicate), else the
+    conflict of this row with the value kept."""
+    site_id, parameter, interval, ts = row[:4]
+    kept = conn.execute(
+        "SELECT value, flag, source, received_at FROM readings "
         "WHERE ts = ? AND interval = ? AND site_id = ? AND parameter = ?",
-        (value, flag, received, ts, interval, site_id, parameter),
+        (ts, interval, site_id, parameter),
     ).fetchone()
-    return int(bool(found and found[0]))
+    return outcome_of(row, kept)
+
+
+def outcome_of(row: ReadingRow, kept: Sequence[Any] | None) -> ConflictRow | bool | None:
+    """`_outcome` from the stored (value, flag, source, received_at) of row's key (None: nothing stored)."""
+    if kept is None:
+        return None
+    value, flag, received = row[4], row[5], row[7]
+    if kept[0] == value and kept[1] == flag:
+        return bool(kept[3] == received)
+    return (*row, kept[0], kept[1], kept[2], kept[3])
 
 
 class SQLiteBackend:
@@ -220,24 +261,41 @@ class SQLiteBackend:
             self._local.lock = fd
         return fd
 
-    def write_rows(self, prepare: Callable[[], Sequence[WriteSet]]) -> list[int]:
-        """In one transaction, the parts `prepare` gives once the writers' lock is held: readings upserted,
-        packets archived, packet_tally increments added and arrivals queued; the changed-reading count of each
-        batch, in order."""
-        counts: list[int] = []
+    def write_rows(
+        self,
+        prepare: Callable[[], Sequence[WriteSet]],
+        *,
+        replace: bool = False,
+        conflicts: Sequence[ConflictRow] = (),
+    ) -> list[tuple[int, int]]:
+        """In one transaction, the parts `prepare` gives once the writers' lock is held: readings inserted (the
+        first value stands; replaced when `replace`), the others' conflicts kept with `conflicts`, packets
+        archived, packet_tally increments added and arrivals queued; (stored, conflicts) of each batch, in
+        order."""
+        counts: list[tuple[int, int]] = []
         with self.transaction() as conn:
+            found = list(conflicts)
             for contents in prepare():
                 rows, batches = contents.rows, contents.batches
                 before = conn.total_changes
-                _insert(conn, _UPSERT, rows)
+                _insert(conn, _UPSERT if replace else _INSERT, rows)
                 if len(rows) == conn.total_changes - before:
-                    counts.extend(len(batch) for batch, _ in batches)
-                else:  # some rows were re-sends: count per batch what now carries this receipt
-                    counts.extend(sum(_stamped(conn, row) for row in batch) for batch, _ in batches)
+                    counts.extend((len(batch), 0) for batch, _ in batches)
+                else:  # some rows were stored before: duplicates, or conflicts to keep
+                    for batch, _ in batches:
+                        outcomes = [_outcome(conn, row) for row in batch]
+                        clashes = [o for o in outcomes if isinstance(o, tuple)]
+                        found += clashes
+                        counts.append((sum(1 for o in outcomes if o is True), len(clashes)))
                 _insert(conn, _ARCHIVE, contents.archived)
                 _insert(conn, _TALLY, contents.tally)  # an upsert: parts may add to the same tally row
                 _insert(conn, _ARRIVE, contents.arrivals)
+            _insert(conn, _CONFLICT, found)
         return counts
+
+    def keep_conflicts(self, rows: Sequence[ConflictRow]) -> None:
+        with self.transaction() as conn:
+            _insert(conn, _CONFLICT, rows)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connection().execute(sql, params).fetchall()

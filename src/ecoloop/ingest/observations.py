@@ -55,10 +55,11 @@ class RowError:
 
 
 def to_readings(
-    rows: Sequence[Any], site_id_of: Callable[[str], int | None], source: str = "http"
+    rows: Sequence[Any], site_id_of: Callable[[str], int | None], source: str
 ) -> tuple[list[Reading], list[RowError]]:
-    """Valid rows as readings and the reasons for the others; `site_id_of` returns None for a site the
-    uploader may not write to (reported as unknown, whether it exists or not)."""
+    """Valid rows as readings from `source` (the stored form, `store.source_value`) and the reasons for the
+    others; `site_id_of` returns None for a site the uploader may not write to (reported as unknown, whether it
+    exists or not)."""
     readings: list[Reading] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows):

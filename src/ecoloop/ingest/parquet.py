@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ecoloop.ingest.store import PACKETS_SCHEMA, READINGS_SCHEMA, epoch_ms
+from ecoloop.ingest.hot_sqlite import outcome_of
+from ecoloop.ingest.store import (
+    PACKETS_SCHEMA,
+    READINGS_SCHEMA,
+    RawPacket,
+    Reading,
+    ReadingSource,
+    WriteCounts,
+    epoch_ms,
+    reading_row,
+)
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import HotStore
+    from ecoloop.ingest.store import ConflictRow, HotStore
 
 KEY = ["site_id", "parameter", "interval", "time"]
 
@@ -45,17 +55,70 @@ def _shifted(table: pa.Table, names: Sequence[str]) -> pa.Array:
     return same
 
 
+def _ranked(table: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """The rows sorted by key, each key's standing row first, and whether each row is its key's first.
+
+    The row that stands (issue 13, `store.standing_rank`): the latest approved correction, else the first value
+    received — a later re-send, upload or import never replaces it (`ingest/store.py`)."""
+    correction = pc.fill_null(pc.starts_with(table["source"], ReadingSource.CORRECTION.value), False)
+    received = pc.cast(table["received_at"], pa.int64())
+    ranked = table.append_column("_late", pc.cast(pc.invert(correction), pa.int8())).append_column(
+        "_order", pc.if_else(correction, pc.negate(received), received)
+    )
+    ordered = ranked.sort_by([*((k, "ascending") for k in KEY), ("_late", "ascending"), ("_order", "ascending")])
+    first = pa.concat_arrays([pa.array([True]), pc.invert(_shifted(ordered, KEY))])
+    return ordered.drop_columns(["_late", "_order"]), first
+
+
 def _dedupe(table: pa.Table) -> pa.Table:
-    """One row per key: the latest value received; re-sends of an unchanged value keep the first receipt."""
+    """One row per key: the one that stands (see `_ranked`)."""
     if table.num_rows <= 1:
         return table
-    ordered = table.sort_by([*((k, "ascending") for k in KEY), ("received_at", "ascending")])
-    repeat = pc.and_(_shifted(ordered, KEY), _shifted(ordered, ("value", "flag")))
-    ordered = ordered.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeat)]))
-    if ordered.num_rows <= 1:
-        return ordered
-    superseded = _shifted(ordered, KEY)  # row i-1 has the same key as row i: keep only the last of each key
-    return ordered.filter(pa.concat_arrays([pc.invert(superseded), pa.array([True])]))
+    ordered, first = _ranked(table)
+    return ordered.filter(first)
+
+
+def _merged(table: pa.Table) -> tuple[pa.Table, list[ConflictRow]]:
+    """One row per key (`_dedupe`), and the conflicts among the rows dropped: values other than the standing
+    one that it did not replace by review (an approved correction replaces the values received before it)."""
+    if table.num_rows <= 1:
+        return table, []
+    ordered, first = _ranked(table)
+    standing = ordered.filter(first)
+    dropped = ordered.filter(pc.invert(first))
+    if dropped.num_rows == 0:
+        return standing, []
+    kept = standing.select([*KEY, *_KEPT]).rename_columns([*KEY, *(f"kept_{name}" for name in _KEPT)])
+    conflicts: list[ConflictRow] = []
+    for row in dropped.join(kept, keys=KEY).to_pylist():
+        if (row["value"], row["flag"]) == (row["kept_value"], row["kept_flag"]):
+            continue
+        loser_correction = str(row["source"]).startswith(ReadingSource.CORRECTION.value)
+        by_review = str(row["kept_source"]).startswith(ReadingSource.CORRECTION.value)
+        if loser_correction or (by_review and row["received_at"] <= row["kept_received_at"]):
+            continue
+        conflicts.append(_conflict_row(row))
+    return standing, conflicts
+
+
+_KEPT = ("value", "flag", "source", "received_at")
+
+
+def _conflict_row(row: dict[str, Any]) -> ConflictRow:
+    return (
+        row["site_id"],
+        row["parameter"],
+        row["interval"],
+        int(row["time"].timestamp()),
+        row["value"],
+        row["flag"],
+        row["source"],
+        epoch_ms(row["received_at"]),
+        row["kept_value"],
+        row["kept_flag"],
+        row["kept_source"],
+        epoch_ms(row["kept_received_at"]),
+    )
 
 
 def partition_path(root: Path, interval: str, day: str) -> Path:
@@ -63,11 +126,18 @@ def partition_path(root: Path, interval: str, day: str) -> Path:
     return root / f"interval={interval}" / f"date={day}" / "part.parquet"
 
 
-def merge_into_parquet(table: pa.Table, root: Path, progress: Callable[[int, int], None] | None = None) -> int:
+def merge_into_parquet(
+    table: pa.Table,
+    root: Path,
+    progress: Callable[[int, int], None] | None = None,
+    conflicts: list[ConflictRow] | None = None,
+) -> int:
     """Merge readings into their (interval, date) Parquet partitions; returns the rows merged. `progress`, when
-    given, is called with (partitions done, partitions in all) after each partition.
+    given, is called with (partitions done, partitions in all) after each partition; the conflicts found (a
+    value other than the one that stands under its key) are added to `conflicts`, when given, for the caller to
+    keep in the hot store (`HotStore.keep_conflicts`).
 
-    Each touched partition is rewritten from its old rows plus the new ones, de-duplicated (`_dedupe`), into a
+    Each touched partition is rewritten from its old rows plus the new ones, one row per key (`_merged`), into a
     temporary file that is fsynced and renamed into place, so a reader never sees a half-written partition.
     History files go straight here; the hot store gets here through `compact`.
     """
@@ -85,7 +155,9 @@ def merge_into_parquet(table: pa.Table, root: Path, progress: Callable[[int, int
         offset += count
         path = partition_path(root, interval, day)
         merged = pa.concat_tables([pq.read_table(path, schema=READINGS_SCHEMA), part]) if path.exists() else part
-        merged = _dedupe(merged)
+        merged, found = _merged(merged)
+        if conflicts is not None:
+            conflicts += found
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         pq.write_table(merged, tmp, compression="zstd")
@@ -101,12 +173,15 @@ def merge_into_parquet(table: pa.Table, root: Path, progress: Callable[[int, int
 def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
     """Move hot readings received before `before` into their Parquet partitions; returns rows moved.
 
-    The partitions are merged first (`merge_into_parquet`); only then are the rows removed from the hot store,
+    The partitions are merged first (`merge_into_parquet`), and the conflicts found there (a later value under
+    a key already compacted: a late re-send, an upload) kept; only then are the rows removed from the hot store,
     unless they changed meanwhile. A crash at any point leaves every reading in the hot store, in Parquet, or
     both — and both de-duplicate to one.
     """
     hot = store.hot_table(epoch_ms(before) if before else None)
-    moved = merge_into_parquet(hot, root)
+    conflicts: list[ConflictRow] = []
+    moved = merge_into_parquet(hot, root, conflicts=conflicts)
+    store.keep_conflicts(conflicts)  # before the rows leave the hot store: a crash finds them again, kept once
     if moved:
         keys = zip(
             hot["site_id"].to_pylist(),
@@ -118,6 +193,56 @@ def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
         )
         store.delete_compacted(keys)
     return moved
+
+
+def write_checked(
+    store: HotStore,
+    root: Path,
+    readings: Sequence[Reading],
+    packets: Sequence[RawPacket] = (),
+    now: datetime | None = None,
+) -> WriteCounts:
+    """Store readings sent by a user (a file upload, the observations API) and archive the packets, against both
+    tiers: a reading whose key is already compacted into Parquet is a duplicate (same value and flag) or a
+    conflict kept for review, like one whose key is in the hot store (`HotStore.write_counted`) — so the counts
+    are right at once, not at the next compaction."""
+    now = now or datetime.now(UTC)
+    received = epoch_ms(now)
+    compacted = _compacted(root, readings)
+    fresh: list[Reading] = []
+    conflicts: list[ConflictRow] = []
+    duplicates = 0
+    for reading in readings:
+        row = reading_row(reading, received)
+        outcome = outcome_of(row, compacted.get(row[:4]))
+        if outcome is None:
+            fresh.append(reading)
+        elif isinstance(outcome, tuple):
+            conflicts.append(outcome)
+        else:
+            duplicates += 1
+    counts = store.write_counted(fresh, packets, now, conflicts=conflicts)
+    return WriteCounts(counts.stored, counts.duplicates + duplicates, counts.conflicts + len(conflicts))
+
+
+def _compacted(root: Path, readings: Sequence[Reading]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """(value, flag, source, received_at in epoch ms) of the readings' keys (site, parameter, interval, epoch
+    seconds) found in their Parquet partitions."""
+    sites_by_file: dict[Path, set[int]] = {}
+    for r in readings:
+        path = partition_path(root, r.interval.value, r.time.astimezone(UTC).date().isoformat())
+        sites_by_file.setdefault(path, set()).add(r.site_id)
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for path, sites in sites_by_file.items():
+        if not path.exists():
+            continue
+        table = pq.read_table(path, schema=READINGS_SCHEMA, filters=[("site_id", "in", sorted(sites))])
+        times = pc.cast(pc.cast(table["time"], pa.timestamp("s")), pa.int64()).to_pylist()
+        received = pc.cast(pc.cast(table["received_at"], pa.timestamp("ms")), pa.int64()).to_pylist()
+        columns = [table[name].to_pylist() for name in ("site_id", "parameter", "interval", "value", "flag", "source")]
+        for site, parameter, interval, value, flag, source, ts, ms in zip(*columns, times, received, strict=True):
+            found[(site, parameter, interval, ts)] = (value, flag, source, ms)
+    return found
 
 
 def parquet_glob(root: Path) -> str:

@@ -11,11 +11,14 @@ from sqlalchemy import select
 
 from ecoloop.access.actions import Action, require
 from ecoloop.access.scope import scoped
+from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
 from ecoloop.ingest.observations import MAX_ROWS, to_readings
-from ecoloop.ingest.store import Outcome, RawPacket
+from ecoloop.ingest.parquet import write_checked
+from ecoloop.ingest.store import Outcome, RawPacket, ReadingSource, source_value
+from ecoloop.ingest.upload import UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY
 from ecoloop.monitoring.models import Site
-from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.security import client_ip
 
 router = APIRouter(tags=["ingest"])
@@ -29,18 +32,23 @@ class RowErrorOut(BaseModel):
 
 
 class ObservationsResult(BaseModel):
-    """What an upload stored and what it refused."""
+    """What an upload stored and what it refused: `stored` valid rows, of which `changed` new readings and
+    `conflicts` values other than one stored before under the same key (kept for review, never replacing it)."""
 
     received: int
     stored: int
     changed: int
+    conflicts: int
     errors: list[RowErrorOut]
 
 
 @router.post("/api/v1/observations", response_model=ObservationsResult)
-async def post_observations(request: Request, db: DbSession, user: UserDep) -> ObservationsResult:
+async def post_observations(
+    request: Request, db: DbSession, user: UserDep, settings: SettingsDep
+) -> ObservationsResult:
     """Store uploaded observations: each row is checked on its own; valid rows are stored even when others are
-    refused, and the request body is archived with the outcome."""
+    refused (a value never replaces one stored before: it is kept as a conflict for review), the request body is
+    archived with the outcome, and the upload is in the audit log."""
     require(user.principal, Action.SUBMIT_OBSERVATIONS)
     body = await request.body()
     try:
@@ -55,7 +63,7 @@ async def post_observations(request: Request, db: DbSession, user: UserDep) -> O
     codes = {r.get("site") for r in rows if isinstance(r, dict) and isinstance(r.get("site"), str)}
     visible = scoped(select(Site).where(Site.code.in_(codes)), user.principal, Site)
     site_ids: dict[str, int] = {site.code: site.id for site in db.scalars(visible)}
-    readings, errors = to_readings(rows, site_ids.get)
+    readings, errors = to_readings(rows, site_ids.get, source_value(ReadingSource.API, user.user.username))
     outcome = Outcome.STORED if readings else Outcome.REJECTED
     packet = RawPacket(
         received_at=utcnow(),
@@ -66,10 +74,22 @@ async def post_observations(request: Request, db: DbSession, user: UserDep) -> O
         detail=f"{len(readings)} stored, {len(errors)} refused by {user.user.username}",
         cn="http",
     )
-    changed = request.app.state.hot_store.write(readings, [packet])
+    counts = write_checked(request.app.state.hot_store, settings.parquet_root, readings, [packet])
+    detail = {
+        "via": "api",
+        "size": len(body),
+        "rows": len(rows),
+        "stored": counts.stored,
+        "duplicates": counts.duplicates,
+        "conflicts": counts.conflicts,
+        "refused": len(errors),
+    }
+    record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, None, detail)
+    db.commit()
     return ObservationsResult(
         received=len(rows),
         stored=len(readings),
-        changed=changed,
+        changed=counts.stored,
+        conflicts=counts.conflicts,
         errors=[RowErrorOut(index=e.index, error=e.error) for e in errors],
     )

@@ -7,8 +7,12 @@ DuckDB database file admits one writing process (the others cannot even open it)
   `synchronous=FULL`; or, for a bureau that outgrows one machine, three tables in a PostgreSQL database
   (`HOT_STORE_URL`). Either way a reading is acknowledged only after the transaction that holds it is durable.
   Many writers take turns (the receiver batches thousands of readings per commit); readers never block writers.
-  Readings are upserted on (site, parameter, interval, time): a re-sent packet changes nothing. Every raw
-  packet, accepted or rejected, is archived here with its outcome and reason.
+  Readings are keyed on (site, parameter, interval, time) and the first value stored stands: a re-sent packet
+  with the same value and flag is a duplicate that changes nothing, and one with another value (a re-sent HJ 212
+  packet, an upload, an API call, a history import) is kept aside in `reading_conflicts` for review instead of
+  replacing it (issue 13). Only an approved data correction (`ReadingSource.CORRECTION`, written with
+  `replace=True`) replaces a stored value. Every reading keeps its source (`ReadingSource`, with who sent it
+  where that is a user). Every raw packet, accepted or rejected, is archived here with its outcome and reason.
 - **Parquet** (`parquet.py`) — `compact()` moves readings into
   `DATA_DIR/readings/interval=<kind>/date=<YYYY-MM-DD>/part.parquet` (one file per partition, rewritten
   atomically with the merged, de-duplicated rows). Any process reads them with DuckDB — or Spark — without a
@@ -31,8 +35,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
+from ecoloop.i18n import N_
 from ecoloop.ingest.hot_postgres import POSTGRESQL_SCHEMES, PostgresBackend
-from ecoloop.ingest.hot_sqlite import READING_COLUMNS, SQLiteBackend
+from ecoloop.ingest.hot_sqlite import CONFLICT_COLUMNS, READING_COLUMNS, SQLiteBackend
 
 if TYPE_CHECKING:
     from ecoloop.settings import Settings
@@ -58,6 +63,50 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
 
 
+class ReadingSource(StrEnum):
+    """Where a stored reading came from. The stored `source` is the value, or `value:who` when a user sent it
+    (`upload:wang`, `api:qx-integration`, `correction:li`) or, for a history import, the file's format
+    (`import:beijing`); see `source_value` and `parse_source`."""
+
+    LOGGER = "hj212"
+    UPLOAD = "upload"
+    API = "api"
+    IMPORT = "import"
+    CORRECTION = "correction"
+
+    @property
+    def label(self) -> str:
+        return _SOURCE_LABELS[self]
+
+    @classmethod
+    def _missing_(cls, value: object) -> ReadingSource | None:
+        # Stored before the sources were named (issue 13): `http` for the API, `file:<format>` for imports.
+        return {"http": cls.API, "file": cls.IMPORT}.get(str(value))
+
+
+_SOURCE_LABELS = {
+    ReadingSource.LOGGER: N_("Data logger (HJ 212)"),
+    ReadingSource.UPLOAD: N_("File upload"),
+    ReadingSource.API: N_("API"),
+    ReadingSource.IMPORT: N_("History import"),
+    ReadingSource.CORRECTION: N_("Approved correction"),
+}
+
+
+def source_value(source: ReadingSource, who: str | None = None) -> str:
+    """The stored form of a source: `upload`, or `upload:wang` with who sent it."""
+    return f"{source.value}:{who}" if who else source.value
+
+
+def parse_source(stored: str | None) -> tuple[ReadingSource | None, str | None]:
+    """The source and who of a stored `source` (None for a value this ecoloop does not know)."""
+    kind, _, who = (stored or "").partition(":")
+    try:
+        return ReadingSource(kind), who or None
+    except ValueError:
+        return None, who or None
+
+
 @dataclass(frozen=True)
 class Reading:
     """One value of one parameter at one site for one interval; `time` is timezone-aware."""
@@ -68,7 +117,65 @@ class Reading:
     time: datetime
     value: float | None
     flag: str | None = None
-    source: str = "hj212"
+    source: str = ReadingSource.LOGGER.value
+    received_at: datetime | None = None  # when the store received it (on readings read back from the store)
+
+
+def standing_rank(source: str, received_at: datetime) -> tuple[int, float]:
+    """Which of several values under one key stands (issue 13): the lowest rank — the latest approved correction,
+    else the first value received. `parquet._ranked` and `STANDING_ORDER` order rows the same way."""
+    moment = received_at.timestamp()
+    return (0, -moment) if source.startswith(ReadingSource.CORRECTION.value) else (1, moment)
+
+
+# `standing_rank` as a DuckDB ORDER BY over rows with `source` and `received_at`: the standing row first.
+STANDING_ORDER = (
+    "starts_with(source, 'correction') DESC, "
+    "CASE WHEN starts_with(source, 'correction') THEN -epoch_ms(received_at) ELSE epoch_ms(received_at) END"
+)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A value that was not stored because another one was stored first under the same key: the refused value
+    with its source and receipt, and the value kept with its own."""
+
+    site_id: int
+    parameter: str
+    interval: Interval
+    time: datetime
+    value: float | None
+    flag: str | None
+    source: str
+    received_at: datetime
+    kept_value: float | None
+    kept_flag: str | None
+    kept_source: str
+    kept_received_at: datetime
+    id: int = 0
+    accepted_by: str | None = None  # the reviewer who accepted the value (it then replaced the kept one)
+    accepted_at: datetime | None = None
+
+    @property
+    def origin(self) -> tuple[ReadingSource | None, str | None]:
+        """The refused value's source and who sent it (`parse_source`)."""
+        return parse_source(self.source)
+
+    @property
+    def kept_origin(self) -> tuple[ReadingSource | None, str | None]:
+        """The kept value's source and who sent it."""
+        return parse_source(self.kept_source)
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What became of the readings of one write: stored (new, or replaced by an approved correction),
+    duplicates (the same value and flag were already stored) and conflicts (another value was stored first; kept
+    in `reading_conflicts`)."""
+
+    stored: int
+    duplicates: int
+    conflicts: int
 
 
 @dataclass(frozen=True)
@@ -137,6 +244,8 @@ PACKETS_SCHEMA = pa.schema(
 # received_at (epoch ms); and an archived packet: received_at (epoch ms), peer, mn, cn, outcome, reason, detail,
 # frame. Writers that take thousands of packets a second build these tuples directly.
 ReadingRow = tuple[int, str, str, int, float | None, str | None, str, int]
+# A conflict as the hot store holds it: the refused reading's row, then the kept value, flag, source, received_at.
+ConflictRow = tuple[int, str, str, int, float | None, str | None, str, int, float | None, str | None, str, int]
 ArchiveRow = tuple[int, str, str | None, str | None, str, str | None, str | None, bytes]
 TallyRow = tuple[str, int, str, str, int, int, int]  # packet_tally: mn, hour, outcome, reason, packets, first, last
 Batches = Sequence[tuple[Sequence[ReadingRow], Sequence[ArchiveRow]]]
@@ -231,15 +340,42 @@ class HotStore:
         """`sqlite` or `postgresql`."""
         return "sqlite" if isinstance(self._db, SQLiteBackend) else "postgresql"
 
-    def write(self, readings: Sequence[Reading], packets: Sequence[RawPacket] = (), now: datetime | None = None) -> int:
-        """Store readings and archive packets in one durable transaction; returns how many readings changed."""
-        return self.write_batches([(readings, packets)], now)[0]
+    def write(
+        self,
+        readings: Sequence[Reading],
+        packets: Sequence[RawPacket] = (),
+        now: datetime | None = None,
+        *,
+        replace: bool = False,
+    ) -> int:
+        """Store readings and archive packets in one durable transaction; returns how many readings were stored
+        (see `write_counted`)."""
+        return self.write_counted(readings, packets, now, replace=replace).stored
+
+    def write_counted(
+        self,
+        readings: Sequence[Reading],
+        packets: Sequence[RawPacket] = (),
+        now: datetime | None = None,
+        *,
+        replace: bool = False,
+        conflicts: Sequence[ConflictRow] = (),
+    ) -> WriteCounts:
+        """Store readings, archive packets and keep `conflicts` (found by the caller, e.g. against Parquet) in one
+        durable transaction. A reading whose key is stored already is a duplicate (same value and flag) or a
+        conflict kept for review (another value) — unless `replace` (an approved correction): then it replaces
+        the stored value."""
+        received = epoch_ms(now or datetime.now(UTC))
+        rows = [reading_row(r, received) for r in readings]
+        batch = [(rows, [archive_row(p) for p in packets])]
+        ((stored, conflicting),) = self._write(batch, replace=replace, conflicts=conflicts)
+        return WriteCounts(stored, len(rows) - stored - conflicting, conflicting)
 
     def write_batches(
         self, batches: Sequence[tuple[Sequence[Reading], Sequence[RawPacket]]], now: datetime | None = None
     ) -> list[int]:
-        """Several writers' readings and packets in one durable transaction (group commit); the changed-reading
-        count of each batch, in order."""
+        """Several writers' readings and packets in one durable transaction (group commit); the count of readings
+        stored of each batch, in order."""
         received = epoch_ms(now or datetime.now(UTC))
         return self.write_rows(
             [
@@ -256,6 +392,16 @@ class HotStore:
         before the transaction, and again once it holds the write lock, so a group commit that had to wait for
         another process's takes along what arrived meanwhile while the rows of the others are made ready
         outside the lock."""
+        return [stored for stored, _ in self._write(batches)]
+
+    def _write(
+        self,
+        batches: Batches | Callable[[], Batches],
+        *,
+        replace: bool = False,
+        conflicts: Sequence[ConflictRow] = (),
+    ) -> list[tuple[int, int]]:
+        """(stored, conflicts) of each batch written in one transaction (see `write_rows`)."""
         take: Callable[[], Batches] | None = None
         if callable(batches):
             take, batches = batches, batches()
@@ -270,7 +416,47 @@ class HotStore:
                     parts.append(write_set(arrived))
             return parts
 
-        return self._db.write_rows(prepare)
+        return self._db.write_rows(prepare, replace=replace, conflicts=conflicts)
+
+    def keep_conflicts(self, rows: Sequence[ConflictRow]) -> None:
+        """Keep conflicts found outside a write (compaction, history imports: `parquet.merge_into_parquet`); one
+        already kept is not kept twice."""
+        if rows:
+            self._db.keep_conflicts(rows)
+
+    def conflicts(self, site_ids: Sequence[int], start: datetime, end: datetime, limit: int = 1000) -> list[Conflict]:
+        """The conflicts kept for the sites whose readings' time is in [start, end), by time, at most `limit`."""
+        found: list[Conflict] = []
+        bounds = [math.ceil(start.timestamp()), math.ceil(end.timestamp())]
+        for chunk in _chunks(site_ids):
+            rows = self._db.fetch(
+                f"SELECT {_CONFLICT_SELECT} FROM reading_conflicts WHERE site_id IN ({_marks(chunk)}) "
+                "AND ts >= ? AND ts < ? ORDER BY ts, parameter, received_at LIMIT ?",
+                [*chunk, *bounds, limit],
+            )
+            found += [_conflict(row) for row in rows]
+        return sorted(found, key=lambda c: (c.time, c.parameter, c.received_at))[:limit]
+
+    def accept_conflict(self, conflict_id: int, site_id: int, reviewer: str, now: datetime) -> Conflict | None:
+        """After review, store a conflicting value of the site in place of the kept one, as an approved correction
+        by `reviewer` (`ReadingSource.CORRECTION`), and mark the conflict accepted; None when the site has no
+        such conflict, or it was accepted already."""
+        rows = self._db.fetch(
+            f"SELECT {_CONFLICT_SELECT} FROM reading_conflicts WHERE id = ? AND site_id = ? AND accepted_by IS NULL",
+            [conflict_id, site_id],
+        )
+        if not rows:
+            return None
+        c = _conflict(rows[0])
+        source = source_value(ReadingSource.CORRECTION, reviewer)
+        self.write(
+            [Reading(c.site_id, c.parameter, c.interval, c.time, c.value, c.flag, source)], now=now, replace=True
+        )
+        self._db.execute_many(
+            "UPDATE reading_conflicts SET accepted_by = ?, accepted_at = ? WHERE id = ?",
+            [[reviewer, epoch_ms(now), conflict_id]],
+        )
+        return c
 
     def arrivals(self, limit: int = 10_000) -> list[Arrival]:
         """The oldest queued arrivals, at most `limit`. A consumer handles them, then `consume_arrivals`: an
@@ -345,16 +531,17 @@ class HotStore:
         return latest
 
     def latest_readings(self, site_id: int, interval: Interval) -> list[Reading]:
-        """The latest hot reading of each parameter of a site's `interval` data, by parameter."""
+        """The latest hot reading of each parameter of a site's `interval` data, by parameter, with its receipt."""
         rows = self._db.fetch(
-            "SELECT r.parameter, r.ts, r.value, r.flag, r.source FROM readings r JOIN (SELECT parameter, max(ts) AS ts "
+            "SELECT r.parameter, r.ts, r.value, r.flag, r.source, r.received_at FROM readings r "
+            "JOIN (SELECT parameter, max(ts) AS ts "
             "FROM readings WHERE site_id = ? AND interval = ? GROUP BY parameter) m "
             "ON r.parameter = m.parameter AND r.ts = m.ts WHERE r.site_id = ? AND r.interval = ? ORDER BY r.parameter",
             [site_id, interval.value, site_id, interval.value],
         )
         return [
-            Reading(site_id, parameter, interval, datetime.fromtimestamp(ts, UTC), value, flag, source)
-            for parameter, ts, value, flag, source in rows
+            Reading(site_id, parameter, interval, _instant(ts), value, flag, source, _instant_ms(received))
+            for parameter, ts, value, flag, source, received in rows
         ]
 
     def checkpoint(self) -> None:
@@ -447,6 +634,31 @@ def open_hot_store(settings: Settings) -> HotStore:
 
 
 _CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)
+
+
+_CONFLICT_SELECT = f"{CONFLICT_COLUMNS}, id, accepted_by, accepted_at"
+
+
+def _conflict(row: tuple[Any, ...]) -> Conflict:
+    site, parameter, interval, ts, value, flag, source, received, kept, kept_flag, kept_source, kept_received = row[:12]
+    conflict_id, accepted_by, accepted_at = row[12:]
+    return Conflict(
+        site,
+        parameter,
+        Interval(interval),
+        _instant(ts),
+        value,
+        flag,
+        source,
+        _instant_ms(received),
+        kept,
+        kept_flag,
+        kept_source,
+        _instant_ms(kept_received),
+        conflict_id,
+        accepted_by,
+        None if accepted_at is None else _instant_ms(accepted_at),
+    )
 
 
 def _instant(seconds: int) -> datetime:

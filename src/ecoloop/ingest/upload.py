@@ -23,7 +23,8 @@ from ecoloop.exports import csv_bytes
 from ecoloop.i18n import N_, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
+from ecoloop.ingest.parquet import write_checked
+from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, ReadingSource, source_value
 from ecoloop.sheets import (
     SHEET_LIMIT_TEXT,
     BadWorkbookError,
@@ -33,6 +34,9 @@ from ecoloop.sheets import (
     open_workbook,
 )
 
+# Uploads are in the audit log (issue 13): this action on this entity type, with `audit_detail`.
+UPLOAD_AUDIT_ACTION = "upload"
+UPLOAD_AUDIT_ENTITY = "observations"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ROWS = 50_000  # a year of hourly data of 5 parameters; a Beijing station file has 35,064 rows
 LONG_COLUMNS = ("site_code", "parameter", "interval", "time", "value", "flag")
@@ -97,7 +101,8 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class UploadResult:
-    """What an upload stored: rows read, readings stored (of which new or changed), problems."""
+    """What an upload stored: the file's size, rows read, valid readings (of which new, and of which conflicting
+    with a value stored before: kept for review, not stored), problems."""
 
     filename: str
     file_format: FileFormat
@@ -107,11 +112,28 @@ class UploadResult:
     errors: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: int = 0
+    conflicts: int = 0
+    size: int = 0
 
     @property
     def duplicates(self) -> int:
         """Readings that were already stored with the same value and flag."""
-        return self.stored - self.changed
+        return self.stored - self.changed - self.conflicts
+
+
+def audit_detail(result: UploadResult) -> dict[str, Any]:
+    """What the audit log keeps of an upload through the form: the file (name, size, format) and its counts."""
+    return {
+        "via": "form",
+        "file": result.filename,
+        "size": result.size,
+        "format": result.file_format.value,
+        "rows": result.rows,
+        "stored": result.changed,
+        "duplicates": result.duplicates,
+        "conflicts": result.conflicts,
+        "refused": result.refused,
+    }
 
 
 def template_csv() -> bytes:
@@ -129,10 +151,13 @@ def store_upload(
     peer: str,
     username: str,
     now: datetime,
+    root: Path,
     sheet_limits: SheetLimits | None = None,
 ) -> UploadResult:
     """Read an uploaded file, store its valid readings and archive the file, in one transaction; `site_ids` maps
-    the codes of the sites the uploader may write to (others are reported as unknown)."""
+    the codes of the sites the uploader may write to (others are reported as unknown). The readings' source is
+    the upload by `username`; a value under a key already stored (in the hot store or in Parquet under `root`)
+    never replaces it: it is a duplicate, or a conflict kept for review (`parquet.write_checked`)."""
     if not data:
         raise UploadError("empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -146,10 +171,11 @@ def store_upload(
         header, rows = _csv_rows(text)
     else:
         raise UploadError("bad_type")
+    source = source_value(ReadingSource.UPLOAD, username)
     if set(header) >= _BEIJING_COLUMNS and text is not None:
-        readings, result = _beijing(text, site_ids, tz)
+        readings, result = _beijing(text, site_ids, tz, source)
     else:
-        readings, result = _long(header, rows, site_ids)
+        readings, result = _long(header, rows, site_ids, source)
     packet = RawPacket(
         received_at=now,
         peer=peer,
@@ -159,9 +185,18 @@ def store_upload(
         detail=f"{name}: {len(readings)} stored, {result.refused} refused by {username}",
         cn="upload",
     )
-    changed = store.write(readings, [packet], now)
+    counts = write_checked(store, root, readings, [packet], now)
     return UploadResult(
-        name, result.file_format, result.rows, len(readings), changed, result.errors, result.notes, result.refused
+        name,
+        result.file_format,
+        result.rows,
+        len(readings),
+        counts.stored,
+        result.errors,
+        result.notes,
+        result.refused,
+        counts.conflicts,
+        len(data),
     )
 
 
@@ -260,7 +295,10 @@ class _Parsed:
 
 
 def _long(
-    header: Sequence[str], rows: Iterator[tuple[int, list[Any] | _Unreadable]], site_ids: Mapping[str, int]
+    header: Sequence[str],
+    rows: Iterator[tuple[int, list[Any] | _Unreadable]],
+    site_ids: Mapping[str, int],
+    source: str,
 ) -> tuple[list[Reading], _Parsed]:
     """Readings of a long-format file, each row validated like a row of the observations API."""
     columns = [h.strip().lower() for h in header]
@@ -280,7 +318,7 @@ def _long(
             raise UploadError("too_many_rows")
         items.append(_observation(columns, cells))
         numbers.append(number)
-    readings, errors = to_readings(items, site_ids.get, source="upload")
+    readings, errors = to_readings(items, site_ids.get, source)
     problems = sorted(
         [RowProblem(numbers[e.index], validation_text(e.details, COLUMN_LABELS)) for e in errors] + unreadable,
         key=lambda p: p.row,
@@ -303,7 +341,7 @@ def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]
     return item
 
 
-def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo) -> tuple[list[Reading], _Parsed]:
+def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo, source: str) -> tuple[list[Reading], _Parsed]:
     """Readings of a Beijing multi-site CSV file; rows without a site the uploader may write to are counted."""
     lines = text.count("\n")
     if lines > MAX_UPLOAD_ROWS + 1:
@@ -313,7 +351,7 @@ def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo) -> tuple[list[R
         path = Path(tmp) / "upload.csv"
         path.write_text(text, encoding="utf-8")
         try:
-            table = read_beijing(path, dict(site_ids), tz, report)
+            table = read_beijing(path, dict(site_ids), tz, report, source)
         except ValueError as exc:
             raise UploadError("bad_beijing", str(exc)) from exc
     columns = [table[c].to_pylist() for c in ("site_id", "parameter", "time", "value", "flag", "source")]

@@ -2,7 +2,7 @@
 
 Readings come from both tiers of the readings store (`ingest/store.py`): the Parquet partitions of the period's
 dates plus the hot store's rows, filtered to the sites, interval and period and de-duplicated like
-`parquet.readings()` (one row per key, the latest received) in DuckDB before anything reaches Python. Hot rows and
+`parquet.readings()` (one row per key, the one that stands) in DuckDB before anything reaches Python. Hot rows and
 per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
 
 A site's figures are those of its data series at the cadence of its data loggers (`cadence`): hourly data for a
@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from ecoloop.ingest.parquet import partition_path
-from ecoloop.ingest.store import HotStore, Interval
+from ecoloop.ingest.store import STANDING_ORDER, HotStore, Interval, ReadingSource, parse_source, standing_rank
 from ecoloop.monitoring import quality
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind, Point
@@ -103,13 +103,20 @@ class SiteStatus:
 
 @dataclass(frozen=True)
 class LatestValue:
-    """The most recent stored value of one parameter of a site."""
+    """The most recent stored value of one parameter of a site, with where it came from (`ReadingSource`)."""
 
     parameter: str
     interval: str
     time: datetime
     value: float | None
     flag: str | None
+    source: str
+    received_at: datetime
+
+    @property
+    def origin(self) -> tuple[ReadingSource | None, str | None]:
+        """Where the value came from and who sent it (`parse_source`)."""
+        return parse_source(self.source)
 
 
 # --- periods ------------------------------------------------------------------------------------------------------
@@ -196,7 +203,10 @@ def assess_site(
         )
         for parameter, points in sorted(series.items())
     ]
-    issues = _issues(series, period.interval)
+    issues = sorted(
+        _issues(series, period.interval) + conflict_issues(store, [site_id], period.start, period.end),
+        key=lambda i: (i.start, i.parameter, i.kind),
+    )
     devices_status = device_statuses(store, devices, now)
     last_seen = _latest(
         [d.last_seen for d in devices_status] + [_latest_reading_times(store, root, [site_id]).get(site_id)]
@@ -234,6 +244,26 @@ def _issues(series: Mapping[str, Sequence[Point]], interval: Interval) -> list[I
     return sorted(found, key=lambda i: (i.start, i.parameter, i.kind))
 
 
+MAX_CONFLICTS = 1000  # conflicts listed per site and period (the hot store keeps them all)
+
+
+def conflict_issues(store: HotStore, site_ids: Sequence[int], start: datetime, end: datetime) -> list[Issue]:
+    """The conflicts kept for the sites' readings of any interval whose time is in [start, end), as data-quality
+    issues: a value that was not stored because another was stored first under its key (issue 13)."""
+    return [
+        Issue(
+            IssueKind.CONFLICT,
+            c.parameter,
+            c.time,
+            c.time,
+            f"{c.interval.value}: {c.value} ({c.source}, {c.received_at.isoformat()}) != kept {c.kept_value} "
+            f"({c.kept_source}, {c.kept_received_at.isoformat()})",
+            c,
+        )
+        for c in store.conflicts(site_ids, start, end, MAX_CONFLICTS)
+    ]
+
+
 def _site_completeness(parts: Sequence[Completeness], expected: int) -> Completeness:
     # A site with no value at all in the period still expected one series.
     return quality.pooled(parts) if parts else quality.rates(expected, 0, 0)
@@ -247,16 +277,29 @@ def latest_values(store: HotStore, root: Path, site_id: int, interval: Interval)
     if files:
         with closing(duckdb.connect()) as con:
             rows = con.execute(
-                "SELECT parameter, epoch(time)::BIGINT, value, flag FROM read_parquet(?) WHERE site_id = ? "
-                "AND interval = ? QUALIFY row_number() OVER (PARTITION BY parameter ORDER BY time DESC) = 1",
+                "SELECT parameter, epoch(time)::BIGINT, value, flag, source, epoch_ms(received_at) "
+                "FROM read_parquet(?) WHERE site_id = ? AND interval = ? "
+                f"QUALIFY row_number() OVER (PARTITION BY parameter ORDER BY time DESC, {STANDING_ORDER}) = 1",
                 [[str(f) for f in files], site_id, interval.value],
             ).fetchall()
-        for parameter, seconds, value, flag in rows:
-            latest[parameter] = LatestValue(parameter, interval.value, _instant(seconds), value, flag)
+        for parameter, seconds, value, flag, source, received in rows:
+            latest[parameter] = LatestValue(
+                parameter, interval.value, _instant(seconds), value, flag, source, _instant(received / 1000)
+            )
     for hot in store.latest_readings(site_id, interval):
+        assert hot.received_at is not None  # read back from the store
         known = latest.get(hot.parameter)
-        if known is None or hot.time >= known.time:
-            latest[hot.parameter] = LatestValue(hot.parameter, interval.value, hot.time, hot.value, hot.flag)
+        if (
+            known is None
+            or hot.time > known.time
+            or (
+                hot.time == known.time  # one key in both tiers: the value that stands
+                and standing_rank(hot.source, hot.received_at) < standing_rank(known.source, known.received_at)
+            )
+        ):
+            latest[hot.parameter] = LatestValue(
+                hot.parameter, interval.value, hot.time, hot.value, hot.flag, hot.source, hot.received_at
+            )
     return [latest[p] for p in sorted(latest)]
 
 
@@ -351,7 +394,8 @@ def readings_view(
     end: datetime,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with the view `deduped`: the sites' readings of `intervals` in [start, end) from the
-    period's Parquet partitions and the hot store, one row per key (the latest received, the hot row on a tie)."""
+    period's Parquet partitions and the hot store, one row per key: the one that stands (`STANDING_ORDER`: the
+    latest approved correction, else the first received; the hot row on a tie)."""
     hot = _hot_rows(store, site_ids, intervals, start, end)
     days = _days(start, end)
     files = [partition_path(root, i.value, d.isoformat()) for i in intervals for d in days]
@@ -363,13 +407,13 @@ def readings_view(
         cold = "SELECT * FROM hot WHERE false"
         if files:
             cold = (
-                "SELECT site_id, parameter, interval, time, value, flag, received_at, 0 AS tier "
+                "SELECT site_id, parameter, interval, time, value, flag, source, received_at, 0 AS tier "
                 f"FROM read_parquet($files) WHERE {filter_sql}"
             )
         con.execute(
-            "CREATE TEMP TABLE deduped AS SELECT site_id, parameter, interval, time, value, flag FROM "
+            "CREATE TEMP TABLE deduped AS SELECT site_id, parameter, interval, time, value, flag, source FROM "
             f"(SELECT * FROM hot UNION ALL {cold}) QUALIFY row_number() OVER "
-            "(PARTITION BY site_id, parameter, interval, time ORDER BY received_at DESC, tier DESC) = 1",
+            f"(PARTITION BY site_id, parameter, interval, time ORDER BY {STANDING_ORDER}, tier DESC) = 1",
             {"files": [str(f) for f in files], "start": start, "end": end} if files else None,
         )
         yield con
@@ -379,7 +423,7 @@ def _hot_rows(
     store: HotStore, site_ids: Sequence[int], intervals: Collection[Interval], start: datetime, end: datetime
 ) -> pa.Table:
     """The hot store's readings of the sites and intervals in [start, end) as Arrow (tier 1)."""
-    hot = store.site_readings(site_ids, [i.value for i in intervals], start, end).drop_columns(["source"])
+    hot = store.site_readings(site_ids, [i.value for i in intervals], start, end)
     return hot.append_column("tier", pa.array([1] * hot.num_rows, pa.int32()))
 
 

@@ -13,6 +13,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from statistics import median
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ecoloop.ingest.store import Conflict
 
 # Device flags that mark a value as not valid monitoring data (HJ 212-2017 Table 8 / §6.6: F stopped,
 # M maintenance, S manual input, D fault, C calibration, T over range, B transmission fault); N is normal.
@@ -53,6 +57,7 @@ class IssueKind(StrEnum):
     JUMP = "jump"
     PM25_ABOVE_PM10 = "pm25_above_pm10"
     FLAGGED = "flagged"
+    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,15 @@ class Point:
 
 @dataclass(frozen=True)
 class Issue:
-    """A finding on a parameter over [start, end]."""
+    """A finding on a parameter over [start, end]; a conflicting value (`IssueKind.CONFLICT`) carries the value
+    that was not stored and the one kept."""
 
     kind: IssueKind
     parameter: str
     start: datetime
     end: datetime
     detail: str
+    conflict: Conflict | None = None
 
 
 def is_valid(point: Point) -> bool:

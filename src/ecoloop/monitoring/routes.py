@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
+from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
@@ -19,8 +21,11 @@ from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
+    UPLOAD_AUDIT_ACTION,
+    UPLOAD_AUDIT_ENTITY,
     UPLOAD_ERROR_TEXT,
     UploadError,
+    audit_detail,
     store_upload,
     template_csv,
 )
@@ -40,6 +45,7 @@ router = APIRouter()
 
 MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
 E = TypeVar("E", bound=StrEnum)
 
 ISSUE_LABELS = {
@@ -50,6 +56,7 @@ ISSUE_LABELS = {
     IssueKind.JUMP: N_("Jump"),
     IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
     IssueKind.FLAGGED: N_("Flagged invalid"),
+    IssueKind.CONFLICT: N_("Conflicting value"),
 }
 # Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
 REASON_LABELS = {
@@ -165,8 +172,43 @@ def site_page(
         "intervals": list(Interval),
         "max_issues": MAX_ISSUES_SHOWN,
         "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
+        "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
+
+
+@router.post("/monitoring/sites/{site_id}/conflicts/{conflict_id}", include_in_schema=False)
+def accept_conflict(
+    request: Request,
+    db: DbSession,
+    user: UserDep,
+    site_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    conflict_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+) -> Response:
+    """Accept a conflicting value after review: it replaces the kept one as an approved correction by the
+    reviewer (issue 13), and the decision goes into the audit log."""
+    require(user.principal, Action.REVIEW_CORRECTIONS)
+    if queries.get_site_row(db, user.principal, site_id) is None:
+        raise HTTPException(404)
+    store: HotStore = request.app.state.hot_store
+    accepted = store.accept_conflict(conflict_id, site_id, user.user.username, utcnow())
+    if accepted is None:
+        raise HTTPException(404)
+    detail = {
+        "site_id": site_id,
+        "parameter": accepted.parameter,
+        "interval": accepted.interval.value,
+        "time": accepted.time.isoformat(),
+        "value": accepted.value,
+        "flag": accepted.flag,
+        "source": accepted.source,
+        "replaced_value": accepted.kept_value,
+        "replaced_flag": accepted.kept_flag,
+        "replaced_source": accepted.kept_source,
+    }
+    record_event(db, "accept_conflict", UPLOAD_AUDIT_ENTITY, str(conflict_id), detail)
+    db.commit()
+    return RedirectResponse(f"/monitoring/sites/{site_id}", status_code=303)
 
 
 def _period(
@@ -351,7 +393,8 @@ def upload_file(
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    """Store the valid rows of an uploaded file and report the others by row number."""
+    """Store the valid rows of an uploaded file and report the others by row number; the upload (file, size,
+    counts) goes into the audit log."""
     require(user.principal, Action.SUBMIT_OBSERVATIONS)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
@@ -365,10 +408,17 @@ def upload_file(
             username=user.user.username,
             now=utcnow(),
             sheet_limits=sheet_limits(settings),
+            root=settings.parquet_root,
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)
+        name = Path(file.filename or "").name[:200]
+        refused = {"via": "form", "file": name, "size": len(data), "refused": exc.code}
+        record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, name or None, refused)
+        db.commit()
         return _upload_page(request, user, error=_upload_error(exc), status=status)
+    record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, result.filename, audit_detail(result))
+    db.commit()
     return _upload_page(request, user, result=result)
 
 
