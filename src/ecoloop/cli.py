@@ -316,7 +316,7 @@ def hj212_serve(
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
     from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.ingest.store import open_hot_store, time_window
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -328,6 +328,11 @@ def hj212_serve(
             DeviceDirectory(devices_from_db(settings.database_url)),
             settings.tz,
             idle_timeout=settings.hj212_idle_seconds,
+            window=time_window(settings),
+            unauthenticated_per_ip=settings.hj212_unauthenticated_per_ip,
+            auth_timeout=settings.hj212_auth_seconds,
+            rejected_per_ip_minute=settings.hj212_rejected_archive_per_minute,
+            rejected_bytes_minute=settings.hj212_rejected_archive_bytes_per_minute,
         )
 
     def ready(bound: int) -> None:
@@ -382,6 +387,7 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo)."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.ingest.parquet import merge_into_parquet
+    from ecoloop.ingest.store import time_window
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
@@ -389,7 +395,7 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
 
     report = ImportReport()
     with console.status(f"reading {path.name} …"):
-        table = read_beijing(path, _site_ids(settings), settings.tz, report)
+        table = read_beijing(path, _site_ids(settings), settings.tz, report, window=time_window(settings))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("daily partitions", total=None)

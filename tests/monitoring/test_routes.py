@@ -393,6 +393,44 @@ async def test_beijing_file_upload(
     assert len(stored(store, site)) == 11
 
 
+async def test_upload_refuses_implausible_times_and_infinite_values_and_stores_the_rest(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: dict[str, Site], store: HotStore
+) -> None:
+    await signed_in(client, app_db, "analyst")
+    csrf = await csrf_for(client)
+    rows = [
+        "AQ-A,a34004,hour,2026-11-22T08:00:00+08:00,35,N",
+        "AQ-A,a34004,hour,0001-01-01T00:00:00+14:00,36,N",
+        "AQ-A,a34004,hour,9999-12-31T00:00:00-14:00,36,N",
+        "AQ-A,a34004,hour,2099-01-01T00:00:00+08:00,36,N",
+        "AQ-A,a34004,hour,1970-01-01T00:00:00+08:00,36,N",
+        "AQ-A,a34002,hour,2026-11-22T08:00:00+08:00,inf,N",
+        "AQ-A,a34002,hour,2026-11-22T09:00:00+08:00,1e999,N",
+    ]
+    response = await upload(client, csv_upload(rows), csrf)
+    assert response.status_code == 200
+    assert counts(response.text)["stored"] == 1 and counts(response.text)["refused"] == 6
+    assert stored(store, sites["AQ-A"]) == [("a34004", 35.0)]
+    (archived,) = store.packet_rows().to_pylist()
+    for code in ("time_out_of_range 2", "time_ahead 1", "time_before_floor 1", "value_not_finite 2"):
+        assert code in archived["detail"], (code, archived["detail"])
+    # Beijing files: rows of implausible years and infinite values are counted, the others stored.
+    site = add_site(app_db, code="bj-dongsi", name="东四站", kind=SiteKind.AIR_STATION, region=app_world.town_a)
+    app_db.commit()
+    text = (
+        '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","station"\n'
+        '1,2017,2,28,0,12,20,3,30,500,60,1.0,"Dongsi"\n'
+        '2,2099,2,28,1,9,22,3,31,600,58,1.0,"Dongsi"\n'
+        '3,1,1,1,0,9,22,3,31,600,58,1.0,"Dongsi"\n'
+        '4,2017,2,28,2,inf,22,3,31,600,58,1.0,"Dongsi"\n'
+    )
+    response = await upload(client, {"file": ("PRSA_Data.csv", text.encode(), "text/csv")}, csrf)
+    assert response.status_code == 200
+    assert counts(response.text)["stored"] == 6 + 5
+    assert {t.year for t in store.hot_table(site_id=site.id)["time"].to_pylist()} == {2017}
+    assert "time_ahead" in response.text and "value_not_finite" in response.text
+
+
 @pytest.mark.parametrize(
     ("name", "content", "status"),
     [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ecoloop.ingest.rules import Refusal, TimeWindow, time_refusal, value_refusal
 from ecoloop.ingest.store import Interval, Reading
 
 MAX_ROWS = 10_000
@@ -38,8 +39,8 @@ class ObservationIn(BaseModel):
     @field_validator("value")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ValueError("value must be a finite number")
+        if value_refusal(value) is not None:
+            raise ValueError(f"value must be a finite number ({Refusal.VALUE_NOT_FINITE.value})")
         return value
 
 
@@ -49,13 +50,25 @@ class RowError:
 
     index: int
     error: str
+    code: str = "invalid"  # a `rules.Refusal` value, or "invalid" / "unknown_site"
+
+
+def refusal_summary(errors: Sequence[RowError]) -> str:
+    """The refused rows counted by reason code, e.g. "time_ahead 2, invalid 1", for the archived request."""
+    return ", ".join(f"{code} {count}" for code, count in Counter(e.code for e in errors).most_common())
 
 
 def to_readings(
-    rows: Sequence[Any], site_id_of: Callable[[str], int | None], source: str = "http"
+    rows: Sequence[Any],
+    site_id_of: Callable[[str], int | None],
+    source: str = "http",
+    *,
+    now: datetime,
+    window: TimeWindow,
 ) -> tuple[list[Reading], list[RowError]]:
     """Valid rows as readings and the reasons for the others; `site_id_of` returns None for a site the
-    uploader may not write to (reported as unknown, whether it exists or not)."""
+    uploader may not write to (reported as unknown, whether it exists or not). Times outside the plausible
+    `window` at `now` are refused (`rules.time_refusal`), with the refusal's code."""
     readings: list[Reading] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows):
@@ -63,11 +76,24 @@ def to_readings(
             item = ObservationIn.model_validate(row)
         except ValidationError as exc:
             detail = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
-            errors.append(RowError(index, detail))
+            code = Refusal.VALUE_NOT_FINITE.value if Refusal.VALUE_NOT_FINITE.value in detail else "invalid"
+            errors.append(RowError(index, detail, code))
+            continue
+        refusal = time_refusal(item.time, now, window)
+        if refusal is not None:
+            errors.append(RowError(index, f"time: {_TIME_TEXT[refusal]} ({refusal.value})", refusal.value))
             continue
         site_id = site_id_of(item.site)
         if site_id is None:
-            errors.append(RowError(index, f"site: unknown site {item.site!r}"))
+            errors.append(RowError(index, f"site: unknown site {item.site!r}", "unknown_site"))
             continue
         readings.append(Reading(site_id, item.parameter, item.interval, item.time, item.value, item.flag, source))
     return readings, errors
+
+
+_TIME_TEXT = {
+    Refusal.TIME_BEFORE_FLOOR: "before the earliest plausible date",
+    Refusal.TIME_AHEAD: "later than the server's clock allows",
+    Refusal.TIME_OUT_OF_RANGE: "not a representable instant",
+    Refusal.VALUE_NOT_FINITE: "not a finite number",
+}

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from ecoloop.access.actions import Action, require
 from ecoloop.access.scope import scoped
 from ecoloop.db.base import utcnow
-from ecoloop.ingest.observations import MAX_ROWS, to_readings
-from ecoloop.ingest.store import Outcome, RawPacket
+from ecoloop.ingest.observations import MAX_ROWS, refusal_summary, to_readings
+from ecoloop.ingest.store import Outcome, RawPacket, time_window
 from ecoloop.monitoring.models import Site
 from ecoloop.web.deps import DbSession, UserDep
 from ecoloop.web.security import client_ip
@@ -55,15 +55,17 @@ async def post_observations(request: Request, db: DbSession, user: UserDep) -> O
     codes = {r.get("site") for r in rows if isinstance(r, dict) and isinstance(r.get("site"), str)}
     visible = scoped(select(Site).where(Site.code.in_(codes)), user.principal, Site)
     site_ids: dict[str, int] = {site.code: site.id for site in db.scalars(visible)}
-    readings, errors = to_readings(rows, site_ids.get)
+    now = utcnow()
+    readings, errors = to_readings(rows, site_ids.get, now=now, window=time_window(request.app.state.settings))
     outcome = Outcome.STORED if readings else Outcome.REJECTED
+    refused = f" ({refusal_summary(errors)})" if errors else ""
     packet = RawPacket(
-        received_at=utcnow(),
+        received_at=now,
         peer=client_ip(request),
         frame=body,
         outcome=outcome,
         reason=None if not errors else "row_errors",
-        detail=f"{len(readings)} stored, {len(errors)} refused by {user.user.username}",
+        detail=f"{len(readings)} stored, {len(errors)} refused{refused} by {user.user.username}",
         cn="http",
     )
     changed = request.app.state.hot_store.write(readings, [packet])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from ecoloop.ingest.hot_postgres import POSTGRESQL_SCHEMES, PostgresBackend
 from ecoloop.ingest.hot_sqlite import READING_COLUMNS, SQLiteBackend
+from ecoloop.ingest.rules import TimeWindow
 
 if TYPE_CHECKING:
     from ecoloop.settings import Settings
@@ -444,6 +445,11 @@ class HotStore:
 def open_hot_store(settings: Settings) -> HotStore:
     """The hot store the settings name: `HOT_STORE_URL` (PostgreSQL), else the SQLite file under DATA_DIR."""
     return HotStore(settings.hot_store_url or settings.hot_store_path)
+
+
+def time_window(settings: Settings) -> TimeWindow:
+    """The plausible data times the settings allow (`READINGS_EARLIEST`, `READINGS_MAX_AHEAD_MINUTES`)."""
+    return TimeWindow(settings.readings_earliest, timedelta(minutes=settings.readings_max_ahead_minutes))
 
 
 _CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)

@@ -23,7 +23,8 @@ from typing import Any
 
 from ecoloop.i18n import N_
 from ecoloop.ingest.files import ImportReport, read_beijing
-from ecoloop.ingest.observations import to_readings
+from ecoloop.ingest.observations import refusal_summary, to_readings
+from ecoloop.ingest.rules import TimeWindow
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -112,9 +113,11 @@ def store_upload(
     peer: str,
     username: str,
     now: datetime,
+    window: TimeWindow,
 ) -> UploadResult:
     """Read an uploaded file, store its valid readings and archive the file, in one transaction; `site_ids` maps
-    the codes of the sites the uploader may write to (others are reported as unknown)."""
+    the codes of the sites the uploader may write to (others are reported as unknown), readings dated outside
+    the plausible `window` at `now` are refused."""
     if not data:
         raise UploadError("empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -129,16 +132,16 @@ def store_upload(
     else:
         raise UploadError("bad_type")
     if set(header) >= _BEIJING_COLUMNS and text is not None:
-        readings, result = _beijing(text, site_ids, tz)
+        readings, result = _beijing(text, site_ids, tz, window, now)
     else:
-        readings, result = _long(header, rows, site_ids)
+        readings, result = _long(header, rows, site_ids, window, now)
     packet = RawPacket(
         received_at=now,
         peer=peer,
         frame=data,
         outcome=Outcome.STORED if readings else Outcome.REJECTED,
         reason="row_errors" if result.refused else None,
-        detail=f"{name}: {len(readings)} stored, {result.refused} refused by {username}",
+        detail=f"{name}: {len(readings)} stored, {result.refused} refused{result.codes} by {username}",
         cn="upload",
     )
     changed = store.write(readings, [packet], now)
@@ -230,10 +233,15 @@ class _Parsed:
     refused: int = 0
     errors: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    codes: str = ""  # the refused rows by reason code, for the archived file's detail
 
 
 def _long(
-    header: Sequence[str], rows: Iterator[tuple[int, list[Any]]], site_ids: Mapping[str, int]
+    header: Sequence[str],
+    rows: Iterator[tuple[int, list[Any]]],
+    site_ids: Mapping[str, int],
+    window: TimeWindow,
+    now: datetime,
 ) -> tuple[list[Reading], _Parsed]:
     """Readings of a long-format file, each row validated like a row of the observations API."""
     columns = [h.strip().lower() for h in header]
@@ -249,9 +257,10 @@ def _long(
             raise UploadError("too_many_rows")
         items.append(_observation(columns, cells))
         numbers.append(number)
-    readings, errors = to_readings(items, site_ids.get, source="upload")
+    readings, errors = to_readings(items, site_ids.get, source="upload", now=now, window=window)
     problems = [RowProblem(numbers[e.index], e.error) for e in errors]
-    return readings, _Parsed(FileFormat.LONG, len(items), len(problems), problems)
+    codes = f" ({refusal_summary(errors)})" if errors else ""
+    return readings, _Parsed(FileFormat.LONG, len(items), len(problems), problems, codes=codes)
 
 
 def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
@@ -269,7 +278,9 @@ def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]
     return item
 
 
-def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo) -> tuple[list[Reading], _Parsed]:
+def _beijing(
+    text: str, site_ids: Mapping[str, int], tz: tzinfo, window: TimeWindow, now: datetime
+) -> tuple[list[Reading], _Parsed]:
     """Readings of a Beijing multi-site CSV file; rows without a site the uploader may write to are counted."""
     lines = text.count("\n")
     if lines > MAX_UPLOAD_ROWS + 1:
@@ -279,7 +290,7 @@ def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo) -> tuple[list[R
         path = Path(tmp) / "upload.csv"
         path.write_text(text, encoding="utf-8")
         try:
-            table = read_beijing(path, dict(site_ids), tz, report)
+            table = read_beijing(path, dict(site_ids), tz, report, window=window, now=now)
         except ValueError as exc:
             raise UploadError("bad_beijing", str(exc)) from exc
     columns = [table[c].to_pylist() for c in ("site_id", "parameter", "time", "value", "flag", "source")]

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest.store import HotStore, Interval
+from ecoloop.ingest.store import HotStore, Interval, time_window
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
@@ -371,6 +371,7 @@ def upload_file(
             peer=client_ip(request),
             username=user.user.username,
             now=utcnow(),
+            window=time_window(settings),
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)
