@@ -510,14 +510,35 @@ def data_compact(
     from datetime import UTC, timedelta
 
     from ecoloop.ingest.parquet import compact
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.ingest.store import open_hot_store, time_window
 
     settings = _settings()
-    before = datetime.now(UTC) - timedelta(seconds=older_than)
+    now = datetime.now(UTC)
     store = open_hot_store(settings)
-    moved = compact(store, settings.parquet_root, before)
+    moved = compact(
+        store, settings.parquet_root, now - timedelta(seconds=older_than), window=time_window(settings), now=now
+    )
     store.close()
     console.print(f"{moved:,} readings moved to {settings.parquet_root}")
+
+
+@data_app.command("clean")
+def data_clean() -> None:
+    """Set aside stored readings dated outside the plausible window, or with an infinite value, from the hot store
+    and every Parquet partition into the packet archive (rejected, with the reason): nothing is deleted."""
+    from datetime import UTC
+
+    from ecoloop.ingest.parquet import set_aside
+    from ecoloop.ingest.store import open_hot_store, time_window
+
+    settings = _settings()
+    store = open_hot_store(settings)
+    try:
+        found = set_aside(store, settings.parquet_root, time_window(settings), datetime.now(UTC))
+    finally:
+        store.close()
+    summary = ", ".join(f"{reason} {count}" for reason, count in sorted(found.items())) or "none"
+    console.print(f"{found.total():,} readings set aside into the packet archive ({summary})")
 
 
 @data_app.command("export")

@@ -18,7 +18,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.settings import Settings
-from tests.factories import World
+from tests.factories import World, plant_implausible_readings
 from tests.web.helpers import Element, csrf_for, menu_links, open_session, page_title, parse
 
 FORBIDDEN_TEXT = "您的角色无权执行此操作。"
@@ -199,6 +199,40 @@ async def test_quality_api(client: httpx.AsyncClient, app_db: Session, sites: di
     assert [d["mn"] for d in result["devices"]] == ["MN-AQ-A"] and "password" not in str(result)
     assert chosen.status_code == 200 and chosen.json()["start"].startswith("2026-10-31T16:00")
     assert too_long.status_code == 422
+
+
+async def test_implausible_rows_in_every_tier_break_no_page_and_keep_no_site_online(
+    client: httpx.AsyncClient,
+    app_db: Session,
+    app_world: World,
+    sites: dict[str, Site],
+    readings: None,
+    store: HotStore,
+    app_settings: Settings,
+) -> None:
+    received = int(utcnow().timestamp() * 1000)
+    for code in ("AQ-B", "SRC-A"):
+        plant_implausible_readings(store, app_settings.parquet_root, sites[code].id, received)
+    await signed_in(client, app_db, "analyst")
+
+    page = await client.get("/monitoring/sites")
+
+    assert page.status_code == 200
+    rows = {r.attrs["data-site"]: r for r in parse(page.text).find_all("tr") if "data-site" in r.attrs}
+    assert rows["AQ-A"].find(class_="online") is not None
+    assert rows["AQ-B"].find(class_="offline") is not None  # a reading dated 2099 is no sign of life
+    for code in ("AQ-A", "AQ-B", "SRC-A"):
+        site_page = await client.get(f"/monitoring/sites/{sites[code].id}")
+        assert site_page.status_code == 200, code
+        quality = await client.get(f"/api/v1/sites/{sites[code].id}/quality")
+        assert quality.status_code == 200 and quality.json()["online"] is (code == "AQ-A"), code
+    latest = section((await client.get(f"/monitoring/sites/{sites['AQ-B'].id}")).text, "latest")
+    assert "2099" not in latest.text and "inf" not in latest.text.lower()
+    enterprise = await client.get(f"/enterprises/{app_world.enterprise_a.id}")
+    assert enterprise.status_code == 200
+    await signed_in(client, app_db, "enterprise_a")
+    assert (await client.get("/monitoring/sites")).status_code == 200
+    assert (await client.get(f"/enterprises/{app_world.enterprise_a.id}")).status_code == 200
 
 
 # --- scope --------------------------------------------------------------------------------------------------------

@@ -406,7 +406,7 @@ def _site_blocks(
                 site=site,
                 outlets=outlets.get(site.id, []),
                 quality=assess.assess_site(store, settings.parquet_root, site.id, devices[site.id], period, now),
-                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval),
+                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval, now),
             )
         )
     return blocks

@@ -166,7 +166,7 @@ def site_page(
         "row": row,
         "site": row.site,
         "quality": assess.assess_site(store, root, site_id, devices, period, now),
-        "latest": assess.latest_values(store, root, site_id, period.interval),
+        "latest": assess.latest_values(store, root, site_id, period.interval, now),
         "site_devices": devices,
         "period_error": error,
         "intervals": list(Interval),
