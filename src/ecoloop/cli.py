@@ -92,7 +92,7 @@ def demo(
     from ecoloop.demo.service import demo_readings_file, load_demo
 
     settings = _settings()
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, settings=settings)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         report = load_demo(session, storage=settings.case_attachments_root)
@@ -165,7 +165,7 @@ def serve() -> None:
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations up to REVISION."""
     settings = _settings()
-    upgrade_database(settings.database_url, revision)
+    upgrade_database(settings.database_url, revision, settings)
     console.print(f"database at {revision}")
 
 
@@ -173,7 +173,7 @@ def db_upgrade(revision: str = "head") -> None:
 def db_check() -> None:
     """Fail when the models have changes that no migration covers."""
     settings = _settings()
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, settings=settings)
     check_migrations(settings.database_url)
     console.print("models and migrations agree")
 
