@@ -63,6 +63,11 @@ REASON_LABELS = {
     "bad_encoding": N_("Bad character encoding"),
     "unknown_mn": N_("Unknown MN"),
     "wrong_password": N_("Wrong password"),
+    # Implausible readings (`ingest.rules.Refusal`).
+    "time_before_floor": N_("Data time before the earliest plausible date"),
+    "time_ahead": N_("Data time ahead of the receiver's clock"),
+    "time_out_of_range": N_("Data time out of range"),
+    "value_not_finite": N_("Value is not a finite number"),
 }
 # Data flags (HJ 212-2017 Table 8).
 FLAG_LABELS = {
