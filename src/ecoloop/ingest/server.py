@@ -311,7 +311,8 @@ class Receiver:
                 if rows and not self._first <= rows[0][3] <= now_ms // 1000 + self._ahead:
                     self._general(now_ms, conn, event)  # refused there, with its reason
                     return
-                conn.authenticated()
+                if not conn.is_authenticated:
+                    conn.authenticated()
                 archived = (now_ms, conn.peer, fast.mn, fast.cn, _STORED, None, None, fast.segment)
                 reply = fast_ack(fast)
                 if reply is None and fast.flag is not None and fast.flag & FLAG_ACK:  # 2005-style or without QN
