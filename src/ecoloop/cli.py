@@ -655,7 +655,8 @@ def simulate_hj212(
     )
     if speed > 1 and start is None and duration is None:
         console.print(
-            "the simulated clock starts now and runs ahead: give --duration or --start to keep data in the past"
+            "the simulated clock starts now and runs ahead: give --duration or --start to keep data in the past "
+            "(the receiver refuses data dated more than ECOLOOP_READINGS_MAX_AHEAD_MINUTES ahead of its clock)"
         )
     target = f"{host or settings.hj212_host}:{target_port}"
     console.print(f"simulating {len(found)} data loggers against {target} at {speed:g}x (Ctrl-C stops)")
