@@ -12,7 +12,7 @@ import pytest
 
 from ecoloop.ingest.hj212 import encode, parse
 from ecoloop.ingest.hj212.fast import upload
-from ecoloop.ingest.server import DeviceDirectory, Receiver
+from ecoloop.ingest.server import MAX_SUMMARIES, DeviceDirectory, Receiver
 from ecoloop.ingest.store import HotStore
 from tests.ingest.test_server import DEVICES, MN, TZ, Harness, hourly, read_ack
 
@@ -170,3 +170,17 @@ async def test_flooded_garbage_grows_the_counts_not_the_archive(tmp_path: Path) 
     assert stats.not_archived == 4_000 - len(frames)
     writer.close()
     await stop(limited)
+
+
+async def test_summaries_of_many_addresses_are_bounded(tmp_path: Path) -> None:
+    harness = await start(tmp_path, rejected_per_ip_minute=0, rejected_bytes_minute=0)
+    receiver = harness.receiver
+    now_ms = 1_800_000_000_000
+    for n in range(MAX_SUMMARIES + 500):  # frames from as many addresses (an IPv6 range) within one minute
+        assert not receiver._archivable(now_ms, f"2001:db8::{n:x}", 100, "unknown_mn")
+    receiver.flush_held(now_ms)
+    await asyncio.sleep(0.3)
+    summaries = harness.store.packet_rows().to_pylist()
+    assert len(summaries) == MAX_SUMMARIES + 1
+    assert summaries[-1]["peer"] == "*" and summaries[-1]["detail"].startswith("500 rejected frames")
+    await stop(harness)

@@ -417,7 +417,11 @@ class Receiver:
             return True
         held = self._held.get(ip)
         if held is None:
-            held = self._held[ip] = _Held()
+            if len(self._held) >= MAX_SUMMARIES:  # many addresses (an IPv6 range): one summary for the rest
+                ip = "*"
+                held = self._held.get(ip)
+            if held is None:
+                held = self._held[ip] = _Held()
         held.frames[reason] += 1
         held.size += size
         self.stats.not_archived += 1
@@ -450,6 +454,8 @@ _STORED = Outcome.STORED.value
 _EMPTY_CP = CP()
 # The reason of an archived summary of rejected frames that were counted but not archived (see `_archivable`).
 NOT_ARCHIVED = "not_archived"
+# Summaries archived per minute and receiver process at most (the addresses beyond share one, peer "*").
+MAX_SUMMARIES = 1000
 
 
 def plausible(
