@@ -222,7 +222,7 @@ class BatchWriter:
 @dataclass
 class ReceiverStats:
     """Counts since start: packets by outcome and reason, connections, and what the bounds on unauthenticated
-    sources held back (connections refused or timed out, rejected frames counted but not archived)."""
+    sources held back (connections over the per-address limit or timed out, frames counted but not archived)."""
 
     outcomes: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     connections: int = 0
