@@ -6,8 +6,12 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
@@ -19,6 +23,8 @@ from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import hash_password
 from ecoloop.identity.service import principal_for
+from ecoloop.ingest.parquet import partition_path
+from ecoloop.ingest.store import READINGS_SCHEMA, HotStore
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
@@ -162,3 +168,48 @@ def crafted_xlsx(sheet_data: str, dimension: str = "A1:XFD1048576", extra: dict[
         for name, data in (extra or {}).items():
             target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return out.getvalue()
+
+
+# Epoch seconds of stored reading times that the ways in now refuse (issue 13): an instant in year 10000, one
+# in year 0 (9999-12-31 at -14:00 and 0001-01-01 at +14:00 in UTC), and 2099.
+YEAR_10000 = 253_402_300_800 + 86_400
+YEAR_0 = -62_135_596_800 - 2 * 86_400
+YEAR_2099 = 4_070_908_800
+
+
+def plant_implausible_readings(store: HotStore, root: Path, site_id: int, received_ms: int) -> int:
+    """Readings of each implausible kind of `site_id` in each tier of the readings store, as the ways in stored
+    them before they refused them: in the hot store (SQLite or PostgreSQL) and in Parquet partitions (one of
+    2099's date, and the plausible date of a valid reading, 30 hours before `received_ms`, holding the rest);
+    returns that valid reading's time (epoch seconds)."""
+    inf = float("inf")
+    good_ts = (received_ms // 1000 // 3600 - 30) * 3600
+    bad = [(YEAR_10000, 1.0), (YEAR_0, 2.0), (YEAR_2099, 3.0), (good_ts, inf), (good_ts - 3600, -inf)]
+    rows = [(site_id, "a34004", "hour", ts, value, "N", "hj212", received_ms) for ts, value in bad]
+    store.write_rows([(rows, [])])
+    future = partition_path(root, "hour", "2099-01-01")
+    future.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(_readings_table(site_id, [(YEAR_2099, 4.0)], received_ms), future)
+    mixed = partition_path(root, "hour", datetime.fromtimestamp(good_ts, UTC).date().isoformat())
+    mixed.parent.mkdir(parents=True, exist_ok=True)
+    entries = [(good_ts, 50.0), (good_ts - 7200, inf), (YEAR_10000, 5.0), (YEAR_0, 6.0)]
+    pq.write_table(_readings_table(site_id, entries, received_ms), mixed)
+    return good_ts
+
+
+def _readings_table(site_id: int, entries: list[tuple[int, float]], received_ms: int) -> pa.Table:
+    """PM10 (a34002) hourly readings of a site at (epoch seconds, value), as a Parquet partition holds them."""
+    n = len(entries)
+    return pa.table(
+        {
+            "site_id": pa.array([site_id] * n, pa.int64()),
+            "parameter": pa.array(["a34002"] * n, pa.string()),
+            "interval": pa.array(["hour"] * n, pa.string()),
+            "time": pa.array([ts for ts, _ in entries], pa.int64()).cast(pa.timestamp("s", tz="UTC")),
+            "value": pa.array([value for _, value in entries], pa.float64()),
+            "flag": pa.array(["N"] * n, pa.string()),
+            "source": pa.array(["hj212"] * n, pa.string()),
+            "received_at": pa.array([received_ms] * n, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+        },
+        schema=READINGS_SCHEMA,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -301,3 +302,38 @@ def test_export_tells_each_readings_source_in_the_hot_store_and_after_compaction
         assert exported.output.strip().splitlines() == expected, step
         if step == "hot":
             assert "3 readings moved" in runner.invoke(app, ["data", "compact", "--older-than", "60"]).output
+
+
+def test_implausible_stored_rows_stop_no_export_compaction_or_job(env: Path) -> None:
+    from datetime import UTC, datetime
+
+    from ecoloop.ingest.store import HotStore
+    from ecoloop.monitoring.models import Device
+    from tests.factories import plant_implausible_readings
+
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    add = ["device", "add", "--mn", "DONGSI-01", "--password", "123456", "--site-name", "东四站"]
+    assert runner.invoke(app, [*add, "--kind", "air_station"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
+    with engine.connect() as conn:
+        site_id = conn.scalar(select(Device.site_id).where(Device.mn == "DONGSI-01"))
+    engine.dispose()
+    assert site_id is not None
+    store = HotStore(env / "ingest" / "hot.sqlite")
+    received = int(datetime.now(UTC).timestamp() * 1000) - 3_600_000
+    good_ts = plant_implausible_readings(store, env / "readings", site_id, received)
+
+    exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01"])
+    assert exported.exit_code == 0, exported.output
+    good = datetime.fromtimestamp(good_ts, UTC).astimezone(ZoneInfo("Asia/Shanghai")).isoformat()
+    assert f"{good},a34002,hour,50.0,N" in exported.output.splitlines()
+    compacted = runner.invoke(app, ["data", "compact"])
+    assert compacted.exit_code == 0, compacted.output
+    assert store.hot_table().num_rows == 0  # set aside into the archive, not dropped
+    jobs = runner.invoke(app, ["scheduler", "run", "--once"])
+    assert jobs.exit_code == 0 and "failed" not in jobs.output, jobs.output
+    cleaned = runner.invoke(app, ["data", "clean"])
+    assert cleaned.exit_code == 0, cleaned.output
+    assert "4 readings set aside" in cleaned.output  # the Parquet tier's
+    assert store.packet_counts()[("rejected", "time_out_of_range")] == 4
+    store.close()

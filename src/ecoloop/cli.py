@@ -104,7 +104,7 @@ def demo(
     from ecoloop.demo.service import demo_readings_file, load_demo
 
     settings = _settings()
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, settings=settings)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         report = load_demo(session, storage=settings.case_attachments_root)
@@ -177,7 +177,7 @@ def serve() -> None:
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations up to REVISION."""
     settings = _settings()
-    upgrade_database(settings.database_url, revision)
+    upgrade_database(settings.database_url, revision, settings)
     console.print(f"database at {revision}")
 
 
@@ -185,7 +185,7 @@ def db_upgrade(revision: str = "head") -> None:
 def db_check() -> None:
     """Fail when the models have changes that no migration covers."""
     settings = _settings()
-    upgrade_database(settings.database_url)
+    upgrade_database(settings.database_url, settings=settings)
     check_migrations(settings.database_url)
     console.print("models and migrations agree")
 
@@ -328,7 +328,7 @@ def hj212_serve(
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
     from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.ingest.store import open_hot_store, time_window
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -340,6 +340,11 @@ def hj212_serve(
             DeviceDirectory(devices_from_db(settings.database_url)),
             settings.tz,
             idle_timeout=settings.hj212_idle_seconds,
+            window=time_window(settings),
+            unauthenticated_per_ip=settings.hj212_unauthenticated_per_ip,
+            auth_timeout=settings.hj212_auth_seconds,
+            rejected_per_ip_minute=settings.hj212_rejected_archive_per_minute,
+            rejected_bytes_minute=settings.hj212_rejected_archive_bytes_per_minute,
         )
 
     def ready(bound: int) -> None:
@@ -395,7 +400,7 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
     than one stored before under its key does not replace it and is kept as a conflict in the hot store."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.ingest.parquet import merge_into_parquet
-    from ecoloop.ingest.store import ConflictRow, open_hot_store
+    from ecoloop.ingest.store import ConflictRow, open_hot_store, time_window
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
@@ -403,7 +408,7 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
 
     report = ImportReport()
     with console.status(f"reading {path.name} …"):
-        table = read_beijing(path, _site_ids(settings), settings.tz, report)
+        table = read_beijing(path, _site_ids(settings), settings.tz, report, window=time_window(settings))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     conflicts: list[ConflictRow] = []
     with Progress(*columns, console=console, transient=True) as bar:
@@ -529,14 +534,35 @@ def data_compact(
     from datetime import UTC, timedelta
 
     from ecoloop.ingest.parquet import compact
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.ingest.store import open_hot_store, time_window
 
     settings = _settings()
-    before = datetime.now(UTC) - timedelta(seconds=older_than)
+    now = datetime.now(UTC)
     store = open_hot_store(settings)
-    moved = compact(store, settings.parquet_root, before)
+    moved = compact(
+        store, settings.parquet_root, now - timedelta(seconds=older_than), window=time_window(settings), now=now
+    )
     store.close()
     console.print(f"{moved:,} readings moved to {settings.parquet_root}")
+
+
+@data_app.command("clean")
+def data_clean() -> None:
+    """Set aside stored readings dated outside the plausible window, or with an infinite value, from the hot store
+    and every Parquet partition into the packet archive (rejected, with the reason): nothing is deleted."""
+    from datetime import UTC
+
+    from ecoloop.ingest.parquet import set_aside
+    from ecoloop.ingest.store import open_hot_store, time_window
+
+    settings = _settings()
+    store = open_hot_store(settings)
+    try:
+        found = set_aside(store, settings.parquet_root, time_window(settings), datetime.now(UTC))
+    finally:
+        store.close()
+    summary = ", ".join(f"{reason} {count}" for reason, count in sorted(found.items())) or "none"
+    console.print(f"{found.total():,} readings set aside into the packet archive ({summary})")
 
 
 @data_app.command("export")
@@ -657,7 +683,8 @@ def simulate_hj212(
     )
     if speed > 1 and start is None and duration is None:
         console.print(
-            "the simulated clock starts now and runs ahead: give --duration or --start to keep data in the past"
+            "the simulated clock starts now and runs ahead: give --duration or --start to keep data in the past "
+            "(the receiver refuses data dated more than ECOLOOP_READINGS_MAX_AHEAD_MINUTES ahead of its clock)"
         )
     target = f"{host or settings.hj212_host}:{target_port}"
     console.print(f"simulating {len(found)} data loggers against {target} at {speed:g}x (Ctrl-C stops)")

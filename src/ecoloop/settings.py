@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,40 @@ class Settings(BaseSettings):
     hj212_port: int = Field(default=9212, ge=0, le=65535, description="Port of the HJ 212 receiver (0: any free port).")
     hj212_idle_seconds: float = Field(
         default=600.0, gt=0, description="Seconds without data after which the receiver closes a connection."
+    )
+    readings_earliest: date = Field(
+        default=date(2000, 1, 1),
+        description="Readings dated before this UTC date are refused at every way in (and set aside when stored).",
+    )
+    readings_max_ahead_minutes: int = Field(
+        default=10,
+        ge=0,
+        le=24 * 60,
+        description="Readings dated more than this many minutes after the receiving server's clock are refused.",
+    )
+    hj212_unauthenticated_per_ip: int = Field(
+        default=64,
+        ge=1,
+        description="HJ 212 connections one IP address may hold open before sending a valid packet of a known "
+        "data logger; further ones are closed unless they send one within 5 seconds.",
+    )
+    hj212_auth_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds an HJ 212 connection may stay open without sending a valid packet of a known data "
+        "logger before the receiver closes it.",
+    )
+    hj212_rejected_archive_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="Rejected HJ 212 frames from sources not yet authenticated that are archived per IP address and "
+        "minute; the others are counted only.",
+    )
+    hj212_rejected_archive_bytes_per_minute: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Bytes of rejected HJ 212 frames from sources not yet authenticated archived per minute by one "
+        "receiver process, all addresses together; the others are counted only.",
     )
 
     request_max_mb: int = Field(

@@ -32,7 +32,7 @@ from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.settings import Settings
-from tests.factories import World
+from tests.factories import YEAR_0, YEAR_2099, YEAR_10000, World
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in 清源
@@ -267,3 +267,20 @@ def test_identical_values_across_pollutants_not_within_one_pollutants_hour(rig: 
     rig.poll(1)
     (alert,) = rig.alerts(RuleKind.DEVICE_IDENTICAL_VALUES)
     assert alert.observed == Decimal(3)
+
+
+def test_data_dated_far_ahead_or_unrepresentable_neither_stops_the_engine_nor_empties_its_window(rig: Rig) -> None:
+    site = rig.outlet_site
+    received = int((T0 + timedelta(hours=1, minutes=5)).timestamp() * 1000)
+    inf = float("inf")
+    bad = [(YEAR_10000, 1.0), (YEAR_0, 1.0), (YEAR_2099, 1.0), (int((T0 + timedelta(hours=1)).timestamp()), inf)]
+    rows = [(site.id, SO2, "hour", ts, value, "N", "hj212", received) for ts, value in bad]
+    rig.store.write_rows([(rows, [])])  # as stored before the ways in refused such rows
+    rig.send(site, 0, {SO2: 30.0, O2: 6.0})
+    rig.poll(0)
+    assert rig.engine.window.newest == T0  # the 2099 hour did not move the window (which forgets 50 h behind it)
+    rig.send(site, 1, {SO2: 50.0, O2: 6.0})  # replaces the infinite value of that hour
+    rig.poll(1)
+    (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
+    assert alert.observed == Decimal(50)
+    assert rig.store.arrivals() == [] or all(a.time.year < 9999 for a in rig.store.arrivals())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from sqlalchemy import inspect
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import alembic_config, check, upgrade
 from ecoloop.db.models import Base
+from ecoloop.ingest.parquet import readings
+from ecoloop.ingest.store import HotStore
+from ecoloop.settings import Settings
+from tests.factories import plant_implausible_readings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,3 +55,22 @@ def test_downgrade_to_base_and_upgrade_again(fresh_url: str) -> None:
 def test_upgrade_twice_is_harmless(fresh_url: str) -> None:
     upgrade(fresh_url)
     upgrade(fresh_url)
+
+
+def test_upgrading_to_0007_sets_implausible_stored_readings_aside(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    upgrade(url, "0006", settings)
+    store = HotStore(settings.hot_store_path)
+    good_ts = plant_implausible_readings(store, settings.parquet_root, 1, int(datetime.now(UTC).timestamp() * 1000))
+
+    upgrade(url, "head", settings)
+
+    assert [int(t.timestamp()) for t in store.hot_table()["time"].to_pylist()] == []
+    counts = store.packet_counts()
+    assert sum(n for (outcome, reason), n in counts.items() if outcome == "rejected") == 9
+    assert counts[("rejected", "time_out_of_range")] == 4
+    assert [(int(r["time"].timestamp()), r["value"]) for r in readings(store, settings.parquet_root).to_pylist()] == [
+        (good_ts, 50.0)
+    ]
+    store.close()

@@ -539,6 +539,20 @@ async def test_correction_requested_by_the_enterprise_and_approved_is_stored_as_
     assert outcome.attrs["data-status"] == "approved" and "同意" in outcome.text
 
 
+@pytest.mark.parametrize("time", ["2099-01-01T08:00", "0001-01-01T00:00:00+14:00", "9999-12-31T00:00:00-14:00"])
+async def test_a_correction_of_an_implausible_time_is_refused(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, file: File, time: str
+) -> None:
+    a = app_world.enterprise_a.id
+    csrf = await signed_in(client, app_db, "enterprise_a")
+    data = {"csrf_token": csrf, "site_id": str(file.site.id), "parameter": "a21026", "interval": "hour"}
+    data |= {"time": time, "proposed_value": "8.0", "reason": "量程设置错误"}
+    submitted = await client.post(f"/enterprises/{a}/corrections", data=data)
+    assert submitted.status_code == 422
+    assert "该时间不是合理的数据时间" in alert_text(submitted.text)
+    assert (await client.get(f"/enterprises/{a}")).status_code == 200
+
+
 async def test_rejection_needs_a_note_and_stores_nothing(
     client: httpx.AsyncClient, app_db: Session, app_world: World, file: File, store: HotStore
 ) -> None:

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecoloop.ingest.parquet import _dedupe, compact, parquet_glob, partition_path, readings
+from ecoloop.ingest.parquet import _dedupe, compact, parquet_glob, partition_path, readings, set_aside
+from ecoloop.ingest.rules import TimeWindow
 from ecoloop.ingest.store import READINGS_SCHEMA, HotStore, Interval, Reading
+from tests.factories import plant_implausible_readings
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -121,3 +123,49 @@ def test_dedupe_keeps_the_first_value_unless_a_correction_replaced_it(
     assert set(got) == set(expected)
     for key, record in got.items():
         assert record["value"] == expected[key]["value"]
+
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def test_implausible_rows_in_both_tiers_are_skipped_by_reads_and_compaction(store: HotStore, tmp_path: Path) -> None:
+    root = tmp_path / "parquet"
+    received = int(NOW.timestamp() * 1000)
+    plant_implausible_readings(store, root, 1, received)
+    store.write([hour(2, "a34004", -1, 35.0)], now=NOW)  # another site's reading
+    everything = readings(store, root).to_pylist()  # every row a datetime and a finite number (or none)
+    assert {(r["site_id"], r["parameter"], r["value"]) for r in everything} >= {
+        (1, "a34002", 50.0),
+        (2, "a34004", 35.0),
+    }
+    assert all(r["time"].year < 9999 and (r["value"] is None or abs(r["value"]) < 1e308) for r in everything)
+    assert {r["time"].year for r in everything if r["site_id"] == 1} == {2026, 2099}  # 2099 is a date: not skipped
+    # Compaction without a window leaves what it cannot read in the hot store and moves the rest.
+    assert compact(store, root) == 2  # 2099 (3.0) and site 2's
+    assert store.hot_table().num_rows == 4
+    assert readings(store, root, site_id=2).num_rows == 1
+
+
+def test_set_aside_moves_implausible_rows_of_every_tier_into_the_archive(store: HotStore, tmp_path: Path) -> None:
+    root = tmp_path / "parquet"
+    received = int(NOW.timestamp() * 1000)
+    good_ts = plant_implausible_readings(store, root, 1, received)
+    store.write([hour(1, "a34004", -1, 35.0)], now=NOW)
+
+    found = set_aside(store, root, TimeWindow(), NOW)
+
+    # Hot store: year 10000, year 0, 2099, +inf, -inf; Parquet: 2099, inf, year 10000, year 0.
+    assert found == {"time_out_of_range": 4, "time_ahead": 2, "value_not_finite": 3}
+    assert [(r["parameter"], r["value"]) for r in store.hot_table().to_pylist()] == [("a34004", 35.0)]
+    kept = readings(store, root).to_pylist()
+    assert sorted((int(r["time"].timestamp()), r["value"]) for r in kept) == sorted(
+        [(good_ts, 50.0), (int((T0 - timedelta(hours=1)).timestamp()), 35.0)]
+    )
+    archived = [p for p in store.packet_rows().to_pylist() if p["cn"] == "stored"]
+    assert len(archived) == 9 and {p["outcome"] for p in archived} == {"rejected"}
+    assert any(b'"value": Infinity' in p["frame"] for p in archived)  # each row kept for inspection
+    assert set_aside(store, root, TimeWindow(), NOW) == {}  # nothing left to move
+    # Compaction with the window sets the hot store's implausible rows aside first.
+    plant_implausible_readings(store, tmp_path / "other", 3, received)
+    assert compact(store, root, window=TimeWindow(), now=NOW) == 1
+    assert store.hot_table().num_rows == 0

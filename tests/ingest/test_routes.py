@@ -143,3 +143,52 @@ async def test_an_api_value_over_a_compacted_logger_value_is_a_conflict_and_the_
         "conflicts": 1,
         "refused": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("time", "code"),
+    [
+        ("0001-01-01T00:00:00+14:00", "time_out_of_range"),
+        ("9999-12-31T00:00:00-14:00", "time_out_of_range"),
+        ("9999-06-01T00:00:00+08:00", "time_ahead"),
+        ("2099-01-01T00:00:00+08:00", "time_ahead"),
+        ("1999-12-31T00:00:00+08:00", "time_before_floor"),
+    ],
+)
+async def test_implausible_times_are_refused_and_the_valid_rows_beside_them_stored(
+    client: httpx.AsyncClient,
+    app_db: Session,
+    app_world: World,
+    sites: None,
+    app_settings: Settings,
+    time: str,
+    code: str,
+) -> None:
+    headers = token_for(app_db, app_world, "analyst")
+    body = {"observations": [row("AQ-A", 8), {**row("AQ-A", 9), "time": time}]}
+    response = await client.post("/api/v1/observations", json=body, headers=headers)
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["stored"], [e["index"] for e in result["errors"]]) == (1, [1])
+    assert code in result["errors"][0]["error"]
+    store = HotStore(app_settings.data_dir / "ingest" / "hot.sqlite")
+    assert [r["time"].year for r in store.hot_table().to_pylist()] == [2026]
+    (archived,) = store.packet_rows().to_pylist()
+    assert (archived["reason"], f"({code} 1)" in archived["detail"]) == ("row_errors", True)
+    page = await client.get("/monitoring/sites", headers=headers)
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e999", "NaN", "Infinity"])
+async def test_non_finite_values_are_refused(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: None, app_settings: Settings, value: str
+) -> None:
+    headers = {**token_for(app_db, app_world, "analyst"), "Content-Type": "application/json"}
+    body = '{"observations": [{"site": "AQ-A", "parameter": "a34004", "interval": "hour", '
+    body += f'"time": "2026-11-22T08:00:00+08:00", "value": {value}}}]}}'
+    response = await client.post("/api/v1/observations", content=body, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["stored"] == 0 and "value_not_finite" in response.json()["errors"][0]["error"]
+    store = HotStore(app_settings.data_dir / "ingest" / "hot.sqlite")
+    assert store.hot_table().num_rows == 0
+    assert "(value_not_finite 1)" in store.packet_rows().to_pylist()[0]["detail"]

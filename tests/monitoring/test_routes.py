@@ -29,7 +29,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.settings import Settings
-from tests.factories import World, crafted_xlsx
+from tests.factories import World, crafted_xlsx, plant_implausible_readings
 from tests.web.helpers import Element, csrf_for, menu_links, open_session, page_title, parse
 
 FORBIDDEN_TEXT = "您的角色无权执行此操作。"
@@ -245,6 +245,40 @@ async def test_quality_api(client: httpx.AsyncClient, app_db: Session, sites: di
     assert [d["mn"] for d in result["devices"]] == ["MN-AQ-A"] and "password" not in str(result)
     assert chosen.status_code == 200 and chosen.json()["start"].startswith("2026-10-31T16:00")
     assert too_long.status_code == 422
+
+
+async def test_implausible_rows_in_every_tier_break_no_page_and_keep_no_site_online(
+    client: httpx.AsyncClient,
+    app_db: Session,
+    app_world: World,
+    sites: dict[str, Site],
+    readings: None,
+    store: HotStore,
+    app_settings: Settings,
+) -> None:
+    received = int(utcnow().timestamp() * 1000)
+    for code in ("AQ-B", "SRC-A"):
+        plant_implausible_readings(store, app_settings.parquet_root, sites[code].id, received)
+    await signed_in(client, app_db, "analyst")
+
+    page = await client.get("/monitoring/sites")
+
+    assert page.status_code == 200
+    rows = {r.attrs["data-site"]: r for r in parse(page.text).find_all("tr") if "data-site" in r.attrs}
+    assert rows["AQ-A"].find(class_="online") is not None
+    assert rows["AQ-B"].find(class_="offline") is not None  # a reading dated 2099 is no sign of life
+    for code in ("AQ-A", "AQ-B", "SRC-A"):
+        site_page = await client.get(f"/monitoring/sites/{sites[code].id}")
+        assert site_page.status_code == 200, code
+        quality = await client.get(f"/api/v1/sites/{sites[code].id}/quality")
+        assert quality.status_code == 200 and quality.json()["online"] is (code == "AQ-A"), code
+    latest = section((await client.get(f"/monitoring/sites/{sites['AQ-B'].id}")).text, "latest")
+    assert "2099" not in latest.text and "inf" not in latest.text.lower()
+    enterprise = await client.get(f"/enterprises/{app_world.enterprise_a.id}")
+    assert enterprise.status_code == 200
+    await signed_in(client, app_db, "enterprise_a")
+    assert (await client.get("/monitoring/sites")).status_code == 200
+    assert (await client.get(f"/enterprises/{app_world.enterprise_a.id}")).status_code == 200
 
 
 # --- scope --------------------------------------------------------------------------------------------------------
@@ -463,6 +497,44 @@ async def test_beijing_file_upload(
         "refused": 1,
     }
     assert len(stored(store, site)) == 11
+
+
+async def test_upload_refuses_implausible_times_and_infinite_values_and_stores_the_rest(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sites: dict[str, Site], store: HotStore
+) -> None:
+    await signed_in(client, app_db, "analyst")
+    csrf = await csrf_for(client)
+    rows = [
+        "AQ-A,a34004,hour,2026-11-22T08:00:00+08:00,35,N",
+        "AQ-A,a34004,hour,0001-01-01T00:00:00+14:00,36,N",
+        "AQ-A,a34004,hour,9999-12-31T00:00:00-14:00,36,N",
+        "AQ-A,a34004,hour,2099-01-01T00:00:00+08:00,36,N",
+        "AQ-A,a34004,hour,1970-01-01T00:00:00+08:00,36,N",
+        "AQ-A,a34002,hour,2026-11-22T08:00:00+08:00,inf,N",
+        "AQ-A,a34002,hour,2026-11-22T09:00:00+08:00,1e999,N",
+    ]
+    response = await upload(client, csv_upload(rows), csrf)
+    assert response.status_code == 200
+    assert counts(response.text)["stored"] == 1 and counts(response.text)["refused"] == 6
+    assert stored(store, sites["AQ-A"]) == [("a34004", 35.0)]
+    (archived,) = store.packet_rows().to_pylist()
+    for code in ("time_out_of_range 2", "time_ahead 1", "time_before_floor 1", "value_not_finite 2"):
+        assert code in archived["detail"], (code, archived["detail"])
+    # Beijing files: rows of implausible years and infinite values are counted, the others stored.
+    site = add_site(app_db, code="bj-dongsi", name="东四站", kind=SiteKind.AIR_STATION, region=app_world.town_a)
+    app_db.commit()
+    text = (
+        '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","station"\n'
+        '1,2017,2,28,0,12,20,3,30,500,60,1.0,"Dongsi"\n'
+        '2,2099,2,28,1,9,22,3,31,600,58,1.0,"Dongsi"\n'
+        '3,1,1,1,0,9,22,3,31,600,58,1.0,"Dongsi"\n'
+        '4,2017,2,28,2,inf,22,3,31,600,58,1.0,"Dongsi"\n'
+    )
+    response = await upload(client, {"file": ("PRSA_Data.csv", text.encode(), "text/csv")}, csrf)
+    assert response.status_code == 200
+    assert counts(response.text)["stored"] == 6 + 5
+    assert {t.year for t in store.hot_table(site_id=site.id)["time"].to_pylist()} == {2017}
+    assert "time_ahead" in response.text and "value_not_finite" in response.text
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 ENGINE = Actor(label="alerts")
 # Rules read back at most a day (daily means, 24 h of flags) plus a few hours; keep a little more.
 WINDOW = timedelta(hours=50)
+# Data dated further ahead of the engine's clock than this is not evaluated (it was stored before the ways in
+# refused implausible times): one reading dated 9999 would make the window forget every other site's data.
+AHEAD = timedelta(hours=1)
 SITE_RULES = frozenset(
     {
         RuleKind.SOURCE_EXCEEDANCE,
@@ -169,9 +172,7 @@ class AlertEngine:
         site_ids = sorted(self.sites)
         if not site_ids:
             return 0
-        with readings_view(
-            self.store, self.parquet_root, site_ids, [Interval.HOUR], now - WINDOW, now + timedelta(hours=1)
-        ) as con:
+        with readings_view(self.store, self.parquet_root, site_ids, [Interval.HOUR], now - WINDOW, now + AHEAD) as con:
             rows = con.execute("SELECT site_id, parameter, time, value, flag FROM deduped").fetchall()
         self.window.add(
             Reading(site, parameter, Interval.HOUR, moment, value, flag)
@@ -204,6 +205,8 @@ class AlertEngine:
         groups: dict[tuple[Interval, datetime], set[int]] = {}
         received: dict[tuple[int | None, datetime], datetime] = {}
         for a in arrivals:
+            if a.time > now + AHEAD:
+                continue  # consumed below without evaluation
             groups.setdefault((a.interval, a.time), set()).add(a.site_id)
             key = (a.site_id, a.time)
             received[key] = max(received.get(key, a.received_at), a.received_at)

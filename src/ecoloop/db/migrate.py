@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alembic import command
 from alembic.config import Config
+
+if TYPE_CHECKING:
+    from ecoloop.settings import Settings
 
 SCRIPT_LOCATION = "ecoloop.db:migrations"
 
@@ -16,9 +21,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at `database_url` up to `revision`."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", settings: Settings | None = None) -> None:
+    """Bring the database at `database_url` up to `revision`. With the deployment's `settings`, data migrations
+    also reach the stores outside the database that they name (the readings hot store and Parquet tier)."""
+    config = alembic_config(database_url)
+    config.attributes["settings"] = settings
+    command.upgrade(config, revision)
 
 
 def check(database_url: str) -> None:

@@ -37,7 +37,8 @@ from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
-from ecoloop.ingest.store import HotStore, Interval
+from ecoloop.ingest.rules import time_refusal
+from ecoloop.ingest.store import HotStore, Interval, time_window
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
 from ecoloop.monitoring.models import Site
@@ -81,6 +82,7 @@ ERROR_TEXT = {
     "grade_not_after_latest": N_("A new grade must start after the start of the latest grade record."),
     "reason_missing": N_("Give the reason."),
     "naive_time": N_("The time cannot be read."),
+    "time_implausible": N_("The time is not a plausible data time (too early, or later than now)."),
     "nothing_proposed": N_("Propose a value or a flag."),
     "already_reviewed": N_("This request has already been reviewed."),
     "reviewer_is_enterprise": N_("An enterprise account may not review corrections."),
@@ -406,7 +408,7 @@ def _site_blocks(
                 site=site,
                 outlets=outlets.get(site.id, []),
                 quality=assess.assess_site(store, settings.parquet_root, site.id, devices[site.id], period, now),
-                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval),
+                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval, now),
             )
         )
     return blocks
@@ -753,6 +755,8 @@ def _moment(text: str, settings: Settings) -> datetime:
         moment = None
     if moment is None:
         raise EnterpriseError("naive_time")
+    if time_refusal(moment, utcnow(), time_window(settings)) is not None:  # a correction becomes a reading
+        raise EnterpriseError("time_implausible")
     return moment
 
 

@@ -1,7 +1,8 @@
 """History files into readings: the formats `ecoloop import csv` knows, converted column-wise with Arrow.
 
 A file's rows become readings in the long layout of the store; rows whose station has no site, or whose time
-cannot be read, are counted with examples and skipped; `NA` and empty cells are missing values, not errors.
+cannot be read or is outside the plausible window (`rules.TimeWindow`), and values that are not finite numbers,
+are counted with examples (and the refusal's code) and skipped; `NA` and empty cells are missing values, not errors.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ecoloop.ingest.rules import Refusal, TimeWindow, epoch_refusal
 from ecoloop.ingest.store import READINGS_SCHEMA, ReadingSource, source_value
 
 # Beijing multi-site air data (UCI, CC BY 4.0): column → (HJ 212 parameter code, factor to the code's unit).
@@ -55,13 +57,22 @@ def site_code_for_station(station: str) -> str:
 
 
 def read_beijing(
-    path: Path, site_ids: dict[str, int], tz: tzinfo, report: ImportReport, origin: str = IMPORT_SOURCE
+    path: Path,
+    site_ids: dict[str, int],
+    tz: tzinfo,
+    report: ImportReport,
+    origin: str = IMPORT_SOURCE,
+    *,
+    window: TimeWindow | None = None,
+    now: datetime | None = None,
 ) -> pa.Table:
     """Readings (READINGS_SCHEMA) of a Beijing multi-site CSV file, or of the committed Parquet copy, from
     source `origin` (a history import, unless the file was uploaded).
 
     `hour` is read as the start of the hour in local time `tz` (HJ 212 hourly data are labelled by their start).
+    Times outside `window` (by default `TimeWindow()`) at `now` (by default the clock) are refused.
     """
+    now = now or datetime.now(UTC)
     source = _beijing_columns(path)
     report.rows += source.num_rows
     codes = [site_code_for_station(s) for s in source["station"].to_pylist()]
@@ -73,11 +84,15 @@ def read_beijing(
     times = _local_hours(source, tz)
     bad_time = pc.sum(pc.and_(pc.is_null(times), pc.is_valid(ids))).as_py() or 0
     report.error(bad_time, "time cannot be read")
-    received = pa.scalar(datetime.now(UTC), pa.timestamp("ms", tz="UTC"))
+    times = _plausible(times, ids, window or TimeWindow(), now, report)
+    received = pa.scalar(now, pa.timestamp("ms", tz="UTC"))
     parts = []
+    rows = pc.and_(pc.is_valid(ids), pc.is_valid(times))
     for column, (code, factor) in BEIJING_COLUMNS.items():
         values = pc.cast(source[column], pa.float64(), safe=False)
-        keep = pc.and_(pc.and_(pc.is_valid(ids), pc.is_valid(times)), pc.is_valid(values))
+        infinite = pc.sum(pc.and_(rows, pc.invert(pc.fill_null(pc.is_finite(values), True)))).as_py() or 0
+        report.error(infinite, f"{column}: {Refusal.VALUE_NOT_FINITE.value}")
+        keep = pc.and_(pc.and_(rows, pc.is_valid(values)), pc.fill_null(pc.is_finite(values), False))
         n = pc.sum(keep).as_py() or 0
         parts.append(
             pa.table(
@@ -125,11 +140,29 @@ def _beijing_columns(path: Path) -> pa.Table:
 
 
 def _local_hours(source: pa.Table, tz: tzinfo) -> pa.Array:
-    """The hour starts as UTC instants, null where year/month/day/hour do not form a time."""
+    """The hour starts as UTC instants, null where year/month/day/hour do not form a time (or one whose UTC
+    instant cannot be represented)."""
     stamps: list[datetime | None] = []
     for y, m, d, h in zip(*(source[c].to_pylist() for c in ("year", "month", "day", "hour")), strict=True):
         try:
             stamps.append(datetime(int(y), int(m), int(d), int(h), tzinfo=tz).astimezone(UTC))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             stamps.append(None)
     return pa.array(stamps, pa.timestamp("s", tz="UTC"))
+
+
+def _plausible(times: pa.Array, ids: pa.Array, window: TimeWindow, now: datetime, report: ImportReport) -> pa.Array:
+    """`times` with those outside the plausible window nulled, counted by refusal (rows with a site only)."""
+    seconds = pc.cast(times, pa.int64())
+    first, last = window.first, window.last(now)
+    outside = pc.fill_null(pc.or_(pc.less(seconds, first), pc.greater(seconds, last)), False)
+    if not pc.any(outside).as_py():
+        return times
+    refusals: dict[str, int] = {}
+    for value, site in zip(pc.filter(seconds, outside).to_pylist(), pc.filter(ids, outside).to_pylist(), strict=True):
+        if site is not None:
+            code = str(epoch_refusal(value, first, last))
+            refusals[code] = refusals.get(code, 0) + 1
+    for code, count in sorted(refusals.items()):
+        report.error(count, f"time {code}")
+    return pc.if_else(outside, pa.scalar(None, times.type), times)

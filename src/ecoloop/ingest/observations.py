@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from ecoloop.ingest.rules import Refusal, TimeWindow, time_refusal, value_refusal
 from ecoloop.ingest.store import Interval, Reading
 
 MAX_ROWS = 10_000
@@ -39,8 +40,8 @@ class ObservationIn(BaseModel):
     @field_validator("value")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise PydanticCustomError("finite_number", "value must be a finite number")
+        if value_refusal(value) is not None:
+            raise PydanticCustomError("finite_number", "value must be a finite number (value_not_finite)")
         return value
 
 
@@ -52,14 +53,26 @@ class RowError:
     index: int
     error: str
     details: tuple[ErrorDetails, ...] = ()
+    code: str = "invalid"  # a `rules.Refusal` value, or "invalid" / "unknown_site"
+
+
+def refusal_summary(errors: Sequence[RowError]) -> str:
+    """The refused rows counted by reason code, e.g. "time_ahead 2, invalid 1", for the archived request."""
+    return ", ".join(f"{code} {count}" for code, count in Counter(e.code for e in errors).most_common())
 
 
 def to_readings(
-    rows: Sequence[Any], site_id_of: Callable[[str], int | None], source: str
+    rows: Sequence[Any],
+    site_id_of: Callable[[str], int | None],
+    source: str,
+    *,
+    now: datetime,
+    window: TimeWindow,
 ) -> tuple[list[Reading], list[RowError]]:
     """Valid rows as readings from `source` (the stored form, `store.source_value`) and the reasons for the
     others; `site_id_of` returns None for a site the uploader may not write to (reported as unknown, whether it
-    exists or not)."""
+    exists or not). Times outside the plausible `window` at `now` are refused (`rules.time_refusal`), with the
+    refusal's code."""
     readings: list[Reading] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows):
@@ -67,7 +80,14 @@ def to_readings(
             item = ObservationIn.model_validate(row)
         except ValidationError as exc:
             detail = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
-            errors.append(RowError(index, detail, tuple(exc.errors())))
+            finite = any(e["type"] == "finite_number" for e in exc.errors())
+            code = Refusal.VALUE_NOT_FINITE.value if finite else "invalid"
+            errors.append(RowError(index, detail, tuple(exc.errors()), code))
+            continue
+        refusal = time_refusal(item.time, now, window)
+        if refusal is not None:
+            refused = ErrorDetails(type=refusal.value, loc=("time",), msg=_TIME_TEXT[refusal], input=str(item.time))
+            errors.append(RowError(index, f"time: {_TIME_TEXT[refusal]} ({refusal.value})", (refused,), refusal.value))
             continue
         site_id = site_id_of(item.site)
         if site_id is None:
@@ -78,7 +98,15 @@ def to_readings(
                 input=item.site,
                 ctx={"site": item.site},
             )
-            errors.append(RowError(index, f"site: unknown site {item.site!r}", (unknown,)))
+            errors.append(RowError(index, f"site: unknown site {item.site!r}", (unknown,), "unknown_site"))
             continue
         readings.append(Reading(site_id, item.parameter, item.interval, item.time, item.value, item.flag, source))
     return readings, errors
+
+
+_TIME_TEXT = {
+    Refusal.TIME_BEFORE_FLOOR: "before the earliest plausible date",
+    Refusal.TIME_AHEAD: "later than the server's clock allows",
+    Refusal.TIME_OUT_OF_RANGE: "not a representable instant",
+    Refusal.VALUE_NOT_FINITE: "not a finite number",
+}

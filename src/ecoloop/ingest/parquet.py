@@ -6,11 +6,16 @@ merged, de-duplicated rows (`merge_into_parquet`, `compact`); archived packets i
 `root/date=<YYYY-MM-DD>/packets-<first id>-<last id>.parquet`, written whole (`archive_packets`). `readings()` and
 `packets()` read both tiers. The files hold the Arrow form that the hot store returns too (`READINGS_SCHEMA`,
 `PACKETS_SCHEMA`).
+
+Readings stored before the ways in refused implausible ones (issue 13) are skipped by the reads (`readable`),
+never merged by `compact`, and moved into the packet archive by `set_aside` (hot store and Parquet).
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +26,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ecoloop.ingest.hot_sqlite import outcome_of
+from ecoloop.ingest.rules import (
+    REPRESENTABLE_FIRST,
+    REPRESENTABLE_LAST,
+    Refusal,
+    TimeWindow,
+    epoch_refusal,
+    value_refusal,
+)
 from ecoloop.ingest.store import (
     PACKETS_SCHEMA,
     READINGS_SCHEMA,
+    ArchiveRow,
+    Outcome,
     RawPacket,
     Reading,
     ReadingSource,
@@ -121,6 +136,22 @@ def _conflict_row(row: dict[str, Any]) -> ConflictRow:
     )
 
 
+def _plausible_mask(table: pa.Table, first: int, last: int) -> pa.ChunkedArray:
+    """Per row: whether its time (epoch seconds) is in [first, last] and its value finite or missing."""
+    seconds = pc.cast(table["time"], pa.int64())
+    in_time = pc.and_(pc.greater_equal(seconds, first), pc.less_equal(seconds, last))
+    finite = pc.fill_null(pc.is_finite(table["value"]), True)
+    return pc.fill_null(pc.and_(in_time, finite), False)
+
+
+def readable(table: pa.Table) -> pa.Table:
+    """The readings whose time a datetime holds and whose value is finite or missing: what reads show, so that
+    one row stored before the ways in refused it never stops a page, an export or a job."""
+    if table.num_rows == 0:
+        return table
+    return table.filter(_plausible_mask(table, REPRESENTABLE_FIRST, REPRESENTABLE_LAST))
+
+
 def partition_path(root: Path, interval: str, day: str) -> Path:
     """The Parquet file of one (interval, date) partition."""
     return root / f"interval={interval}" / f"date={day}" / "part.parquet"
@@ -141,6 +172,7 @@ def merge_into_parquet(
     temporary file that is fsynced and renamed into place, so a reader never sees a half-written partition.
     History files go straight here; the hot store gets here through `compact`.
     """
+    table = readable(table)
     if table.num_rows == 0:
         return 0
     days = pc.strftime(table["time"], format="%Y-%m-%d")
@@ -159,26 +191,32 @@ def merge_into_parquet(
         if conflicts is not None:
             conflicts += found
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        pq.write_table(merged, tmp, compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        _write_atomically(merged, path)
         if progress is not None:
             progress(done, len(partitions))
     rows: int = table.num_rows
     return rows
 
 
-def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
+def compact(
+    store: HotStore,
+    root: Path,
+    before: datetime | None = None,
+    *,
+    window: TimeWindow | None = None,
+    now: datetime | None = None,
+) -> int:
     """Move hot readings received before `before` into their Parquet partitions; returns rows moved.
 
-    The partitions are merged first (`merge_into_parquet`), and the conflicts found there (a later value under
-    a key already compacted: a late re-send, an upload) kept; only then are the rows removed from the hot store,
-    unless they changed meanwhile. A crash at any point leaves every reading in the hot store, in Parquet, or
-    both — and both de-duplicate to one.
+    With a `window`, readings outside it at `now` (or with an infinite value) are first set aside into the packet
+    archive (`HotStore.set_aside`); without, they stay in the hot store. The partitions are merged first
+    (`merge_into_parquet`), and the conflicts found there (a later value under a key already compacted: a late
+    re-send, an upload) kept; only then are the rows removed from the hot store, unless they changed meanwhile. A
+    crash at any point leaves every reading in the hot store, in Parquet, or both — and both de-duplicate to one.
     """
-    hot = store.hot_table(epoch_ms(before) if before else None)
+    if window is not None:
+        store.set_aside(window, now or datetime.now(UTC))
+    hot = readable(store.hot_table(epoch_ms(before) if before else None))
     conflicts: list[ConflictRow] = []
     moved = merge_into_parquet(hot, root, conflicts=conflicts)
     store.keep_conflicts(conflicts)  # before the rows leave the hot store: a crash finds them again, kept once
@@ -187,8 +225,8 @@ def compact(store: HotStore, root: Path, before: datetime | None = None) -> int:
             hot["site_id"].to_pylist(),
             hot["parameter"].to_pylist(),
             hot["interval"].to_pylist(),
-            [int(t.timestamp()) for t in hot["time"].to_pylist()],
-            [int(t.timestamp() * 1000) for t in hot["received_at"].to_pylist()],
+            pc.cast(hot["time"], pa.int64()).to_pylist(),
+            pc.cast(hot["received_at"], pa.int64()).to_pylist(),
             strict=True,
         )
         store.delete_compacted(keys)
@@ -245,6 +283,43 @@ def _compacted(root: Path, readings: Sequence[Reading]) -> dict[tuple[Any, ...],
     return found
 
 
+def set_aside(store: HotStore, root: Path, window: TimeWindow, now: datetime) -> Counter[str]:
+    """Move stored readings outside `window` at `now`, or with an infinite value, out of the hot store and every
+    Parquet partition into the packet archive (rejected, with the refusal's reason and the row as JSON); how many
+    by reason. Each partition's rows are archived before the partition is rewritten without them."""
+    found = store.set_aside(window, now)
+    first, last = window.first, window.last(now)
+    received = epoch_ms(now)
+    for path in sorted(root.glob("interval=*/date=*/part.parquet")):
+        table = pq.read_table(path, schema=READINGS_SCHEMA)
+        keep = _plausible_mask(table, first, last)
+        if pc.all(keep).as_py():
+            continue
+        bad = table.filter(pc.invert(keep))
+        seconds = pc.cast(bad["time"], pa.int64()).to_pylist()
+        archived: list[ArchiveRow] = []
+        for ts, row in zip(seconds, bad.drop_columns(["time", "received_at"]).to_pylist(), strict=True):
+            refusal = epoch_refusal(ts, first, last) if ts is not None else Refusal.TIME_OUT_OF_RANGE
+            reason = (refusal or value_refusal(row["value"]) or Refusal.VALUE_NOT_FINITE).value
+            found[reason] += 1
+            entry = {**row, "ts": ts}
+            detail = f"set aside from {path.parent.parent.name}/{path.parent.name}: site {row['site_id']} ts {ts}"
+            frame = json.dumps(entry, default=str).encode()
+            archived.append((received, "store", None, "stored", Outcome.REJECTED.value, reason, detail, frame))
+        store.write_rows([((), archived)])
+        _write_atomically(table.filter(keep), path)
+    return found
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    """Write a partition file through a temporary file that is fsynced and renamed into place."""
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
 def parquet_glob(root: Path) -> str:
     """The glob of every Parquet partition, for `read_parquet(..., hive_partitioning=true)` in DuckDB or Spark."""
     return str(root / "interval=*" / "date=*" / "part.parquet")
@@ -256,7 +331,7 @@ def readings(store: HotStore, root: Path, site_id: int | None = None) -> pa.Tabl
     filters = None if site_id is None else [("site_id", "=", site_id)]
     tables = [pq.read_table(f, schema=READINGS_SCHEMA, filters=filters) for f in files]
     tables.append(store.hot_table(site_id=site_id))
-    return _dedupe(pa.concat_tables(tables))
+    return readable(_dedupe(pa.concat_tables(tables)))
 
 
 def archive_packets(store: HotStore, root: Path, before: datetime) -> int:

@@ -13,9 +13,9 @@ from ecoloop.access.actions import Action, require
 from ecoloop.access.scope import scoped
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
-from ecoloop.ingest.observations import MAX_ROWS, to_readings
+from ecoloop.ingest.observations import MAX_ROWS, refusal_summary, to_readings
 from ecoloop.ingest.parquet import write_checked
-from ecoloop.ingest.store import Outcome, RawPacket, ReadingSource, source_value
+from ecoloop.ingest.store import Outcome, RawPacket, ReadingSource, source_value, time_window
 from ecoloop.ingest.upload import UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY
 from ecoloop.monitoring.models import Site
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
@@ -63,18 +63,21 @@ async def post_observations(
     codes = {r.get("site") for r in rows if isinstance(r, dict) and isinstance(r.get("site"), str)}
     visible = scoped(select(Site).where(Site.code.in_(codes)), user.principal, Site)
     site_ids: dict[str, int] = {site.code: site.id for site in db.scalars(visible)}
-    readings, errors = to_readings(rows, site_ids.get, source_value(ReadingSource.API, user.user.username))
+    now = utcnow()
+    source = source_value(ReadingSource.API, user.user.username)
+    readings, errors = to_readings(rows, site_ids.get, source, now=now, window=time_window(settings))
     outcome = Outcome.STORED if readings else Outcome.REJECTED
+    refused = f" ({refusal_summary(errors)})" if errors else ""
     packet = RawPacket(
-        received_at=utcnow(),
+        received_at=now,
         peer=client_ip(request),
         frame=body,
         outcome=outcome,
         reason=None if not errors else "row_errors",
-        detail=f"{len(readings)} stored, {len(errors)} refused by {user.user.username}",
+        detail=f"{len(readings)} stored, {len(errors)} refused{refused} by {user.user.username}",
         cn="http",
     )
-    counts = write_checked(request.app.state.hot_store, settings.parquet_root, readings, [packet])
+    counts = write_checked(request.app.state.hot_store, settings.parquet_root, readings, [packet], now)
     detail = {
         "via": "api",
         "size": len(body),

@@ -4,7 +4,11 @@ One task per connection turns bytes into frames (`Framer`) and packets (`parse`)
 against the device register, and hands readings plus the raw packet to the `BatchWriter`, which commits many
 connections' work in one durable transaction of the hot store. Only after that commit does the connection send
 the 9014 acknowledgement, so an acknowledged reading survives a crash. Every packet, accepted or rejected, is
-archived with its outcome and reason.
+archived with its outcome and reason, with bounds for sources that have not yet sent a valid packet of a known
+data logger (unauthenticated: unknown MN, wrong password, garbage): such a connection is closed after
+`auth_timeout`, or after `over_limit_grace` when its address already holds `unauthenticated_per_ip` of them, and
+their rejected frames are archived up to a budget per address and minute and in all; the rest are counted, and
+one summary per address and minute is archived in their stead (issue 13).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
 from ecoloop.ingest.convert import DATA_UPLOADS, readings_of, upload_rows
@@ -45,7 +49,8 @@ from ecoloop.ingest.hj212 import (
 )
 from ecoloop.ingest.hj212.fast import Upload, upload
 from ecoloop.ingest.hj212.fast import ack as fast_ack
-from ecoloop.ingest.store import ArchiveRow, HotStore, Outcome, ReadingRow, reading_row
+from ecoloop.ingest.rules import Refusal, TimeWindow, reading_refusal
+from ecoloop.ingest.store import ArchiveRow, HotStore, Outcome, Reading, ReadingRow, reading_row
 
 log = logging.getLogger("ecoloop.ingest")
 
@@ -216,11 +221,24 @@ class BatchWriter:
 
 @dataclass
 class ReceiverStats:
-    """Counts since start: packets by outcome and reason, connections."""
+    """Counts since start: packets by outcome and reason, connections, and what the bounds on unauthenticated
+    sources held back (connections over the per-address limit or timed out, frames counted but not archived)."""
 
     outcomes: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     connections: int = 0
     open_connections: int = 0
+    over_limit_connections: int = 0
+    unauthenticated_closed: int = 0
+    not_archived: int = 0
+    not_archived_bytes: int = 0
+
+
+@dataclass
+class _Held:
+    """Rejected frames of one address not archived in the current minute, by reason."""
+
+    frames: Counter[str] = field(default_factory=Counter)
+    size: int = 0
 
 
 class Receiver:
@@ -237,9 +255,30 @@ class Receiver:
         read_size: int = 65536,
         group_commit: bool = True,
         max_pending: int = 1024,
+        window: TimeWindow | None = None,
+        unauthenticated_per_ip: int | None = 64,
+        auth_timeout: float = 60.0,
+        over_limit_grace: float = 5.0,
+        rejected_per_ip_minute: int = 60,
+        rejected_bytes_minute: int = 1_000_000,
     ) -> None:
         self.devices = devices
         self.tz = tz
+        self.window = window or TimeWindow()
+        self._first = self.window.first
+        self._ahead = int(self.window.ahead.total_seconds())
+        # None: no limit (a test or benchmark of many loggers behind one address that connect before any sends).
+        self.unauthenticated_per_ip = unauthenticated_per_ip
+        self.auth_timeout = auth_timeout
+        self.over_limit_grace = over_limit_grace
+        self.rejected_per_ip_minute = rejected_per_ip_minute
+        self.rejected_bytes_minute = rejected_bytes_minute
+        self.unauthenticated: Counter[str] = Counter()  # open connections per address without a valid packet yet
+        self._minute = 0
+        self._archived_per_ip: Counter[str] = Counter()  # unauthenticated rejected frames archived this minute
+        self._archived_bytes = 0
+        self._held: dict[str, _Held] = {}
+        self._flush_timer: asyncio.TimerHandle | None = None
         self.writer = BatchWriter(store) if group_commit else BatchWriter(store, max_jobs=1)
         self.idle_timeout = idle_timeout
         self.max_frame = max_frame or MAX_FRAME
@@ -251,6 +290,7 @@ class Receiver:
         """Listen on host:port (0 for a free port), or on a bound `sock`, and serve until the server is closed."""
         self.writer.start()
         loop = asyncio.get_running_loop()
+        self._flush_timer = loop.call_later(60.0, self._flush_every_minute)
         if sock is not None:
             return await loop.create_server(lambda: _Connection(self), sock=sock, backlog=4096)
         return await loop.create_server(lambda: _Connection(self), host, port, backlog=4096)
@@ -268,6 +308,11 @@ class Receiver:
             device = self.devices.get(fast.mn)
             if device is not None and fast.pw == device.password:
                 rows = upload_rows(fast, device.site_id, self.tz, now_ms)
+                if rows and not self._first <= rows[0][3] <= now_ms // 1000 + self._ahead:
+                    self._general(now_ms, conn, event)  # refused there, with its reason
+                    return
+                if not conn.is_authenticated:
+                    conn.authenticated()
                 archived = (now_ms, conn.peer, fast.mn, fast.cn, _STORED, None, None, fast.segment)
                 reply = fast_ack(fast)
                 if reply is None and fast.flag is not None and fast.flag & FLAG_ACK:  # 2005-style or without QN
@@ -292,6 +337,7 @@ class Receiver:
         if packet.pw != device.password:
             self._reject(now_ms, conn, frame, Reason.WRONG_PASSWORD, "", packet)
             return
+        conn.authenticated()
         if packet.cn == "9015":
             conn.write(heartbeat_reply(packet, _local(now_ms, self.tz)))
             self._count(Outcome.IGNORED, "heartbeat")
@@ -303,8 +349,16 @@ class Receiver:
         except FrameError as exc:
             self._reject(now_ms, conn, packet.raw_segment, exc.reason, exc.detail, packet)
             return
-        rows = [reading_row(r, now_ms) for r in readings]
-        archived = (now_ms, conn.peer, packet.mn, packet.cn, _STORED, None, None, packet.raw_segment)
+        kept, refusals = plausible(readings, datetime.fromtimestamp(now_ms / 1000, UTC), self.window)
+        if refusals and not kept:
+            self._reject(now_ms, conn, packet.raw_segment, *_refusal_detail(refusals), packet)
+            return
+        rows = [reading_row(r, now_ms) for r in kept]
+        reason: str | None = None
+        detail: str | None = None
+        if refusals:  # stored all the same: the packet's other values are valid
+            reason, detail = _refusal_detail(refusals)
+        archived = (now_ms, conn.peer, packet.mn, packet.cn, _STORED, reason, detail, packet.raw_segment)
         ack = packet.needs_ack and (packet.cn in UPLOADS or packet.cn in DATA_UPLOADS)
         self._submit(conn, rows, archived, ack_for(packet, _local(now_ms, self.tz)) if ack else None)
 
@@ -322,8 +376,17 @@ class Receiver:
         self.writer.submit(rows, (archived,), done)
 
     def _reject(
-        self, now_ms: int, conn: _Connection, data: bytes, reason: Reason, detail: str, packet: Packet | None = None
+        self,
+        now_ms: int,
+        conn: _Connection,
+        data: bytes,
+        reason: Reason | Refusal,
+        detail: str,
+        packet: Packet | None = None,
     ) -> None:
+        self._count(Outcome.REJECTED, reason.value)
+        if not conn.is_authenticated and not self._archivable(now_ms, conn.ip, len(data), reason.value):
+            return
         archived = (
             now_ms,
             conn.peer,
@@ -335,7 +398,53 @@ class Receiver:
             bytes(data),
         )
         self.writer.submit((), (archived,), lambda _: None)
-        self._count(Outcome.REJECTED, reason.value)
+
+    def _archivable(self, now_ms: int, ip: str, size: int, reason: str) -> bool:
+        """Whether a rejected frame of an unauthenticated source fits this minute's budgets (of its address, and
+        of all); one that does not is counted in a summary archived when the minute is over."""
+        minute = now_ms // 60_000
+        if minute != self._minute:
+            self.flush_held(now_ms)
+            self._minute = minute
+            self._archived_per_ip.clear()
+            self._archived_bytes = 0
+        if (
+            self._archived_per_ip[ip] < self.rejected_per_ip_minute
+            and self._archived_bytes + size <= self.rejected_bytes_minute
+        ):
+            self._archived_per_ip[ip] += 1
+            self._archived_bytes += size
+            return True
+        held = self._held.get(ip)
+        if held is None:
+            if len(self._held) >= MAX_SUMMARIES:  # many addresses (an IPv6 range): one summary for the rest
+                ip = "*"
+                held = self._held.get(ip)
+            if held is None:
+                held = self._held[ip] = _Held()
+        held.frames[reason] += 1
+        held.size += size
+        self.stats.not_archived += 1
+        self.stats.not_archived_bytes += size
+        return False
+
+    def _flush_every_minute(self) -> None:
+        self.flush_held()
+        self._flush_timer = asyncio.get_running_loop().call_later(60.0, self._flush_every_minute)
+
+    def flush_held(self, now_ms: int | None = None) -> None:
+        """Archive one summary row per address for the rejected frames not archived since the last flush."""
+        if not self._held:
+            return
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        rows: list[ArchiveRow] = []
+        for ip, held in self._held.items():
+            counts = ", ".join(f"{reason} {count}" for reason, count in held.frames.most_common())
+            detail = f"{held.frames.total()} rejected frames ({held.size} bytes) not archived: {counts}"
+            reason = NOT_ARCHIVED
+            rows.append((now_ms, ip, None, None, Outcome.REJECTED.value, reason, detail[:500], b""))
+        self._held = {}
+        self.writer.submit((), rows, lambda _: None)
 
     def _count(self, outcome: Outcome, reason: str | None) -> None:
         self.stats.outcomes[(outcome.value, reason)] += 1
@@ -343,6 +452,31 @@ class Receiver:
 
 _STORED = Outcome.STORED.value
 _EMPTY_CP = CP()
+# The reason of an archived summary of rejected frames that were counted but not archived (see `_archivable`).
+NOT_ARCHIVED = "not_archived"
+# Summaries archived per minute and receiver process at most (the addresses beyond share one, peer "*").
+MAX_SUMMARIES = 1000
+
+
+def plausible(
+    readings: Sequence[Reading], now: datetime, window: TimeWindow
+) -> tuple[list[Reading], list[tuple[Reading, Refusal]]]:
+    """The readings that may be stored, and the others with why not (`rules.reading_refusal`)."""
+    kept: list[Reading] = []
+    refused: list[tuple[Reading, Refusal]] = []
+    for r in readings:
+        refusal = reading_refusal(r.time, r.value, now, window)
+        if refusal is None:
+            kept.append(r)
+        else:
+            refused.append((r, refusal))
+    return kept, refused
+
+
+def _refusal_detail(refusals: Sequence[tuple[Reading, Refusal]]) -> tuple[Refusal, str]:
+    """The first refusal's reason, and which parameters were refused why."""
+    detail = "; ".join(f"{r.parameter}: {refusal.value}" for r, refusal in refusals)
+    return refusals[0][1], detail[:500]
 
 
 def _header_packet(fast: Upload) -> Packet:
@@ -366,6 +500,10 @@ class _Connection(asyncio.Protocol):
         self.receiver = receiver
         self.framer = Framer(receiver.max_frame)
         self.peer = "unknown"
+        self.ip = "unknown"
+        self.is_authenticated = False  # sent a valid packet of a known data logger (MN and password)
+        self.counted = False  # counted in the receiver's unauthenticated connections of its address
+        self.auth_timer: asyncio.TimerHandle | None = None
         self.transport: asyncio.Transport | None = None
         self.pending = 0
         self.closing = False  # the peer sent EOF: close once every pending packet is answered
@@ -378,12 +516,50 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
         peername = transport.get_extra_info("peername")
         self.peer = f"{peername[0]}:{peername[1]}" if peername else "unknown"
-        stats = self.receiver.stats
+        self.ip = str(peername[0]) if peername else "unknown"
+        receiver = self.receiver
+        stats = receiver.stats
         stats.connections += 1
         stats.open_connections += 1
+        # Over its address's share of connections that sent nothing valid yet, a connection gets a short grace
+        # instead of being refused: loggers behind one address (a carrier's NAT) that reconnect at once each send
+        # their upload at once (HJ 212 loggers push, there is no login), while idle ones are gone in seconds.
+        limit = receiver.unauthenticated_per_ip
+        deadline = receiver.auth_timeout
+        if limit is not None and receiver.unauthenticated[self.ip] >= limit:
+            stats.over_limit_connections += 1
+            deadline = min(deadline, receiver.over_limit_grace)
+        receiver.unauthenticated[self.ip] += 1
+        self.counted = True
         loop = asyncio.get_running_loop()
         self.last_data = loop.time()
-        self.timer = loop.call_later(self.receiver.idle_timeout, self._check_idle)
+        self.timer = loop.call_later(receiver.idle_timeout, self._check_idle)
+        self.auth_timer = loop.call_later(deadline, self._unauthenticated_timeout)
+
+    def authenticated(self) -> None:
+        """The connection sent a valid packet of a known data logger: no longer bound by the limits of
+        unauthenticated sources."""
+        if self.is_authenticated:
+            return
+        self.is_authenticated = True
+        self._uncount()
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+            self.auth_timer = None
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            unauthenticated = self.receiver.unauthenticated
+            unauthenticated[self.ip] -= 1
+            if unauthenticated[self.ip] <= 0:
+                del unauthenticated[self.ip]
+
+    def _unauthenticated_timeout(self) -> None:
+        self.auth_timer = None
+        if self.transport is not None and not self.is_authenticated:
+            self.receiver.stats.unauthenticated_closed += 1
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         self.last_data = asyncio.get_running_loop().time()
@@ -400,8 +576,10 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
         self.receiver.stats.open_connections -= 1
-        if self.timer is not None:
-            self.timer.cancel()
+        self._uncount()
+        for timer in (self.timer, self.auth_timer):
+            if timer is not None:
+                timer.cancel()
 
     def pause_writing(self) -> None:  # the peer does not read its acknowledgements: stop reading from it
         self.write_paused = True

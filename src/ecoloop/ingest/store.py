@@ -25,10 +25,13 @@ counting, locking, schema, checkpoints) lives in its two backends, `SQLiteBacken
 
 from __future__ import annotations
 
+import json
 import math
+import sys
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +41,7 @@ import pyarrow as pa
 from ecoloop.i18n import N_
 from ecoloop.ingest.hot_postgres import POSTGRESQL_SCHEMES, PostgresBackend
 from ecoloop.ingest.hot_sqlite import CONFLICT_COLUMNS, READING_COLUMNS, SQLiteBackend
+from ecoloop.ingest.rules import REPRESENTABLE_FIRST, REPRESENTABLE_LAST, TimeWindow, epoch_refusal, value_refusal
 
 if TYPE_CHECKING:
     from ecoloop.settings import Settings
@@ -461,8 +465,12 @@ class HotStore:
     def arrivals(self, limit: int = 10_000) -> list[Arrival]:
         """The oldest queued arrivals, at most `limit`. A consumer handles them, then `consume_arrivals`: an
         arrival committed late with a lower number than one already handled is still picked up next time."""
+        # Arrivals of times no datetime holds (stored before the receiver refused them) are left to
+        # `trim_arrivals`: reading them would stop every consumer.
         rows = self._db.fetch(
-            "SELECT seq, site_id, interval, ts, received_at FROM arrivals ORDER BY seq LIMIT ?", [limit]
+            "SELECT seq, site_id, interval, ts, received_at FROM arrivals WHERE ts >= ? AND ts <= ? ORDER BY seq "
+            "LIMIT ?",
+            [REPRESENTABLE_FIRST, REPRESENTABLE_LAST, limit],
         )
         return [
             Arrival(seq, site, Interval(interval), _instant(ts), _instant_ms(ms))
@@ -491,7 +499,11 @@ class HotStore:
                 f"WHERE ts = ? AND interval = ? AND site_id IN ({_marks(chunk)})",
                 [seconds, interval.value, *chunk],
             )
-            found += [Reading(site, p, interval, ts, value, flag, source) for site, p, value, flag, source in rows]
+            found += [
+                Reading(site, p, interval, ts, value, flag, source)
+                for site, p, value, flag, source in rows
+                if value_refusal(value) is None  # an infinite value stored before it was refused is skipped
+            ]
         return found
 
     def hot_table(self, before_ms: int | None = None, site_id: int | None = None) -> pa.Table:
@@ -521,28 +533,65 @@ class HotStore:
             )
         return _to_arrow(rows)
 
-    def latest_times(self, site_ids: Sequence[int]) -> dict[int, datetime]:
-        """The time of each site's latest hot reading of any kind (sites without one are absent)."""
+    def latest_times(self, site_ids: Sequence[int], until: datetime | None = None) -> dict[int, datetime]:
+        """The time of each site's latest hot reading of any kind, not after `until` when given (sites without one
+        are absent). Times no datetime holds are skipped."""
         latest: dict[int, datetime] = {}
+        bounds = [REPRESENTABLE_FIRST, _until(until)]
         for chunk in _chunks(site_ids):
-            sql = f"SELECT site_id, max(ts) FROM readings WHERE site_id IN ({_marks(chunk)}) GROUP BY site_id"
-            for site, seconds in self._db.fetch(sql, chunk):
+            sql = (
+                f"SELECT site_id, max(ts) FROM readings WHERE site_id IN ({_marks(chunk)}) AND ts >= ? AND ts <= ? "
+                "GROUP BY site_id"
+            )
+            for site, seconds in self._db.fetch(sql, [*chunk, *bounds]):
                 latest[site] = datetime.fromtimestamp(seconds, UTC)
         return latest
 
-    def latest_readings(self, site_id: int, interval: Interval) -> list[Reading]:
-        """The latest hot reading of each parameter of a site's `interval` data, by parameter, with its receipt."""
+    def latest_readings(self, site_id: int, interval: Interval, until: datetime | None = None) -> list[Reading]:
+        """The latest hot reading of each parameter of a site's `interval` data not after `until` when given, by
+        parameter, with its receipt. Times no datetime holds are skipped."""
         rows = self._db.fetch(
             "SELECT r.parameter, r.ts, r.value, r.flag, r.source, r.received_at FROM readings r "
             "JOIN (SELECT parameter, max(ts) AS ts "
-            "FROM readings WHERE site_id = ? AND interval = ? GROUP BY parameter) m "
+            "FROM readings WHERE site_id = ? AND interval = ? AND ts >= ? AND ts <= ? "
+            f"AND {_FINITE} GROUP BY parameter) m "
             "ON r.parameter = m.parameter AND r.ts = m.ts WHERE r.site_id = ? AND r.interval = ? ORDER BY r.parameter",
-            [site_id, interval.value, site_id, interval.value],
+            [site_id, interval.value, REPRESENTABLE_FIRST, _until(until), *_FINITE_BOUNDS, site_id, interval.value],
         )
         return [
             Reading(site_id, parameter, interval, _instant(ts), value, flag, source, _instant_ms(received))
             for parameter, ts, value, flag, source, received in rows
         ]
+
+    def set_aside(self, window: TimeWindow, now: datetime) -> Counter[str]:
+        """Move readings stored before the ways in refused them (a time outside `window` at `now`, an infinite
+        value) out of the readings into the packet archive, as rejected entries with the refusal's reason and the
+        row as JSON; how many by reason. Archived first, removed after (unless changed meanwhile), so a crash in
+        between leaves a reading in both places, never in neither."""
+        first, last = window.first, window.last(now)
+        rows = self._db.fetch(
+            f"SELECT {READING_COLUMNS} FROM readings WHERE ts < ? OR ts > ? OR NOT {_FINITE}",
+            [first, last, *_FINITE_BOUNDS],
+        )
+        found: Counter[str] = Counter()
+        archived: list[ArchiveRow] = []
+        keys: list[tuple[int, str, str, int, int]] = []
+        received = epoch_ms(now)
+        for row in rows:
+            entry = dict(zip(READING_COLUMNS.split(", "), row, strict=True))
+            refusal = epoch_refusal(entry["ts"], first, last) or value_refusal(entry["value"])
+            if refusal is None:
+                continue
+            found[refusal.value] += 1
+            key = (entry["site_id"], entry["parameter"], entry["interval"], entry["ts"], entry["received_at"])
+            frame = json.dumps(entry, default=str).encode()  # json writes infinity as Infinity
+            detail = f"set aside from the stored readings: site {key[0]} {key[1]} {key[2]} ts {key[3]}"
+            archived.append((received, "store", None, "stored", Outcome.REJECTED.value, refusal.value, detail, frame))
+            keys.append(key)
+        if archived:
+            self.write_rows([((), archived)])
+            self.delete_compacted(keys)
+        return found
 
     def checkpoint(self) -> None:
         """Copy committed WAL pages into the SQLite file without blocking writers (PRAGMA wal_checkpoint PASSIVE),
@@ -633,6 +682,15 @@ def open_hot_store(settings: Settings) -> HotStore:
     return HotStore(settings.hot_store_url or settings.hot_store_path)
 
 
+def time_window(settings: Settings) -> TimeWindow:
+    """The plausible data times the settings allow (`READINGS_EARLIEST`, `READINGS_MAX_AHEAD_MINUTES`)."""
+    return TimeWindow(settings.readings_earliest, timedelta(minutes=settings.readings_max_ahead_minutes))
+
+
+# SQL condition of a finite or missing value, with `_FINITE_BOUNDS` as its parameters: the largest finite doubles
+# (SQLite stores NaN as NULL; PostgreSQL orders NaN above every number).
+_FINITE = "(value IS NULL OR value BETWEEN ? AND ?)"
+_FINITE_BOUNDS = (-sys.float_info.max, sys.float_info.max)
 _CHUNK = 500  # bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535)
 
 
@@ -663,6 +721,11 @@ def _conflict(row: tuple[Any, ...]) -> Conflict:
 
 def _instant(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def _until(moment: datetime | None) -> int:
+    """Epoch seconds of an upper bound of reading times: `moment`, or the last that a datetime holds."""
+    return REPRESENTABLE_LAST if moment is None else min(math.floor(moment.timestamp()), REPRESENTABLE_LAST)
 
 
 def _instant_ms(ms: int) -> datetime:

@@ -22,8 +22,9 @@ from typing import Any
 from ecoloop.exports import csv_bytes
 from ecoloop.i18n import N_, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
-from ecoloop.ingest.observations import to_readings
+from ecoloop.ingest.observations import refusal_summary, to_readings
 from ecoloop.ingest.parquet import write_checked
+from ecoloop.ingest.rules import TimeWindow
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, ReadingSource, source_value
 from ecoloop.sheets import (
     SHEET_LIMIT_TEXT,
@@ -152,12 +153,14 @@ def store_upload(
     username: str,
     now: datetime,
     root: Path,
+    window: TimeWindow,
     sheet_limits: SheetLimits | None = None,
 ) -> UploadResult:
     """Read an uploaded file, store its valid readings and archive the file, in one transaction; `site_ids` maps
-    the codes of the sites the uploader may write to (others are reported as unknown). The readings' source is
-    the upload by `username`; a value under a key already stored (in the hot store or in Parquet under `root`)
-    never replaces it: it is a duplicate, or a conflict kept for review (`parquet.write_checked`)."""
+    the codes of the sites the uploader may write to (others are reported as unknown), readings dated outside
+    the plausible `window` at `now` are refused. The readings' source is the upload by `username`; a value under
+    a key already stored (in the hot store or in Parquet under `root`) never replaces it: it is a duplicate, or a
+    conflict kept for review (`parquet.write_checked`)."""
     if not data:
         raise UploadError("empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -173,16 +176,16 @@ def store_upload(
         raise UploadError("bad_type")
     source = source_value(ReadingSource.UPLOAD, username)
     if set(header) >= _BEIJING_COLUMNS and text is not None:
-        readings, result = _beijing(text, site_ids, tz, source)
+        readings, result = _beijing(text, site_ids, tz, source, window, now)
     else:
-        readings, result = _long(header, rows, site_ids, source)
+        readings, result = _long(header, rows, site_ids, source, window, now)
     packet = RawPacket(
         received_at=now,
         peer=peer,
         frame=data,
         outcome=Outcome.STORED if readings else Outcome.REJECTED,
         reason="row_errors" if result.refused else None,
-        detail=f"{name}: {len(readings)} stored, {result.refused} refused by {username}",
+        detail=f"{name}: {len(readings)} stored, {result.refused} refused{result.codes} by {username}",
         cn="upload",
     )
     counts = write_checked(store, root, readings, [packet], now)
@@ -292,6 +295,7 @@ class _Parsed:
     refused: int = 0
     errors: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    codes: str = ""  # the refused rows by reason code, for the archived file's detail
 
 
 def _long(
@@ -299,6 +303,8 @@ def _long(
     rows: Iterator[tuple[int, list[Any] | _Unreadable]],
     site_ids: Mapping[str, int],
     source: str,
+    window: TimeWindow,
+    now: datetime,
 ) -> tuple[list[Reading], _Parsed]:
     """Readings of a long-format file, each row validated like a row of the observations API."""
     columns = [h.strip().lower() for h in header]
@@ -318,12 +324,13 @@ def _long(
             raise UploadError("too_many_rows")
         items.append(_observation(columns, cells))
         numbers.append(number)
-    readings, errors = to_readings(items, site_ids.get, source)
+    readings, errors = to_readings(items, site_ids.get, source, now=now, window=window)
     problems = sorted(
         [RowProblem(numbers[e.index], validation_text(e.details, COLUMN_LABELS)) for e in errors] + unreadable,
         key=lambda p: p.row,
     )
-    return readings, _Parsed(FileFormat.LONG, len(items) + len(unreadable), len(problems), problems)
+    codes = f" ({refusal_summary(errors)})" if errors else ""
+    return readings, _Parsed(FileFormat.LONG, len(items) + len(unreadable), len(problems), problems, codes=codes)
 
 
 def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
@@ -341,7 +348,9 @@ def _observation(columns: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]
     return item
 
 
-def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo, source: str) -> tuple[list[Reading], _Parsed]:
+def _beijing(
+    text: str, site_ids: Mapping[str, int], tz: tzinfo, source: str, window: TimeWindow, now: datetime
+) -> tuple[list[Reading], _Parsed]:
     """Readings of a Beijing multi-site CSV file; rows without a site the uploader may write to are counted."""
     lines = text.count("\n")
     if lines > MAX_UPLOAD_ROWS + 1:
@@ -351,7 +360,7 @@ def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo, source: str) ->
         path = Path(tmp) / "upload.csv"
         path.write_text(text, encoding="utf-8")
         try:
-            table = read_beijing(path, dict(site_ids), tz, report, source)
+            table = read_beijing(path, dict(site_ids), tz, report, source, window=window, now=now)
         except ValueError as exc:
             raise UploadError("bad_beijing", str(exc)) from exc
     columns = [table[c].to_pylist() for c in ("site_id", "parameter", "time", "value", "flag", "source")]

@@ -8,26 +8,38 @@ per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL),
 A site's figures are those of its data series at the cadence of its data loggers (`cadence`): hourly data for a
 logger reporting every hour or more slowly, minute data for one reporting more often, daily data for one
 reporting daily. Only main parameters count (`a34004`, not the statistics `a34004-Min`, `a34004-Zs` …).
+
+Readings stored before the ways in refused implausible ones (issue 13) never stop these reads: infinite values
+are left out of every view, and a reading dated after `now` neither counts as the site's last sign of life (a
+packet dated 9999 would keep a logger "online" forever) nor shows as its latest value.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from ecoloop.ingest.parquet import partition_path
+from ecoloop.ingest.parquet import partition_path, readable
+from ecoloop.ingest.rules import REPRESENTABLE_FIRST, REPRESENTABLE_LAST
 from ecoloop.ingest.store import STANDING_ORDER, HotStore, Interval, ReadingSource, parse_source, standing_rank
 from ecoloop.monitoring import quality
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind, Point
 
+# DuckDB conditions of readable Parquet rows (`parquet.readable`): a time a datetime holds (parameters: the first and
+# last), a finite value or none.
+_FINITE = "(value IS NULL OR isfinite(value))"
+_PLAUSIBLE = f"time >= ? AND time <= ? AND {_FINITE}"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DEFAULT_CADENCE_MINUTES = 60  # a site without a data logger (file or HTTP uploads) is taken as hourly
 MAX_PERIOD = timedelta(days=31)
 # How many of the newest daily partitions are searched for a site's latest readings: a site whose latest reading
@@ -209,7 +221,7 @@ def assess_site(
     )
     devices_status = device_statuses(store, devices, now)
     last_seen = _latest(
-        [d.last_seen for d in devices_status] + [_latest_reading_times(store, root, [site_id]).get(site_id)]
+        [d.last_seen for d in devices_status] + [_latest_reading_times(store, root, [site_id], now).get(site_id)]
     )
     flags: Counter[str] = Counter()
     for item in parameters:
@@ -269,24 +281,27 @@ def _site_completeness(parts: Sequence[Completeness], expected: int) -> Complete
     return quality.pooled(parts) if parts else quality.rates(expected, 0, 0)
 
 
-def latest_values(store: HotStore, root: Path, site_id: int, interval: Interval) -> list[LatestValue]:
-    """The latest stored value of each parameter of a site's `interval` data (hot store, else the newest
-    RECENT_PARTITIONS daily partitions)."""
+def latest_values(
+    store: HotStore, root: Path, site_id: int, interval: Interval, until: datetime | None = None
+) -> list[LatestValue]:
+    """The latest stored value of each parameter of a site's `interval` data not dated after `until` (hot store,
+    else the newest RECENT_PARTITIONS daily partitions); infinite values are skipped."""
     latest: dict[str, LatestValue] = {}
-    files = _recent_files(root, [interval.value])
+    files = _recent_files(root, [interval.value], until)
     if files:
         with closing(duckdb.connect()) as con:
             rows = con.execute(
                 "SELECT parameter, epoch(time)::BIGINT, value, flag, source, epoch_ms(received_at) "
-                "FROM read_parquet(?) WHERE site_id = ? AND interval = ? "
+                "FROM read_parquet(?) WHERE site_id = ? "
+                f"AND interval = ? AND {_PLAUSIBLE} AND time <= ? "
                 f"QUALIFY row_number() OVER (PARTITION BY parameter ORDER BY time DESC, {STANDING_ORDER}) = 1",
-                [[str(f) for f in files], site_id, interval.value],
+                [[str(f) for f in files], site_id, interval.value, *_bounds(until)],
             ).fetchall()
         for parameter, seconds, value, flag, source, received in rows:
             latest[parameter] = LatestValue(
                 parameter, interval.value, _instant(seconds), value, flag, source, _instant(received / 1000)
             )
-    for hot in store.latest_readings(site_id, interval):
+    for hot in store.latest_readings(site_id, interval, until):
         assert hot.received_at is not None  # read back from the store
         known = latest.get(hot.parameter)
         if (
@@ -317,7 +332,7 @@ def site_statuses(
     periods = {site: period_for(now, devices) for site, devices in devices_by_site.items()}
     counts = _completeness_counts(store, root, periods)
     packets = _last_packets(store, [d.mn for devices in devices_by_site.values() for d in devices])
-    readings = _latest_reading_times(store, root, site_ids)
+    readings = _latest_reading_times(store, root, site_ids, now)
     out = {}
     for site, devices in devices_by_site.items():
         period = periods[site]
@@ -403,7 +418,7 @@ def readings_view(
     with closing(duckdb.connect()) as con:
         con.register("hot", hot)
         con.register("sites", pa.table({"id": pa.array(list(site_ids), pa.int64())}))
-        filter_sql = "site_id IN (SELECT id FROM sites) AND time >= $start AND time < $end"
+        filter_sql = f"site_id IN (SELECT id FROM sites) AND time >= $start AND time < $end AND {_FINITE}"
         cold = "SELECT * FROM hot WHERE false"
         if files:
             cold = (
@@ -423,34 +438,45 @@ def _hot_rows(
     store: HotStore, site_ids: Sequence[int], intervals: Collection[Interval], start: datetime, end: datetime
 ) -> pa.Table:
     """The hot store's readings of the sites and intervals in [start, end) as Arrow (tier 1)."""
-    hot = store.site_readings(site_ids, [i.value for i in intervals], start, end)
+    hot = readable(store.site_readings(site_ids, [i.value for i in intervals], start, end))
     return hot.append_column("tier", pa.array([1] * hot.num_rows, pa.int32()))
 
 
-def _latest_reading_times(store: HotStore, root: Path, site_ids: Sequence[int]) -> dict[int, datetime]:
-    """The time of each site's latest reading of any kind: hot store, and the newest RECENT_PARTITIONS days."""
-    latest = store.latest_times(site_ids)
-    files = _recent_files(root, [i.value for i in Interval])
+def _latest_reading_times(store: HotStore, root: Path, site_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
+    """The time of each site's latest reading of any kind not dated after `now`: hot store, and the newest
+    RECENT_PARTITIONS days."""
+    latest = store.latest_times(site_ids, now)
+    files = _recent_files(root, [i.value for i in Interval], now)
     if files:
         with closing(duckdb.connect()) as con:
             con.register("sites", pa.table({"id": pa.array(list(site_ids), pa.int64())}))
             rows = con.execute(
                 "SELECT site_id, epoch(max(time))::BIGINT FROM read_parquet(?) "
-                "WHERE site_id IN (SELECT id FROM sites) GROUP BY site_id",
-                [[str(f) for f in files]],
+                f"WHERE site_id IN (SELECT id FROM sites) AND {_PLAUSIBLE} AND time <= ? GROUP BY site_id",
+                [[str(f) for f in files], *_bounds(now)],
             ).fetchall()
         for site, seconds in rows:
             latest[site] = max(latest.get(site, _instant(seconds)), _instant(seconds))
     return latest
 
 
-def _recent_files(root: Path, intervals: Sequence[str]) -> list[Path]:
-    """The Parquet files of the newest RECENT_PARTITIONS dates of each interval."""
+def _recent_files(root: Path, intervals: Sequence[str], until: datetime | None = None) -> list[Path]:
+    """The Parquet files of the newest RECENT_PARTITIONS dates of each interval, up to the UTC date of `until`
+    (partitions of later dates, or whose name is not a date, are passed over)."""
+    last = (until or datetime.now(UTC)).astimezone(UTC).date().isoformat()
     files: list[Path] = []
     for interval in intervals:
         found = sorted((root / f"interval={interval}").glob("date=*/part.parquet"), reverse=True)
-        files += found[:RECENT_PARTITIONS]
+        files += [f for f in found if _ISO_DATE.fullmatch(f.parent.name[5:]) and f.parent.name[5:] <= last][
+            :RECENT_PARTITIONS
+        ]
     return files
+
+
+def _bounds(until: datetime | None) -> list[Any]:
+    """The parameters of `_PLAUSIBLE` and `time <= ?`: the representable times, then `until` (or the last)."""
+    first, last = _instant(REPRESENTABLE_FIRST), _instant(REPRESENTABLE_LAST)
+    return [first, last, min(until, last) if until is not None else last]
 
 
 def _last_packets(store: HotStore, mns: Sequence[str]) -> dict[str, datetime]:

@@ -17,7 +17,7 @@ from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
-from ecoloop.ingest.store import HotStore, Interval
+from ecoloop.ingest.store import HotStore, Interval, time_window
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
@@ -72,6 +72,11 @@ REASON_LABELS = {
     "bad_encoding": N_("Bad character encoding"),
     "unknown_mn": N_("Unknown MN"),
     "wrong_password": N_("Wrong password"),
+    # Implausible readings (`ingest.rules.Refusal`).
+    "time_before_floor": N_("Data time before the earliest plausible date"),
+    "time_ahead": N_("Data time ahead of the receiver's clock"),
+    "time_out_of_range": N_("Data time out of range"),
+    "value_not_finite": N_("Value is not a finite number"),
 }
 # Data flags (HJ 212-2017 Table 8).
 FLAG_LABELS = {
@@ -166,7 +171,7 @@ def site_page(
         "row": row,
         "site": row.site,
         "quality": assess.assess_site(store, root, site_id, devices, period, now),
-        "latest": assess.latest_values(store, root, site_id, period.interval),
+        "latest": assess.latest_values(store, root, site_id, period.interval, now),
         "site_devices": devices,
         "period_error": error,
         "intervals": list(Interval),
@@ -409,6 +414,7 @@ def upload_file(
             now=utcnow(),
             sheet_limits=sheet_limits(settings),
             root=settings.parquet_root,
+            window=time_window(settings),
         )
     except UploadError as exc:
         status = {"too_large": 413, "bad_type": 415}.get(exc.code, 422)

@@ -10,7 +10,7 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate, review_milestones
 from ecoloop.ingest.parquet import archive_packets, compact
-from ecoloop.ingest.store import open_hot_store
+from ecoloop.ingest.store import open_hot_store, time_window
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
 from ecoloop.scheduler.runner import Job, JobContext
@@ -26,11 +26,13 @@ SCHEDULER = Actor(label="scheduler")
 
 
 def compact_readings(context: JobContext) -> str:
-    """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet; drop alert arrivals
-    older than ARRIVALS_KEPT (queued while no alert engine ran)."""
+    """Move readings received more than COMPACT_AFTER ago from the hot store into Parquet (hot readings dated
+    outside the plausible window are set aside into the packet archive first); drop alert arrivals older than
+    ARRIVALS_KEPT (queued while no alert engine ran)."""
     store = open_hot_store(context.settings)
     try:
-        moved = compact(store, context.settings.parquet_root, context.now - COMPACT_AFTER)
+        settings, now = context.settings, context.now
+        moved = compact(store, settings.parquet_root, now - COMPACT_AFTER, window=time_window(settings), now=now)
         dropped = store.trim_arrivals(context.now - ARRIVALS_KEPT)
     finally:
         store.close()

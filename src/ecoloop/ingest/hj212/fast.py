@@ -18,6 +18,7 @@ DataTime texts, which repeat too, are parsed once.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -203,15 +204,21 @@ def _readings(plan: _Plan, items: list[str]) -> _Values | None:
     items.append("")  # the flag of a code without Flag
     try:
         if plan.gaps is not None:
-            return [
+            found = [
                 (name, None if value is None else float(items[value]), items[flag] or None)
                 for name, value, flag in plan.gaps
                 if value is not None or items[flag]
             ]
+            # A number too large for a float (`1e999`, 400 digits) reads as infinity: the general path refuses it
+            # (`rules.value_refusal`). A sum is finite when every value is (or, rarely, overflows: parsed again).
+            return found if math.isfinite(sum(value for _, value, _ in found if value is not None)) else None
         flags: Sequence[str | None] = plan.flags(items)
         if "" in flags:
             flags = [flag or None for flag in flags]
-        return list(zip(plan.names, map(float, numbers), flags, strict=False))
+        values = list(map(float, numbers))
+        if not math.isfinite(sum(values)):
+            return None
+        return list(zip(plan.names, values, flags, strict=False))
     except ValueError:
         return None
 
