@@ -326,7 +326,7 @@ def test_implausible_stored_rows_stop_no_export_compaction_or_job(env: Path) -> 
     exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01"])
     assert exported.exit_code == 0, exported.output
     good = datetime.fromtimestamp(good_ts, UTC).astimezone(ZoneInfo("Asia/Shanghai")).isoformat()
-    assert f"{good},a34002,hour,50.0,N" in exported.output.splitlines()
+    assert f"{good},a34002,hour,50.0,N,hj212," in exported.output.splitlines()
     compacted = runner.invoke(app, ["data", "compact"])
     assert compacted.exit_code == 0, compacted.output
     assert store.hot_table().num_rows == 0  # set aside into the archive, not dropped

@@ -273,13 +273,14 @@ def test_data_dated_far_ahead_or_unrepresentable_neither_stops_the_engine_nor_em
     site = rig.outlet_site
     received = int((T0 + timedelta(hours=1, minutes=5)).timestamp() * 1000)
     inf = float("inf")
-    bad = [(YEAR_10000, 1.0), (YEAR_0, 1.0), (YEAR_2099, 1.0), (int((T0 + timedelta(hours=1)).timestamp()), inf)]
-    rows = [(site.id, SO2, "hour", ts, value, "N", "hj212", received) for ts, value in bad]
+    hour_1 = int((T0 + timedelta(hours=1)).timestamp())
+    bad = [(SO2, YEAR_10000, 1.0), (SO2, YEAR_0, 1.0), (SO2, YEAR_2099, 1.0), ("a21002", hour_1, inf)]
+    rows = [(site.id, code, "hour", ts, value, "N", "hj212", received) for code, ts, value in bad]
     rig.store.write_rows([(rows, [])])  # as stored before the ways in refused such rows
     rig.send(site, 0, {SO2: 30.0, O2: 6.0})
     rig.poll(0)
     assert rig.engine.window.newest == T0  # the 2099 hour did not move the window (which forgets 50 h behind it)
-    rig.send(site, 1, {SO2: 50.0, O2: 6.0})  # replaces the infinite value of that hour
+    rig.send(site, 1, {SO2: 50.0, O2: 6.0})  # beside the infinite NOx value of that hour
     rig.poll(1)
     (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
     assert alert.observed == Decimal(50)

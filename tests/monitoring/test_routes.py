@@ -683,7 +683,14 @@ async def test_an_unclosed_quote_spoils_its_own_row_only(
     response = await upload(client, csv_upload(rows), await csrf_for(client))
 
     assert response.status_code == 200
-    assert counts(response.text) == {"rows": 5, "stored": 3, "changed": 3, "duplicates": 0, "refused": 2}
+    assert counts(response.text) == {
+        "rows": 5,
+        "stored": 3,
+        "changed": 3,
+        "duplicates": 0,
+        "conflicts": 0,
+        "refused": 2,
+    }
     errors = parse(response.text).find("table", class_="row-errors")
     assert errors is not None
     assert [tr.find_all("td")[0].text for tr in errors.find_all("tr")[1:]] == ["3", "5"]
