@@ -35,7 +35,8 @@ from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_api_token, principal_for, start_session
 from ecoloop.monitoring.models import Site
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
+from ecoloop.web.app import CSP, create_app
+from ecoloop.web.templating import make_templates
 from tests.conftest import make_settings
 from tests.web.helpers import Element, parse, set_session_cookie
 
@@ -138,6 +139,22 @@ def injected(doc: Element) -> list[str]:
         or e.attrs.get("hx-post") == "/admin/users"
         or "http-equiv" in e.attrs
     ]
+
+
+# Where text is only text to a browser or outside what htmx processes: the document's head, and the raw text of
+# options and text areas.
+INERT = frozenset({"head", "title", "option", "textarea"})
+
+
+def unguarded(element: Element, guarded: bool = False) -> Iterator[str]:
+    """Stored text (a planted value) that lies outside every `hx-disable` container, where htmx would act on
+    attributes if the text ever became markup."""
+    guarded = guarded or "hx-disable" in element.attrs or element.tag in INERT
+    for child in element.children:
+        if isinstance(child, Element):
+            yield from unguarded(child, guarded)
+        elif not guarded and "data-h=" in child:
+            yield f"<{element.tag} {element.attrs}>: {child.strip()[:60]}"
 
 
 @cache
@@ -296,6 +313,7 @@ class Crawl:
     statuses: dict[str, int] = field(default_factory=dict)
     injections: dict[str, list[str]] = field(default_factory=dict)
     evaluated: list[str] = field(default_factory=list)
+    unguarded: dict[str, list[str]] = field(default_factory=dict)
     shown: set[str] = field(default_factory=set)
 
 
@@ -317,6 +335,8 @@ async def crawl(client: httpx.AsyncClient, start: list[str]) -> Crawl:
             doc = parse(response.text)
             if found := injected(doc):
                 seen.injections[url] = found
+            if not headers and (outside := list(unguarded(doc))):  # a fragment lands inside its page's guard
+                seen.unguarded[url] = outside
             if "49%(x)s" in response.text:
                 seen.evaluated.append(url)
             seen.shown |= {
@@ -345,6 +365,9 @@ async def test_no_stored_value_becomes_markup_on_any_page(
     failed = {url: status for url, status in seen.statuses.items() if status >= 500}
     markup = {url: named(found[0]) for url, found in seen.injections.items()}
     assert not (failed or markup or seen.evaluated), f"failed: {failed}\nmarkup: {markup}\nevaluated: {seen.evaluated}"
+    assert not seen.unguarded, (
+        f"stored text outside hx-disable: { {u: found[0] for u, found in seen.unguarded.items()} }"
+    )
     assert len(seen.statuses) > 20
     if role == "admin":
         assert MUST_SHOW - seen.shown == set(), f"fields the crawl did not see on any page (of {sorted(seen.statuses)})"
@@ -355,3 +378,59 @@ def test_every_text_column_is_planted_or_named_structural() -> None:
     assert "regions.code" not in planted()
     assert values_for(0, None, 3) == ["".join(payloads(0)) + " %"]
     assert all(len(v) + 3 <= 16 for v in values_for(0, 16, 3))
+
+
+# --- the page's own defences --------------------------------------------------------------------------------------
+
+HTMX_SETTINGS = {
+    "allowEval": "false",
+    "allowScriptTags": "false",
+    "selfRequestsOnly": "true",
+    "historyCacheSize": "0",
+    "refreshOnHistoryMiss": "true",
+}
+
+
+async def test_csp_allows_no_inline_code_and_no_plugins(client: httpx.AsyncClient) -> None:
+    header = (await client.get("/login")).headers["content-security-policy"]
+    csp = {d.split()[0]: d.split()[1:] for d in header.split(";") if d.strip()}
+
+    assert "unsafe-" not in header
+    assert header == CSP
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'self'"]
+
+
+async def test_htmx_is_configured_from_a_static_file_before_it_starts(client: httpx.AsyncClient) -> None:
+    page = parse((await client.get("/login")).text)
+    head = page.find("head")
+    assert head is not None
+    scripts = [s.attrs.get("src") for s in page.find_all("script")]
+    config = await client.get("/static/htmx-config.js")
+    htmx = (await client.get("/static/htmx.min.js")).text
+
+    # after htmx, deferred like it (so it runs before htmx processes the page), and nothing inline
+    assert scripts[:2] == ["/static/htmx.min.js", "/static/htmx-config.js"]
+    assert all("defer" in s.attrs and s.attrs.get("src") for s in page.find_all("script"))
+    # the first htmx-config meta is the layout's, in the head: htmx reads only that one
+    metas = page.find_all("meta", name="htmx-config")
+    assert metas and head.find("meta", name="htmx-config") is metas[0]
+    assert config.status_code == 200
+    assert "javascript" in config.headers["content-type"]
+    for option, value in HTMX_SETTINGS.items():
+        assert re.search(rf"config\.{option} = {value};", config.text), option
+        assert re.search(rf"\b{option}:", htmx), f"htmx {option} is no option of this htmx version"
+
+
+def test_htmx_acts_only_inside_the_filter_forms() -> None:
+    """Pages leave `hx-disable` on their content (the layout's default) unless they have an htmx filter form; the
+    containers those forms fill carry it themselves. The crawl above checks that stored text lies inside one."""
+    env = make_templates().env
+    loader = env.loader
+    assert loader is not None
+    for name in env.list_templates():
+        source = loader.get_source(env, name)[0]
+        if re.search(r"\bhx-(get|post|put|patch|delete)=", source) and name != "base.html":
+            assert "{% block main_htmx %}{% endblock %}" in source, name

@@ -3,6 +3,7 @@ enum's `.label` or a label table's entry, never stored text (issue 13, point 1);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -71,3 +72,16 @@ def test_translations_are_escaped_not_trusted(locale: str) -> None:
     assert "<i" not in html
     assert html.count("&lt;i hx-post=&#39;/x&#39;&gt;") == 2
     assert isinstance(Markup(html), Markup)
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_templates_have_no_inline_script_style_or_handler(name: str) -> None:
+    """The CSP allows scripts and styles from files only: inline ones would be refused, and would need unsafe-*."""
+    env = make_templates().env
+    source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+    tags = re.findall(r"<[a-zA-Z][^>]*>", source)
+
+    assert not [t for t in tags if re.search(r"\sstyle\s*=", t)], "inline style"
+    assert not [t for t in tags if re.search(r"\son[a-z]+\s*=", t)], "inline event handler"
+    assert not [t for t in tags if t.startswith("<script") and "src=" not in t and "application/json" not in t]
+    assert "javascript:" not in source
