@@ -5,6 +5,7 @@ a value may survive as markup (issue 13, point 1). Also: the page's own defences
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, String, Text, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -24,11 +26,13 @@ import ecoloop
 from ecoloop.alerts import rule_service
 from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
 from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.batches import example_workbook as batch_workbook
 from ecoloop.cases.models import Attachment, Milestone
 from ecoloop.db.base import Base
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import load_demo
+from ecoloop.enterprises.import_layout import example_workbook as enterprise_workbook
 from ecoloop.enterprises.models import GradeRecord
 from ecoloop.enterprises.service import request_correction
 from ecoloop.identity.models import Organisation, User
@@ -38,7 +42,8 @@ from ecoloop.settings import Settings
 from ecoloop.web.app import CSP, create_app
 from ecoloop.web.templating import make_templates
 from tests.conftest import make_settings
-from tests.web.helpers import Element, parse, set_session_cookie
+from tests.factories import World
+from tests.web.helpers import Element, open_session, parse, set_session_cookie
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 ROLES = ("admin", "analyst", "enterprise", "department")
@@ -378,6 +383,84 @@ def test_every_text_column_is_planted_or_named_structural() -> None:
     assert "regions.code" not in planted()
     assert values_for(0, None, 3) == ["".join(payloads(0)) + " %"]
     assert all(len(v) + 3 <= 16 for v in values_for(0, 16, 3))
+
+
+# --- values typed into forms and files -----------------------------------------------------------------------------
+
+TYPED = "".join(payloads(9999)) + " %"
+SKIP_FORMS = re.compile(r"/logout$|password$")
+
+
+def hostile_workbook(data: bytes) -> bytes:
+    """The workbook with every text cell below the first row replaced by the hostile value."""
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = TYPED
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload_for(action: str) -> tuple[str, bytes]:
+    """A file for the form posting to `action`: its own template with hostile cells, else a PDF with a hostile name."""
+    if action == "/enterprises/import":
+        return f"{TYPED}.xlsx", hostile_workbook(enterprise_workbook())
+    if action == "/cases/batches":
+        return f"{TYPED}.xlsx", hostile_workbook(batch_workbook(NOW.date()))
+    if action == "/monitoring/upload":
+        return f"{TYPED}.csv", f"site,parameter,time,value\n{TYPED},{TYPED},{TYPED},{TYPED}\n".encode()
+    return f"{TYPED}.pdf", b"%PDF-1.4\n%%EOF\n"
+
+
+async def submit(client: httpx.AsyncClient, form: Element) -> list[str]:
+    """Post `form` with the hostile value in every text field (and file); the problems of the answers."""
+    action = form.attrs["action"]
+    values = form.fields()
+    files = {}
+    for i, e in enumerate(form.iter()):
+        name = e.attrs.get("name", "")
+        if e.tag == "textarea" or (e.tag == "input" and e.attrs.get("type", "text") in ("text", "search", "url")):
+            limit = int(e.attrs["maxlength"]) if e.attrs.get("maxlength", "").isdigit() else None
+            options = values_for(9999, limit, 0)  # what fits the field, so that the server takes it
+            values[name] = options[i % len(options)]
+        elif e.tag == "input" and e.attrs.get("type") == "file":
+            files[name] = upload_for(action)
+    response = await client.post(action, data=values, files=files or None, follow_redirects=True)
+    problems = [f"{response.status_code}"] if response.status_code >= 500 else []
+    if response.headers.get("content-type", "").startswith("text/html"):
+        problems += injected(parse(response.text))
+    return problems
+
+
+async def test_values_typed_into_every_form_stay_text(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    """Every form the roles reach (twice: the second round reaches what the first created) is posted with the
+    hostile value in each text field and file; neither the answers nor the pages afterwards carry markup from it."""
+    rule_service.ensure_builtin_rules(app_db, NOW)
+    app_db.commit()
+    start = ["/", "/account", "/alerts/rules", "/alerts/webhooks", "/enterprises/lists", "/cases/batches"]
+    for role in ("admin", "analyst", "enterprise_a"):
+        open_session(app_db, client, role)
+        answers: dict[str, list[str]] = {}
+        for _round in range(2):
+            pages = await crawl(client, start)
+            for url, status in pages.statuses.items():
+                if status != 200 or SKIP.search(urlsplit(url).path):
+                    continue
+                for form in parse((await client.get(url)).text).find_all("form", method="post"):
+                    action = form.attrs.get("action", "")
+                    key = shape(action) + form.attrs.get("data-action", "")
+                    if action.startswith("/") and not SKIP_FORMS.search(action) and key not in answers:
+                        answers[key] = await submit(client, form)
+        after = await crawl(client, start)
+
+        assert len(answers) >= 3, sorted(answers)
+        assert {key: found for key, found in answers.items() if found} == {}, role
+        assert ({u: s for u, s in after.statuses.items() if s >= 500}, after.injections) == ({}, {}), role
 
 
 # --- the page's own defences --------------------------------------------------------------------------------------
