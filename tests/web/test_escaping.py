@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import pkgutil
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, String, Text, insert, select, text
 from sqlalchemy.orm import Session
 
-import ecoloop
 from ecoloop.alerts import rule_service
 from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
 from ecoloop.audit.models import AuditRecord
@@ -165,9 +163,7 @@ def unguarded(element: Element, guarded: bool = False) -> Iterator[str]:
 @cache
 def text_columns() -> list[tuple[str, str, int | None]]:
     """Every plain text column of the schema (not enum or JSON) that people or their files fill, with its length."""
-    for module in pkgutil.walk_packages(ecoloop.__path__, "ecoloop."):
-        if module.name.endswith(".models"):
-            importlib.import_module(module.name)
+    importlib.import_module("ecoloop.db.models")  # every table
     return [
         (table.name, column.name, getattr(column.type, "length", None))
         for table in Base.metadata.sorted_tables
