@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -174,9 +175,23 @@ def text_columns() -> list[tuple[str, str, int | None]]:
     ]
 
 
+# JSON the system writes from what people typed or files carried (alert details and notes, event data): their text
+# leaves are planted too, numbered after the text columns.
+JSON_TEXTS = (("alerts", "detail"), ("alert_events", "data"), ("case_events", "data"))
+
+
+def hostile_leaves(data: object, value: str) -> object:
+    """`data` with every string value (not key) replaced by `value`."""
+    if isinstance(data, dict):
+        return {k: hostile_leaves(v, value) for k, v in data.items()}
+    if isinstance(data, list):
+        return [hostile_leaves(v, value) for v in data]
+    return value if isinstance(data, str) else data
+
+
 def planted() -> list[str]:
     """The planted columns as `table.column`, by their number."""
-    return [f"{table}.{column}" for table, column, _length in text_columns()]
+    return [f"{table}.{column}" for table, column, _length in text_columns()] + [f"{t}.{c}" for t, c in JSON_TEXTS]
 
 
 def plant(engine: Engine) -> None:
@@ -194,6 +209,14 @@ def plant(engine: Engine) -> None:
                 text(f'UPDATE {table} SET "{column}" = (CASE id % {len(options)} {chosen} END) || CAST(id AS TEXT)'),
                 {f"v{i}": v for i, v in enumerate(options)},
             )
+        for n, (table, column) in enumerate(JSON_TEXTS, start=len(planted())):
+            value = "".join(payloads(n))
+            for id_, data in list(connection.execute(text(f"SELECT id, {column} FROM {table}"))):
+                if data is not None:
+                    planted_data = json.dumps(hostile_leaves(json.loads(data), value))
+                    connection.execute(
+                        text(f"UPDATE {table} SET {column} = :d WHERE id = :i"), {"d": planted_data, "i": id_}
+                    )
         for _name, sql in guards:
             connection.execute(text(sql))
         changed = {"name": "".join(payloads(len(planted())))}
