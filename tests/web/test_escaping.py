@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,7 +24,10 @@ from sqlalchemy import Engine, String, Text, insert, select, text
 from sqlalchemy.orm import Session
 
 from ecoloop.alerts import rule_service
+from ecoloop.alerts import service as alert_service
+from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
+from ecoloop.alerts.rules import Finding, Severity
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases.batches import example_workbook as batch_workbook
 from ecoloop.cases.models import Attachment, Milestone
@@ -264,6 +268,22 @@ def add_what_the_demo_lacks(db: Session) -> None:
         note="n",
     )
     rule_service.save_rule(db, admin, principal_for(admin, db), change, NOW, rule=rule)
+    # an alert with a finding whose details are shown (the demo's alerts carry a note only)
+    spec = next(s for s in rule_service.rule_specs(db) if s.code == "air-hotspot")
+    time = NOW - timedelta(hours=2)
+    finding = Finding(
+        kind=spec.kind,
+        site_id=site.id,
+        parameter="a34004",
+        time=time,
+        observed=Decimal(180),
+        reference=Decimal(60),
+        severity=Severity.MEDIUM,
+        detail={"neighbours": 4, "category": "moderately_polluted", "station": "s"},
+    )
+    alert_service.apply(
+        db, [Evaluation(spec, site.id, site.region_id, time, (finding,))], NOW, ZoneInfo("Asia/Shanghai")
+    )
 
 
 @dataclass
