@@ -215,7 +215,7 @@ async def test_refused_form_keeps_the_username_as_text_only(client: httpx.AsyncC
     assert response.status_code == 401
     page = parse(response.text)
     assert form_for(response.text, "/login").fields()["username"] == typed
-    assert [s.attrs.get("src") for s in page.find_all("script")] == ["/static/htmx.min.js"]
+    assert [s.attrs.get("src") for s in page.find_all("script")] == ["/static/htmx.min.js", "/static/htmx-config.js"]
 
 
 async def test_deactivated_user_cannot_sign_in_nor_use_old_credentials(

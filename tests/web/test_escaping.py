@@ -5,7 +5,8 @@ a value may survive as markup (issue 13, point 1). Also: the page's own defences
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import io
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -14,30 +15,38 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, String, Text, insert, select, text
 from sqlalchemy.orm import Session
 
-import ecoloop
 from ecoloop.alerts import rule_service
+from ecoloop.alerts import service as alert_service
+from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
+from ecoloop.alerts.rules import Finding, Severity
 from ecoloop.audit.models import AuditRecord
+from ecoloop.cases.batches import example_workbook as batch_workbook
 from ecoloop.cases.models import Attachment, Milestone
 from ecoloop.db.base import Base
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import load_demo
+from ecoloop.enterprises.import_layout import example_workbook as enterprise_workbook
 from ecoloop.enterprises.models import GradeRecord
 from ecoloop.enterprises.service import request_correction
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_api_token, principal_for, start_session
 from ecoloop.monitoring.models import Site
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
+from ecoloop.web.app import CSP, create_app
+from ecoloop.web.templating import make_templates
 from tests.conftest import make_settings
-from tests.web.helpers import Element, parse, set_session_cookie
+from tests.factories import World
+from tests.web.helpers import Element, open_session, parse, set_session_cookie
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 ROLES = ("admin", "analyst", "enterprise", "department")
@@ -140,12 +149,26 @@ def injected(doc: Element) -> list[str]:
     ]
 
 
+# Where text is only text to a browser or outside what htmx processes: the document's head, and the raw text of
+# options and text areas.
+INERT = frozenset({"head", "title", "option", "textarea"})
+
+
+def unguarded(element: Element, guarded: bool = False) -> Iterator[str]:
+    """Stored text (a planted value) that lies outside every `hx-disable` container, where htmx would act on
+    attributes if the text ever became markup."""
+    guarded = guarded or "hx-disable" in element.attrs or element.tag in INERT
+    for child in element.children:
+        if isinstance(child, Element):
+            yield from unguarded(child, guarded)
+        elif not guarded and "data-h=" in child:
+            yield f"<{element.tag} {element.attrs}>: {child.strip()[:60]}"
+
+
 @cache
 def text_columns() -> list[tuple[str, str, int | None]]:
     """Every plain text column of the schema (not enum or JSON) that people or their files fill, with its length."""
-    for module in pkgutil.walk_packages(ecoloop.__path__, "ecoloop."):
-        if module.name.endswith(".models"):
-            importlib.import_module(module.name)
+    importlib.import_module("ecoloop.db.models")  # every table
     return [
         (table.name, column.name, getattr(column.type, "length", None))
         for table in Base.metadata.sorted_tables
@@ -156,9 +179,23 @@ def text_columns() -> list[tuple[str, str, int | None]]:
     ]
 
 
+# JSON the system writes from what people typed or files carried (alert details and notes, event data): their text
+# leaves are planted too, numbered after the text columns.
+JSON_TEXTS = (("alerts", "detail"), ("alert_events", "data"), ("case_events", "data"))
+
+
+def hostile_leaves(data: object, value: str) -> object:
+    """`data` with every string value (not key) replaced by `value`."""
+    if isinstance(data, dict):
+        return {k: hostile_leaves(v, value) for k, v in data.items()}
+    if isinstance(data, list):
+        return [hostile_leaves(v, value) for v in data]
+    return value if isinstance(data, str) else data
+
+
 def planted() -> list[str]:
     """The planted columns as `table.column`, by their number."""
-    return [f"{table}.{column}" for table, column, _length in text_columns()]
+    return [f"{table}.{column}" for table, column, _length in text_columns()] + [f"{t}.{c}" for t, c in JSON_TEXTS]
 
 
 def plant(engine: Engine) -> None:
@@ -176,6 +213,14 @@ def plant(engine: Engine) -> None:
                 text(f'UPDATE {table} SET "{column}" = (CASE id % {len(options)} {chosen} END) || CAST(id AS TEXT)'),
                 {f"v{i}": v for i, v in enumerate(options)},
             )
+        for n, (table, column) in enumerate(JSON_TEXTS, start=len(planted())):
+            value = "".join(payloads(n))
+            for id_, data in list(connection.execute(text(f"SELECT id, {column} FROM {table}"))):
+                if data is not None:
+                    planted_data = json.dumps(hostile_leaves(json.loads(data), value))
+                    connection.execute(
+                        text(f"UPDATE {table} SET {column} = :d WHERE id = :i"), {"d": planted_data, "i": id_}
+                    )
         for _name, sql in guards:
             connection.execute(text(sql))
         changed = {"name": "".join(payloads(len(planted())))}
@@ -223,6 +268,22 @@ def add_what_the_demo_lacks(db: Session) -> None:
         note="n",
     )
     rule_service.save_rule(db, admin, principal_for(admin, db), change, NOW, rule=rule)
+    # an alert with a finding whose details are shown (the demo's alerts carry a note only)
+    spec = next(s for s in rule_service.rule_specs(db) if s.code == "air-hotspot")
+    time = NOW - timedelta(hours=2)
+    finding = Finding(
+        kind=spec.kind,
+        site_id=site.id,
+        parameter="a34004",
+        time=time,
+        observed=Decimal(180),
+        reference=Decimal(60),
+        severity=Severity.MEDIUM,
+        detail={"neighbours": 4, "category": "moderately_polluted", "station": "s"},
+    )
+    alert_service.apply(
+        db, [Evaluation(spec, site.id, site.region_id, time, (finding,))], NOW, ZoneInfo("Asia/Shanghai")
+    )
 
 
 @dataclass
@@ -296,6 +357,7 @@ class Crawl:
     statuses: dict[str, int] = field(default_factory=dict)
     injections: dict[str, list[str]] = field(default_factory=dict)
     evaluated: list[str] = field(default_factory=list)
+    unguarded: dict[str, list[str]] = field(default_factory=dict)
     shown: set[str] = field(default_factory=set)
 
 
@@ -317,6 +379,8 @@ async def crawl(client: httpx.AsyncClient, start: list[str]) -> Crawl:
             doc = parse(response.text)
             if found := injected(doc):
                 seen.injections[url] = found
+            if not headers and (outside := list(unguarded(doc))):  # a fragment lands inside its page's guard
+                seen.unguarded[url] = outside
             if "49%(x)s" in response.text:
                 seen.evaluated.append(url)
             seen.shown |= {
@@ -345,6 +409,9 @@ async def test_no_stored_value_becomes_markup_on_any_page(
     failed = {url: status for url, status in seen.statuses.items() if status >= 500}
     markup = {url: named(found[0]) for url, found in seen.injections.items()}
     assert not (failed or markup or seen.evaluated), f"failed: {failed}\nmarkup: {markup}\nevaluated: {seen.evaluated}"
+    assert not seen.unguarded, (
+        f"stored text outside hx-disable: { {u: found[0] for u, found in seen.unguarded.items()} }"
+    )
     assert len(seen.statuses) > 20
     if role == "admin":
         assert MUST_SHOW - seen.shown == set(), f"fields the crawl did not see on any page (of {sorted(seen.statuses)})"
@@ -355,3 +422,137 @@ def test_every_text_column_is_planted_or_named_structural() -> None:
     assert "regions.code" not in planted()
     assert values_for(0, None, 3) == ["".join(payloads(0)) + " %"]
     assert all(len(v) + 3 <= 16 for v in values_for(0, 16, 3))
+
+
+# --- values typed into forms and files -----------------------------------------------------------------------------
+
+TYPED = "".join(payloads(9999)) + " %"
+SKIP_FORMS = re.compile(r"/logout$|password$")
+
+
+def hostile_workbook(data: bytes) -> bytes:
+    """The workbook with every text cell below the first row replaced by the hostile value."""
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = TYPED
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload_for(action: str) -> tuple[str, bytes]:
+    """A file for the form posting to `action`: its own template with hostile cells, else a PDF with a hostile name."""
+    if action == "/enterprises/import":
+        return f"{TYPED}.xlsx", hostile_workbook(enterprise_workbook())
+    if action == "/cases/batches":
+        return f"{TYPED}.xlsx", hostile_workbook(batch_workbook(NOW.date()))
+    if action == "/monitoring/upload":
+        return f"{TYPED}.csv", f"site,parameter,time,value\n{TYPED},{TYPED},{TYPED},{TYPED}\n".encode()
+    return f"{TYPED}.pdf", b"%PDF-1.4\n%%EOF\n"
+
+
+async def submit(client: httpx.AsyncClient, form: Element) -> list[str]:
+    """Post `form` with the hostile value in every text field (and file); the problems of the answers."""
+    action = form.attrs["action"]
+    values = form.fields()
+    files = {}
+    for i, e in enumerate(form.iter()):
+        name = e.attrs.get("name", "")
+        if e.tag == "textarea" or (e.tag == "input" and e.attrs.get("type", "text") in ("text", "search", "url")):
+            limit = int(e.attrs["maxlength"]) if e.attrs.get("maxlength", "").isdigit() else None
+            options = values_for(9999, limit, 0)  # what fits the field, so that the server takes it
+            values[name] = options[i % len(options)]
+        elif e.tag == "input" and e.attrs.get("type") == "file":
+            files[name] = upload_for(action)
+    response = await client.post(action, data=values, files=files or None, follow_redirects=True)
+    problems = [f"{response.status_code}"] if response.status_code >= 500 else []
+    if response.headers.get("content-type", "").startswith("text/html"):
+        problems += injected(parse(response.text))
+    return problems
+
+
+async def test_values_typed_into_every_form_stay_text(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    """Every form the roles reach (twice: the second round reaches what the first created) is posted with the
+    hostile value in each text field and file; neither the answers nor the pages afterwards carry markup from it."""
+    rule_service.ensure_builtin_rules(app_db, NOW)
+    app_db.commit()
+    start = ["/", "/account", "/alerts/rules", "/alerts/webhooks", "/enterprises/lists", "/cases/batches"]
+    for role in ("admin", "analyst", "enterprise_a"):
+        open_session(app_db, client, role)
+        answers: dict[str, list[str]] = {}
+        for _round in range(2):
+            pages = await crawl(client, start)
+            for url, status in pages.statuses.items():
+                if status != 200 or SKIP.search(urlsplit(url).path):
+                    continue
+                for form in parse((await client.get(url)).text).find_all("form", method="post"):
+                    action = form.attrs.get("action", "")
+                    key = shape(action) + form.attrs.get("data-action", "")
+                    if action.startswith("/") and not SKIP_FORMS.search(action) and key not in answers:
+                        answers[key] = await submit(client, form)
+        after = await crawl(client, start)
+
+        assert len(answers) >= 3, sorted(answers)
+        assert {key: found for key, found in answers.items() if found} == {}, role
+        assert ({u: s for u, s in after.statuses.items() if s >= 500}, after.injections) == ({}, {}), role
+
+
+# --- the page's own defences --------------------------------------------------------------------------------------
+
+HTMX_SETTINGS = {
+    "allowEval": "false",
+    "allowScriptTags": "false",
+    "selfRequestsOnly": "true",
+    "historyCacheSize": "0",
+    "refreshOnHistoryMiss": "true",
+}
+
+
+async def test_csp_allows_no_inline_code_and_no_plugins(client: httpx.AsyncClient) -> None:
+    header = (await client.get("/login")).headers["content-security-policy"]
+    csp = {d.split()[0]: d.split()[1:] for d in header.split(";") if d.strip()}
+
+    assert "unsafe-" not in header
+    assert header == CSP
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'self'"]
+
+
+async def test_htmx_is_configured_from_a_static_file_before_it_starts(client: httpx.AsyncClient) -> None:
+    page = parse((await client.get("/login")).text)
+    head = page.find("head")
+    assert head is not None
+    scripts = [s.attrs.get("src") for s in page.find_all("script")]
+    config = await client.get("/static/htmx-config.js")
+    htmx = (await client.get("/static/htmx.min.js")).text
+
+    # after htmx, deferred like it (so it runs before htmx processes the page), and nothing inline
+    assert scripts[:2] == ["/static/htmx.min.js", "/static/htmx-config.js"]
+    assert all("defer" in s.attrs and s.attrs.get("src") for s in page.find_all("script"))
+    # the first htmx-config meta is the layout's, in the head: htmx reads only that one
+    metas = page.find_all("meta", name="htmx-config")
+    assert metas and head.find("meta", name="htmx-config") is metas[0]
+    assert config.status_code == 200
+    assert "javascript" in config.headers["content-type"]
+    for option, value in HTMX_SETTINGS.items():
+        assert re.search(rf"config\.{option} = {value};", config.text), option
+        assert re.search(rf"\b{option}:", htmx), f"htmx {option} is no option of this htmx version"
+
+
+def test_htmx_acts_only_inside_the_filter_forms() -> None:
+    """Pages leave `hx-disable` on their content (the layout's default) unless they have an htmx filter form; the
+    containers those forms fill carry it themselves. The crawl above checks that stored text lies inside one."""
+    env = make_templates().env
+    loader = env.loader
+    assert loader is not None
+    for name in env.list_templates():
+        source = loader.get_source(env, name)[0]
+        if re.search(r"\bhx-(get|post|put|patch|delete)=", source) and name != "base.html":
+            assert "{% block main_htmx %}{% endblock %}" in source, name

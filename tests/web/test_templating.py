@@ -3,7 +3,9 @@ enum's `.label` or a label table's entry, never stored text (issue 13, point 1);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from jinja2 import nodes
@@ -71,3 +73,29 @@ def test_translations_are_escaped_not_trusted(locale: str) -> None:
     assert "<i" not in html
     assert html.count("&lt;i hx-post=&#39;/x&#39;&gt;") == 2
     assert isinstance(Markup(html), Markup)
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_templates_have_no_inline_script_style_or_handler(name: str) -> None:
+    """The CSP allows scripts and styles from files only: inline ones would be refused, and would need unsafe-*."""
+    env = make_templates().env
+    source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+    tags = re.findall(r"<[a-zA-Z][^>]*>", source)
+
+    assert not [t for t in tags if re.search(r"\sstyle\s*=", t)], "inline style"
+    assert not [t for t in tags if re.search(r"\son[a-z]+\s*=", t)], "inline event handler"
+    assert not [t for t in tags if t.startswith("<script") and "src=" not in t and "application/json" not in t]
+    assert "javascript:" not in source
+
+
+def test_nothing_is_marked_safe_by_hand() -> None:
+    """Markup comes from templates only: no `|safe`, no autoescape switched off, no `Markup(...)` in the code (the
+    template environment's own `escape()` is the one way text becomes markup)."""
+    env = make_templates().env
+    loader = env.loader
+    assert loader is not None
+    sources = {name: loader.get_source(env, name)[0] for name in env.list_templates()}
+    package = Path(__file__).resolve().parents[2] / "src" / "ecoloop"
+
+    assert [n for n, s in sources.items() if re.search(r"\|\s*safe\b|autoescape\s+false", s)] == []
+    assert [p.name for p in package.rglob("*.py") if re.search(r"\bMarkup\(", p.read_text(encoding="utf-8"))] == []

@@ -25,8 +25,10 @@ from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
 
 API_PREFIX = "/api/v1"
+# No inline script or style and no plug-ins; with `static/htmx-config.js` and the `hx-disable` of the layout, the
+# page's defences against markup in stored text (issue 13), behind the escaping of every value.
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
 
