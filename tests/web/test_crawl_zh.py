@@ -33,6 +33,7 @@ from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
 from ecoloop.identity.enums import Role
+from ecoloop.ingest import parameters
 from ecoloop.ingest.simulator.profiles import AIR_PARAMETERS, GAS_PARAMETERS, WATER_PARAMETERS
 from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
@@ -69,6 +70,8 @@ ALLOWED = frozenset(
 TOKEN = re.compile(r"[A-Za-z0-9µ]+(?:[-_/.:][A-Za-z0-9µ]+)*")
 JOINTS = re.compile(r"[-/.:]")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+CODE_INPUTS = ("code", "mn", "parameter", "parameters")  # inputs of codes: their placeholders are example codes
+EXAMPLES = frozenset({"a34004"})  # the upload format's example parameter code
 LITERAL = frozenset({"code", "kbd", "samp", "pre"})  # codes and examples shown as they are
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 INVISIBLE = frozenset({"script", "style", "template", "head"})
@@ -129,15 +132,18 @@ def links(page: Element, here: str) -> Iterator[str]:
 
 def visible_texts(node: Element, literal: bool = False) -> Iterator[tuple[str, bool]]:
     """The text a user sees, each piece with whether it is shown as code: element text outside scripts and
-    styles, and titles, placeholders and labels."""
+    styles, and titles, placeholders (but the example codes of code inputs) and labels."""
     if node.tag in INVISIBLE:
         return
     literal = literal or node.tag in LITERAL
     for attribute in VISIBLE_ATTRIBUTES:
+        if attribute == "title" and "parameter" in node.attrs.get("class", "").split():
+            continue  # a parameter's name keeps its HJ 212 code as a tooltip
         if node.attrs.get(attribute):
             # a code field's placeholder is an example code
-            example = attribute == "placeholder" and node.attrs.get("name", "").endswith(("code", "mn"))
-            yield node.attrs[attribute], literal or example
+            example = attribute == "placeholder" and node.attrs.get("name", "").endswith(CODE_INPUTS)
+            if not example:
+                yield node.attrs[attribute], literal
     if node.tag == "input" and node.attrs.get("type") in ("submit", "button"):
         yield node.attrs.get("value", ""), False
     for child in node.children:
@@ -166,13 +172,16 @@ def enum_values() -> frozenset[str]:
 
 def problems(page: Element, allowed: frozenset[str]) -> list[str]:
     """What a Chinese user should not see on the page: English words and raw enum values (in code, only our
-    enums' values count: codes are identifiers), and raw JSON."""
+    enums' values count: codes are identifiers), raw JSON, and HJ 212 parameter codes without their names
+    (a name shown with its code keeps the code in its `title`)."""
     found = []
     for text, literal in visible_texts(page):
         if '{"' in text:
             found.append(f"JSON: {text.strip()[:80]}")
         for token in TOKEN.findall(text):
-            if SNAKE.match(token):
+            if token in parameters.PARAMETERS and any(c.isdigit() for c in token) and token not in EXAMPLES:
+                found.append(f"bare HJ 212 code: {token}")
+            elif SNAKE.match(token):
                 if not literal or token in enum_values():
                     found.append(f"enum value: {token}")
             elif not literal and not any(c.isdigit() for c in token):
