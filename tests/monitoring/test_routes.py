@@ -144,6 +144,8 @@ async def test_site_page_shows_details_loggers_latest_values_and_quality(
     assert figure is not None and figure.text == "87.50%"
     issues = {r.attrs["data-kind"] for r in section(page.text, "issues").find_all("tr") if "data-kind" in r.attrs}
     assert "pm25_above_pm10" in issues
+    row = section(page.text, "issues").find("tr", data_kind="pm25_above_pm10")
+    assert row is not None and row.find_all("td")[-1].text == "PM2.5 90.0 高于 PM10 60.0"  # in words (issue 13)
     rejected = section(page.text, "rejected").find("tr", data_reason="crc_mismatch")
     assert rejected is not None and rejected.text.endswith("2") and "CRC 校验不符" in rejected.text
 
