@@ -433,6 +433,8 @@ async def test_beijing_file_upload(
     assert response.status_code == 200
     assert counts(response.text) == {"rows": 3, "stored": 11, "changed": 11, "duplicates": 0, "refused": 1}
     assert len(stored(store, site)) == 11
+    notes = parse(response.text).find("ul", class_="notes")
+    assert notes is not None and notes.text == "1 行：没有编码为 bj-nowhere 的可报送站点"  # in Chinese (issue 13)
 
 
 @pytest.mark.parametrize(

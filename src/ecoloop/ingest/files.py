@@ -40,12 +40,15 @@ class ImportReport:
     readings: int = 0
     errors: int = 0
     examples: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+    """The kept problems as (rows, key, the value concerned), for pages to say them in the user's language."""
 
-    def error(self, count: int, message: str) -> None:
+    def error(self, count: int, message: str, key: str = "", value: str = "") -> None:
         """Count `count` rows with one problem and keep the first 20 messages."""
         self.errors += count
         if count and len(self.examples) < 20:
             self.examples.append(f"{count} rows: {message}")
+            self.problems.append((count, key, value))
 
 
 def site_code_for_station(station: str) -> str:
@@ -65,10 +68,10 @@ def read_beijing(path: Path, site_ids: dict[str, int], tz: tzinfo, report: Impor
     unknown = pc.sum(pc.is_null(ids)).as_py() or 0
     if unknown:
         missing = sorted({c for c, i in zip(codes, ids.to_pylist(), strict=True) if i is None})
-        report.error(unknown, f"no site for {', '.join(missing[:5])}")
+        report.error(unknown, f"no site for {', '.join(missing[:5])}", "no_site", ", ".join(missing[:5]))
     times = _local_hours(source, tz)
     bad_time = pc.sum(pc.and_(pc.is_null(times), pc.is_valid(ids))).as_py() or 0
-    report.error(bad_time, "time cannot be read")
+    report.error(bad_time, "time cannot be read", "bad_time")
     received = pa.scalar(datetime.now(UTC), pa.timestamp("ms", tz="UTC"))
     parts = []
     for column, (code, factor) in BEIJING_COLUMNS.items():

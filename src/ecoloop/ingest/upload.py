@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ecoloop.i18n import N_, validation_text
+from ecoloop.i18n import N_, gettext, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import to_readings
 from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
@@ -76,6 +76,14 @@ COLUMN_LABELS = {
     "time": N_("Time (time)"),
     "value": N_("Value (value)"),
     "flag": N_("Flag (flag)"),
+}
+
+
+# The problems of a Beijing multi-site file (`files.ImportReport.problems`) by their key.
+BEIJING_NOTES = {
+    "no_site": N_("%(rows)s rows: no site you may submit data for is coded %(value)s"),
+    "bad_time": N_("%(rows)s rows: the time cannot be read"),
+    "": N_("%(rows)s rows could not be read"),
 }
 
 
@@ -300,4 +308,7 @@ def _beijing(text: str, site_ids: Mapping[str, int], tz: tzinfo) -> tuple[list[R
             *columns, table["interval"].to_pylist(), strict=True
         )
     ]
-    return readings, _Parsed(FileFormat.BEIJING, report.rows, report.errors, [], list(report.examples))
+    notes = [
+        gettext(BEIJING_NOTES.get(key, BEIJING_NOTES[""])) % {"rows": n, "value": v} for n, key, v in report.problems
+    ]
+    return readings, _Parsed(FileFormat.BEIJING, report.rows, report.errors, [], notes)
