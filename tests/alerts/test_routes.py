@@ -453,6 +453,7 @@ async def test_a_bad_parameter_is_shown_at_its_field_and_saves_nothing(
     assert bad.status_code == 422
     errors = parse(bad.text).find_all("p", class_="field-error")
     assert [e.attrs["data-field"] for e in errors] == ["ratio"]
+    assert errors[0].text == "请输入数值。"
     field = parse(bad.text).find("input", name="param.ratio")
     assert field is not None and field.attrs["value"] == "abc"
     assert [e.attrs["data-field"] for e in parse(days.text).find_all("p", class_="field-error")] == [
@@ -475,7 +476,8 @@ async def test_a_check_across_parameters_is_shown_above_them(
 
     assert response.status_code == 422
     (error,) = parse(response.text).find_all("p", class_="field-error")
-    assert error.attrs["data-field"] == "parameters" and "classes_below" in error.text
+    assert error.attrs["data-field"] == "parameters" and "低于目标的类别数" in error.text
+    assert "classes_below" not in error.text  # the parameter by its label (issue 13 §11)
     assert rule_by_code(app_db, "water-below-target").version == 1
 
 

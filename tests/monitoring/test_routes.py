@@ -155,6 +155,8 @@ async def test_site_page_shows_details_loggers_latest_values_and_quality(
     assert figure is not None and figure.text == "87.50%"
     issues = {r.attrs["data-kind"] for r in section(page.text, "issues").find_all("tr") if "data-kind" in r.attrs}
     assert "pm25_above_pm10" in issues
+    row = section(page.text, "issues").find("tr", data_kind="pm25_above_pm10")
+    assert row is not None and row.find_all("td")[-1].text == "PM2.5 90.0 高于 PM10 60.0"  # in words (issue 13)
     rejected = section(page.text, "rejected").find("tr", data_reason="crc_mismatch")
     assert rejected is not None and rejected.text.endswith("2") and "CRC 校验不符" in rejected.text
 
@@ -497,6 +499,8 @@ async def test_beijing_file_upload(
         "refused": 1,
     }
     assert len(stored(store, site)) == 11
+    notes = parse(response.text).find("ul", class_="notes")
+    assert notes is not None and notes.text == "1 行：没有编码为 bj-nowhere 的可报送站点"  # in Chinese (issue 13)
 
 
 async def test_upload_refuses_implausible_times_and_infinite_values_and_stores_the_rest(

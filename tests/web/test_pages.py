@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -451,6 +452,7 @@ async def test_region_code_that_does_not_fit_is_refused(
     assert response.status_code == 422
     alert = parse(response.text).find(role="alert")
     assert alert is not None and alert.text.startswith("区划代码不符合要求：")
+    assert not re.search(r"[A-Za-z]{3,}", alert.text)  # the reason in Chinese too (issue 13 §11)
     assert region_count(app_db) == before
 
 

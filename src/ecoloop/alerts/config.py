@@ -65,12 +65,16 @@ _HOUR = timedelta(hours=1)
 
 
 class RuleConfigError(ValueError):
-    """A parameter that is missing, of the wrong type or out of range; `field` names it."""
+    """A parameter that is missing, of the wrong type or out of range; `field` names it, `reason` says which
+    (`type`: not a value of `expected`, the type's name; `refused`: the thresholds refuse the values; `choice`:
+    not one of the choices), for the editor to say it in the user's language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, reason: str = "refused", expected: str = "") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.reason = reason
+        self.expected = expected
 
 
 def _hints(cls: type[Thresholds]) -> dict[str, Any]:
@@ -109,7 +113,8 @@ def _decode(field: str, hint: Any, raw: Any) -> Any:
             cleaned = [str(item).strip() for item in items if str(item).strip()]
             return tuple(cleaned) if origin is tuple else frozenset(cleaned)
     except (ValueError, TypeError, InvalidOperation):
-        raise RuleConfigError(field, f"not a valid {getattr(hint, '__name__', hint)}: {raw!r}") from None
+        name = getattr(hint, "__name__", str(hint))
+        raise RuleConfigError(field, f"not a valid {name}: {raw!r}", "type", name) from None
     raise RuleConfigError(field, f"unsupported type {hint!r}")
 
 
@@ -147,7 +152,7 @@ def options_from(kind: RuleKind, parameters: dict[str, Any]) -> dict[str, Any]:
         if name in parameters and parameters[name] is not None:
             options[name] = parameters[name]
     if "area_level" in options and options["area_level"] not in AREA_LEVELS:
-        raise RuleConfigError("area_level", f"one of {', '.join(repr(a) for a in AREA_LEVELS)}")
+        raise RuleConfigError("area_level", f"one of {', '.join(repr(a) for a in AREA_LEVELS)}", "choice")
     return options
 
 

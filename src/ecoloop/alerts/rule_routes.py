@@ -5,6 +5,7 @@ them."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -61,6 +62,29 @@ AREA_LEVEL_LABELS = {
     "town": N_("Each town (mean of its stations)"),
     "county": N_("Each county (mean of its stations)"),
 }
+# What a parameter of the wrong type must be, by the type's name (`config.RuleConfigError.expected`).
+TYPE_ERRORS = {
+    "int": N_("Enter a whole number."),
+    "Decimal": N_("Enter a number."),
+    "float": N_("Enter a number."),
+    "timedelta": N_("Enter a number of hours."),
+    "Severity": N_("Choose one of the listed severities."),
+}
+
+
+def config_error_text(exc: RuleConfigError) -> str:
+    """A refused parameter in the user's language: what its value must be; for values the thresholds refuse
+    together, the parameters named in the refusal by their labels."""
+    if exc.reason == "type":
+        return gettext(TYPE_ERRORS.get(exc.expected, N_("Not a valid value.")))
+    if exc.reason == "choice":
+        return gettext("Choose one of the listed options.")
+    named = [gettext(label) for name, label in FIELD_LABELS.items() if re.search(rf"\b{name}\b", exc.message)]
+    return gettext("These values are out of range or do not fit together: %(fields)s") % {
+        "fields": "\u3001".join(named) or gettext("Parameters")
+    }
+
+
 RULE_ERRORS = {
     "name_missing": ("name", N_("Give the rule a name.")),
     "code_missing": ("code", N_("Give the rule a code.")),
@@ -205,7 +229,7 @@ def _save(
                 db, user.user, user.principal, change, utcnow(), rule=rule, code=form.code, kind=kind
             )
         except RuleConfigError as exc:
-            errors = {exc.field: gettext("Not a valid value (%(detail)s).") % {"detail": exc.message}}
+            errors = {exc.field: config_error_text(exc)}
         except AlertError as exc:
             known = exc.code in RULE_ERRORS
             errors = {

@@ -118,6 +118,20 @@ ACTIONS = {
     "login_locked": N_("Sign-in refused (locked)"),
 }
 EVENT_FIELDS = {"username": N_("Username")}
+# The system processes that act without a user (`audit.service.Actor` labels).
+SYSTEM_ACTORS = {
+    "anonymous": N_("Anonymous"),
+    "cli": N_("Command line"),
+    "demo-loader": N_("Demo data loader"),
+    "scheduler": N_("Scheduled jobs"),
+    "alerts": N_("Alert engine"),
+    "webhooks": N_("Webhook delivery"),
+}
+# Fields whose values are codes and identifiers, shown as they are (as code).
+LITERAL_FIELDS = frozenset(
+    {"code", "number", "mn", "credit_code", "username", "url", "prefix", "external_ref", "industry_code", "path",
+     "document"}
+)  # fmt: skip
 # Fields that say nothing new on a created record.
 _QUIET_ON_CREATE = frozenset({"id", "created_at", "updated_at", "version"})
 _PARAMETER_FIELDS = frozenset({("outlet_limits", "pollutant"), ("data_corrections", "parameter")})
@@ -130,6 +144,7 @@ class Change:
     field: str
     before: str
     after: str
+    literal: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,7 @@ class AuditEntry:
     """An audit record as the log page shows it."""
 
     record: AuditRecord
+    actor: str
     action: str
     table: str
     changes: list[Change]
@@ -213,10 +229,24 @@ def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:
     if (table, name) in _PARAMETER_FIELDS and isinstance(value, str):
         return parameters.name(value)
     if isinstance(value, Mapping):
-        return "\uff1b".join(f"{_key(table, k)}\uff1a{value_text(table, k, v, zone)}" for k, v in value.items())
+        return "\uff1b".join(f"{_key(table, k)}\uff1a{_nested(table, k, v, zone)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return "\u3001".join(value_text(table, name, v, zone) for v in value)
     return str(value)
+
+
+def _nested(table: str, key: str, value: Any, zone: tzinfo) -> str:
+    """A value inside a JSON field: rule parameters name severities, area levels and pollutants by code."""
+    from ecoloop.alerts.routes import SEVERITY_LABELS
+    from ecoloop.alerts.rule_routes import AREA_LEVEL_LABELS
+
+    if key == "severity" and value in SEVERITY_LABELS:
+        return gettext(SEVERITY_LABELS[value])
+    if key == "area_level" and isinstance(value, str) and value in AREA_LEVEL_LABELS:
+        return gettext(AREA_LEVEL_LABELS[value])
+    if key == "parameters" and isinstance(value, list | tuple):
+        return "\u3001".join(parameters.name(str(v)) for v in value)
+    return value_text(table, key, value, zone)
 
 
 def _key(table: str, key: str) -> str:
@@ -252,11 +282,13 @@ def entry(record: AuditRecord, zone: tzinfo) -> AuditEntry:
             continue
         if record.action == "update" and old == new:
             continue
-        changes.append(
-            Change(field_label(table, name), value_text(table, name, old, zone), value_text(table, name, new, zone))
-        )
+        old_text, new_text = value_text(table, name, old, zone), value_text(table, name, new, zone)
+        changes.append(Change(field_label(table, name), old_text, new_text, name in LITERAL_FIELDS))
     action = gettext(ACTIONS[record.action]) if record.action in ACTIONS else record.action
-    return AuditEntry(record, action, table_label(table), changes)
+    actor = record.actor_label
+    if record.actor_user_id is None and actor in SYSTEM_ACTORS:
+        actor = gettext(SYSTEM_ACTORS[actor])
+    return AuditEntry(record, actor, action, table_label(table), changes)
 
 
 def audited_tables() -> list[str]:

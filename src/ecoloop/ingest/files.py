@@ -43,12 +43,15 @@ class ImportReport:
     readings: int = 0
     errors: int = 0
     examples: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+    """The kept problems as (rows, key, the value concerned), for pages to say them in the user's language."""
 
-    def error(self, count: int, message: str) -> None:
+    def error(self, count: int, message: str, key: str = "", value: str = "") -> None:
         """Count `count` rows with one problem and keep the first 20 messages."""
         self.errors += count
         if count and len(self.examples) < 20:
             self.examples.append(f"{count} rows: {message}")
+            self.problems.append((count, key, value))
 
 
 def site_code_for_station(station: str) -> str:
@@ -80,10 +83,10 @@ def read_beijing(
     unknown = pc.sum(pc.is_null(ids)).as_py() or 0
     if unknown:
         missing = sorted({c for c, i in zip(codes, ids.to_pylist(), strict=True) if i is None})
-        report.error(unknown, f"no site for {', '.join(missing[:5])}")
+        report.error(unknown, f"no site for {', '.join(missing[:5])}", "no_site", ", ".join(missing[:5]))
     times = _local_hours(source, tz)
     bad_time = pc.sum(pc.and_(pc.is_null(times), pc.is_valid(ids))).as_py() or 0
-    report.error(bad_time, "time cannot be read")
+    report.error(bad_time, "time cannot be read", "bad_time")
     times = _plausible(times, ids, window or TimeWindow(), now, report)
     received = pa.scalar(now, pa.timestamp("ms", tz="UTC"))
     parts = []
@@ -91,7 +94,7 @@ def read_beijing(
     for column, (code, factor) in BEIJING_COLUMNS.items():
         values = pc.cast(source[column], pa.float64(), safe=False)
         infinite = pc.sum(pc.and_(rows, pc.invert(pc.fill_null(pc.is_finite(values), True)))).as_py() or 0
-        report.error(infinite, f"{column}: {Refusal.VALUE_NOT_FINITE.value}")
+        report.error(infinite, f"{column}: {Refusal.VALUE_NOT_FINITE.value}", Refusal.VALUE_NOT_FINITE.value, column)
         keep = pc.and_(pc.and_(rows, pc.is_valid(values)), pc.fill_null(pc.is_finite(values), False))
         n = pc.sum(keep).as_py() or 0
         parts.append(
@@ -164,5 +167,5 @@ def _plausible(times: pa.Array, ids: pa.Array, window: TimeWindow, now: datetime
             code = str(epoch_refusal(value, first, last))
             refusals[code] = refusals.get(code, 0) + 1
     for code, count in sorted(refusals.items()):
-        report.error(count, f"time {code}")
+        report.error(count, f"time {code}", code)
     return pc.if_else(outside, pa.scalar(None, times.type), times)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoloop.exports import csv_bytes
-from ecoloop.i18n import N_, validation_text
+from ecoloop.i18n import N_, gettext, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import refusal_summary, to_readings
 from ecoloop.ingest.parquet import write_checked
@@ -89,6 +89,18 @@ COLUMN_LABELS = {
     "time": N_("Time (time)"),
     "value": N_("Value (value)"),
     "flag": N_("Flag (flag)"),
+}
+
+
+# The problems of a Beijing multi-site file (`files.ImportReport.problems`) by their key.
+BEIJING_NOTES = {
+    "no_site": N_("%(rows)s rows: no site you may submit data for is coded %(value)s"),
+    "bad_time": N_("%(rows)s rows: the time cannot be read"),
+    "time_before_floor": N_("%(rows)s rows: the time is before the earliest plausible date"),
+    "time_ahead": N_("%(rows)s rows: the time is later than the server's clock allows"),
+    "time_out_of_range": N_("%(rows)s rows: the time is not a representable instant"),
+    "value_not_finite": N_("%(rows)s rows: %(value)s is not a finite number"),
+    "": N_("%(rows)s rows could not be read"),
 }
 
 
@@ -370,4 +382,7 @@ def _beijing(
             *columns, table["interval"].to_pylist(), strict=True
         )
     ]
-    return readings, _Parsed(FileFormat.BEIJING, report.rows, report.errors, [], list(report.examples))
+    notes = [
+        gettext(BEIJING_NOTES.get(key, BEIJING_NOTES[""])) % {"rows": n, "value": v} for n, key, v in report.problems
+    ]
+    return readings, _Parsed(FileFormat.BEIJING, report.rows, report.errors, [], notes)

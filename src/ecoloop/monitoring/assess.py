@@ -270,7 +270,7 @@ def conflict_issues(store: HotStore, site_ids: Sequence[int], start: datetime, e
             c.time,
             f"{c.interval.value}: {c.value} ({c.source}, {c.received_at.isoformat()}) != kept {c.kept_value} "
             f"({c.kept_source}, {c.kept_received_at.isoformat()})",
-            c,
+            conflict=c,
         )
         for c in store.conflicts(site_ids, start, end, MAX_CONFLICTS)
     ]

@@ -7,8 +7,8 @@ same rules serve the scheduler, the alerts and the per-site pages.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
@@ -71,14 +71,16 @@ class Point:
 
 @dataclass(frozen=True)
 class Issue:
-    """A finding on a parameter over [start, end]; a conflicting value (`IssueKind.CONFLICT`) carries the value
-    that was not stored and the one kept."""
+    """A finding on a parameter over [start, end]: `detail` in brief, and the `figures` it names (value,
+    limit, count …) for pages to say it in the user's language; a conflicting value (`IssueKind.CONFLICT`) carries
+    the value that was not stored and the one kept."""
 
     kind: IssueKind
     parameter: str
     start: datetime
     end: datetime
     detail: str
+    figures: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     conflict: Conflict | None = None
 
 
@@ -148,11 +150,13 @@ def value_issues(parameter: str, points: Sequence[Point]) -> list[Issue]:
     top = PLAUSIBLE_MAX.get(parameter)
     for p in points:
         if p.value is not None and p.value < 0:
-            issues.append(Issue(IssueKind.NEGATIVE, parameter, p.time, p.time, f"{p.value}"))
+            issues.append(Issue(IssueKind.NEGATIVE, parameter, p.time, p.time, f"{p.value}", {"value": f"{p.value}"}))
         elif p.value is not None and top is not None and p.value > top:
-            issues.append(Issue(IssueKind.OUT_OF_RANGE, parameter, p.time, p.time, f"{p.value} > {top}"))
+            figures = {"value": f"{p.value}", "top": f"{top}"}
+            issues.append(Issue(IssueKind.OUT_OF_RANGE, parameter, p.time, p.time, f"{p.value} > {top}", figures))
         if (p.flag or "N").upper() in INVALID_FLAGS:
-            issues.append(Issue(IssueKind.FLAGGED, parameter, p.time, p.time, f"flag {p.flag}"))
+            figures = {"flag": f"{p.flag}"}
+            issues.append(Issue(IssueKind.FLAGGED, parameter, p.time, p.time, f"flag {p.flag}", figures))
     return issues
 
 
@@ -173,7 +177,8 @@ def flat_lines(parameter: str, points: Sequence[Point], min_points: int = 6) -> 
 
 
 def _run_issue(parameter: str, run: list[Point]) -> Issue:
-    return Issue(IssueKind.FLAT_LINE, parameter, run[0].time, run[-1].time, f"{len(run)} x {run[0].value}")
+    figures = {"count": str(len(run)), "value": f"{run[0].value}"}
+    return Issue(IssueKind.FLAT_LINE, parameter, run[0].time, run[-1].time, f"{len(run)} x {run[0].value}", figures)
 
 
 def spikes(
@@ -189,7 +194,8 @@ def spikes(
             continue
         level = median(v for v in neighbours if v is not None)
         if p.value > factor * max(level, 1e-9) and p.value - level >= floor:
-            issues.append(Issue(IssueKind.SPIKE, parameter, p.time, p.time, f"{p.value} vs median {level}"))
+            figures = {"value": f"{p.value}", "median": f"{level}"}
+            issues.append(Issue(IssueKind.SPIKE, parameter, p.time, p.time, f"{p.value} vs median {level}", figures))
     return issues
 
 
@@ -200,7 +206,8 @@ def jumps(parameter: str, points: Sequence[Point], max_step: float) -> list[Issu
     for before, after in itertools.pairwise(valid):
         if before.value is not None and after.value is not None and abs(after.value - before.value) > max_step:
             detail = f"{before.value} -> {after.value}"
-            issues.append(Issue(IssueKind.JUMP, parameter, before.time, after.time, detail))
+            figures = {"before": f"{before.value}", "after": f"{after.value}"}
+            issues.append(Issue(IssueKind.JUMP, parameter, before.time, after.time, detail, figures))
     return issues
 
 
@@ -215,5 +222,6 @@ def pm25_above_pm10(pm25: Sequence[Point], pm10: Sequence[Point], tolerance: flo
             continue
         if p.value > other.value + tolerance:
             detail = f"PM2.5 {p.value} > PM10 {other.value}"
-            issues.append(Issue(IssueKind.PM25_ABOVE_PM10, "a34004", p.time, p.time, detail))
+            figures = {"pm25": f"{p.value}", "pm10": f"{other.value}"}
+            issues.append(Issue(IssueKind.PM25_ABOVE_PM10, "a34004", p.time, p.time, detail, figures))
     return issues

@@ -32,7 +32,7 @@ from ecoloop.ingest.upload import (
 from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
-from ecoloop.monitoring.quality import Completeness, IssueKind
+from ecoloop.monitoring.quality import Completeness, Issue, IssueKind
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
@@ -58,6 +58,33 @@ ISSUE_LABELS = {
     IssueKind.FLAGGED: N_("Flagged invalid"),
     IssueKind.CONFLICT: N_("Conflicting value"),
 }
+# Data-quality issues in words, with their figures (`quality.Issue.figures`).
+ISSUE_DETAILS = {
+    IssueKind.NEGATIVE: N_("Value %(value)s"),
+    IssueKind.OUT_OF_RANGE: N_("%(value)s, above the plausible %(top)s"),
+    IssueKind.FLAGGED: N_("Flagged %(flag)s"),
+    IssueKind.FLAT_LINE: N_("%(count)s values of %(value)s in a row"),
+    IssueKind.SPIKE: N_("%(value)s against a median of %(median)s"),
+    IssueKind.JUMP: N_("From %(before)s to %(after)s"),
+    IssueKind.PM25_ABOVE_PM10: N_("PM2.5 %(pm25)s above PM10 %(pm10)s"),
+}
+
+
+def issue_detail(issue: Issue) -> str:
+    """An issue's detail in the current language (its brief detail for a kind without words here)."""
+    message = ISSUE_DETAILS.get(issue.kind)
+    if message is None or not issue.figures:
+        return issue.detail
+    words = dict(issue.figures)
+    flag = words.get("flag", "").upper()
+    if flag in FLAG_LABELS:
+        words["flag"] = f"{flag} {gettext(FLAG_LABELS[flag])}"
+    try:
+        return gettext(message) % words
+    except KeyError:
+        return issue.detail
+
+
 # Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
 REASON_LABELS = {
     "bad_header": N_("Malformed header"),
@@ -178,6 +205,7 @@ def site_page(
         "max_issues": MAX_ISSUES_SHOWN,
         "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
         "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
+        "issue_detail": issue_detail,
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
 

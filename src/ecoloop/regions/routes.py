@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ecoloop.access.actions import Action, require
-from ecoloop.i18n import gettext
+from ecoloop.i18n import N_, gettext
 from ecoloop.regions import queries
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.rules import RegionCodeError, child_level
@@ -16,6 +16,14 @@ from ecoloop.regions.schemas import RegionOut
 from ecoloop.regions.service import add_region
 from ecoloop.web.deps import DbSession, UserDep
 from ecoloop.web.templating import render
+
+# Why a region code was refused (`RegionCodeError.reason`), with the needed length or the parent's name.
+CODE_ERRORS = {
+    "digits": N_("The code does not fit here: it needs %(digits)s digits."),
+    "parent": N_("The code does not fit here: it does not belong under %(parent)s."),
+    "exists": N_("The code does not fit here: a region has this code already."),
+    "leaf": N_("The code does not fit here: nothing sits below a village."),
+}
 
 router = APIRouter()
 
@@ -67,11 +75,12 @@ def region_add(
     level = child_level(parent_region.level)
     try:
         if level is None:
-            raise RegionCodeError("a village has no children")
+            raise RegionCodeError("a village has no children", "leaf")
         add_region(db, code=code.strip(), name=name, level=level, parent=parent_region)
     except RegionCodeError as exc:
         db.rollback()
-        message = gettext("The code does not fit here: %(reason)s") % {"reason": str(exc)}
+        words = {"digits": exc.digits, "parent": parent_region.name}
+        message = gettext(CODE_ERRORS.get(exc.reason, CODE_ERRORS["parent"])) % words
         return _tree_page(request, db, user, parent, error=message, status=422)
     db.commit()
     return RedirectResponse(f"/admin/regions?parent={parent}", status_code=303)

@@ -6,7 +6,14 @@ from ecoloop.regions.enums import RegionLevel
 
 
 class RegionCodeError(ValueError):
-    """A region code that does not fit its level or its parent."""
+    """A region code that does not fit its level or its parent. `reason` says why, for pages to say it in the
+    user's language: `digits` (the wrong length; `digits` is the length its level needs), `parent` (not under
+    its parent, or a level that cannot sit there), `exists`, `leaf` (nothing sits below a village)."""
+
+    def __init__(self, message: str, reason: str = "parent", digits: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.digits = digits
 
 
 def check_region_code(code: str, level: RegionLevel, parent_code: str | None) -> None:
@@ -19,7 +26,7 @@ def check_region_code(code: str, level: RegionLevel, parent_code: str | None) ->
     """
     expected_len = 6 if level in (RegionLevel.CITY, RegionLevel.COUNTY) else 12
     if len(code) != expected_len or not code.isdigit():
-        raise RegionCodeError(f"a {level} code has {expected_len} digits, got {code!r}")
+        raise RegionCodeError(f"a {level} code has {expected_len} digits, got {code!r}", "digits", expected_len)
     if level is RegionLevel.CITY:
         if parent_code is not None:
             raise RegionCodeError("a city is the root of the tree and has no parent")

@@ -16,7 +16,7 @@ def add_region(session: Session, *, code: str, name: str, level: RegionLevel, pa
         raise RegionCodeError(f"a {level} cannot sit under a {parent.level}")
     check_region_code(code, level, parent.code if parent else None)
     if session.scalar(select(Region.id).where(Region.code == code)) is not None:
-        raise RegionCodeError(f"region code {code} exists already")
+        raise RegionCodeError(f"region code {code} exists already", "exists")
     region = Region(
         code=code,
         name=name.strip(),
