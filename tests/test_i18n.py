@@ -69,6 +69,8 @@ def test_default_is_chinese_and_english_is_available() -> None:
 # Functions that pick a message id out of tables of messages (N_() literals) before they translate it.
 TRANSLATE_PARAMETERS = {
     ("alerts/findings.py", "describe"),
+    ("alerts/rule_routes.py", "config_error_text"),
+    ("monitoring/routes.py", "issue_detail"),
     ("alerts/findings.py", "_specific"),
     ("audit/labels.py", "field_label"),
     ("audit/labels.py", "enum_label"),

@@ -112,3 +112,26 @@ async def test_the_log_page_shows_no_table_names_and_no_json(
     assert "{" not in text and '"' not in text
     assert not re.search(r"\b(users|regions|organisations|password_hash|display_name|create|update)\b", text)
     assert "登录失败" in text and "用户名 nobody" in text
+
+
+def test_upload_and_accepted_conflict_records_read_in_words() -> None:
+    """Records of monitoring-data uploads and accepted conflicts (issue 13) name the way in, sources, parameters
+    and times in words, not as stored codes."""
+    upload = AuditRecord(
+        at=datetime.now(UTC), actor_label="wang", action="upload", entity_type="observations", entity_id="d.csv",
+        after={"via": "form", "file": "d.csv", "rows": 3, "stored": 2, "conflicts": 1},
+    )  # fmt: skip
+    shown = labels.entry(upload, TZ)
+    assert (shown.action, shown.table) == ("上传监测数据", "监测数据")
+    assert {c.field: c.after for c in shown.changes} == {
+        "接入方式": "上传页面", "文件": "d.csv", "行数": "3", "已保存": "2", "冲突数值": "1"
+    }  # fmt: skip
+    accepted = AuditRecord(
+        at=datetime.now(UTC), actor_label="li", action="accept_conflict", entity_type="observations", entity_id="7",
+        after={"parameter": "a21026", "time": "2026-11-22T00:00:00+00:00", "source": "upload:wang",
+               "replaced_source": "hj212"},
+    )  # fmt: skip
+    fields = {c.field: c.after for c in labels.entry(accepted, TZ).changes}
+    assert labels.entry(accepted, TZ).action == "采纳冲突数值"
+    assert fields["监测因子"] == "二氧化硫" and fields["数据时间"] == "2026-11-22 08:00:00"
+    assert fields["数据来源"] == "文件上传 wang" and fields["被替换数值的来源"] == "数采仪（HJ 212）"

@@ -19,8 +19,10 @@ from ecoloop.audit.service import REDACTED
 from ecoloop.db.base import Base, StrEnumType, UtcDateTime
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
+from ecoloop.ingest.store import parse_source
 
 TABLES = {
+    "observations": N_("Monitoring data"),  # upload records (no table of this database)
     "regions": N_("Region"),
     "organisations": N_("Unit or department"),
     "users": N_("User account"),
@@ -116,8 +118,34 @@ ACTIONS = {
     "logout": N_("Signed out"),
     "login_failed": N_("Sign-in failed"),
     "login_locked": N_("Sign-in refused (locked)"),
+    "upload": N_("Uploaded monitoring data"),
+    "accept_conflict": N_("Accepted a conflicting value"),
 }
-EVENT_FIELDS = {"username": N_("Username")}
+EVENT_FIELDS = {
+    "username": N_("Username"),
+    # Uploads of monitoring data and accepted conflicts (`observations`, issue 13).
+    "via": N_("Way in"),
+    "file": N_("File"),
+    "size": N_("Size (bytes)"),
+    "format": N_("File layout"),
+    "rows": N_("Rows"),
+    "stored": N_("Stored"),
+    "duplicates": N_("Duplicates"),
+    "conflicts": N_("Conflicting values"),
+    "refused": N_("Refused"),
+    "site_id": N_("Site"),
+    "parameter": N_("Parameter"),
+    "interval": N_("Interval"),
+    "time": N_("Data time"),
+    "value": N_("Value"),
+    "flag": N_("Flag"),
+    "source": N_("Data source"),
+    "replaced_value": N_("Replaced value"),
+    "replaced_flag": N_("Replaced flag"),
+    "replaced_source": N_("Source of the replaced value"),
+}
+# How monitoring data came in (`via` of an upload record).
+VIA_LABELS = {"form": N_("Upload page"), "api": N_("API")}
 # The system processes that act without a user (`audit.service.Actor` labels).
 SYSTEM_ACTORS = {
     "anonymous": N_("Anonymous"),
@@ -228,11 +256,28 @@ def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:
         return _local(value, zone)
     if (table, name) in _PARAMETER_FIELDS and isinstance(value, str):
         return parameters.name(value)
+    if table == "observations" and isinstance(value, str):
+        return _observation_text(name, value, zone)
     if isinstance(value, Mapping):
         return "\uff1b".join(f"{_key(table, k)}\uff1a{_nested(table, k, v, zone)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return "\u3001".join(value_text(table, name, v, zone) for v in value)
     return str(value)
+
+
+def _observation_text(name: str, value: str, zone: tzinfo) -> str:
+    """A value of an upload or accepted-conflict record: the way in, sources, parameters and times in words."""
+    if name == "via" and value in VIA_LABELS:
+        return gettext(VIA_LABELS[value])
+    if name in {"source", "replaced_source"}:
+        source, who = parse_source(value)
+        if source is not None:
+            return f"{gettext(source.label)} {who}" if who else gettext(source.label)
+    if name == "parameter":
+        return parameters.name(value)
+    if name == "time":
+        return _local(value, zone)
+    return value
 
 
 def _nested(table: str, key: str, value: Any, zone: tzinfo) -> str:

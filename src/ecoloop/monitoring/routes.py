@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -45,7 +44,6 @@ router = APIRouter()
 
 MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
-MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
 E = TypeVar("E", bound=StrEnum)
 
 ISSUE_LABELS = {
@@ -215,8 +213,8 @@ def accept_conflict(
     request: Request,
     db: DbSession,
     user: UserDep,
-    site_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
-    conflict_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    site_id: RowId,
+    conflict_id: RowId,
 ) -> Response:
     """Accept a conflicting value after review: it replaces the kept one as an approved correction by the
     reviewer (issue 13), and the decision goes into the audit log."""
