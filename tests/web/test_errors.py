@@ -73,3 +73,12 @@ async def test_an_unexpected_api_error_answers_json_with_the_reference(
     assert body["reference"] == reference
     assert "系统出现意外错误" in body["detail"] and reference in body["detail"]
     assert SECRET not in response.text
+
+
+async def test_a_status_the_framework_raises_is_told_in_chinese(client: httpx.AsyncClient) -> None:
+    """A page answering 405 showed Starlette's English "Method Not Allowed" (issue 13 §11)."""
+    page = await client.put("/login")
+
+    assert page.status_code == 405
+    assert "Method Not Allowed" not in page.text
+    assert "无法以这种方式使用" in parse(page.text).text

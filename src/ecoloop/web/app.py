@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, gettext, use_locale
+from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext, use_locale
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
@@ -31,6 +32,13 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
+
+# Pages answering with an HTTP status the framework raised without a message of ours.
+STATUS_MESSAGES = {
+    405: N_("This page cannot be used this way."),
+    413: N_("The request is too large."),
+}
+OTHER_STATUS = N_("This request cannot be handled.")
 
 
 class LocaleMiddleware:
@@ -109,6 +117,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
             return _error(request, 404, gettext("Not found."))
+        if not _is_api(request) and str(exc.detail) == HTTPStatus(exc.status_code).phrase:
+            # The framework's own English phrase ("Method Not Allowed"): say it in the user's language.
+            return _error(request, exc.status_code, gettext(STATUS_MESSAGES.get(exc.status_code, OTHER_STATUS)))
         return _error(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
