@@ -70,6 +70,7 @@ def test_changes_read_as_labels_and_text(db: Session, world: World) -> None:
         select(AuditRecord).where(AuditRecord.entity_type == "users", AuditRecord.action == "create")
     ).first()
     assert user is not None
+    assert labels.entry(user, TZ).action == "新建"  # not 创建时间, the column header's word for "Created"
     fields = {c.field: c.after for c in labels.entry(user, TZ).changes}
     assert fields["密码"] == "（已隐藏）" and fields["角色"] and fields["角色"] != user.after["role"]
 

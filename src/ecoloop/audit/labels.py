@@ -111,7 +111,7 @@ FIELDS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {
-    "create": N_("Created"),
+    "create": N_("Record created"),
     "update": N_("Changed"),
     "delete": N_("Deleted"),
     "login": N_("Signed in"),
