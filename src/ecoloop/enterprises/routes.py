@@ -38,7 +38,7 @@ from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
 from ecoloop.ingest.rules import time_refusal
-from ecoloop.ingest.store import HotStore, Interval, time_window
+from ecoloop.ingest.store import INTERVAL_LABELS, HotStore, Interval, time_window
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
 from ecoloop.monitoring.models import Site
@@ -92,23 +92,6 @@ ERROR_TEXT = {
     "interval_invalid": N_("Choose the kind of data."),
     "parameter_missing": N_("The parameter is missing."),
 }
-INTERVAL_LABELS = {
-    Interval.REALTIME: N_("Real-time data"),
-    Interval.MINUTE: N_("Minute data"),
-    Interval.HOUR: N_("Hourly data"),
-    Interval.DAY: N_("Daily data"),
-}
-# Data flags (HJ 212-2017 Table 8) an enterprise may propose.
-FLAG_LABELS = {
-    "N": N_("Normal"),
-    "F": N_("Stopped"),
-    "M": N_("Maintenance"),
-    "S": N_("Manual input"),
-    "D": N_("Fault"),
-    "C": N_("Calibration"),
-    "T": N_("Over range"),
-    "B": N_("Transmission fault"),
-}
 # HJ 212-2017 Appendix B codes of the pollutants permits usually limit (the permit form offers them).
 PERMIT_POLLUTANTS = ("a21026", "a21002", "a34013", "a21005", "a24088", "w01018", "w21003", "w21011", "w21001", "w01001")
 # Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
@@ -127,7 +110,7 @@ LATER_SECTION_TITLES = {
 # Labels of values that are no enum of this package (the enums carry theirs as `.label`).
 LABELS = {
     "intervals": INTERVAL_LABELS,
-    "flags": FLAG_LABELS,
+    "flags": parameters.FLAG_LABELS,
     "pollutants": parameters.Labels(codes=PERMIT_POLLUTANTS),
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
     "later_sections": LATER_SECTION_TITLES,

@@ -116,6 +116,17 @@ _TABLE = (
 PARAMETERS: dict[str, Parameter] = {p.code: p for p in _TABLE}
 
 # Statistics stored as parameters of their own (`ecoloop.ingest.convert`), by their suffix.
+# Data flags (HJ 212-2017 Table 8), as pages name them.
+FLAG_LABELS = {
+    "N": N_("Normal"),
+    "F": N_("Stopped"),
+    "M": N_("Maintenance"),
+    "S": N_("Manual input"),
+    "D": N_("Fault"),
+    "C": N_("Calibration"),
+    "T": N_("Over range"),
+    "B": N_("Transmission fault"),
+}
 STATISTICS = {
     "Min": N_("%(name)s minimum"),
     "Max": N_("%(name)s maximum"),

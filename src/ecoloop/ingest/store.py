@@ -57,6 +57,18 @@ class Interval(StrEnum):
     HOUR = "hour"
     DAY = "day"
 
+    @property
+    def label(self) -> str:
+        return INTERVAL_LABELS[self]
+
+
+INTERVAL_LABELS = {
+    Interval.REALTIME: N_("Real-time data"),
+    Interval.MINUTE: N_("Minute data"),
+    Interval.HOUR: N_("Hourly data"),
+    Interval.DAY: N_("Daily data"),
+}
+
 
 class Outcome(StrEnum):
     """What happened to a received packet."""

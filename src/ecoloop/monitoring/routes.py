@@ -16,7 +16,7 @@ from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.ingest import parameters
-from ecoloop.ingest.store import HotStore, Interval, time_window
+from ecoloop.ingest.store import INTERVAL_LABELS, HotStore, Interval, time_window
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
@@ -75,8 +75,8 @@ def issue_detail(issue: Issue) -> str:
         return issue.detail
     words = dict(issue.figures)
     flag = words.get("flag", "").upper()
-    if flag in FLAG_LABELS:
-        words["flag"] = f"{flag} {gettext(FLAG_LABELS[flag])}"
+    if flag in parameters.FLAG_LABELS:
+        words["flag"] = f"{flag} {gettext(parameters.FLAG_LABELS[flag])}"
     try:
         return gettext(message) % words
     except KeyError:
@@ -103,27 +103,10 @@ REASON_LABELS = {
     "time_out_of_range": N_("Data time out of range"),
     "value_not_finite": N_("Value is not a finite number"),
 }
-# Data flags (HJ 212-2017 Table 8).
-FLAG_LABELS = {
-    "N": N_("Normal"),
-    "F": N_("Stopped"),
-    "M": N_("Maintenance"),
-    "S": N_("Manual input"),
-    "D": N_("Fault"),
-    "C": N_("Calibration"),
-    "T": N_("Over range"),
-    "B": N_("Transmission fault"),
-}
-INTERVAL_LABELS = {
-    Interval.REALTIME: N_("Real-time data"),
-    Interval.MINUTE: N_("Minute data"),
-    Interval.HOUR: N_("Hourly data"),
-    Interval.DAY: N_("Daily data"),
-}
 LABELS = {
     "issues": ISSUE_LABELS,
     "reasons": REASON_LABELS,
-    "flags": FLAG_LABELS,
+    "flags": parameters.FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
     "parameters": parameters.Labels(ambient=None),
 }
