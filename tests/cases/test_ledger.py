@@ -22,6 +22,7 @@ from ecoloop.cases.models import Case
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import Acting, act, escalate, register_case
 from ecoloop.cases.workflow import Action, State
+from ecoloop.i18n import gettext
 from ecoloop.regions.models import Region
 from tests.factories import World
 
@@ -215,3 +216,13 @@ def test_the_workbook(db: Session, world: World, cases: dict[str, Case]) -> None
     assert row["登记日期"].number_format == "yyyy-mm-dd"
     assert row["整改时限"].value.date() == date(2026, 12, 31) and row["销号日期"].value is None
     assert book["清源区"]["N3"].value.date() == date(2025, 6, 1)
+
+
+def test_the_ledger_names_states_as_the_pages_do(db: Session, world: World, cases: dict[str, Case]) -> None:
+    """Case state names exist once (`State.label`): the ledger said 已交办 where the pages said 已交办待签收."""
+    result: Ledger = ledger(db, world.principal(db, "analyst"), world.city, start=START, end=END, tz=TZ)
+    book = load_workbook(io.BytesIO(ledger_workbook(result)))
+    column = LEDGER_HEADER.index("办理状态")
+    shown = {row[column].value for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=3)}
+    assert shown and shown <= {gettext(state.label) for state in State}
+    assert gettext(State.ASSIGNED.label) == "已交办待签收"

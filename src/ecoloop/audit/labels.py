@@ -228,7 +228,6 @@ def _outside_labels() -> dict[StrEnum, str]:
     found: dict[StrEnum, str] = {}
     tables: list[Mapping[Any, str]] = [
         KIND_LABELS,
-        case_routes.STATE_LABELS,
         case_routes.SOURCE_LABELS,
         case_routes.CATEGORY_LABELS,
         case_routes.SEVERITY_LABELS,

@@ -31,6 +31,7 @@ from ecoloop.cases.models import Case, CaseEvent, CaseUnit
 from ecoloop.cases.workflow import PROGRESS, State
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
+from ecoloop.i18n import gettext
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -43,16 +44,6 @@ SOURCE_LABELS: dict[CaseSource, str] = {
     CaseSource.PROVINCIAL_SUPERVISION: "省级生态环境保护督察",
     CaseSource.WARNING_FILM: "警示片披露",
     CaseSource.OTHER: "其他",
-}
-STATE_LABELS: dict[State, str] = {
-    State.REGISTERED: "已登记",
-    State.ASSIGNED: "已交办",
-    State.RETURNED: "已退回",
-    State.RECTIFYING: "整改中",
-    State.REPORTED: "已申请销号",
-    State.VERIFYING: "复核中",
-    State.CLOSED: "已销号",
-    State.MERGED: "已合并",
 }
 CITY_LEVEL = "市本级"  # the group of cases located in the city as a whole, not in one county
 _LP, _RP = "\uff08", "\uff09"  # full-width parentheses of the titles (escaped: flagged as confusable in code)
@@ -313,7 +304,7 @@ def _cells(number: int, row: LedgerRow) -> tuple[object, ...]:
         row.responsible_leader,
         row.registered_on,
         row.deadline,
-        STATE_LABELS[row.state],
+        gettext(row.state.label),
         PROGRESS_LABELS.get(row.progress, ""),
         "是" if row.overdue else "否",
         row.closed_on,

@@ -25,6 +25,7 @@ from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.schemas import CaseQuery
 from ecoloop.cases.service import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Acting, CaseError, ConcurrentEditError
 from ecoloop.cases.workflow import (
+    STATE_LABELS,
     TRANSITIONS,
     IllegalTransitionError,
     Party,
@@ -51,16 +52,6 @@ router = APIRouter()
 PAGE_SIZE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-STATE_LABELS = {
-    State.REGISTERED: N_("Registered"),
-    State.ASSIGNED: N_("Assigned, to be accepted"),
-    State.RETURNED: N_("Returned for reassignment"),
-    State.RECTIFYING: N_("Being rectified"),
-    State.REPORTED: N_("Reported as rectified"),
-    State.VERIFYING: N_("Under verification"),
-    State.CLOSED: N_("Closed (verified)"),
-    State.MERGED: N_("Merged"),
-}
 ACTION_LABELS = {
     Step.ASSIGN: N_("Assign"),
     Step.ACCEPT: N_("Accept"),

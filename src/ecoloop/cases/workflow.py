@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ecoloop.i18n import N_
+
 
 class State(StrEnum):
     """Where a case stands."""
@@ -25,6 +27,23 @@ class State(StrEnum):
     VERIFYING = "verifying"  # 复核中
     CLOSED = "closed"  # 已销号
     MERGED = "merged"  # 已合并 into another case (duplicate)
+
+    @property
+    def label(self) -> str:
+        """The state's name, a message id: pages, the ledger and the audit log all name it so."""
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    State.REGISTERED: N_("Registered"),
+    State.ASSIGNED: N_("Assigned, to be accepted"),
+    State.RETURNED: N_("Returned for reassignment"),
+    State.RECTIFYING: N_("Being rectified"),
+    State.REPORTED: N_("Reported as rectified"),
+    State.VERIFYING: N_("Under verification"),
+    State.CLOSED: N_("Closed (verified)"),
+    State.MERGED: N_("Merged"),
+}
 
 
 class Action(StrEnum):

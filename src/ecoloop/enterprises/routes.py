@@ -26,7 +26,6 @@ from ecoloop.alerts.queries import AlertFilter
 from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.queries import CaseFilter
-from ecoloop.cases.routes import STATE_LABELS as CASE_STATE_LABELS
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
@@ -123,7 +122,7 @@ def _case_rows(db: Session, p: Principal, enterprise_id: int, f: CaseFilter) -> 
     found = case_queries.search_cases(
         db, p, dataclasses.replace(f, enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0
     )
-    return [(f"/cases/{c.id}", f"{c.number} · {c.title} · {gettext(CASE_STATE_LABELS[c.state])}") for c in found]
+    return [(f"/cases/{c.id}", f"{c.number} · {c.title} · {gettext(c.state.label)}") for c in found]
 
 
 def _alert_rows(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str]]:
