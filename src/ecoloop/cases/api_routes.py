@@ -14,11 +14,11 @@ from ecoloop.cases import queries, service
 from ecoloop.cases.enums import EventKind
 from ecoloop.cases.models import Case
 from ecoloop.cases.queries import TimelineEntry
-from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_step, take_step
+from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_step
 from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOut, CaseQuery, EventOut, ProblemOut
-from ecoloop.cases.service import CaseError
+from ecoloop.cases.service import Acting, CaseError, take_step
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
-from ecoloop.db.base import DbInt, RowId
+from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
 
 router = APIRouter(tags=["cases"])
@@ -63,9 +63,10 @@ def api_case_action(db: DbSession, user: UserDep, case_id: RowId, body: ActionIn
     try:
         take_step(
             db,
-            user,
+            Acting(user.user, user.principal),
             case,
             body.action,
+            now=utcnow(),
             version=body.version,
             reason=body.reason,
             unit_id=body.unit_id,

@@ -4,7 +4,7 @@ Supervision batches are in `batch_routes`, ledgers in `ledger_routes`, the JSON 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from math import ceil
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ from ecoloop.access.scope import get_visible
 from ecoloop.cases import queries, service
 from ecoloop.cases.documents import notice_data, supervision_notice
 from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding, MilestoneStatus, Severity
-from ecoloop.cases.models import Case, CaseEvent, Milestone
+from ecoloop.cases.models import Case, Milestone
 from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.schemas import CaseQuery
 from ecoloop.cases.service import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Acting, CaseError, ConcurrentEditError
@@ -409,50 +409,6 @@ def require_step(user: CurrentUser, step: Step) -> None:
         require(user.principal, Action.SUPERVISE_CASES)
 
 
-def take_step(
-    db: Session,
-    user: CurrentUser,
-    case: Case,
-    step: Step,
-    *,
-    version: int,
-    reason: str = "",
-    unit_id: int | None = None,
-    co_unit_ids: Sequence[int] = (),
-    deadline: date | None = None,
-    merge_into: str = "",
-) -> CaseEvent:
-    """Take a workflow step with the units and the merge target named by id and number (pages and API)."""
-    if version != case.version:
-        raise ConcurrentEditError(version, case.version)
-    p = user.principal
-    unit, co_units = None, []
-    if step is Step.ASSIGN:
-        units = {u.id: u for u in queries.assignable_units(db, p)}
-        if (unit_id is not None and unit_id not in units) or any(i not in units for i in co_unit_ids):
-            raise CaseError("unit_unknown")
-        unit = units[unit_id] if unit_id is not None else None
-        co_units = [units[i] for i in co_unit_ids]
-    target = None
-    if step is Step.MERGE and merge_into.strip():
-        target = queries.case_by_number(db, p, merge_into)
-        if target is None:
-            raise CaseError("merge_target_unknown")
-    return service.act(
-        db,
-        case,
-        Acting(user.user, p),
-        step,
-        seen_version=version,
-        now=utcnow(),
-        reason=reason.strip(),
-        unit=unit,
-        co_units=co_units,
-        deadline=deadline,
-        merge_into=target,
-    )
-
-
 @router.post("/cases/{case_id}/actions", include_in_schema=False)
 def case_step(
     request: Request,
@@ -480,8 +436,19 @@ def case_step(
                 raise ConcurrentEditError(version, case.version)
             _attach(db, user, settings, case, evidence, reason if action is Step.REPORT else "", too_large)
         chosen = co_unit_ids or []
-        take_step(db, user, case, action, version=version, reason=reason, unit_id=unit_id, co_unit_ids=chosen,
-                  deadline=parse_day(deadline), merge_into=merge_into)  # fmt: skip
+        service.take_step(
+            db,
+            Acting(user.user, user.principal),
+            case,
+            action,
+            now=utcnow(),
+            version=version,
+            reason=reason,
+            unit_id=unit_id,
+            co_unit_ids=chosen,
+            deadline=parse_day(deadline),
+            merge_into=merge_into,
+        )
 
     values = {"action": action.value, "reason": reason, "deadline": deadline, "merge_into": merge_into}
     return _submit(request, db, user, settings, case_id, "actions", apply, values)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ecoloop.access.actions import Action as AccessAction
 from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
+from ecoloop.cases import queries
 from ecoloop.cases.enums import CaseSource, Category, EventKind, MilestoneStatus, Severity
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.cases.rules import DeadlineFacts, EscalationPolicy, Step, due_steps
@@ -212,6 +213,51 @@ def open_for_platform(
     data = {"unit_id": unit.id, "unit": unit.name, "deadline": deadline.isoformat(), "co_units": []}
     _event(session, case, None, EventKind.ASSIGNED, now, State.REGISTERED, after, data=data, label=label)
     return case
+
+
+def take_step(
+    session: Session,
+    acting: Acting,
+    case: Case,
+    step: Action,
+    *,
+    now: datetime,
+    version: int,
+    reason: str = "",
+    unit_id: int | None = None,
+    co_unit_ids: Sequence[int] = (),
+    deadline: date | None = None,
+    merge_into: str = "",
+) -> CaseEvent:
+    """Take a workflow step with the units and the merge target named by id and number, as the case page and the
+    API send them; the case as of `version` the caller read (`ConcurrentEditError` otherwise)."""
+    if version != case.version:
+        raise ConcurrentEditError(version, case.version)
+    unit, co_units = None, []
+    if step is Action.ASSIGN:
+        units = {u.id: u for u in queries.assignable_units(session, acting.principal)}
+        if (unit_id is not None and unit_id not in units) or any(i not in units for i in co_unit_ids):
+            raise CaseError("unit_unknown")
+        unit = units[unit_id] if unit_id is not None else None
+        co_units = [units[i] for i in co_unit_ids]
+    target = None
+    if step is Action.MERGE and merge_into.strip():
+        target = queries.case_by_number(session, acting.principal, merge_into)
+        if target is None:
+            raise CaseError("merge_target_unknown")
+    return act(
+        session,
+        case,
+        acting,
+        step,
+        seen_version=version,
+        now=now,
+        reason=reason.strip(),
+        unit=unit,
+        co_units=co_units,
+        deadline=deadline,
+        merge_into=target,
+    )
 
 
 def act(
