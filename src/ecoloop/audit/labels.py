@@ -221,22 +221,10 @@ def enum_label(member: StrEnum) -> str:
 
 @cache
 def _outside_labels() -> dict[StrEnum, str]:
-    # The labels of case and rule enums live in their pages' modules; imported here, late, to avoid a cycle.
+    # The labels of the alert rule kinds live in their pages' module; imported here, late, to avoid a cycle.
     from ecoloop.alerts.routes import KIND_LABELS
-    from ecoloop.cases import routes as case_routes
 
-    found: dict[StrEnum, str] = {}
-    tables: list[Mapping[Any, str]] = [
-        KIND_LABELS,
-        case_routes.SOURCE_LABELS,
-        case_routes.CATEGORY_LABELS,
-        case_routes.SEVERITY_LABELS,
-        case_routes.FINDING_LABELS,
-        case_routes.MILESTONE_LABELS,
-    ]
-    for labels in tables:
-        found.update({member: message for member, message in labels.items() if isinstance(member, StrEnum)})
-    return found
+    return {member: message for member, message in KIND_LABELS.items() if isinstance(member, StrEnum)}
 
 
 def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:

@@ -19,12 +19,23 @@ from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.cases import queries, service
 from ecoloop.cases.documents import notice_data, supervision_notice
-from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding, MilestoneStatus, Severity
+from ecoloop.cases.enums import (
+    CATEGORY_LABELS,
+    EVENT_LABELS,
+    FINDING_LABELS,
+    MILESTONE_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    CaseSource,
+    Category,
+    Severity,
+)
 from ecoloop.cases.models import Case, Milestone
 from ecoloop.cases.queries import CaseFilter
 from ecoloop.cases.schemas import CaseQuery
 from ecoloop.cases.service import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, Acting, CaseError, ConcurrentEditError
 from ecoloop.cases.workflow import (
+    ACTION_LABELS,
     STATE_LABELS,
     TRANSITIONS,
     IllegalTransitionError,
@@ -52,73 +63,6 @@ router = APIRouter()
 PAGE_SIZE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-ACTION_LABELS = {
-    Step.ASSIGN: N_("Assign"),
-    Step.ACCEPT: N_("Accept"),
-    Step.RETURN: N_("Return as not ours"),
-    Step.REPORT: N_("Report as rectified"),
-    Step.START_VERIFICATION: N_("Start verification"),
-    Step.PASS: N_("Pass and close"),
-    Step.FAIL: N_("Fail verification"),
-    Step.MERGE: N_("Merge as duplicate"),
-    Step.REOPEN: N_("Reopen"),
-}
-EVENT_LABELS = {
-    EventKind.REGISTERED: N_("Registered"),
-    EventKind.ASSIGNED: N_("Assigned"),
-    EventKind.ACCEPTED: N_("Accepted"),
-    EventKind.RETURNED: N_("Returned"),
-    EventKind.REPORTED: N_("Reported as rectified"),
-    EventKind.VERIFICATION_STARTED: N_("Verification started"),
-    EventKind.PASSED: N_("Verification passed, closed"),
-    EventKind.FAILED: N_("Verification failed"),
-    EventKind.MERGED: N_("Merged"),
-    EventKind.REOPENED: N_("Reopened"),
-    EventKind.EVIDENCE_ADDED: N_("Evidence added"),
-    EventKind.COMMENTED: N_("Comment"),
-    EventKind.DEADLINE_WARNING: N_("Deadline reminder"),
-    EventKind.OVERDUE: N_("Overdue"),
-    EventKind.DEADLINE_EXTENDED: N_("Deadline extended"),
-    EventKind.SUPERVISED: N_("Supervision notice"),
-    EventKind.INTERVIEW_PROPOSED: N_("Interview proposed"),
-    EventKind.INTERVIEWED: N_("Interview held"),
-}
-SOURCE_LABELS = {
-    CaseSource.ALERT: N_("Monitoring alert"),
-    CaseSource.COMPLAINT: N_("Public complaint"),
-    CaseSource.INSPECTION: N_("Enforcement inspection"),
-    CaseSource.CENTRAL_SUPERVISION: N_("Central inspection"),
-    CaseSource.PROVINCIAL_SUPERVISION: N_("Provincial inspection"),
-    CaseSource.WARNING_FILM: N_("Warning film"),
-    CaseSource.OTHER: N_("Other source"),
-}
-CATEGORY_LABELS = {
-    Category.AIR: N_("Air pollution"),
-    Category.WATER: N_("Water pollution"),
-    Category.SOIL: N_("Soil pollution"),
-    Category.SOLID_WASTE: N_("Solid waste"),
-    Category.NOISE: N_("Noise"),
-    Category.ECOLOGY: N_("Ecological damage"),
-    Category.RADIATION: N_("Radiation"),
-    Category.OTHER: N_("Other problem"),
-}
-SEVERITY_LABELS = {
-    Severity.LOW: N_("Low urgency"),
-    Severity.NORMAL: N_("Normal urgency"),
-    Severity.HIGH: N_("High urgency"),
-    Severity.CRITICAL: N_("Critical urgency"),
-}
-FINDING_LABELS = {
-    Finding.TRUE: N_("True"),
-    Finding.PARTLY: N_("Partly true"),
-    Finding.FALSE: N_("Not true"),
-}
-MILESTONE_LABELS = {
-    MilestoneStatus.PENDING: N_("Pending"),
-    MilestoneStatus.ON_SCHEDULE: N_("On schedule"),
-    MilestoneStatus.BEHIND: N_("Behind schedule"),
-    MilestoneStatus.DONE: N_("Target reached"),
-}
 LABELS = {
     "states": STATE_LABELS,
     "actions": ACTION_LABELS,

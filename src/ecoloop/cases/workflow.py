@@ -59,6 +59,24 @@ class Action(StrEnum):
     MERGE = "merge"  # 合并 into another case
     REOPEN = "reopen"  # 重新打开: the problem recurred
 
+    @property
+    def label(self) -> str:
+        """The step's name on its button and form, a message id."""
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.ASSIGN: N_("Assign"),
+    Action.ACCEPT: N_("Accept"),
+    Action.RETURN: N_("Return as not ours"),
+    Action.REPORT: N_("Report as rectified"),
+    Action.START_VERIFICATION: N_("Start verification"),
+    Action.PASS: N_("Pass and close"),
+    Action.FAIL: N_("Fail verification"),
+    Action.MERGE: N_("Merge as duplicate"),
+    Action.REOPEN: N_("Reopen"),
+}
+
 
 class Party(StrEnum):
     """Who takes an action, relative to the case: the supervising bureau (or branch), the lead responsible
