@@ -9,6 +9,7 @@ never used.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import date
 
@@ -48,15 +49,16 @@ def iaqi(key: str, concentration: np.ndarray) -> np.ndarray:
 
 def combine(iaqis: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """AQI (NaN where not published), level and primary pollutant index (-1 for none) from the IAQIs."""
-    stacked = np.column_stack(list(iaqis.values()))
-    complete = ~np.isnan(stacked).any(axis=1)
-    filled = np.where(np.isnan(stacked), -1.0, stacked)
-    top = filled.max(axis=1)
-    primary = np.where(top > 50, filled.argmax(axis=1), -1)
+    arrays = list(iaqis.values())
+    top = functools.reduce(np.fmax, arrays)  # NaN only where every IAQI is missing
+    complete = functools.reduce(np.logical_and, [~np.isnan(a) for a in arrays])
+    primary = np.full(len(top), -1, dtype="int8")
+    for index in reversed(range(len(arrays))):  # the first pollutant at the maximum
+        primary[(arrays[index] == top) & (top > 50)] = index
     # HJ 633-2026 §5.3.1: with a pollutant missing, published only above 100.
-    value = np.where((top < 0) | (~complete & (top <= 100)), np.nan, top)
+    value = np.where(~complete & (top <= 100), np.nan, top)
     level = np.where(np.isnan(value), 0, np.searchsorted(LEVEL_UPPERS, value, side="left") + 1)
-    return value, level.astype("int8"), primary.astype("int8")
+    return value, level.astype("int8"), primary
 
 
 def hourly_aqi(df: pd.DataFrame) -> pd.DataFrame:
