@@ -43,8 +43,8 @@ def iaqi(key: str, concentration: np.ndarray) -> np.ndarray:
     """
     bps = np.array([float(b) for b in aqi.breakpoints(key, EDITION)])
     levels = np.array(aqi.IAQI_LEVELS[: len(bps)], dtype=float)
-    reported = np.round(concentration, _decimals(key))
-    return np.ceil(np.interp(reported, bps, levels))
+    result = np.interp(np.round(concentration, _decimals(key)), bps, levels)
+    return np.ceil(result, out=result)
 
 
 def combine(iaqis: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,15 +57,18 @@ def combine(iaqis: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
         primary[(arrays[index] == top) & (top > 50)] = index
     # HJ 633-2026 §5.3.1: with a pollutant missing, published only above 100.
     value = np.where(~complete & (top <= 100), np.nan, top)
-    level = np.where(np.isnan(value), 0, np.searchsorted(LEVEL_UPPERS, value, side="left") + 1)
-    return value, level.astype("int8"), primary
+    level = np.zeros(len(value), dtype="int8")  # 0 where no AQI is published
+    level[~np.isnan(value)] = 1
+    for upper in LEVEL_UPPERS:
+        level += value > upper
+    return value, level, primary
 
 
 def hourly_aqi(df: pd.DataFrame) -> pd.DataFrame:
     iaqis = {}
     for pollutant, column in COLUMNS.items():
-        values = df[column].to_numpy(dtype=float)
-        values = np.where(values < 0, np.nan, values)
+        values = df[column].to_numpy(dtype=float, copy=True)
+        values[values < 0] = np.nan
         iaqis[f"{pollutant}_1h"] = iaqi(f"{pollutant}_1h", values)
     value, level, primary = combine(iaqis)
     return pd.DataFrame(
