@@ -3,7 +3,8 @@
 1,000 stations x 8,760 hours (8.76 million hourly rows, six pollutants, realistic gaps) for the year 2027
 (HJ 633-2026 / GB 3095-2026 rules) go through: hourly AQI; daily means with validity; O3 8-hour moving means
 and MDA8; daily AQI; annual statistics and the composite index per station. The baseline runs the scalar
-functions of `ecoloop.standards` row by row on a sample of stations and is extrapolated.
+functions of `ecoloop.standards` row by row on a sample of stations and is extrapolated. The peer (`peer.py`) does
+the same work as an analyst would in pandas with floats and `np.interp`; its AQIs are compared with the exact ones.
 
 Run: `uv run python bench/standards.py [--stations 1000] [--baseline-stations 4]`. The last line is JSON.
 """
@@ -19,6 +20,7 @@ from datetime import date
 
 import ibis
 import numpy as np
+import peer
 import pyarrow as pa
 
 from ecoloop.analytics import air
@@ -159,6 +161,23 @@ def main() -> None:
     ratio = baseline_seconds / seconds
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"ratio vs baseline: {ratio:.0f}x; peak memory {peak_mb:.0f} MB")
+
+    frame = table.to_pandas()
+    peer_timings, peer_results = peer.run(frame, date(YEAR, 12, 31))
+    del frame
+    peer_seconds = sum(peer_timings.values())
+    for step, value in peer_timings.items():
+        print(f"  peer {step:<19} {value:6.2f} s")
+    print(f"peer (pandas, floats, np.interp): {peer_seconds:.2f} s; ecoloop / peer: {seconds / peer_seconds:.2f}")
+    exact_hourly = con.table("hourly_aqi").order_by(["station", "hour_start"]).select("aqi").to_pyarrow()
+    exact_daily = con.table("daily_aqi").order_by(["station", "day"]).select("aqi").to_pyarrow()
+    hourly_off = peer.disagreements(peer_results["hourly_aqi"]["aqi"].to_numpy(), exact_hourly.column("aqi"))
+    daily_off = peer.disagreements(peer_results["daily_aqi"]["aqi"].to_numpy(), exact_daily.column("aqi"))
+    del peer_results, exact_hourly, exact_daily
+    print(f"peer AQIs differing from the exact ones: {hourly_off:,} of {table.num_rows:,} hourly, {daily_off:,} daily")
+    peer_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory with the peer {peer_peak_mb:.0f} MB")
+
     annual = con.table("annual").execute()
     print(f"annual rows: {len(annual)}, mean composite index {annual.composite_index.mean():.2f}")
     print(
@@ -170,6 +189,13 @@ def main() -> None:
                 "ratio_vs_baseline": round(ratio, 1),
                 "peak_memory_mb": round(peak_mb),
                 "steps": {k: round(v, 3) for k, v in timings.items()},
+                "peer_seconds": round(peer_seconds, 3),
+                "ratio_vs_peer": round(seconds / peer_seconds, 2),
+                "peer_disagreements": hourly_off + daily_off,
+                "peer_disagreements_hourly": hourly_off,
+                "peer_disagreements_daily": daily_off,
+                "peer_steps": {k: round(v, 3) for k, v in peer_timings.items()},
+                "peer_peak_memory_mb": round(peer_peak_mb),
             }
         )
     )
