@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -169,3 +170,29 @@ def test_set_aside_moves_implausible_rows_of_every_tier_into_the_archive(store: 
     plant_implausible_readings(store, tmp_path / "other", 3, received)
     assert compact(store, root, window=TimeWindow(), now=NOW) == 1
     assert store.hot_table().num_rows == 0
+
+
+def test_a_good_value_is_not_hidden_behind_an_unreadable_one_stored_before(store: HotStore, tmp_path: Path) -> None:
+    """A value stored before the ways in refused such values (here infinite, in Parquet) stands for nothing: the
+    later good value of the same key is read, compacted as the value that stands and no conflict, while the
+    unreadable row stays in the partition until `set_aside` archives it (issue 13 review)."""
+    root = tmp_path / "readings"
+    t0 = T0
+    bad = pa.Table.from_pylist(
+        [{"site_id": 1, "parameter": "a34004", "interval": "hour", "time": t0, "value": float("inf"), "flag": "N",
+          "source": "hj212", "received_at": t0 + timedelta(minutes=5)}],
+        schema=READINGS_SCHEMA,
+    )  # fmt: skip
+    partition = partition_path(root, "hour", "2026-11-22")
+    partition.parent.mkdir(parents=True)
+    pq.write_table(bad, partition)
+    store.write([hour(1, "a34004", 0, 35.0)], now=t0 + timedelta(hours=1))
+
+    assert [r["value"] for r in readings(store, root).to_pylist()] == [35.0]
+    assert compact(store, root) == 1
+    assert [r["value"] for r in readings(store, root).to_pylist()] == [35.0]
+    assert store.conflicts([1], t0, t0 + timedelta(hours=1)) == []
+    assert sorted(pq.read_table(partition)["value"].to_pylist()) == [35.0, float("inf")]  # kept to be set aside
+    found = set_aside(store, root, TimeWindow(), t0 + timedelta(days=1))
+    assert found["value_not_finite"] == 1
+    assert [r["value"] for r in readings(store, root).to_pylist()] == [35.0]

@@ -74,15 +74,22 @@ def _ranked(table: pa.Table) -> tuple[pa.Table, pa.Array]:
     """The rows sorted by key, each key's standing row first, and whether each row is its key's first.
 
     The row that stands (issue 13, `store.standing_rank`): the latest approved correction, else the first value
-    received — a later re-send, upload or import never replaces it (`ingest/store.py`)."""
+    received — a later re-send, upload or import never replaces it (`ingest/store.py`).
+
+    A row that no read shows (a time no datetime holds, an infinite value: stored before the ways in refused
+    them) never stands before a readable one, so a later good value is not hidden behind it."""
     correction = pc.fill_null(pc.starts_with(table["source"], ReadingSource.CORRECTION.value), False)
     received = pc.cast(table["received_at"], pa.int64())
-    ranked = table.append_column("_late", pc.cast(pc.invert(correction), pa.int8())).append_column(
-        "_order", pc.if_else(correction, pc.negate(received), received)
+    unreadable = pc.invert(_plausible_mask(table, REPRESENTABLE_FIRST, REPRESENTABLE_LAST))
+    ranked = (
+        table.append_column("_bad", pc.cast(unreadable, pa.int8()))
+        .append_column("_late", pc.cast(pc.invert(correction), pa.int8()))
+        .append_column("_order", pc.if_else(correction, pc.negate(received), received))
     )
-    ordered = ranked.sort_by([*((k, "ascending") for k in KEY), ("_late", "ascending"), ("_order", "ascending")])
+    order = [*((k, "ascending") for k in KEY), ("_bad", "ascending"), ("_late", "ascending"), ("_order", "ascending")]
+    ordered = ranked.sort_by(order)
     first = pa.concat_arrays([pa.array([True]), pc.invert(_shifted(ordered, KEY))])
-    return ordered.drop_columns(["_late", "_order"]), first
+    return ordered.drop_columns(["_bad", "_late", "_order"]), first
 
 
 def _dedupe(table: pa.Table) -> pa.Table:
@@ -103,6 +110,14 @@ def _merged(table: pa.Table) -> tuple[pa.Table, list[ConflictRow]]:
     dropped = ordered.filter(pc.invert(first))
     if dropped.num_rows == 0:
         return standing, []
+    readable_dropped = _plausible_mask(dropped, REPRESENTABLE_FIRST, REPRESENTABLE_LAST)
+    if not pc.all(readable_dropped).as_py():
+        # Unreadable rows stay in the partition for `set_aside` to archive with their reason (nothing is lost);
+        # every read skips them, and they are no conflict of the value that stands.
+        standing = pa.concat_tables([standing, dropped.filter(pc.invert(readable_dropped))])
+        dropped = dropped.filter(readable_dropped)
+        if dropped.num_rows == 0:
+            return standing, []
     kept = standing.select([*KEY, *_KEPT]).rename_columns([*KEY, *(f"kept_{name}" for name in _KEPT)])
     conflicts: list[ConflictRow] = []
     for row in dropped.join(kept, keys=KEY).to_pylist():
@@ -264,8 +279,8 @@ def write_checked(
 
 
 def _compacted(root: Path, readings: Sequence[Reading]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """(value, flag, source, received_at in epoch ms) of the readings' keys (site, parameter, interval, epoch
-    seconds) found in their Parquet partitions."""
+    """(value, flag, source, received_at in epoch ms) of the value that stands under each of the readings' keys
+    (site, parameter, interval, epoch seconds) in their Parquet partitions."""
     sites_by_file: dict[Path, set[int]] = {}
     for r in readings:
         path = partition_path(root, r.interval.value, r.time.astimezone(UTC).date().isoformat())
@@ -274,7 +289,10 @@ def _compacted(root: Path, readings: Sequence[Reading]) -> dict[tuple[Any, ...],
     for path, sites in sites_by_file.items():
         if not path.exists():
             continue
-        table = pq.read_table(path, schema=READINGS_SCHEMA, filters=[("site_id", "in", sorted(sites))])
+        # The value that stands under each key: unreadable rows (still to be set aside) stand for nothing.
+        table = _dedupe(
+            readable(pq.read_table(path, schema=READINGS_SCHEMA, filters=[("site_id", "in", sorted(sites))]))
+        )
         times = pc.cast(pc.cast(table["time"], pa.timestamp("s")), pa.int64()).to_pylist()
         received = pc.cast(pc.cast(table["received_at"], pa.timestamp("ms")), pa.int64()).to_pylist()
         columns = [table[name].to_pylist() for name in ("site_id", "parameter", "interval", "value", "flag", "source")]
@@ -331,7 +349,7 @@ def readings(store: HotStore, root: Path, site_id: int | None = None) -> pa.Tabl
     filters = None if site_id is None else [("site_id", "=", site_id)]
     tables = [pq.read_table(f, schema=READINGS_SCHEMA, filters=filters) for f in files]
     tables.append(store.hot_table(site_id=site_id))
-    return readable(_dedupe(pa.concat_tables(tables)))
+    return _dedupe(readable(pa.concat_tables(tables)))
 
 
 def archive_packets(store: HotStore, root: Path, before: datetime) -> int:
