@@ -363,3 +363,11 @@ def test_an_accepted_conflict_replaces_the_kept_value_once(store: HotStore) -> N
     assert (row["value"], row["source"]) == (20.0, "correction:li")
     (accepted,) = store.conflicts([1], T0, T0 + timedelta(hours=1))
     assert (accepted.accepted_by, accepted.accepted_at) == ("li", later)
+
+
+def test_a_key_listed_twice_in_one_write_is_stored_once(store: HotStore) -> None:
+    """An upload listing the same value twice was counted as two stored rows (issue 13 review); the repeat is a
+    duplicate, another value of the key a conflict."""
+    row = hour(1, "a21026", 0, 10.0)
+    other = Reading(1, "a21026", Interval.HOUR, T0, 20.0, "N", "upload:wang")
+    assert store.write_counted([row, row, other], now=T0) == WriteCounts(stored=1, duplicates=1, conflicts=1)
