@@ -220,12 +220,12 @@ class PostgresBackend:
             else:  # some rows were stored before: duplicates, or conflicts to keep
                 keys = [list(column) for column in zip(*(row[:4] for row in rows), strict=True)]
                 kept = {n: stored_row for n, *stored_row in cur.execute(_PG_STORED, keys)}
-                counts, first, seen = [], 1, set[Any]()
+                counts, first = [], 1
                 for batch, _ in batches:
                     outcomes = [outcome_of(row, kept.get(n)) for n, row in enumerate(batch, start=first)]
                     clashes = [o for o in outcomes if isinstance(o, tuple)]
                     found += clashes
-                    counts.append((stored_once(batch, outcomes, seen), len(clashes)))
+                    counts.append((stored_once(batch, outcomes), len(clashes)))
                     first += len(batch)
             _keep(cur, found)
             if archived:

@@ -188,10 +188,11 @@ def outcome_of(row: ReadingRow, kept: Sequence[Any] | None) -> ConflictRow | boo
     return (*row, kept[0], kept[1], kept[2], kept[3])
 
 
-def stored_once(batch: Sequence[ReadingRow], outcomes: Sequence[ConflictRow | bool | None], seen: set[Any]) -> int:
-    """How many rows of `batch` this write stored: those whose stored row is this write's (`outcome_of` True),
-    each key once — a key repeated within one write (an upload listing a value twice) is stored once, the
-    repeats are duplicates. `seen` holds the keys counted so far in the write."""
+def stored_once(batch: Sequence[ReadingRow], outcomes: Sequence[ConflictRow | bool | None]) -> int:
+    """How many rows of `batch` (one packet, upload or API call) this write stored: those whose stored row is this
+    write's (`outcome_of` True), each key once — a key repeated within one batch (an upload listing a value
+    twice) is stored once, the repeats are duplicates."""
+    seen: set[tuple[Any, ...]] = set()
     count = 0
     for row, outcome in zip(batch, outcomes, strict=True):
         if outcome is True and row[:4] not in seen:
@@ -285,7 +286,6 @@ class SQLiteBackend:
         archived, packet_tally increments added and arrivals queued; (stored, conflicts) of each batch, in
         order."""
         counts: list[tuple[int, int]] = []
-        seen: set[Any] = set()
         with self.transaction() as conn:
             found = list(conflicts)
             for contents in prepare():
@@ -299,7 +299,7 @@ class SQLiteBackend:
                         outcomes = [_outcome(conn, row) for row in batch]
                         clashes = [o for o in outcomes if isinstance(o, tuple)]
                         found += clashes
-                        counts.append((stored_once(batch, outcomes, seen), len(clashes)))
+                        counts.append((stored_once(batch, outcomes), len(clashes)))
                 _insert(conn, _ARCHIVE, contents.archived)
                 _insert(conn, _TALLY, contents.tally)  # an upsert: parts may add to the same tally row
                 _insert(conn, _ARRIVE, contents.arrivals)
