@@ -63,9 +63,10 @@ from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import upgrade
 from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
 from ecoloop.enterprises.models import Enterprise, Outlet, OutletLimit, Permit
-from ecoloop.ingest.store import HotStore, Interval, Reading, ReadingRow
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading, ReadingRow
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.service import add_region
 

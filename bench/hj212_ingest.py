@@ -60,7 +60,7 @@ def serve(store: str, cpu_file: str, naive: bool, workers: int) -> None:
     """Run the receiver (subprocess entry) on the hot store at `store` (a path or a PostgreSQL URL) until SIGTERM,
     then write the CPU seconds it used to `cpu_file`."""
     from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
-    from ecoloop.ingest.store import HotStore
+    from ecoloop.readings.store import HotStore
 
     devices = {f"BENCH{i:06d}": DeviceEntry(f"BENCH{i:06d}", "123456", i + 1) for i in range(10_000)}
 
@@ -151,7 +151,7 @@ def run(
     database_cpu: Callable[[], tuple[float, float]] | None = None,
 ) -> dict[str, float]:
     """One run against the hot store at `store`; `database_cpu` gives PostgreSQL's CPU seconds so far."""
-    from ecoloop.ingest.store import HotStore
+    from ecoloop.readings.store import HotStore
 
     with tempfile.TemporaryDirectory() as tmp:
         cpu_file = os.path.join(tmp, "receiver.cpu")

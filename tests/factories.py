@@ -23,8 +23,9 @@ from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import hash_password
 from ecoloop.identity.service import principal_for
-from ecoloop.ingest.parquet import partition_path
-from ecoloop.ingest.store import READINGS_SCHEMA, HotStore
+from ecoloop.readings.parquet import partition_path
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import READINGS_SCHEMA
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region

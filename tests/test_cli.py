@@ -173,7 +173,8 @@ def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
 def test_data_compact_moves_hot_readings(env: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from ecoloop.ingest.store import HotStore, Interval, Reading
+    from ecoloop.readings.store import HotStore
+    from ecoloop.readings.vocabulary import Interval, Reading
 
     store = HotStore(env / "ingest" / "hot.sqlite")
     old = datetime.now(UTC) - timedelta(hours=1)
@@ -227,7 +228,8 @@ def test_alerts_run_once_evaluates_the_queued_data(env: Path) -> None:
 
     from ecoloop.alerts.models import Alert
     from ecoloop.enterprises.models import Outlet, OutletLimit
-    from ecoloop.ingest.store import HotStore, Interval, Reading
+    from ecoloop.readings.store import HotStore
+    from ecoloop.readings.vocabulary import Interval, Reading
 
     assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
     engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
@@ -266,8 +268,9 @@ def test_export_tells_each_readings_source_in_the_hot_store_and_after_compaction
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from ecoloop.ingest.store import HotStore, Interval, Reading
     from ecoloop.monitoring.models import Device
+    from ecoloop.readings.store import HotStore
+    from ecoloop.readings.vocabulary import Interval, Reading
 
     if hot == "postgresql":
         monkeypatch.setenv("ECOLOOP_HOT_STORE_URL", request.getfixturevalue("hot_pg_url"))
@@ -307,8 +310,8 @@ def test_export_tells_each_readings_source_in_the_hot_store_and_after_compaction
 def test_implausible_stored_rows_stop_no_export_compaction_or_job(env: Path) -> None:
     from datetime import UTC, datetime
 
-    from ecoloop.ingest.store import HotStore
     from ecoloop.monitoring.models import Device
+    from ecoloop.readings.store import HotStore
     from tests.factories import plant_implausible_readings
 
     assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0

@@ -218,8 +218,9 @@ def test_data_export_command_writes_no_formula(tmp_path: Path, monkeypatch: pyte
 
     from ecoloop.cli import app
     from ecoloop.db.engine import make_engine
-    from ecoloop.ingest.store import HotStore, Interval, Reading
     from ecoloop.monitoring.models import Device
+    from ecoloop.readings.store import HotStore
+    from ecoloop.readings.vocabulary import Interval, Reading
 
     monkeypatch.setenv("ECOLOOP_DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite'}")
     monkeypatch.setenv("ECOLOOP_DATA_DIR", str(tmp_path))

@@ -76,7 +76,7 @@ TRANSLATE_PARAMETERS = {
     ("audit/labels.py", "enum_label"),
     ("cases/documents.py", "_labelled"),
     ("i18n.py", "validation_text"),
-    ("ingest/parameters.py", "name"),
+    ("readings/parameters.py", "name"),
     ("enterprises/export.py", "sheet"),
     ("web/templating.py", "_escaped_gettext"),
     ("web/templating.py", "_escaped_ngettext"),

@@ -328,7 +328,7 @@ def hj212_serve(
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
     from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
-    from ecoloop.ingest.store import open_hot_store, time_window
+    from ecoloop.readings.store import open_hot_store, time_window
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -399,8 +399,9 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo); a value other
     than one stored before under its key does not replace it and is kept as a conflict in the hot store."""
     from ecoloop.ingest.files import read_beijing
-    from ecoloop.ingest.parquet import merge_into_parquet
-    from ecoloop.ingest.store import ConflictRow, open_hot_store, time_window
+    from ecoloop.readings.parquet import merge_into_parquet
+    from ecoloop.readings.store import open_hot_store, time_window
+    from ecoloop.readings.vocabulary import ConflictRow
 
     if file_format != "beijing":
         raise typer.BadParameter(f"unknown format {file_format!r}; known: beijing")
@@ -441,7 +442,7 @@ def alerts_run(
 
     from ecoloop.alerts.engine import AlertEngine
     from ecoloop.alerts.webhooks import Poster, Sender
-    from ecoloop.ingest.store import open_hot_store
+    from ecoloop.readings.store import open_hot_store
     from ecoloop.scheduler.runner import AlreadyRunningError
 
     settings = _settings()
@@ -533,8 +534,8 @@ def data_compact(
     """Move readings from the hot store into the date-partitioned Parquet files (safe to run at any time)."""
     from datetime import UTC, timedelta
 
-    from ecoloop.ingest.parquet import compact
-    from ecoloop.ingest.store import open_hot_store, time_window
+    from ecoloop.readings.parquet import compact
+    from ecoloop.readings.store import open_hot_store, time_window
 
     settings = _settings()
     now = datetime.now(UTC)
@@ -552,8 +553,8 @@ def data_clean() -> None:
     and every Parquet partition into the packet archive (rejected, with the reason): nothing is deleted."""
     from datetime import UTC
 
-    from ecoloop.ingest.parquet import set_aside
-    from ecoloop.ingest.store import open_hot_store, time_window
+    from ecoloop.readings.parquet import set_aside
+    from ecoloop.readings.store import open_hot_store, time_window
 
     settings = _settings()
     store = open_hot_store(settings)
@@ -577,8 +578,9 @@ def data_export(
     import sys
 
     from ecoloop.exports import CsvWriter
-    from ecoloop.ingest.parquet import readings
-    from ecoloop.ingest.store import open_hot_store, parse_source
+    from ecoloop.readings.parquet import readings
+    from ecoloop.readings.store import open_hot_store
+    from ecoloop.readings.vocabulary import parse_source
 
     settings = _settings()
     if file_format != "csv":
@@ -653,7 +655,7 @@ def simulate_hj212(
     import asyncio
     import signal
 
-    from ecoloop.ingest.simulator import SimConfig, devices_from_db, run_simulation
+    from ecoloop.demo.simulator import SimConfig, devices_from_db, run_simulation
 
     settings = _settings()
     target_port = port if port is not None else settings.hj212_port

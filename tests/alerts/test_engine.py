@@ -28,9 +28,10 @@ from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
 from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
 from ecoloop.ingest.convert import readings_of
 from ecoloop.ingest.hj212 import encode, parse
-from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
 from tests.factories import YEAR_0, YEAR_2099, YEAR_10000, World
 

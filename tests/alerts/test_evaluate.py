@@ -26,10 +26,10 @@ from ecoloop.alerts.engine import AlertEngine
 from ecoloop.alerts.evaluate import Evaluation, RuleSpec, SiteInfo
 from ecoloop.alerts.rules import Finding, RuleKind
 from ecoloop.alerts.window import Window
-from ecoloop.ingest.store import Interval
-from ecoloop.ingest.store import Reading as StoredReading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.quality import Point, is_valid
+from ecoloop.readings.vocabulary import Interval
+from ecoloop.readings.vocabulary import Reading as StoredReading
 from ecoloop.standards import aqi as aqi_standard
 from ecoloop.standards.editions import edition_for
 from ecoloop.standards.emission import LimitSpec, Reading, judge

@@ -25,9 +25,10 @@ from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.models import Case
 from ecoloop.db.base import utcnow
 from ecoloop.identity.models import User
-from ecoloop.ingest.store import Interval, Reading, open_hot_store
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
+from ecoloop.readings.store import open_hot_store
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
 from tests.factories import World
 from tests.web.helpers import csrf_for, menu_links, open_client, open_session, page_title, parse, reread

@@ -39,9 +39,9 @@ from ecoloop.alerts.rules import (
     sudden_rises,
     water_below_target,
 )
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.ingest.convert import readings_of
 from ecoloop.ingest.hj212 import parse
-from ecoloop.ingest.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.monitoring.quality import Point
 from ecoloop.standards.emission import LimitSpec, Reading
 from ecoloop.standards.water import WaterGrade

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ecoloop.alerts.window import Sample, Window, sample, unusual
-from ecoloop.ingest.store import Interval, Reading
 from ecoloop.monitoring.quality import Point, is_valid
+from ecoloop.readings.vocabulary import Interval, Reading
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import alembic_config, check, upgrade
 from ecoloop.db.models import Base
-from ecoloop.ingest.parquet import readings
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.parquet import readings
+from ecoloop.readings.store import HotStore
 from ecoloop.settings import Settings
 from tests.factories import plant_implausible_readings
 

@@ -27,10 +27,11 @@ from ecoloop.enterprises.enums import (
 )
 from ecoloop.enterprises.models import DataCorrection, Enterprise, GradeRecord, ListMembership, Permit
 from ecoloop.enterprises.queries import list_lists
-from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
 from tests.factories import World, credit_code
 from tests.web.helpers import Element, csrf_for, open_session, page_title, parse, reread

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.store import HotStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

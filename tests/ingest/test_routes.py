@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import utcnow
 from ecoloop.identity.service import create_api_token
-from ecoloop.ingest.parquet import compact, readings
-from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
+from ecoloop.readings.parquet import compact, readings
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
 from tests.factories import World
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.ingest.hj212 import crc16_modbus, encode, parse
 from ecoloop.ingest.server import BatchWriter, DeviceDirectory, DeviceEntry, Receiver
-from ecoloop.ingest.store import ArchiveRow, HotStore
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import ArchiveRow
 from ecoloop.settings import Settings
 from tests.factories import World
 

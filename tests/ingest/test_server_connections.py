@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecoloop.ingest.hj212 import encode, parse
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.store import HotStore
 
 CONNECTIONS = 2_000
 PASSWORD = "100000"
@@ -24,7 +24,7 @@ SERVE = """
 import resource, sys
 from zoneinfo import ZoneInfo
 from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.store import HotStore
 
 hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))

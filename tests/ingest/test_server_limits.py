@@ -13,7 +13,7 @@ import pytest
 from ecoloop.ingest.hj212 import encode, parse
 from ecoloop.ingest.hj212.fast import upload
 from ecoloop.ingest.server import MAX_SUMMARIES, DeviceDirectory, Receiver
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.store import HotStore
 from tests.ingest.test_server import DEVICES, MN, TZ, Harness, hourly, read_ack
 
 NOT_ARCHIVED = "not_archived"  # the reason of an archived summary of rejected frames counted but not archived

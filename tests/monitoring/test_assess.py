@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from ecoloop.ingest.parquet import compact
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
 from ecoloop.monitoring import assess
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, IssueKind, pooled, rates
+from ecoloop.readings.parquet import compact
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 END = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the default period ends at the start of the current hour

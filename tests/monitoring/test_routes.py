@@ -23,11 +23,12 @@ from ecoloop.db.base import utcnow
 from ecoloop.db.engine import make_session_factory
 from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
 from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading
 from ecoloop.ingest.upload import MAX_UPLOAD_BYTES
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading
 from ecoloop.settings import Settings
 from tests.factories import World, crafted_xlsx, plant_implausible_readings
 from tests.web.helpers import Element, csrf_for, menu_links, open_session, page_title, parse

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.ingest.parquet import packets, readings
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, open_hot_store
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.readings.parquet import packets, readings
+from ecoloop.readings.store import HotStore, open_hot_store
+from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading
 from ecoloop.scheduler.jobs import archive_raw_packets, compact_readings, device_last_seen
 from ecoloop.scheduler.runner import JobContext
 from ecoloop.settings import Settings

@@ -32,12 +32,13 @@ import ecoloop
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
+from ecoloop.demo.simulator.profiles import AIR_PARAMETERS, GAS_PARAMETERS, WATER_PARAMETERS
 from ecoloop.identity.enums import Role
-from ecoloop.ingest import parameters
-from ecoloop.ingest.simulator.profiles import AIR_PARAMETERS, GAS_PARAMETERS, WATER_PARAMETERS
-from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
+from ecoloop.readings import parameters
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
 from ecoloop.web.app import create_app
 from tests.conftest import make_settings

@@ -33,10 +33,11 @@ from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.window import Window
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises.queries import limit_specs_by_site
-from ecoloop.ingest.store import HotStore, Interval, Reading
 from ecoloop.monitoring.assess import readings_view
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.scheduler.runner import exclusive

@@ -3,7 +3,7 @@ page, the case handed over from an alert and its title use.
 
 A finding is read as the alert keeps it (`alert.detail["findings"]`, written by `service._detail`): stored JSON, so
 every value is checked and a finding that cannot be read in full still gets the general sentence. Parameters are
-named through the HJ 212 code table (`ecoloop.ingest.parameters`), water indicators through their HJ 212 codes.
+named through the HJ 212 code table (`ecoloop.readings.parameters`), water indicators through their HJ 212 codes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
+from ecoloop.readings import parameters
 from ecoloop.standards.aqi import AqiCategory
 from ecoloop.standards.water import WaterGrade
 

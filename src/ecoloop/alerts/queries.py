@@ -31,9 +31,10 @@ from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.cases.models import Case
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import Organisation, User
-from ecoloop.ingest.store import HotStore, Interval
 from ecoloop.monitoring.assess import readings_view
 from ecoloop.monitoring.models import Site
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval
 from ecoloop.regions.models import Region
 
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")

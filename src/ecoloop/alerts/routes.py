@@ -26,8 +26,8 @@ from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
 from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings import parameters
+from ecoloop.readings.store import HotStore
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings

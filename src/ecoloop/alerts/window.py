@@ -17,8 +17,8 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ecoloop.ingest.store import Reading
 from ecoloop.monitoring.quality import Point, is_valid
+from ecoloop.readings.vocabulary import Reading
 
 Value = tuple[float | None, str | None]  # value, device flag
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -18,8 +18,8 @@ from ecoloop.audit.models import AuditRecord
 from ecoloop.audit.service import REDACTED
 from ecoloop.db.base import Base, StrEnumType, UtcDateTime
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
-from ecoloop.ingest.store import parse_source
+from ecoloop.readings import parameters
+from ecoloop.readings.vocabulary import parse_source
 
 TABLES = {
     "observations": N_("Monitoring data"),  # upload records (no table of this database)

@@ -21,7 +21,7 @@ from ecoloop.cases.enums import CaseSource, EventKind
 from ecoloop.cases.enums import Severity as CaseSeverity
 from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.cases.workflow import State
-from ecoloop.ingest import parameters
+from ecoloop.readings import parameters
 
 # Pollutant names in the demo alert texts → HJ 212-2017 Appendix B codes.
 _POLLUTANTS = {"二氧化硫": "a21026", "氮氧化物": "a21002", "化学需氧量": "w01018", "氨氮": "w21003"}

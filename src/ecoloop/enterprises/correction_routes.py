@@ -16,7 +16,8 @@ from ecoloop.enterprises import queries, service
 from ecoloop.enterprises.models import DataCorrection
 from ecoloop.enterprises.routes import LABELS, error_text
 from ecoloop.enterprises.service import EnterpriseError
-from ecoloop.ingest.store import HotStore, Interval, Reading, ReadingSource, source_value
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Reading, ReadingSource, source_value
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
 from ecoloop.web.templating import render
 

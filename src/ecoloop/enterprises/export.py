@@ -25,7 +25,7 @@ from ecoloop.enterprises.models import (
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.exports import append_row, cell_value, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
+from ecoloop.readings import parameters
 
 # --- the workbooks ------------------------------------------------------------------------------------------------
 

@@ -35,12 +35,13 @@ from ecoloop.enterprises.queries import EnterpriseFilter
 from ecoloop.enterprises.rules import INDUSTRY_SECTIONS, industry_section
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
-from ecoloop.ingest.rules import time_refusal
-from ecoloop.ingest.store import INTERVAL_LABELS, HotStore, Interval, time_window
 from ecoloop.monitoring import assess
 from ecoloop.monitoring import queries as monitoring_queries
 from ecoloop.monitoring.models import Site
+from ecoloop.readings import parameters
+from ecoloop.readings.rules import time_refusal
+from ecoloop.readings.store import HotStore, time_window
+from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions

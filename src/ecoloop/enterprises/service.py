@@ -350,7 +350,7 @@ def review_correction(
     session: Session, correction: DataCorrection, *, reviewer: User, approve: bool, note: str, now: datetime
 ) -> None:
     """Approve or reject a pending correction. Storing an approved value is the caller's next step
-    (`ecoloop.ingest.store`: a reading with source `correction`), so the hot store and this record commit
+    (`ecoloop.readings.store`: a reading with source `correction`), so the hot store and this record commit
     in the caller's order: the reading first, then this decision.
 
     The decision claims the request in the database (it changes the row only while it is still pending), so of

@@ -1,1 +1,1 @@
-"""Monitoring data ingest: HJ 212 receiver, files and HTTP uploads, the readings store."""
+"""Monitoring data ingest: the ways in (HJ 212 receiver, HTTP uploads and API, history files); the readings they store live in `ecoloop.readings`."""

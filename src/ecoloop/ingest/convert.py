@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ecoloop.ingest.hj212 import FrameError, Packet, Reason
 from ecoloop.ingest.hj212.fast import Upload
-from ecoloop.ingest.store import Interval, Reading, ReadingRow
+from ecoloop.readings.vocabulary import Interval, Reading, ReadingRow
 
 # Data uploads and their interval (HJ 212-2017 Table 9 / Appendix C: 2011 real-time, 2051 minute, 2061 hourly,
 # 2031 daily data).

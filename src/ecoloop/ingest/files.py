@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ecoloop.ingest.rules import Refusal, TimeWindow, epoch_refusal
-from ecoloop.ingest.store import READINGS_SCHEMA, ReadingSource, source_value
+from ecoloop.readings.rules import Refusal, TimeWindow, epoch_refusal
+from ecoloop.readings.vocabulary import READINGS_SCHEMA, ReadingSource, source_value
 
 # Beijing multi-site air data (UCI, CC BY 4.0): column → (HJ 212 parameter code, factor to the code's unit).
 # HJ 212-2017 Appendix B codes: a34004 PM2.5, a34002 PM10, a21026 SO2, a21004 NO2, a21005 CO (mg/m³), a05024 O3.

@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from ecoloop.ingest.rules import Refusal, TimeWindow, time_refusal, value_refusal
-from ecoloop.ingest.store import Interval, Reading
+from ecoloop.readings.rules import Refusal, TimeWindow, time_refusal, value_refusal
+from ecoloop.readings.vocabulary import Interval, Reading
 
 MAX_ROWS = 10_000
 

@@ -14,10 +14,11 @@ from ecoloop.access.scope import scoped
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
 from ecoloop.ingest.observations import MAX_ROWS, refusal_summary, to_readings
-from ecoloop.ingest.parquet import write_checked
-from ecoloop.ingest.store import Outcome, RawPacket, ReadingSource, source_value, time_window
 from ecoloop.ingest.upload import UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY
 from ecoloop.monitoring.models import Site
+from ecoloop.readings.parquet import write_checked
+from ecoloop.readings.store import time_window
+from ecoloop.readings.vocabulary import Outcome, RawPacket, ReadingSource, source_value
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.security import client_ip
 

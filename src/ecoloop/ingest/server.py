@@ -49,8 +49,9 @@ from ecoloop.ingest.hj212 import (
 )
 from ecoloop.ingest.hj212.fast import Upload, upload
 from ecoloop.ingest.hj212.fast import ack as fast_ack
-from ecoloop.ingest.rules import Refusal, TimeWindow, reading_refusal
-from ecoloop.ingest.store import ArchiveRow, HotStore, Outcome, Reading, ReadingRow, reading_row
+from ecoloop.readings.rules import Refusal, TimeWindow, reading_refusal
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import ArchiveRow, Outcome, Reading, ReadingRow, reading_row
 
 log = logging.getLogger("ecoloop.ingest")
 

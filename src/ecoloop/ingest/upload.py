@@ -23,9 +23,10 @@ from ecoloop.exports import csv_bytes
 from ecoloop.i18n import N_, gettext, validation_text
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.ingest.observations import refusal_summary, to_readings
-from ecoloop.ingest.parquet import write_checked
-from ecoloop.ingest.rules import TimeWindow
-from ecoloop.ingest.store import HotStore, Interval, Outcome, RawPacket, Reading, ReadingSource, source_value
+from ecoloop.readings.parquet import write_checked
+from ecoloop.readings.rules import TimeWindow
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading, ReadingSource, source_value
 from ecoloop.sheets import (
     SHEET_LIMIT_TEXT,
     BadWorkbookError,

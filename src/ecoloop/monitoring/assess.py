@@ -1,6 +1,6 @@
 """Data quality of stored monitoring data: the rules of `quality.py` applied to a site, or to many sites at once.
 
-Readings come from both tiers of the readings store (`ingest/store.py`): the Parquet partitions of the period's
+Readings come from both tiers of the readings store (`readings/store.py`): the Parquet partitions of the period's
 dates plus the hot store's rows, filtered to the sites, interval and period and de-duplicated like
 `parquet.readings()` (one row per key, the one that stands) in DuckDB before anything reaches Python. Hot rows and
 per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
@@ -28,12 +28,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ecoloop.ingest.parquet import partition_path, readable
-from ecoloop.ingest.rules import REPRESENTABLE_FIRST, REPRESENTABLE_LAST
-from ecoloop.ingest.store import STANDING_ORDER, HotStore, Interval, ReadingSource, parse_source, standing_rank
 from ecoloop.monitoring import quality
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind, Point
+from ecoloop.readings.parquet import partition_path, readable
+from ecoloop.readings.rules import REPRESENTABLE_FIRST, REPRESENTABLE_LAST
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import STANDING_ORDER, Interval, ReadingSource, parse_source, standing_rank
 
 # DuckDB conditions of readable Parquet rows (`parquet.readable`): a time a datetime holds (parameters: the first and
 # last), a finite value or none.

@@ -16,7 +16,7 @@ from statistics import median
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import Conflict
+    from ecoloop.readings.vocabulary import Conflict
 
 # Device flags that mark a value as not valid monitoring data (HJ 212-2017 Table 8 / §6.6: F stopped,
 # M maintenance, S manual input, D fault, C calibration, T over range, B transmission fault); N is normal.

@@ -15,8 +15,6 @@ from ecoloop.access.actions import Action, allowed, require
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.ingest import parameters
-from ecoloop.ingest.store import INTERVAL_LABELS, HotStore, Interval, time_window
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
@@ -32,6 +30,9 @@ from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind
+from ecoloop.readings import parameters
+from ecoloop.readings.store import HotStore, time_window
+from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate, review_milestones
-from ecoloop.ingest.parquet import archive_packets, compact
-from ecoloop.ingest.store import open_hot_store, time_window
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
+from ecoloop.readings.parquet import archive_packets, compact
+from ecoloop.readings.store import open_hot_store, time_window
 from ecoloop.scheduler.runner import Job, JobContext
 
 # Readings stay this long in the hot store before compaction, so a late re-send or correction is usually

@@ -149,8 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from ecoloop.identity.admin_routes import router as identity_admin_router
     from ecoloop.identity.routes import router as identity_router
     from ecoloop.ingest.routes import router as ingest_router
-    from ecoloop.ingest.store import open_hot_store
     from ecoloop.monitoring.routes import router as monitoring_router
+    from ecoloop.readings.store import open_hot_store
     from ecoloop.regions.routes import router as regions_router
     from ecoloop.web.routes import router as web_router
 

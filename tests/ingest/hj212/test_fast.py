@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, Uploads
 from ecoloop.ingest.convert import readings_of, upload_rows
 from ecoloop.ingest.hj212 import FrameError, Tolerance, ack_frame, encode, parse
 from ecoloop.ingest.hj212.fast import ack, upload
-from ecoloop.ingest.simulator.profiles import Profile, SimDevice, Uploads
-from ecoloop.ingest.store import reading_row
+from ecoloop.readings.vocabulary import reading_row
 from tests.ingest.hj212.test_codec import FRAMES, SAMPLES, SEGMENTS, frame, shared
 
 TZ = ZoneInfo("Asia/Shanghai")

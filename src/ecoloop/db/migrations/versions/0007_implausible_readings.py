@@ -34,8 +34,8 @@ def upgrade() -> None:
     if settings is None:
         log.info("no deployment settings: stored readings are not checked (run `ecoloop data clean`)")
         return
-    from ecoloop.ingest.parquet import set_aside
-    from ecoloop.ingest.store import open_hot_store, time_window
+    from ecoloop.readings.parquet import set_aside
+    from ecoloop.readings.store import open_hot_store, time_window
 
     try:
         store = open_hot_store(settings)

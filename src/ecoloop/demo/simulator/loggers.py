@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from ecoloop.demo.simulator.profiles import AirData, Profile, SimDevice, Uploads, load_air_data, seeded_random
 from ecoloop.ingest.hj212 import FrameError, Framer, parse
-from ecoloop.ingest.simulator.profiles import AirData, Profile, SimDevice, Uploads, load_air_data, seeded_random
 from ecoloop.monitoring.enums import SiteKind
 
 _PROFILE_OF_KIND = {

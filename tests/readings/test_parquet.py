@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecoloop.ingest.parquet import _dedupe, compact, parquet_glob, partition_path, readings, set_aside
-from ecoloop.ingest.rules import TimeWindow
-from ecoloop.ingest.store import READINGS_SCHEMA, HotStore, Interval, Reading
+from ecoloop.readings.parquet import _dedupe, compact, parquet_glob, partition_path, readings, set_aside
+from ecoloop.readings.rules import TimeWindow
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, Reading
 from tests.factories import plant_implausible_readings
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

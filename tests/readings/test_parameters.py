@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ecoloop.demo.simulator.profiles import PARAMETERS as SIMULATED
 from ecoloop.i18n import use_locale
-from ecoloop.ingest import parameters
-from ecoloop.ingest.simulator.profiles import PARAMETERS as SIMULATED
+from ecoloop.readings import parameters
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ecoloop.ingest.parquet import packets, readings
-from ecoloop.ingest.store import (
-    HotStore,
+from ecoloop.readings.parquet import packets, readings
+from ecoloop.readings.store import HotStore, open_hot_store
+from ecoloop.readings.vocabulary import (
     Interval,
     Outcome,
     RawPacket,
     Reading,
     ReadingSource,
     WriteCounts,
-    open_hot_store,
     parse_source,
     source_value,
 )
@@ -271,7 +270,7 @@ def test_the_wal_stays_bounded_under_sustained_writes(tmp_path: Path, monkeypatc
     # A passive checkpoint alone never catches up with a writer that never pauses, and SQLite starts the WAL
     # over only once every frame is copied: the WAL grew for as long as the load lasted (350 MB in 8 s of the
     # receiver benchmark). The checkpoint starts it over once it holds `_WAL_RESTART` bytes.
-    from ecoloop.ingest import hot_sqlite
+    from ecoloop.readings import hot_sqlite
 
     monkeypatch.setattr(hot_sqlite, "_WAL_RESTART", 1 << 20)
     monkeypatch.setattr(hot_sqlite, "_WAL_LIMIT", 1 << 20)
@@ -308,7 +307,7 @@ def test_a_long_reader_does_not_hold_the_checkpoint_and_the_writers(
 ) -> None:
     import sqlite3
 
-    from ecoloop.ingest import hot_sqlite
+    from ecoloop.readings import hot_sqlite
 
     monkeypatch.setattr(hot_sqlite, "_WAL_RESTART", 0)  # start the WAL over at every checkpoint
     path = tmp_path / "hot.sqlite"

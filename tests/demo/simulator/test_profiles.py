@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ecoloop.demo.service import demo_readings_file
-from ecoloop.ingest.simulator.profiles import (
+from ecoloop.demo.simulator.profiles import (
     AirData,
     Profile,
     SimDevice,

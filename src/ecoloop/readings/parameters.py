@@ -139,7 +139,7 @@ STATISTICS = {
 _AMOUNT_UNITS = {"m³/s": "m³", "L/s": "m³"}
 
 
-# The kinds of stored values (`ecoloop.ingest.store.Interval`) by their value.
+# The kinds of stored values (`ecoloop.readings.store.Interval`) by their value.
 INTERVALS = {
     "realtime": N_("Real-time data"),
     "minute": N_("Minute data"),

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from ecoloop.ingest.rules import (
+from ecoloop.readings.rules import (
     REPRESENTABLE_LAST,
     Refusal,
     TimeWindow,

@@ -1,7 +1,7 @@
 """Virtual HJ 212 data loggers (数采仪): `profiles` makes what they send (pure), `loggers` sends it to a receiver."""
 
-from ecoloop.ingest.simulator.loggers import SimConfig, devices_from_db, run_simulation
-from ecoloop.ingest.simulator.profiles import (
+from ecoloop.demo.simulator.loggers import SimConfig, devices_from_db, run_simulation
+from ecoloop.demo.simulator.profiles import (
     AirData,
     Profile,
     SimDevice,

@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ecoloop.ingest.hot_sqlite import CONFLICT_COLUMNS, READING_COLUMNS, SCHEMA_VERSION, outcome_of, stored_once
+from ecoloop.readings.hot_sqlite import CONFLICT_COLUMNS, READING_COLUMNS, SCHEMA_VERSION, outcome_of, stored_once
 
 if TYPE_CHECKING:
     import psycopg
 
-    from ecoloop.ingest.store import ConflictRow, ReadingRow, WriteSet
+    from ecoloop.readings.vocabulary import ConflictRow, ReadingRow, WriteSet
 
 log = logging.getLogger("ecoloop.ingest")
 _T = TypeVar("_T")
@@ -208,7 +208,7 @@ class PostgresBackend:
         """In one transaction, the parts `prepare` gives, as one: readings inserted (the first value stands;
         replaced when `replace`), the others' conflicts kept with `conflicts`, packets archived, packet_tally
         increments added and arrivals queued; (stored, conflicts) of each batch, in order."""
-        from ecoloop.ingest.store import merged
+        from ecoloop.readings.vocabulary import merged
 
         def work(cur: psycopg.Cursor[tuple[Any, ...]]) -> list[tuple[int, int]]:
             contents = merged(prepare())  # one COPY per table: a repeated key would fail the tally's upsert

@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 
 from ecoloop.db.engine import make_engine
 from ecoloop.demo.service import load_demo
+from ecoloop.demo.simulator.loggers import SimConfig, run_simulation
+from ecoloop.demo.simulator.profiles import AirData, Profile, SimDevice
 from ecoloop.ingest.hj212 import Framer, parse
 from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, devices_from_db
-from ecoloop.ingest.simulator.loggers import SimConfig, run_simulation
-from ecoloop.ingest.simulator.profiles import AirData, Profile, SimDevice
-from ecoloop.ingest.store import HotStore
+from ecoloop.readings.store import HotStore
 from tests.conftest import make_settings
-from tests.ingest.simulator.test_profiles import DEVICES, START, TZ
+from tests.demo.simulator.test_profiles import DEVICES, START, TZ
 
 SITES = {d.mn: n for n, d in enumerate(DEVICES, 1)}
 

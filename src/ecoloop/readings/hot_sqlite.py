@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import ConflictRow, ReadingRow, WriteSet
+    from ecoloop.readings.vocabulary import ConflictRow, ReadingRow, WriteSet
 
 # Layout choices for write speed: readings are keyed time first, so the loggers' uploads of the current minute
 # or hour land on the same few B-tree pages and a group commit writes little; the raw-packet archive is

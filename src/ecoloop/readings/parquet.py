@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ecoloop.ingest.hot_sqlite import outcome_of
-from ecoloop.ingest.rules import (
+from ecoloop.readings.hot_sqlite import outcome_of
+from ecoloop.readings.rules import (
     REPRESENTABLE_FIRST,
     REPRESENTABLE_LAST,
     Refusal,
@@ -34,7 +34,7 @@ from ecoloop.ingest.rules import (
     epoch_refusal,
     value_refusal,
 )
-from ecoloop.ingest.store import (
+from ecoloop.readings.vocabulary import (
     PACKETS_SCHEMA,
     READINGS_SCHEMA,
     ArchiveRow,
@@ -48,7 +48,8 @@ from ecoloop.ingest.store import (
 )
 
 if TYPE_CHECKING:
-    from ecoloop.ingest.store import ConflictRow, HotStore
+    from ecoloop.readings.store import HotStore
+    from ecoloop.readings.vocabulary import ConflictRow
 
 KEY = ["site_id", "parameter", "interval", "time"]
 
@@ -74,7 +75,7 @@ def _ranked(table: pa.Table) -> tuple[pa.Table, pa.Array]:
     """The rows sorted by key, each key's standing row first, and whether each row is its key's first.
 
     The row that stands (issue 13, `store.standing_rank`): the latest approved correction, else the first value
-    received — a later re-send, upload or import never replaces it (`ingest/store.py`).
+    received — a later re-send, upload or import never replaces it (`readings/store.py`).
 
     A row that no read shows (a time no datetime holds, an infinite value: stored before the ways in refused
     them) never stands before a readable one, so a later good value is not hidden behind it."""
