@@ -22,10 +22,10 @@ from ecoloop.cases.models import Attachment, Case, CaseEvent, Milestone, Supervi
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate
 from ecoloop.cases.workflow import State
+from ecoloop.demo.case_plans import LOCAL
 from ecoloop.demo.cases import (
     ARC_STATES,
     CENTRAL_CODE,
-    LOCAL,
     UNIT_USERS,
     plan_demo_cases,
 )

@@ -30,16 +30,8 @@ from ecoloop.cases.service import (
     supervise,
 )
 from ecoloop.cases.workflow import Action
-from ecoloop.demo.cases import (
-    CENTRAL_CODE,
-    LOCAL,
-    BatchPlan,
-    CasePlan,
-    DemoCases,
-    Move,
-    StepPlan,
-    plan_demo_cases,
-)
+from ecoloop.demo.case_plans import LOCAL, BatchPlan, CasePlan, DemoCases, Move, StepPlan
+from ecoloop.demo.cases import CENTRAL_CODE, plan_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles
 from ecoloop.demo.evidence import evidence_files
 from ecoloop.enterprises.models import Enterprise

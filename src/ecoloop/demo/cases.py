@@ -12,42 +12,31 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ecoloop.cases.batches import title_of
 from ecoloop.cases.enums import CaseSource, Category, MilestoneStatus, Severity
 from ecoloop.cases.workflow import State
+from ecoloop.demo.case_plans import BatchPlan, CasePlan, DemoCases, MilestonePlan, Move, RowPlan, at_local
+from ecoloop.demo.case_scripts import CasePlace, Parties, Script, case_places, case_words, walk
 from ecoloop.demo.case_texts import (
     ACCEPT_NOTES,
     ACCOUNTABLE,
     ALERT,
     ALERTS,
     COMPLAINTS,
-    ESTATES,
-    FAIL_REASONS,
     FALSE_FOUND,
-    HILLS,
     KIND,
     KINDS,
     LONG_TERM,
     MILESTONE_NOTES,
-    PASS_NOTES,
     PROGRESS_NOTES,
-    PROJECTS,
-    REOPEN_REASONS,
-    REPORT_NOTES,
-    RIVERS,
-    SHOPS,
-    VERIFY_NOTES,
     Kind,
 )
-from ecoloop.demo.enterprises import ROADS, EnterpriseFiles, EnterprisePlan
+from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan
 
 SEED = "ecoloop-demo-cases-371800"
-LOCAL = ZoneInfo("Asia/Shanghai")  # the demo bureau's time zone (the setting's default)
 CENTRAL_CODE = "central-3-12"  # its presence means the demo cases are loaded
 PROVINCIAL_CODE = "provincial-2-05"
 FILM_CODE = "yellow-river-film"
@@ -69,113 +58,6 @@ XINYUAN = "91371821683814002E"  # 临河县鑫源化工, whose demo user is `ent
 ENTERPRISE_USERS = {XINYUAN: "enterprise"}  # enterprises whose demo user adds its evidence itself
 
 
-class Move(StrEnum):
-    """A step of the demo's script: a workflow action, or something else done on a case."""
-
-    ASSIGN = "assign"
-    ACCEPT = "accept"
-    RETURN = "return"
-    EVIDENCE = "evidence"
-    REPORT = "report"
-    VERIFY = "verify"
-    PASS = "pass"
-    FAIL = "fail"
-    MERGE = "merge"
-    REOPEN = "reopen"
-    EXTEND = "extend"
-    SUPERVISE = "supervise"
-    INTERVIEW = "interview"
-    COMMENT = "comment"
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    """One step on a case: when (local time), what, by whom (username), and what it needs."""
-
-    at: datetime
-    move: Move
-    who: str
-    note: str = ""
-    unit: str = ""  # organisation code (assign)
-    co_units: tuple[str, ...] = ()
-    deadline: date | None = None  # assign, extend, reopen
-    into: str = ""  # key of the case a duplicate is merged into
-
-
-@dataclass(frozen=True)
-class RowPlan:
-    """The 交办 sheet's cells of a batch case (units as organisation codes, the lead unit first)."""
-
-    seq: int
-    ref: str
-    region: str
-    category: str
-    units: tuple[str, ...] = ()
-    deadline: date | None = None
-    investigation: str = ""
-    finding: str = ""
-    handling: str = ""
-    accountable: str = ""
-
-
-@dataclass(frozen=True)
-class MilestonePlan:
-    """A yearly target of a long-term case."""
-
-    year: int
-    target: str
-    due: date
-    status: MilestoneStatus
-    done_on: date | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CasePlan:
-    """A case: what and where, who registers it when (batch cases: the batch's import), and its steps."""
-
-    key: str
-    source: CaseSource
-    category: Category
-    title: str
-    description: str
-    region: str  # region code
-    registrar: str
-    registered_at: datetime
-    steps: tuple[StepPlan, ...]
-    arc: str  # the path it is walked along (see `_walk`)
-    enterprise: str | None = None  # credit code
-    site: str | None = None
-    severity: Severity = Severity.NORMAL
-    batch: str | None = None  # batch code
-    row: RowPlan | None = None
-    long_term: bool = False
-    leader: str = ""
-    milestones: tuple[MilestonePlan, ...] = ()
-
-
-@dataclass(frozen=True)
-class BatchPlan:
-    """A supervision batch handed down as a sheet and imported by `importer`."""
-
-    code: str
-    name: str
-    source: CaseSource
-    received_at: datetime
-    deadline: date
-    document: str
-    importer: str
-    title: str  # the sheet's title row
-
-
-@dataclass
-class DemoCases:
-    """The plan: batches and cases (batch cases in sheet order)."""
-
-    batches: list[BatchPlan] = field(default_factory=list)
-    cases: list[CasePlan] = field(default_factory=list)
-
-
 # --- the batches ------------------------------------------------------------------------------------------------------
 
 # Forty letters of the central batch: three duplicates come on top of these base problems.
@@ -185,7 +67,7 @@ CENTRAL_KINDS = (
     ("hazardous_waste", 3), ("sewage_plant", 1), ("kiln_dust", 2), ("coke_emission", 2), ("dye_wastewater", 2),
     ("paint_odour", 2), ("night_construction", 1),
 )  # fmt: skip
-# The path each base letter is walked along (see `_walk`), and its deadline in days after the batch came in.
+# The path each base letter is walked along (see `walk`), and its deadline in days after the batch came in.
 CENTRAL_ARCS = (
     *["closed"] * 11, *["closed_false"] * 3, *["closed_after_fail"] * 2, *["closed_late"] * 3, "returned_closed",
     *["reopened"] * 2, *["verifying"] * 3, *["reported"] * 4, *["rectifying"] * 3, *["overdue"] * 2,
@@ -207,193 +89,11 @@ PROVINCIAL_DEADLINES: dict[str, tuple[int, ...]] = {
 }  # fmt: skip
 
 
-# --- places -----------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Place:
-    """A village or residents' community with its town and county; `village` as texts name it (下朱楼村, 花园社区)."""
-
-    county_code: str
-    county: str
-    town_code: str
-    town: str
-    village_code: str
-    village: str
-
-
-def _places(fixture: Mapping[str, Any]) -> list[_Place]:
-    """The fixture's villages as places."""
-    return [
-        _Place(c["code"], c["name"], t["code"], t["name"], v["code"], v["name"].removesuffix("委会").removesuffix("居"))
-        for c in fixture["city"]["counties"]
-        for t in c["towns"]
-        for v in t["villages"]
-    ]
-
-
-def _words(rng: random.Random, place: _Place, enterprise: str = "") -> dict[str, str]:
-    """Values for a text's placeholders."""
-    return {
-        "county": place.county,
-        "town": place.town,
-        "village": place.village,
-        "ent": enterprise,
-        "road": rng.choice(ROADS),
-        "estate": rng.choice(ESTATES),
-        "shop": rng.choice(SHOPS),
-        "project": f"{rng.choice(PROJECTS)}项目",
-        "river": rng.choice(RIVERS),
-        "hill": rng.choice(HILLS),
-        "n": str(rng.randint(2, 6)),
-        "m": str(rng.randint(1, 3)),
-        "k": str(rng.randint(1, 2)),
-        "fine": rng.choice(("3", "5", "8.5", "10", "12", "20")),
-        "ton": str(rng.randint(3, 60) * 10),
-        "area": str(rng.randint(8, 90) * 100),
-        "vol": str(rng.randint(5, 40) * 100),
-        "km": str(rng.randint(12, 85) / 10),
-    }
-
-
-# --- scripts ----------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Parties:
-    """Who works a case: the lead unit (organisation code) and its user, the supervisor, who adds evidence."""
-
-    unit: str
-    unit_user: str
-    supervisor: str
-    evidence_by: str
-    co_units: tuple[str, ...] = ()
-
-
-class _Script:
-    """The steps of one case in working hours of days counted from `base`, each later than the one before."""
-
-    def __init__(self, rng: random.Random, base: date, start: datetime) -> None:
-        self.rng, self.base, self.last = rng, base, start
-        self.steps: list[StepPlan] = []
-
-    def add(self, day: int, move: Move, who: str, **fields: Any) -> None:
-        at = _at(self.base + timedelta(days=day), self.rng.randint(8, 17), self.rng.randint(0, 59))
-        if at <= self.last:
-            at = self.last + timedelta(minutes=self.rng.randint(5, 40))
-        self.last = at
-        self.steps.append(StepPlan(at, move, who, **fields))
-
-    def pick(self, options: Sequence[str]) -> str:
-        return self.rng.choice(options)
-
-
-def _report(s: _Script, p: _Parties, day: int) -> None:
-    """Evidence (by the enterprise where it has a demo user, else the unit), then the report, on `day`."""
-    s.add(day, Move.EVIDENCE, p.evidence_by)
-    s.add(day, Move.REPORT, p.unit_user, note=s.pick(REPORT_NOTES))
-
-
-def _verify(s: _Script, p: _Parties, day: int, *, fails: int = 0, close: bool = True) -> int:
-    """Report on `day`, verification (failing `fails` times first, each followed by a new report) and, with
-    `close`, closure; returns the last day."""
-    rng = s.rng
-    for attempt in range(fails + 1):
-        _report(s, p, day)
-        day += rng.randint(2, 5)
-        s.add(day, Move.VERIFY, p.supervisor, note=s.pick(VERIFY_NOTES))
-        if attempt < fails:
-            day += rng.randint(1, 3)
-            s.add(day, Move.FAIL, p.supervisor, note=FAIL_REASONS[attempt % len(FAIL_REASONS)])
-            day += rng.randint(10, 20)
-        elif close:
-            day += rng.randint(1, 3)
-            s.add(day, Move.PASS, p.supervisor, note=s.pick(PASS_NOTES))
-    return day
-
-
-def _walk(
-    s: _Script,
-    arc: str,
-    p: _Parties,
-    deadline: int,
-    end: int,
-    assign_at: int | None = None,
-    return_note: str = "该问题不属本单位职责，请重新交办。",
-) -> None:
-    """Walk a case along `arc` to the state ARC_STATES names; days count from the script's base, `end` is
-    today, `deadline` is the assignment's. `assign_at` is None when the batch import assigned the case."""
-    rng = s.rng
-    if assign_at is not None:
-        due = s.base + timedelta(days=deadline)
-        s.add(assign_at, Move.ASSIGN, p.supervisor, unit=p.unit, co_units=p.co_units, deadline=due)
-    start = assign_at or 0
-    if arc in ("registered", "assigned", "assigned_overdue", "assigned_recent"):
-        return
-    if arc == "returned":
-        s.add(start + rng.randint(1, 2), Move.RETURN, p.unit_user, note=return_note)
-        return
-    accept = start + rng.randint(1, 3)
-    s.add(accept, Move.ACCEPT, p.unit_user, note=s.pick(ACCEPT_NOTES))
-    progress = accept + rng.randint(2, 6)
-    if arc in ("closed", "reopened"):
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        last = _verify(s, p, rng.randint(max(progress + 3, deadline - 25), deadline - 2))
-        if arc == "reopened":
-            reopen = max(last + 10, end - rng.randint(12, 25))
-            new = s.base + timedelta(days=end + rng.randint(20, 45))
-            s.add(reopen, Move.REOPEN, p.supervisor, note=s.pick(REOPEN_REASONS), deadline=new)
-            s.add(reopen + rng.randint(2, 4), Move.COMMENT, p.unit_user, note=PROGRESS_NOTES[0])
-    elif arc == "closed_false":
-        _verify(s, p, progress + rng.randint(2, 6))
-    elif arc == "closed_after_fail":
-        _verify(s, p, progress + rng.randint(15, 30), fails=1)
-    elif arc == "closed_late":
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        _verify(s, p, deadline + rng.randint(4, 15))
-    elif arc == "verifying":
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        _verify(s, p, end - rng.randint(7, 10), close=False)
-    elif arc == "reported":
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        _report(s, p, end - rng.randint(1, 5))
-    elif arc in ("rectifying", "overdue", "overdue_supervised"):
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        if arc == "overdue_supervised":
-            note = "该件逾期未完成整改，请责任单位主要负责同志亲自部署，10日内报送整改进展。"
-            s.add(min(deadline + rng.randint(8, 15), end - 3), Move.SUPERVISE, "leader", note=note)
-    elif arc == "extended":
-        s.add(progress, Move.COMMENT, p.unit_user, note=s.pick(PROGRESS_NOTES))
-        s.add(deadline - 4, Move.COMMENT, p.unit_user, note="整改工程涉及管网施工，受汛期影响无法按期完成，申请延期。")
-        new = s.base + timedelta(days=end + rng.randint(20, 40))
-        s.add(deadline - 2, Move.EXTEND, p.supervisor, note="经研究同意延期，请严格按新时限完成整改。", deadline=new)
-    elif arc == "interview":
-        day = progress + rng.randint(15, 25)
-        for attempt in range(2):
-            _report(s, p, day)
-            day += rng.randint(2, 5)
-            s.add(day, Move.VERIFY, p.supervisor, note=s.pick(VERIFY_NOTES))
-            day += rng.randint(1, 3)
-            s.add(day, Move.FAIL, p.supervisor, note=FAIL_REASONS[attempt])
-            day += rng.randint(12, 20)
-        held = day - rng.randint(2, 6)
-        note = "市生态环境局约谈责任单位及企业主要负责同志，通报复核不通过情况，要求30日内整改到位。"
-        s.add(held, Move.INTERVIEW, "leader", note=note)
-        s.add(held + rng.randint(3, 6), Move.COMMENT, p.unit_user, note="已按约谈要求制定整改方案，倒排工期推进。")
-    else:
-        raise ValueError(f"unknown arc {arc}")
-
-
 # --- the plan ---------------------------------------------------------------------------------------------------------
 
 FINISHED = frozenset(
     {"closed", "closed_after_fail", "closed_late", "returned_closed", "reopened", "verifying", "reported"}
 )
-
-
-def _at(day: date, hour: int, minute: int) -> datetime:
-    """The bureau's local time on `day`."""
-    return datetime.combine(day, time(hour, minute), LOCAL)
 
 
 @dataclass
@@ -402,7 +102,7 @@ class _Letter:
 
     kind: Kind
     arc: str
-    place: _Place
+    place: CasePlace
     enterprise: EnterprisePlan | None = None
     duplicate_of: _Letter | None = None
     unassigned: bool = False  # the sheet names no unit: the bureau assigns it afterwards
@@ -419,7 +119,7 @@ class _Planner:
     def __init__(self, fixture: Mapping[str, Any], files: EnterpriseFiles, today: date) -> None:
         self.rng = random.Random(SEED)
         self.today = today
-        self.places = _places(fixture)
+        self.places = case_places(fixture)
         self.by_village = {p.village_code: p for p in self.places}
         self.details = files.details
         self.site_names: dict[str, str] = {site["code"]: site["name"] for site in fixture.get("sites", [])}
@@ -438,7 +138,7 @@ class _Planner:
         self.used.add(chosen.credit_code)
         return chosen
 
-    def place(self, urban: bool | None) -> _Place:
+    def place(self, urban: bool | None) -> CasePlace:
         options = [p for p in self.places if urban is None or (p.county_code in URBAN) == urban]
         return self.rng.choice([p for p in options if p.town.endswith("街道")] if urban else options)
 
@@ -449,9 +149,7 @@ class _Planner:
         place = self.by_village[enterprise.region_code] if enterprise else self.place(kind.urban)
         return _Letter(kind, arc, place, enterprise)
 
-    def parties(
-        self, unit: str, county: str, enterprise: str | None = None, co_units: tuple[str, ...] = ()
-    ) -> _Parties:
+    def parties(self, unit: str, county: str, enterprise: str | None = None, co_units: tuple[str, ...] = ()) -> Parties:
         """The unit's demo user, the supervisor (the county's branch for half of other units' cases, else the
         bureau's analyst) and who adds evidence."""
         unit_user = UNIT_USERS.get(unit, "")
@@ -459,9 +157,9 @@ class _Planner:
         supervisor = "analyst"
         if branch_user and unit != f"branch-{county}" and self.rng.random() < 0.5:
             supervisor = branch_user
-        return _Parties(unit, unit_user, supervisor, ENTERPRISE_USERS.get(enterprise or "", unit_user), co_units)
+        return Parties(unit, unit_user, supervisor, ENTERPRISE_USERS.get(enterprise or "", unit_user), co_units)
 
-    def units(self, kind: Kind, place: _Place) -> tuple[str, ...]:
+    def units(self, kind: Kind, place: CasePlace) -> tuple[str, ...]:
         """The lead unit and co-units of a problem of `kind` at `place`."""
         return tuple(f"branch-{place.county_code}" if u == "branch" else u for u in (kind.unit, *kind.co_units))
 
@@ -499,7 +197,7 @@ class _Planner:
         base = batch.received_at.date()
         first = letter.duplicate_of
         if first is None:
-            letter.words, letter.text = _words(rng, place, ent.name if ent else ""), rng.randrange(len(kind.texts))
+            letter.words, letter.text = case_words(rng, place, ent.name if ent else ""), rng.randrange(len(kind.texts))
         else:  # the same problem in other words
             letter.words, letter.text = first.words, (first.text + 1) % len(kind.texts)
         words = letter.words
@@ -507,7 +205,7 @@ class _Planner:
         units = self.units(kind, place)
         credit_code = ent.credit_code if ent else None
         p = self.parties(units[0], place.county_code, credit_code, units[1:])
-        s = _Script(rng, base, batch.received_at)
+        s = Script(rng, base, batch.received_at)
         sheet_units: tuple[str, ...] = () if letter.unassigned else units
         if first is not None:
             note = f"与本批第{first.seq}号交办件反映同一问题，合并办理。"
@@ -518,15 +216,15 @@ class _Planner:
             s.add(
                 back, Move.RETURN, UNIT_USERS["dept-housing"], note="餐饮油烟污染防治由城市管理部门负责，请重新交办。"
             )
-            _walk(s, "closed", p, letter.deadline, end, assign_at=back + 1)
+            walk(s, "closed", p, letter.deadline, end, assign_at=back + 1)
         elif letter.arc == "returned_late":
-            wrong = _Parties("dept-water_resources", UNIT_USERS["dept-water_resources"], "analyst", "")
+            wrong = Parties("dept-water_resources", UNIT_USERS["dept-water_resources"], "analyst", "")
             note = "该河段位于城市建成区，属城市黑臭水体治理范围，应由住房城乡建设部门牵头，请重新交办。"
-            _walk(s, "returned", wrong, letter.deadline, end, assign_at=end - 4, return_note=note)
+            walk(s, "returned", wrong, letter.deadline, end, assign_at=end - 4, return_note=note)
         elif letter.unassigned:
-            _walk(s, letter.arc, p, letter.deadline, end, assign_at=end - 2 if letter.arc == "assigned_recent" else 1)
+            walk(s, letter.arc, p, letter.deadline, end, assign_at=end - 2 if letter.arc == "assigned_recent" else 1)
         else:
-            _walk(s, letter.arc, p, letter.deadline, end)
+            walk(s, letter.arc, p, letter.deadline, end)
         row = self.row_cells(letter, words, sheet_units, ref, base + timedelta(days=letter.deadline))
         return CasePlan(
             letter.key,
@@ -552,7 +250,7 @@ class _Planner:
             CENTRAL_CODE,
             "中央第三生态环境保护督察组 第12批 交办信访件",
             CaseSource.CENTRAL_SUPERVISION,
-            _at(base, 16, 30),
+            at_local(base, 16, 30),
             base + timedelta(days=60),
             f"督察交办〔{base.year}〕12号",
             "analyst",
@@ -596,7 +294,7 @@ class _Planner:
             PROVINCIAL_CODE,
             "省第二生态环境保护督察组 第5批 交办信访件",
             CaseSource.PROVINCIAL_SUPERVISION,
-            _at(base, 17, 10),
+            at_local(base, 17, 10),
             base + timedelta(days=45),
             f"省督察交办〔{base.year}〕5号",
             "analyst",
@@ -619,7 +317,7 @@ class _Planner:
             ref = f"{rng.choice('XD')}371800{base.year}{number:04d}"
             self.plan.cases.append(self.batch_case(batch, letter, ref, PROVINCIAL_DAYS))
 
-    def town(self, county: str, name: str) -> _Place:
+    def town(self, county: str, name: str) -> CasePlace:
         return next(p for p in self.places if p.county_code == county and p.town == name)
 
     def film(self) -> None:
@@ -630,7 +328,7 @@ class _Planner:
             FILM_CODE,
             f"{base.year}年黄河流域生态环境警示片披露问题（清源市）",
             CaseSource.WARNING_FILM,
-            _at(base, 10, 0),
+            at_local(base, 10, 0),
             base + timedelta(days=120),
             f"黄河流域生态环境警示片披露问题整改通知（{base.year}）",
             "analyst",
@@ -649,8 +347,8 @@ class _Planner:
              "{river}入黄口断面水质长期为劣Ⅴ类，沿线{n}个村庄生活污水直排入河。"),
         )  # fmt: skip
         for seq, (place, ent, label, category, units, text) in enumerate(problems, start=1):
-            description = text.format_map(_words(rng, place, ent.name if ent else ""))
-            s = _Script(rng, base, batch.received_at)
+            description = text.format_map(case_words(rng, place, ent.name if ent else ""))
+            s = Script(rng, base, batch.received_at)
             arc = "registered" if not units else "assigned" if units[0].startswith("branch") else "rectifying"
             if arc == "rectifying":
                 s.add(rng.randint(1, 2), Move.ACCEPT, UNIT_USERS[units[0]], note=ACCEPT_NOTES[1])
@@ -681,7 +379,7 @@ class _Planner:
         source: CaseSource,
         category: Category,
         texts: tuple[str, str],
-        where: _Place | EnterprisePlan,
+        where: CasePlace | EnterprisePlan,
         arc: str,
         days_ago: int,
         *,
@@ -701,21 +399,21 @@ class _Planner:
         base = self.today - timedelta(days=days_ago)
         enterprise = where if isinstance(where, EnterprisePlan) else None
         place = self.by_village[enterprise.region_code] if enterprise else where
-        assert isinstance(place, _Place)
-        values = {**_words(rng, place, enterprise.name if enterprise else ""), **(words or {})}
+        assert isinstance(place, CasePlace)
+        values = {**case_words(rng, place, enterprise.name if enterprise else ""), **(words or {})}
         title, description = (text.format_map(values) for text in texts)
         registrar = {CaseSource.ALERT: "analyst", CaseSource.COMPLAINT: "hotline"}.get(source, "inspector")
-        registered_at = _at(base, rng.randint(8, 10), rng.randint(0, 59))
-        s = _Script(rng, base, registered_at)
+        registered_at = at_local(base, rng.randint(8, 10), rng.randint(0, 59))
+        s = Script(rng, base, registered_at)
         credit_code = enterprise.credit_code if enterprise else None
         p = self.parties(unit, place.county_code, credit_code, co_units)
         if supervisor:
-            p = _Parties(p.unit, p.unit_user, supervisor, p.evidence_by, p.co_units)
+            p = Parties(p.unit, p.unit_user, supervisor, p.evidence_by, p.co_units)
         if arc == "merged":
             note = "与中央督察交办件反映同一问题，合并办理。"
             s.add(1, Move.MERGE, "analyst", into=self.xinyuan_key, note=note)
         elif arc != "registered":
-            _walk(s, arc, p, deadline, days_ago, assign_at, return_note)
+            walk(s, arc, p, deadline, days_ago, assign_at, return_note)
         self.plan.cases.append(
             CasePlan(key, source, category, title, description, place.village_code, registrar, registered_at,
                      tuple(s.steps), arc, enterprise=credit_code, site=site, severity=severity)
@@ -733,7 +431,7 @@ class _Planner:
     def complaints_and_inspections(self) -> None:
         """12369 complaints the hotline took, and problems inspectors found on site."""
         c, i, air, waste = CaseSource.COMPLAINT, CaseSource.INSPECTION, Category.AIR, Category.SOLID_WASTE
-        rows: tuple[tuple[str, CaseSource, Category, _Place | EnterprisePlan, str, int, dict[str, Any]], ...]
+        rows: tuple[tuple[str, CaseSource, Category, CasePlace | EnterprisePlan, str, int, dict[str, Any]], ...]
         rows = (
             ("complaint-1", c, air, self.town("371802", "湖滨街道"), "returned", 4,
              {"unit": "dept-housing", "deadline": 15, "assign_at": 1, "supervisor": "branch-371802",
@@ -765,10 +463,10 @@ class _Planner:
         done = MilestoneStatus.DONE
         deadline = date(year + 1, 12, 31)
         for key, county, unit, co_units, leader, title, text, category, targets in LONG_TERM:
-            registered_at = _at(base, 9, rng.randint(0, 59))
-            s = _Script(rng, base, registered_at)
-            p = _Parties(unit, UNIT_USERS[unit], "analyst", UNIT_USERS[unit], co_units)
-            _walk(s, "rectifying", p, (deadline - base).days, LONG_TERM_DAYS, assign_at=1)
+            registered_at = at_local(base, 9, rng.randint(0, 59))
+            s = Script(rng, base, registered_at)
+            p = Parties(unit, UNIT_USERS[unit], "analyst", UNIT_USERS[unit], co_units)
+            walk(s, "rectifying", p, (deadline - base).days, LONG_TERM_DAYS, assign_at=1)
             for day, share in ((60, 30), (120, 45), (180, 60)):
                 s.add(
                     day, Move.COMMENT, p.unit_user, note=f"本年度目标任务推进中，已完成{share + rng.randint(0, 9)}%。"
@@ -828,7 +526,7 @@ def plan_demo_cases(fixture: Mapping[str, Any], files: EnterpriseFiles, today: d
     planner.alerts()
     planner.complaints_and_inspections()
     plan = planner.plan
-    midnight = _at(today, 0, 0)
+    midnight = at_local(today, 0, 0)
     for case in plan.cases:
         moments = [case.registered_at, *(step.at for step in case.steps)]
         if moments != sorted(set(moments)) or moments[-1] >= midnight or case.arc not in ARC_STATES:

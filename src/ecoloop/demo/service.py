@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.demo.alerts import add_demo_alerts
 from ecoloop.demo.case_loading import add_demo_cases
-from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, LimitPlan, PermitPlan, plan_enterprise_files
+from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, PermitPlan, plan_enterprise_files
+from ecoloop.demo.industries import LimitPlan
 from ecoloop.enterprises.models import (
     Enterprise,
     GradeRecord,
