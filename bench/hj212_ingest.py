@@ -59,7 +59,8 @@ def frames(device: int, count: int) -> Iterator[bytes]:
 def serve(store: str, cpu_file: str, naive: bool, workers: int) -> None:
     """Run the receiver (subprocess entry) on the hot store at `store` (a path or a PostgreSQL URL) until SIGTERM,
     then write the CPU seconds it used to `cpu_file`."""
-    from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
+    from ecoloop.ingest.devices import DeviceDirectory, DeviceEntry
+    from ecoloop.ingest.server import Receiver, serve_workers
     from ecoloop.readings.store import HotStore
 
     devices = {f"BENCH{i:06d}": DeviceEntry(f"BENCH{i:06d}", "123456", i + 1) for i in range(10_000)}

@@ -327,7 +327,8 @@ def hj212_serve(
     ] = 1,
 ) -> None:
     """Receive HJ 212 data from data loggers: store durably, then acknowledge."""
-    from ecoloop.ingest.server import DeviceDirectory, Receiver, devices_from_db, serve_workers
+    from ecoloop.ingest.devices import DeviceDirectory, devices_from_db
+    from ecoloop.ingest.server import Receiver, serve_workers
     from ecoloop.readings.store import open_hot_store, time_window
 
     settings = _settings()

@@ -18,8 +18,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.ingest.devices import DeviceDirectory, DeviceEntry
 from ecoloop.ingest.hj212 import crc16_modbus, encode, parse
-from ecoloop.ingest.server import BatchWriter, DeviceDirectory, DeviceEntry, Receiver
+from ecoloop.ingest.server import Receiver
+from ecoloop.ingest.writer import BatchWriter
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_device, add_site
 from ecoloop.readings.store import HotStore

@@ -23,7 +23,8 @@ PASSWORD = "100000"
 SERVE = """
 import resource, sys
 from zoneinfo import ZoneInfo
-from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, serve_workers
+from ecoloop.ingest.devices import DeviceDirectory, DeviceEntry
+from ecoloop.ingest.server import Receiver, serve_workers
 from ecoloop.readings.store import HotStore
 
 hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from ecoloop.ingest.devices import DeviceDirectory
 from ecoloop.ingest.hj212 import encode, parse
 from ecoloop.ingest.hj212.fast import upload
-from ecoloop.ingest.server import MAX_SUMMARIES, DeviceDirectory, Receiver
+from ecoloop.ingest.server import MAX_SUMMARIES, Receiver
 from ecoloop.readings.store import HotStore
 from tests.ingest.test_server import DEVICES, MN, TZ, Harness, hourly, read_ack
 

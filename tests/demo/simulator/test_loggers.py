@@ -18,8 +18,9 @@ from ecoloop.db.engine import make_engine
 from ecoloop.demo.service import load_demo
 from ecoloop.demo.simulator.loggers import SimConfig, run_simulation
 from ecoloop.demo.simulator.profiles import AirData, Profile, SimDevice
+from ecoloop.ingest.devices import DeviceDirectory, DeviceEntry, devices_from_db
 from ecoloop.ingest.hj212 import Framer, parse
-from ecoloop.ingest.server import DeviceDirectory, DeviceEntry, Receiver, devices_from_db
+from ecoloop.ingest.server import Receiver
 from ecoloop.readings.store import HotStore
 from tests.conftest import make_settings
 from tests.demo.simulator.test_profiles import DEVICES, START, TZ

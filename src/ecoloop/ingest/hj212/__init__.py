@@ -19,16 +19,17 @@ from ecoloop.ingest.hj212.codec import (
     QnRtn,
     Reason,
     Tolerance,
+    parse,
+)
+from ecoloop.ingest.hj212.crc import crc16, crc16_modbus
+from ecoloop.ingest.hj212.encode import (
     ack_frame,
     answer_frame,
-    crc16,
-    crc16_modbus,
     encode,
     encode_segment,
     heartbeat_reply,
     notice_reply,
     packet_from_fields,
-    parse,
     qn_at,
     reply_flag,
     result_frame,

@@ -10,7 +10,6 @@ See `../shared/standards/hj212.md` for the sources behind each rule.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Literal
+
+from ecoloop.ingest.hj212.crc import crc16, crc16_modbus, swap_bytes
 
 CrcMode = Literal["hj212", "modbus_le", "any"]
 ProtocolVersion = Literal["2005", "2017", "2025", "unknown"]
@@ -124,79 +125,6 @@ class FrameError(ValueError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-# --- CRC (HJ 212-2017 Appendix A) -------------------------------------------------------------------------------
-
-
-def _shift8(value: int) -> int:
-    for _ in range(8):
-        value = (value >> 1) ^ 0xA001 if value & 1 else value >> 1
-    return value
-
-
-# After `reg = (reg >> 8) ^ byte` the register holds one byte, so 8 rounds of shift/XOR are a table look-up.
-_TABLE: tuple[int, ...] = tuple(_shift8(i) for i in range(256))
-# The high byte carried from one step to the next, `H(v) = _TABLE[v] >> 8`, is linear over GF(2) and H^8 is the
-# identity. So the last step's table index is the XOR over all bytes b of H^d(b), d = distance to the last byte,
-# plus H^(n-1)(0xFF): only d mod 8 matters. Read as one big-endian integer and XOR-folded onto its lowest 64 bits
-# (a few big-integer operations, which run in C), the data leaves in byte d the XOR of all bytes at distance d mod 8.
-_POWERS: tuple[bytes, ...] = tuple(
-    bytes(functools.reduce(lambda v, _: _TABLE[v] >> 8, range(power), x) for x in range(256)) for power in range(8)
-)
-
-
-def _pair_table(power: int) -> bytes:
-    # H^power(low) ^ H^(power+1)(high) at index high * 256 + low, built with two big-integer XORs rather than a
-    # 65,536-step loop at import time.
-    low = bytes(_POWERS[power]) * 256
-    high = b"".join(bytes([value]) * 256 for value in _POWERS[power + 1])
-    return (int.from_bytes(low, "big") ^ int.from_bytes(high, "big")).to_bytes(65536, "big")
-
-
-# Each 16-bit chunk of the folded value looked up at once: chunk j holds the bytes at distances 2j and 2j + 1.
-_PAIR0, _PAIR1, _PAIR2, _PAIR3 = (_pair_table(power) for power in (0, 2, 4, 6))
-# (shift, mask) folding the upper half of 2^(k+1) 64-bit words onto the lower half, largest k first: 11 halvings
-# cover 16 KiB, above any data segment; longer data takes the byte loop. `_FOLDS[k]` are the last k of them.
-_HALVINGS = tuple((64 << k, (1 << (64 << k)) - 1) for k in reversed(range(11)))
-_FOLDS = tuple(_HALVINGS[len(_HALVINGS) - k :] if k else () for k in range(len(_HALVINGS) + 1))
-_FOLDED_MAX = 8 << len(_HALVINGS)
-_START = bytes(_POWERS[(n - 1) & 7][0xFF] for n in range(8))  # H^(n-1)(0xFF) by n mod 8
-
-
-def crc16(data: bytes) -> int:
-    """HJ 212 CRC of a data segment (HJ 212-2017 Appendix A): start 0xFFFF, per byte `reg = (reg >> 8) ^ byte`,
-    then 8 rounds of "shift right, XOR 0xA001 if a 1 was shifted out". Not CRC-16/MODBUS: only 256 values occur."""
-    n = len(data)
-    if not 0 < n <= _FOLDED_MAX:
-        table = _TABLE
-        reg = 0xFFFF
-        for byte in data:
-            reg = table[(reg >> 8) ^ byte]
-        return reg
-    folded = int.from_bytes(data, "big")  # the last byte lowest, so a byte's bit offset is 8 * its distance
-    for shift, mask in _FOLDS[((n - 1) >> 3).bit_length()]:  # the halvings down to one 64-bit word
-        folded = (folded >> shift) ^ (folded & mask)
-    return _TABLE[
-        _PAIR0[folded & 0xFFFF]
-        ^ _PAIR1[(folded >> 16) & 0xFFFF]
-        ^ _PAIR2[(folded >> 32) & 0xFFFF]
-        ^ _PAIR3[folded >> 48]
-        ^ _START[n & 7]
-    ]
-
-
-def crc16_modbus(data: bytes) -> int:
-    """CRC-16/MODBUS (poly 0xA001 reflected, init 0xFFFF), which some loggers send instead of the HJ 212 CRC."""
-    table = _TABLE
-    reg = 0xFFFF
-    for byte in data:
-        reg = (reg >> 8) ^ table[(reg ^ byte) & 0xFF]
-    return reg
-
-
-def _swap(value: int) -> int:
-    return ((value & 0xFF) << 8) | (value >> 8)
 
 
 # --- the data model -----------------------------------------------------------------------------------------------
@@ -316,7 +244,7 @@ class CP:
     @classmethod
     def from_values(cls, values: Mapping[str, FieldValue]) -> CP:
         """A CP from `key → value` in order (Decimal written in fixed point, datetime as `YYYYMMDDhhmmss`)."""
-        return cls(tuple((key, _text(value)) for key, value in values.items() if value is not None))
+        return cls(tuple((key, field_text(value)) for key, value in values.items() if value is not None))
 
 
 def _parse_time(value: str, tolerances: list[str]) -> datetime:
@@ -340,7 +268,7 @@ def _parse_time(value: str, tolerances: list[str]) -> datetime:
         raise FrameError(Reason.BAD_FIELD, f"DataTime {value!r} is not a valid time") from None
 
 
-def _text(value: FieldValue) -> str:
+def field_text(value: FieldValue) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y%m%d%H%M%S")
     if isinstance(value, Decimal):
@@ -394,7 +322,7 @@ class Packet:
 
 # --- parse ---------------------------------------------------------------------------------------------------------
 
-_HEADER_KEYS = frozenset({"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"})
+HEADER_KEYS = frozenset({"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"})
 
 
 def parse(frame: bytes, *, crc_mode: CrcMode = "hj212", max_length: int = MAX_LENGTH) -> Packet:
@@ -471,7 +399,7 @@ def _crc_variant(segment: bytes, crc_text: bytes, crc_mode: CrcMode) -> str | No
     value = int(crc_text, 16)
     if crc_mode != "modbus_le" and value == crc16(segment):
         return "hj212"
-    if crc_mode != "hj212" and value == _swap(crc16_modbus(segment)):
+    if crc_mode != "hj212" and value == swap_bytes(crc16_modbus(segment)):
         return "modbus_le"
     return None
 
@@ -481,7 +409,7 @@ def _crc_detail(segment: bytes, crc_text: bytes, crc_mode: CrcMode) -> str:
     if crc_mode != "modbus_le":
         expected.append(f"{crc16(segment):04X} (HJ 212)")
     if crc_mode != "hj212":
-        expected.append(f"{_swap(crc16_modbus(segment)):04X} (MODBUS, low byte first)")
+        expected.append(f"{swap_bytes(crc16_modbus(segment)):04X} (MODBUS, low byte first)")
     return f"CRC {crc_text.decode('ascii')} does not match {' or '.join(expected)}"
 
 
@@ -531,7 +459,7 @@ def _parse_segment(text: str, segment: bytes, tolerances: list[str]) -> Packet:
         pnum=pnum,
         pno=pno,
         cp=cp,
-        extra={k: v for k, v in fields.items() if k not in _HEADER_KEYS},
+        extra={k: v for k, v in fields.items() if k not in HEADER_KEYS},
         raw_segment=segment,
         tolerances=tuple(dict.fromkeys(tolerances)),
     )
@@ -567,154 +495,3 @@ def _int_field(fields: Mapping[str, str], key: str, low: int, high: int) -> int 
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise FrameError(Reason.BAD_FIELD, f"{key}={text!r} is not an integer from {low} to {high}")
     return int(text)
-
-
-# --- encode and replies --------------------------------------------------------------------------------------------
-
-_FORBIDDEN = re.compile(r"[;,\x00-\x1f\x7f]")
-
-
-def encode(packet: Packet | Mapping[str, FieldValue | CP | Mapping[str, FieldValue]]) -> bytes:
-    """A standard frame: `##`, byte length, data segment, uppercase HJ 212 CRC, CRLF (HJ 212-2017 §6.3.1).
-
-    Takes a Packet, or header fields by name (`QN`, `ST`, `CN`, `PW`, `MN`, `Flag`, `PNUM`, `PNO`, others kept)
-    with `CP` as a CP or a mapping of CP keys to values. The header is written in the standard's order; CP
-    pairs of the same pollutant code in a row are joined with `,`, everything else with `;`.
-    Raises ValueError for values that cannot be framed (separators, control characters, over 9999 bytes).
-    """
-    if not isinstance(packet, Packet):
-        packet = packet_from_fields(packet)
-    segment = encode_segment(packet).encode("utf-8")
-    if len(segment) > MAX_LENGTH:
-        raise ValueError(f"data segment of {len(segment)} bytes does not fit the 4-digit length field")
-    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
-
-
-def packet_from_fields(fields: Mapping[str, FieldValue | CP | Mapping[str, FieldValue]]) -> Packet:
-    """A Packet from header fields by name and `CP` (a CP or a mapping), as `encode` accepts them."""
-    header: dict[str, str] = {}
-    cp = CP()
-    for key, value in fields.items():
-        if key == "CP":
-            if isinstance(value, CP):
-                cp = value
-            elif isinstance(value, Mapping):
-                cp = CP.from_values(value)
-            elif value is not None:
-                raise ValueError("CP must be a CP or a mapping of CP keys to values")
-        elif isinstance(value, CP | Mapping):
-            raise ValueError(f"header field {key} must be a single value")
-        elif value is not None:
-            header[key] = _text(value)
-    for required in ("CN", "MN"):
-        if not header.get(required):
-            raise ValueError(f"{required} is required")
-    numbers = {key: int(header[key]) if key in header else None for key in ("Flag", "PNUM", "PNO")}
-    return Packet(
-        qn=header.get("QN"),
-        st=header.get("ST"),
-        cn=header["CN"],
-        pw=header.get("PW"),
-        mn=header["MN"],
-        flag=numbers["Flag"],
-        pnum=numbers["PNUM"],
-        pno=numbers["PNO"],
-        cp=cp,
-        extra={k: v for k, v in header.items() if k not in _HEADER_KEYS},
-    )
-
-
-def encode_segment(packet: Packet) -> str:
-    """The data segment text of a packet: header fields, then `CP=&&…&&` (HJ 212-2017 §6.3.2, §6.3.3)."""
-    header = [
-        ("QN", packet.qn),
-        ("ST", packet.st),
-        ("CN", packet.cn),
-        ("PW", packet.pw),
-        ("MN", packet.mn),
-        ("Flag", None if packet.flag is None else str(packet.flag)),
-        ("PNUM", None if packet.pnum is None else str(packet.pnum)),
-        ("PNO", None if packet.pno is None else str(packet.pno)),
-        *packet.extra.items(),
-    ]
-    parts = [f"{_checked(key, value)}={value}" for key, value in header if value is not None]
-    if "CP" in packet.extra or "CP=&&" in ";".join(parts):
-        raise ValueError("a header field would be read as the start of CP=&&")
-    groups: list[list[str]] = []
-    previous_code: str | None = None
-    for key, value in packet.cp.fields:
-        code = key.rpartition("-")[0] or None
-        pair = f"{_checked(key, value)}={value}"
-        if code is not None and code == previous_code:
-            groups[-1].append(pair)
-        else:
-            groups.append([pair])
-        previous_code = code
-    parts.append("CP=&&" + ";".join(",".join(group) for group in groups) + "&&")
-    return ";".join(parts)
-
-
-def _checked(key: str, value: str) -> str:
-    if not key or "=" in key or _FORBIDDEN.search(key) or _FORBIDDEN.search(value):
-        raise ValueError(f"{key}={value!r} cannot be written in an HJ 212 data segment")
-    if key.strip() != key or value.strip() != value:
-        raise ValueError(f"{key}={value!r} has leading or trailing spaces, which parsing strips")
-    return key
-
-
-def qn_at(now: datetime) -> str:
-    """A request number `YYYYMMDDhhmmsszzz` for `now`, in the device's local time (HJ 212-2017 Table 3, QN)."""
-    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-
-
-def reply_flag(packet: Packet) -> int | None:
-    """The Flag of a reply: the peer's version bits with A=0 and D=0, so 4 for 2017 (HJ 212-2017 C.14)."""
-    return None if packet.flag is None else packet.flag & ~(FLAG_ACK | FLAG_SPLIT) & 0xFF
-
-
-def _reply(packet: Packet, cn: str, cp: CP, now: datetime | None, *, own_qn: bool = False) -> bytes:
-    qn = packet.qn
-    if own_qn or qn is None:
-        qn = None if now is None else qn_at(now)
-    reply = Packet(
-        qn=qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=reply_flag(packet), pnum=None, pno=None, cp=cp
-    )
-    return encode(reply)
-
-
-def ack_frame(packet: Packet, now: datetime, *, style: Literal["2017", "2005"] = "2017") -> bytes:
-    """Data acknowledgement CN=9014 for an upload (HJ 212-2017 §6.2, C.14): the upload's QN, ST=91, its PW and
-    MN, Flag with A=0 (4 for 2017) and an empty CP. Each part of a split upload is acknowledged with its own QN.
-
-    `now` gives a QN when the upload has none. `style="2005"` puts the acknowledged QN and CN inside CP under a
-    new QN from `now`, as HJ/T 212-2005 code bases do (unverified against the 2005 text).
-    """
-    if style == "2005":
-        acked = CP.from_values({"QN": packet.qn, "CN": packet.cn})
-        return _reply(packet, Command.DATA_ANSWER, acked, now, own_qn=True)
-    return _reply(packet, Command.DATA_ANSWER, CP(), now)
-
-
-def notice_reply(packet: Packet, now: datetime) -> bytes:
-    """Notice answer CN=9013 for a device notice such as 1013 (HJ 212-2017 §6.2, Table 9, C.8): the notice's QN,
-    ST=91, empty CP."""
-    return _reply(packet, Command.NOTICE_ANSWER, CP(), now)
-
-
-def heartbeat_reply(packet: Packet, now: datetime) -> bytes:
-    """Answer to an HJ 212-2025 heartbeat CN=9015: a 9013 notice answer echoing its QN.
-
-    Unverified: taken from third-party code (caoyiliang/HJ212), the 2025 text was not available.
-    """
-    return notice_reply(packet, now)
-
-
-def answer_frame(packet: Packet, qn_rtn: QnRtn | int, now: datetime | None = None) -> bytes:
-    """Request answer CN=9011 with `QnRtn` (HJ 212-2017 §6.2, Table 7, C.2): the request's QN, ST=91. Used to
-    answer a request, or to refuse a packet (3 = PW error, 4 = MN error, 9 = CRC error)."""
-    return _reply(packet, Command.REQUEST_ANSWER, CP.from_values({"QnRtn": int(qn_rtn)}), now)
-
-
-def result_frame(packet: Packet, exe_rtn: ExeRtn | int, now: datetime | None = None) -> bytes:
-    """Execution result CN=9012 with `ExeRtn` after carrying out a request (HJ 212-2017 §6.2, Table 6, C.3)."""
-    return _reply(packet, Command.EXECUTION_RESULT, CP.from_values({"ExeRtn": int(exe_rtn)}), now)

@@ -26,7 +26,8 @@ from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
 
-from ecoloop.ingest.hj212.codec import _NUMBER, FLAG_ACK, FLAG_SPLIT, MAX_LENGTH, crc16
+from ecoloop.ingest.hj212.codec import _NUMBER, FLAG_ACK, FLAG_SPLIT, MAX_LENGTH
+from ecoloop.ingest.hj212.crc import crc16
 
 # CN → reading interval name, as `ecoloop.ingest.convert.DATA_UPLOADS` (HJ 212-2017 Table 9).
 _INTERVALS: dict[str | None, str] = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"}
