@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoloop.demo.simulator.profiles import AirData, load_air_data
+from ecoloop.demo.simulator.air_data import AirData, load_air_data
 
 
 @pytest.fixture(scope="package")

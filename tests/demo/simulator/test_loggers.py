@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from ecoloop.db.engine import make_engine
 from ecoloop.demo.service import load_demo
+from ecoloop.demo.simulator.air_data import AirData
 from ecoloop.demo.simulator.loggers import SimConfig, run_simulation
-from ecoloop.demo.simulator.profiles import AirData, Profile, SimDevice
+from ecoloop.demo.simulator.profiles import Profile, SimDevice
 from ecoloop.ingest.devices import DeviceDirectory, DeviceEntry, devices_from_db
 from ecoloop.ingest.hj212 import Framer, parse
 from ecoloop.ingest.server import Receiver

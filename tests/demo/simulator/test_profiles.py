@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ecoloop.demo.service import demo_readings_file
+from ecoloop.demo.simulator.air_data import AirData
 from ecoloop.demo.simulator.profiles import (
-    AirData,
     Profile,
     SimDevice,
     Uploads,

@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from ecoloop.demo.simulator.profiles import AirData, Profile, SimDevice, Uploads, load_air_data, seeded_random
+from ecoloop.demo.simulator.air_data import AirData, load_air_data
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, Uploads, seeded_random
 from ecoloop.ingest.hj212 import FrameError, Framer, parse
 from ecoloop.monitoring.enums import SiteKind
 

@@ -26,14 +26,14 @@ import heapq
 import math
 import random
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal, TypeVar
 
+from ecoloop.demo.simulator.air_data import AirData
 from ecoloop.ingest.hj212 import encode, qn_at
 from ecoloop.standards.emission import (
     REFERENCE_O2_COAL_BOILER,
@@ -128,114 +128,6 @@ def seeded_random(seed: int, *parts: object) -> random.Random:
 
 def _hours_since_2000(hour: datetime) -> float:
     return (hour - datetime(2000, 1, 1)).total_seconds() / 3600  # noqa: DTZ001  # naive local time, like `hour`
-
-
-# --- the real air data ----------------------------------------------------------------------------------------------
-
-# Columns of the committed Parquet copy → HJ 212 code and factor to the code's unit (CO: µg/m³ → mg/m³).
-_AIR_COLUMNS = {
-    "pm2_5": ("a34004", 1.0),
-    "pm10": ("a34002", 1.0),
-    "so2": ("a21026", 1.0),
-    "no2": ("a21004", 1.0),
-    "co_ug": ("a21005", 0.001),
-    "o3": ("a05024", 1.0),
-}
-
-
-@dataclass(frozen=True)
-class AirData:
-    """Hourly series of the Beijing stations on one grid of local hours from `first_hour` (in HJ 212 units)."""
-
-    first_hour: datetime
-    hours: int
-    series: Mapping[str, Mapping[str, Sequence[float | None]]]  # station (lower case) → code → values
-
-    @property
-    def stations(self) -> list[str]:
-        """Station names, lower case, sorted."""
-        return sorted(self.series)
-
-    def station_for(self, device: SimDevice) -> str:
-        """The station a device replays: its own when known, else one picked by its MN."""
-        if device.station and device.station.lower() in self.series:
-            return device.station.lower()
-        digest = hashlib.blake2b(device.mn.encode(), digest_size=4).digest()
-        return self.stations[int.from_bytes(digest, "big") % len(self.stations)]
-
-    def hour_values(self, station: str, hour: datetime, seed: int) -> dict[str, float]:
-        """The station's real values for the local `hour` shifted into the data: the same month, day and hour in
-        the data year the seed picks (1 March to 28 February, the same for every station). A value missing there
-        is taken from the nearest hour within 3 hours; a longer gap leaves it out, as an instrument that is down
-        sends nothing."""
-        years = self._data_years(hour)
-        if not years:
-            return {}
-        index = self._index(hour, years[seed % len(years)])
-        values: dict[str, float] = {}
-        for code, column in self.series[station].items():
-            for step in (0, -1, 1, -2, 2, -3, 3):
-                if 0 <= index + step < self.hours and (value := column[index + step]) is not None:
-                    values[code] = value
-                    break
-        return values
-
-    def _data_years(self, hour: datetime) -> list[int]:
-        last = self.first_hour + timedelta(hours=self.hours - 1)
-        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
-        return [
-            year
-            for year in range(self.first_hour.year, last.year + 1)
-            if self.first_hour <= hour.replace(year=year, day=day) <= last
-        ]
-
-    def _index(self, hour: datetime, year: int) -> int:
-        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
-        moment = hour.replace(year=year, day=day, minute=0, second=0, microsecond=0)
-        return int((moment - self.first_hour).total_seconds() // 3600)
-
-
-def load_air_data(path: Path | None = None, stations: Iterable[str] | None = None) -> AirData:
-    """The Beijing multi-site hourly data (default: the demo's committed copy), for some or all stations."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    if path is None:
-        from ecoloop.demo.service import demo_readings_file
-
-        path = demo_readings_file()
-    table = pq.read_table(path, columns=["station", "hour_start", *_AIR_COLUMNS])
-    names = pc.utf8_lower(table["station"])
-    table = table.set_column(0, "station", names)
-    if stations is not None:
-        table = table.filter(pc.is_in(table["station"], value_set=pa.array([s.lower() for s in stations], pa.string())))
-    if table.num_rows == 0:
-        raise ValueError(f"no air data for stations {sorted(stations or [])} in {path}")
-    times = table["hour_start"]
-    first, last = (scalar.as_py() for scalar in pc.min_max(times).values())
-    hours = int((last - first).total_seconds() // 3600) + 1
-    ticks = pc.cast(times, pa.int64())
-    per_hour = {"s": 3600, "ms": 3_600_000, "us": 3_600_000_000, "ns": 3_600_000_000_000}[times.type.unit]
-    table = table.append_column("offset", pc.divide(pc.subtract(ticks, pc.min(ticks)), per_hour))
-    table = table.sort_by([("station", "ascending"), ("offset", "ascending")])
-    series: dict[str, dict[str, list[float | None]]] = {}
-    begin = 0
-    for counted in pc.value_counts(table["station"]).to_pylist():  # in order of appearance, so sorted
-        part = table.slice(begin, counted["counts"])
-        begin += counted["counts"]
-        columns = {
-            code: pc.round(pc.multiply(part[c], factor), 6).to_pylist() for c, (code, factor) in _AIR_COLUMNS.items()
-        }
-        offsets = part["offset"].to_pylist()
-        if offsets != list(range(hours)):  # not a complete hourly grid: place each row at its hour
-            grid: dict[str, list[float | None]] = {code: [None] * hours for code in columns}
-            for code, values in columns.items():
-                for offset, value in zip(offsets, values, strict=True):
-                    grid[code][offset] = value
-            columns = grid
-        series[counted["values"]] = columns
-    return AirData(first, hours, series)
 
 
 # --- profiles: one simulated hour of a device ---------------------------------------------------------------------
