@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+import ecoloop.tables  # noqa: F401  # every table and its scope rule, as in every entry point
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.settings import Settings
@@ -114,7 +115,7 @@ def app_world(app_db: Session) -> World:
 @pytest.fixture
 async def client(app_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process."""
-    from ecoloop.web.app import create_app
+    from ecoloop.app import create_app
 
     app = create_app(app_settings)
     transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 50000))

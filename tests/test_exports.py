@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ecoloop
+from ecoloop.app import create_app
 from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.models import CaseUnit
 from ecoloop.cases.service import Acting, register_case
@@ -31,7 +32,6 @@ from ecoloop.identity.models import Organisation
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_site
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
 from tests.web.test_auth import api_routes

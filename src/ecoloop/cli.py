@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+import ecoloop.tables  # noqa: F401  # every table and its scope rule, for every command
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.db.engine import make_engine, make_session_factory
@@ -68,7 +69,7 @@ def web_server_config(settings: Settings) -> uvicorn.Config:
     """How `ecoloop serve` and `ecoloop demo` run the web app under uvicorn."""
     import uvicorn
 
-    from ecoloop.web.app import create_app
+    from ecoloop.app import create_app
 
     return uvicorn.Config(
         create_app(settings),

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from ecoloop.alerts.enums import AlertEventKind
 from ecoloop.alerts.models import Alert, AlertEvent
 from ecoloop.alerts.stream import FeedTiming
+from ecoloop.app import create_app
 from ecoloop.db.base import utcnow
 from ecoloop.identity.models import ApiToken, User, WebSession
 from ecoloop.identity.service import create_api_token, revoke_api_token, set_password, start_session
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from ecoloop.web.security import SESSION_COOKIE
 from tests.alerts.test_routes import Alerts, build_alerts
 from tests.factories import World

@@ -908,7 +908,7 @@ async def test_yearly_targets_are_set_by_the_supervisor_and_reported_by_the_unit
 async def test_the_board_and_a_case_page_take_a_fixed_number_of_queries(
     app_settings: Settings, app_db: Session, app_world: World
 ) -> None:
-    from ecoloop.web.app import create_app
+    from ecoloop.app import create_app
 
     app = create_app(app_settings)
     statements: list[str] = []

@@ -11,10 +11,10 @@ from sqlalchemy import inspect
 
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import alembic_config, check, upgrade
-from ecoloop.db.models import Base
 from ecoloop.readings.parquet import readings
 from ecoloop.readings.store import HotStore
 from ecoloop.settings import Settings
+from ecoloop.tables import Base
 from tests.factories import plant_implausible_readings
 
 

@@ -13,11 +13,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.db.base import utcnow
 from ecoloop.identity.models import User
 from ecoloop.identity.service import start_session
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from ecoloop.web.security import SESSION_COOKIE
 from tests.factories import PASSWORD
 

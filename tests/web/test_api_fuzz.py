@@ -16,10 +16,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.schemas import APIOperation, BaseSchema
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.db.base import utcnow
 from ecoloop.identity.service import create_api_token
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.factories import World
 
 EXAMPLES = 20

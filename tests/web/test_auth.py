@@ -15,12 +15,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import utcnow
 from ecoloop.identity.models import ApiToken, LoginThrottle, User, WebSession
 from ecoloop.identity.service import create_api_token
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from ecoloop.web.deps import current_user
 from ecoloop.web.security import LOGIN_NONCE_COOKIE, SESSION_COOKIE
 from tests.factories import PASSWORD, World

@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
 from tests.web.test_auth import api_routes

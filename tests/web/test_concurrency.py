@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.cases.service import Acting, register_case
@@ -24,7 +25,6 @@ from ecoloop.db.base import utcnow
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.pg import fresh_schema

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ecoloop
+from ecoloop.app import create_app
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
@@ -40,7 +41,6 @@ from ecoloop.readings import parameters
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.conftest import make_settings
 from tests.web.helpers import Element, login, parse
 
@@ -159,7 +159,7 @@ def enum_values() -> frozenset[str]:
     """The values of ecoloop's enums that read as identifiers (snake_case): shown raw, even as code, they are
     a missing label."""
     for module in pkgutil.walk_packages(ecoloop.__path__, "ecoloop."):
-        if not module.name.startswith(("ecoloop.db.migrations", "ecoloop.__main__")):
+        if not module.name.startswith(("ecoloop.migrations", "ecoloop.__main__")):
             importlib.import_module(module.name)
     found: set[str] = set()
     pending: list[type] = [StrEnum]

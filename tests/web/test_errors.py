@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ecoloop.app import create_app
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.web.helpers import parse
 
 SECRET = "举报人 张三 13800138000"

@@ -28,6 +28,7 @@ from ecoloop.alerts import service as alert_service
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.models import AlertEvent, AlertRule, Webhook, WebhookDelivery
 from ecoloop.alerts.rules import Finding, Severity
+from ecoloop.app import create_app
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases.batches import example_workbook as batch_workbook
 from ecoloop.cases.models import Attachment, Milestone
@@ -42,7 +43,7 @@ from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_api_token, principal_for, start_session
 from ecoloop.monitoring.models import Site
 from ecoloop.settings import Settings
-from ecoloop.web.app import CSP, create_app
+from ecoloop.web.app import CSP
 from ecoloop.web.templating import make_templates
 from tests.conftest import make_settings
 from tests.factories import World
@@ -168,7 +169,7 @@ def unguarded(element: Element, guarded: bool = False) -> Iterator[str]:
 @cache
 def text_columns() -> list[tuple[str, str, int | None]]:
     """Every plain text column of the schema (not enum or JSON) that people or their files fill, with its length."""
-    importlib.import_module("ecoloop.db.models")  # every table
+    importlib.import_module("ecoloop.tables")  # every table
     return [
         (table.name, column.name, getattr(column.type, "length", None))
         for table in Base.metadata.sorted_tables

@@ -17,13 +17,13 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from ecoloop.alerts.models import Webhook
+from ecoloop.app import create_app
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases.models import Case
 from ecoloop.db.base import MAX_INT
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import User
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
 from tests.web.test_auth import api_routes

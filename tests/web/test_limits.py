@@ -16,10 +16,10 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session
 
+from ecoloop.app import create_app
 from ecoloop.db.base import utcnow
 from ecoloop.identity.service import create_api_token, start_session
 from ecoloop.settings import Settings
-from ecoloop.web.app import create_app
 from ecoloop.web.limits import MIB, BodyKind, JsonDepthGauge, body_kind
 from ecoloop.web.security import SESSION_COOKIE, csrf_token
 from tests.conftest import make_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from ecoloop.access.principal import Principal
-from ecoloop.identity.enums import Role
+from ecoloop.access.roles import Role
 
 
 class Action(StrEnum):

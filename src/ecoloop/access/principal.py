@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecoloop.identity.enums import Role
+from ecoloop.access.roles import Role
 
 
 @dataclass(frozen=True)

@@ -215,16 +215,30 @@ def enum_label(member: StrEnum) -> str:
     label = getattr(member, "label", None)
     if isinstance(label, str):
         return gettext(label)
-    message = _outside_labels().get(member)
+    message = _ENUM_LABELS.get(member)
     return gettext(message) if message else member.value
 
 
-@cache
-def _outside_labels() -> dict[StrEnum, str]:
-    # The labels of the alert rule kinds live in their pages' module; imported here, late, to avoid a cycle.
-    from ecoloop.alerts.routes import KIND_LABELS
+# Labels that a capability keeps outside its enums and its tables' fields: enum members without `.label`, the
+# values and the keys inside its JSON fields (the alert rules' parameters). The capability registers them here
+# (`register_labels`, called by `ecoloop.app`), so that the audit trail imports no capability (issue 14).
+_ENUM_LABELS: dict[StrEnum, str] = {}
+_NESTED_VALUES: dict[str, dict[str, str]] = {}
+_NESTED_KEYS: dict[str, str] = {}
 
-    return {member: message for member, message in KIND_LABELS.items() if isinstance(member, StrEnum)}
+
+def register_labels(
+    *,
+    enums: Mapping[Any, str] | None = None,
+    values: Mapping[str, Mapping[Any, str]] | None = None,
+    keys: Mapping[str, str] | None = None,
+) -> None:
+    """Give the audit log the words of a capability: labels of enum members, of the values under a key of a JSON
+    field (`{"severity": {"high": ...}}`), and of the keys of a JSON field."""
+    _ENUM_LABELS.update({m: label for m, label in (enums or {}).items() if isinstance(m, StrEnum)})
+    for key, labels in (values or {}).items():
+        _NESTED_VALUES.setdefault(key, {}).update({str(v): label for v, label in labels.items()})
+    _NESTED_KEYS.update(keys or {})
 
 
 def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:
@@ -269,13 +283,8 @@ def _observation_text(name: str, value: str, zone: tzinfo) -> str:
 
 def _nested(table: str, key: str, value: Any, zone: tzinfo) -> str:
     """A value inside a JSON field: rule parameters name severities, area levels and pollutants by code."""
-    from ecoloop.alerts.routes import SEVERITY_LABELS
-    from ecoloop.alerts.rule_routes import AREA_LEVEL_LABELS
-
-    if key == "severity" and value in SEVERITY_LABELS:
-        return gettext(SEVERITY_LABELS[value])
-    if key == "area_level" and isinstance(value, str) and value in AREA_LEVEL_LABELS:
-        return gettext(AREA_LEVEL_LABELS[value])
+    if isinstance(value, str) and value in _NESTED_VALUES.get(key, {}):
+        return gettext(_NESTED_VALUES[key][value])
     if key == "parameters" and isinstance(value, list | tuple):
         return "\u3001".join(parameters.name(str(v)) for v in value)
     return value_text(table, key, value, zone)
@@ -285,9 +294,7 @@ def _key(table: str, key: str) -> str:
     label = field_label(table, key)
     if label != key:
         return label
-    from ecoloop.alerts.rule_routes import FIELD_LABELS  # the rule editor's labels of rule parameters
-
-    return gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key
+    return gettext(_NESTED_KEYS[key]) if key in _NESTED_KEYS else key
 
 
 def _local(value: str, zone: tzinfo) -> str:

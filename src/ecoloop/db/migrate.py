@@ -10,7 +10,7 @@ from alembic.config import Config
 if TYPE_CHECKING:
     from ecoloop.settings import Settings
 
-SCRIPT_LOCATION = "ecoloop.db:migrations"
+SCRIPT_LOCATION = "ecoloop:migrations"
 
 
 def alembic_config(database_url: str) -> Config:

@@ -4,7 +4,6 @@ in the JSON API. The review of correction requests is in `correction_routes`."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,14 +19,8 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
-from ecoloop.alerts import queries as alert_queries
-from ecoloop.alerts.config import shown_name
-from ecoloop.alerts.queries import AlertFilter
-from ecoloop.cases import queries as case_queries
-from ecoloop.cases.enums import CaseSource
-from ecoloop.cases.queries import CaseFilter
 from ecoloop.db.base import RowId, utcnow
-from ecoloop.enterprises import queries, service
+from ecoloop.enterprises import queries, sections, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.export import EnterpriseFile, enterprise_workbook, list_workbook
 from ecoloop.enterprises.models import Enterprise, ListMembership, Outlet, Permit
@@ -94,57 +87,19 @@ ERROR_TEXT = {
 }
 # HJ 212-2017 Appendix B codes of the pollutants permits usually limit (the permit form offers them).
 PERMIT_POLLUTANTS = ("a21026", "a21002", "a34013", "a21005", "a24088", "w01018", "w21003", "w21011", "w21001", "w01001")
-# Sections of the file drawn from other capabilities: cases about the enterprise (all of them, and those that
-# came from inspections and from public complaints); the alerts about its sites come first.
-CASE_SECTIONS = (
-    ("cases", CaseFilter()),
-    ("inspections", CaseFilter(source=CaseSource.INSPECTION)),
-    ("complaints", CaseFilter(source=CaseSource.COMPLAINT)),
-)
-LATER_SECTION_TITLES = {
-    "alerts": N_("Alerts"),
-    "cases": N_("Cases"),
-    "inspections": N_("Inspections"),
-    "complaints": N_("Complaints"),
-}
 # Labels of values that are no enum of this package (the enums carry theirs as `.label`).
 LABELS = {
     "intervals": INTERVAL_LABELS,
     "flags": parameters.FLAG_LABELS,
     "pollutants": parameters.Labels(codes=PERMIT_POLLUTANTS),
     "sections": {letter: name for letter, (name, _divisions) in INDUSTRY_SECTIONS.items()},
-    "later_sections": LATER_SECTION_TITLES,
+    "later_sections": sections.TITLES,
 }
-CASES_SHOWN = 50
-
-
-def _case_rows(db: Session, p: Principal, enterprise_id: int, f: CaseFilter) -> list[tuple[str, str]]:
-    """Links to the enterprise's cases the user may see, newest first: (href, "number · title · state")."""
-    found = case_queries.search_cases(
-        db, p, dataclasses.replace(f, enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0
-    )
-    return [(f"/cases/{c.id}", f"{c.number} · {c.title} · {gettext(c.state.label)}") for c in found]
-
-
-def _alert_rows(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, str]]:
-    """Links to the alerts about the enterprise's sites the user may see, newest first."""
-    if not allowed(p, Action.VIEW_ALERTS):
-        return []
-    found = alert_queries.search_alerts(db, p, AlertFilter(enterprise_id=enterprise_id), limit=CASES_SHOWN, offset=0)
-    return [
-        (
-            f"/alerts/{r.alert.id}",
-            f"{r.alert.number} · {r.place} · {shown_name(r.alert.rule.code, r.alert.rule.name)} · "
-            f"{gettext(r.alert.status.label)}",
-        )
-        for r in found
-    ]
 
 
 def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(key, rows) of each later section; their titles are `LATER_SECTION_TITLES`."""
-    alerts = ("alerts", _alert_rows(db, p, enterprise_id))
-    return [alerts, *((key, _case_rows(db, p, enterprise_id, f)) for key, f in CASE_SECTIONS)]
+    """(key, rows) of each later section, kept by other capabilities (`ecoloop.enterprises.sections`)."""
+    return sections.later_sections(db, p, enterprise_id)
 
 
 # --- the enterprise list ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -31,10 +31,20 @@ from ecoloop.enterprises.models import (
     SupervisionList,
 )
 from ecoloop.enterprises.rules import credit_code_problem, industry_code_problem, overlaps, period_problem
-from ecoloop.identity.models import User
 from ecoloop.monitoring.models import Site
 from ecoloop.regions.models import Region
 from ecoloop.standards.emission import LimitSpec
+
+
+class Account(Protocol):
+    """A user account as a correction request sees it (`ecoloop.identity.models.User`): the identity capability
+    sits above the enterprise file, which it binds enterprise users to (issue 14)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def enterprise_id(self) -> int | None: ...
 
 
 class EnterpriseError(ValueError):
@@ -310,7 +320,7 @@ def set_grade(
 def request_correction(
     session: Session,
     *,
-    user: User,
+    user: Account,
     site: Site,
     parameter: str,
     interval: str,
@@ -347,7 +357,7 @@ def request_correction(
 
 
 def review_correction(
-    session: Session, correction: DataCorrection, *, reviewer: User, approve: bool, note: str, now: datetime
+    session: Session, correction: DataCorrection, *, reviewer: Account, approve: bool, note: str, now: datetime
 ) -> None:
     """Approve or reject a pending correction. Storing an approved value is the caller's next step
     (`ecoloop.readings.store`: a reading with source `correction`), so the hot store and this record commit

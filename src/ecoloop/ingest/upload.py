@@ -26,7 +26,15 @@ from ecoloop.ingest.observations import refusal_summary, to_readings
 from ecoloop.readings.parquet import write_checked
 from ecoloop.readings.rules import TimeWindow
 from ecoloop.readings.store import HotStore
-from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading, ReadingSource, source_value
+from ecoloop.readings.vocabulary import (
+    READINGS_AUDIT_ENTITY,
+    Interval,
+    Outcome,
+    RawPacket,
+    Reading,
+    ReadingSource,
+    source_value,
+)
 from ecoloop.sheets import (
     SHEET_LIMIT_TEXT,
     BadWorkbookError,
@@ -38,7 +46,7 @@ from ecoloop.sheets import (
 
 # Uploads are in the audit log (issue 13): this action on this entity type, with `audit_detail`.
 UPLOAD_AUDIT_ACTION = "upload"
-UPLOAD_AUDIT_ENTITY = "observations"
+UPLOAD_AUDIT_ENTITY = READINGS_AUDIT_ENTITY
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ROWS = 50_000  # a year of hourly data of 5 parameters; a Beijing station file has 35,064 rows
 LONG_COLUMNS = ("site_code", "parameter", "interval", "time", "value", "flag")

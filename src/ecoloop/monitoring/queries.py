@@ -6,15 +6,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, String, column, func, select, table
 from sqlalchemy.orm import Session, lazyload
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
-from ecoloop.enterprises.models import Enterprise
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
+
+# The enterprise file sits above monitoring (it shows an enterprise's sites and their data), so the site list names
+# a site's enterprise through the table that the foreign key `sites.enterprise_id` names (issue 14).
+_ENTERPRISES = table("enterprises", column("id", Integer), column("name", String))
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def list_devices(session: Session, principal: Principal) -> list[Device]:
 
 def _site_rows(principal: Principal) -> Select[Site, str | None, int]:
     devices = select(func.count(Device.id)).where(Device.site_id == Site.id).correlate(Site).scalar_subquery()
-    stmt = select(Site, Enterprise.name, devices).outerjoin(Enterprise, Enterprise.id == Site.enterprise_id)
+    stmt = select(Site, _ENTERPRISES.c.name, devices).outerjoin(_ENTERPRISES, _ENTERPRISES.c.id == Site.enterprise_id)
     return scoped(stmt, principal, Site)
 
 

@@ -30,6 +30,8 @@ class Interval(StrEnum):
         return INTERVAL_LABELS[self]
 
 
+# The audit trail's name for the stored readings: uploads and accepted conflicts are recorded under it.
+READINGS_AUDIT_ENTITY = "observations"
 INTERVAL_LABELS = {
     Interval.REALTIME: N_("Real-time data"),
     Interval.MINUTE: N_("Minute data"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
@@ -38,3 +38,8 @@ def count_by_level(session: Session, principal: Principal) -> dict[RegionLevel, 
     """How many regions of each level the principal sees."""
     stmt = scoped(select(Region.level, func.count(Region.id)), principal, Region).group_by(Region.level)
     return {RegionLevel(level): count for level, count in session.execute(stmt)}
+
+
+def in_subtree(region_id: InstrumentedAttribute[int], principal: Principal) -> ColumnElement[bool]:
+    """`region_id` lies in the subtree of the principal's region (the scope rule of region-scoped roles)."""
+    return region_id.in_(select(Region.id).where(Region.path.startswith(principal.region_path, autoescape=True)))

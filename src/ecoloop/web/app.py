@@ -1,4 +1,5 @@
-"""`create_app()`: the FastAPI application with its middleware, error pages and routers."""
+"""The web shell: the FastAPI application with its middleware and error pages, before any capability's routers
+(`ecoloop.app.create_app` assembles those)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext, use_locale
-from ecoloop.settings import Settings, load_settings
+from ecoloop.settings import Settings
 from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
 from ecoloop.web.errors import UnexpectedErrorMiddleware
 from ecoloop.web.limits import BodyLimitMiddleware, BodyLimits
+from ecoloop.web.routes import router
 from ecoloop.web.security import LANG_COOKIE
 from ecoloop.web.templating import make_templates, render
 
@@ -131,30 +133,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 422, gettext("Some fields are missing or invalid."))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The web application for `settings` (read from the environment when not given)."""
-    from ecoloop.alerts.routes import router as alerts_router
-    from ecoloop.alerts.rule_routes import router as alert_rules_router
-    from ecoloop.alerts.stream import router as alert_stream_router
-    from ecoloop.alerts.webhook_routes import router as webhooks_router
-    from ecoloop.audit.routes import router as audit_router
-    from ecoloop.cases.api_routes import router as cases_api_router
-    from ecoloop.cases.batch_routes import router as batches_router
-    from ecoloop.cases.ledger_routes import router as ledger_router
-    from ecoloop.cases.routes import router as cases_router
-    from ecoloop.enterprises.api_routes import router as enterprises_api_router
-    from ecoloop.enterprises.correction_routes import router as corrections_router
-    from ecoloop.enterprises.import_routes import router as enterprise_import_router
-    from ecoloop.enterprises.routes import router as enterprises_router
-    from ecoloop.identity.admin_routes import router as identity_admin_router
-    from ecoloop.identity.routes import router as identity_router
-    from ecoloop.ingest.routes import router as ingest_router
-    from ecoloop.monitoring.routes import router as monitoring_router
-    from ecoloop.readings.store import open_hot_store
-    from ecoloop.regions.routes import router as regions_router
-    from ecoloop.web.routes import router as web_router
-
-    settings = settings or load_settings()
+def create_shell(settings: Settings) -> FastAPI:
+    """The web shell for `settings`: database sessions, templates, middleware, error pages and static files, with
+    no page of any capability; `ecoloop.app.create_app` adds the capabilities' routers (issue 14)."""
     logging.getLogger("ecoloop").setLevel(settings.log_level)
     app = FastAPI(
         title="ecoloop",
@@ -168,7 +149,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
-    app.state.hot_store = open_hot_store(settings)
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)
@@ -177,28 +157,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.trusted_proxy_list:  # outermost: all below see the client's address, not the proxy's (issue 13)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.mount("/static", StaticFiles(packages=[("ecoloop.web", "static")]), name="static")
-    routers = (
-        web_router,
-        identity_router,
-        identity_admin_router,
-        regions_router,
-        corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
-        enterprise_import_router,  # likewise
-        enterprises_router,
-        enterprises_api_router,
-        batches_router,  # before cases_router, whose /cases/{case_id} would take their paths
-        ledger_router,  # likewise
-        cases_router,
-        cases_api_router,
-        audit_router,
-        ingest_router,
-        monitoring_router,
-        alert_stream_router,  # before alerts_router, whose /alerts/{alert_id} would take their paths
-        alert_rules_router,  # likewise
-        webhooks_router,  # likewise
-        alerts_router,
-    )
-    for router in routers:
-        app.include_router(router)
+    app.include_router(router)
     _install_error_handlers(app)
     return app

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.access.principal import Principal
-from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
-from ecoloop.identity.models import User
-from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.settings import Settings
 from ecoloop.web.security import SAFE_METHODS, SESSION_COOKIE, client_ip, csrf_matches, csrf_token, presented_csrf
 
@@ -28,11 +25,33 @@ class CsrfError(Exception):
     """A state-changing browser request without the CSRF token of its session."""
 
 
+# A user account of the identity capability (`ecoloop.identity.models.User`). The shell imports no capability
+# (issue 14), so it passes the account through without naming its type.
+Account = Any
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """How the shell learns who is calling: the identity capability's look-ups (and the audit trail's actor), given
+    to the app by `ecoloop.app`, so that the shell imports no capability (issue 14)."""
+
+    by_token: Callable[[Session, str, datetime], Account | None]
+    by_session: Callable[[Session, str, datetime, timedelta], Account | None]
+    principal_for: Callable[[Account, Session], Principal]
+    act_as: Callable[[Session, Account, str | None], None]
+
+
+def sign_in_of(app_state: Any) -> SignIn:
+    """The sign-in look-ups the app was given (`app.state.sign_in`)."""
+    sign_in: SignIn = app_state.sign_in
+    return sign_in
+
+
 @dataclass(frozen=True)
 class CurrentUser:
     """The signed-in user of a request, how they signed in, and the CSRF token for their forms."""
 
-    user: User
+    user: Account
     principal: Principal
     via: str
     csrf: str
@@ -63,27 +82,28 @@ def current_user(
 ) -> CurrentUser:
     """The user of a bearer token or a session cookie; session requests that change state must carry the CSRF token."""
     now = utcnow()
+    sign_in = sign_in_of(request.app.state)
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = resolve_api_token(db, authorization[7:].strip(), now)
+        user = sign_in.by_token(db, authorization[7:].strip(), now)
         if user is None:
             raise LoginRequiredError
-        principal = principal_for(user, db)
+        principal = sign_in.principal_for(user, db)
         if not allowed(principal, Action.USE_API_TOKENS):
             raise LoginRequiredError
         via, csrf = "token", ""
     else:
         raw = request.cookies.get(SESSION_COOKIE)
-        user = resolve_session(db, raw, now, timedelta(hours=settings.session_hours)) if raw else None
+        user = sign_in.by_session(db, raw, now, timedelta(hours=settings.session_hours)) if raw else None
         if user is None or raw is None:
             raise LoginRequiredError
-        principal = principal_for(user, db)
+        principal = sign_in.principal_for(user, db)
         csrf = csrf_token(settings.signing_key, "session", raw)
         if request.method not in SAFE_METHODS and not csrf_matches(settings.signing_key, "session", raw, presented):
             raise CsrfError
         via = "session"
     db.commit()  # the sliding session expiry or token use time
-    set_actor(db, Actor(label=user.username, user_id=user.id, ip=client_ip(request)))
+    sign_in.act_as(db, user, client_ip(request))
     return CurrentUser(user=user, principal=principal, via=via, csrf=csrf)
 
 
@@ -96,11 +116,14 @@ def optional_user(
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    user = resolve_session(db, raw, utcnow(), timedelta(hours=settings.session_hours))
+    sign_in = sign_in_of(request.app.state)
+    user = sign_in.by_session(db, raw, utcnow(), timedelta(hours=settings.session_hours))
     if user is None:
         return None
     db.commit()
-    return CurrentUser(user, principal_for(user, db), "session", csrf_token(settings.signing_key, "session", raw))
+    return CurrentUser(
+        user, sign_in.principal_for(user, db), "session", csrf_token(settings.signing_key, "session", raw)
+    )
 
 
 DbSession = Annotated[Session, Depends(get_db)]

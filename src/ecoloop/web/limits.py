@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import gettext
-from ecoloop.identity.service import resolve_api_token, resolve_session
 from ecoloop.settings import Settings
 from ecoloop.sheets import SheetLimits
+from ecoloop.web.deps import sign_in_of
 from ecoloop.web.security import SESSION_COOKIE
 from ecoloop.web.templating import render
 
@@ -213,14 +213,15 @@ async def _signed_in(scope: Scope, headers: dict[bytes, bytes]) -> bool:
         return False
     state = scope["app"].state
     settings: Settings = state.settings
+    sign_in = sign_in_of(state)
 
     def look_up() -> bool:
         with state.sessions() as db:  # closed without commit: the sliding expiry is the route's to write
             now = utcnow()
             if authorization.lower().startswith("bearer "):
-                return resolve_api_token(db, authorization[7:].strip(), now) is not None
+                return sign_in.by_token(db, authorization[7:].strip(), now) is not None
             lifetime = timedelta(hours=settings.session_hours)
-            return cookie is not None and resolve_session(db, cookie, now, lifetime) is not None
+            return cookie is not None and sign_in.by_session(db, cookie, now, lifetime) is not None
 
     found: bool = await anyio.to_thread.run_sync(look_up)
     return found

@@ -1,37 +1,13 @@
-"""The overview page and the health check."""
+"""The health check (the start page, which counts the records of capabilities, is `ecoloop.overview`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter
 from sqlalchemy import text
 
-from ecoloop.access.actions import Action, allowed
-from ecoloop.enterprises.queries import count_enterprises
-from ecoloop.identity.queries import list_organisations
-from ecoloop.regions.enums import RegionLevel
-from ecoloop.regions.queries import area_of, count_by_level
-from ecoloop.web.deps import DbSession, UserDep
-from ecoloop.web.templating import render
+from ecoloop.web.deps import DbSession
 
 router = APIRouter()
-
-
-@router.get("/", include_in_schema=False)
-def overview(request: Request, db: DbSession, user: UserDep) -> Response:
-    """The start page: the user's area and what they can reach from here."""
-    p = user.principal
-    sees_regions = allowed(p, Action.VIEW_REGIONS)
-    counts = count_by_level(db, p) if sees_regions else {}
-    context = {
-        "area": area_of(db, p) if sees_regions else None,
-        "counties": counts.get(RegionLevel.COUNTY, 0),
-        "towns": counts.get(RegionLevel.TOWN, 0),
-        "villages": counts.get(RegionLevel.VILLAGE, 0),
-        "organisations": len(list_organisations(db, p)) if allowed(p, Action.VIEW_ORGANISATIONS) else None,
-        "enterprises": count_enterprises(db, p) if allowed(p, Action.VIEW_ENTERPRISES) else None,
-    }
-    return render(request, "web/overview.html", context, user=user)
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -12,7 +12,6 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from ecoloop.alerts.config import shown_name
 from ecoloop.i18n import get_locale, gettext, ngettext
 from ecoloop.web.deps import CurrentUser
 from ecoloop.web.navigation import menu_for
@@ -28,7 +27,6 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_escaped_gettext, _escaped_ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
-    env.globals["rule_name"] = shown_name
     env.filters["localtime"] = _localtime
     env.filters["segment"] = _segment
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}

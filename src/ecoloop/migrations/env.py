@@ -1,4 +1,5 @@
-"""Alembic environment: migrations run unchanged on SQLite (batch mode) and PostgreSQL."""
+"""Alembic environment: migrations run unchanged on SQLite (batch mode) and PostgreSQL. It sits above the
+capabilities, beside the model registry (`ecoloop.tables`) whose metadata it compares with the database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from alembic.autogenerate.api import AutogenContext
 
 from ecoloop.db.base import StrEnumType
 from ecoloop.db.engine import make_engine
-from ecoloop.db.models import Base
+from ecoloop.tables import Base
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

@@ -1,7 +1,12 @@
-"""Imports every table so that `Base.metadata` is complete (for Alembic and test set-up)."""
+"""The model registry: every capability's tables and their scope rules, so that `Base.metadata` is complete (for
+Alembic and test set-up) and `ecoloop.access.scope` knows the rule of every table.
+
+It sits above the capabilities (issue 14): `db/` holds the declarative base and imports no capability. A new
+capability adds its `models` and `scope` imports here (docs/development/adding-a-capability.md)."""
 
 from __future__ import annotations
 
+from ecoloop.alerts import scope as alerts_scope
 from ecoloop.alerts.models import (
     Alert,
     AlertEvent,
@@ -11,9 +16,12 @@ from ecoloop.alerts.models import (
     Webhook,
     WebhookDelivery,
 )
+from ecoloop.audit import scope as audit_scope
 from ecoloop.audit.models import AuditRecord
+from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
+from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
     DataCorrection,
     Enterprise,
@@ -24,10 +32,16 @@ from ecoloop.enterprises.models import (
     Permit,
     SupervisionList,
 )
+from ecoloop.identity import scope as identity_scope
 from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
+from ecoloop.monitoring import scope as monitoring_scope
 from ecoloop.monitoring.models import Device, Site
+from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
 from ecoloop.scheduler.models import JobRun
+
+# The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
+SCOPES = (alerts_scope, audit_scope, cases_scope, enterprises_scope, identity_scope, monitoring_scope, regions_scope)
 
 __all__ = [
     "Alert",

@@ -1,0 +1,100 @@
+"""`create_app()`: the web application, assembled above the capabilities (issue 14).
+
+The web shell (`ecoloop.web.app`) knows no capability; here each capability's router is added, the identity
+capability tells the shell who is calling, and the model registry (`ecoloop.tables`) gives every table its scope.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session
+
+import ecoloop.tables  # noqa: F401  # every table and its scope rule, before the first request
+from ecoloop.alerts import enterprise_file as alerts_in_enterprise_files
+from ecoloop.alerts.config import shown_name
+from ecoloop.alerts.routes import KIND_LABELS, SEVERITY_LABELS
+from ecoloop.alerts.routes import router as alerts_router
+from ecoloop.alerts.rule_routes import AREA_LEVEL_LABELS, FIELD_LABELS
+from ecoloop.alerts.rule_routes import router as alert_rules_router
+from ecoloop.alerts.stream import router as alert_stream_router
+from ecoloop.alerts.webhook_routes import router as webhooks_router
+from ecoloop.audit.labels import register_labels
+from ecoloop.audit.routes import router as audit_router
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.cases import enterprise_file as cases_in_enterprise_files
+from ecoloop.cases.api_routes import router as cases_api_router
+from ecoloop.cases.batch_routes import router as batches_router
+from ecoloop.cases.ledger_routes import router as ledger_router
+from ecoloop.cases.routes import router as cases_router
+from ecoloop.enterprises.api_routes import router as enterprises_api_router
+from ecoloop.enterprises.correction_routes import router as corrections_router
+from ecoloop.enterprises.import_routes import router as enterprise_import_router
+from ecoloop.enterprises.routes import router as enterprises_router
+from ecoloop.enterprises.sections import register_section
+from ecoloop.identity.admin_routes import router as identity_admin_router
+from ecoloop.identity.models import User
+from ecoloop.identity.routes import router as identity_router
+from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
+from ecoloop.ingest.routes import router as ingest_router
+from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.monitoring.routes import router as monitoring_router
+from ecoloop.overview import router as overview_router
+from ecoloop.readings.store import open_hot_store
+from ecoloop.regions.routes import router as regions_router
+from ecoloop.settings import Settings, load_settings
+from ecoloop.web.app import create_shell
+from ecoloop.web.deps import SignIn
+
+# In this order: a router whose paths are fixed words under a prefix comes before the one whose
+# `/prefix/{id}` would otherwise take them.
+ROUTERS: tuple[APIRouter, ...] = (
+    overview_router,
+    identity_router,
+    identity_admin_router,
+    regions_router,
+    corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
+    enterprise_import_router,  # likewise
+    enterprises_router,
+    enterprises_api_router,
+    batches_router,  # before cases_router, whose /cases/{case_id} would take their paths
+    ledger_router,  # likewise
+    cases_router,
+    cases_api_router,
+    audit_router,
+    ingest_router,
+    upload_router,
+    monitoring_router,
+    alert_stream_router,  # before alerts_router, whose /alerts/{alert_id} would take their paths
+    alert_rules_router,  # likewise
+    webhooks_router,  # likewise
+    alerts_router,
+)
+
+
+def _act_as(session: Session, user: User, ip: str | None) -> None:
+    """Attribute the request's changes to its signed-in user in the audit trail."""
+    set_actor(session, Actor(label=user.username, user_id=user.id, ip=ip))
+
+
+# The words of the alert rules that the audit log shows: their kinds, and the keys and values of their parameters.
+register_labels(
+    enums=KIND_LABELS, values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LABELS}, keys=FIELD_LABELS
+)
+
+# The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
+for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):
+    register_section(key, title, rows)
+
+SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web application for `settings` (read from the environment when not given)."""
+    settings = settings or load_settings()
+    app = create_shell(settings)
+    app.state.hot_store = open_hot_store(settings)
+    app.state.sign_in = SIGN_IN
+    app.state.templates.env.globals["rule_name"] = shown_name
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
