@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Upl
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
@@ -36,7 +36,7 @@ from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.security import client_ip
 from ecoloop.web.templating import render
@@ -127,10 +127,14 @@ def _stores(request: Request, settings: Settings) -> tuple[HotStore, Path]:
 
 @router.get("/monitoring/sites", include_in_schema=False)
 def site_list(
-    request: Request, db: DbSession, user: UserDep, settings: SettingsDep, kind: str = "", region: str = ""
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
+    settings: SettingsDep,
+    kind: str = "",
+    region: str = "",
 ) -> Response:
     """Sites in the user's area with their last contact, status and 24-hour completeness."""
-    require(user.principal, Action.VIEW_MONITORING)
     p = user.principal
     chosen_kind = _choice(SiteKind, kind)
     chosen_region = get_region_by_code(db, p, region) if region else None
@@ -150,11 +154,11 @@ def site_list(
     return render(request, "monitoring/sites.html", context, user=user)
 
 
-@router.get("/monitoring/sites/{site_id}", include_in_schema=False)
+@router.get("/monitoring/sites/{site_id:id}", include_in_schema=False)
 def site_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
     settings: SettingsDep,
     site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
@@ -163,7 +167,6 @@ def site_page(
 ) -> Response:
     """One site: details, data loggers, latest values, and the data quality of a chosen period (the quality
     section alone for htmx)."""
-    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)
@@ -192,17 +195,16 @@ def site_page(
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
 
 
-@router.post("/monitoring/sites/{site_id}/conflicts/{conflict_id}", include_in_schema=False)
+@router.post("/monitoring/sites/{site_id:id}/conflicts/{conflict_id:id}", include_in_schema=False)
 def accept_conflict(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_CORRECTIONS))],
     site_id: RowId,
     conflict_id: RowId,
 ) -> Response:
     """Accept a conflicting value after review: it replaces the kept one as an approved correction by the
     reviewer (issue 13), and the decision goes into the audit log."""
-    require(user.principal, Action.REVIEW_CORRECTIONS)
     if queries.get_site_row(db, user.principal, site_id) is None:
         raise HTTPException(404)
     store: HotStore = request.app.state.hot_store
@@ -222,7 +224,6 @@ def accept_conflict(
         "replaced_source": accepted.kept_source,
     }
     record_event(db, "accept_conflict", UPLOAD_AUDIT_ENTITY, str(conflict_id), detail)
-    db.commit()
     return RedirectResponse(f"/monitoring/sites/{site_id}", status_code=303)
 
 
@@ -241,9 +242,13 @@ def _period(
 
 
 @router.get("/monitoring/devices", include_in_schema=False)
-def device_list(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+def device_list(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
+    settings: SettingsDep,
+) -> Response:
     """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
-    require(user.principal, Action.VIEW_MONITORING)
     devices = queries.list_devices(db, user.principal)
     statuses = assess.device_statuses(_stores(request, settings)[0], devices, utcnow())
     context = {"rows": list(zip(devices, statuses, strict=True))}
@@ -320,11 +325,11 @@ class SiteQualityOut(BaseModel):
     devices: list[DeviceStatusOut]
 
 
-@router.get("/api/v1/sites/{site_id}/quality", response_model=SiteQualityOut, tags=["monitoring"])
+@router.get("/api/v1/sites/{site_id:id}/quality", response_model=SiteQualityOut, tags=["monitoring"])
 def api_site_quality(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
     settings: SettingsDep,
     site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
@@ -332,7 +337,6 @@ def api_site_quality(
     interval: str = "",
 ) -> SiteQualityOut:
     """Data quality of a site over [from, to) (ISO 8601; local time without an offset; default the last 24 h)."""
-    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)
@@ -393,9 +397,10 @@ def _upload_page(request: Request, user: CurrentUser, *, status: int = 200, **ex
 
 
 @router.get("/monitoring/upload", include_in_schema=False)
-def upload_form(request: Request, user: UserDep) -> Response:
+def upload_form(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Action.SUBMIT_OBSERVATIONS))]
+) -> Response:
     """The form to upload a CSV or Excel file of observations."""
-    require(user.principal, Action.SUBMIT_OBSERVATIONS)
     return _upload_page(request, user)
 
 
@@ -403,14 +408,13 @@ def upload_form(request: Request, user: UserDep) -> Response:
 def upload_file(
     request: Request,
     _size: Annotated[None, Depends(_upload_size)],
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUBMIT_OBSERVATIONS))],
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Store the valid rows of an uploaded file and report the others by row number; the upload (file, size,
     counts) goes into the audit log."""
-    require(user.principal, Action.SUBMIT_OBSERVATIONS)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
         result = store_upload(
@@ -431,16 +435,13 @@ def upload_file(
         name = Path(file.filename or "").name[:200]
         refused = {"via": "form", "file": name, "size": len(data), "refused": exc.code}
         record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, name or None, refused)
-        db.commit()
         return _upload_page(request, user, error=_upload_error(exc), status=status)
     record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, result.filename, audit_detail(result))
-    db.commit()
     return _upload_page(request, user, result=result)
 
 
 @router.get("/monitoring/upload/template.csv", include_in_schema=False)
-def upload_template(user: UserDep) -> Response:
+def upload_template(user: Annotated[CurrentUser, Depends(requires(Action.SUBMIT_OBSERVATIONS))]) -> Response:
     """The long-format template as a CSV file."""
-    require(user.principal, Action.SUBMIT_OBSERVATIONS)
     headers = {"Content-Disposition": 'attachment; filename="observations-template.csv"'}
     return Response(template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
