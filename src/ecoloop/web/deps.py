@@ -7,16 +7,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from ecoloop.access.actions import Action, ForbiddenError, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.identity.models import User
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.settings import Settings
@@ -131,7 +133,7 @@ _DECLARED: dict[object, tuple[frozenset[Action], bool]] = {}  # each `requires` 
 
 
 @cache
-def requires(*actions: Action, any_of: bool = False) -> Callable[[CurrentUser], CurrentUser]:
+def requires(*actions: Action, any_of: bool = False) -> Callable[[Request, CurrentUser], CurrentUser]:
     """A route dependency: the current user, whose role must be allowed every one of `actions` (with `any_of`, at
     least one), 403 otherwise, so that the route's signature says who may call it:
     `user: Annotated[CurrentUser, Depends(requires(Action.X))]`. What a role may do on one loaded row (the party
@@ -140,7 +142,8 @@ def requires(*actions: Action, any_of: bool = False) -> Callable[[CurrentUser], 
     if not wanted:
         raise ValueError("requires() needs an action")
 
-    def dependency(user: UserDep) -> CurrentUser:
+    def dependency(request: Request, user: UserDep) -> CurrentUser:
+        refuse_impossible_ids(request)
         granted = [allowed(user.principal, action) for action in sorted(wanted)]
         if not (any(granted) if any_of else all(granted)):
             raise ForbiddenError(f"role {user.principal.role} may not {'/'.join(sorted(wanted))}")
@@ -149,6 +152,24 @@ def requires(*actions: Action, any_of: bool = False) -> Callable[[CurrentUser], 
     dependency.__name__ = "requires_" + ("_or_" if any_of else "_and_").join(sorted(wanted))
     _DECLARED[dependency] = (wanted, any_of)
     return dependency
+
+
+_ROW_ID: TypeAdapter[int] = TypeAdapter(RowId)
+
+
+def refuse_impossible_ids(request: Request) -> None:
+    """Refuse an id in the path that no row can have (`{name:id}` beyond 1..MAX_INT) as invalid input, before the
+    role is checked: such an id is not found (404 on a page, 422 in the API) whoever asks, as when the route
+    checked the role in its body, after FastAPI had validated the path (issue 13)."""
+    errors: list[dict[str, Any]] = []
+    for name, value in request.path_params.items():
+        if isinstance(value, int):
+            try:
+                _ROW_ID.validate_python(value)
+            except ValidationError as exc:
+                errors += [{**error, "loc": ("path", name)} for error in exc.errors()]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def declared_actions(call: Callable[..., object]) -> tuple[frozenset[Action], bool] | None:
