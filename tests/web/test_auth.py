@@ -350,13 +350,14 @@ def _depends_on(dependant: Dependant, target: object) -> bool:
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, set[str], APIRoute]]:
-    """Every API route of `app` as (full path, methods, route), looking inside included routers."""
+    """Every API route of `app` as (full path without convertors, "/cases/{case_id}", methods, route), looking
+    inside included routers."""
     # Since FastAPI 0.16x `app.routes` holds one entry per included router; iter_route_contexts opens them.
     iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
     if iter_contexts is None:
-        return [(r.path, set(r.methods), r) for r in app.routes if isinstance(r, APIRoute)]
+        return [(r.path_format, set(r.methods), r) for r in app.routes if isinstance(r, APIRoute)]
     return [
-        (c.path, set(c.methods or ()), c.original_route)
+        (c.path_format or "", set(c.methods or ()), c.original_route)
         for c in iter_contexts(app.routes)
         if isinstance(c.original_route, APIRoute)
     ]

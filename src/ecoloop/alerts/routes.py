@@ -10,11 +10,11 @@ from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries, service
 from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
@@ -31,7 +31,7 @@ from ecoloop.readings.store import HotStore
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.templating import is_htmx_partial, render
 
 router = APIRouter()
@@ -105,9 +105,13 @@ def alert_filter(db: Session, p: Principal, params: AlertQuery) -> tuple[AlertFi
 
 
 @router.get("/alerts", include_in_schema=False)
-def board(request: Request, db: DbSession, user: UserDep, params: Annotated[AlertQuery, Query()]) -> Response:
+def board(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
+    params: Annotated[AlertQuery, Query()],
+) -> Response:
     """The alerts the user sees, filtered, with counts per status and kind (the results alone for htmx)."""
-    require(user.principal, Action.VIEW_ALERTS)
     p = user.principal
     f, hidden = alert_filter(db, p, params)
     counts = dict.fromkeys(AlertStatus, 0) if hidden else queries.status_counts(db, p, f)
@@ -141,14 +145,13 @@ def board(request: Request, db: DbSession, user: UserDep, params: Annotated[Aler
 @router.get("/api/v1/alerts", response_model=list[AlertOut], tags=["alerts"])
 def api_alerts(
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
     params: Annotated[AlertQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
     offset: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> list[AlertOut]:
     """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
-    require(user.principal, Action.VIEW_ALERTS)
     f, hidden = alert_filter(db, user.principal, params)
     rows = [] if hidden else queries.search_alerts(db, user.principal, f, limit=limit, offset=offset)
     return [AlertOut.model_validate(row.alert) for row in rows]
@@ -158,9 +161,10 @@ def api_alerts(
 
 
 @router.get("/alerts/notifications", include_in_schema=False)
-def notification_list(request: Request, db: DbSession, user: UserDep) -> Response:
+def notification_list(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))]
+) -> Response:
     """The user's notifications, unread first, then newest first."""
-    require(user.principal, Action.VIEW_ALERTS)
     context = {
         "rows": queries.notifications(db, user.principal),
         "unread": service.unread_count(db, user.principal.user_id),
@@ -170,18 +174,21 @@ def notification_list(request: Request, db: DbSession, user: UserDep) -> Respons
 
 
 @router.post("/alerts/notifications/read", include_in_schema=False)
-def notifications_read(db: DbSession, user: UserDep, ids: Annotated[list[RowId] | None, Form()] = None) -> Response:
+def notifications_read(
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
+    ids: Annotated[list[RowId] | None, Form()] = None,
+) -> Response:
     """Mark the given notifications of the user read, or all of them when none is given."""
-    require(user.principal, Action.VIEW_ALERTS)
     service.mark_read(db, user.user, ids or None, utcnow())
-    db.commit()
     return RedirectResponse("/alerts/notifications", status_code=303)
 
 
 @router.get("/alerts/notifications/unread", include_in_schema=False)
-def unread_badge(request: Request, db: DbSession, user: UserDep) -> Response:
+def unread_badge(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))]
+) -> Response:
     """The navigation's badge: how many of the user's notifications are unread (an htmx fragment)."""
-    require(user.principal, Action.VIEW_ALERTS)
     context = {"unread": service.unread_count(db, user.principal.user_id)}
     return render(request, "alerts/_unread.html", context, user=user)
 
@@ -189,18 +196,17 @@ def unread_badge(request: Request, db: DbSession, user: UserDep) -> Response:
 # --- one alert -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/alerts/{alert_id}", include_in_schema=False)
+@router.get("/alerts/{alert_id:id}", include_in_schema=False)
 def alert_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
     settings: SettingsDep,
     alert_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One alert: the triggering data with its chart, the rule version, the case and the timeline (the live part
     alone for htmx), and the check for those who make it."""
-    require(user.principal, Action.VIEW_ALERTS)
     return _alert_page(request, db, user, settings, _visible(db, user.principal, alert_id), done=done)
 
 
@@ -267,17 +273,16 @@ def chart_data(chart: Chart, tz: tzinfo, now: datetime) -> dict[str, Any]:
     }
 
 
-@router.post("/alerts/{alert_id}/confirm", include_in_schema=False)
+@router.post("/alerts/{alert_id:id}/confirm", include_in_schema=False)
 def alert_confirm(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_ALERTS))],
     settings: SettingsDep,
     alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查属实: confirm the alert; it is handed over as a case to the responsible unit."""
-    require(user.principal, Action.REVIEW_ALERTS)
     alert = _visible(db, user.principal, alert_id)
     try:
         service.confirm(db, alert, user.user, user.principal, utcnow(), settings.tz, note.strip())
@@ -285,21 +290,19 @@ def alert_confirm(
         db.rollback()
         errors = {"confirm": error_text(exc.code)}
         return _alert_page(request, db, user, settings, alert, errors=errors, values={"note": note}, status=422)
-    db.commit()
     return RedirectResponse(f"/alerts/{alert_id}?done=confirmed", status_code=303)
 
 
-@router.post("/alerts/{alert_id}/dismiss", include_in_schema=False)
+@router.post("/alerts/{alert_id:id}/dismiss", include_in_schema=False)
 def alert_dismiss(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_ALERTS))],
     settings: SettingsDep,
     alert_id: RowId,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """核查不属实: dismiss the alert with the reason; it is closed."""
-    require(user.principal, Action.REVIEW_ALERTS)
     alert = _visible(db, user.principal, alert_id)
     try:
         service.dismiss(db, alert, user.user, user.principal, reason, utcnow())
@@ -307,7 +310,6 @@ def alert_dismiss(
         db.rollback()
         errors = {"dismiss": error_text(exc.code)}
         return _alert_page(request, db, user, settings, alert, errors=errors, values={"reason": reason}, status=422)
-    db.commit()
     return RedirectResponse(f"/alerts/{alert_id}?done=dismissed", status_code=303)
 
 

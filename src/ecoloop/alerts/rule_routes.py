@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import config, queries, rule_service
@@ -29,7 +29,7 @@ from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import list_regions
-from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -96,9 +96,10 @@ RULE_LABELS = {**LABELS, "fields": FIELD_LABELS, "area_levels": AREA_LEVEL_LABEL
 
 
 @router.get("/alerts/rules", include_in_schema=False)
-def rule_list(request: Request, db: DbSession, user: UserDep) -> Response:
+def rule_list(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))]
+) -> Response:
     """The rules the user sees with their kind, state, escalation and version; a new rule's kind to choose."""
-    require(user.principal, Action.VIEW_ALERTS)
     context = {
         "rules": queries.list_rules(db, user.principal),
         "may_edit": allowed(user.principal, Action.MANAGE_ALERT_RULES),
@@ -109,37 +110,51 @@ def rule_list(request: Request, db: DbSession, user: UserDep) -> Response:
 
 
 @router.get("/alerts/rules/new", include_in_schema=False)
-def rule_new(request: Request, db: DbSession, user: UserDep, kind: Annotated[RuleKind, Query()]) -> Response:
+def rule_new(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ALERT_RULES))],
+    kind: Annotated[RuleKind, Query()],
+) -> Response:
     """The form of a new rule of `kind`, with the kind's default parameters."""
-    require(user.principal, Action.MANAGE_ALERT_RULES)
     return _rule_page(request, db, user, None, kind, RuleForm(kind=kind.value))
 
 
 @router.post("/alerts/rules", include_in_schema=False)
-def rule_create(request: Request, db: DbSession, user: UserDep, form: Annotated[RuleForm, Form()]) -> Response:
+def rule_create(
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ALERT_RULES))],
+    form: Annotated[RuleForm, Form()],
+) -> Response:
     """Create a rule of the chosen kind with its first version."""
-    require(user.principal, Action.MANAGE_ALERT_RULES)
     if form.kind not in RuleKind._value2member_map_:
         raise HTTPException(422, gettext("Some fields are missing or invalid."))
     return _save(request, db, user, form, None, RuleKind(form.kind))
 
 
-@router.get("/alerts/rules/{rule_id}", include_in_schema=False)
+@router.get("/alerts/rules/{rule_id:id}", include_in_schema=False)
 def rule_page(
-    request: Request, db: DbSession, user: UserDep, rule_id: RowId, done: Annotated[str, Query(max_length=16)] = ""
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
+    rule_id: RowId,
+    done: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """One rule: its form (read-only unless the user keeps rules) and the history of its versions."""
-    require(user.principal, Action.VIEW_ALERTS)
     rule = _visible(db, user.principal, rule_id)
     return _rule_page(request, db, user, rule, rule.kind, _form_of(rule), done=done)
 
 
-@router.post("/alerts/rules/{rule_id}", include_in_schema=False)
+@router.post("/alerts/rules/{rule_id:id}", include_in_schema=False)
 def rule_save(
-    request: Request, db: DbSession, user: UserDep, rule_id: RowId, form: Annotated[RuleForm, Form()]
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ALERT_RULES))],
+    rule_id: RowId,
+    form: Annotated[RuleForm, Form()],
 ) -> Response:
     """Save the rule's form as a new version (nothing changes when nothing was changed)."""
-    require(user.principal, Action.MANAGE_ALERT_RULES)
     rule = _visible(db, user.principal, rule_id)
     return _save(request, db, user, form, rule, rule.kind)
 
@@ -218,8 +233,8 @@ def _change(
 def _save(
     request: Request, db: Session, user: CurrentUser, form: RuleForm, rule: AlertRule | None, kind: RuleKind
 ) -> Response:
-    """Apply the form: on success commit and go to the rule (303); otherwise show the form again with the errors
-    at their fields (422)."""
+    """Apply the form: on success go to the rule (303; the unit of work commits); otherwise show the form again
+    with the errors at their fields (422)."""
     change, errors = _change(db, user.principal, form, rule)
     saved = None
     version = rule.version if rule else 0
@@ -238,7 +253,6 @@ def _save(
     if saved is None:
         db.rollback()
         return _rule_page(request, db, user, rule, kind, form, errors=errors, status=422)
-    db.commit()
     done = "saved" if saved.version != version else "unchanged"
     return RedirectResponse(f"/alerts/rules/{saved.id}?done={done}", status_code=303)
 

@@ -13,15 +13,15 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.access.principal import Principal
 from ecoloop.alerts import queries
 from ecoloop.alerts.config import shown_name
@@ -30,7 +30,7 @@ from ecoloop.db.base import parse_row_id, utcnow
 from ecoloop.i18n import gettext
 from ecoloop.identity.models import User
 from ecoloop.identity.service import api_token_active, session_open
-from ecoloop.web.deps import CurrentUser, UserDep
+from ecoloop.web.deps import CurrentUser, requires
 from ecoloop.web.security import SESSION_COOKIE
 
 router = APIRouter()
@@ -68,9 +68,10 @@ class Credential:
 
 
 @router.get("/alerts/stream", include_in_schema=False)
-async def alert_stream(request: Request, user: UserDep) -> StreamingResponse:
+async def alert_stream(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))]
+) -> StreamingResponse:
     """The alert events the user may see, as they happen (text/event-stream)."""
-    require(user.principal, Action.VIEW_ALERTS)
     last = request.headers.get("last-event-id", "")
     timing: FeedTiming = getattr(request.app.state, "alert_feed", FeedTiming())
     credential = Credential.of(request, user)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import queries, service
@@ -23,7 +23,7 @@ from ecoloop.db.base import RowId
 from ecoloop.i18n import gettext
 from ecoloop.identity.models import Organisation
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -31,10 +31,12 @@ router = APIRouter()
 
 @router.get("/alerts/webhooks", include_in_schema=False)
 def webhook_list(
-    request: Request, db: DbSession, user: UserDep, status: Annotated[str, Query(max_length=16)] = ""
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_WEBHOOKS))],
+    status: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """The webhooks of the organisations the administrator sees, the form to add one, and the delivery log."""
-    require(user.principal, Action.MANAGE_WEBHOOKS)
     return _list_page(request, db, user, status=status)
 
 
@@ -62,15 +64,14 @@ def _list_page(
 @router.post("/alerts/webhooks", include_in_schema=False)
 def webhook_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_WEBHOOKS))],
     settings: SettingsDep,
     organisation_id: Annotated[RowId, Form()],
     url: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Add a webhook for an organisation; its signing secret is shown on the page this once."""
-    require(user.principal, Action.MANAGE_WEBHOOKS)
     p = user.principal
     errors = _url_errors(url, settings)
     if get_visible(db, p, Organisation, organisation_id) is None:
@@ -79,16 +80,18 @@ def webhook_create(
         values = {"organisation_id": organisation_id, "url": url, "description": description}
         return _list_page(request, db, user, errors=errors, values=values, code=422)
     hook, secret = service.add_webhook(db, organisation_id, url.strip(), description.strip())
-    db.commit()
     return _list_page(request, db, user, new_secret=secret, new_hook=hook)
 
 
-@router.get("/alerts/webhooks/{webhook_id}", include_in_schema=False)
+@router.get("/alerts/webhooks/{webhook_id:id}", include_in_schema=False)
 def webhook_page(
-    request: Request, db: DbSession, user: UserDep, webhook_id: RowId, done: Annotated[str, Query(max_length=16)] = ""
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_WEBHOOKS))],
+    webhook_id: RowId,
+    done: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """One webhook: its form and its deliveries."""
-    require(user.principal, Action.MANAGE_WEBHOOKS)
     return _hook_page(request, db, user, _visible(db, user.principal, webhook_id), done=done)
 
 
@@ -107,11 +110,11 @@ def _hook_page(
     return render(request, "alerts/webhook.html", context, user=user, status_code=code)
 
 
-@router.post("/alerts/webhooks/{webhook_id}", include_in_schema=False)
+@router.post("/alerts/webhooks/{webhook_id:id}", include_in_schema=False)
 def webhook_save(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_WEBHOOKS))],
     settings: SettingsDep,
     webhook_id: RowId,
     url: Annotated[str, Form(max_length=2000)],
@@ -119,7 +122,6 @@ def webhook_save(
     enabled: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Change a webhook's address, description or whether it is on."""
-    require(user.principal, Action.MANAGE_WEBHOOKS)
     hook = _visible(db, user.principal, webhook_id)
     on = enabled in ("1", "on", "true")
     errors = _url_errors(url, settings)
@@ -127,19 +129,19 @@ def webhook_save(
         values = {"url": url, "description": description, "enabled": on}
         return _hook_page(request, db, user, hook, errors=errors, values=values, code=422)
     service.change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on)
-    db.commit()
     return RedirectResponse(f"/alerts/webhooks/{webhook_id}?done=saved", status_code=303)
 
 
-@router.post("/alerts/webhooks/{webhook_id}/enabled", include_in_schema=False)
+@router.post("/alerts/webhooks/{webhook_id:id}/enabled", include_in_schema=False)
 def webhook_switch(
-    db: DbSession, user: UserDep, webhook_id: RowId, enabled: Annotated[str, Form(max_length=5)] = ""
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_WEBHOOKS))],
+    webhook_id: RowId,
+    enabled: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Switch a webhook on or off (the list's buttons)."""
-    require(user.principal, Action.MANAGE_WEBHOOKS)
     hook = _visible(db, user.principal, webhook_id)
     service.change_webhook(hook, url=hook.url, description=hook.description, enabled=enabled in ("1", "on", "true"))
-    db.commit()
     return RedirectResponse("/alerts/webhooks", status_code=303)
 
 

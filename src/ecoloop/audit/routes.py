@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.audit import labels, queries
 from ecoloop.audit.schemas import AuditOut
 from ecoloop.db.base import RowId
-from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -19,14 +21,13 @@ router = APIRouter()
 def audit_log(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_AUDIT))],
     settings: SettingsDep,
     entity_type: str = "",
     actor: str = "",
     before: RowId | None = None,
 ) -> Response:
     """Who changed what, newest first, in words (labels for tables, fields and values)."""
-    require(user.principal, Action.VIEW_AUDIT)
     records = queries.list_audit(
         db, user.principal, entity_type=entity_type or None, actor=actor or None, before_id=before, limit=100
     )
@@ -41,9 +42,12 @@ def audit_log(
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], tags=["audit"])
 def api_audit(
-    db: DbSession, user: UserDep, entity_type: str | None = None, actor: str | None = None, before: RowId | None = None
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_AUDIT))],
+    entity_type: str | None = None,
+    actor: str | None = None,
+    before: RowId | None = None,
 ) -> list[AuditOut]:
     """Audit records, newest first (administrators and leaders)."""
-    require(user.principal, Action.VIEW_AUDIT)
     records = queries.list_audit(db, user.principal, entity_type=entity_type, actor=actor, before_id=before)
     return [AuditOut.model_validate(r) for r in records]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.cases import queries, service
 from ecoloop.cases.enums import EventKind
 from ecoloop.cases.models import Case
@@ -19,7 +19,7 @@ from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOu
 from ecoloop.cases.service import Acting, CaseError, take_step
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
 from ecoloop.db.base import DbInt, RowId, utcnow
-from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
 
 router = APIRouter(tags=["cases"])
 
@@ -29,35 +29,36 @@ MAX_LIMIT = 1000
 @router.get("/api/v1/cases", response_model=list[CaseOut])
 def api_cases(
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     params: Annotated[CaseQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
     offset: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> list[CaseOut]:
     """The cases the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
-    require(user.principal, Action.VIEW_CASES)
     f, hidden = case_filter(db, user.principal, params)
     rows = [] if hidden else queries.search_cases(db, user.principal, f, limit=limit, offset=offset)
     return [case_out(c) for c in rows]
 
 
-@router.get("/api/v1/cases/{case_id}", response_model=CaseDetailOut)
-def api_case(db: DbSession, user: UserDep, case_id: RowId) -> CaseDetailOut:
+@router.get("/api/v1/cases/{case_id:id}", response_model=CaseDetailOut)
+def api_case(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))], case_id: RowId
+) -> CaseDetailOut:
     """One case with its timeline and the steps the caller may take on it now."""
-    require(user.principal, Action.VIEW_CASES)
     return _detail(db, user, _visible(db, user, case_id))
 
 
 @router.post(
-    "/api/v1/cases/{case_id}/actions",
+    "/api/v1/cases/{case_id:id}/actions",
     response_model=CaseDetailOut,
     responses={409: {"model": ProblemOut}, 422: {"model": ProblemOut}},
 )
-def api_case_action(db: DbSession, user: UserDep, case_id: RowId, body: ActionIn) -> Response | CaseDetailOut:
+def api_case_action(
+    db: UnitOfWork, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))], case_id: RowId, body: ActionIn
+) -> Response | CaseDetailOut:
     """Take a workflow step on the case as of the `version` the caller read; answers the case as it is now (403
     for a supervisor's step without `supervise_cases`)."""
-    require(user.principal, Action.VIEW_CASES)
     require_step(user, body.action)
     case = _visible(db, user, case_id)
     try:
@@ -78,7 +79,6 @@ def api_case_action(db: DbSession, user: UserDep, case_id: RowId, body: ActionIn
         db.rollback()
         problem = ProblemOut(code=exc.code, detail=error_text(exc.code))
         return JSONResponse(problem.model_dump(), status_code=ERROR_STATUS.get(exc.code, 422))
-    db.commit()
     return _detail(db, user, case)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.cases import queries
 from ecoloop.cases.batches import (
     BATCH_SOURCES,
@@ -28,7 +28,7 @@ from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
 from ecoloop.sheets import SHEET_LIMIT_TEXT
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
@@ -82,9 +82,13 @@ def problem_text(problem: Problem) -> str:
 
 
 @router.get("/cases/batches", include_in_schema=False)
-def batch_list(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+def batch_list(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_LEDGERS))],
+    settings: SettingsDep,
+) -> Response:
     """The supervision batches with their progress, and the import form."""
-    require(user.principal, Action.VIEW_LEDGERS)
     return _batches_page(request, db, user, settings)
 
 
@@ -108,8 +112,8 @@ def _batches_page(
 @router.post("/cases/batches", include_in_schema=False)
 def batch_import(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.IMPORT_BATCHES))],
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     code: Annotated[str, Form(max_length=100)],
@@ -121,7 +125,6 @@ def batch_import(
 ) -> Response:
     """Import a batch from its sheet: every row becomes a case (assigned where it names a unit), or, with any
     problem, nothing is imported and every problem is listed."""
-    require(user.principal, Action.IMPORT_BATCHES)
     values = {"code": code, "name": name, "source": source.value, "received_on": received_on, "deadline": deadline}
     values |= {"document": document}
     try:
@@ -154,27 +157,26 @@ def batch_import(
         problems = [(p.row, p.column, problem_text(p)) for p in report.problems]
         return _batches_page(request, db, user, settings, problems=problems, rows=report.rows, values=values,
                              status=422)  # fmt: skip
-    db.commit()
     return RedirectResponse(f"/cases/batches/{report.batch_id}?imported={len(report.cases)}", status_code=303)
 
 
 @router.get("/cases/batches/template.xlsx", include_in_schema=False)
-def batch_template_download(user: UserDep, settings: SettingsDep) -> Response:
+def batch_template_download(
+    user: Annotated[CurrentUser, Depends(requires(Action.IMPORT_BATCHES))], settings: SettingsDep
+) -> Response:
     """The 交办 sheet layout with example rows."""
-    require(user.principal, Action.IMPORT_BATCHES)
     return download(batch_template(utcnow().astimezone(settings.tz).date()), "batch-template.xlsx", XLSX)
 
 
-@router.get("/cases/batches/{batch_id}", include_in_schema=False)
+@router.get("/cases/batches/{batch_id:id}", include_in_schema=False)
 def batch_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_LEDGERS))],
     batch_id: RowId,
     imported: Annotated[DbInt | None, Query(ge=0)] = None,
 ) -> Response:
     """One batch: its progress figures and its cases (a branch sees its county's)."""
-    require(user.principal, Action.VIEW_LEDGERS)
     batch = queries.get_batch(db, user.principal, batch_id)
     progress = batch_progress(db, user.principal, batch_id)
     if batch is None or progress is None:

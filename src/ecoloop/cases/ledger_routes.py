@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.access.principal import Principal
 from ecoloop.cases.ledger import Ledger, ledger, ledger_workbook
 from ecoloop.cases.routes import LABELS, download, parse_day
@@ -21,7 +21,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -65,14 +65,13 @@ def _ledger(
 def ledger_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_LEDGERS))],
     settings: SettingsDep,
     region: Text = "",
     start: Annotated[str, Query(alias="from", max_length=10)] = "",
     end: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
     """The ledger of the city or a county: figures per county, then each county's cases."""
-    require(user.principal, Action.VIEW_LEDGERS)
     p = user.principal
     found, problem = _ledger(db, p, settings, region, start, end)
     regions = [r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY)]
@@ -89,14 +88,13 @@ def ledger_page(
 @router.get("/cases/ledger.xlsx", include_in_schema=False)
 def ledger_export(
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_LEDGERS))],
     settings: SettingsDep,
     region: Text = "",
     start: Annotated[str, Query(alias="from", max_length=10)] = "",
     end: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
     """The ledger as an Excel workbook: the summary sheet, then one sheet per county."""
-    require(user.principal, Action.VIEW_LEDGERS)
     found, _problem = _ledger(db, user.principal, settings, region, start, end)
     if found is None:
         raise HTTPException(404)

@@ -55,7 +55,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep, requires
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -142,10 +142,13 @@ def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilte
 
 @router.get("/cases", include_in_schema=False)
 def board(
-    request: Request, db: DbSession, user: UserDep, settings: SettingsDep, params: Annotated[CaseQuery, Query()]
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
+    settings: SettingsDep,
+    params: Annotated[CaseQuery, Query()],
 ) -> Response:
     """The cases the user sees, filtered, with a count per state and pages (the results alone for htmx)."""
-    require(user.principal, Action.VIEW_CASES)
     return _board(request, db, user, settings, params)
 
 
@@ -206,8 +209,8 @@ def _registration_choices(db: Session, p: Principal) -> dict[str, Any]:
 @router.post("/cases", include_in_schema=False)
 def register(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REGISTER_CASES))],
     settings: SettingsDep,
     title: Annotated[str, Form(max_length=300)],
     source: Annotated[CaseSource, Form()],
@@ -220,7 +223,6 @@ def register(
     external_ref: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Register a problem as a case (登记) in a region of the user's area; then go to the case."""
-    require(user.principal, Action.REGISTER_CASES)
     p = user.principal
     try:
         region = get_visible(db, p, Region, region_id)
@@ -249,7 +251,6 @@ def register(
         values |= {"severity": severity.value, "description": description, "enterprise_id": enterprise_id}
         values |= {"deadline": deadline, "external_ref": external_ref}
         return _board(request, db, user, settings, CaseQuery(), error=error_text(exc.code), values=values, status=422)
-    db.commit()
     return RedirectResponse(f"/cases/{case.id}?done=registered", status_code=303)
 
 
@@ -257,10 +258,14 @@ def register(
 
 
 @router.get("/cases/mine", include_in_schema=False)
-def my_tasks(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+def my_tasks(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
+    settings: SettingsDep,
+) -> Response:
     """What waits for the user: cases to accept and report (a unit), to assign, verify and chase (a supervisor),
     to add evidence to (an enterprise)."""
-    require(user.principal, Action.VIEW_CASES)
     context = {"tasks": queries.my_tasks(db, user.principal), "labels": LABELS, "today": _today(settings)}
     return render(request, "cases/mine.html", context, user=user)
 
@@ -268,17 +273,16 @@ def my_tasks(request: Request, db: DbSession, user: UserDep, settings: SettingsD
 # --- one case ------------------------------------------------------------------------------------------------------
 
 
-@router.get("/cases/{case_id}", include_in_schema=False)
+@router.get("/cases/{case_id:id}", include_in_schema=False)
 def case_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One case: its fields, units, timeline, and the forms of what the user may do on it now."""
-    require(user.principal, Action.VIEW_CASES)
     return _case_page(request, db, user, settings, _visible(db, user.principal, case_id), done=done)
 
 
@@ -332,9 +336,8 @@ def _submit(
     apply: Callable[[Case], object],
     values: dict[str, Any] | None = None,
 ) -> Response:
-    """Apply one form of the case page: on success commit and go back to the case (303); a refusal shows the case
-    again with the reason at the form (409 for a stale version, 413 for a too large file, else 422)."""
-    require(user.principal, Action.VIEW_CASES)
+    """Apply one form of the case page: on success go back to the case (303; the unit of work commits); a refusal
+    shows the case again with the reason at the form (409 for a stale version, 413 for a too large file, else 422)."""
     case = _visible(db, user.principal, case_id)
     try:
         apply(case)
@@ -343,7 +346,6 @@ def _submit(
         errors = {form: error_text(exc.code)}
         status = ERROR_STATUS.get(exc.code, 422)
         return _case_page(request, db, user, settings, case, errors=errors, values={form: values or {}}, status=status)
-    db.commit()
     return RedirectResponse(f"/cases/{case_id}?done={form}#timeline", status_code=303)
 
 
@@ -353,11 +355,11 @@ def require_step(user: CurrentUser, step: Step) -> None:
         require(user.principal, Action.SUPERVISE_CASES)
 
 
-@router.post("/cases/{case_id}/actions", include_in_schema=False)
+@router.post("/cases/{case_id:id}/actions", include_in_schema=False)
 def case_step(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     action: Annotated[Step, Form()],
@@ -398,11 +400,11 @@ def case_step(
     return _submit(request, db, user, settings, case_id, "actions", apply, values)
 
 
-@router.post("/cases/{case_id}/comments", include_in_schema=False)
+@router.post("/cases/{case_id:id}/comments", include_in_schema=False)
 def case_comment(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     text: Annotated[str, Form(max_length=5000)],
@@ -415,11 +417,11 @@ def case_comment(
     return _submit(request, db, user, settings, case_id, "comment", apply, {"text": text})
 
 
-@router.post("/cases/{case_id}/attachments", include_in_schema=False)
+@router.post("/cases/{case_id:id}/attachments", include_in_schema=False)
 def case_attachment(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     file: Annotated[UploadFile, File()],
@@ -434,11 +436,11 @@ def case_attachment(
     return _submit(request, db, user, settings, case_id, "attachment", apply, {"note": note})
 
 
-@router.post("/cases/{case_id}/deadline", include_in_schema=False)
+@router.post("/cases/{case_id:id}/deadline", include_in_schema=False)
 def case_extension(
     request: Request,
-    db: DbSession,
-    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES, Action.SUPERVISE_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     version: Annotated[DbInt, Form()],
@@ -456,11 +458,11 @@ def case_extension(
     return _submit(request, db, user, settings, case_id, "deadline", apply, {"deadline": deadline, "reason": reason})
 
 
-@router.post("/cases/{case_id}/milestones", include_in_schema=False)
+@router.post("/cases/{case_id:id}/milestones", include_in_schema=False)
 def case_milestone(
     request: Request,
-    db: DbSession,
-    user: Annotated[CurrentUser, Depends(requires(Action.SUPERVISE_CASES))],
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES, Action.SUPERVISE_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     year: Annotated[int, Form(ge=2000, le=2100)],
@@ -479,11 +481,11 @@ def case_milestone(
     return _submit(request, db, user, settings, case_id, "milestone", apply, values)
 
 
-@router.post("/cases/{case_id}/milestones/{milestone_id}/done", include_in_schema=False)
+@router.post("/cases/{case_id:id}/milestones/{milestone_id:id}/done", include_in_schema=False)
 def case_milestone_done(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     settings: SettingsDep,
     case_id: RowId,
     milestone_id: RowId,
@@ -509,11 +511,11 @@ def case_milestone_done(
     return _submit(request, db, user, settings, case_id, "milestone_done", apply, {"note": note})
 
 
-@router.post("/cases/{case_id}/supervise", include_in_schema=False)
+@router.post("/cases/{case_id:id}/supervise", include_in_schema=False)
 def case_supervise(
     request: Request,
-    db: DbSession,
-    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES, Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
     case_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -526,11 +528,11 @@ def case_supervise(
     return _submit(request, db, user, settings, case_id, "supervise", apply, {"note": note})
 
 
-@router.post("/cases/{case_id}/interviews", include_in_schema=False)
+@router.post("/cases/{case_id:id}/interviews", include_in_schema=False)
 def case_interview(
     request: Request,
-    db: DbSession,
-    user: Annotated[CurrentUser, Depends(requires(Action.ISSUE_SUPERVISION))],
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES, Action.ISSUE_SUPERVISION))],
     settings: SettingsDep,
     case_id: RowId,
     held_on: Annotated[str, Form(max_length=10)],
@@ -547,12 +549,15 @@ def case_interview(
 # --- downloads -----------------------------------------------------------------------------------------------------
 
 
-@router.get("/cases/{case_id}/attachments/{attachment_id}", include_in_schema=False)
+@router.get("/cases/{case_id:id}/attachments/{attachment_id:id}", include_in_schema=False)
 def attachment_download(
-    db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, attachment_id: RowId
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
+    settings: SettingsDep,
+    case_id: RowId,
+    attachment_id: RowId,
 ) -> Response:
     """An attachment of a visible case, under its original name and type."""
-    require(user.principal, Action.VIEW_CASES)
     attachment = queries.get_attachment(db, user.principal, case_id, attachment_id)
     if attachment is None:
         raise HTTPException(404)
@@ -562,10 +567,15 @@ def attachment_download(
     return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename)
 
 
-@router.get("/cases/{case_id}/notices/{event_id}.docx", include_in_schema=False)
-def notice_download(db: DbSession, user: UserDep, settings: SettingsDep, case_id: RowId, event_id: RowId) -> Response:
+@router.get("/cases/{case_id:id}/notices/{event_id:id}.docx", include_in_schema=False)
+def notice_download(
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
+    settings: SettingsDep,
+    case_id: RowId,
+    event_id: RowId,
+) -> Response:
     """A supervision notice (督办单) of the case as a Word document, as it was issued."""
-    require(user.principal, Action.VIEW_CASES)
     case = _visible(db, user.principal, case_id)
     event = queries.notice_event(db, user.principal, case_id, event_id)
     if event is None:

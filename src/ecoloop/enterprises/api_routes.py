@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.db.base import DbInt, RowId
 from ecoloop.enterprises import queries
 from ecoloop.enterprises.models import ListMembership
@@ -20,30 +20,36 @@ from ecoloop.enterprises.schemas import (
     PermitOut,
     SupervisionListOut,
 )
-from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 
 router = APIRouter()
 
 
 @router.get("/api/v1/enterprises", response_model=list[EnterpriseOut], tags=["enterprises"])
-def api_enterprises(db: DbSession, user: UserDep, limit: DbInt = 200, offset: DbInt = 0) -> list[EnterpriseOut]:
+def api_enterprises(
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
+    limit: DbInt = 200,
+    offset: DbInt = 0,
+) -> list[EnterpriseOut]:
     """Enterprises the caller may see."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     rows = queries.list_enterprises(db, user.principal, limit=min(max(limit, 1), 1000), offset=max(offset, 0))
     return [EnterpriseOut.model_validate(e) for e in rows]
 
 
-@router.get("/api/v1/enterprises/{enterprise_id}", response_model=EnterpriseOut, tags=["enterprises"])
-def api_enterprise(db: DbSession, user: UserDep, enterprise_id: RowId) -> EnterpriseOut:
+@router.get("/api/v1/enterprises/{enterprise_id:id}", response_model=EnterpriseOut, tags=["enterprises"])
+def api_enterprise(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))], enterprise_id: RowId
+) -> EnterpriseOut:
     """One enterprise, if the caller may see it."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     return EnterpriseOut.model_validate(visible_enterprise(db, user.principal, enterprise_id))
 
 
-@router.get("/api/v1/enterprises/{enterprise_id}/file", response_model=EnterpriseFileOut, tags=["enterprises"])
-def api_enterprise_file(db: DbSession, user: UserDep, enterprise_id: RowId) -> EnterpriseFileOut:
+@router.get("/api/v1/enterprises/{enterprise_id:id}/file", response_model=EnterpriseFileOut, tags=["enterprises"])
+def api_enterprise_file(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))], enterprise_id: RowId
+) -> EnterpriseFileOut:
     """The enterprise file: the record with its permits (outlets, limits), list memberships and grades."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
     enterprise = visible_enterprise(db, p, enterprise_id)
     record = EnterpriseOut.model_validate(enterprise).model_dump()
@@ -72,18 +78,22 @@ def _membership_out(m: ListMembership) -> MembershipOut:
 
 
 @router.get("/api/v1/lists", response_model=list[SupervisionListOut], tags=["enterprises"])
-def api_lists(db: DbSession, user: UserDep) -> list[SupervisionListOut]:
+def api_lists(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))]
+) -> list[SupervisionListOut]:
     """Every supervision list, built-in ones first."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     return [SupervisionListOut.model_validate(x) for x in queries.list_lists(db)]
 
 
 @router.get("/api/v1/lists/{code}/members", response_model=ListMembersOut, tags=["enterprises"])
 def api_list_members(
-    db: DbSession, user: UserDep, settings: SettingsDep, code: str, on: Annotated[str, Query(max_length=10)] = ""
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
+    settings: SettingsDep,
+    code: str,
+    on: Annotated[str, Query(max_length=10)] = "",
 ) -> ListMembersOut:
     """The enterprises (that the caller may see) on a list on a date (YYYY-MM-DD; default today)."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)

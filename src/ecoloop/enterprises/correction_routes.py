@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, ForbiddenError, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.scope import get_visible
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, service
@@ -18,7 +18,7 @@ from ecoloop.enterprises.routes import LABELS, error_text
 from ecoloop.enterprises.service import EnterpriseError
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Reading, ReadingSource, source_value
-from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -27,15 +27,17 @@ MAX_CORRECTIONS_SHOWN = 500
 
 
 @router.get("/enterprises/corrections", include_in_schema=False)
-def corrections_page(request: Request, db: DbSession, user: UserDep) -> Response:
+def corrections_page(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_CORRECTIONS, Action.REQUEST_CORRECTIONS, any_of=True))],
+) -> Response:
     """Correction requests, pending first: reviewers see those of their area, an enterprise its own."""
     return _corrections_page(request, db, user)
 
 
 def _corrections_page(request: Request, db: Session, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
     p = user.principal
-    if not (allowed(p, Action.REVIEW_CORRECTIONS) or allowed(p, Action.REQUEST_CORRECTIONS)):
-        raise ForbiddenError("neither reviews nor requests corrections")
     context = {
         "rows": queries.correction_rows(db, p, limit=MAX_CORRECTIONS_SHOWN),
         "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
@@ -45,18 +47,17 @@ def _corrections_page(request: Request, db: Session, user: CurrentUser, *, statu
     return render(request, "enterprises/corrections.html", context, user=user, status_code=status)
 
 
-@router.post("/enterprises/corrections/{correction_id}", include_in_schema=False)
+@router.post("/enterprises/corrections/{correction_id:id}", include_in_schema=False)
 def correction_review(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_CORRECTIONS))],
     correction_id: RowId,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Approve or reject a correction request; an approved value is stored as a reading with source
     `correction` before the decision is committed."""
-    require(user.principal, Action.REVIEW_CORRECTIONS)
     correction = get_visible(db, user.principal, DataCorrection, correction_id)
     if correction is None:
         raise HTTPException(404)
@@ -69,7 +70,6 @@ def correction_review(
     if approve:  # reviewed: the one way a stored value is replaced (issue 13)
         store: HotStore = request.app.state.hot_store
         store.write([corrected_reading(correction, user.user.username)], replace=True)
-    db.commit()
     return RedirectResponse(f"/enterprises/corrections?reviewed={correction_id}", status_code=303)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.enterprises.imports import ENTITY_SHEETS, MAX_ROWS, Entity, example_workbook, import_workbook
 from ecoloop.i18n import N_, gettext
-from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, UnitOfWork, requires
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
@@ -45,16 +45,21 @@ def _page(request: Request, user: CurrentUser, *, status: int = 200, **extra: An
 
 
 @router.get("/enterprises/import", include_in_schema=False)
-def import_form(request: Request, user: UserDep) -> Response:
+def import_form(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))]
+) -> Response:
     """The form to upload a workbook of enterprise files."""
-    require(user.principal, Action.MANAGE_ENTERPRISES)
     return _page(request, user)
 
 
 @router.post("/enterprises/import", include_in_schema=False)
-def import_upload(request: Request, db: DbSession, user: UserDep, file: Annotated[UploadFile, File()]) -> Response:
+def import_upload(
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
+    file: Annotated[UploadFile, File()],
+) -> Response:
     """Import the workbook: all of it, or nothing with every problem listed."""
-    require(user.principal, Action.MANAGE_ENTERPRISES)
     data = file.file.read(MAX_WORKBOOK_BYTES + 1)
     if len(data) > MAX_WORKBOOK_BYTES:
         error = gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_WORKBOOK_BYTES // (1024 * 1024)}
@@ -63,13 +68,11 @@ def import_upload(request: Request, db: DbSession, user: UserDep, file: Annotate
     if not report.ok:
         db.rollback()
         return _page(request, user, report=report, filename=file.filename or "", status=422)
-    db.commit()
     return _page(request, user, report=report, filename=file.filename or "")
 
 
 @router.get("/enterprises/import/template.xlsx", include_in_schema=False)
-def import_template(user: UserDep) -> Response:
+def import_template(user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))]) -> Response:
     """The workbook layout with example rows on every sheet."""
-    require(user.principal, Action.MANAGE_ENTERPRISES)
     headers = {"Content-Disposition": 'attachment; filename="enterprises-template.xlsx"'}
     return Response(example_workbook(), media_type=XLSX, headers=headers)

@@ -12,11 +12,11 @@ from math import ceil
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.db.base import RowId, utcnow
@@ -39,7 +39,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -109,7 +109,7 @@ def _later_sections(db: Session, p: Principal, enterprise_id: int) -> list[tuple
 def enterprise_list(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=100)] = "",
     county: Annotated[str, Query(max_length=12)] = "",
@@ -122,7 +122,6 @@ def enterprise_list(
 ) -> Response:
     """The enterprises in the user's area (an enterprise user sees only its own), filtered and paged (the results
     alone for htmx)."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
     day = parse_day(on) or local_today(settings)
     chosen_county = get_region_by_code(db, p, county) if county else None
@@ -167,9 +166,13 @@ def enterprise_list(
 
 
 @router.get("/enterprises/lists", include_in_schema=False)
-def supervision_lists(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+def supervision_lists(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
+    settings: SettingsDep,
+) -> Response:
     """Every supervision list with how many enterprises (of the user's area) are on it today."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     return _lists_page(request, db, user, settings)
 
 
@@ -190,22 +193,20 @@ def _lists_page(
 @router.post("/enterprises/lists", include_in_schema=False)
 def list_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_LISTS))],
     settings: SettingsDep,
     code: Annotated[str, Form(max_length=64)],
     name: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Define a new supervision list."""
-    require(user.principal, Action.MANAGE_LISTS)
     try:
         created = service.add_list(db, code=code, name=name, description=description.strip())
     except EnterpriseError as exc:
         db.rollback()
         values = {"code": code, "name": name, "description": description}
         return _lists_page(request, db, user, settings, error=error_text(exc.code), values=values, status=422)
-    db.commit()
     return RedirectResponse(f"/enterprises/lists/{created.code}", status_code=303)
 
 
@@ -213,13 +214,12 @@ def list_create(
 def list_members(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
     settings: SettingsDep,
     code: str,
     on: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """The enterprises (of the user's area) that were on a list on a date (today by default)."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
@@ -236,10 +236,13 @@ def list_members(
 
 @router.get("/enterprises/lists/{code}/export.xlsx", include_in_schema=False)
 def list_export(
-    db: DbSession, user: UserDep, settings: SettingsDep, code: str, on: Annotated[str, Query(max_length=10)] = ""
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
+    settings: SettingsDep,
+    code: str,
+    on: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """The members of a list on a date as an Excel workbook."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
@@ -262,17 +265,16 @@ class SiteBlock:
     latest: list[assess.LatestValue]
 
 
-@router.get("/enterprises/{enterprise_id}", include_in_schema=False)
+@router.get("/enterprises/{enterprise_id:id}", include_in_schema=False)
 def enterprise_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     saved: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One enterprise's file: record, permits, monitoring, lists, grades, corrections and the later sections."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     enterprise = visible_enterprise(db, user.principal, enterprise_id)
     # A "correct this value" link from the latest values fills in the correction form.
     prefill = {k: request.query_params[k][:40] for k in CORRECTION_FIELDS if k in request.query_params}
@@ -352,10 +354,14 @@ def _site_blocks(
     return blocks
 
 
-@router.get("/enterprises/{enterprise_id}/export.xlsx", include_in_schema=False)
-def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enterprise_id: RowId) -> Response:
+@router.get("/enterprises/{enterprise_id:id}/export.xlsx", include_in_schema=False)
+def enterprise_export(
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
+    settings: SettingsDep,
+    enterprise_id: RowId,
+) -> Response:
     """The whole enterprise file as an Excel workbook, one sheet per section."""
-    require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
     enterprise = visible_enterprise(db, p, enterprise_id)
     file = EnterpriseFile(
@@ -385,10 +391,8 @@ def _submit(
     section: str,
     apply: Callable[[Enterprise], object],
     values: dict[str, str],
-    action: Action = Action.MANAGE_ENTERPRISES,
 ) -> Response:
-    """Check the action and the enterprise, apply the form, commit, and go back to the file."""
-    require(user.principal, action)
+    """Check the enterprise, apply the form and go back to the file (the unit of work commits)."""
     enterprise = visible_enterprise(db, user.principal, enterprise_id)
     try:
         apply(enterprise)
@@ -397,15 +401,14 @@ def _submit(
         errors = {section: error_text(exc.code)}
         failed = {section: values}
         return _file_page(request, db, user, settings, enterprise, errors=errors, failed=failed, status=422)
-    db.commit()
     return RedirectResponse(f"/enterprises/{enterprise.id}?saved={section}#{section}", status_code=303)
 
 
-@router.post("/enterprises/{enterprise_id}", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}", include_in_schema=False)
 def enterprise_update(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     name: Annotated[str, Form(max_length=200)],
@@ -442,11 +445,11 @@ def enterprise_update(
     return _submit(request, db, user, settings, enterprise_id, "record", apply, values)
 
 
-@router.post("/enterprises/{enterprise_id}/permits", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/permits", include_in_schema=False)
 def permit_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     number: Annotated[str, Form(max_length=40)],
@@ -472,11 +475,11 @@ def permit_create(
     return _submit(request, db, user, settings, enterprise_id, "permits", apply, values)
 
 
-@router.post("/enterprises/{enterprise_id}/permits/{permit_id}/outlets", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/permits/{permit_id:id}/outlets", include_in_schema=False)
 def outlet_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     permit_id: RowId,
@@ -497,11 +500,11 @@ def outlet_create(
     return _submit(request, db, user, settings, enterprise_id, "permits", apply, {"code": code, "name": name})
 
 
-@router.post("/enterprises/{enterprise_id}/outlets/{outlet_id}/limits", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/outlets/{outlet_id:id}/limits", include_in_schema=False)
 def limit_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     outlet_id: RowId,
@@ -536,11 +539,11 @@ def limit_create(
     return _submit(request, db, user, settings, enterprise_id, "permits", apply, values)
 
 
-@router.post("/enterprises/{enterprise_id}/memberships", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/memberships", include_in_schema=False)
 def membership_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     list_code: Annotated[str, Form(max_length=64)],
@@ -569,11 +572,11 @@ def membership_create(
     return _submit(request, db, user, settings, enterprise_id, "memberships", apply, values)
 
 
-@router.post("/enterprises/{enterprise_id}/memberships/{membership_id}/end", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/memberships/{membership_id:id}/end", include_in_schema=False)
 def membership_end(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     membership_id: RowId,
@@ -591,11 +594,11 @@ def membership_end(
     return _submit(request, db, user, settings, enterprise_id, "memberships", apply, {})
 
 
-@router.post("/enterprises/{enterprise_id}/grades", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/grades", include_in_schema=False)
 def grade_set(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ENTERPRISES))],
     settings: SettingsDep,
     enterprise_id: RowId,
     grade: Annotated[PerformanceGrade, Form()],
@@ -611,11 +614,11 @@ def grade_set(
     return _submit(request, db, user, settings, enterprise_id, "grades", apply, values)
 
 
-@router.post("/enterprises/{enterprise_id}/corrections", include_in_schema=False)
+@router.post("/enterprises/{enterprise_id:id}/corrections", include_in_schema=False)
 def correction_request(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REQUEST_CORRECTIONS))],
     settings: SettingsDep,
     enterprise_id: RowId,
     site_id: Annotated[RowId, Form()],
@@ -652,7 +655,7 @@ def correction_request(
 
     values = {"site_id": str(site_id), "parameter": parameter, "interval": interval, "time": time}
     values |= {"current_value": current_value, "proposed_value": proposed_value, "reason": reason}
-    return _submit(request, db, user, settings, enterprise_id, "corrections", apply, values, Action.REQUEST_CORRECTIONS)
+    return _submit(request, db, user, settings, enterprise_id, "corrections", apply, values)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

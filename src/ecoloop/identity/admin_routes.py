@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.access.scope import get_visible
 from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.enterprises.queries import list_enterprises
@@ -25,7 +25,7 @@ from ecoloop.identity.service import (
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import list_regions
-from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, UserDep, requires
 from ecoloop.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -46,24 +46,26 @@ def _optional_int(value: str) -> int | None:
 
 
 @router.get("/users")
-def users(request: Request, db: DbSession, user: UserDep) -> Response:
+def users(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))]
+) -> Response:
     """All users with their roles and organisations."""
-    require(user.principal, Action.MANAGE_USERS)
     return render(request, "identity/users.html", {"users": queries.list_users(db, user.principal)}, user=user)
 
 
 @router.get("/users/new")
-def user_new(request: Request, db: DbSession, user: UserDep) -> Response:
+def user_new(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))]
+) -> Response:
     """The form for a new user."""
-    require(user.principal, Action.MANAGE_USERS)
     return _user_form(request, db, user, edited=None, values={})
 
 
 @router.post("/users")
 def user_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))],
     username: Annotated[str, Form(max_length=64)],
     display_name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=256)],
@@ -72,7 +74,6 @@ def user_create(
     enterprise_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a user."""
-    require(user.principal, Action.MANAGE_USERS)
     values = {
         "username": username,
         "display_name": display_name,
@@ -87,25 +88,28 @@ def user_create(
         return _user_form(
             request, db, user, edited=None, values=values, error=gettext(ERROR_TEXT[exc.code]), status=422
         )
-    db.commit()
     return RedirectResponse(f"/admin/users/{created.id}", status_code=303)
 
 
-@router.get("/users/{user_id}")
-def user_edit(request: Request, db: DbSession, user: UserDep, user_id: RowId) -> Response:
+@router.get("/users/{user_id:id}")
+def user_edit(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))],
+    user_id: RowId,
+) -> Response:
     """The form to change a user."""
-    require(user.principal, Action.MANAGE_USERS)
     edited = queries.get_user(db, user.principal, user_id)
     if edited is None:
         raise HTTPException(404)
     return _user_form(request, db, user, edited=edited, values={}, saved=request.query_params.get("saved"))
 
 
-@router.post("/users/{user_id}")
+@router.post("/users/{user_id:id}")
 def user_update(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))],
     user_id: RowId,
     display_name: Annotated[str, Form(max_length=100)],
     role: Annotated[Role, Form()],
@@ -114,7 +118,6 @@ def user_update(
     active: Annotated[str, Form()] = "",
 ) -> Response:
     """Change a user's name, role, organisation or enterprise, or deactivate them."""
-    require(user.principal, Action.MANAGE_USERS)
     edited = queries.get_user(db, user.principal, user_id)
     if edited is None:
         raise HTTPException(404)
@@ -132,16 +135,18 @@ def user_update(
     except IdentityError as exc:
         db.rollback()
         return _user_form(request, db, user, edited=edited, values={}, error=gettext(ERROR_TEXT[exc.code]), status=422)
-    db.commit()
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
-@router.post("/users/{user_id}/password")
+@router.post("/users/{user_id:id}/password")
 def user_reset_password(
-    request: Request, db: DbSession, user: UserDep, user_id: RowId, password: Annotated[str, Form(max_length=256)]
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_USERS))],
+    user_id: RowId,
+    password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     """Set a new password for a user (who is signed out everywhere)."""
-    require(user.principal, Action.MANAGE_USERS)
     edited = queries.get_user(db, user.principal, user_id)
     if edited is None:
         raise HTTPException(404)
@@ -150,7 +155,6 @@ def user_reset_password(
     except IdentityError as exc:
         db.rollback()
         return _user_form(request, db, user, edited=edited, values={}, error=gettext(ERROR_TEXT[exc.code]), status=422)
-    db.commit()
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
@@ -166,17 +170,18 @@ def _organisations_page(request: Request, db: DbSession, user: UserDep, *, statu
 
 
 @router.get("/organisations")
-def organisations(request: Request, db: DbSession, user: UserDep) -> Response:
+def organisations(
+    request: Request, db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ORGANISATIONS))]
+) -> Response:
     """The bureau, its branches and the responsible departments."""
-    require(user.principal, Action.MANAGE_ORGANISATIONS)
     return _organisations_page(request, db, user)
 
 
 @router.post("/organisations")
 def organisation_create(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ORGANISATIONS))],
     code: Annotated[str, Form(max_length=64)],
     name: Annotated[str, Form(max_length=200)],
     kind: Annotated[OrgKind, Form()],
@@ -184,7 +189,6 @@ def organisation_create(
     department_type: Annotated[str, Form()] = "",
 ) -> Response:
     """Add an organisation."""
-    require(user.principal, Action.MANAGE_ORGANISATIONS)
     if get_visible(db, user.principal, Region, region_id) is None:
         raise HTTPException(404)
     try:
@@ -199,5 +203,4 @@ def organisation_create(
     except IdentityError as exc:
         db.rollback()
         return _organisations_page(request, db, user, error=gettext(ERROR_TEXT[exc.code]), status=422)
-    db.commit()
     return RedirectResponse("/admin/organisations", status_code=303)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.audit.service import Actor, record_event, set_actor
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import LOCALES, gettext
@@ -28,7 +28,7 @@ from ecoloop.identity.service import (
     start_session,
 )
 from ecoloop.settings import Settings
-from ecoloop.web.deps import DbSession, OptionalUserDep, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, OptionalUserDep, SettingsDep, UnitOfWork, UserDep, requires
 from ecoloop.web.security import (
     LANG_COOKIE,
     LOGIN_NONCE_COOKIE,
@@ -83,7 +83,7 @@ def login_form(request: Request, settings: SettingsDep, user: OptionalUserDep, n
 @router.post("/login", include_in_schema=False)
 def login(
     request: Request,
-    db: DbSession,
+    db: UnitOfWork,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
@@ -103,8 +103,7 @@ def login(
         timedelta(minutes=settings.login_lock_minutes),
     )
     result = authenticate(db, username, password, ip, now, policy)
-    if result.outcome is not LoginOutcome.OK or result.user is None:
-        db.commit()
+    if result.outcome is not LoginOutcome.OK or result.user is None:  # the failed attempt is committed too
         if result.outcome is LoginOutcome.LOCKED and result.locked_until is not None:
             until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
             message = gettext("Too many failed attempts. Sign-in is locked until %(time)s.") % {"time": until}
@@ -115,7 +114,6 @@ def login(
     set_actor(db, Actor(label=user.username, user_id=user.id, ip=ip))
     raw = start_session(db, user, ip, now, timedelta(hours=settings.session_hours))
     record_event(db, "login", "users", str(user.id))
-    db.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
     _set_cookie(response, request, SESSION_COOKIE, raw)
     if user.locale in LOCALES:
@@ -125,11 +123,10 @@ def login(
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, db: DbSession, user: UserDep) -> Response:
+def logout(request: Request, db: UnitOfWork, user: UserDep) -> Response:
     """End this browser's session."""
     end_session(db, request.cookies.get(SESSION_COOKIE, ""))
     record_event(db, "logout", "users", str(user.user.id))
-    db.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -154,7 +151,7 @@ def account(request: Request, db: DbSession, user: UserDep) -> Response:
 @router.post("/account/password", include_in_schema=False)
 def account_password(
     request: Request,
-    db: DbSession,
+    db: UnitOfWork,
     settings: SettingsDep,
     user: UserDep,
     current: Annotated[str, Form(max_length=256)],
@@ -170,7 +167,6 @@ def account_password(
         db.rollback()
         return _account_page(request, db, user, error=gettext(ERROR_TEXT[exc.code]), status=422)
     raw = start_session(db, user.user, client_ip(request), utcnow(), timedelta(hours=settings.session_hours))
-    db.commit()
     response = RedirectResponse("/account?changed=1", status_code=303)
     _set_cookie(response, request, SESSION_COOKIE, raw)
     return response
@@ -178,13 +174,12 @@ def account_password(
 
 @router.post("/account/language", include_in_schema=False)
 def account_language(
-    request: Request, db: DbSession, user: UserDep, locale: Annotated[str, Form(max_length=8)]
+    request: Request, db: UnitOfWork, user: UserDep, locale: Annotated[str, Form(max_length=8)]
 ) -> Response:
     """Choose the language of the interface."""
     if locale not in LOCALES:
         raise HTTPException(422, gettext("Unknown language."))
     user.user.locale = locale
-    db.commit()
     response = RedirectResponse("/account", status_code=303)
     _set_cookie(response, request, LANG_COOKIE, locale, max_age=365 * 86400)
     return response
@@ -192,23 +187,23 @@ def account_language(
 
 @router.post("/account/tokens", include_in_schema=False)
 def account_token_create(
-    request: Request, db: DbSession, user: UserDep, name: Annotated[str, Form(max_length=100)]
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.USE_API_TOKENS))],
+    name: Annotated[str, Form(max_length=100)],
 ) -> Response:
     """Issue an API token; its value is shown once."""
-    require(user.principal, Action.USE_API_TOKENS)
     _token, raw = create_api_token(db, user.user, name, utcnow())
-    db.commit()
     return _account_page(request, db, user, new_token=raw)
 
 
-@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def account_token_revoke(db: DbSession, user: UserDep, token_id: RowId) -> Response:
+@router.post("/account/tokens/{token_id:id}/revoke", include_in_schema=False)
+def account_token_revoke(db: UnitOfWork, user: UserDep, token_id: RowId) -> Response:
     """Revoke one of one's own API tokens."""
     try:
         revoke_api_token(db, user.user, token_id, utcnow())
     except IdentityError:
         raise HTTPException(404) from None
-    db.commit()
     return RedirectResponse("/account", status_code=303)
 
 
@@ -226,7 +221,7 @@ def api_users(db: DbSession, user: UserDep) -> list[UserOut]:
     return [UserOut.model_validate(u) for u in queries.list_users(db, user.principal)]
 
 
-@router.get("/api/v1/users/{user_id}", response_model=UserOut, tags=["identity"])
+@router.get("/api/v1/users/{user_id:id}", response_model=UserOut, tags=["identity"])
 def api_user(db: DbSession, user: UserDep, user_id: RowId) -> UserOut:
     """One user, if the caller may see them."""
     found = queries.get_user(db, user.principal, user_id)
@@ -236,16 +231,18 @@ def api_user(db: DbSession, user: UserDep, user_id: RowId) -> UserOut:
 
 
 @router.get("/api/v1/organisations", response_model=list[OrganisationOut], tags=["identity"])
-def api_organisations(db: DbSession, user: UserDep) -> list[OrganisationOut]:
+def api_organisations(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ORGANISATIONS))]
+) -> list[OrganisationOut]:
     """Organisations the caller may see."""
-    require(user.principal, Action.VIEW_ORGANISATIONS)
     return [OrganisationOut.model_validate(o) for o in queries.list_organisations(db, user.principal)]
 
 
-@router.get("/api/v1/organisations/{organisation_id}", response_model=OrganisationOut, tags=["identity"])
-def api_organisation(db: DbSession, user: UserDep, organisation_id: RowId) -> OrganisationOut:
+@router.get("/api/v1/organisations/{organisation_id:id}", response_model=OrganisationOut, tags=["identity"])
+def api_organisation(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ORGANISATIONS))], organisation_id: RowId
+) -> OrganisationOut:
     """One organisation, if the caller may see it."""
-    require(user.principal, Action.VIEW_ORGANISATIONS)
     found = queries.get_organisation(db, user.principal, organisation_id)
     if found is None:
         raise HTTPException(404)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.access.scope import scoped
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
@@ -19,7 +19,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.readings.parquet import write_checked
 from ecoloop.readings.store import time_window
 from ecoloop.readings.vocabulary import Outcome, RawPacket, ReadingSource, source_value
-from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, SettingsDep, UnitOfWork, requires
 from ecoloop.web.security import client_ip
 
 router = APIRouter(tags=["ingest"])
@@ -45,12 +45,14 @@ class ObservationsResult(BaseModel):
 
 @router.post("/api/v1/observations", response_model=ObservationsResult)
 async def post_observations(
-    request: Request, db: DbSession, user: UserDep, settings: SettingsDep
+    request: Request,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.SUBMIT_OBSERVATIONS))],
+    settings: SettingsDep,
 ) -> ObservationsResult:
     """Store uploaded observations: each row is checked on its own; valid rows are stored even when others are
     refused (a value never replaces one stored before: it is kept as a conflict for review), the request body is
     archived with the outcome, and the upload is in the audit log."""
-    require(user.principal, Action.SUBMIT_OBSERVATIONS)
     body = await request.body()
     try:
         payload: Any = json.loads(body)
@@ -89,7 +91,6 @@ async def post_observations(
         "refused": len(errors),
     }
     record_event(db, UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY, None, detail)
-    db.commit()
     return ObservationsResult(
         received=len(rows),
         stored=len(readings),

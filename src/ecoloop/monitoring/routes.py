@@ -8,11 +8,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, allowed
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
@@ -27,7 +27,7 @@ from ecoloop.readings.vocabulary import READINGS_AUDIT_ENTITY as UPLOAD_AUDIT_EN
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
-from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -115,10 +115,14 @@ def _stores(request: Request, settings: Settings) -> tuple[HotStore, Path]:
 
 @router.get("/monitoring/sites", include_in_schema=False)
 def site_list(
-    request: Request, db: DbSession, user: UserDep, settings: SettingsDep, kind: str = "", region: str = ""
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
+    settings: SettingsDep,
+    kind: str = "",
+    region: str = "",
 ) -> Response:
     """Sites in the user's area with their last contact, status and 24-hour completeness."""
-    require(user.principal, Action.VIEW_MONITORING)
     p = user.principal
     chosen_kind = _choice(SiteKind, kind)
     chosen_region = get_region_by_code(db, p, region) if region else None
@@ -138,11 +142,11 @@ def site_list(
     return render(request, "monitoring/sites.html", context, user=user)
 
 
-@router.get("/monitoring/sites/{site_id}", include_in_schema=False)
+@router.get("/monitoring/sites/{site_id:id}", include_in_schema=False)
 def site_page(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
     settings: SettingsDep,
     site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
@@ -151,7 +155,6 @@ def site_page(
 ) -> Response:
     """One site: details, data loggers, latest values, and the data quality of a chosen period (the quality
     section alone for htmx)."""
-    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)
@@ -180,17 +183,16 @@ def site_page(
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
 
 
-@router.post("/monitoring/sites/{site_id}/conflicts/{conflict_id}", include_in_schema=False)
+@router.post("/monitoring/sites/{site_id:id}/conflicts/{conflict_id:id}", include_in_schema=False)
 def accept_conflict(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_CORRECTIONS))],
     site_id: RowId,
     conflict_id: RowId,
 ) -> Response:
     """Accept a conflicting value after review: it replaces the kept one as an approved correction by the
     reviewer (issue 13), and the decision goes into the audit log."""
-    require(user.principal, Action.REVIEW_CORRECTIONS)
     if queries.get_site_row(db, user.principal, site_id) is None:
         raise HTTPException(404)
     store: HotStore = request.app.state.hot_store
@@ -210,7 +212,6 @@ def accept_conflict(
         "replaced_source": accepted.kept_source,
     }
     record_event(db, "accept_conflict", UPLOAD_AUDIT_ENTITY, str(conflict_id), detail)
-    db.commit()
     return RedirectResponse(f"/monitoring/sites/{site_id}", status_code=303)
 
 
@@ -229,9 +230,13 @@ def _period(
 
 
 @router.get("/monitoring/devices", include_in_schema=False)
-def device_list(request: Request, db: DbSession, user: UserDep, settings: SettingsDep) -> Response:
+def device_list(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
+    settings: SettingsDep,
+) -> Response:
     """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
-    require(user.principal, Action.VIEW_MONITORING)
     devices = queries.list_devices(db, user.principal)
     statuses = assess.device_statuses(_stores(request, settings)[0], devices, utcnow())
     context = {"rows": list(zip(devices, statuses, strict=True))}
@@ -308,11 +313,11 @@ class SiteQualityOut(BaseModel):
     devices: list[DeviceStatusOut]
 
 
-@router.get("/api/v1/sites/{site_id}/quality", response_model=SiteQualityOut, tags=["monitoring"])
+@router.get("/api/v1/sites/{site_id:id}/quality", response_model=SiteQualityOut, tags=["monitoring"])
 def api_site_quality(
     request: Request,
     db: DbSession,
-    user: UserDep,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
     settings: SettingsDep,
     site_id: RowId,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
@@ -320,7 +325,6 @@ def api_site_quality(
     interval: str = "",
 ) -> SiteQualityOut:
     """Data quality of a site over [from, to) (ISO 8601; local time without an offset; default the last 24 h)."""
-    require(user.principal, Action.VIEW_MONITORING)
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ecoloop.access.actions import Action, require
+from ecoloop.access.actions import Action
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions import queries
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.rules import RegionCodeError, child_level
 from ecoloop.regions.schemas import RegionOut
 from ecoloop.regions.service import add_region
-from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, UserDep, requires
 from ecoloop.web.templating import render
 
 # Why a region code was refused (`RegionCodeError.reason`), with the needed length or the parent's name.
@@ -52,23 +52,26 @@ def _tree_page(
 
 
 @router.get("/admin/regions", include_in_schema=False)
-def region_tree(request: Request, db: DbSession, user: UserDep, parent: str | None = None) -> Response:
+def region_tree(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_REGIONS))],
+    parent: str | None = None,
+) -> Response:
     """Browse the region tree one level at a time."""
-    require(user.principal, Action.MANAGE_REGIONS)
     return _tree_page(request, db, user, parent)
 
 
 @router.post("/admin/regions", include_in_schema=False)
 def region_add(
     request: Request,
-    db: DbSession,
-    user: UserDep,
+    db: UnitOfWork,
+    user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_REGIONS))],
     parent: Annotated[str, Form(max_length=12)],
     code: Annotated[str, Form(max_length=12)],
     name: Annotated[str, Form(max_length=100)],
 ) -> Response:
     """Add a child region under `parent`, checking its official code."""
-    require(user.principal, Action.MANAGE_REGIONS)
     parent_region = queries.get_region_by_code(db, user.principal, parent)
     if parent_region is None:
         raise HTTPException(404)
@@ -82,24 +85,26 @@ def region_add(
         words = {"digits": exc.digits, "parent": parent_region.name}
         message = gettext(CODE_ERRORS.get(exc.reason, CODE_ERRORS["parent"])) % words
         return _tree_page(request, db, user, parent, error=message, status=422)
-    db.commit()
     return RedirectResponse(f"/admin/regions?parent={parent}", status_code=303)
 
 
 @router.get("/api/v1/regions", response_model=list[RegionOut], tags=["regions"])
 def api_regions(
-    db: DbSession, user: UserDep, level: RegionLevel | None = None, parent: str | None = None
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_REGIONS))],
+    level: RegionLevel | None = None,
+    parent: str | None = None,
 ) -> list[RegionOut]:
     """Regions the caller may see, optionally one level or the children of one region."""
-    require(user.principal, Action.VIEW_REGIONS)
     regions = queries.list_regions(db, user.principal, level=level, parent_code=parent)
     return [RegionOut.model_validate(r) for r in regions]
 
 
 @router.get("/api/v1/regions/{code}", response_model=RegionOut, tags=["regions"])
-def api_region(db: DbSession, user: UserDep, code: str) -> RegionOut:
+def api_region(
+    db: DbSession, user: Annotated[CurrentUser, Depends(requires(Action.VIEW_REGIONS))], code: str
+) -> RegionOut:
     """One region by its official code, if the caller may see it."""
-    require(user.principal, Action.VIEW_REGIONS)
     region = queries.get_region_by_code(db, user.principal, code)
     if region is None:
         raise HTTPException(404)

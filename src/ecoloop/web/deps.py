@@ -1,18 +1,23 @@
-"""Request dependencies: settings, the database session and the current user (with CSRF checked)."""
+"""Request dependencies: settings, the database session, the unit of work of a route that writes, the current user
+(with CSRF checked) and the action a route's role must be allowed, and the `id` path convertor."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
 
-from ecoloop.access.actions import Action, allowed, require
+from ecoloop.access.actions import Action, ForbiddenError, allowed
 from ecoloop.access.principal import Principal
-from ecoloop.db.base import utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.settings import Settings
 from ecoloop.web.security import SAFE_METHODS, SESSION_COOKIE, client_ip, csrf_matches, csrf_token, presented_csrf
 
@@ -64,9 +69,23 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A database session for one request; routes commit what they change, the rest is rolled back."""
+    """A database session for one request; what a route changes is committed by `unit_of_work`, the rest is
+    rolled back when the session closes."""
     with request.app.state.sessions() as session:
         yield session
+
+
+def unit_of_work(db: Annotated[Session, Depends(get_db)]) -> Iterator[Session]:
+    """The session of a route that writes, as one transaction: committed when the route returns, before its answer
+    is sent (`scope="function"` in `UnitOfWork`), and rolled back when it raises. A commit that fails therefore
+    answers with the error page, never with a success whose data was lost. Routes and services do not commit; a
+    route that refuses a form after a service wrote part of it rolls back before it renders the form again."""
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
 
 
 async def _csrf_presented(request: Request) -> str | None:
@@ -127,18 +146,72 @@ def optional_user(
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+UnitOfWork = Annotated[Session, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 OptionalUserDep = Annotated[CurrentUser | None, Depends(optional_user)]
 
 
-def requires(action: Action) -> Callable[[CurrentUser], CurrentUser]:
-    """A route dependency: the current user, whose role must be allowed `action` (403 otherwise), so that the
-    route's signature says who may call it: `user: Annotated[CurrentUser, Depends(requires(Action.X))]`."""
+_DECLARED: dict[object, tuple[frozenset[Action], bool]] = {}  # each `requires` dependency: its actions, any_of
 
-    def dependency(user: UserDep) -> CurrentUser:
-        require(user.principal, action)
+
+@cache
+def requires(*actions: Action, any_of: bool = False) -> Callable[[Request, CurrentUser], CurrentUser]:
+    """A route dependency: the current user, whose role must be allowed every one of `actions` (with `any_of`, at
+    least one), 403 otherwise, so that the route's signature says who may call it:
+    `user: Annotated[CurrentUser, Depends(requires(Action.X))]`. What a role may do on one loaded row (the party
+    of a case, the state of an alert) is the service's to check, not the route's."""
+    wanted = frozenset(actions)
+    if not wanted:
+        raise ValueError("requires() needs an action")
+
+    def dependency(request: Request, user: UserDep) -> CurrentUser:
+        refuse_impossible_ids(request)
+        granted = [allowed(user.principal, action) for action in sorted(wanted)]
+        if not (any(granted) if any_of else all(granted)):
+            raise ForbiddenError(f"role {user.principal.role} may not {'/'.join(sorted(wanted))}")
         return user
 
-    dependency.__name__ = f"requires_{action.value}"
+    dependency.__name__ = "requires_" + ("_or_" if any_of else "_and_").join(sorted(wanted))
+    _DECLARED[dependency] = (wanted, any_of)
     return dependency
+
+
+_ROW_ID: TypeAdapter[int] = TypeAdapter(RowId)
+
+
+def refuse_impossible_ids(request: Request) -> None:
+    """Refuse an id in the path that no row can have (`{name:id}` beyond 1..MAX_INT) as invalid input, before the
+    role is checked: such an id is not found (404 on a page, 422 in the API) whoever asks, as when the route
+    checked the role in its body, after FastAPI had validated the path (issue 13)."""
+    errors: list[dict[str, Any]] = []
+    for name, value in request.path_params.items():
+        if isinstance(value, int):
+            try:
+                _ROW_ID.validate_python(value)
+            except ValidationError as exc:
+                errors += [{**error, "loc": ("path", name)} for error in exc.errors()]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def declared_actions(call: Callable[..., object]) -> tuple[frozenset[Action], bool] | None:
+    """The actions a `requires` dependency checks and whether any one of them suffices; None for other callables."""
+    return _DECLARED.get(call)
+
+
+class RowIdConvertor(Convertor[int]):
+    """`{name:id}` in a route's path: a row id (digits; a sign too, so that an impossible id such as -1 is refused
+    by `RowId` as before: 404 on a page, 422 in the API), never a word, so `/cases/new` is no case id and the order
+    of the routers does not matter (issue 14)."""
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", RowIdConvertor())
