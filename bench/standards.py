@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 from collections import defaultdict
@@ -69,32 +70,38 @@ def generate(stations: int, seed: int = 7) -> pa.Table:
     )
 
 
-def pipeline(con: ibis.BaseBackend) -> dict[str, float]:
-    """Run every step to completion; return the seconds of each."""
+def cpu_seconds() -> float:
+    """CPU time of this process so far, every thread (user + system): less sensitive than wall time to what
+    else the machine runs."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pipeline(con: ibis.BaseBackend) -> tuple[dict[str, float], dict[str, float]]:
+    """Run every step to completion; return the wall seconds and the CPU seconds of each."""
     start, end = date(YEAR, 1, 1), date(YEAR, 12, 31)
-    timings: dict[str, float] = {}
     hourly = air.normalise(con.table("readings"))
-
-    t0 = time.perf_counter()
-    con.create_table(
-        "hourly_aqi",
-        air.hourly_aqi(hourly, start, end).select("station", "hour_start", "aqi", "level", "primary"),
-        overwrite=True,
-    )
-    timings["hourly_aqi"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    con.create_table("daily", air.daily_values(hourly), overwrite=True)
-    timings["daily_values_and_mda8"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    con.create_table("daily_aqi", air.daily_aqi(con.table("daily"), start, end), overwrite=True)
-    timings["daily_aqi"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    con.create_table("annual", air.period_statistics(con.table("daily_aqi"), end), overwrite=True)
-    timings["annual_and_composite"] = time.perf_counter() - t0
-    return timings
+    steps = {
+        "hourly_aqi": lambda: con.create_table(
+            "hourly_aqi",
+            air.hourly_aqi(hourly, start, end).select("station", "hour_start", "aqi", "level", "primary"),
+            overwrite=True,
+        ),
+        "daily_values_and_mda8": lambda: con.create_table("daily", air.daily_values(hourly), overwrite=True),
+        "daily_aqi": lambda: con.create_table(
+            "daily_aqi", air.daily_aqi(con.table("daily"), start, end), overwrite=True
+        ),
+        "annual_and_composite": lambda: con.create_table(
+            "annual", air.period_statistics(con.table("daily_aqi"), end), overwrite=True
+        ),
+    }
+    timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for name, step in steps.items():
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        step()
+        timings[name], cpu[name] = time.perf_counter() - t0, cpu_seconds() - c0
+    return timings, cpu
 
 
 def baseline(table: pa.Table, stations: int) -> float:
@@ -149,11 +156,15 @@ def main() -> None:
     con = ibis.duckdb.connect(threads=2)
     con.create_table("readings", table, overwrite=True)
 
-    timings = pipeline(con)
-    seconds = sum(timings.values())
+    load_before = os.getloadavg()[0]
+    timings, cpu = pipeline(con)
+    seconds, cpu_total = sum(timings.values()), sum(cpu.values())
     for step, value in timings.items():
-        print(f"  {step:<24} {value:6.2f} s")
-    print(f"pipeline: {seconds:.2f} s for {table.num_rows:,} rows ({table.num_rows / seconds / 1e6:.2f} M rows/s)")
+        print(f"  {step:<24} {value:6.2f} s  (CPU {cpu[step]:5.2f} s)")
+    print(
+        f"pipeline: {seconds:.2f} s for {table.num_rows:,} rows ({table.num_rows / seconds / 1e6:.2f} M rows/s),"
+        f" CPU {cpu_total:.2f} s; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
 
     sample = baseline(table, args.baseline_stations)
     baseline_seconds = sample * args.stations / args.baseline_stations
@@ -163,12 +174,17 @@ def main() -> None:
     print(f"ratio vs baseline: {ratio:.0f}x; peak memory {peak_mb:.0f} MB")
 
     frame = table.to_pandas()
+    peer_cpu0 = cpu_seconds()
     peer_timings, peer_results = peer.run(frame, date(YEAR, 12, 31))
+    peer_cpu = cpu_seconds() - peer_cpu0
     del frame
     peer_seconds = sum(peer_timings.values())
     for step, value in peer_timings.items():
         print(f"  peer {step:<19} {value:6.2f} s")
-    print(f"peer (pandas, floats, np.interp): {peer_seconds:.2f} s; ecoloop / peer: {seconds / peer_seconds:.2f}")
+    print(
+        f"peer (pandas, floats, np.interp): {peer_seconds:.2f} s (CPU {peer_cpu:.2f} s);"
+        f" ecoloop / peer: {seconds / peer_seconds:.2f} (CPU {cpu_total / peer_cpu:.2f})"
+    )
     exact_hourly = con.table("hourly_aqi").order_by(["station", "hour_start"]).select("aqi").to_pyarrow()
     exact_daily = con.table("daily_aqi").order_by(["station", "day"]).select("aqi").to_pyarrow()
     hourly_off = peer.disagreements(peer_results["hourly_aqi"]["aqi"].to_numpy(), exact_hourly.column("aqi"))
@@ -189,8 +205,12 @@ def main() -> None:
                 "ratio_vs_baseline": round(ratio, 1),
                 "peak_memory_mb": round(peak_mb),
                 "steps": {k: round(v, 3) for k, v in timings.items()},
+                "cpu_seconds": round(cpu_total, 3),
+                "cpu_steps": {k: round(v, 3) for k, v in cpu.items()},
+                "load_average": round(load_before, 2),
                 "peer_seconds": round(peer_seconds, 3),
                 "ratio_vs_peer": round(seconds / peer_seconds, 2),
+                "peer_cpu_seconds": round(peer_cpu, 3),
                 "peer_disagreements": hourly_off + daily_off,
                 "peer_disagreements_hourly": hourly_off,
                 "peer_disagreements_daily": daily_off,

@@ -12,7 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoloop.analytics.aqi import keys_of, with_aqi
-from ecoloop.standards.aqi import DAILY_KEYS, HOURLY_KEYS, KEYS, breakpoints, daily_aqi, hourly_aqi
+from ecoloop.standards.aqi import (
+    DAILY_KEYS,
+    HOURLY_KEYS,
+    KEYS,
+    breakpoints,
+    daily_aqi,
+    hourly_aqi,
+    iaqi,
+    report_concentration,
+)
 from ecoloop.standards.editions import EDITIONS
 
 
@@ -107,3 +116,34 @@ def test_missing_column_is_refused() -> None:
     with pytest.raises(ValueError, match="no column"):
         with_aqi(table, {"PM10_1h": "PM10_1h"}, edition="2026")
     assert set(KEYS) >= set(HOURLY_KEYS)
+
+
+def _every_reported_value(key: str) -> list[Decimal]:
+    """Every reported value of `key` from 0 to a fifth past the top of both tables, the half-way points between
+    them (where rounding half to even decides), values a thousandth either side of each half-way point, and a few
+    negative values (2026 reports -0.4 as 0, whose IAQI is 0; 2012 computes none)."""
+    unit = Decimal("0.1") if key.startswith("CO") else Decimal(1)
+    top = max(max(breakpoints(key, edition)) for edition in EDITIONS)  # type: ignore[arg-type]
+    values: list[Decimal] = [-unit, -unit / 2, -unit / 2 - Decimal("0.001"), Decimal("-0.001")]
+    for n in range(int(top / unit * Decimal("1.2")) + 2):
+        whole = n * unit
+        values += [whole, whole + unit / 2, whole + unit / 2 - Decimal("0.001"), whole + unit / 2 + Decimal("0.001")]
+    return values
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("report", ["hourly", "daily"])
+def test_every_reported_value_agrees_with_the_scalar_iaqi(con, report: str, edition: str) -> None:  # type: ignore[no-untyped-def]
+    """Each IAQI column equals `standards.aqi.iaqi` of the reported concentration for every reported value in
+    range, every half-way point and its neighbours: the rounding, the segment choice and the ceiling are exact."""
+    keys = HOURLY_KEYS if report == "hourly" else DAILY_KEYS[edition]  # type: ignore[index]
+    columns = {key: _every_reported_value(key) for key in keys}
+    rows = max(len(values) for values in columns.values())
+    data = {key: [float(values[i % len(values)]) for i in range(rows)] for key, values in columns.items()}
+    table = ibis.memtable(data, schema={k: "float64" for k in keys})
+    out = con.execute(with_aqi(table, {k: k for k in keys}, report=report, edition=edition))
+    for key, values in columns.items():
+        got = out[f"iaqi_{key}"].tolist()[: len(values)]
+        expected = [iaqi(key, report_concentration(key, v, edition), edition) for v in values]  # type: ignore[arg-type]
+        wrong = [(v, g, e) for v, g, e in zip(values, got, expected, strict=True) if (None if g != g else g) != e]
+        assert not wrong, (key, len(wrong), wrong[:5])
