@@ -23,6 +23,7 @@ from ecoloop.access.scope import get_visible
 from ecoloop.alerts import queries as alert_queries
 from ecoloop.alerts.config import shown_name
 from ecoloop.alerts.queries import AlertFilter
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.cases import queries as case_queries
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.queries import CaseFilter
@@ -376,6 +377,7 @@ def _site_blocks(
     if not sites or not allowed(p, Action.VIEW_MONITORING):
         return []
     store: HotStore = request.app.state.hot_store
+    stored = StoredReadings.of(store, settings)
     devices = monitoring_queries.devices_by_site(db, p, [s.id for s in sites])
     now = utcnow()
     outlets: dict[int, list[str]] = {}
@@ -390,8 +392,8 @@ def _site_blocks(
             SiteBlock(
                 site=site,
                 outlets=outlets.get(site.id, []),
-                quality=assess.assess_site(store, settings.parquet_root, site.id, devices[site.id], period, now),
-                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval, now),
+                quality=assess.assess_site(stored, site.id, devices[site.id], period, now),
+                latest=assess.latest_values(stored, site.id, period.interval, now),
             )
         )
     return blocks
