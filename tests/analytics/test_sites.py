@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from ecoloop.analytics import sites
+from ecoloop.analytics.backends import connect, reading
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.readings.parquet import compact, partition_path
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, Reading
 from tests.analytics.engines import ENGINES, open_backend
+from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 START = datetime(2026, 11, 21, 10, tzinfo=UTC)
@@ -193,3 +198,27 @@ def test_only_the_analytics_backends_module_opens_an_engine() -> None:
     ]
 
     assert offenders == []
+
+
+def test_a_read_runs_beside_a_process_that_holds_the_analytics_file(tmp_path: Path) -> None:
+    """The web server, the scheduler and the alerts engine read at once: a read of readings on embedded DuckDB needs
+    no lock on the analytics database file, which one process at a time may hold."""
+    settings = make_settings(tmp_path)
+    connect(settings).disconnect()  # the file exists, as `ecoloop demo` leaves it
+    hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(tmp_path / "analytics.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with reading(settings) as first, reading(settings) as second:
+            assert first is not second
+            table = ibis.memtable({"x": [1, 2, 3]})
+            counts = [sites.rows(b, table.aggregate(n=table.count())) for b in (first, second)]
+    finally:
+        holder.communicate("", timeout=30)
+
+    assert counts == [[{"n": 3}], [{"n": 3}]]
