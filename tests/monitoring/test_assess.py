@@ -361,3 +361,19 @@ def test_overview_of_many_sites_matches_each_site_and_takes_the_same_queries_for
         assert (statuses[site].last_seen, statuses[site].online) == (single.last_seen, single.online), site
     assert statuses[3].completeness.expected == 48
     assert statuses[3].online and not statuses[4].online  # last packets 3 h and 4 h ago
+
+
+def test_the_reads_of_one_page_share_one_analytics_backend(
+    store: HotStore, root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    store.write(hourly(1, PM25, [40.0] * 12), now=NOW - timedelta(days=1))
+    compact(store, root)  # Parquet partitions: the latest values are read there too
+    logger = [device(1, "MN-1")]
+    counted = Counted(monkeypatch, store)
+
+    with StoredReadings.of(store, make_settings(tmp_path)).shared() as stored:
+        quality = assess.assess_site(stored, 1, logger, assess.period_for(NOW, logger), NOW)
+        latest = assess.latest_values(stored, 1, Interval.HOUR, NOW)
+
+    assert counted.duckdb == 1
+    assert quality.parameters[0].completeness.received == 12 and [v.value for v in latest] == [40.0]

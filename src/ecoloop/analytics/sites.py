@@ -78,6 +78,13 @@ class StoredReadings:
         """The readings the settings name (`PARQUET_ROOT`), read on the engine of `ANALYTICS_URL`."""
         return cls(store, settings.parquet_root, partial(backends.reading, settings))
 
+    @contextmanager
+    def shared(self) -> Iterator[StoredReadings]:
+        """These readings with one backend for every read made inside (the reads of one page): a backend is
+        opened once, not once per read."""
+        with self.backend() as con:
+            yield StoredReadings(self.store, self.root, partial(fixed, con))
+
 
 @contextmanager
 def fixed(backend: Any) -> Iterator[Any]:
@@ -88,7 +95,7 @@ def fixed(backend: Any) -> Iterator[Any]:
 # --- the two tiers as one table -------------------------------------------------------------------------------------
 
 
-def tiers(con: Any, cold: ir.Table | None, hot: pa.Table) -> ir.Table:
+def tiers(cold: ir.Table | None, hot: pa.Table) -> ir.Table:
     """The rows of `cold` (a table of Parquet files, tier 0) and the hot rows `hot` (READINGS_SCHEMA, tier 1)
     as one table."""
     hot_table = ibis.memtable(hot.select(list(COLUMNS)).cast(_ARROW_SCHEMA)).mutate(tier=ibis.literal(1))
@@ -156,7 +163,7 @@ def period_readings(
         cold = backends.read_parquet_files(con, files)
         wanted = cold.site_id.isin(list(site_ids)) & (cold.time >= _literal(start)) & (cold.time < _literal(end))
         cold = cold.filter(wanted & finite(cold))
-    return standing(tiers(con, cold, hot))
+    return standing(tiers(cold, hot))
 
 
 def recent_files(root: Path, intervals: Sequence[str], until: datetime | None = None) -> list[Path]:

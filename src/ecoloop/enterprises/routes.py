@@ -377,7 +377,6 @@ def _site_blocks(
     if not sites or not allowed(p, Action.VIEW_MONITORING):
         return []
     store: HotStore = request.app.state.hot_store
-    stored = StoredReadings.of(store, settings)
     devices = monitoring_queries.devices_by_site(db, p, [s.id for s in sites])
     now = utcnow()
     outlets: dict[int, list[str]] = {}
@@ -386,16 +385,17 @@ def _site_blocks(
             if outlet.site_id is not None:
                 outlets.setdefault(outlet.site_id, []).append(outlet.code)
     blocks = []
-    for site in sites:
-        period = assess.period_for(now, devices[site.id])
-        blocks.append(
-            SiteBlock(
-                site=site,
-                outlets=outlets.get(site.id, []),
-                quality=assess.assess_site(stored, site.id, devices[site.id], period, now),
-                latest=assess.latest_values(stored, site.id, period.interval, now),
+    with StoredReadings.of(store, settings).shared() as stored:  # one analytics backend for the page's reads
+        for site in sites:
+            period = assess.period_for(now, devices[site.id])
+            blocks.append(
+                SiteBlock(
+                    site=site,
+                    outlets=outlets.get(site.id, []),
+                    quality=assess.assess_site(stored, site.id, devices[site.id], period, now),
+                    latest=assess.latest_values(stored, site.id, period.interval, now),
+                )
             )
-        )
     return blocks
 
 

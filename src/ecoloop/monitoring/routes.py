@@ -176,12 +176,14 @@ def site_page(
     except ValueError:
         error = gettext("The period cannot be read, or is longer than 31 days; showing the last 24 hours.")
         period = assess.period_for(now, devices)
-    stored = _stores(request, settings)
+    with _stores(request, settings).shared() as stored:
+        quality = assess.assess_site(stored, site_id, devices, period, now)
+        latest = assess.latest_values(stored, site_id, period.interval, now)
     context = {
         "row": row,
         "site": row.site,
-        "quality": assess.assess_site(stored, site_id, devices, period, now),
-        "latest": assess.latest_values(stored, site_id, period.interval, now),
+        "quality": quality,
+        "latest": latest,
         "site_devices": devices,
         "period_error": error,
         "intervals": list(Interval),
