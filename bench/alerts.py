@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,8 @@ from ecoloop.alerts.enums import AlertEventKind
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, Notification, Webhook, WebhookDelivery
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.window import Window
+from ecoloop.analytics.backends import reading
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.models import Case
 from ecoloop.db.engine import make_engine, make_session_factory
@@ -69,6 +72,7 @@ from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Reading, ReadingRow
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.service import add_region
+from ecoloop.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.factories import World, build_world, credit_code  # the test city, built as the tests build it
@@ -533,6 +537,11 @@ def score(session: Session, episodes: Sequence[Episode]) -> Score:
 # --- the naive baseline -------------------------------------------------------------------------------------------
 
 
+def _stored(store: HotStore, root: Path) -> StoredReadings:
+    """Both tiers of the readings store, read on embedded DuckDB (the default engine of ANALYTICS_URL)."""
+    return StoredReadings(store, root, partial(reading, Settings(_env_file=None, analytics_url="duckdb://")))  # type: ignore[call-arg]
+
+
 def naive(
     sessions: sessionmaker[Session],
     store: HotStore,
@@ -541,11 +550,11 @@ def naive(
 ) -> tuple[float, int]:
     """Per arrival (site, hour, received), per rule: query the hot store, judge on a fresh window, apply each
     evaluation in its own transaction; the seconds taken and the evaluations made."""
-    loaded = AlertEngine(sessions, store, parquet_root, ZONE, clock=lambda: T0)
+    loaded = AlertEngine(sessions, _stored(store, parquet_root), ZONE, clock=lambda: T0)
     loaded.load(T0 + HOUR)
     by_rule = {}  # an engine for each rule alone, to judge the rules one at a time
     for rule in loaded.rules:
-        one = by_rule[rule.id] = AlertEngine(sessions, store, parquet_root, ZONE, clock=lambda: T0)
+        one = by_rule[rule.id] = AlertEngine(sessions, _stored(store, parquet_root), ZONE, clock=lambda: T0)
         one.sites, one.devices, one.limits, one.rules = loaded.sites, loaded.devices, loaded.limits, [rule]
         one.prepare()
     evaluations = 0
@@ -646,7 +655,7 @@ def main() -> None:
         )
 
         store = HotStore(tmp / "hot.sqlite")
-        engine = AlertEngine(sessions, store, tmp / "readings", ZONE, clock=lambda: T0)
+        engine = AlertEngine(sessions, _stored(store, tmp / "readings"), ZONE, clock=lambda: T0)
         gc.set_threshold(*GC_THRESHOLDS)  # as the engine's process runs (`AlertEngine.run`)
         engine.start(T0)
         stats = run(city, engine, store, hours, args.commits_per_hour, args.seed)

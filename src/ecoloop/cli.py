@@ -444,6 +444,7 @@ def alerts_run(
 
     from ecoloop.alerts.engine import AlertEngine
     from ecoloop.alerts.webhooks import Poster, Sender
+    from ecoloop.analytics.sites import StoredReadings
     from ecoloop.readings.store import open_hot_store
     from ecoloop.scheduler.runner import AlreadyRunningError
 
@@ -451,7 +452,7 @@ def alerts_run(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     sessions = make_session_factory(make_engine(settings.database_url))
     store = open_hot_store(settings)
-    engine = AlertEngine(sessions, store, settings.parquet_root, settings.tz)
+    engine = AlertEngine(sessions, StoredReadings.of(store, settings), settings.tz)
     sender = Sender(Poster(settings.webhook_networks))
     if once:
         engine.start()

@@ -19,6 +19,7 @@ from ecoloop.alerts.engine import AlertEngine
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus
 from ecoloop.alerts.models import Alert, AlertEvent, AlertRule, Notification, Webhook, WebhookDelivery
 from ecoloop.alerts.rules import RuleKind
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.models import Case
 from ecoloop.cases.service import Acting, act
@@ -112,7 +113,7 @@ def rig(app_settings: Settings, app_db: Session, app_world: World, tmp_path: Pat
     app_db.commit()
     store = HotStore(tmp_path / "hot.sqlite")
     sessions = make_session_factory(make_engine(app_settings.database_url))
-    engine = AlertEngine(sessions, store, app_settings.parquet_root, TZ, clock=lambda: T0)
+    engine = AlertEngine(sessions, StoredReadings.of(store, app_settings), TZ, clock=lambda: T0)
     engine.start(T0)
     yield Rig(engine, store, app_db, w, outlet_site, stations)
     store.close()

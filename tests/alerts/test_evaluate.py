@@ -528,7 +528,7 @@ def test_the_engine_judges_again_only_what_an_arrival_can_change(seed: int) -> N
             site_id, SiteKind.AIR_STATION, 10, "371800.", lon=stations[site_id].lon, lat=stations[site_id].lat,
             areas={"town": 200 + i % 3},
         )  # fmt: skip
-    engine = AlertEngine(None, None, None, ZONE)  # type: ignore[arg-type]  # judging only: no database, no store
+    engine = AlertEngine(None, None, ZONE)  # type: ignore[arg-type]  # judging only: no database, no store
     engine.sites = stations
     engine.rules = [rule(RuleKind.AIR_HOTSPOT), rule(RuleKind.AQI_LEVEL, 2, threshold=60, area_level="town")]
     engine.prepare()

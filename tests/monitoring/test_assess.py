@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from ecoloop.analytics.sites import StoredReadings, fixed
 from ecoloop.monitoring import assess
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, IssueKind, pooled, rates
 from ecoloop.readings.parquet import compact
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading
+from tests.analytics.engines import ENGINES, open_backend
+from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 END = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the default period ends at the start of the current hour
@@ -63,14 +66,26 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "readings"
 
 
-def site_quality(store: HotStore, root: Path, devices: list[Device], site: int = 1) -> assess.SiteQuality:
-    return assess.assess_site(store, root, site, devices, assess.period_for(NOW, devices), NOW)
+@pytest.fixture(params=ENGINES)
+def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with open_backend(request.param) as opened:
+        yield opened
+
+
+@pytest.fixture
+def stored(store: HotStore, root: Path, backend: Any) -> StoredReadings:
+    """Both tiers, read on the engine of `backend`."""
+    return StoredReadings(store, root, lambda: fixed(backend))
+
+
+def site_quality(stored: StoredReadings, devices: list[Device], site: int = 1) -> assess.SiteQuality:
+    return assess.assess_site(stored, site, devices, assess.period_for(NOW, devices), NOW)
 
 
 # --- completeness -------------------------------------------------------------------------------------------------
 
 
-def test_completeness_of_a_site_hand_worked(store: HotStore, root: Path) -> None:
+def test_completeness_of_a_site_hand_worked(store: HotStore, root: Path, stored: StoredReadings) -> None:
     """PM2.5: 20 of 24 hours, 2 flagged D/M → 83.33 %, 90.00 %, 75.00 %. PM10: 24 of 24, all valid. Pooled: 44 of
     48 received (91.67 %), 42 of 44 valid (95.45 %), 91.67 x 95.45 / 100 = 87.499 → 87.50 %."""
     pm25 = hourly(1, PM25, [30.0 + i for i in range(20)], ["N"] * 18 + ["D", "M"])
@@ -80,7 +95,7 @@ def test_completeness_of_a_site_hand_worked(store: HotStore, root: Path) -> None
     statistics = [Reading(1, f"{PM25}-Max", Interval.HOUR, START, 99.0)]
     store.write([*pm25, *pm10, *other_site, *outside, *statistics])
 
-    result = site_quality(store, root, [device(1, "MN-1")])
+    result = site_quality(stored, [device(1, "MN-1")])
 
     by_parameter = {p.parameter: p.completeness for p in result.parameters}
     assert set(by_parameter) == {PM25, PM10}, "statistics such as a34004-Max are not parameters of their own"
@@ -91,7 +106,9 @@ def test_completeness_of_a_site_hand_worked(store: HotStore, root: Path) -> None
     assert {p.parameter: p.flags for p in result.parameters}[PM25] == {"D": 1, "M": 1, "N": 18}
 
 
-def test_hot_and_parquet_readings_are_merged_and_a_correction_wins(store: HotStore, root: Path) -> None:
+def test_hot_and_parquet_readings_are_merged_and_a_correction_wins(
+    store: HotStore, root: Path, stored: StoredReadings
+) -> None:
     store.write(hourly(1, PM25, [40.0] * 12), now=NOW - timedelta(days=1))
     assert compact(store, root) == 12
     later = [Reading(1, PM25, Interval.HOUR, START + i * H, 41.0) for i in range(12, 24)]
@@ -99,10 +116,10 @@ def test_hot_and_parquet_readings_are_merged_and_a_correction_wins(store: HotSto
     store.write(later, now=NOW)
     store.write(corrected, now=NOW, replace=True)
 
-    result = site_quality(store, root, [device(1, "MN-1")])
+    result = site_quality(stored, [device(1, "MN-1")])
 
     assert result.completeness.received == 24 and result.completeness.transmission == Decimal("100.00")
-    latest = assess.latest_values(store, root, 1, Interval.HOUR)
+    latest = assess.latest_values(stored, 1, Interval.HOUR)
     assert [(v.parameter, v.time, v.value, v.source) for v in latest] == [(PM25, END - H, 41.0, "hj212")]
     flat = [(i.start, i.end, i.detail) for i in result.issues if i.kind is IssueKind.FLAT_LINE]
     assert flat == [(START, START + 5 * H, "6 x 40.0"), (START + 6 * H, END - H, "18 x 41.0")]
@@ -110,7 +127,7 @@ def test_hot_and_parquet_readings_are_merged_and_a_correction_wins(store: HotSto
 
 
 def test_a_later_value_over_a_compacted_one_does_not_stand_and_is_listed_as_a_conflict(
-    store: HotStore, root: Path
+    store: HotStore, root: Path, stored: StoredReadings
 ) -> None:
     # Issue 13: an upload over the logger's values of yesterday, already compacted into Parquet.
     store.write(hourly(1, PM25, [40.0] * 24), now=NOW - timedelta(days=1))
@@ -119,8 +136,8 @@ def test_a_later_value_over_a_compacted_one_does_not_stand_and_is_listed_as_a_co
     store.write(upload, now=NOW)  # straight into the hot store (no check against Parquet): readers still pick
 
     for _ in range(2):  # before the next compaction, and after it
-        result = site_quality(store, root, [device(1, "MN-1")])
-        latest = assess.latest_values(store, root, 1, Interval.HOUR)
+        result = site_quality(stored, [device(1, "MN-1")])
+        latest = assess.latest_values(stored, 1, Interval.HOUR)
         assert [(v.value, v.source) for v in latest] == [(40.0, "hj212")]
         assert result.parameters[0].completeness.received == 24
         assert {i.detail for i in result.issues if i.kind is IssueKind.FLAT_LINE} == {"24 x 40.0"}
@@ -131,8 +148,8 @@ def test_a_later_value_over_a_compacted_one_does_not_stand_and_is_listed_as_a_co
     ]
 
 
-def test_a_site_without_any_value_is_0_percent_complete(store: HotStore, root: Path) -> None:
-    result = site_quality(store, root, [])
+def test_a_site_without_any_value_is_0_percent_complete(store: HotStore, root: Path, stored: StoredReadings) -> None:
+    result = site_quality(stored, [])
 
     assert result.completeness == Completeness(24, 0, 0, Decimal(0), Decimal(0), Decimal(0))
     assert (result.parameters, result.issues, result.last_seen, result.online) == ([], [], None, False)
@@ -153,12 +170,14 @@ def test_pooled_weighs_each_series_by_its_expected_count() -> None:
     [(timedelta(hours=3), True), (timedelta(hours=3, seconds=1), False)],
     ids=["3h-online", "3h+1s-offline"],
 )
-def test_offline_after_three_missed_intervals(store: HotStore, root: Path, silence: timedelta, online: bool) -> None:
+def test_offline_after_three_missed_intervals(
+    store: HotStore, root: Path, stored: StoredReadings, silence: timedelta, online: bool
+) -> None:
     store.write([], [packet("MN-1", NOW - timedelta(hours=10)), packet("MN-1", NOW - silence)])
     store.write([], [packet("MN-OTHER", NOW)])
     logger = device(1, "MN-1")
 
-    result = site_quality(store, root, [logger])
+    result = site_quality(stored, [logger])
     [status] = assess.device_statuses(store, [logger], NOW)
 
     assert (status.last_seen, status.online) == (NOW - silence, online)
@@ -173,16 +192,18 @@ def test_a_minute_logger_is_offline_after_three_minutes(store: HotStore, root: P
     assert not status.online
 
 
-def test_without_packets_the_latest_reading_time_counts(store: HotStore, root: Path) -> None:
+def test_without_packets_the_latest_reading_time_counts(store: HotStore, root: Path, stored: StoredReadings) -> None:
     store.write(hourly(1, PM25, [30.0] * 23))  # the last is at END - 2 h
     store.write(hourly(2, PM25, [30.0] * 20))  # the last is at END - 5 h
 
-    assert site_quality(store, root, [], site=1).online
-    assert site_quality(store, root, [], site=2).last_seen == END - 5 * H
-    assert not site_quality(store, root, [], site=2).online
+    assert site_quality(stored, [], site=1).online
+    assert site_quality(stored, [], site=2).last_seen == END - 5 * H
+    assert not site_quality(stored, [], site=2).online
 
 
-def test_rejected_packets_of_the_sites_loggers_in_the_period_by_reason(store: HotStore, root: Path) -> None:
+def test_rejected_packets_of_the_sites_loggers_in_the_period_by_reason(
+    store: HotStore, root: Path, stored: StoredReadings
+) -> None:
     rejected = Outcome.REJECTED
     store.write(
         [],
@@ -196,7 +217,7 @@ def test_rejected_packets_of_the_sites_loggers_in_the_period_by_reason(store: Ho
         ],
     )
 
-    result = site_quality(store, root, [device(1, "MN-1"), device(2, "MN-2")])
+    result = site_quality(stored, [device(1, "MN-1"), device(2, "MN-2")])
 
     assert result.rejected == {"crc_mismatch": 2, "wrong_password": 1}
 
@@ -204,14 +225,14 @@ def test_rejected_packets_of_the_sites_loggers_in_the_period_by_reason(store: Ho
 # --- issues -------------------------------------------------------------------------------------------------------
 
 
-def test_flat_line_and_pm25_above_pm10_are_found(store: HotStore, root: Path) -> None:
+def test_flat_line_and_pm25_above_pm10_are_found(store: HotStore, root: Path, stored: StoredReadings) -> None:
     pm25 = [20.0 + (i % 5) for i in range(24)]
     pm25[10:17] = [35.0] * 7  # stuck for 7 hours
     pm10 = [50.0 + (i % 7) for i in range(24)]
     pm25[20] = 70.0  # PM2.5 70 > PM10 50 + 20 % 7 = 56
     store.write([*hourly(1, PM25, pm25), *hourly(1, PM10, pm10)])
 
-    result = site_quality(store, root, [device(1, "MN-1")])
+    result = site_quality(stored, [device(1, "MN-1")])
 
     flat = [i for i in result.issues if i.kind is IssueKind.FLAT_LINE]
     assert [(i.parameter, i.start, i.end) for i in flat] == [(PM25, START + 10 * H, START + 16 * H)]
@@ -221,7 +242,7 @@ def test_flat_line_and_pm25_above_pm10_are_found(store: HotStore, root: Path) ->
 
 
 def test_negative_implausible_spike_and_jump_values_are_found_and_flags_only_counted(
-    store: HotStore, root: Path
+    store: HotStore, root: Path, stored: StoredReadings
 ) -> None:
     so2 = [10.0 + (i % 3) for i in range(24)]
     so2[3] = -2.0
@@ -231,7 +252,7 @@ def test_negative_implausible_spike_and_jump_values_are_found_and_flags_only_cou
     flags[20] = "D"
     store.write(hourly(1, SO2, so2, flags))
 
-    kinds = {(i.kind, i.start) for i in site_quality(store, root, [device(1, "MN-1")]).issues}
+    kinds = {(i.kind, i.start) for i in site_quality(stored, [device(1, "MN-1")]).issues}
 
     assert (IssueKind.NEGATIVE, START + 3 * H) in kinds
     assert (IssueKind.OUT_OF_RANGE, START + 8 * H) in kinds
@@ -316,7 +337,7 @@ class Counted:
 
 
 def test_overview_of_many_sites_matches_each_site_and_takes_the_same_queries_for_1_or_30(
-    store: HotStore, root: Path, monkeypatch: pytest.MonkeyPatch
+    store: HotStore, root: Path, stored: StoredReadings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     sites = {site: [device(site, f"MN-{site}", site_id=site)] for site in range(1, 31)}
     for site in sites:
@@ -325,17 +346,34 @@ def test_overview_of_many_sites_matches_each_site_and_takes_the_same_queries_for
     store.write(hourly(3, PM10, [1.0] * 24), now=NOW - timedelta(days=2))
     compact(store, root, before=NOW - timedelta(days=1))  # site 3's PM10 moves to Parquet
 
+    per_read = StoredReadings.of(store, make_settings(tmp_path))  # a backend of ANALYTICS_URL for each read
     one = Counted(monkeypatch, store)
-    assess.site_statuses(store, root, {1: sites[1]}, NOW)
+    assess.site_statuses(per_read, {1: sites[1]}, NOW)
     one_queries, one_connections = len(one.queries), one.duckdb
     many = Counted(monkeypatch, store)
-    statuses = assess.site_statuses(store, root, sites, NOW)
+    statuses = assess.site_statuses(per_read, sites, NOW)
 
     assert one_queries > 0 and (len(many.queries), many.duckdb) == (one_queries, one_connections)
     assert one.sqlite == many.sqlite == 0, "the hot store is read through the store, not its file"
     for site in (1, 3, 24, 30):
-        single = site_quality(store, root, sites[site], site)
+        single = site_quality(stored, sites[site], site)
         assert statuses[site].completeness == single.completeness, site
         assert (statuses[site].last_seen, statuses[site].online) == (single.last_seen, single.online), site
     assert statuses[3].completeness.expected == 48
     assert statuses[3].online and not statuses[4].online  # last packets 3 h and 4 h ago
+
+
+def test_the_reads_of_one_page_share_one_analytics_backend(
+    store: HotStore, root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    store.write(hourly(1, PM25, [40.0] * 12), now=NOW - timedelta(days=1))
+    compact(store, root)  # Parquet partitions: the latest values are read there too
+    logger = [device(1, "MN-1")]
+    counted = Counted(monkeypatch, store)
+
+    with StoredReadings.of(store, make_settings(tmp_path)).shared() as stored:
+        quality = assess.assess_site(stored, 1, logger, assess.period_for(NOW, logger), NOW)
+        latest = assess.latest_values(stored, 1, Interval.HOUR, NOW)
+
+    assert counted.duckdb == 1
+    assert quality.parameters[0].completeness.received == 12 and [v.value for v in latest] == [40.0]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ecoloop.alerts.engine import AlertEngine
 from ecoloop.alerts.enums import AlertStatus
 from ecoloop.alerts.models import Alert
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import utcnow
 from ecoloop.db.engine import make_session_factory
@@ -747,7 +748,7 @@ async def test_an_enterprise_upload_never_replaces_its_loggers_value_that_raised
         Reading(site.id, "a19001", Interval.HOUR, at, 6.0),
     ]
     store.write(logger, now=at + timedelta(minutes=5))
-    engine = AlertEngine(make_session_factory(app_db.get_bind()), store, app_settings.parquet_root, TZ)
+    engine = AlertEngine(make_session_factory(app_db.get_bind()), StoredReadings.of(store, app_settings), TZ)
     engine.start()
     engine.poll()
     (alert,) = app_db.scalars(select(Alert).where(Alert.site_id == site.id))

@@ -21,10 +21,10 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import Receive, Scope, Send
 
 import ecoloop
+from ecoloop.app import create_app
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises.models import SupervisionList
 from ecoloop.settings import Settings
-from ecoloop.app import create_app
 from ecoloop.web.deps import UnitOfWork, current_user, declared_actions, unit_of_work
 from tests.conftest import make_settings
 

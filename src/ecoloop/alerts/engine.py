@@ -31,9 +31,10 @@ from ecoloop.alerts import rule_service, service
 from ecoloop.alerts.evaluate import Evaluation, RuleSpec, SiteInfo
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.alerts.window import Window
+from ecoloop.analytics import sites
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises.queries import limit_specs_by_site
-from ecoloop.monitoring.assess import readings_view
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.readings.store import HotStore
@@ -95,14 +96,12 @@ class AlertEngine:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        store: HotStore,
-        parquet_root: Path,
+        readings: StoredReadings,
         zone: tzinfo,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.sessions = sessions
-        self.store = store
-        self.parquet_root = parquet_root
+        self.readings = readings
         self.zone = zone
         self.clock = clock or (lambda: datetime.now(UTC))
         self.window = Window(WINDOW)
@@ -122,6 +121,11 @@ class AlertEngine:
         self._judged_days: set[tuple[int, date]] = set()
 
     # --- loading ---------------------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> HotStore:
+        """The hot store the engine reads arrivals, packets and readings from."""
+        return self.readings.store
 
     def load(self, now: datetime | None = None) -> None:
         """(Re)load rules, sites with their areas and devices, and today's permit limits."""
@@ -173,11 +177,11 @@ class AlertEngine:
         site_ids = sorted(self.sites)
         if not site_ids:
             return 0
-        with readings_view(self.store, self.parquet_root, site_ids, [Interval.HOUR], now - WINDOW, now + AHEAD) as con:
-            rows = con.execute("SELECT site_id, parameter, time, value, flag FROM deduped").fetchall()
+        with self.readings.backend() as con:
+            window = sites.period_readings(con, self.readings, site_ids, [Interval.HOUR], now - WINDOW, now + AHEAD)
+            rows = sites.rows(con, window.select("site_id", "parameter", "time", "value", "flag"))
         self.window.add(
-            Reading(site, parameter, Interval.HOUR, moment, value, flag)
-            for site, parameter, moment, value, flag in rows
+            Reading(r["site_id"], r["parameter"], Interval.HOUR, r["time"], r["value"], r["flag"]) for r in rows
         )
         mns = {mn: site for site, names in self.devices.items() for mn in names}
         for mn, activity in self.store.device_activity(sorted(mns)).items():

@@ -5,9 +5,8 @@ webhooks with their delivery log (scoped, except where a docstring says why not)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
@@ -28,12 +27,12 @@ from ecoloop.alerts.models import (
     WebhookDelivery,
 )
 from ecoloop.alerts.rules import RuleKind, Severity
+from ecoloop.analytics import sites
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.cases.models import Case
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import Organisation, User
-from ecoloop.monitoring.assess import readings_view
 from ecoloop.monitoring.models import Site
-from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval
 from ecoloop.regions.models import Region
 
@@ -256,29 +255,24 @@ def chart_code(alert: Alert) -> str | None:
     return alert.parameter
 
 
-def chart(store: HotStore, root: Path, alert: Alert) -> Chart | None:
+def chart(stored: StoredReadings, alert: Alert) -> Chart | None:
     """The site's hourly values of the alert's parameter from CHART_BEFORE the first finding to CHART_AFTER the
     latest, from both tiers of the readings store, with the reference where it is on the values' scale."""
     code = chart_code(alert)
     if code is None or alert.site_id is None:
         return None
     start, end = alert.first_at - CHART_BEFORE, alert.last_at + CHART_AFTER + timedelta(seconds=1)
-    with readings_view(store, root, [alert.site_id], [Interval.HOUR], start, end) as con:
-        rows = con.execute(
-            "SELECT epoch(time)::BIGINT, value, flag FROM deduped WHERE parameter = ? ORDER BY time", [code]
-        ).fetchall()
+    with stored.backend() as con:
+        t = sites.period_readings(con, stored, [alert.site_id], [Interval.HOUR], start, end)
+        rows = sites.rows(con, t.filter(t.parameter == code).select("time", "value", "flag").order_by("time"))
     reference = alert.reference if alert.kind in REFERENCE_ON_SCALE else None
     return Chart(
         parameter=code,
-        points=[(_instant(seconds), value, flag) for seconds, value, flag in rows],
+        points=[(r["time"], r["value"], r["flag"]) for r in rows],
         reference=float(reference) if isinstance(reference, Decimal) else None,
         first_at=alert.first_at,
         last_at=alert.last_at,
     )
-
-
-def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 # --- the live feed ---------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ecoloop.alerts.queries import AlertFilter, Chart
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.readings import parameters
@@ -225,7 +226,7 @@ def _alert_page(
     may_review = allowed(p, Action.REVIEW_ALERTS) and open_ and alert.case_id is None
     store: HotStore = request.app.state.hot_store
     # the live part (htmx) has no chart: the triggering data does not change
-    found = None if is_htmx_partial(request) else queries.chart(store, settings.parquet_root, alert)
+    found = None if is_htmx_partial(request) else queries.chart(StoredReadings.of(store, settings), alert)
     context = {
         "file": queries.alert_file(db, p, alert, settings.tz),
         "alert": alert,

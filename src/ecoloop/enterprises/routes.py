@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises import queries, sections, service
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
@@ -341,16 +342,17 @@ def _site_blocks(
             if outlet.site_id is not None:
                 outlets.setdefault(outlet.site_id, []).append(outlet.code)
     blocks = []
-    for site in sites:
-        period = assess.period_for(now, devices[site.id])
-        blocks.append(
-            SiteBlock(
-                site=site,
-                outlets=outlets.get(site.id, []),
-                quality=assess.assess_site(store, settings.parquet_root, site.id, devices[site.id], period, now),
-                latest=assess.latest_values(store, settings.parquet_root, site.id, period.interval, now),
+    with StoredReadings.of(store, settings).shared() as stored:  # one analytics backend for the page's reads
+        for site in sites:
+            period = assess.period_for(now, devices[site.id])
+            blocks.append(
+                SiteBlock(
+                    site=site,
+                    outlets=outlets.get(site.id, []),
+                    quality=assess.assess_site(stored, site.id, devices[site.id], period, now),
+                    latest=assess.latest_values(stored, site.id, period.interval, now),
+                )
             )
-        )
     return blocks
 
 

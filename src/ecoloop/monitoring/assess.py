@@ -1,9 +1,10 @@
 """Data quality of stored monitoring data: the rules of `quality.py` applied to a site, or to many sites at once.
 
-Readings come from both tiers of the readings store (`readings/store.py`): the Parquet partitions of the period's
-dates plus the hot store's rows, filtered to the sites, interval and period and de-duplicated like
-`parquet.readings()` (one row per key, the one that stands) in DuckDB before anything reaches Python. Hot rows and
-per-device packet counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
+Readings come from both tiers of the readings store (`readings/store.py`) read together by the analytics engine
+of `ANALYTICS_URL` (`analytics/sites.py`: DuckDB or Spark): the Parquet partitions of the period's dates plus the
+hot store's rows, filtered to the sites, interval and period and de-duplicated like `parquet.readings()` (one row
+per key, the one that stands), then counted there before anything reaches Python. Hot rows and per-device packet
+counts are read through the `HotStore` (SQLite or PostgreSQL), never from its files directly.
 
 A site's figures are those of its data series at the cadence of its data loggers (`cadence`): hourly data for a
 logger reporting every hour or more slowly, minute data for one reporting more often, daily data for one
@@ -16,36 +17,22 @@ packet dated 9999 would keep a logger "online" forever) nor shows as its latest 
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from pathlib import Path
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-import duckdb
-import pyarrow as pa
-
+from ecoloop.analytics import sites
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.monitoring import quality
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import Completeness, Issue, IssueKind, Point
-from ecoloop.readings.parquet import partition_path, readable
-from ecoloop.readings.rules import REPRESENTABLE_FIRST, REPRESENTABLE_LAST
 from ecoloop.readings.store import HotStore
-from ecoloop.readings.vocabulary import STANDING_ORDER, Interval, ReadingSource, parse_source, standing_rank
+from ecoloop.readings.vocabulary import Interval, ReadingSource, parse_source, standing_rank
 
-# DuckDB conditions of readable Parquet rows (`parquet.readable`): a time a datetime holds (parameters: the first and
-# last), a finite value or none.
-_FINITE = "(value IS NULL OR isfinite(value))"
-_PLAUSIBLE = f"time >= ? AND time <= ? AND {_FINITE}"
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DEFAULT_CADENCE_MINUTES = 60  # a site without a data logger (file or HTTP uploads) is taken as hourly
 MAX_PERIOD = timedelta(days=31)
-# How many of the newest daily partitions are searched for a site's latest readings: a site whose latest reading
-# is older than these shows its last packet only (or nothing).
-RECENT_PARTITIONS = 31
 _DEFAULT_SPAN = {Interval.DAY: timedelta(days=30)}  # other series: the last 24 hours
 _PM25, _PM10 = "a34004", "a34002"
 
@@ -200,14 +187,18 @@ def _floor(moment: datetime, step: timedelta) -> datetime:
 
 
 def assess_site(
-    store: HotStore, root: Path, site_id: int, devices: Sequence[Device], period: Period, now: datetime
+    stored: StoredReadings, site_id: int, devices: Sequence[Device], period: Period, now: datetime
 ) -> SiteQuality:
     """The data quality of a site's `period.interval` data over the period, its loggers' status and rejected
     packets (received during the period)."""
-    rows = _period_rows(store, root, [site_id], period.interval, period.start, period.end)
+    store = stored.store
+    with stored.backend() as con:
+        readings = sites.period_readings(con, stored, [site_id], [period.interval], period.start, period.end)
+        rows = sites.rows(con, sites.series_rows(readings))
+        latest_reading = _latest_reading_times(con, stored, [site_id], now).get(site_id)
     series: dict[str, list[Point]] = defaultdict(list)
-    for _site, parameter, seconds, value, flag in rows:
-        series[parameter].append(Point(datetime.fromtimestamp(seconds, UTC), value, flag))
+    for row in rows:
+        series[row["parameter"]].append(Point(row["time"], row["value"], row["flag"]))
     parameters = [
         ParameterQuality(
             parameter,
@@ -221,9 +212,7 @@ def assess_site(
         key=lambda i: (i.start, i.parameter, i.kind),
     )
     devices_status = device_statuses(store, devices, now)
-    last_seen = _latest(
-        [d.last_seen for d in devices_status] + [_latest_reading_times(store, root, [site_id], now).get(site_id)]
-    )
+    last_seen = _latest([d.last_seen for d in devices_status] + [latest_reading])
     flags: Counter[str] = Counter()
     for item in parameters:
         flags.update(item.flags)
@@ -283,26 +272,27 @@ def _site_completeness(parts: Sequence[Completeness], expected: int) -> Complete
 
 
 def latest_values(
-    store: HotStore, root: Path, site_id: int, interval: Interval, until: datetime | None = None
+    stored: StoredReadings, site_id: int, interval: Interval, until: datetime | None = None
 ) -> list[LatestValue]:
     """The latest stored value of each parameter of a site's `interval` data not dated after `until` (hot store,
-    else the newest RECENT_PARTITIONS daily partitions); infinite values are skipped."""
+    else the newest `sites.RECENT_PARTITIONS` daily partitions); infinite values are skipped."""
     latest: dict[str, LatestValue] = {}
-    files = _recent_files(root, [interval.value], until)
+    files = sites.recent_files(stored.root, [interval.value], until)
     if files:
-        with closing(duckdb.connect()) as con:
-            rows = con.execute(
-                "SELECT parameter, epoch(time)::BIGINT, value, flag, source, epoch_ms(received_at) "
-                "FROM read_parquet(?) WHERE site_id = ? "
-                f"AND interval = ? AND {_PLAUSIBLE} AND time <= ? "
-                f"QUALIFY row_number() OVER (PARTITION BY parameter ORDER BY time DESC, {STANDING_ORDER}) = 1",
-                [[str(f) for f in files], site_id, interval.value, *_bounds(until)],
-            ).fetchall()
-        for parameter, seconds, value, flag, source, received in rows:
-            latest[parameter] = LatestValue(
-                parameter, interval.value, _instant(seconds), value, flag, source, _instant(received / 1000)
-            )
-    for hot in store.latest_readings(site_id, interval, until):
+        with stored.backend() as con:
+            t = sites.recent_readings(con, files, until)
+            t = t.filter((t.site_id == site_id) & (t.interval == interval.value))
+            for row in sites.rows(con, sites.latest_per_parameter(t)):
+                latest[row["parameter"]] = LatestValue(
+                    row["parameter"],
+                    interval.value,
+                    row["time"],
+                    row["value"],
+                    row["flag"],
+                    row["source"],
+                    row["received_at"],
+                )
+    for hot in stored.store.latest_readings(site_id, interval, until):
         assert hot.received_at is not None  # read back from the store
         known = latest.get(hot.parameter)
         if (
@@ -323,7 +313,7 @@ def latest_values(
 
 
 def site_statuses(
-    store: HotStore, root: Path, devices_by_site: Mapping[int, Sequence[Device]], now: datetime
+    stored: StoredReadings, devices_by_site: Mapping[int, Sequence[Device]], now: datetime
 ) -> dict[int, SiteStatus]:
     """Last seen, online and 24-hour completeness of many sites, with one grouped query per source (packets,
     hot readings, Parquet) whatever the number of sites."""
@@ -331,9 +321,10 @@ def site_statuses(
     if not site_ids:
         return {}
     periods = {site: period_for(now, devices) for site, devices in devices_by_site.items()}
-    counts = _completeness_counts(store, root, periods)
-    packets = _last_packets(store, [d.mn for devices in devices_by_site.values() for d in devices])
-    readings = _latest_reading_times(store, root, site_ids, now)
+    with stored.backend() as con:
+        counts = _completeness_counts(con, stored, periods)
+        readings = _latest_reading_times(con, stored, site_ids, now)
+    packets = _last_packets(stored.store, [d.mn for devices in devices_by_site.values() for d in devices])
     out = {}
     for site, devices in devices_by_site.items():
         period = periods[site]
@@ -357,127 +348,36 @@ def device_statuses(store: HotStore, devices: Sequence[Device], now: datetime) -
 
 
 def _completeness_counts(
-    store: HotStore, root: Path, periods: Mapping[int, Period]
+    con: Any, stored: StoredReadings, periods: Mapping[int, Period]
 ) -> dict[int, dict[str, tuple[int, int]]]:
     """Per site and main parameter: (received, valid) values of the site's series inside its period."""
     start = min(p.start for p in periods.values())
     end = max(p.end for p in periods.values())
     intervals = sorted({p.interval for p in periods.values()})
-    windows = pa.table(
-        {
-            "w_site": pa.array(list(periods), pa.int64()),
-            "w_interval": pa.array([p.interval.value for p in periods.values()], pa.string()),
-            "w_start": pa.array([p.start for p in periods.values()], pa.timestamp("s", tz="UTC")),
-            "w_end": pa.array([p.end for p in periods.values()], pa.timestamp("s", tz="UTC")),
-        }
-    )
-    sql = (
-        "SELECT site_id, parameter, count(*), count(*) FILTER (WHERE value IS NOT NULL AND NOT "
-        "list_contains(?, upper(coalesce(nullif(flag, ''), 'N')))) FROM deduped JOIN windows "
-        "ON site_id = w_site AND interval = w_interval AND time >= w_start AND time < w_end "
-        "WHERE NOT contains(parameter, '-') GROUP BY site_id, parameter"
-    )
+    readings = sites.period_readings(con, stored, list(periods), intervals, start, end)
+    windows = sites.windows_table([(site, p.interval, p.start, p.end) for site, p in periods.items()])
     counts: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    with readings_view(store, root, list(periods), intervals, start, end) as con:
-        con.register("windows", windows)
-        for site, parameter, received, valid in con.execute(sql, [sorted(quality.INVALID_FLAGS)]).fetchall():
-            counts[site][parameter] = (received, valid)
+    for row in sites.rows(con, sites.completeness_counts(readings, windows, quality.INVALID_FLAGS)):
+        counts[row["site_id"]][row["parameter"]] = (row["received"], row["valid"])
     return counts
 
 
 # --- reading the store --------------------------------------------------------------------------------------------
 
 
-def _period_rows(
-    store: HotStore, root: Path, site_ids: Sequence[int], interval: Interval, start: datetime, end: datetime
-) -> list[tuple[int, str, int, float | None, str | None]]:
-    """(site, parameter, epoch seconds, value, flag) of the sites' main parameters in [start, end), by time."""
-    with readings_view(store, root, site_ids, [interval], start, end) as con:
-        rows: list[tuple[int, str, int, float | None, str | None]] = con.execute(
-            "SELECT site_id, parameter, epoch(time)::BIGINT, value, flag FROM deduped "
-            "WHERE NOT contains(parameter, '-') ORDER BY site_id, parameter, time"
-        ).fetchall()
-    return rows
-
-
-@contextmanager
-def readings_view(
-    store: HotStore,
-    root: Path,
-    site_ids: Sequence[int],
-    intervals: Collection[Interval],
-    start: datetime,
-    end: datetime,
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with the view `deduped`: the sites' readings of `intervals` in [start, end) from the
-    period's Parquet partitions and the hot store, one row per key: the one that stands (`STANDING_ORDER`: the
-    latest approved correction, else the first received; the hot row on a tie)."""
-    hot = _hot_rows(store, site_ids, intervals, start, end)
-    days = _days(start, end)
-    files = [partition_path(root, i.value, d.isoformat()) for i in intervals for d in days]
-    files = [f for f in files if f.exists()]
-    with closing(duckdb.connect()) as con:
-        con.register("hot", hot)
-        con.register("sites", pa.table({"id": pa.array(list(site_ids), pa.int64())}))
-        filter_sql = f"site_id IN (SELECT id FROM sites) AND time >= $start AND time < $end AND {_FINITE}"
-        cold = "SELECT * FROM hot WHERE false"
-        if files:
-            cold = (
-                "SELECT site_id, parameter, interval, time, value, flag, source, received_at, 0 AS tier "
-                f"FROM read_parquet($files) WHERE {filter_sql}"
-            )
-        con.execute(
-            "CREATE TEMP TABLE deduped AS SELECT site_id, parameter, interval, time, value, flag, source FROM "
-            f"(SELECT * FROM hot UNION ALL {cold}) QUALIFY row_number() OVER "
-            f"(PARTITION BY site_id, parameter, interval, time ORDER BY {STANDING_ORDER}, tier DESC) = 1",
-            {"files": [str(f) for f in files], "start": start, "end": end} if files else None,
-        )
-        yield con
-
-
-def _hot_rows(
-    store: HotStore, site_ids: Sequence[int], intervals: Collection[Interval], start: datetime, end: datetime
-) -> pa.Table:
-    """The hot store's readings of the sites and intervals in [start, end) as Arrow (tier 1)."""
-    hot = readable(store.site_readings(site_ids, [i.value for i in intervals], start, end))
-    return hot.append_column("tier", pa.array([1] * hot.num_rows, pa.int32()))
-
-
-def _latest_reading_times(store: HotStore, root: Path, site_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
+def _latest_reading_times(
+    con: Any, stored: StoredReadings, site_ids: Sequence[int], now: datetime
+) -> dict[int, datetime]:
     """The time of each site's latest reading of any kind not dated after `now`: hot store, and the newest
-    RECENT_PARTITIONS days."""
-    latest = store.latest_times(site_ids, now)
-    files = _recent_files(root, [i.value for i in Interval], now)
+    `sites.RECENT_PARTITIONS` days."""
+    latest = stored.store.latest_times(site_ids, now)
+    files = sites.recent_files(stored.root, [i.value for i in Interval], now)
     if files:
-        with closing(duckdb.connect()) as con:
-            con.register("sites", pa.table({"id": pa.array(list(site_ids), pa.int64())}))
-            rows = con.execute(
-                "SELECT site_id, epoch(max(time))::BIGINT FROM read_parquet(?) "
-                f"WHERE site_id IN (SELECT id FROM sites) AND {_PLAUSIBLE} AND time <= ? GROUP BY site_id",
-                [[str(f) for f in files], *_bounds(now)],
-            ).fetchall()
-        for site, seconds in rows:
-            latest[site] = max(latest.get(site, _instant(seconds)), _instant(seconds))
+        recent = sites.recent_readings(con, files, now)
+        for row in sites.rows(con, sites.latest_time_per_site(recent, site_ids)):
+            site, moment = row["site_id"], row["time"]
+            latest[site] = max(latest.get(site, moment), moment)
     return latest
-
-
-def _recent_files(root: Path, intervals: Sequence[str], until: datetime | None = None) -> list[Path]:
-    """The Parquet files of the newest RECENT_PARTITIONS dates of each interval, up to the UTC date of `until`
-    (partitions of later dates, or whose name is not a date, are passed over)."""
-    last = (until or datetime.now(UTC)).astimezone(UTC).date().isoformat()
-    files: list[Path] = []
-    for interval in intervals:
-        found = sorted((root / f"interval={interval}").glob("date=*/part.parquet"), reverse=True)
-        files += [f for f in found if _ISO_DATE.fullmatch(f.parent.name[5:]) and f.parent.name[5:] <= last][
-            :RECENT_PARTITIONS
-        ]
-    return files
-
-
-def _bounds(until: datetime | None) -> list[Any]:
-    """The parameters of `_PLAUSIBLE` and `time <= ?`: the representable times, then `until` (or the last)."""
-    first, last = _instant(REPRESENTABLE_FIRST), _instant(REPRESENTABLE_LAST)
-    return [first, last, min(until, last) if until is not None else last]
 
 
 def _last_packets(store: HotStore, mns: Sequence[str]) -> dict[str, datetime]:
@@ -497,16 +397,6 @@ def _rejected(store: HotStore, mns: Sequence[str], start: datetime, end: datetim
             if outcome == "rejected":
                 counts[reason or ""] += packets
     return dict(counts.most_common())
-
-
-def _days(start: datetime, end: datetime) -> list[date]:
-    """The UTC dates that [start, end) touches (Parquet partitions are by UTC date)."""
-    first, last = start.astimezone(UTC).date(), (end - timedelta(microseconds=1)).astimezone(UTC).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _latest(moments: Sequence[datetime | None]) -> datetime | None:

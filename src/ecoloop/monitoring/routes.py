@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -13,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
@@ -105,9 +105,9 @@ def _choice(enum: type[E], value: str) -> E | None:
     return enum(value) if value in enum._value2member_map_ else None
 
 
-def _stores(request: Request, settings: Settings) -> tuple[HotStore, Path]:
+def _stores(request: Request, settings: Settings) -> StoredReadings:
     store: HotStore = request.app.state.hot_store
-    return store, settings.parquet_root
+    return StoredReadings.of(store, settings)
 
 
 # --- sites --------------------------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def site_list(
     context = {
         "rows": rows,
         "total": 0 if hidden else queries.count_sites(db, p, kind=chosen_kind, region=chosen_region),
-        "statuses": assess.site_statuses(*_stores(request, settings), devices, utcnow()),
+        "statuses": assess.site_statuses(_stores(request, settings), devices, utcnow()),
         "kinds": list(SiteKind),
         "kind": chosen_kind,
         "regions": [r for r in list_regions(db, p) if r.level in (RegionLevel.COUNTY, RegionLevel.TOWN)],
@@ -166,12 +166,14 @@ def site_page(
     except ValueError:
         error = gettext("The period cannot be read, or is longer than 31 days; showing the last 24 hours.")
         period = assess.period_for(now, devices)
-    store, root = _stores(request, settings)
+    with _stores(request, settings).shared() as stored:
+        quality = assess.assess_site(stored, site_id, devices, period, now)
+        latest = assess.latest_values(stored, site_id, period.interval, now)
     context = {
         "row": row,
         "site": row.site,
-        "quality": assess.assess_site(store, root, site_id, devices, period, now),
-        "latest": assess.latest_values(store, root, site_id, period.interval, now),
+        "quality": quality,
+        "latest": latest,
         "site_devices": devices,
         "period_error": error,
         "intervals": list(Interval),
@@ -238,7 +240,7 @@ def device_list(
 ) -> Response:
     """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
     devices = queries.list_devices(db, user.principal)
-    statuses = assess.device_statuses(_stores(request, settings)[0], devices, utcnow())
+    statuses = assess.device_statuses(_stores(request, settings).store, devices, utcnow())
     context = {"rows": list(zip(devices, statuses, strict=True))}
     return render(request, "monitoring/devices.html", context, user=user)
 
@@ -334,7 +336,7 @@ def api_site_quality(
         period = _period(now, devices, settings, start, end, interval)
     except ValueError as exc:
         raise HTTPException(422, f"bad period: {exc}") from None
-    return _quality_out(assess.assess_site(*_stores(request, settings), site_id, devices, period, now))
+    return _quality_out(assess.assess_site(_stores(request, settings), site_id, devices, period, now))
 
 
 def _quality_out(q: assess.SiteQuality) -> SiteQualityOut:

@@ -109,16 +109,10 @@ class Reading:
 
 def standing_rank(source: str, received_at: datetime) -> tuple[int, float]:
     """Which of several values under one key stands (issue 13): the lowest rank — the latest approved correction,
-    else the first value received. `parquet._ranked` and `STANDING_ORDER` order rows the same way."""
+    else the first value received. `parquet._ranked` and `analytics.sites.standing_order` order rows the
+    same way."""
     moment = received_at.timestamp()
     return (0, -moment) if source.startswith(ReadingSource.CORRECTION.value) else (1, moment)
-
-
-# `standing_rank` as a DuckDB ORDER BY over rows with `source` and `received_at`: the standing row first.
-STANDING_ORDER = (
-    "starts_with(source, 'correction') DESC, "
-    "CASE WHEN starts_with(source, 'correction') THEN -epoch_ms(received_at) ELSE epoch_ms(received_at) END"
-)
 
 
 @dataclass(frozen=True)
