@@ -21,7 +21,7 @@ from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
 from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.models import Alert
 from ecoloop.alerts.queries import AlertFilter, Chart
-from ecoloop.alerts.rules import RuleKind, Severity
+from ecoloop.alerts.rules import KIND_LABELS, SEVERITY_LABELS, RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
 from ecoloop.db.base import DbInt, RowId, utcnow
@@ -40,22 +40,6 @@ PAGE_SIZE = 50
 MAX_LIMIT = 1000
 MAX_CHART_SPAN = timedelta(days=31)
 
-KIND_LABELS = {
-    RuleKind.SOURCE_EXCEEDANCE: N_("Source above its limit"),
-    RuleKind.AIR_HOTSPOT: N_("Air hotspot"),
-    RuleKind.AIR_SUDDEN_RISE: N_("Sudden rise"),
-    RuleKind.WATER_BELOW_TARGET: N_("Water below its target class"),
-    RuleKind.DEVICE_SILENT: N_("Data logger silent"),
-    RuleKind.DEVICE_FLAT_LINE: N_("Flat-lined values"),
-    RuleKind.DEVICE_IDENTICAL_VALUES: N_("Identical values across pollutants"),
-    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
-    RuleKind.AQI_LEVEL: N_("AQI level"),
-}
-SEVERITY_LABELS = {
-    Severity.LOW: N_("Minor"),
-    Severity.MEDIUM: N_("Serious"),
-    Severity.HIGH: N_("Severe"),
-}
 LABELS = {
     "kinds": KIND_LABELS,
     "severities": SEVERITY_LABELS,

@@ -211,20 +211,9 @@ def _column_types() -> dict[tuple[str, str], Any]:
 
 
 def enum_label(member: StrEnum) -> str:
-    """An enum member by its label; the labels some enums keep beside them (case and rule pages) are used too."""
+    """An enum member by its label (`.label`, a message id), or by its value for an enum without labels."""
     label = getattr(member, "label", None)
-    if isinstance(label, str):
-        return gettext(label)
-    message = _outside_labels().get(member)
-    return gettext(message) if message else member.value
-
-
-@cache
-def _outside_labels() -> dict[StrEnum, str]:
-    # The labels of the alert rule kinds live in their pages' module; imported here, late, to avoid a cycle.
-    from ecoloop.alerts.routes import KIND_LABELS
-
-    return {member: message for member, message in KIND_LABELS.items() if isinstance(member, StrEnum)}
+    return gettext(label) if isinstance(label, str) else member.value
 
 
 def value_text(table: str, name: str, value: Any, zone: tzinfo) -> str:
@@ -269,11 +258,12 @@ def _observation_text(name: str, value: str, zone: tzinfo) -> str:
 
 def _nested(table: str, key: str, value: Any, zone: tzinfo) -> str:
     """A value inside a JSON field: rule parameters name severities, area levels and pollutants by code."""
-    from ecoloop.alerts.routes import SEVERITY_LABELS
-    from ecoloop.alerts.rule_routes import AREA_LEVEL_LABELS
+    # Imported here, late: the audit trail sits below the capabilities whose values it names.
+    from ecoloop.alerts.config import AREA_LEVEL_LABELS
+    from ecoloop.alerts.rules import Severity
 
-    if key == "severity" and value in SEVERITY_LABELS:
-        return gettext(SEVERITY_LABELS[value])
+    if key == "severity" and isinstance(value, str) and value in Severity._value2member_map_:
+        return gettext(Severity(value).label)
     if key == "area_level" and isinstance(value, str) and value in AREA_LEVEL_LABELS:
         return gettext(AREA_LEVEL_LABELS[value])
     if key == "parameters" and isinstance(value, list | tuple):
@@ -285,7 +275,7 @@ def _key(table: str, key: str) -> str:
     label = field_label(table, key)
     if label != key:
         return label
-    from ecoloop.alerts.rule_routes import FIELD_LABELS  # the rule editor's labels of rule parameters
+    from ecoloop.alerts.config import FIELD_LABELS  # the labels of rule parameters (late, as in `_nested`)
 
     return gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key
 
