@@ -29,7 +29,7 @@ from ecoloop.ingest.upload import (
 from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
-from ecoloop.monitoring.quality import Completeness, Issue, IssueKind
+from ecoloop.monitoring.quality import ISSUE_LABELS, Completeness, Issue, IssueKind
 from ecoloop.readings import parameters
 from ecoloop.readings.store import HotStore, time_window
 from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
@@ -47,16 +47,6 @@ MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
 E = TypeVar("E", bound=StrEnum)
 
-ISSUE_LABELS = {
-    IssueKind.NEGATIVE: N_("Negative value"),
-    IssueKind.OUT_OF_RANGE: N_("Implausible value"),
-    IssueKind.FLAT_LINE: N_("Flat line"),
-    IssueKind.SPIKE: N_("Spike"),
-    IssueKind.JUMP: N_("Jump"),
-    IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
-    IssueKind.FLAGGED: N_("Flagged invalid"),
-    IssueKind.CONFLICT: N_("Conflicting value"),
-}
 # Data-quality issues in words, with their figures (`quality.Issue.figures`).
 ISSUE_DETAILS = {
     IssueKind.NEGATIVE: N_("Value %(value)s"),
