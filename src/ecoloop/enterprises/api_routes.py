@@ -10,7 +10,7 @@ from ecoloop.access.actions import Action, require
 from ecoloop.db.base import DbInt, RowId
 from ecoloop.enterprises import queries
 from ecoloop.enterprises.models import ListMembership
-from ecoloop.enterprises.routes import local_today, parse_day, visible_enterprise
+from ecoloop.enterprises.routes import visible_enterprise
 from ecoloop.enterprises.schemas import (
     EnterpriseFileOut,
     EnterpriseOut,
@@ -21,15 +21,20 @@ from ecoloop.enterprises.schemas import (
     SupervisionListOut,
 )
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.forms import filter_day, local_today
+from ecoloop.web.paging import DEFAULT_LIMIT, clamp_window
 
 router = APIRouter()
 
 
 @router.get("/api/v1/enterprises", response_model=list[EnterpriseOut], tags=["enterprises"])
-def api_enterprises(db: DbSession, user: UserDep, limit: DbInt = 200, offset: DbInt = 0) -> list[EnterpriseOut]:
-    """Enterprises the caller may see."""
+def api_enterprises(
+    db: DbSession, user: UserDep, limit: DbInt = DEFAULT_LIMIT, offset: DbInt = 0
+) -> list[EnterpriseOut]:
+    """Enterprises the caller may see (a limit or offset out of bounds is brought within them)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
-    rows = queries.list_enterprises(db, user.principal, limit=min(max(limit, 1), 1000), offset=max(offset, 0))
+    limit, offset = clamp_window(limit, offset)
+    rows = queries.list_enterprises(db, user.principal, limit=limit, offset=offset)
     return [EnterpriseOut.model_validate(e) for e in rows]
 
 
@@ -87,7 +92,7 @@ def api_list_members(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) if on else local_today(settings)
+    day = filter_day(on) if on else local_today(settings)
     if day is None:
         raise HTTPException(422, "on: a date YYYY-MM-DD")
     return ListMembersOut(

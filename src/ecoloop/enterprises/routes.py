@@ -7,9 +7,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from math import ceil
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -47,11 +46,12 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.forms import filter_day, local_today, required_day, unreadable_day
+from ecoloop.web.paging import PageQuery, page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-PAGE_SIZE = 50
 MAX_SITES_SHOWN = 20
 E = TypeVar("E", EnterpriseStatus, PerformanceGrade)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,13 +163,13 @@ def enterprise_list(
     list_code: Annotated[str, Query(alias="list", max_length=64)] = "",
     grade: Annotated[str, Query(max_length=8)] = "",
     on: Annotated[str, Query(max_length=10)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
 ) -> Response:
     """The enterprises in the user's area (an enterprise user sees only its own), filtered and paged (the results
     alone for htmx)."""
     require(user.principal, Action.VIEW_ENTERPRISES)
     p = user.principal
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     chosen_county = get_region_by_code(db, p, county) if county else None
     f = EnterpriseFilter(
         day=day,
@@ -182,20 +182,19 @@ def enterprise_list(
     )
     hidden = bool(county) and chosen_county is None  # a county outside the user's area has no enterprises for them
     total = 0 if hidden else queries.count_matching(db, p, f)
-    pages = max(1, ceil(total / PAGE_SIZE))
-    page = min(page, pages)
-    rows = [] if hidden else queries.search_enterprises(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    shown = page_of(total, page)
+    rows = [] if hidden else queries.search_enterprises(db, p, f, limit=shown.limit, offset=shown.offset)
     chosen = {"q": f.text, "county": county, "section": section, "status": status, "list": list_code, "grade": grade}
     chosen |= {"on": on} if f.list_code or f.grade else {}
     context = {
         "enterprises": rows,
         "total": total,
-        "page": page,
-        "pages": pages,
+        "page": shown.number,
+        "pages": shown.pages,
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "chosen": chosen,
         "day": day,
-        "day_error": bool(on) and parse_day(on) is None,
+        "day_error": unreadable_day(on),
         "counties": list_regions(db, p, level=RegionLevel.COUNTY),
         "lists": queries.list_lists(db),
         "statuses": list(EnterpriseStatus),
@@ -268,12 +267,12 @@ def list_members(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     context = {
         "supervision_list": supervision_list,
         "members": queries.members_on(db, user.principal, code, day),
         "day": day,
-        "day_error": bool(on) and parse_day(on) is None,
+        "day_error": unreadable_day(on),
         "labels": LABELS,
     }
     return render(request, "enterprises/list_members.html", context, user=user)
@@ -288,7 +287,7 @@ def list_export(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
     return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
 
@@ -508,8 +507,8 @@ def permit_create(
             enterprise=enterprise,
             number=number,
             permit_class=permit_class,
-            valid_from=_date(valid_from),
-            valid_to=_date(valid_to),
+            valid_from=required_day(valid_from, refuse=EnterpriseError),
+            valid_to=required_day(valid_to, refuse=EnterpriseError),
             issued_by=issued_by.strip() or None,
         )
 
@@ -604,8 +603,8 @@ def membership_create(
             db,
             supervision_list=supervision_list,
             enterprise=enterprise,
-            start=_date(start),
-            end=_date(end) if end else None,
+            start=required_day(start, refuse=EnterpriseError),
+            end=required_day(end, refuse=EnterpriseError) if end else None,
             reason=reason.strip(),
             document=document.strip(),
         )
@@ -631,7 +630,7 @@ def membership_end(
         membership = get_visible(db, user.principal, ListMembership, membership_id)
         if membership is None or membership.enterprise_id != enterprise.id:
             raise HTTPException(404)
-        service.end_membership(db, membership, _date(end), reason=reason.strip())
+        service.end_membership(db, membership, required_day(end, refuse=EnterpriseError), reason=reason.strip())
 
     return _submit(request, db, user, settings, enterprise_id, "memberships", apply, {})
 
@@ -650,7 +649,13 @@ def grade_set(
     """Give the enterprise a performance grade from a date on (the grade before it ends the day before)."""
 
     def apply(enterprise: Enterprise) -> None:
-        service.set_grade(db, enterprise=enterprise, grade=grade, start=_date(start), document=document.strip())
+        service.set_grade(
+            db,
+            enterprise=enterprise,
+            grade=grade,
+            start=required_day(start, refuse=EnterpriseError),
+            document=document.strip(),
+        )
 
     values = {"grade": grade.value, "start": start, "document": document}
     return _submit(request, db, user, settings, enterprise_id, "grades", apply, values)
@@ -709,26 +714,6 @@ def visible_enterprise(db: Session, p: Principal, enterprise_id: int) -> Enterpr
     if enterprise is None:
         raise HTTPException(404)
     return enterprise
-
-
-def local_today(settings: Settings) -> date:
-    """Today in the bureau's time zone."""
-    return utcnow().astimezone(settings.tz).date()
-
-
-def parse_day(text: str) -> date | None:
-    """A date written YYYY-MM-DD; None when blank or unreadable."""
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-def _date(text: str) -> date:
-    day = parse_day(text)
-    if day is None:
-        raise EnterpriseError("date_invalid")
-    return day
 
 
 def _moment(text: str, settings: Settings) -> datetime:
