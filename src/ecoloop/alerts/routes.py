@@ -6,7 +6,6 @@ dismiss), the user's notifications with the unread badge, and the alert list of 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
-from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from ecoloop.alerts.queries import AlertFilter, Chart
 from ecoloop.alerts.rules import KIND_LABELS, SEVERITY_LABELS, RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
-from ecoloop.db.base import DbInt, RowId, utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.readings import parameters
 from ecoloop.readings.store import HotStore
@@ -32,12 +31,11 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.paging import DEFAULT_LIMIT, Limit, Offset, page_of
 from ecoloop.web.templating import is_htmx_partial, render
 
 router = APIRouter()
 
-PAGE_SIZE = 50
-MAX_LIMIT = 1000
 MAX_CHART_SPAN = timedelta(days=31)
 
 LABELS = {
@@ -97,9 +95,8 @@ def board(request: Request, db: DbSession, user: UserDep, params: Annotated[Aler
     counts = dict.fromkeys(AlertStatus, 0) if hidden else queries.status_counts(db, p, f)
     kinds = dict.fromkeys(RuleKind, 0) if hidden else queries.kind_counts(db, p, f)
     total = counts[f.status] if f.status else sum(counts.values())
-    pages = max(1, ceil(total / PAGE_SIZE))
-    page = min(params.page, pages)
-    rows = [] if hidden else queries.search_alerts(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page = page_of(total, params.page)
+    rows = [] if hidden else queries.search_alerts(db, p, f, limit=page.limit, offset=page.offset)
     chosen = params.model_dump(exclude={"page"})
     context = {
         "rows": rows,
@@ -107,8 +104,8 @@ def board(request: Request, db: DbSession, user: UserDep, params: Annotated[Aler
         "kind_counts": kinds,
         "total": total,
         "all_count": sum(counts.values()),
-        "page": page,
-        "pages": pages,
+        "page": page.number,
+        "pages": page.pages,
         "chosen": chosen,
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "tab_query": urlencode({k: v for k, v in chosen.items() if v and k != "status"}),
@@ -127,8 +124,8 @@ def api_alerts(
     db: DbSession,
     user: UserDep,
     params: Annotated[AlertQuery, Query()],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[DbInt, Query(ge=0)] = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[AlertOut]:
     """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""
