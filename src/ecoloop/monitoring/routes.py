@@ -9,12 +9,12 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed, require
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.ingest.hj212.codec import Reason
 from ecoloop.ingest.upload import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
@@ -29,8 +29,10 @@ from ecoloop.ingest.upload import (
 from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
-from ecoloop.monitoring.quality import ISSUE_LABELS, Completeness, Issue, IssueKind
+from ecoloop.monitoring.quality import ISSUE_LABELS, Issue, IssueKind
+from ecoloop.monitoring.schemas import CompletenessOut, DeviceStatusOut, IssueOut, ParameterQualityOut, SiteQualityOut
 from ecoloop.readings import parameters
+from ecoloop.readings.rules import Refusal
 from ecoloop.readings.store import HotStore, time_window
 from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
 from ecoloop.regions.enums import RegionLevel
@@ -74,29 +76,10 @@ def issue_detail(issue: Issue) -> str:
         return issue.detail
 
 
-# Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
-REASON_LABELS = {
-    "bad_header": N_("Malformed header"),
-    "bad_length": N_("Malformed length field"),
-    "length_mismatch": N_("Length does not match"),
-    "bad_crc_format": N_("Malformed CRC"),
-    "crc_mismatch": N_("CRC mismatch"),
-    "missing_crlf": N_("Missing line end"),
-    "bad_field": N_("Malformed field"),
-    "missing_field": N_("Missing field"),
-    "too_large": N_("Packet too large"),
-    "bad_encoding": N_("Bad character encoding"),
-    "unknown_mn": N_("Unknown MN"),
-    "wrong_password": N_("Wrong password"),
-    # Implausible readings (`ingest.rules.Refusal`).
-    "time_before_floor": N_("Data time before the earliest plausible date"),
-    "time_ahead": N_("Data time ahead of the receiver's clock"),
-    "time_out_of_range": N_("Data time out of range"),
-    "value_not_finite": N_("Value is not a finite number"),
-}
 LABELS = {
     "issues": ISSUE_LABELS,
-    "reasons": REASON_LABELS,
+    # Rejected packets and readings are counted by their stored reason: the receiver's and the plausibility rule's.
+    "reasons": {reason.value: reason.label for reason in [*Reason, *Refusal]},
     "flags": parameters.FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
     "parameters": parameters.Labels(ambient=None),
@@ -241,73 +224,6 @@ def device_list(request: Request, db: DbSession, user: UserDep, settings: Settin
 
 
 # --- the quality API ----------------------------------------------------------------------------------------------
-
-
-class CompletenessOut(BaseModel):
-    """Expected, received and valid values and the rates in percent."""
-
-    expected: int
-    received: int
-    valid: int
-    transmission: float
-    validity: float
-    effective: float
-
-    @classmethod
-    def of(cls, c: Completeness) -> CompletenessOut:
-        return cls(
-            expected=c.expected,
-            received=c.received,
-            valid=c.valid,
-            transmission=float(c.transmission),
-            validity=float(c.validity),
-            effective=float(c.effective),
-        )
-
-
-class ParameterQualityOut(BaseModel):
-    """One parameter's completeness and device flags."""
-
-    parameter: str
-    completeness: CompletenessOut
-    flags: dict[str, int]
-
-
-class IssueOut(BaseModel):
-    """A suspicious stretch of one parameter."""
-
-    kind: str
-    parameter: str
-    start: datetime
-    end: datetime
-    detail: str
-
-
-class DeviceStatusOut(BaseModel):
-    """A data logger's last packet and status."""
-
-    mn: str
-    interval_minutes: int
-    last_seen: datetime | None
-    online: bool
-
-
-class SiteQualityOut(BaseModel):
-    """The data quality of a site over [start, end)."""
-
-    site_id: RowId
-    start: datetime
-    end: datetime
-    interval: str
-    step_minutes: int
-    last_seen: datetime | None
-    online: bool
-    completeness: CompletenessOut
-    parameters: list[ParameterQualityOut]
-    flags: dict[str, int]
-    issues: list[IssueOut]
-    rejected: dict[str, int]
-    devices: list[DeviceStatusOut]
 
 
 @router.get("/api/v1/sites/{site_id}/quality", response_model=SiteQualityOut, tags=["monitoring"])

@@ -19,6 +19,8 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Literal
 
+from ecoloop.i18n import N_
+
 CrcMode = Literal["hj212", "modbus_le", "any"]
 ProtocolVersion = Literal["2005", "2017", "2025", "unknown"]
 FieldValue = str | int | Decimal | datetime | None
@@ -46,6 +48,27 @@ class Reason(StrEnum):
     # Decided by the receiver against the device register, not by the codec.
     UNKNOWN_MN = "unknown_mn"
     WRONG_PASSWORD = "wrong_password"
+
+    @property
+    def label(self) -> str:
+        """The reason in words, a message id: the data-quality pages count rejected packets under it."""
+        return REASON_LABELS[self]
+
+
+REASON_LABELS = {
+    Reason.BAD_HEADER: N_("Malformed header"),
+    Reason.BAD_LENGTH: N_("Malformed length field"),
+    Reason.LENGTH_MISMATCH: N_("Length does not match"),
+    Reason.BAD_CRC_FORMAT: N_("Malformed CRC"),
+    Reason.CRC_MISMATCH: N_("CRC mismatch"),
+    Reason.MISSING_CRLF: N_("Missing line end"),
+    Reason.BAD_FIELD: N_("Malformed field"),
+    Reason.MISSING_FIELD: N_("Missing field"),
+    Reason.TOO_LARGE: N_("Packet too large"),
+    Reason.BAD_ENCODING: N_("Bad character encoding"),
+    Reason.UNKNOWN_MN: N_("Unknown MN"),
+    Reason.WRONG_PASSWORD: N_("Wrong password"),
+}
 
 
 class Tolerance(StrEnum):
