@@ -22,6 +22,9 @@ ENUM_BASES = {"Enum", "StrEnum", "IntEnum"}
 MESSAGE_FUNCTIONS = {"N_", "_", "gettext"}
 # The demo city writes its fixture texts in Chinese, keyed by category; they are data, not names.
 FIXTURES = ("ecoloop.demo",)
+# Words inside a sentence, not names of members: a finding says "hourly mean" mid-sentence where the limit's
+# averaging period is named "Hourly mean" (`Averaging.label`).
+SENTENCE_WORDS = {("ecoloop.alerts.findings", "_AVERAGING"), ("ecoloop.alerts.findings", "_AQI_PERIOD")}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -33,6 +36,8 @@ class LabelTable:
     line: int
     enum: str
     home: frozenset[str]  # the modules that define the enum
+    by_value: bool = False  # keyed by the members' values (text), not by the members
+    name: str = ""  # the name it is assigned to
 
 
 def _module_name(path: Path, src: Path) -> str:
@@ -40,9 +45,11 @@ def _module_name(path: Path, src: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _enum_homes(trees: dict[str, ast.Module]) -> dict[str, set[str]]:
-    """Enum class name -> the modules defining a class of that name with an Enum base."""
+def _enums(trees: dict[str, ast.Module]) -> tuple[dict[str, set[str]], dict[str, set[tuple[str, str]]]]:
+    """Enum class name -> the modules defining a class of that name with an Enum base; and each string value of
+    an enum member -> the (enum, module) pairs having a member of that value."""
     homes: dict[str, set[str]] = {}
+    values: dict[str, set[tuple[str, str]]] = {}
     for module, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and any(
@@ -51,7 +58,12 @@ def _enum_homes(trees: dict[str, ast.Module]) -> dict[str, set[str]]:
                 for b in node.bases
             ):
                 homes.setdefault(node.name, set()).add(module)
-    return homes
+                for item in node.body:
+                    if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant):
+                        value = item.value.value
+                        if isinstance(value, str):
+                            values.setdefault(value, set()).add((node.name, module))
+    return homes, values
 
 
 def _imported_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
@@ -80,39 +92,61 @@ def _is_name(value: ast.expr) -> bool:
 
 
 def label_tables(src: Path) -> Iterator[LabelTable]:
-    """Every dict literal under `src/ecoloop` keyed by members of one enum with names as values."""
+    """Every dict literal under `src/ecoloop` with names as values, keyed by members of one enum, or by the
+    values of enum members (text keys that are all values of enums, as tables looked up by stored codes are)."""
     trees = {
         _module_name(path, src): ast.parse(path.read_text(encoding="utf-8"))
         for path in sorted((src / "ecoloop").rglob("*.py"))
     }
-    homes = _enum_homes(trees)
+    homes, values = _enums(trees)
     for module, tree in trees.items():
         imported = _imported_names(tree)
+        assigned = {
+            id(node.value): target.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Dict) or not node.keys:
+            if not isinstance(node, ast.Dict) or not node.keys or not all(_is_name(v) for v in node.values):
                 continue
-            owners = {
+            if all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys) and len(node.keys) > 1:
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                # The enums of which the table names two or more values; flagged when together they cover its keys
+                # (a code table of one enum, or of two, like the receiver's and the plausibility rule's refusals).
+                covered: dict[tuple[str, str], set[str]] = {}
+                for key in keys:
+                    for pair in values.get(key, set()):
+                        covered.setdefault(pair, set()).add(key)
+                named = {pair: found for pair, found in covered.items() if len(found) > 1}
+                if named and set().union(*named.values()) == set(keys):
+                    enums = " or ".join(sorted({enum for enum, _home in named}))
+                    homes_of = frozenset(home for _enum, home in named)
+                    yield LabelTable(module, node.lineno, enums, homes_of, True, assigned.get(id(node), ""))
+                continue
+            members = {
                 imported.get(key.value.id, (module, key.value.id))
                 for key in node.keys
                 if isinstance(key, ast.Attribute) and isinstance(key.value, ast.Name)
             }
-            if len(owners) != 1 or len(node.keys) != sum(isinstance(k, ast.Attribute) for k in node.keys):
+            if len(members) != 1 or len(node.keys) != sum(isinstance(k, ast.Attribute) for k in node.keys):
                 continue
-            ((source, enum),) = owners
-            if enum not in homes or not all(_is_name(value) for value in node.values):
+            ((source, enum),) = members
+            if enum not in homes:
                 continue
             # The module it is imported from, where that defines it; else (a re-export) every module defining it.
             home = {source} if source in homes[enum] else homes[enum]
-            yield LabelTable(module, node.lineno, enum, frozenset(home))
+            yield LabelTable(module, node.lineno, enum, frozenset(home), False, assigned.get(id(node), ""))
 
 
 def test_names_of_enum_members_live_only_in_the_enums_module() -> None:
     """No label table keyed by an enum outside the module that defines the enum (routes, ledgers, exports,
     documents, the audit log): put the names behind the enum's `.label` and read that."""
     stray = [
-        f"{t.module}:{t.line} names {t.enum} members (the enum lives in {', '.join(sorted(t.home))})"
+        f"{t.module}:{t.line} {t.name} names {t.enum} members (the enum lives in {', '.join(sorted(t.home))})"
         for t in label_tables(SRC)
-        if t.module not in t.home and not t.module.startswith(FIXTURES)
+        if t.module not in t.home and not t.module.startswith(FIXTURES) and (t.module, t.name) not in SENTENCE_WORDS
     ]
     assert stray == []
 
@@ -127,7 +161,7 @@ def test_the_scan_finds_the_label_tables_that_do_exist() -> None:
 def _labelled_enums() -> Iterator[type[Enum]]:
     """The enums of ecoloop that name their members (`.label`)."""
     for table in label_tables(SRC):
-        for home in table.home:
+        for home in () if table.by_value else table.home:
             enum = getattr(importlib.import_module(home), table.enum)
             if isinstance(getattr(enum, "label", None), property):
                 yield enum
