@@ -8,8 +8,17 @@ from datetime import date
 import pytest
 
 from ecoloop.cases.service import CaseError
+from ecoloop.cases.workflow import State
 from ecoloop.enterprises.service import EnterpriseError
-from ecoloop.web.forms import DATE_INVALID, FieldError, filter_day, parse_day, required_day, unreadable_day
+from ecoloop.web.forms import (
+    DATE_INVALID,
+    FieldError,
+    filter_choice,
+    filter_day,
+    parse_day,
+    required_day,
+    unreadable_day,
+)
 
 READABLE = [("2026-03-01", date(2026, 3, 1)), (" 2026-03-01 ", date(2026, 3, 1)), ("2024-02-29", date(2024, 2, 29))]
 UNREADABLE = ["2026-02-30", "2026/03/01", "01.03.2026", "tomorrow", "2026-3-1x"]
@@ -48,3 +57,10 @@ def test_a_refusal_is_the_callers_error_with_the_stable_code(error: type[ValueEr
     with pytest.raises(error):
         required_day("", refuse=error)
     assert parse_day("", refuse=error) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "member"), [("assigned", State.ASSIGNED), ("", None), ("ASSIGNED", None), ("x", None)]
+)
+def test_a_filter_choice_is_the_member_named_or_none(text: str, member: State | None) -> None:
+    assert filter_choice(State, text) is member

@@ -31,6 +31,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.paging import DEFAULT_LIMIT, Limit, Offset, page_of
 from ecoloop.web.templating import is_htmx_partial, render
 
@@ -68,18 +69,14 @@ def error_text(code: str) -> str:
 # --- the board -------------------------------------------------------------------------------------------------------
 
 
-def _choice(enum: Any, value: str) -> Any:
-    return enum(value) if value in enum._value2member_map_ else None
-
-
 def alert_filter(db: Session, p: Principal, params: AlertQuery) -> tuple[AlertFilter, bool]:
     """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
     region = get_region_by_code(db, p, params.region) if params.region else None
     f = AlertFilter(
-        status=_choice(AlertStatus, params.status),
-        kind=_choice(RuleKind, params.kind),
-        severity=_choice(Severity, params.severity),
-        review=_choice(Review, params.review),
+        status=filter_choice(AlertStatus, params.status),
+        kind=filter_choice(RuleKind, params.kind),
+        severity=filter_choice(Severity, params.severity),
+        review=filter_choice(Review, params.review),
         region=region,
         text=params.q.strip(),
     )

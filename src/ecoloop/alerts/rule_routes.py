@@ -30,6 +30,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import list_regions
 from ecoloop.web.deps import CurrentUser, DbSession, UserDep
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -168,7 +169,7 @@ def _change(
     region_id = parse_row_id(form.region_id)
     if form.region_id and (region_id is None or get_visible(db, p, Region, region_id) is None):
         errors["region_id"] = gettext("Choose a region of your area.")
-    escalation = Escalation(form.escalation) if form.escalation in Escalation._value2member_map_ else None
+    escalation = filter_choice(Escalation, form.escalation)
     if escalation is None:
         errors["escalation"] = gettext("Choose how the alerts become cases.")
     if errors or escalation is None:

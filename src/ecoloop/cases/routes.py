@@ -54,7 +54,7 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep, requires
-from ecoloop.web.forms import local_today, parse_day, required_day
+from ecoloop.web.forms import filter_choice, local_today, parse_day, required_day
 from ecoloop.web.paging import page_of
 from ecoloop.web.templating import render
 
@@ -127,9 +127,9 @@ def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilte
     """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
     region = get_region_by_code(db, p, params.region) if params.region else None
     f = CaseFilter(
-        state=State(params.state) if params.state in State._value2member_map_ else None,
-        source=CaseSource(params.source) if params.source in CaseSource._value2member_map_ else None,
-        category=Category(params.category) if params.category in Category._value2member_map_ else None,
+        state=filter_choice(State, params.state),
+        source=filter_choice(CaseSource, params.source),
+        category=filter_choice(Category, params.category),
         region=region,
         unit_id=parse_row_id(params.unit),
         overdue=params.overdue in ("1", "true", "on"),

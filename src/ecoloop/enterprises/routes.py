@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -46,14 +46,13 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
-from ecoloop.web.forms import filter_day, local_today, required_day, unreadable_day
+from ecoloop.web.forms import filter_choice, filter_day, local_today, required_day, unreadable_day
 from ecoloop.web.paging import PageQuery, page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
 MAX_SITES_SHOWN = 20
-E = TypeVar("E", EnterpriseStatus, PerformanceGrade)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ERROR_TEXT = {
@@ -176,9 +175,9 @@ def enterprise_list(
         text=q.strip(),
         county=chosen_county,
         section=section if section in INDUSTRY_SECTIONS else None,
-        status=_choice(EnterpriseStatus, status),
+        status=filter_choice(EnterpriseStatus, status),
         list_code=list_code or None,
-        grade=_choice(PerformanceGrade, grade),
+        grade=filter_choice(PerformanceGrade, grade),
     )
     hidden = bool(county) and chosen_county is None  # a county outside the user's area has no enterprises for them
     total = 0 if hidden else queries.count_matching(db, p, f)
@@ -739,10 +738,6 @@ def _decimal(text: str) -> Decimal | None:
     if not value.is_finite():
         raise EnterpriseError("number_invalid")
     return value
-
-
-def _choice(enum: type[E], value: str) -> E | None:
-    return enum(value) if value in enum._value2member_map_ else None
 
 
 def error_text(code: str) -> str:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -39,6 +38,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.security import client_ip
 from ecoloop.web.templating import render
@@ -47,7 +47,6 @@ router = APIRouter()
 
 MAX_ISSUES_SHOWN = 200
 MAX_ERRORS_SHOWN = 500
-E = TypeVar("E", bound=StrEnum)
 
 # Data-quality issues in words, with their figures (`quality.Issue.figures`).
 ISSUE_DETAILS = {
@@ -86,10 +85,6 @@ LABELS = {
 }
 
 
-def _choice(enum: type[E], value: str) -> E | None:
-    return enum(value) if value in enum._value2member_map_ else None
-
-
 def _stores(request: Request, settings: Settings) -> tuple[HotStore, Path]:
     store: HotStore = request.app.state.hot_store
     return store, settings.parquet_root
@@ -105,7 +100,7 @@ def site_list(
     """Sites in the user's area with their last contact, status and 24-hour completeness."""
     require(user.principal, Action.VIEW_MONITORING)
     p = user.principal
-    chosen_kind = _choice(SiteKind, kind)
+    chosen_kind = filter_choice(SiteKind, kind)
     chosen_region = get_region_by_code(db, p, region) if region else None
     hidden = bool(region) and chosen_region is None  # a region outside the user's area has no sites for them
     rows = [] if hidden else queries.site_rows(db, p, kind=chosen_kind, region=chosen_region)

@@ -1,5 +1,5 @@
-"""Reading form and query fields the same way on every page: dates written YYYY-MM-DD, and today in the bureau's
-time zone that date fields default to.
+"""Reading form and query fields the same way on every page: dates written YYYY-MM-DD, choices among an enum's
+values, and today in the bureau's time zone that date fields default to.
 
 A page either refuses a field it cannot read (a form: the date is the user's statement, so it is shown again with
 the reason) or falls back to its default (a filter in the query string: the list is still shown, with a note).
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
+from typing import TypeVar
 
 from ecoloop.db.base import utcnow
 from ecoloop.settings import Settings
@@ -27,6 +29,7 @@ class FieldError(ValueError):
 
 
 Refusal = Callable[[str], Exception]  # a capability's error built from a stable code, e.g. CaseError
+E = TypeVar("E", bound=StrEnum)
 
 
 def _read_day(text: str) -> date | None:
@@ -64,6 +67,11 @@ def filter_day(text: str) -> date | None:
 def unreadable_day(text: str) -> bool:
     """Whether a date filter was given but cannot be read (the page shows its default and says why)."""
     return bool(text) and filter_day(text) is None
+
+
+def filter_choice(enum: type[E], text: str) -> E | None:
+    """A choice in a filter: the member whose value `text` is, None when it names none (the filter is then off)."""
+    return enum(text) if text in enum._value2member_map_ else None
 
 
 def local_today(settings: Settings) -> date:
