@@ -22,20 +22,20 @@ from ecoloop.cases.batches import (
 from ecoloop.cases.batches import example_workbook as batch_template
 from ecoloop.cases.batches import import_batch as import_sheet
 from ecoloop.cases.enums import CaseSource
-from ecoloop.cases.routes import LABELS, download
+from ecoloop.cases.routes import LABELS
 from ecoloop.cases.service import Acting
 from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
 from ecoloop.sheets import SHEET_LIMIT_TEXT
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.downloads import XLSX, download
 from ecoloop.web.forms import FieldError, local_today, parse_day
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_BYTES = 10 * 1024 * 1024
 
 # The stable problem codes of `cases.batches`, with the value each message names.

@@ -13,19 +13,19 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, require
 from ecoloop.access.principal import Principal
 from ecoloop.cases.ledger import Ledger, ledger, ledger_workbook
-from ecoloop.cases.routes import LABELS, download
+from ecoloop.cases.routes import LABELS
 from ecoloop.i18n import gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.downloads import XLSX, download
 from ecoloop.web.forms import FieldError, local_today, parse_day
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Text = Annotated[str, Query(max_length=12)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -54,13 +54,13 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep, requires
+from ecoloop.web.downloads import DOCX, download
 from ecoloop.web.forms import filter_choice, local_today, parse_day, required_day
 from ecoloop.web.paging import page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 LABELS = {
     "states": STATE_LABELS,
@@ -605,10 +605,3 @@ def _attach(
         now=utcnow(),
         note=note.strip(),
     )
-
-
-def download(data: bytes, filename: str, media_type: str) -> Response:
-    """`data` as a file download under `filename` (RFC 6266, UTF-8 names)."""
-    quoted = quote(filename)
-    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
-    return Response(data, media_type=media_type, headers=headers)

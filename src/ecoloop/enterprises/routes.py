@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -46,6 +46,7 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UserDep
+from ecoloop.web.downloads import XLSX, download
 from ecoloop.web.forms import filter_choice, filter_day, local_today, required_day, unreadable_day
 from ecoloop.web.paging import PageQuery, page_of
 from ecoloop.web.templating import render
@@ -53,7 +54,6 @@ from ecoloop.web.templating import render
 router = APIRouter()
 
 MAX_SITES_SHOWN = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ERROR_TEXT = {
     "credit_code_length": N_("A unified social credit code has 18 characters."),
@@ -288,7 +288,7 @@ def list_export(
         raise HTTPException(404)
     day = filter_day(on) or local_today(settings)
     data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
-    return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
+    return download(data, f"list-{code}-{day.isoformat()}.xlsx", XLSX)
 
 
 # --- one enterprise's file ----------------------------------------------------------------------------------------
@@ -409,7 +409,7 @@ def enterprise_export(db: DbSession, user: UserDep, settings: SettingsDep, enter
         corrections=[row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
         site_names={s.id: f"{s.name} ({s.code})" for s in queries.sites_of(db, p, enterprise.id)},
     )
-    return _xlsx(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx")
+    return download(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx", XLSX)
 
 
 # --- the forms of the file ----------------------------------------------------------------------------------------
@@ -743,12 +743,6 @@ def _decimal(text: str) -> Decimal | None:
 def error_text(code: str) -> str:
     """The message of a service refusal in the current language."""
     return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
-
-
-def _xlsx(data: bytes, filename: str) -> Response:
-    quoted = quote(filename)
-    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
-    return Response(data, media_type=XLSX, headers=headers)
 
 
 def _regions_for_form(db: Session, p: Principal) -> list[Region]:
