@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 import ecoloop.tables  # noqa: F401  # every table and its scope rule, before the first request
 from ecoloop.alerts import enterprise_file as alerts_in_enterprise_files
-from ecoloop.alerts.config import shown_name
-from ecoloop.alerts.routes import KIND_LABELS, SEVERITY_LABELS
+from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, shown_name
 from ecoloop.alerts.routes import router as alerts_router
-from ecoloop.alerts.rule_routes import AREA_LEVEL_LABELS, FIELD_LABELS
 from ecoloop.alerts.rule_routes import router as alert_rules_router
+from ecoloop.alerts.rules import KIND_LABELS, SEVERITY_LABELS
 from ecoloop.alerts.stream import router as alert_stream_router
 from ecoloop.alerts.webhook_routes import router as webhooks_router
 from ecoloop.audit.labels import register_labels

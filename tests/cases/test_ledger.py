@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.batches import Progress
 from ecoloop.cases.enums import CaseSource, Category, Finding
-from ecoloop.cases.ledger import LEDGER_HEADER, SUMMARY_HEADER, Ledger, ledger, ledger_workbook
+from ecoloop.cases.ledger import LEDGER_HEADER, SUMMARY_HEADER, CountyLedger, Ledger, LedgerRow, ledger, ledger_workbook
 from ecoloop.cases.models import Case
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import Acting, act, escalate, register_case
@@ -226,3 +226,47 @@ def test_the_ledger_names_states_as_the_pages_do(db: Session, world: World, case
     shown = {row[column].value for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=3)}
     assert shown and shown <= {gettext(state.label) for state in State}
     assert gettext(State.ASSIGNED.label) == "已交办待签收"
+
+
+def test_the_ledger_names_sources_categories_findings_and_progress_as_the_pages_do() -> None:
+    """Every name in a ledger cell is its enum's label (`.label`), as pages show it: the ledger kept its own words
+    and said 其他 for the source the pages call 其他来源, the pages 生态破坏 for the category the ledger calls 生态."""
+    rows = [
+        LedgerRow(
+            case_id=i,
+            number=f"N{i}",
+            external_ref="",
+            source=list(CaseSource)[i % len(CaseSource)],
+            category=list(Category)[i % len(Category)],
+            title="t",
+            county_code="",
+            county="",
+            town="",
+            village="",
+            enterprise="",
+            lead_unit="",
+            co_units=(),
+            responsible_leader="",
+            registered_on=date(2026, 1, 1),
+            deadline=None,
+            state=[State.CLOSED, State.REPORTED, State.RECTIFYING][i % 3],
+            overdue=False,
+            closed_on=None,
+            finding=list(Finding)[i % len(Finding)],
+            handling="",
+            accountable_persons="",
+        )
+        for i in range(max(len(CaseSource), len(Category)))
+    ]
+    part = CountyLedger("", "市本级", tuple(rows), Progress())
+    book = load_workbook(io.BytesIO(ledger_workbook(Ledger("清源市", "清源市", START, END, (part,), Progress()))))
+    sheet = book[book.sheetnames[1]]
+    column = {name: LEDGER_HEADER.index(name) for name in ("问题来源", "污染类型", "是否属实", "整改进展")}
+    cells = list(sheet.iter_rows(min_row=3))
+    assert len(cells) == len(rows)
+    shown = {name: [row[index].value for row in cells] for name, index in column.items()}
+    assert shown["问题来源"] == [gettext(row.source.label) for row in rows]
+    assert shown["污染类型"] == [gettext(row.category.label) for row in rows]
+    assert shown["是否属实"] == [gettext(row.finding.label) if row.finding else "" for row in rows]
+    assert shown["整改进展"] == [gettext(row.progress.label) for row in rows]
+    assert gettext(CaseSource.OTHER.label) == "其他来源" and gettext(Category.ECOLOGY.label) == "生态"

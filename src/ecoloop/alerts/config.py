@@ -59,6 +59,35 @@ OPTIONS: Final[dict[RuleKind, dict[str, Any]]] = {
     RuleKind.AQI_LEVEL: {"area_level": ""},
     RuleKind.AIR_HOTSPOT: {"area_level": ""},
 }
+# The labels (message ids) of the parameters of every kind and of the area levels: the rule editor and the audit
+# log name them so (`ecoloop.alerts.rules` documents each threshold and its source).
+FIELD_LABELS = {
+    "high_multiple": N_("Times over the limit for a severe finding"),
+    "min_valid_hours": N_("Valid hours a daily mean needs"),
+    "severity": N_("Severity"),
+    "radius_km": N_("Neighbour radius (km)"),
+    "min_neighbours": N_("Fewest neighbouring stations"),
+    "ratio": N_("Ratio to the neighbours' median"),
+    "min_difference": N_("Least difference from the median (µg/m³)"),
+    "parameters": N_("Pollutants judged (HJ 212 codes, comma-separated)"),
+    "previous_hours": N_("Previous hours compared"),
+    "jump": N_("Rise over their mean (µg/m³)"),
+    "interval": N_("Data interval (hours)"),
+    "classes_below": N_("Classes below the target"),
+    "missed": N_("Missed reporting intervals"),
+    "min_points": N_("Identical values in a row"),
+    "min_parameters": N_("Pollutants sharing one value"),
+    "min_count": N_("Hidden exceedances"),
+    "window": N_("Within the last hours"),
+    "flags": N_("Data flags that hide (comma-separated)"),
+    "threshold": N_("AQI at or above"),
+    "area_level": N_("Judged for"),
+}
+AREA_LEVEL_LABELS = {
+    "": N_("Each station"),
+    "town": N_("Each town (mean of its stations)"),
+    "county": N_("Each county (mean of its stations)"),
+}
 
 # Durations are edited in hours.
 _HOUR = timedelta(hours=1)

@@ -6,7 +6,6 @@ dismiss), the user's notifications with the unread badge, and the alert list of 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
-from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,11 +20,11 @@ from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Escalation, Review
 from ecoloop.alerts.evaluate import WATER_CODES
 from ecoloop.alerts.models import Alert
 from ecoloop.alerts.queries import AlertFilter, Chart
-from ecoloop.alerts.rules import RuleKind, Severity
+from ecoloop.alerts.rules import KIND_LABELS, SEVERITY_LABELS, RuleKind, Severity
 from ecoloop.alerts.schemas import AlertOut, AlertQuery
 from ecoloop.alerts.service import AlertError
 from ecoloop.analytics.sites import StoredReadings
-from ecoloop.db.base import DbInt, RowId, utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.readings import parameters
 from ecoloop.readings.store import HotStore
@@ -33,30 +32,14 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import filter_choice
+from ecoloop.web.paging import DEFAULT_LIMIT, Limit, Offset, page_of
 from ecoloop.web.templating import is_htmx_partial, render
 
 router = APIRouter()
 
-PAGE_SIZE = 50
-MAX_LIMIT = 1000
 MAX_CHART_SPAN = timedelta(days=31)
 
-KIND_LABELS = {
-    RuleKind.SOURCE_EXCEEDANCE: N_("Source above its limit"),
-    RuleKind.AIR_HOTSPOT: N_("Air hotspot"),
-    RuleKind.AIR_SUDDEN_RISE: N_("Sudden rise"),
-    RuleKind.WATER_BELOW_TARGET: N_("Water below its target class"),
-    RuleKind.DEVICE_SILENT: N_("Data logger silent"),
-    RuleKind.DEVICE_FLAT_LINE: N_("Flat-lined values"),
-    RuleKind.DEVICE_IDENTICAL_VALUES: N_("Identical values across pollutants"),
-    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
-    RuleKind.AQI_LEVEL: N_("AQI level"),
-}
-SEVERITY_LABELS = {
-    Severity.LOW: N_("Minor"),
-    Severity.MEDIUM: N_("Serious"),
-    Severity.HIGH: N_("Severe"),
-}
 LABELS = {
     "kinds": KIND_LABELS,
     "severities": SEVERITY_LABELS,
@@ -87,18 +70,14 @@ def error_text(code: str) -> str:
 # --- the board -------------------------------------------------------------------------------------------------------
 
 
-def _choice(enum: Any, value: str) -> Any:
-    return enum(value) if value in enum._value2member_map_ else None
-
-
 def alert_filter(db: Session, p: Principal, params: AlertQuery) -> tuple[AlertFilter, bool]:
     """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
     region = get_region_by_code(db, p, params.region) if params.region else None
     f = AlertFilter(
-        status=_choice(AlertStatus, params.status),
-        kind=_choice(RuleKind, params.kind),
-        severity=_choice(Severity, params.severity),
-        review=_choice(Review, params.review),
+        status=filter_choice(AlertStatus, params.status),
+        kind=filter_choice(RuleKind, params.kind),
+        severity=filter_choice(Severity, params.severity),
+        review=filter_choice(Review, params.review),
         region=region,
         text=params.q.strip(),
     )
@@ -118,9 +97,8 @@ def board(
     counts = dict.fromkeys(AlertStatus, 0) if hidden else queries.status_counts(db, p, f)
     kinds = dict.fromkeys(RuleKind, 0) if hidden else queries.kind_counts(db, p, f)
     total = counts[f.status] if f.status else sum(counts.values())
-    pages = max(1, ceil(total / PAGE_SIZE))
-    page = min(params.page, pages)
-    rows = [] if hidden else queries.search_alerts(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page = page_of(total, params.page)
+    rows = [] if hidden else queries.search_alerts(db, p, f, limit=page.limit, offset=page.offset)
     chosen = params.model_dump(exclude={"page"})
     context = {
         "rows": rows,
@@ -128,8 +106,8 @@ def board(
         "kind_counts": kinds,
         "total": total,
         "all_count": sum(counts.values()),
-        "page": page,
-        "pages": pages,
+        "page": page.number,
+        "pages": page.pages,
         "chosen": chosen,
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "tab_query": urlencode({k: v for k, v in chosen.items() if v and k != "status"}),
@@ -148,8 +126,8 @@ def api_alerts(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ALERTS))],
     params: Annotated[AlertQuery, Query()],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[DbInt, Query(ge=0)] = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[AlertOut]:
     """The alerts the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""

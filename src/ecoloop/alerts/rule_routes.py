@@ -16,7 +16,7 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import config, queries, rule_service
-from ecoloop.alerts.config import RuleConfigError, shown_name
+from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, RuleConfigError, shown_name
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
 from ecoloop.alerts.routes import ENUMS, LABELS
@@ -30,38 +30,11 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import list_regions
 from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-# The parameters of every kind (`ecoloop.alerts.rules` documents each threshold and its source).
-FIELD_LABELS = {
-    "high_multiple": N_("Times over the limit for a severe finding"),
-    "min_valid_hours": N_("Valid hours a daily mean needs"),
-    "severity": N_("Severity"),
-    "radius_km": N_("Neighbour radius (km)"),
-    "min_neighbours": N_("Fewest neighbouring stations"),
-    "ratio": N_("Ratio to the neighbours' median"),
-    "min_difference": N_("Least difference from the median (µg/m³)"),
-    "parameters": N_("Pollutants judged (HJ 212 codes, comma-separated)"),
-    "previous_hours": N_("Previous hours compared"),
-    "jump": N_("Rise over their mean (µg/m³)"),
-    "interval": N_("Data interval (hours)"),
-    "classes_below": N_("Classes below the target"),
-    "missed": N_("Missed reporting intervals"),
-    "min_points": N_("Identical values in a row"),
-    "min_parameters": N_("Pollutants sharing one value"),
-    "min_count": N_("Hidden exceedances"),
-    "window": N_("Within the last hours"),
-    "flags": N_("Data flags that hide (comma-separated)"),
-    "threshold": N_("AQI at or above"),
-    "area_level": N_("Judged for"),
-}
-AREA_LEVEL_LABELS = {
-    "": N_("Each station"),
-    "town": N_("Each town (mean of its stations)"),
-    "county": N_("Each county (mean of its stations)"),
-}
 # What a parameter of the wrong type must be, by the type's name (`config.RuleConfigError.expected`).
 TYPE_ERRORS = {
     "int": N_("Enter a whole number."),
@@ -211,7 +184,7 @@ def _change(
     region_id = parse_row_id(form.region_id)
     if form.region_id and (region_id is None or get_visible(db, p, Region, region_id) is None):
         errors["region_id"] = gettext("Choose a region of your area.")
-    escalation = Escalation(form.escalation) if form.escalation in Escalation._value2member_map_ else None
+    escalation = filter_choice(Escalation, form.escalation)
     if escalation is None:
         errors["escalation"] = gettext("Choose how the alerts become cases.")
     if errors or escalation is None:

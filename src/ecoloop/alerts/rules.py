@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
 from typing import Final, Literal
 
+from ecoloop.i18n import N_
 from ecoloop.monitoring.quality import Point, flat_lines, is_silent, is_valid
 from ecoloop.standards import aqi as aqi_standard
 from ecoloop.standards.emission import (
@@ -57,6 +58,24 @@ class RuleKind(StrEnum):
     DEVICE_HIDDEN_EXCEEDANCE = "device_hidden_exceedance"
     AQI_LEVEL = "aqi_level"
 
+    @property
+    def label(self) -> str:
+        """The kind's name, a message id: the alert pages, the rule editor and the audit log name it so."""
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    RuleKind.SOURCE_EXCEEDANCE: N_("Source above its limit"),
+    RuleKind.AIR_HOTSPOT: N_("Air hotspot"),
+    RuleKind.AIR_SUDDEN_RISE: N_("Sudden rise"),
+    RuleKind.WATER_BELOW_TARGET: N_("Water below its target class"),
+    RuleKind.DEVICE_SILENT: N_("Data logger silent"),
+    RuleKind.DEVICE_FLAT_LINE: N_("Flat-lined values"),
+    RuleKind.DEVICE_IDENTICAL_VALUES: N_("Identical values across pollutants"),
+    RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
+    RuleKind.AQI_LEVEL: N_("AQI level"),
+}
+
 
 class Severity(StrEnum):
     """How urgent a finding is; the levels each kind assigns are ecoloop's choice."""
@@ -64,6 +83,18 @@ class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        """The severity's name, a message id: the alert pages, the rule editor and the audit log name it so."""
+        return SEVERITY_LABELS[self]
+
+
+SEVERITY_LABELS = {
+    Severity.LOW: N_("Minor"),
+    Severity.MEDIUM: N_("Serious"),
+    Severity.HIGH: N_("Severe"),
+}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecoloop.web.paging import PageField
+
 MAX_URL = 500
 
 
@@ -21,7 +23,7 @@ class AlertQuery(BaseModel):
     review: str = Field("", max_length=16)
     region: str = Field("", max_length=12, description="region code: alerts in its subtree")
     q: str = Field("", max_length=100, description="text in the alert number or the site's name or code")
-    page: int = Field(1, ge=1, le=100_000)
+    page: PageField = 1
 
 
 class AlertOut(BaseModel):

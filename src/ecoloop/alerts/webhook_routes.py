@@ -24,6 +24,7 @@ from ecoloop.i18n import gettext
 from ecoloop.identity.models import Organisation
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -44,7 +45,7 @@ def _list_page(
     request: Request, db: Session, user: CurrentUser, *, status: str = "", code: int = 200, **extra: Any
 ) -> Response:
     p = user.principal
-    chosen = DeliveryStatus(status) if status in DeliveryStatus._value2member_map_ else None
+    chosen = filter_choice(DeliveryStatus, status)
     context = {
         "webhooks": queries.list_webhooks(db, p),
         "counts": queries.delivery_counts(db, p),

@@ -211,7 +211,7 @@ def _column_types() -> dict[tuple[str, str], Any]:
 
 
 def enum_label(member: StrEnum) -> str:
-    """An enum member by its label; the labels some enums keep beside them (case and rule pages) are used too."""
+    """An enum member by its label (`.label`, a message id), or by its value for an enum without labels."""
     label = getattr(member, "label", None)
     if isinstance(label, str):
         return gettext(label)

@@ -18,12 +18,11 @@ from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_
 from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOut, CaseQuery, EventOut, ProblemOut
 from ecoloop.cases.service import Acting, CaseError, take_step
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
-from ecoloop.db.base import DbInt, RowId, utcnow
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
+from ecoloop.web.paging import DEFAULT_LIMIT, Limit, Offset
 
 router = APIRouter(tags=["cases"])
-
-MAX_LIMIT = 1000
 
 
 @router.get("/api/v1/cases", response_model=list[CaseOut])
@@ -31,8 +30,8 @@ def api_cases(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.VIEW_CASES))],
     params: Annotated[CaseQuery, Query()],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[DbInt, Query(ge=0)] = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[CaseOut]:
     """The cases the caller sees, newest first, filtered like the board (`page` is ignored; use limit and
     offset)."""

@@ -22,19 +22,20 @@ from ecoloop.cases.batches import (
 from ecoloop.cases.batches import example_workbook as batch_template
 from ecoloop.cases.batches import import_batch as import_sheet
 from ecoloop.cases.enums import CaseSource
-from ecoloop.cases.routes import LABELS, download, parse_day
-from ecoloop.cases.service import Acting, CaseError
+from ecoloop.cases.routes import LABELS
+from ecoloop.cases.service import Acting
 from ecoloop.db.base import DbInt, RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
 from ecoloop.sheets import SHEET_LIMIT_TEXT
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.downloads import XLSX, download
+from ecoloop.web.forms import FieldError, local_today, parse_day
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_BYTES = 10 * 1024 * 1024
 
 # The stable problem codes of `cases.batches`, with the value each message names.
@@ -99,7 +100,7 @@ def _batches_page(
         "batches": batch_progresses(db, user.principal),
         "may_import": allowed(user.principal, Action.IMPORT_BATCHES),
         "sources": [s for s in CaseSource if s in BATCH_SOURCES],
-        "today": utcnow().astimezone(settings.tz).date(),
+        "today": local_today(settings),
         "required_columns": "\u3001".join(c.header for c in COLUMNS if c.required),
         "max_rows": MAX_ROWS,
         "labels": LABELS,
@@ -129,7 +130,7 @@ def batch_import(
     values |= {"document": document}
     try:
         received, due = parse_day(received_on), parse_day(deadline)
-    except CaseError:
+    except FieldError:
         return _batches_page(request, db, user, settings, error=gettext("A date cannot be read."), values=values,
                              status=422)  # fmt: skip
     if received is None:
@@ -165,7 +166,7 @@ def batch_template_download(
     user: Annotated[CurrentUser, Depends(requires(Action.IMPORT_BATCHES))], settings: SettingsDep
 ) -> Response:
     """The 交办 sheet layout with example rows."""
-    return download(batch_template(utcnow().astimezone(settings.tz).date()), "batch-template.xlsx", XLSX)
+    return download(batch_template(local_today(settings)), "batch-template.xlsx", XLSX)
 
 
 @router.get("/cases/batches/{batch_id:id}", include_in_schema=False)

@@ -38,7 +38,7 @@ from ecoloop.access.scope import scoped, visible
 from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.models import Case, SupervisionBatch
 from ecoloop.cases.service import Acting, CaseError, act, register_case
-from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, State
+from ecoloop.cases.workflow import PROGRESS, Action, IllegalTransitionError, ProgressClass, State
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
@@ -95,28 +95,24 @@ COLUMNS: tuple[Column, ...] = (
 _ANCHOR = COLUMNS[2]  # the header row is the first naming the problem column
 DATE_FORMATS = "YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日"
 
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.AIR: "大气",
-    Category.WATER: "水",
-    Category.SOIL: "土壤",
-    Category.SOLID_WASTE: "固废",
-    Category.NOISE: "噪声",
-    Category.ECOLOGY: "生态",
-    Category.RADIATION: "辐射",
-    Category.OTHER: "其他",
-}
-FINDING_LABELS: dict[Finding, str] = {Finding.TRUE: "属实", Finding.PARTLY: "部分属实", Finding.FALSE: "不属实"}
-PROGRESS_LABELS: dict[str, str] = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "整改中"}
-
 
 def _words(table: Mapping[str, T]) -> dict[str, T]:
     return {squash(word): value for word, value in table.items()}
 
 
+# The words of the 污染类型 column: the categories' names (`Category.label` in the catalog), their values and the
+# words offices write; the file format, so independent of the user's language.
 CATEGORY_WORDS = _words(
-    {label: category for category, label in CATEGORY_LABELS.items()}
-    | {category.value: category for category in Category}
+    {category.value: category for category in Category}
     | {
+        "大气": Category.AIR,
+        "水": Category.WATER,
+        "土壤": Category.SOIL,
+        "固废": Category.SOLID_WASTE,
+        "噪声": Category.NOISE,
+        "生态": Category.ECOLOGY,
+        "辐射": Category.RADIATION,
+        "其他": Category.OTHER,
         "大气污染": Category.AIR,
         "废气": Category.AIR,
         "空气": Category.AIR,
@@ -142,7 +138,7 @@ CATEGORY_WORDS = _words(
 )
 # 基本属实 counts as true, as supervision ledgers count it.
 FINDING_WORDS = _words(
-    {label: finding for finding, label in FINDING_LABELS.items()}
+    {"属实": Finding.TRUE, "部分属实": Finding.PARTLY, "不属实": Finding.FALSE}
     | {"基本属实": Finding.TRUE, "是": Finding.TRUE, "否": Finding.FALSE}
 )
 STATUS_WORDS = _words(
@@ -614,19 +610,22 @@ class Progress:
 
 def tally(counts: Iterable[tuple[State, int, int]]) -> Progress:
     """Progress from (state, cases, of which overdue) counts."""
-    by_class: Counter[str] = Counter()
+    by_class: Counter[ProgressClass] = Counter()
     overdue = 0
     for state, cases, late in counts:
         by_class[PROGRESS[state]] += cases
-        if PROGRESS[state] != "merged":
+        if PROGRESS[state] is not ProgressClass.MERGED:
             overdue += late
+    done, basically, ongoing = (
+        by_class[c] for c in (ProgressClass.COMPLETED, ProgressClass.BASICALLY_COMPLETED, ProgressClass.IN_PROGRESS)
+    )
     return Progress(
-        total=by_class["completed"] + by_class["basically_completed"] + by_class["in_progress"],
-        completed=by_class["completed"],
-        basically_completed=by_class["basically_completed"],
-        in_progress=by_class["in_progress"],
+        total=done + basically + ongoing,
+        completed=done,
+        basically_completed=basically,
+        in_progress=ongoing,
         overdue=overdue,
-        merged=by_class["merged"],
+        merged=by_class[ProgressClass.MERGED],
     )
 
 

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
-from ecoloop.cases.batches import CATEGORY_LABELS, FINDING_LABELS, PROGRESS_LABELS, Progress, tally
+from ecoloop.cases.batches import Progress, tally
 from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding
 from ecoloop.cases.models import Case, CaseEvent, CaseUnit
-from ecoloop.cases.workflow import PROGRESS, State
+from ecoloop.cases.workflow import PROGRESS, ProgressClass, State
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.i18n import gettext
@@ -36,15 +36,6 @@ from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 
-SOURCE_LABELS: dict[CaseSource, str] = {
-    CaseSource.ALERT: "监测预警",
-    CaseSource.COMPLAINT: "群众举报",
-    CaseSource.INSPECTION: "执法检查",
-    CaseSource.CENTRAL_SUPERVISION: "中央生态环境保护督察",
-    CaseSource.PROVINCIAL_SUPERVISION: "省级生态环境保护督察",
-    CaseSource.WARNING_FILM: "警示片披露",
-    CaseSource.OTHER: "其他",
-}
 CITY_LEVEL = "市本级"  # the group of cases located in the city as a whole, not in one county
 _LP, _RP = "\uff08", "\uff09"  # full-width parentheses of the titles (escaped: flagged as confusable in code)
 
@@ -77,7 +68,7 @@ class LedgerRow:
     accountable_persons: str
 
     @property
-    def progress(self) -> str:
+    def progress(self) -> ProgressClass:
         """completed, basically_completed or in_progress (workflow.PROGRESS)."""
         return PROGRESS[self.state]
 
@@ -292,8 +283,8 @@ def _cells(number: int, row: LedgerRow) -> tuple[object, ...]:
         number,
         row.number,
         row.external_ref,
-        SOURCE_LABELS[row.source],
-        CATEGORY_LABELS[row.category],
+        gettext(row.source.label),
+        gettext(row.category.label),
         row.title,
         row.county,
         row.town,
@@ -305,10 +296,10 @@ def _cells(number: int, row: LedgerRow) -> tuple[object, ...]:
         row.registered_on,
         row.deadline,
         gettext(row.state.label),
-        PROGRESS_LABELS.get(row.progress, ""),
+        gettext(row.progress.label),
         "是" if row.overdue else "否",
         row.closed_on,
-        FINDING_LABELS[row.finding] if row.finding else "",
+        gettext(row.finding.label) if row.finding else "",
         row.handling,
         row.accountable_persons,
     )

@@ -13,29 +13,28 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action
 from ecoloop.access.principal import Principal
 from ecoloop.cases.ledger import Ledger, ledger, ledger_workbook
-from ecoloop.cases.routes import LABELS, download, parse_day
-from ecoloop.cases.service import CaseError
-from ecoloop.db.base import utcnow
+from ecoloop.cases.routes import LABELS
 from ecoloop.i18n import gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
+from ecoloop.web.downloads import XLSX, download
+from ecoloop.web.forms import FieldError, local_today, parse_day
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Text = Annotated[str, Query(max_length=12)]
 
 
 def _period(settings: Settings, start: str, end: str) -> tuple[date, date, str]:
     """The period asked for (this year to today by default) and what is wrong with it ("" when nothing)."""
-    today = utcnow().astimezone(settings.tz).date()
+    today = local_today(settings)
     try:
         first, last = parse_day(start) or today.replace(month=1, day=1), parse_day(end) or today
-    except CaseError:
+    except FieldError:
         return today.replace(month=1, day=1), today, gettext("A date cannot be read; showing this year.")
     if last < first:
         return last, first, gettext("The period ended before it started; the dates were swapped.")

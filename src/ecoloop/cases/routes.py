@@ -5,10 +5,8 @@ Supervision batches are in `batch_routes`, ledgers in `ledger_routes`, the JSON 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from math import ceil
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -56,12 +54,13 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.downloads import DOCX, download
+from ecoloop.web.forms import filter_choice, local_today, parse_day, required_day
+from ecoloop.web.paging import page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-PAGE_SIZE = 50
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 LABELS = {
     "states": STATE_LABELS,
@@ -128,9 +127,9 @@ def case_filter(db: Session, p: Principal, params: CaseQuery) -> tuple[CaseFilte
     """The board's filter from its query; True when the region named is out of sight (then nothing matches)."""
     region = get_region_by_code(db, p, params.region) if params.region else None
     f = CaseFilter(
-        state=State(params.state) if params.state in State._value2member_map_ else None,
-        source=CaseSource(params.source) if params.source in CaseSource._value2member_map_ else None,
-        category=Category(params.category) if params.category in Category._value2member_map_ else None,
+        state=filter_choice(State, params.state),
+        source=filter_choice(CaseSource, params.source),
+        category=filter_choice(Category, params.category),
         region=region,
         unit_id=parse_row_id(params.unit),
         overdue=params.overdue in ("1", "true", "on"),
@@ -166,9 +165,8 @@ def _board(
     f, hidden = case_filter(db, p, params)
     counts = dict.fromkeys(State, 0) if hidden else queries.state_counts(db, p, f)
     total = counts[f.state] if f.state else sum(counts.values())
-    pages = max(1, ceil(total / PAGE_SIZE))
-    page = min(params.page, pages)
-    rows = [] if hidden else queries.search_cases(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page = page_of(total, params.page)
+    rows = [] if hidden else queries.search_cases(db, p, f, limit=page.limit, offset=page.offset)
     chosen = params.model_dump(exclude={"page"})
     may_register = allowed(p, Action.REGISTER_CASES)
     context = {
@@ -176,8 +174,8 @@ def _board(
         "counts": counts,
         "total": total,
         "all_count": sum(counts.values()),
-        "page": page,
-        "pages": pages,
+        "page": page.number,
+        "pages": page.pages,
         "chosen": chosen,
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "tab_query": urlencode({k: v for k, v in chosen.items() if v and k != "state"}),
@@ -187,7 +185,7 @@ def _board(
         "may_register": may_register,
         "form": _registration_choices(db, p) if may_register else {},
         "values": {"source": CaseSource.COMPLAINT.value if p.role is Role.HOTLINE else ""},
-        "today": _today(settings),
+        "today": local_today(settings),
         "labels": LABELS,
         "states": list(State),
         "sources": list(CaseSource),
@@ -241,7 +239,7 @@ def register(
             description=description.strip(),
             enterprise_id=enterprise_id,
             severity=severity,
-            deadline=parse_day(deadline),
+            deadline=parse_day(deadline, refuse=CaseError),
             external_ref=external_ref.strip(),
         )
     except CaseError as exc:
@@ -266,7 +264,7 @@ def my_tasks(
 ) -> Response:
     """What waits for the user: cases to accept and report (a unit), to assign, verify and chase (a supervisor),
     to add evidence to (an enterprise)."""
-    context = {"tasks": queries.my_tasks(db, user.principal), "labels": LABELS, "today": _today(settings)}
+    context = {"tasks": queries.my_tasks(db, user.principal), "labels": LABELS, "today": local_today(settings)}
     return render(request, "cases/mine.html", context, user=user)
 
 
@@ -315,7 +313,7 @@ def _case_page(
         "may_complete_milestone": case.long_term and party in (Party.UNIT, Party.SUPERVISOR),
         "may_view_enterprise": allowed(p, Action.VIEW_ENTERPRISES),
         "is_open": is_open(case.state),
-        "today": _today(settings),
+        "today": local_today(settings),
         "accepted_types": ",".join(sorted(ATTACHMENT_TYPES)),
         "max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
         "labels": LABELS,
@@ -392,7 +390,7 @@ def case_step(
             reason=reason,
             unit_id=unit_id,
             co_unit_ids=chosen,
-            deadline=parse_day(deadline),
+            deadline=parse_day(deadline, refuse=CaseError),
             merge_into=merge_into,
         )
 
@@ -450,7 +448,7 @@ def case_extension(
     """Extend the case's deadline (延期), with a reason."""
 
     def apply(case: Case) -> None:
-        new = required_day(deadline)
+        new = required_day(deadline, refuse=CaseError)
         service.extend_deadline(
             db, case, Acting(user.user, user.principal), new, reason, seen_version=version, now=utcnow()
         )
@@ -472,7 +470,7 @@ def case_milestone(
     """Set a yearly target of a long-term case (the supervisor)."""
 
     def apply(case: Case) -> None:
-        day = required_day(due)
+        day = required_day(due, refuse=CaseError)
         service.add_milestone(
             db, case, Acting(user.user, user.principal), year=year, target=target, due=day, now=utcnow()
         )
@@ -503,7 +501,7 @@ def case_milestone_done(
             case,
             milestone,
             Acting(user.user, user.principal),
-            done_on=required_day(done_on),
+            done_on=required_day(done_on, refuse=CaseError),
             note=note,
             now=utcnow(),
         )
@@ -541,7 +539,9 @@ def case_interview(
     """Record an interview (约谈) of the responsible unit's leaders about the case."""
 
     def apply(case: Case) -> None:
-        service.record_interview(db, case, Acting(user.user, user.principal), note, required_day(held_on), utcnow())
+        service.record_interview(
+            db, case, Acting(user.user, user.principal), note, required_day(held_on, refuse=CaseError), utcnow()
+        )
 
     return _submit(request, db, user, settings, case_id, "interview", apply, {"held_on": held_on, "note": note})
 
@@ -615,32 +615,3 @@ def _attach(
         now=utcnow(),
         note=note.strip(),
     )
-
-
-def _today(settings: Settings) -> date:
-    return utcnow().astimezone(settings.tz).date()
-
-
-def parse_day(text: str) -> date | None:
-    """A date written YYYY-MM-DD; None when blank; CaseError("date_invalid") when unreadable."""
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CaseError("date_invalid") from None
-
-
-def required_day(text: str) -> date:
-    """`parse_day` for a date the form must have: a blank one is refused like an unreadable one."""
-    day = parse_day(text)
-    if day is None:
-        raise CaseError("date_invalid")
-    return day
-
-
-def download(data: bytes, filename: str, media_type: str) -> Response:
-    """`data` as a file download under `filename` (RFC 6266, UTF-8 names)."""
-    quoted = quote(filename)
-    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
-    return Response(data, media_type=media_type, headers=headers)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecoloop.cases.workflow import Action
 from ecoloop.db.base import DbInt, RowId
+from ecoloop.web.paging import PageField
 
 
 class CaseQuery(BaseModel):
@@ -23,7 +24,7 @@ class CaseQuery(BaseModel):
     overdue: str = Field("", max_length=5, description="1: overdue cases only")
     batch: str = Field("", max_length=12, description="id of the supervision batch")
     q: str = Field("", max_length=100, description="text in the case number, hand-down reference or title")
-    page: int = Field(1, ge=1, le=100_000)
+    page: PageField = 1
 
 
 class CaseOut(BaseModel):

@@ -159,15 +159,36 @@ def may_attach_evidence(state: State, party: Party) -> bool:
     return state is State.RECTIFYING and party in (Party.UNIT, Party.ENTERPRISE)
 
 
-# Progress of a supervision batch as ledgers report it (已完成 / 基本完成 / 整改中): a reported or verifying case is
-# "basically completed" — rectified, awaiting verification.
-PROGRESS: dict[State, str] = {
-    State.CLOSED: "completed",
-    State.REPORTED: "basically_completed",
-    State.VERIFYING: "basically_completed",
-    State.REGISTERED: "in_progress",
-    State.ASSIGNED: "in_progress",
-    State.RETURNED: "in_progress",
-    State.RECTIFYING: "in_progress",
-    State.MERGED: "merged",
+class ProgressClass(StrEnum):
+    """Progress of a case as supervision ledgers report it (已完成 / 基本完成 / 整改中); merged cases are not
+    counted."""
+
+    COMPLETED = "completed"
+    BASICALLY_COMPLETED = "basically_completed"
+    IN_PROGRESS = "in_progress"
+    MERGED = "merged"
+
+    @property
+    def label(self) -> str:
+        """The class's name, a message id: batch pages and ledgers name it so."""
+        return PROGRESS_LABELS[self]
+
+
+PROGRESS_LABELS = {
+    ProgressClass.COMPLETED: N_("Completed"),
+    ProgressClass.BASICALLY_COMPLETED: N_("Basically completed"),
+    ProgressClass.IN_PROGRESS: N_("In rectification"),
+    ProgressClass.MERGED: N_("Merged"),
+}
+
+# A reported or verifying case is "basically completed": rectified, awaiting verification.
+PROGRESS: dict[State, ProgressClass] = {
+    State.CLOSED: ProgressClass.COMPLETED,
+    State.REPORTED: ProgressClass.BASICALLY_COMPLETED,
+    State.VERIFYING: ProgressClass.BASICALLY_COMPLETED,
+    State.REGISTERED: ProgressClass.IN_PROGRESS,
+    State.ASSIGNED: ProgressClass.IN_PROGRESS,
+    State.RETURNED: ProgressClass.IN_PROGRESS,
+    State.RECTIFYING: ProgressClass.IN_PROGRESS,
+    State.MERGED: ProgressClass.MERGED,
 }

@@ -10,7 +10,7 @@ from ecoloop.access.actions import Action
 from ecoloop.db.base import DbInt, RowId
 from ecoloop.enterprises import queries
 from ecoloop.enterprises.models import ListMembership
-from ecoloop.enterprises.routes import local_today, parse_day, visible_enterprise
+from ecoloop.enterprises.routes import visible_enterprise
 from ecoloop.enterprises.schemas import (
     EnterpriseFileOut,
     EnterpriseOut,
@@ -21,6 +21,8 @@ from ecoloop.enterprises.schemas import (
     SupervisionListOut,
 )
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
+from ecoloop.web.forms import filter_day, local_today
+from ecoloop.web.paging import DEFAULT_LIMIT, clamp_window
 
 router = APIRouter()
 
@@ -29,11 +31,12 @@ router = APIRouter()
 def api_enterprises(
     db: DbSession,
     user: Annotated[CurrentUser, Depends(requires(Action.VIEW_ENTERPRISES))],
-    limit: DbInt = 200,
+    limit: DbInt = DEFAULT_LIMIT,
     offset: DbInt = 0,
 ) -> list[EnterpriseOut]:
-    """Enterprises the caller may see."""
-    rows = queries.list_enterprises(db, user.principal, limit=min(max(limit, 1), 1000), offset=max(offset, 0))
+    """Enterprises the caller may see (a limit or offset out of bounds is brought within them)."""
+    limit, offset = clamp_window(limit, offset)
+    rows = queries.list_enterprises(db, user.principal, limit=limit, offset=offset)
     return [EnterpriseOut.model_validate(e) for e in rows]
 
 
@@ -97,7 +100,7 @@ def api_list_members(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) if on else local_today(settings)
+    day = filter_day(on) if on else local_today(settings)
     if day is None:
         raise HTTPException(422, "on: a date YYYY-MM-DD")
     return ListMembersOut(

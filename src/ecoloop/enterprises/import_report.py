@@ -96,6 +96,21 @@ class Entity(StrEnum):
     MEMBERSHIP = "membership"
     GRADE = "grade"
 
+    @property
+    def label(self) -> str:
+        """What the records are called, a message id: the import page counts them under it."""
+        return ENTITY_LABELS[self]
+
+
+ENTITY_LABELS = {
+    Entity.ENTERPRISE: N_("Enterprises"),
+    Entity.PERMIT: N_("Permits"),
+    Entity.OUTLET: N_("Outlets"),
+    Entity.LIMIT: N_("Limits"),
+    Entity.MEMBERSHIP: N_("List memberships"),
+    Entity.GRADE: N_("Performance grades"),
+}
+
 
 ENTITY_SHEETS = {
     Entity.ENTERPRISE: ENTERPRISES,

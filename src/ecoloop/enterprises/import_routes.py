@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
 from ecoloop.access.actions import Action
-from ecoloop.enterprises.imports import ENTITY_SHEETS, MAX_ROWS, Entity, example_workbook, import_workbook
-from ecoloop.i18n import N_, gettext
+from ecoloop.enterprises.imports import ENTITY_SHEETS, MAX_ROWS, example_workbook, import_workbook
+from ecoloop.i18n import gettext
 from ecoloop.web.deps import CurrentUser, UnitOfWork, requires
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
@@ -21,19 +21,10 @@ router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 1000
-ENTITY_LABELS = {
-    Entity.ENTERPRISE: N_("Enterprises"),
-    Entity.PERMIT: N_("Permits"),
-    Entity.OUTLET: N_("Outlets"),
-    Entity.LIMIT: N_("Limits"),
-    Entity.MEMBERSHIP: N_("List memberships"),
-    Entity.GRADE: N_("Performance grades"),
-}
 
 
 def _page(request: Request, user: CurrentUser, *, status: int = 200, **extra: Any) -> Response:
     context = {
-        "labels": {"entities": ENTITY_LABELS},
         "entity_sheets": ENTITY_SHEETS,
         "sheets": sorted(set(ENTITY_SHEETS.values()), key=list(ENTITY_SHEETS.values()).index),
         "max_rows": MAX_ROWS,

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from math import ceil
-from typing import Annotated, Any, TypeVar
-from urllib.parse import quote, urlencode
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -41,14 +40,14 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.downloads import XLSX, download
+from ecoloop.web.forms import filter_choice, filter_day, local_today, required_day, unreadable_day
+from ecoloop.web.paging import PageQuery, page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
-PAGE_SIZE = 50
 MAX_SITES_SHOWN = 20
-E = TypeVar("E", EnterpriseStatus, PerformanceGrade)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ERROR_TEXT = {
     "credit_code_length": N_("A unified social credit code has 18 characters."),
@@ -119,38 +118,37 @@ def enterprise_list(
     list_code: Annotated[str, Query(alias="list", max_length=64)] = "",
     grade: Annotated[str, Query(max_length=8)] = "",
     on: Annotated[str, Query(max_length=10)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
 ) -> Response:
     """The enterprises in the user's area (an enterprise user sees only its own), filtered and paged (the results
     alone for htmx)."""
     p = user.principal
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     chosen_county = get_region_by_code(db, p, county) if county else None
     f = EnterpriseFilter(
         day=day,
         text=q.strip(),
         county=chosen_county,
         section=section if section in INDUSTRY_SECTIONS else None,
-        status=_choice(EnterpriseStatus, status),
+        status=filter_choice(EnterpriseStatus, status),
         list_code=list_code or None,
-        grade=_choice(PerformanceGrade, grade),
+        grade=filter_choice(PerformanceGrade, grade),
     )
     hidden = bool(county) and chosen_county is None  # a county outside the user's area has no enterprises for them
     total = 0 if hidden else queries.count_matching(db, p, f)
-    pages = max(1, ceil(total / PAGE_SIZE))
-    page = min(page, pages)
-    rows = [] if hidden else queries.search_enterprises(db, p, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    shown = page_of(total, page)
+    rows = [] if hidden else queries.search_enterprises(db, p, f, limit=shown.limit, offset=shown.offset)
     chosen = {"q": f.text, "county": county, "section": section, "status": status, "list": list_code, "grade": grade}
     chosen |= {"on": on} if f.list_code or f.grade else {}
     context = {
         "enterprises": rows,
         "total": total,
-        "page": page,
-        "pages": pages,
+        "page": shown.number,
+        "pages": shown.pages,
         "query": urlencode({k: v for k, v in chosen.items() if v}),
         "chosen": chosen,
         "day": day,
-        "day_error": bool(on) and parse_day(on) is None,
+        "day_error": unreadable_day(on),
         "counties": list_regions(db, p, level=RegionLevel.COUNTY),
         "lists": queries.list_lists(db),
         "statuses": list(EnterpriseStatus),
@@ -224,12 +222,12 @@ def list_members(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     context = {
         "supervision_list": supervision_list,
         "members": queries.members_on(db, user.principal, code, day),
         "day": day,
-        "day_error": bool(on) and parse_day(on) is None,
+        "day_error": unreadable_day(on),
         "labels": LABELS,
     }
     return render(request, "enterprises/list_members.html", context, user=user)
@@ -247,9 +245,9 @@ def list_export(
     supervision_list = queries.list_by_code(db, code)
     if supervision_list is None:
         raise HTTPException(404)
-    day = parse_day(on) or local_today(settings)
+    day = filter_day(on) or local_today(settings)
     data = list_workbook(supervision_list, day, queries.members_on(db, user.principal, code, day))
-    return _xlsx(data, f"list-{code}-{day.isoformat()}.xlsx")
+    return download(data, f"list-{code}-{day.isoformat()}.xlsx", XLSX)
 
 
 # --- one enterprise's file ----------------------------------------------------------------------------------------
@@ -374,7 +372,7 @@ def enterprise_export(
         corrections=[row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
         site_names={s.id: f"{s.name} ({s.code})" for s in queries.sites_of(db, p, enterprise.id)},
     )
-    return _xlsx(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx")
+    return download(enterprise_workbook(file, settings.tz), f"enterprise-{enterprise.credit_code}.xlsx", XLSX)
 
 
 # --- the forms of the file ----------------------------------------------------------------------------------------
@@ -468,8 +466,8 @@ def permit_create(
             enterprise=enterprise,
             number=number,
             permit_class=permit_class,
-            valid_from=_date(valid_from),
-            valid_to=_date(valid_to),
+            valid_from=required_day(valid_from, refuse=EnterpriseError),
+            valid_to=required_day(valid_to, refuse=EnterpriseError),
             issued_by=issued_by.strip() or None,
         )
 
@@ -564,8 +562,8 @@ def membership_create(
             db,
             supervision_list=supervision_list,
             enterprise=enterprise,
-            start=_date(start),
-            end=_date(end) if end else None,
+            start=required_day(start, refuse=EnterpriseError),
+            end=required_day(end, refuse=EnterpriseError) if end else None,
             reason=reason.strip(),
             document=document.strip(),
         )
@@ -591,7 +589,7 @@ def membership_end(
         membership = get_visible(db, user.principal, ListMembership, membership_id)
         if membership is None or membership.enterprise_id != enterprise.id:
             raise HTTPException(404)
-        service.end_membership(db, membership, _date(end), reason=reason.strip())
+        service.end_membership(db, membership, required_day(end, refuse=EnterpriseError), reason=reason.strip())
 
     return _submit(request, db, user, settings, enterprise_id, "memberships", apply, {})
 
@@ -610,7 +608,13 @@ def grade_set(
     """Give the enterprise a performance grade from a date on (the grade before it ends the day before)."""
 
     def apply(enterprise: Enterprise) -> None:
-        service.set_grade(db, enterprise=enterprise, grade=grade, start=_date(start), document=document.strip())
+        service.set_grade(
+            db,
+            enterprise=enterprise,
+            grade=grade,
+            start=required_day(start, refuse=EnterpriseError),
+            document=document.strip(),
+        )
 
     values = {"grade": grade.value, "start": start, "document": document}
     return _submit(request, db, user, settings, enterprise_id, "grades", apply, values)
@@ -671,26 +675,6 @@ def visible_enterprise(db: Session, p: Principal, enterprise_id: int) -> Enterpr
     return enterprise
 
 
-def local_today(settings: Settings) -> date:
-    """Today in the bureau's time zone."""
-    return utcnow().astimezone(settings.tz).date()
-
-
-def parse_day(text: str) -> date | None:
-    """A date written YYYY-MM-DD; None when blank or unreadable."""
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-def _date(text: str) -> date:
-    day = parse_day(text)
-    if day is None:
-        raise EnterpriseError("date_invalid")
-    return day
-
-
 def _moment(text: str, settings: Settings) -> datetime:
     try:
         moment = assess.parse_moment(text, settings.tz)
@@ -716,19 +700,9 @@ def _decimal(text: str) -> Decimal | None:
     return value
 
 
-def _choice(enum: type[E], value: str) -> E | None:
-    return enum(value) if value in enum._value2member_map_ else None
-
-
 def error_text(code: str) -> str:
     """The message of a service refusal in the current language."""
     return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
-
-
-def _xlsx(data: bytes, filename: str) -> Response:
-    quoted = quote(filename)
-    headers = {"Content-Disposition": f"attachment; filename=\"{quoted}\"; filename*=UTF-8''{quoted}"}
-    return Response(data, media_type=XLSX, headers=headers)
 
 
 def _regions_for_form(db: Session, p: Principal) -> list[Region]:

@@ -6,7 +6,6 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from ecoloop.access.actions import Action
@@ -14,6 +13,7 @@ from ecoloop.access.scope import scoped
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import utcnow
 from ecoloop.ingest.observations import MAX_ROWS, refusal_summary, to_readings
+from ecoloop.ingest.schemas import ObservationsResult, RowErrorOut
 from ecoloop.ingest.upload import UPLOAD_AUDIT_ACTION, UPLOAD_AUDIT_ENTITY
 from ecoloop.monitoring.models import Site
 from ecoloop.readings.parquet import write_checked
@@ -23,24 +23,6 @@ from ecoloop.web.deps import CurrentUser, SettingsDep, UnitOfWork, requires
 from ecoloop.web.security import client_ip
 
 router = APIRouter(tags=["ingest"])
-
-
-class RowErrorOut(BaseModel):
-    """A rejected row and why."""
-
-    index: int
-    error: str
-
-
-class ObservationsResult(BaseModel):
-    """What an upload stored and what it refused: `stored` valid rows, of which `changed` new readings and
-    `conflicts` values other than one stored before under the same key (kept for review, never replacing it)."""
-
-    received: int
-    stored: int
-    changed: int
-    conflicts: int
-    errors: list[RowErrorOut]
 
 
 @router.post("/api/v1/observations", response_model=ObservationsResult)

@@ -15,6 +15,8 @@ from enum import StrEnum
 from statistics import median
 from typing import TYPE_CHECKING
 
+from ecoloop.i18n import N_
+
 if TYPE_CHECKING:
     from ecoloop.readings.vocabulary import Conflict
 
@@ -58,6 +60,23 @@ class IssueKind(StrEnum):
     PM25_ABOVE_PM10 = "pm25_above_pm10"
     FLAGGED = "flagged"
     CONFLICT = "conflict"
+
+    @property
+    def label(self) -> str:
+        """The issue's name, a message id: the quality pages name it so."""
+        return ISSUE_LABELS[self]
+
+
+ISSUE_LABELS = {
+    IssueKind.NEGATIVE: N_("Negative value"),
+    IssueKind.OUT_OF_RANGE: N_("Implausible value"),
+    IssueKind.FLAT_LINE: N_("Flat line"),
+    IssueKind.SPIKE: N_("Spike"),
+    IssueKind.JUMP: N_("Jump"),
+    IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
+    IssueKind.FLAGGED: N_("Flagged invalid"),
+    IssueKind.CONFLICT: N_("Conflicting value"),
+}
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,10 @@ in, is `ecoloop.ingest.upload_routes`."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from ecoloop.access.actions import Action, allowed
 from ecoloop.analytics.sites import StoredReadings
@@ -19,8 +17,11 @@ from ecoloop.i18n import N_, gettext
 from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
-from ecoloop.monitoring.quality import Completeness, Issue, IssueKind
+from ecoloop.monitoring.quality import ISSUE_LABELS, Issue, IssueKind
+from ecoloop.monitoring.schemas import CompletenessOut, DeviceStatusOut, IssueOut, ParameterQualityOut, SiteQualityOut
 from ecoloop.readings import parameters
+from ecoloop.readings.reasons import Reason
+from ecoloop.readings.rules import Refusal
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import INTERVAL_LABELS, Interval
 from ecoloop.readings.vocabulary import READINGS_AUDIT_ENTITY as UPLOAD_AUDIT_ENTITY
@@ -28,23 +29,13 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import filter_choice
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
 MAX_ISSUES_SHOWN = 200
-E = TypeVar("E", bound=StrEnum)
 
-ISSUE_LABELS = {
-    IssueKind.NEGATIVE: N_("Negative value"),
-    IssueKind.OUT_OF_RANGE: N_("Implausible value"),
-    IssueKind.FLAT_LINE: N_("Flat line"),
-    IssueKind.SPIKE: N_("Spike"),
-    IssueKind.JUMP: N_("Jump"),
-    IssueKind.PM25_ABOVE_PM10: N_("PM2.5 above PM10"),
-    IssueKind.FLAGGED: N_("Flagged invalid"),
-    IssueKind.CONFLICT: N_("Conflicting value"),
-}
 # Data-quality issues in words, with their figures (`quality.Issue.figures`).
 ISSUE_DETAILS = {
     IssueKind.NEGATIVE: N_("Value %(value)s"),
@@ -72,37 +63,14 @@ def issue_detail(issue: Issue) -> str:
         return issue.detail
 
 
-# Rejection reasons of the HJ 212 receiver (`ingest.hj212.Reason`).
-REASON_LABELS = {
-    "bad_header": N_("Malformed header"),
-    "bad_length": N_("Malformed length field"),
-    "length_mismatch": N_("Length does not match"),
-    "bad_crc_format": N_("Malformed CRC"),
-    "crc_mismatch": N_("CRC mismatch"),
-    "missing_crlf": N_("Missing line end"),
-    "bad_field": N_("Malformed field"),
-    "missing_field": N_("Missing field"),
-    "too_large": N_("Packet too large"),
-    "bad_encoding": N_("Bad character encoding"),
-    "unknown_mn": N_("Unknown MN"),
-    "wrong_password": N_("Wrong password"),
-    # Implausible readings (`ingest.rules.Refusal`).
-    "time_before_floor": N_("Data time before the earliest plausible date"),
-    "time_ahead": N_("Data time ahead of the receiver's clock"),
-    "time_out_of_range": N_("Data time out of range"),
-    "value_not_finite": N_("Value is not a finite number"),
-}
 LABELS = {
     "issues": ISSUE_LABELS,
-    "reasons": REASON_LABELS,
+    # Rejected packets and readings are counted by their stored reason: the receiver's and the plausibility rule's.
+    "reasons": {reason.value: reason.label for reason in [*Reason, *Refusal]},
     "flags": parameters.FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
     "parameters": parameters.Labels(ambient=None),
 }
-
-
-def _choice(enum: type[E], value: str) -> E | None:
-    return enum(value) if value in enum._value2member_map_ else None
 
 
 def _stores(request: Request, settings: Settings) -> StoredReadings:
@@ -124,7 +92,7 @@ def site_list(
 ) -> Response:
     """Sites in the user's area with their last contact, status and 24-hour completeness."""
     p = user.principal
-    chosen_kind = _choice(SiteKind, kind)
+    chosen_kind = filter_choice(SiteKind, kind)
     chosen_region = get_region_by_code(db, p, region) if region else None
     hidden = bool(region) and chosen_region is None  # a region outside the user's area has no sites for them
     rows = [] if hidden else queries.site_rows(db, p, kind=chosen_kind, region=chosen_region)
@@ -246,73 +214,6 @@ def device_list(
 
 
 # --- the quality API ----------------------------------------------------------------------------------------------
-
-
-class CompletenessOut(BaseModel):
-    """Expected, received and valid values and the rates in percent."""
-
-    expected: int
-    received: int
-    valid: int
-    transmission: float
-    validity: float
-    effective: float
-
-    @classmethod
-    def of(cls, c: Completeness) -> CompletenessOut:
-        return cls(
-            expected=c.expected,
-            received=c.received,
-            valid=c.valid,
-            transmission=float(c.transmission),
-            validity=float(c.validity),
-            effective=float(c.effective),
-        )
-
-
-class ParameterQualityOut(BaseModel):
-    """One parameter's completeness and device flags."""
-
-    parameter: str
-    completeness: CompletenessOut
-    flags: dict[str, int]
-
-
-class IssueOut(BaseModel):
-    """A suspicious stretch of one parameter."""
-
-    kind: str
-    parameter: str
-    start: datetime
-    end: datetime
-    detail: str
-
-
-class DeviceStatusOut(BaseModel):
-    """A data logger's last packet and status."""
-
-    mn: str
-    interval_minutes: int
-    last_seen: datetime | None
-    online: bool
-
-
-class SiteQualityOut(BaseModel):
-    """The data quality of a site over [start, end)."""
-
-    site_id: RowId
-    start: datetime
-    end: datetime
-    interval: str
-    step_minutes: int
-    last_seen: datetime | None
-    online: bool
-    completeness: CompletenessOut
-    parameters: list[ParameterQualityOut]
-    flags: dict[str, int]
-    issues: list[IssueOut]
-    rejected: dict[str, int]
-    devices: list[DeviceStatusOut]
 
 
 @router.get("/api/v1/sites/{site_id:id}/quality", response_model=SiteQualityOut, tags=["monitoring"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ecoloop.i18n import N_, gettext
+from ecoloop.readings.vocabulary import Interval
 
 
 class Medium(StrEnum):
@@ -139,18 +140,9 @@ STATISTICS = {
 _AMOUNT_UNITS = {"m³/s": "m³", "L/s": "m³"}
 
 
-# The kinds of stored values (`ecoloop.readings.store.Interval`) by their value.
-INTERVALS = {
-    "realtime": N_("Real-time data"),
-    "minute": N_("Minute data"),
-    "hour": N_("Hourly data"),
-    "day": N_("Daily data"),
-}
-
-
 def interval_name(interval: str) -> str:
-    """The name of a kind of stored value (`hour` → 小时数据), or the value itself when unknown."""
-    return gettext(INTERVALS[interval]) if interval in INTERVALS else interval
+    """The name of a kind of stored value (`hour` → 小时数据, `Interval.label`), or the value itself when unknown."""
+    return gettext(Interval(interval).label) if interval in Interval._value2member_map_ else interval
 
 
 def split(code: str) -> tuple[str, str]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from ecoloop.i18n import N_
+
 
 class Refusal(StrEnum):
     """Why a reading is not stored; stable codes kept with the rejected packet, row or set-aside reading."""
@@ -24,6 +26,19 @@ class Refusal(StrEnum):
     TIME_AHEAD = "time_ahead"  # later than the receiver's clock plus the allowed drift
     TIME_OUT_OF_RANGE = "time_out_of_range"  # its UTC instant cannot be represented (year 1 at +14:00, …)
     VALUE_NOT_FINITE = "value_not_finite"  # infinity or NaN (`1e999` overflows a float)
+
+    @property
+    def label(self) -> str:
+        """The refusal in words, a message id: the data-quality pages count refused readings under it."""
+        return REFUSAL_LABELS[self]
+
+
+REFUSAL_LABELS = {
+    Refusal.TIME_BEFORE_FLOOR: N_("Data time before the earliest plausible date"),
+    Refusal.TIME_AHEAD: N_("Data time ahead of the receiver's clock"),
+    Refusal.TIME_OUT_OF_RANGE: N_("Data time out of range"),
+    Refusal.VALUE_NOT_FINITE: N_("Value is not a finite number"),
+}
 
 
 # Epoch seconds whose instant is a datetime in every time zone (±14 hours inside years 1 to 9999): stored times

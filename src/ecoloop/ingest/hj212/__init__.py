@@ -17,7 +17,6 @@ from ecoloop.ingest.hj212.codec import (
     PollutantValues,
     ProtocolVersion,
     QnRtn,
-    Reason,
     Tolerance,
     parse,
 )
@@ -36,6 +35,7 @@ from ecoloop.ingest.hj212.encode import (
 )
 from ecoloop.ingest.hj212.framer import MAX_FRAME, FrameEvent, Framer, Garbage
 from ecoloop.ingest.hj212.reassembly import Incomplete, Reassembler, combine, group_key
+from ecoloop.readings.reasons import Reason
 
 __all__ = [
     "CP",

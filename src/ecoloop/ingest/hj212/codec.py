@@ -19,6 +19,7 @@ from enum import IntEnum, StrEnum
 from typing import Literal
 
 from ecoloop.ingest.hj212.crc import crc16, crc16_modbus, swap_bytes
+from ecoloop.readings.reasons import Reason
 
 CrcMode = Literal["hj212", "modbus_le", "any"]
 ProtocolVersion = Literal["2005", "2017", "2025", "unknown"]
@@ -29,24 +30,6 @@ MAX_LENGTH = 9999
 FLAG_ACK = 0b01  # A: the receiver must acknowledge (HJ 212-2017 Table 3, Flag)
 FLAG_SPLIT = 0b10  # D: PNUM and PNO are present
 _VERSION_BITS: dict[int, ProtocolVersion] = {0: "2005", 1: "2017", 2: "2025"}
-
-
-class Reason(StrEnum):
-    """Why bytes were rejected; stable codes stored with every rejected packet."""
-
-    BAD_HEADER = "bad_header"
-    BAD_LENGTH = "bad_length"
-    LENGTH_MISMATCH = "length_mismatch"
-    BAD_CRC_FORMAT = "bad_crc_format"
-    CRC_MISMATCH = "crc_mismatch"
-    MISSING_CRLF = "missing_crlf"
-    BAD_FIELD = "bad_field"
-    MISSING_FIELD = "missing_field"
-    TOO_LARGE = "too_large"
-    BAD_ENCODING = "bad_encoding"
-    # Decided by the receiver against the device register, not by the codec.
-    UNKNOWN_MN = "unknown_mn"
-    WRONG_PASSWORD = "wrong_password"
 
 
 class Tolerance(StrEnum):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecoloop.ingest.hj212.codec import MAX_LENGTH, Reason
+from ecoloop.ingest.hj212.codec import MAX_LENGTH
+from ecoloop.readings.reasons import Reason
 
 # `##` + 4-digit length + the longest data segment + CRC + CRLF.
 MAX_FRAME = 6 + MAX_LENGTH + 4 + 2
