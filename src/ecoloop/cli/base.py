@@ -1,0 +1,38 @@
+"""The `ecoloop` command and its groups; each group's commands are in a module of this package."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from ecoloop.settings import ImproperlyConfiguredError, Settings, load_settings
+
+app = typer.Typer(help="ecoloop: environmental supervision platform.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+device_app = typer.Typer(help="Monitoring sites and data loggers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
+hj212_app = typer.Typer(help="HJ 212 data transmission (data loggers).", no_args_is_help=True)
+app.add_typer(hj212_app, name="hj212")
+import_app = typer.Typer(help="Import history files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+data_app = typer.Typer(help="Stored readings.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+scheduler_app = typer.Typer(help="Periodic jobs.", no_args_is_help=True)
+app.add_typer(scheduler_app, name="scheduler")
+simulate_app = typer.Typer(help="Simulated devices for demos and load tests.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+alerts_app = typer.Typer(help="Alerts: the rule engine.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+console = Console(soft_wrap=True)
+
+
+def cli_settings() -> Settings:
+    """The settings from the environment, or exit with the offending variable named."""
+    try:
+        return load_settings()
+    except ImproperlyConfiguredError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc

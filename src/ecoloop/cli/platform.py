@@ -1,0 +1,154 @@
+"""Running the platform: `ecoloop demo`, `ecoloop serve`, `ecoloop db upgrade|check`."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from ecoloop.cli.base import (
+    app,
+    cli_settings,
+    console,
+    db_app,
+)
+from ecoloop.cli.data import import_history
+from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.db.migrate import check as check_migrations
+from ecoloop.db.migrate import upgrade as upgrade_database
+from ecoloop.monitoring.models import Device
+from ecoloop.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+
+def web_server_config(settings: Settings) -> uvicorn.Config:
+    """How `ecoloop serve` and `ecoloop demo` run the web app under uvicorn."""
+    import uvicorn
+
+    from ecoloop.app import create_app
+
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        # The app believes X-Forwarded-* from ECOLOOP_TRUSTED_PROXIES only; uvicorn's own handling would believe
+        # them from 127.0.0.1 (or its FORWARDED_ALLOW_IPS) whatever the settings say (issue 13).
+        proxy_headers=False,
+        # Open live feeds (the alert board's event stream) never end by themselves: cut them on shutdown.
+        timeout_graceful_shutdown=2,
+    )
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.Server(web_server_config(settings)).run()
+
+
+@app.command()
+def demo(
+    serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
+    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data.")] = True,
+    live: Annotated[
+        bool,
+        typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
+    ] = True,
+) -> None:
+    """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
+    HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
+    from ecoloop.analytics.backends import connect
+    from ecoloop.demo.service import demo_readings_file, load_demo
+
+    settings = cli_settings()
+    upgrade_database(settings.database_url, settings=settings)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        report = load_demo(session, storage=settings.case_attachments_root)
+        session.commit()
+        loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
+    engine.dispose()
+    connect(settings).disconnect()  # creates the embedded analytics database file
+    if readings and not any(settings.parquet_root.glob("interval=hour/date=*/part.parquet")):
+        console.print("Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0) …")
+        imported = import_history(settings, demo_readings_file(), "beijing")
+        console.print(f"{imported.readings:,} readings stored")
+    added = ", ".join(f"{k} {v}" for k, v in report.added.items())
+    console.print(f"Demo city loaded (added: {added}).")
+    table = Table(title="Demo accounts")
+    for column in ("username", "password", "role"):
+        table.add_column(column)
+    for username, password, role in report.accounts:
+        table.add_row(username, password, role.value)
+    console.print(table)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"Web UI: {base}/login   API: {base}/api/v1/openapi.json")
+    if not serve:
+        return
+    if not live:
+        _serve(settings)
+        return
+    console.print(
+        f"HJ 212 receiver on {settings.hj212_host}:{settings.hj212_port}, scheduler, alert engine and "
+        f"{loggers} simulated data loggers running in the background."
+    )
+    with _background(
+        ["hj212", "serve"],
+        ["scheduler", "run"],
+        ["alerts", "run"],
+        ["simulate", "hj212", "--devices", str(loggers)],
+    ):
+        _serve(settings)
+
+
+@contextlib.contextmanager
+def _background(*commands: list[str]) -> Iterator[None]:
+    """Run `ecoloop` sub-commands as child processes for the duration of the block, then stop them."""
+    import subprocess
+    import sys
+
+    children = []
+    try:
+        for command in commands:
+            children.append(subprocess.Popen([sys.executable, "-m", "ecoloop", *command]))
+            if command[0] == "hj212":
+                time.sleep(1.5)  # let the receiver listen before the simulated loggers connect
+        yield
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@app.command()
+def serve() -> None:
+    """Serve the web UI and API."""
+    _serve(cli_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations up to REVISION."""
+    settings = cli_settings()
+    upgrade_database(settings.database_url, revision, settings)
+    console.print(f"database at {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the models have changes that no migration covers."""
+    settings = cli_settings()
+    upgrade_database(settings.database_url, settings=settings)
+    check_migrations(settings.database_url)
+    console.print("models and migrations agree")
