@@ -19,15 +19,13 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.batches import (
     BatchImportReport,
-    Progress,
-    batch_progress,
-    batch_progresses,
     example_workbook,
     import_batch,
     title_of,
 )
 from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.models import Case, CaseEvent, SupervisionBatch
+from ecoloop.cases.progress import Progress, batch_progress, batch_progresses
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import Acting, CaseError, act, escalate
 from ecoloop.cases.workflow import Action, State

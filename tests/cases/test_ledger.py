@@ -15,10 +15,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cases.batches import Progress
 from ecoloop.cases.enums import CaseSource, Category, Finding
 from ecoloop.cases.ledger import LEDGER_HEADER, SUMMARY_HEADER, CountyLedger, Ledger, LedgerRow, ledger, ledger_workbook
 from ecoloop.cases.models import Case
+from ecoloop.cases.progress import Progress
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import Acting, act, escalate, register_case
 from ecoloop.cases.workflow import Action, State

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus
 from ecoloop.alerts.models import Alert, AlertEvent
 from ecoloop.alerts.rules import RuleKind
-from ecoloop.cases.batches import batch_progress
 from ecoloop.cases.enums import CaseSource, EventKind, Finding, MilestoneStatus
 from ecoloop.cases.models import Attachment, Case, CaseEvent, Milestone, SupervisionBatch
+from ecoloop.cases.progress import batch_progress
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate
 from ecoloop.cases.workflow import State

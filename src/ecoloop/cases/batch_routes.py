@@ -16,12 +16,11 @@ from ecoloop.cases.batches import (
     COLUMNS,
     MAX_ROWS,
     Problem,
-    batch_progress,
-    batch_progresses,
 )
 from ecoloop.cases.batches import example_workbook as batch_template
 from ecoloop.cases.batches import import_batch as import_sheet
 from ecoloop.cases.enums import CaseSource
+from ecoloop.cases.progress import batch_progress, batch_progresses
 from ecoloop.cases.routes import LABELS
 from ecoloop.cases.service import Acting
 from ecoloop.db.base import DbInt, RowId, utcnow

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
-from ecoloop.cases.batches import Progress, tally
 from ecoloop.cases.enums import CaseSource, Category, EventKind, Finding
 from ecoloop.cases.models import Case, CaseEvent, CaseUnit
+from ecoloop.cases.progress import Progress, tally
 from ecoloop.cases.workflow import PROGRESS, ProgressClass, State
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
