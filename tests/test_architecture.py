@@ -38,6 +38,8 @@ PLANTED = {
 PURE_MODULES = (
     "standards",
     "alerts/rules.py",
+    "alerts/device_rules.py",
+    "readings/reasons.py",
     "cases/rules.py",
     "enterprises/rules.py",
     "identity/rules.py",

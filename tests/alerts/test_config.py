@@ -8,14 +8,8 @@ from decimal import Decimal
 import pytest
 
 from ecoloop.alerts import config
-from ecoloop.alerts.rules import (
-    AqiThresholds,
-    HiddenExceedanceThresholds,
-    HotspotThresholds,
-    RuleKind,
-    Severity,
-    SuddenRiseThresholds,
-)
+from ecoloop.alerts.device_rules import HiddenExceedanceThresholds
+from ecoloop.alerts.rules import AqiThresholds, HotspotThresholds, RuleKind, Severity, SuddenRiseThresholds
 from ecoloop.i18n import use_locale
 
 

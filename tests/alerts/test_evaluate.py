@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ecoloop.alerts import config, rules
+from ecoloop.alerts import config, device_rules, rules
 from ecoloop.alerts import evaluate as ev
 from ecoloop.alerts.engine import AlertEngine
 from ecoloop.alerts.evaluate import Evaluation, RuleSpec, SiteInfo
@@ -105,10 +105,10 @@ class Reference:
                 assert isinstance(rule.thresholds, rules.SourceExceedanceThresholds)
                 findings += rules.source_exceedances(site.id, hour, spec, rule.thresholds, zone=zone)
             else:
-                assert isinstance(rule.thresholds, rules.HiddenExceedanceThresholds)
+                assert isinstance(rule.thresholds, device_rules.HiddenExceedanceThresholds)
                 span = Reference.readings(window, site, spec.pollutant, end - rule.thresholds.window, end)
                 judged |= any(r.start == time for r in span)
-                findings += ev._latest(rules.hidden_exceedances(site.id, span, spec, rule.thresholds), time)
+                findings += ev._latest(device_rules.hidden_exceedances(site.id, span, spec, rule.thresholds), time)
         return ev._evaluation(rule, site, time, findings) if judged else None
 
     @staticmethod
@@ -131,7 +131,7 @@ class Reference:
 
     @staticmethod
     def flat_line(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Evaluation | None:
-        assert isinstance(rule.thresholds, rules.FlatLineThresholds)
+        assert isinstance(rule.thresholds, device_rules.FlatLineThresholds)
         start = time - (rule.thresholds.min_points - 1) * site.interval
         findings, judged = list[Finding](), False
         for parameter in window.parameters(site.id, "hour"):
@@ -141,17 +141,17 @@ class Reference:
             ]
             if points and points[-1].time == time:
                 judged = True
-                findings += ev._latest(rules.flat_lined(site.id, parameter, points, rule.thresholds), time)
+                findings += ev._latest(device_rules.flat_lined(site.id, parameter, points, rule.thresholds), time)
         return ev._evaluation(rule, site, time, findings) if judged else None
 
     @staticmethod
     def identical(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Evaluation | None:
-        assert isinstance(rule.thresholds, rules.IdenticalValuesThresholds)
+        assert isinstance(rule.thresholds, device_rules.IdenticalValuesThresholds)
         values = window.at(site.id, "hour", time)
         if not values:
             return None
         series = {p: [Point(time, value, flag)] for p, (value, flag) in values.items() if p != O2}
-        return ev._evaluation(rule, site, time, rules.identical_values(site.id, series, rule.thresholds))
+        return ev._evaluation(rule, site, time, device_rules.identical_values(site.id, series, rule.thresholds))
 
     @staticmethod
     def water(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Evaluation | None:

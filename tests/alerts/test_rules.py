@@ -9,19 +9,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ecoloop.alerts.device_rules import (
+    FlatLineThresholds,
+    HiddenExceedanceThresholds,
+    IdenticalValuesThresholds,
+    SilenceThresholds,
+    flat_lined,
+    hidden_exceedances,
+    identical_values,
+    pollutant_statistic,
+    silent_device,
+)
 from ecoloop.alerts.rules import (
     NO2,
     PM2_5,
     AqiThresholds,
     AqiValue,
-    FlatLineThresholds,
-    HiddenExceedanceThresholds,
     HotspotThresholds,
     HourValue,
-    IdenticalValuesThresholds,
     RuleKind,
     Severity,
-    SilenceThresholds,
     SourceExceedanceThresholds,
     StationHour,
     SuddenRiseThresholds,
@@ -30,11 +37,6 @@ from ecoloop.alerts.rules import (
     air_hotspots,
     aqi_at_or_above,
     distance_km,
-    flat_lined,
-    hidden_exceedances,
-    identical_values,
-    pollutant_statistic,
-    silent_device,
     source_exceedances,
     sudden_rises,
     water_below_target,

@@ -11,16 +11,18 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from ecoloop.alerts.device_rules import (
+    FlatLineThresholds,
+    HiddenExceedanceThresholds,
+    IdenticalValuesThresholds,
+    SilenceThresholds,
+)
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.rules import (
     AqiThresholds,
-    FlatLineThresholds,
-    HiddenExceedanceThresholds,
     HotspotThresholds,
-    IdenticalValuesThresholds,
     RuleKind,
     Severity,
-    SilenceThresholds,
     SourceExceedanceThresholds,
     SuddenRiseThresholds,
     WaterTargetThresholds,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
-from ecoloop.alerts import rules
+from ecoloop.alerts import device_rules, rules
 from ecoloop.alerts.config import Thresholds
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.rules import Finding, RuleKind
@@ -192,7 +192,7 @@ def source_hour(
                 site.id, _with_o2(window, site, hour), spec, rule.thresholds, zone=zone
             )
         else:
-            assert isinstance(rule.thresholds, rules.HiddenExceedanceThresholds)
+            assert isinstance(rule.thresholds, device_rules.HiddenExceedanceThresholds)
             t = rule.thresholds
             start = end - t.window
             judged |= start <= time and spec.pollutant in now and now[spec.pollutant][1] is not None
@@ -205,7 +205,9 @@ def source_hour(
             )
             flagged = [s for s in span if s[1] is not None and (s[2] or "").upper() in t.flags]
             if flagged:
-                findings += _latest(rules.hidden_exceedances(site.id, _with_o2(window, site, flagged), spec, t), time)
+                findings += _latest(
+                    device_rules.hidden_exceedances(site.id, _with_o2(window, site, flagged), spec, t), time
+                )
     return _evaluation(rule, site, time, findings) if judged else None
 
 
@@ -281,7 +283,7 @@ def _trailing_run(samples: Sequence[Sample]) -> int:
 
 def flat_line(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Evaluation | None:
     """A run of identical valid values ending at `time`, in any parameter of the site's hourly data."""
-    assert isinstance(rule.thresholds, rules.FlatLineThresholds)
+    assert isinstance(rule.thresholds, device_rules.FlatLineThresholds)
     start = time - (rule.thresholds.min_points - 1) * site.interval
     findings: list[Finding] = []
     judged = False
@@ -291,13 +293,13 @@ def flat_line(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) ->
             judged = True
             if _trailing_run(samples) >= rule.thresholds.min_points:  # else no run ends at `time`
                 points = [Point(when, value, flag) for when, value, flag, _ in samples]
-                findings += _latest(rules.flat_lined(site.id, parameter, points, rule.thresholds), time)
+                findings += _latest(device_rules.flat_lined(site.id, parameter, points, rule.thresholds), time)
     return _evaluation(rule, site, time, findings) if judged else None
 
 
 def identical(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Evaluation | None:
     """Equal values across pollutants at `time`."""
-    assert isinstance(rule.thresholds, rules.IdenticalValuesThresholds)
+    assert isinstance(rule.thresholds, device_rules.IdenticalValuesThresholds)
     samples = window.samples_at(site.id, HOUR, time)
     if not samples:
         return None
@@ -305,7 +307,7 @@ def identical(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) ->
     if len(set(values)) == len(values):
         return _evaluation(rule, site, time, [])  # no value shared by two parameters (and at least 2 must share)
     series = {p: [Point(time, value, flag)] for p, (_, value, flag, _) in samples.items() if p != O2}
-    return _evaluation(rule, site, time, rules.identical_values(site.id, series, rule.thresholds))
+    return _evaluation(rule, site, time, device_rules.identical_values(site.id, series, rule.thresholds))
 
 
 def _meets_target(values: Mapping[str, float], target: WaterGrade) -> bool:
@@ -557,8 +559,8 @@ def silence(
     """A site's data logger against its reporting interval. A finding is timed when the logger became silent
     (last seen + the allowed intervals; `never_seen_since` for one never seen), so later sweeps of the same
     silence change nothing; a clean evaluation is timed `now`."""
-    assert isinstance(rule.thresholds, rules.SilenceThresholds)
-    findings = rules.silent_device(site.id, last_seen, now, site.interval, rule.thresholds)
+    assert isinstance(rule.thresholds, device_rules.SilenceThresholds)
+    findings = device_rules.silent_device(site.id, last_seen, now, site.interval, rule.thresholds)
     if not findings:
         return _evaluation(rule, site, now, findings)
     since = never_seen_since if last_seen is None else last_seen + site.interval * rule.thresholds.missed
