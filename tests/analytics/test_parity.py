@@ -126,7 +126,9 @@ EDGES = pipeline(planted, date(2026, 2, 27), date(2026, 3, 2))
 def test_beijing_sample_identical_on_both_engines(engines: Engines, output: str) -> None:
     build, keys = REAL[output]
     rows = engines.same(build, keys)
-    assert len(rows) == 2 if output == "period_statistics" else len(rows) > 100
+    # 2 stations x 59 days (one area of both), every hour of the sample.
+    expected = {"daily_values_and_aqi": 118, "period_statistics": 2, "area_daily_aqi": 59}
+    assert len(rows) == expected[output] if output in expected else len(rows) == 2 * 59 * 24
 
 
 @pytest.mark.parametrize("output", list(EDGES))
