@@ -4,7 +4,8 @@ with whole-stage code generation (no fallback to interpreted execution)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,15 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"),
     pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _collect_py4j_sockets() -> Iterator[None]:
+    """Finalise here, under this module's warning filters, the sockets py4j leaves to the garbage collector, so
+    that they do not surface as unraisable-exception warnings in a later, unrelated test."""
+    yield
+    gc.collect()
+
 
 BEIJING = data_path("src", "ecoloop", "demo", "beijing", "beijing_multisite_hourly.parquet")
 SHIFT = 4414  # days: January and February 2014 become February and March 2026, across the 2026-03-01 edition switch
