@@ -4,14 +4,14 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast install check lint system-deps i18n
+.PHONY: demo test test-fast install install-test check lint system-deps i18n
 
 ## Install, migrate, load the demo city and serve the web UI on 127.0.0.1:8000 (ECOLOOP_PORT to change).
 demo: install
 	$(UV) run --frozen ecoloop demo
 
-## Install everything the tests need (PostgreSQL, Chromium included) and run the whole suite.
-test: install system-deps
+## Install everything the tests need (PostgreSQL, Chromium, Java and pyspark included) and run the whole suite.
+test: install-test system-deps
 	sh scripts/test
 
 ## The inner loop: pytest without the browser tests and static checks, stopping at the first failure (ARGS to narrow).
@@ -22,7 +22,11 @@ test-fast: install
 install:
 	@sh scripts/setup
 
-## Debian packages the tests need: PostgreSQL server, Chromium and its driver, CJK fonts.
+## The same with the spark extra (pyspark, for the Spark parity suite).
+install-test:
+	@sh scripts/setup --extra spark
+
+## Debian packages the tests need: PostgreSQL server, Chromium and its driver, CJK fonts, a Java runtime (Spark).
 system-deps:
 	@sh scripts/install-system-deps
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import ibis
 import pytest
 
-from ecoloop.analytics.backends import connect, resolve_url
+from ecoloop.analytics.backends import connect, resolve_url, spark_conf
 from tests.conftest import make_settings
 
 
@@ -34,3 +34,20 @@ def test_duckdb_backend_runs_ibis_expressions_and_persists(tmp_path: Path) -> No
     again = connect(settings)
     assert "readings" in again.list_tables()
     again.disconnect()
+
+
+def test_spark_url_names_builder_settings_and_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Query parameters are Spark settings for the session builder (static ones such as the master included);
+    the path is the warehouse directory, relative with three slashes and absolute with four (docs/scale.md)."""
+    monkeypatch.chdir(tmp_path)
+    assert spark_conf("pyspark://") == {}
+    conf = spark_conf("pyspark:///var/warehouse?spark.master=local[4]&spark.executor.memory=8g")
+    assert conf == {
+        "spark.master": "local[4]",
+        "spark.executor.memory": "8g",
+        "spark.sql.warehouse.dir": str(tmp_path / "var" / "warehouse"),
+    }
+    assert spark_conf("pyspark:////srv/warehouse")["spark.sql.warehouse.dir"] == "/srv/warehouse"
+    assert spark_conf("pyspark://?spark.master=spark://spark-master:7077") == {
+        "spark.master": "spark://spark-master:7077"
+    }

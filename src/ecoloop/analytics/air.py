@@ -103,6 +103,12 @@ def daily_values(hourly: ir.Table, mda8_limit: float = 160.0) -> ir.Table:
 
     The 17 windows of the MDA8 lie inside the natural day (they start at 00:00 … 16:00), so they are computed
     from the day's 24 O3 values in the same aggregation as the means: no window function, no sort.
+
+    The result ends with a grouping by station and day again (one row each already, so every value is kept as it
+    is). Spark generates one Java method for the projections after an aggregation, up to the next one, and a method
+    may not exceed 64 KB: without this end, the MDA8 projections and those of `daily_aqi` (both editions when a
+    period straddles 2026-03-01) share one method, which then fails to compile and Spark falls back from
+    whole-stage code generation. DuckDB groups the few daily rows again in a few milliseconds.
     """
     aggregates: dict[str, ir.Value] = {}
     for p in MEAN_POLLUTANTS:
@@ -132,7 +138,10 @@ def daily_values(hourly: ir.Table, mda8_limit: float = 160.0) -> ir.Table:
     )
     reported = {k: _report(days[k], k) for k in DAILY_ITEMS if k != "O3_8h"}
     days = days.mutate(**reported)
-    return days.drop(*[c for c in days.columns if c.startswith("_")])
+    days = days.drop(*[c for c in days.columns if c.startswith("_")])
+    # The end of Spark's generated method (see above): max() of the one row of each group is its value.
+    items = [c for c in days.columns if c not in ("station", "day")]
+    return days.group_by(["station", "day"]).aggregate(**{k: days[k].max() for k in items})
 
 
 def _sum(values: list[ir.NumericValue]) -> ir.NumericValue:
@@ -186,7 +195,7 @@ def period_statistics(daily: ir.Table, day: date) -> ir.Table:
     for p in MEAN_POLLUTANTS:
         column = daily[f"{p}_24h"]
         stats[f"{p}_days"] = column.count()
-        stats[f"{p}_mean"] = column.mean()
+        stats[f"{p}_mean"] = _exact_mean(column)
         stats[f"{p}_p{_pct(p)}"] = column.quantile(float(ANNUAL_PERCENTILES[p]))
     stats["O3_days"] = daily.O3_8h.count()
     stats[f"O3_p{_pct('O3')}"] = daily.O3_8h.quantile(float(ANNUAL_PERCENTILES["O3"]))
@@ -199,6 +208,14 @@ def period_statistics(daily: ir.Table, day: date) -> ir.Table:
         good_ratio=(table.good_days.cast("float64") * 100 / table.aqi_days.nullif(0)),
         composite_index=composite,
     )
+
+
+def _exact_mean(column: ir.FloatingValue) -> ir.FloatingValue:
+    """The mean of daily values (reported values: integers, CO to 0.1) as the exact integer sum of their
+    thousandths over their count, so that its one rounding is the same on every engine (a float sum depends on the
+    order of its terms, which differs between DuckDB's threads and Spark's partitions)."""
+    total = (column * 1000).round().cast("int64").sum()
+    return total.cast("float64") / (column.count() * 1000).nullif(0).cast("float64")
 
 
 def _pct(pollutant: str) -> int:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import reduce
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import ibis
 import ibis.expr.types as ir
@@ -31,10 +32,40 @@ def resolve_url(url: str) -> str:
     return f"duckdb://{resolved}"
 
 
+def spark_conf(url: str) -> dict[str, str]:
+    """The Spark settings a `pyspark://` URL names (docs/scale.md): every query parameter is one
+    (`?spark.master=spark://host:7077&spark.executor.memory=8g`), and a path is the SQL warehouse directory,
+    relative with three slashes and absolute with four, as for DuckDB."""
+    parts = urlsplit(url)
+    conf = dict(parse_qsl(parts.query, keep_blank_values=True))
+    path = parts.netloc + parts.path
+    if path not in ("", "/"):
+        conf["spark.sql.warehouse.dir"] = str(Path(path[1:] if path.startswith("/") else path).resolve())
+    return conf
+
+
+def connect_spark(url: str) -> Any:
+    """The Ibis backend of a SparkSession built from `url` (`spark_conf`), or the running session's.
+
+    ibis's own `pyspark://` reading sets the URL's settings on the session after it started, which Spark refuses
+    for the master and every static setting; here they go to the session builder.
+    """
+    # Imported here: pyspark is the optional `spark` extra.
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in spark_conf(url).items():
+        builder = builder.config(key, value)
+    return ibis.pyspark.connect(builder.getOrCreate())
+
+
 def connect(settings: Settings) -> Any:
     """The Ibis backend for `settings.analytics_url` (embedded DuckDB by default, `pyspark://` for Spark)."""
     # Any: ibis backends share no static type that mypy can follow; callers use the BaseBackend API.
-    return ibis.connect(resolve_url(settings.analytics_url))
+    url = resolve_url(settings.analytics_url)
+    if url.startswith("pyspark:"):
+        return connect_spark(url)
+    return ibis.connect(url)
 
 
 @contextmanager
