@@ -155,7 +155,7 @@ def test_the_scan_finds_the_label_tables_that_do_exist() -> None:
     """The scan is not blind: it sees the tables behind `.label` in the enums' own modules."""
     found = {(t.module, t.enum) for t in label_tables(SRC)}
     assert {("ecoloop.cases.workflow", "State"), ("ecoloop.alerts.rules", "RuleKind")} <= found
-    assert ("ecoloop.identity.enums", "Role") in found
+    assert ("ecoloop.access.roles", "Role") in found
 
 
 def _labelled_enums() -> Iterator[type[Enum]]:
