@@ -28,6 +28,7 @@ from ecoloop.cases.routes import router as cases_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
 from ecoloop.enterprises.correction_routes import router as corrections_router
 from ecoloop.enterprises.import_routes import router as enterprise_import_router
+from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_section
 from ecoloop.identity.admin_routes import router as identity_admin_router
@@ -44,28 +45,29 @@ from ecoloop.settings import Settings, load_settings
 from ecoloop.web.app import create_shell
 from ecoloop.web.deps import SignIn
 
-# In this order: a router whose paths are fixed words under a prefix comes before the one whose
-# `/prefix/{id}` would otherwise take them.
+# Every capability's router. Their order does not matter: ids in paths are typed (`{case_id:id}`, digits only),
+# so `/cases/ledger` is never a case, and tests/web/test_deps.py fails if two routes could match one request.
 ROUTERS: tuple[APIRouter, ...] = (
     overview_router,
     identity_router,
     identity_admin_router,
     regions_router,
-    corrections_router,  # before enterprises_router, whose /enterprises/{enterprise_id} would take its paths
-    enterprise_import_router,  # likewise
+    corrections_router,
+    enterprise_import_router,
     enterprises_router,
+    enterprise_lists_router,
     enterprises_api_router,
-    batches_router,  # before cases_router, whose /cases/{case_id} would take their paths
-    ledger_router,  # likewise
+    batches_router,
+    ledger_router,
     cases_router,
     cases_api_router,
     audit_router,
     ingest_router,
     upload_router,
     monitoring_router,
-    alert_stream_router,  # before alerts_router, whose /alerts/{alert_id} would take their paths
-    alert_rules_router,  # likewise
-    webhooks_router,  # likewise
+    alert_stream_router,
+    alert_rules_router,
+    webhooks_router,
     alerts_router,
 )
 
