@@ -57,6 +57,13 @@ SLOW = {
     "tests/demo/test_cases.py::test_without_storage_no_evidence_files": "loads the demo cases",
     "tests/demo/test_enterprises.py::test_load_adds_the_files_once_and_quickly": "loads the demo enterprises twice",
     "tests/demo/simulator/test_loggers.py::test_cli_simulates_the_demo_devices": "the simulator over the demo",
+    "tests/readings/test_store.py::test_writers_creating_a_new_store_at_once_all_succeed": "writer processes",
+    "tests/web/test_client_address.py::test_the_served_app_ignores_a_forwarded_for_from_localhost": "uvicorn on TCP",
+    "tests/ingest/test_server_limits.py::test_connections_that_never_send_a_valid_packet_are_closed": "waits timeouts",
+    "tests/ingest/test_server_connections.py::test_two_thousand_connections_held_open_at_once": "2,000 sockets",
+    "tests/identity/test_service.py::test_ip_locks_after_five_failures_on_any_accounts": "Argon2, slow on purpose",
+    "tests/identity/test_service.py::test_account_locks_after_five_failures_then_unlocks": "Argon2, slow on purpose",
+    "tests/identity/test_service.py::test_a_deactivated_account_answers_as_slowly_as_a_wrong_password": "Argon2",
 }
 
 
