@@ -27,9 +27,9 @@ E2E = Path(__file__).resolve().parent / "e2e"
 PG_FIXTURES = frozenset({"pg_url", "hot_pg_url"})
 WITHOUT_POSTGRES = "TESTS_WITHOUT_POSTGRES"  # set by `make test-fast`: starting PostgreSQL is then an error
 
-# Tests marked `slow`: each costs a second or more of CPU on its own (measured with `--durations`), by what it
-# does, not by a fixture that could be shared. A file, or a test in it (all its parametrised cases). A test that
-# moves or is renamed must move here too (tests/test_markers.py checks that each entry names a test).
+# Tests marked `slow`: each takes a second or more on its own (measured with `--durations`: CPU, or waiting out
+# timeouts), by what it does, not by a fixture that could be shared. An entry is a file, or a test in it (all its
+# parametrised cases). A test that moves or is renamed moves here too (tests/test_markers.py checks the names).
 SLOW = {
     "tests/test_cli.py": "each command runs in-process on a database it migrates from nothing; some load the demo",
     "tests/test_exports.py::test_data_export_command_writes_no_formula": "the CLI on a freshly migrated database",
