@@ -3,6 +3,9 @@ SHELL := /bin/sh
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV
 export UV_PYTHON_DOWNLOADS := never
+# The test runs keep Python's bytecode caches (in .venv and __pycache__/, git-ignored): without them each run
+# compiles some 6,000 modules again, seconds in every pytest process (docs/development/testing.md).
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: demo test test-fast install install-test check lint system-deps i18n
 
@@ -14,9 +17,13 @@ demo: install
 test: install-test system-deps
 	sh scripts/test
 
-## The inner loop: pytest without the browser tests and static checks, stopping at the first failure (ARGS to narrow).
+## The inner loop: the tests that need neither PostgreSQL nor Chromium and are not slow, on both cores, stopping at
+## the first failure; ARGS to narrow (e.g. ARGS=tests/cases, then in one process), WORKERS=N to choose. It cannot
+## start PostgreSQL: a test that would, unmarked, fails.
+WORKERS ?= $(if $(ARGS),0,auto)
 test-fast: install
-	$(UV) run --frozen pytest -q -x -m "not e2e" $(ARGS)
+	TESTS_WITHOUT_POSTGRES=1 $(UV) run --frozen pytest -q -x -n $(WORKERS) --dist loadgroup \
+		-m "not pg and not e2e and not slow and not spark" $(ARGS)
 
 ## Python dependencies from uv.lock (bootstraps uv with pip when missing).
 install:

@@ -37,14 +37,6 @@ DEMO_TIMEOUT = 120  # seconds for migrating and loading the demo city
 START_TIMEOUT = 20  # seconds for the server to answer /healthz
 LOG_LINES = 200  # lines of the server's log shown with a failure
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-HERE = Path(__file__).resolve().parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e is a browser test (`make test-fast` leaves them out with `-m "not e2e"`)."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 SERVER_LOG = pytest.StashKey[Path]()
