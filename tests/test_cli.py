@@ -6,14 +6,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ecoloop.cli import app
 from ecoloop.db.engine import make_engine
-from ecoloop.identity.models import User
+from ecoloop.identity.enums import OrgKind, Role
+from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import verify_password
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
 
 runner = CliRunner()
 
@@ -340,3 +343,70 @@ def test_implausible_stored_rows_stop_no_export_compaction_or_job(env: Path) -> 
     assert "4 readings set aside" in cleaned.output  # the Parquet tier's
     assert store.packet_counts()[("rejected", "time_out_of_range")] == 4
     store.close()
+
+
+def _password_file(env: Path, text: str = "Bureau-Admin-2026\n") -> str:
+    path = env / "admin-password"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _init(env: Path, *extra: str, city_code: str = "410700", password: str = "Bureau-Admin-2026\n") -> Result:
+    args = ["init", "--city-code", city_code, "--city-name", "新乡市", "--bureau", "新乡市生态环境局"]
+    return runner.invoke(app, [*args, "--admin-password-file", _password_file(env, password), *extra])
+
+
+def _counts(env: Path) -> tuple[int, int, int]:
+    engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
+    with engine.connect() as conn:
+        counts = tuple(conn.scalar(select(func.count()).select_from(m)) or 0 for m in (Region, Organisation, User))
+    engine.dispose()
+    return counts  # type: ignore[return-value]
+
+
+def test_init_sets_up_a_new_city_once(env: Path) -> None:
+    """Issue 15: an empty database gets its city, bureau and first administrator, who can then add users."""
+    result = _init(env, "--admin", "zhangwei", "--admin-name", "张伟")
+    assert result.exit_code == 0, result.output
+    assert "新乡市 (410700)" in result.output and "zhangwei" in result.output
+    engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
+    with Session(engine) as session:
+        admin = session.scalars(select(User).where(User.username == "zhangwei")).one()
+        assert admin.role is Role.ADMIN and admin.display_name == "张伟"
+        assert verify_password("Bureau-Admin-2026", admin.password_hash)
+        assert admin.organisation is not None and admin.organisation.kind is OrgKind.BUREAU
+        assert admin.organisation.name == "新乡市生态环境局"
+        city = admin.organisation.region
+        assert (city.code, city.name, city.level, city.parent_id) == ("410700", "新乡市", RegionLevel.CITY, None)
+    engine.dispose()
+    added = runner.invoke(
+        app, ["user", "add", "lina", "--role", "analyst", "--organisation", "bureau", "--password", "Analyst-2026"]
+    )
+    assert added.exit_code == 0, added.output
+    again = _init(env)
+    assert again.exit_code == 1 and "already holds a city" in again.output
+    assert _counts(env) == (1, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("city_code", "password", "says"),
+    [
+        ("410701", "Bureau-Admin-2026\n", "city code"),  # a county's code, not a city's
+        ("41070", "Bureau-Admin-2026\n", "6 digits"),
+        ("410700", "short\n", "password"),
+        ("410700", "", "password"),
+    ],
+)
+def test_init_refuses_bad_input_and_writes_nothing(env: Path, city_code: str, password: str, says: str) -> None:
+    result = _init(env, city_code=city_code, password=password)
+    assert result.exit_code == 1
+    assert says in result.output.lower()
+    assert _counts(env) == (0, 0, 0)
+
+
+def test_init_refuses_a_database_that_holds_the_demo(env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    before = _counts(env)
+    result = _init(env)
+    assert result.exit_code == 1 and "already holds a city" in result.output
+    assert _counts(env) == before

@@ -52,7 +52,7 @@ def device_add(
                     else select(Region).where(Region.parent_id.is_(None))
                 )
                 if where is None:
-                    console.print("[red]no such region: load the demo city or add regions first[/red]")
+                    console.print("[red]no such region: `ecoloop init` the city, then add its regions[/red]")
                     raise typer.Exit(1)
                 site = add_site(session, code=site_code or mn, name=site_name, kind=kind, region=where)
             add_device(session, mn=mn, password=password, site=site, crc_mode=crc, interval_minutes=interval)

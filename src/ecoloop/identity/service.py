@@ -20,6 +20,9 @@ from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
 from ecoloop.identity.passwords import dummy_hash, hash_password, password_problem, verify_password
 from ecoloop.identity.rules import ThrottlePolicy, ThrottleState, after_failure, is_locked
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
+from ecoloop.regions.service import add_region
 
 TOKEN_PREFIX = "eco_"
 
@@ -352,6 +355,7 @@ ERROR_TEXT: dict[str, str] = {
     "wrong_current_password": N_("The current password is wrong."),
     "unknown_token": N_("No such token."),
     "org_code_taken": N_("This organisation code is taken."),
+    "already_initialised": N_("This database already holds a city: ecoloop init sets up an empty database only."),
     "department_needs_type": N_("A department needs its sector; other organisations have none."),
 }
 
@@ -383,3 +387,43 @@ def create_organisation(
     session.add(org)
     session.flush()
     return org
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """What `initialise` set up: the city, its bureau and the first administrator."""
+
+    city: Region
+    bureau: Organisation
+    admin: User
+
+
+def initialise(
+    session: Session,
+    *,
+    city_code: str,
+    city_name: str,
+    bureau_code: str,
+    bureau_name: str,
+    admin_username: str,
+    admin_display_name: str,
+    admin_password: str,
+) -> Bureau:
+    """Set up a new bureau on an empty database (issue 15): its city as the root of the region tree (a GB/T 2260
+    city code), the bureau attached to it and the first administrator. Refused once any region, organisation or
+    user exists, so it never runs twice; a bad city code raises `RegionCodeError`, a bad account `IdentityError`,
+    and nothing is written."""
+    for model in (Region, Organisation, User):
+        if session.scalar(select(model.id).limit(1)) is not None:
+            raise IdentityError("already_initialised")
+    city = add_region(session, code=city_code.strip(), name=city_name, level=RegionLevel.CITY, parent=None)
+    bureau = create_organisation(session, code=bureau_code, name=bureau_name, kind=OrgKind.BUREAU, region_id=city.id)
+    admin = create_user(
+        session,
+        username=admin_username,
+        display_name=admin_display_name,
+        password=admin_password,
+        role=Role.ADMIN,
+        organisation_id=bureau.id,
+    )
+    return Bureau(city, bureau, admin)
