@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
+from ecoloop.app import create_app
 from ecoloop.cli import app
 from ecoloop.db.engine import make_engine
 from ecoloop.identity.enums import OrgKind, Role
@@ -17,6 +19,8 @@ from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import verify_password
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
+from tests.conftest import make_settings
+from tests.web.helpers import login
 
 runner = CliRunner()
 
@@ -410,3 +414,19 @@ def test_init_refuses_a_database_that_holds_the_demo(env: Path) -> None:
     result = _init(env)
     assert result.exit_code == 1 and "already holds a city" in result.output
     assert _counts(env) == before
+
+
+async def test_the_administrator_set_up_by_init_signs_in(env: Path) -> None:
+    """The city that `ecoloop init` sets up is reachable: its administrator signs in on the web and sees the start
+    page in Chinese."""
+    assert _init(env, "--admin", "zhangwei", "--admin-name", "张伟").exit_code == 0
+    settings = make_settings(env, database_url=f"sqlite:///{env / 'e.sqlite'}")
+    app_ = create_app(settings)
+    transport = httpx.ASGITransport(app=app_, client=("10.1.2.3", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        signed_in = await login(client, "zhangwei", "Bureau-Admin-2026")
+        assert signed_in.status_code == 303
+        home = await client.get("/")
+    app_.state.engine.dispose()
+    assert home.status_code == 200
+    assert "张伟" in home.text and "生态环境" in home.text
