@@ -14,7 +14,7 @@ from ecoloop.alerts import enterprise_file as alerts_in_enterprise_files
 from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, shown_name
 from ecoloop.alerts.routes import router as alerts_router
 from ecoloop.alerts.rule_routes import router as alert_rules_router
-from ecoloop.alerts.rules import KIND_LABELS, SEVERITY_LABELS
+from ecoloop.alerts.rules import SEVERITY_LABELS
 from ecoloop.alerts.stream import router as alert_stream_router
 from ecoloop.alerts.webhook_routes import router as webhooks_router
 from ecoloop.audit.labels import register_labels
@@ -77,10 +77,8 @@ def _act_as(session: Session, user: User, ip: str | None) -> None:
     set_actor(session, Actor(label=user.username, user_id=user.id, ip=ip))
 
 
-# The words of the alert rules that the audit log shows: their kinds, and the keys and values of their parameters.
-register_labels(
-    enums=KIND_LABELS, values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LABELS}, keys=FIELD_LABELS
-)
+# The words of the alert rules that the audit log shows: the keys and values of their parameters.
+register_labels(values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LABELS}, keys=FIELD_LABELS)
 
 # The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):

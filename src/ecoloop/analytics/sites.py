@@ -38,6 +38,9 @@ from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, ReadingSource
 from ecoloop.settings import Settings
 
 KEY = ("site_id", "parameter", "interval", "time")
+# The first and last instants a stored time may hold (`readings.rules`): rows outside are unreadable.
+_FIRST = datetime.fromtimestamp(REPRESENTABLE_FIRST, UTC)
+_LAST = datetime.fromtimestamp(REPRESENTABLE_LAST, UTC)
 COLUMNS = tuple(READINGS_SCHEMA.names)
 # One schema for both tiers (Parquet and Arrow differ in timestamp precision), and `tier`: 0 Parquet, 1 hot.
 _UTC = dt.Timestamp(timezone="UTC", scale=6)
@@ -112,9 +115,7 @@ def _as_readings(t: ir.Table) -> ir.Table:
 
 def readable(t: ir.Table) -> ir.BooleanValue:
     """Whether a row is one reads show: a time a datetime holds and a finite value or none (`parquet.readable`)."""
-    first = _instant(REPRESENTABLE_FIRST)
-    last = _instant(REPRESENTABLE_LAST)
-    return (t.time >= _literal(first)) & (t.time <= _literal(last)) & finite(t)
+    return (t.time >= _literal(_FIRST)) & (t.time <= _literal(_LAST)) & finite(t)
 
 
 def finite(t: ir.Table) -> ir.BooleanValue:
@@ -197,7 +198,7 @@ def recent_readings(con: Any, files: Sequence[Path], until: datetime | None) -> 
     """The readable rows of Parquet `files` (`recent_files`) not dated after `until` (or the last time a datetime
     holds)."""
     t = _as_readings(backends.read_parquet_files(con, files))
-    last = min(until, _instant(REPRESENTABLE_LAST)) if until is not None else _instant(REPRESENTABLE_LAST)
+    last = min(until, _LAST) if until is not None else _LAST
     return t.filter(readable(t) & (t.time <= _literal(last)))
 
 
@@ -282,7 +283,3 @@ def rows(con: Any, expr: ir.Table) -> list[dict[str, Any]]:
 
 def _literal(moment: datetime) -> ir.TimestampScalar:
     return ibis.literal(moment.astimezone(UTC), type=_UTC)
-
-
-def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)

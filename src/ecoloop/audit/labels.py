@@ -213,29 +213,21 @@ def _column_types() -> dict[tuple[str, str], Any]:
 def enum_label(member: StrEnum) -> str:
     """An enum member by its label (`.label`, a message id), or by its value for an enum without labels."""
     label = getattr(member, "label", None)
-    if isinstance(label, str):
-        return gettext(label)
-    message = _ENUM_LABELS.get(member)
-    return gettext(message) if message else member.value
+    return gettext(label) if isinstance(label, str) else member.value
 
 
-# Labels that a capability keeps outside its enums and its tables' fields: enum members without `.label`, the
-# values and the keys inside its JSON fields (the alert rules' parameters). The capability registers them here
-# (`register_labels`, called by `ecoloop.app`), so that the audit trail imports no capability (issue 14).
-_ENUM_LABELS: dict[StrEnum, str] = {}
+# Labels that a capability keeps outside its enums and its tables' fields: the values and the keys inside its JSON
+# fields (the alert rules' parameters). The capability registers them here (`register_labels`, called by
+# `ecoloop.app`), so that the audit trail imports no capability (issue 14).
 _NESTED_VALUES: dict[str, dict[str, str]] = {}
 _NESTED_KEYS: dict[str, str] = {}
 
 
 def register_labels(
-    *,
-    enums: Mapping[Any, str] | None = None,
-    values: Mapping[str, Mapping[Any, str]] | None = None,
-    keys: Mapping[str, str] | None = None,
+    *, values: Mapping[str, Mapping[Any, str]] | None = None, keys: Mapping[str, str] | None = None
 ) -> None:
-    """Give the audit log the words of a capability: labels of enum members, of the values under a key of a JSON
-    field (`{"severity": {"high": ...}}`), and of the keys of a JSON field."""
-    _ENUM_LABELS.update({m: label for m, label in (enums or {}).items() if isinstance(m, StrEnum)})
+    """Give the audit log the words of a capability: labels of the values under a key of a JSON field
+    (`{"severity": {"high": ...}}`), and of the keys of a JSON field. Enum members name themselves (`.label`)."""
     for key, labels in (values or {}).items():
         _NESTED_VALUES.setdefault(key, {}).update({str(v): label for v, label in labels.items()})
     _NESTED_KEYS.update(keys or {})

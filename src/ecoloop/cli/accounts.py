@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cli.base import (
     cli_settings,
     console,
+    read_password,
     user_app,
 )
 from ecoloop.db.base import utcnow
@@ -19,16 +19,6 @@ from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, create_user, set_password
-
-
-def _read_password(password: str | None) -> str:
-    if password:
-        return password
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Again: "):
-        console.print("[red]the passwords differ[/red]")
-        raise typer.Exit(1)
-    return first
 
 
 @user_app.command("add")
@@ -56,7 +46,7 @@ def user_add(
                 session,
                 username=username,
                 display_name=name or username,
-                password=_read_password(password),
+                password=read_password(password),
                 role=role,
                 organisation_id=org_id,
                 enterprise_id=enterprise_id,
@@ -82,7 +72,7 @@ def user_passwd(
             console.print(f"[red]no user {username}[/red]")
             raise typer.Exit(1)
         try:
-            set_password(session, user, _read_password(password), utcnow())
+            set_password(session, user, read_password(password), utcnow())
         except IdentityError as exc:
             console.print(f"[red]{ERROR_TEXT[exc.code]}[/red]")
             raise typer.Exit(1) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import typer
 from rich.console import Console
 
@@ -36,3 +38,14 @@ def cli_settings() -> Settings:
     except ImproperlyConfiguredError as exc:
         console.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def read_password(given: str | None, prompt: str = "Password: ") -> str:
+    """`given`, or a password asked for twice on the terminal (exit when the two differ)."""
+    if given:
+        return given
+    first = getpass.getpass(prompt)
+    if first != getpass.getpass("Again: "):
+        console.print("[red]the passwords differ[/red]")
+        raise typer.Exit(1)
+    return first

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cli.base import app, cli_settings, console
+from ecoloop.cli.base import app, cli_settings, console, read_password
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import upgrade as upgrade_database
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, initialise
@@ -21,11 +20,7 @@ MAX_PASSWORD_FILE = 4096  # bytes: a password file holds one line
 def _admin_password(path: Path | None) -> str:
     """The administrator's password: the first line of `path`, or asked for twice on the terminal."""
     if path is None:
-        first = getpass.getpass("Administrator's password: ")
-        if first != getpass.getpass("Again: "):
-            console.print("[red]the passwords differ[/red]")
-            raise typer.Exit(1)
-        return first
+        return read_password(None, "Administrator's password: ")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_PASSWORD_FILE + 1)
