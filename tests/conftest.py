@@ -68,6 +68,11 @@ SLOW = {
 }
 
 
+# The analytics engines (`backend`: DuckDB and Spark; `spark`: the run's Spark session) for every test of a read of
+# many readings, in tests/analytics and tests/monitoring alike.
+pytest_plugins = ["tests.analytics.engines"]
+
+
 def is_slow(nodeid: str) -> bool:
     """Whether the test `nodeid` is listed in SLOW (as itself, one of its cases, or its file)."""
     return any(nodeid == entry or nodeid.startswith((f"{entry}::", f"{entry}[")) for entry in SLOW)

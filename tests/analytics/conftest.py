@@ -1,15 +1,10 @@
-"""The two analytics engines of the parity suite: embedded DuckDB and Spark in local mode, one session of each.
-
-Spark needs the `spark` extra (`uv sync --extra spark`, which `make test` installs) and a Java 17 runtime
-(`scripts/install-system-deps`); without pyspark the tests that ask for `engines` or `spark` are skipped. The
-Spark session is opened through `ANALYTICS_URL` (`backends.connect`), as a deployment opens it, with code
-generation's fallback turned off: a stage that Spark cannot compile fails the test instead of running slowly.
-"""
+"""The two analytics engines of the parity suite side by side: one in-memory DuckDB and the run's Spark session
+(`spark`, tests/analytics/engines.py), and `Engines.same`, which runs one expression on both and requires the same
+rows."""
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,31 +13,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pytest
-
-from ecoloop.analytics.backends import connect
-from tests.conftest import make_settings
-
-SPARK_TEST_CONF = {
-    "spark.master": "local[2]",
-    "spark.sql.shuffle.partitions": "2",
-    "spark.default.parallelism": "2",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    # A whole stage that does not compile raises instead of running interpreted (the default falls back).
-    "spark.sql.codegen.fallback": "false",
-}
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The Ibis backend of one Spark local-mode session for the whole test run."""
-    pytest.importorskip("pyspark", reason="the Spark parity suite needs the spark extra: uv sync --extra spark")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    tmp = tmp_path_factory.mktemp("spark")
-    query = "&".join(f"{k}={v}" for k, v in SPARK_TEST_CONF.items())
-    backend = connect(make_settings(tmp, analytics_url=f"pyspark:///{tmp / 'warehouse'}?{query}"))
-    yield backend
-    backend.disconnect()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ stands under a key across both tiers, what reads leave out, completeness counts 
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 import subprocess
@@ -24,7 +23,7 @@ from ecoloop.analytics.sites import StoredReadings
 from ecoloop.readings.parquet import compact, partition_path
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, Reading
-from tests.analytics.engines import ENGINES, open_backend
+from tests.analytics.engines import PY4J_WARNINGS
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
@@ -34,24 +33,7 @@ H = timedelta(hours=1)
 PM25 = "a34004"
 SRC = Path(__file__).resolve().parents[2] / "src" / "ecoloop"
 
-
-pytestmark = [
-    # py4j (Spark) leaves the sockets of finished calls to the garbage collector.
-    pytest.mark.filterwarnings("ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
-]
-
-
-@pytest.fixture(params=[*ENGINES, pytest.param("spark", marks=pytest.mark.spark)])
-def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Each engine of the site reads: embedded DuckDB, and Spark local mode (the parity suite's session), so the
-    same expected rows hold on both (issue 14: the site assessment's reads on both engines)."""
-    if request.param == "spark":
-        yield request.getfixturevalue("spark")
-        gc.collect()  # py4j leaves its calls' sockets to the collector: finalise them under this module's filters
-        return
-    with open_backend(request.param) as opened:
-        yield opened
+pytestmark = PY4J_WARNINGS  # tests on Spark too
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from ecoloop.monitoring.quality import Completeness, IssueKind, pooled, rates
 from ecoloop.readings.parquet import compact
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Outcome, RawPacket, Reading
-from tests.analytics.engines import ENGINES, open_backend
+from tests.analytics.engines import PY4J_WARNINGS
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
@@ -29,6 +29,8 @@ END = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the default period ends at the s
 START = END - timedelta(hours=24)
 H = timedelta(hours=1)
 PM25, PM10, SO2 = "a34004", "a34002", "a21026"
+
+pytestmark = PY4J_WARNINGS  # tests on Spark too
 
 
 def device(id_: int, mn: str, interval_minutes: int = 60, site_id: int = 1) -> Device:
@@ -64,12 +66,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HotStore]:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     return tmp_path / "readings"
-
-
-@pytest.fixture(params=ENGINES)
-def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
-    with open_backend(request.param) as opened:
-        yield opened
 
 
 @pytest.fixture
