@@ -33,7 +33,16 @@ from ecoloop.enterprises.models import (
     SupervisionList,
 )
 from ecoloop.identity import scope as identity_scope
-from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
+from ecoloop.identity.models import (
+    ApiToken,
+    LoginThrottle,
+    Organisation,
+    OrganisationDuty,
+    OrganisationRegion,
+    PasswordSetup,
+    User,
+    WebSession,
+)
 from ecoloop.monitoring import scope as monitoring_scope
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions import scope as regions_scope
@@ -65,8 +74,11 @@ __all__ = [
     "Milestone",
     "Notification",
     "Organisation",
+    "OrganisationDuty",
+    "OrganisationRegion",
     "Outlet",
     "OutletLimit",
+    "PasswordSetup",
     "Permit",
     "Region",
     "Site",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from ecoloop.i18n import N_
+from ecoloop.identity.enums import (
+    CATEGORY_LABELS as CATEGORY_LABELS,  # re-exported: problems are categorised as duties are
+)
+from ecoloop.identity.enums import Category as Category
 
 
 class CaseSource(StrEnum):
@@ -21,23 +25,6 @@ class CaseSource(StrEnum):
     @property
     def label(self) -> str:
         return SOURCE_LABELS[self]
-
-
-class Category(StrEnum):
-    """What kind of environmental problem (污染类型)."""
-
-    AIR = "air"
-    WATER = "water"
-    SOIL = "soil"
-    SOLID_WASTE = "solid_waste"
-    NOISE = "noise"
-    ECOLOGY = "ecology"
-    RADIATION = "radiation"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return CATEGORY_LABELS[self]
 
 
 class Severity(StrEnum):
@@ -136,17 +123,6 @@ SOURCE_LABELS = {
     CaseSource.PROVINCIAL_SUPERVISION: N_("Provincial inspection"),
     CaseSource.WARNING_FILM: N_("Warning film"),
     CaseSource.OTHER: N_("Other source"),
-}
-
-CATEGORY_LABELS = {
-    Category.AIR: N_("Air pollution"),
-    Category.WATER: N_("Water pollution"),
-    Category.SOIL: N_("Soil pollution"),
-    Category.SOLID_WASTE: N_("Solid waste"),
-    Category.NOISE: N_("Noise"),
-    Category.ECOLOGY: N_("Ecological damage"),
-    Category.RADIATION: N_("Radiation"),
-    Category.OTHER: N_("Other problem"),
 }
 
 SEVERITY_LABELS = {

@@ -60,3 +60,33 @@ _DEPT_LABELS = {
     DepartmentType.GOVERNMENT: N_("Town or county government"),
     DepartmentType.OTHER: N_("Other department"),
 }
+
+
+class Category(StrEnum):
+    """What kind of environmental problem (污染类型): the category of a case, and a duty an organisation is
+    responsible for (cases re-export it)."""
+
+    AIR = "air"
+    WATER = "water"
+    SOIL = "soil"
+    SOLID_WASTE = "solid_waste"
+    NOISE = "noise"
+    ECOLOGY = "ecology"
+    RADIATION = "radiation"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    Category.AIR: N_("Air pollution"),
+    Category.WATER: N_("Water pollution"),
+    Category.SOIL: N_("Soil pollution"),
+    Category.SOLID_WASTE: N_("Solid waste"),
+    Category.NOISE: N_("Noise"),
+    Category.ECOLOGY: N_("Ecological damage"),
+    Category.RADIATION: N_("Radiation"),
+    Category.OTHER: N_("Other problem"),
+}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin, utcnow
-from ecoloop.identity.enums import DepartmentType, OrgKind, Role
+from ecoloop.identity.enums import Category, DepartmentType, OrgKind, Role
 from ecoloop.regions.models import Region
 
 
@@ -28,6 +28,32 @@ class Organisation(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship(lazy="joined")
+    covered: Mapped[list[OrganisationRegion]] = relationship(cascade="all, delete-orphan")
+    duties: Mapped[list[OrganisationDuty]] = relationship(cascade="all, delete-orphan")
+
+
+class OrganisationRegion(Base):
+    """A region an organisation is responsible for besides its own (a department covering several counties, a
+    branch covering a development zone's towns): problems there are routed to it."""
+
+    __tablename__ = "organisation_regions"
+    __audit__ = True
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), primary_key=True)
+
+
+class OrganisationDuty(Base):
+    """A category of problem an organisation is responsible for (职责): cases of that category in its regions are
+    routed to it."""
+
+    __tablename__ = "organisation_duties"
+    __table_args__ = (UniqueConstraint("organisation_id", "category"),)
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    category: Mapped[Category] = mapped_column(StrEnumType(Category, 32))
 
 
 class User(TimestampMixin, Base):
@@ -48,6 +74,20 @@ class User(TimestampMixin, Base):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class PasswordSetup(Base):
+    """A one-time link for a new user to choose a password (or for one whose password was reset); only the
+    token's SHA-256 is stored, and it works once, before it expires."""
+
+    __tablename__ = "password_setups"
+    __audit__ = True
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info={"audit_redact": True})
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

@@ -49,3 +49,76 @@ _CRC_LABELS = {
     CrcMode.MODBUS_LE: N_("CRC-16/MODBUS, low byte first"),
     CrcMode.ANY: N_("Either CRC"),
 }
+
+
+class StationLevel(StrEnum):
+    """Who runs and assesses a station (控制级别): the national network (国控), the province, the city, the county, or a
+    town's or village's own station. The area a station's values count for follows from it (`assessed_level`)."""
+
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    CITY = "city"
+    COUNTY = "county"
+    TOWN = "town"
+    VILLAGE = "village"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+
+_LEVEL_LABELS = {
+    StationLevel.NATIONAL: N_("National control station"),
+    StationLevel.PROVINCIAL: N_("Provincial control station"),
+    StationLevel.CITY: N_("City control station"),
+    StationLevel.COUNTY: N_("County control station"),
+    StationLevel.TOWN: N_("Town station"),
+    StationLevel.VILLAGE: N_("Village station"),
+}
+
+
+class NoiseZone(StrEnum):
+    """The acoustic environment function zone of a noise point (声环境功能区, GB 3096-2008 clause 4): class 0
+    (recovery and care), 1 (residential, education), 2 (mixed), 3 (industrial), 4a (beside trunk roads and inland
+    waterways) and 4b (beside railway trunk lines)."""
+
+    CLASS_0 = "0"
+    CLASS_1 = "1"
+    CLASS_2 = "2"
+    CLASS_3 = "3"
+    CLASS_4A = "4a"
+    CLASS_4B = "4b"
+
+    @property
+    def label(self) -> str:
+        return _ZONE_LABELS[self]
+
+
+_ZONE_LABELS = {
+    NoiseZone.CLASS_0: N_("Class 0 acoustic zone"),
+    NoiseZone.CLASS_1: N_("Class 1 acoustic zone"),
+    NoiseZone.CLASS_2: N_("Class 2 acoustic zone"),
+    NoiseZone.CLASS_3: N_("Class 3 acoustic zone"),
+    NoiseZone.CLASS_4A: N_("Class 4a acoustic zone"),
+    NoiseZone.CLASS_4B: N_("Class 4b acoustic zone"),
+}
+
+
+class Datum(StrEnum):
+    """The coordinate system coordinates are given in; ecoloop stores WGS-84. GCJ-02 is the offset system of
+    Chinese online maps (Amap, Tencent), BD-09 Baidu's further offset of it."""
+
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+    @property
+    def label(self) -> str:
+        return _DATUM_LABELS[self]
+
+
+_DATUM_LABELS = {
+    Datum.WGS84: N_("WGS-84 (GPS)"),
+    Datum.GCJ02: N_("GCJ-02 (Amap, Tencent)"),
+    Datum.BD09: N_("BD-09 (Baidu)"),
+}

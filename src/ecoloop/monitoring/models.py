@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin
-from ecoloop.monitoring.enums import CrcMode, SiteKind
+from ecoloop.monitoring.enums import CrcMode, NoiseZone, SiteKind, StationLevel
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 
@@ -26,15 +26,23 @@ class Site(TimestampMixin, Base):
     kind: Mapped[SiteKind] = mapped_column(StrEnumType(SiteKind, 32))
     # For air stations: the administrative level the station assesses (城市站/区县站/乡镇站/村级站).
     level: Mapped[RegionLevel | None] = mapped_column(StrEnumType(RegionLevel, 16))
+    # Who runs the station (国控/省控/市控/县控/乡镇/村); `level` follows from it when it is set.
+    station_level: Mapped[StationLevel | None] = mapped_column(StrEnumType(StationLevel, 16))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
     # The GB 3838-2002 class a water station's water must meet (水质目标, e.g. "III"); None where none is set.
     water_target: Mapped[str | None] = mapped_column(String(8))
+    # The GB 3096-2008 acoustic function zone of a noise point; None where none is set.
+    noise_zone: Mapped[NoiseZone | None] = mapped_column(StrEnumType(NoiseZone, 4))
+    # The deepest region whose boundary holds the coordinates (None: no coordinates, or no boundary holds them);
+    # a site whose region's subtree does not include it is flagged (`regions.locate`).
+    located_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
 
-    region: Mapped[Region] = relationship(lazy="joined")
+    region: Mapped[Region] = relationship(lazy="joined", foreign_keys=[region_id])
+    located_region: Mapped[Region | None] = relationship(foreign_keys=[located_region_id])
 
 
 class Device(TimestampMixin, Base):

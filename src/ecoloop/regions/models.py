@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin
@@ -29,6 +29,10 @@ class Region(TimestampMixin, Base):
     level: Mapped[RegionLevel] = mapped_column(StrEnumType(RegionLevel, 16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     path: Mapped[str] = mapped_column(String(255))
+    # The boundary as a GeoJSON Polygon or MultiPolygon geometry in WGS-84 (None: not known); it places points in
+    # regions (`regions.locate`) and draws maps. Not kept in the audit trail (its size), only that it changed.
+    boundary: Mapped[str | None] = mapped_column(Text, info={"audit_redact": True})
+    active: Mapped[bool] = mapped_column(default=True)
 
     parent: Mapped[Region | None] = relationship(remote_side=[id])
 
