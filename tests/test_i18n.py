@@ -80,6 +80,8 @@ TRANSLATE_PARAMETERS = {
     ("enterprises/export.py", "sheet"),
     ("web/templating.py", "_escaped_gettext"),
     ("web/templating.py", "_escaped_ngettext"),
+    ("sheets/table.py", "message"),  # a problem's message id, set from a layout's N_() table
+    ("sheets/table.py", "template_workbook"),  # a column's note, N_() in the layout
 }
 
 

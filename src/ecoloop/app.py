@@ -37,9 +37,11 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
+from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.app import create_shell
@@ -51,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     overview_router,
     identity_router,
     identity_admin_router,
+    regions_import_router,  # before the tree's routes: /admin/regions/import is not a region
     regions_router,
     corrections_router,
     enterprise_import_router,
@@ -64,6 +67,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit_router,
     ingest_router,
     upload_router,
+    monitoring_import_router,
     monitoring_router,
     alert_stream_router,
     alert_rules_router,

@@ -36,6 +36,7 @@ class Action(StrEnum):
     REVIEW_ALERTS = "review_alerts"
     MANAGE_ALERT_RULES = "manage_alert_rules"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_MONITORING = "manage_monitoring"
 
 
 _BUREAU_READ = frozenset(
@@ -71,7 +72,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
-    | {Action.MANAGE_WEBHOOKS},
+    | {Action.MANAGE_WEBHOOKS, Action.MANAGE_MONITORING},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | _SUPERVISION | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
@@ -86,7 +87,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     # A branch keeps the files of the enterprises in its county, supervises its county's cases and checks its
     # county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
-    | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
+    | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS, Action.MANAGE_MONITORING}
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},

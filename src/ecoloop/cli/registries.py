@@ -1,0 +1,101 @@
+"""The registries from Excel: `ecoloop import regions|organisations|users|sites|devices FILE.xlsx`, each all rows
+or none with every problem named by row and column, and `ecoloop import template KIND FILE.xlsx` for the layout
+(issue 15). The same imports are on the registry pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.cli.base import cli_settings, console, import_app
+from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.identity.models import User
+from ecoloop.sheets import SheetLimits
+from ecoloop.sheets.table import ImportReport
+
+WORKBOOK = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Excel workbook (.xlsx).")]
+AS_USER = Annotated[str, typer.Option("--as", help="Import as this user (their role and area apply).")]
+Importer = Callable[[Session, object, bytes, SheetLimits | None], ImportReport]
+
+
+class Kind(StrEnum):
+    """The registries with an import."""
+
+    REGIONS = "regions"
+    ORGANISATIONS = "organisations"
+    USERS = "users"
+    SITES = "sites"
+    DEVICES = "devices"
+
+
+def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
+    if kind is Kind.REGIONS:
+        from ecoloop.regions import imports as regions
+
+        return regions.import_regions, regions.template  # type: ignore[return-value]  # principal is checked inside
+    if kind is Kind.DEVICES:
+        from ecoloop.monitoring import device_imports
+
+        return device_imports.import_devices, device_imports.template  # type: ignore[return-value]  # as above
+    raise typer.BadParameter(f"no import for {kind}")
+
+
+def _run(kind: Kind, path: Path, username: str) -> None:
+    from ecoloop.i18n import use_locale
+    from ecoloop.identity.service import principal_for
+    from ecoloop.web.limits import sheet_limits
+
+    importer, _template = _importer(kind)
+    settings = cli_settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session, use_locale(settings.default_locale):
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            console.print(f"[red]no user {username!r}[/red]")
+            raise typer.Exit(1)
+        set_actor(session, Actor(label=f"cli:import:{username}", user_id=user.id))
+        report = importer(session, principal_for(user, session), path.read_bytes(), sheet_limits(settings))
+        if not report.ok:
+            session.rollback()
+            for problem in report.problems:
+                console.print(problem.describe(), markup=False)
+            console.print(f"[red]{len(report.problems)} problems: nothing imported[/red]")
+            raise typer.Exit(1)
+        session.commit()
+    engine.dispose()
+    console.print(f"{kind}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged")
+    for name, line in report.handover:
+        console.print(f"{name}\t{line}", markup=False, highlight=False)
+
+
+@import_app.command("regions")
+def import_regions(path: WORKBOOK, username: AS_USER = "admin") -> None:
+    """Import counties, towns and villages from a workbook (sheet 区划): all rows or none."""
+    _run(Kind.REGIONS, path, username)
+
+
+@import_app.command("devices")
+def import_devices(path: WORKBOOK, username: AS_USER = "admin") -> None:
+    """Import data loggers (MN, password, site, CRC, interval) from a workbook (sheet 数采仪): all rows or none."""
+    _run(Kind.DEVICES, path, username)
+
+
+@import_app.command("template")
+def import_template(
+    kind: Annotated[Kind, typer.Argument(help="Which registry.")],
+    path: Annotated[Path, typer.Argument(dir_okay=False, help="Where to write the .xlsx template.")],
+) -> None:
+    """Write a registry's import template (headers, example rows and a sheet of notes)."""
+    from ecoloop.i18n import use_locale
+
+    _importer_fn, template = _importer(kind)
+    with use_locale(cli_settings().default_locale):
+        path.write_bytes(template())
+    console.print(f"template written to {path}")
