@@ -32,6 +32,7 @@ from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_section
 from ecoloop.identity.admin_routes import router as identity_admin_router
+from ecoloop.identity.import_routes import router as identity_import_router
 from ecoloop.identity.models import User
 from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
@@ -52,6 +53,7 @@ from ecoloop.web.deps import SignIn
 ROUTERS: tuple[APIRouter, ...] = (
     overview_router,
     identity_router,
+    identity_import_router,
     identity_admin_router,
     regions_import_router,  # before the tree's routes: /admin/regions/import is not a region
     regions_router,

@@ -40,6 +40,10 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
         from ecoloop.regions import imports as regions
 
         return regions.import_regions, regions.template  # type: ignore[return-value]  # principal is checked inside
+    if kind is Kind.ORGANISATIONS:
+        from ecoloop.identity import org_imports
+
+        return org_imports.import_organisations, org_imports.template  # type: ignore[return-value]  # as above
     if kind is Kind.DEVICES:
         from ecoloop.monitoring import device_imports
 
@@ -79,6 +83,12 @@ def _run(kind: Kind, path: Path, username: str) -> None:
 def import_regions(path: WORKBOOK, username: AS_USER = "admin") -> None:
     """Import counties, towns and villages from a workbook (sheet 区划): all rows or none."""
     _run(Kind.REGIONS, path, username)
+
+
+@import_app.command("organisations")
+def import_organisations(path: WORKBOOK, username: AS_USER = "admin") -> None:
+    """Import branches and departments with their regions and duties (sheet 机构): all rows or none."""
+    _run(Kind.ORGANISATIONS, path, username)
 
 
 @import_app.command("devices")
