@@ -45,6 +45,7 @@ PURE_MODULES = (
     "identity/rules.py",
     "readings/rules.py",
     "regions/rules.py",
+    "regions/datum.py",
     "cases/workflow.py",
     "monitoring/quality.py",
     "alerts/lifecycle.py",

@@ -6,6 +6,11 @@ from enum import StrEnum
 
 from ecoloop.i18n import N_
 
+# The datum of coordinates belongs to regions (regions/datum.py converts them); monitoring names it too.
+from ecoloop.regions.enums import Datum
+
+__all__ = ["CrcMode", "Datum", "NoiseZone", "SiteKind", "StationLevel"]
+
 
 class SiteKind(StrEnum):
     """What a monitoring site measures."""
@@ -101,24 +106,4 @@ _ZONE_LABELS = {
     NoiseZone.CLASS_3: N_("Class 3 acoustic zone"),
     NoiseZone.CLASS_4A: N_("Class 4a acoustic zone"),
     NoiseZone.CLASS_4B: N_("Class 4b acoustic zone"),
-}
-
-
-class Datum(StrEnum):
-    """The coordinate system coordinates are given in; ecoloop stores WGS-84. GCJ-02 is the offset system of
-    Chinese online maps (Amap, Tencent), BD-09 Baidu's further offset of it."""
-
-    WGS84 = "wgs84"
-    GCJ02 = "gcj02"
-    BD09 = "bd09"
-
-    @property
-    def label(self) -> str:
-        return _DATUM_LABELS[self]
-
-
-_DATUM_LABELS = {
-    Datum.WGS84: N_("WGS-84 (GPS)"),
-    Datum.GCJ02: N_("GCJ-02 (Amap, Tencent)"),
-    Datum.BD09: N_("BD-09 (Baidu)"),
 }

@@ -1,4 +1,4 @@
-"""Levels of the administrative region tree."""
+"""Levels of the administrative region tree, and the datum coordinates are given in."""
 
 from __future__ import annotations
 
@@ -30,4 +30,24 @@ _LABELS = {
     RegionLevel.COUNTY: N_("County/district"),
     RegionLevel.TOWN: N_("Town/street"),
     RegionLevel.VILLAGE: N_("Village/community"),
+}
+
+
+class Datum(StrEnum):
+    """The coordinate system coordinates are given in; ecoloop stores WGS-84 (`regions.datum` converts). GCJ-02 is
+    the offset system of Chinese online maps (Amap, Tencent), BD-09 Baidu's further offset of it."""
+
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+    @property
+    def label(self) -> str:
+        return _DATUM_LABELS[self]
+
+
+_DATUM_LABELS = {
+    Datum.WGS84: N_("WGS-84 (GPS)"),
+    Datum.GCJ02: N_("GCJ-02 (Amap, Tencent)"),
+    Datum.BD09: N_("BD-09 (Baidu)"),
 }
