@@ -45,6 +45,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.settings import Settings, load_settings
+from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.app import create_shell
 from ecoloop.web.deps import SignIn
 
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ingest_router,
     upload_router,
     monitoring_import_router,
+    site_import_router,
     monitoring_router,
     alert_stream_router,
     alert_rules_router,

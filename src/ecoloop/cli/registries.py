@@ -44,6 +44,10 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
         from ecoloop.identity import org_imports
 
         return org_imports.import_organisations, org_imports.template  # type: ignore[return-value]  # as above
+    if kind is Kind.SITES:
+        from ecoloop import site_registry
+
+        return site_registry.import_sites, site_registry.template  # type: ignore[return-value]  # as above
     if kind is Kind.DEVICES:
         from ecoloop.monitoring import device_imports
 
@@ -89,6 +93,12 @@ def import_regions(path: WORKBOOK, username: AS_USER = "admin") -> None:
 def import_organisations(path: WORKBOOK, username: AS_USER = "admin") -> None:
     """Import branches and departments with their regions and duties (sheet 机构): all rows or none."""
     _run(Kind.ORGANISATIONS, path, username)
+
+
+@import_app.command("sites")
+def import_sites(path: WORKBOOK, username: AS_USER = "admin") -> None:
+    """Import monitoring sites with their level, coordinates, targets and outlets (sheet 监测点位): all or none."""
+    _run(Kind.SITES, path, username)
 
 
 @import_app.command("devices")
