@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -430,3 +431,50 @@ async def test_the_administrator_set_up_by_init_signs_in(env: Path) -> None:
     app_.state.engine.dispose()
     assert home.status_code == 200
     assert "张伟" in home.text and "生态环境" in home.text
+
+
+async def test_user_add_without_a_password_prints_a_one_time_link_that_works(env: Path, tmp_path: Path) -> None:
+    """Issue 15: `ecoloop user add` without a password prints the link with which the user chooses one; `ecoloop
+    user link` prints a new one, and the earlier one stops working."""
+    assert _init(env, "--admin", "zhangwei").exit_code == 0
+    added = runner.invoke(app, ["user", "add", "lina", "--role", "analyst", "--organisation", "bureau"])
+    assert added.exit_code == 0, added.output
+    first = re.search(r"http://127\.0\.0\.1:8765/set-password/([A-Za-z0-9_-]{43})", added.output)
+    assert first is not None, added.output
+    relinked = runner.invoke(app, ["user", "link", "LINA", "--base-url", "https://ecoloop.example.gov.cn/"])
+    assert relinked.exit_code == 0, relinked.output
+    second = re.search(r"https://ecoloop\.example\.gov\.cn/set-password/([A-Za-z0-9_-]{43})", relinked.output)
+    assert second is not None, relinked.output
+    assert runner.invoke(app, ["user", "link", "nobody"]).exit_code == 1
+
+    settings = make_settings(env, database_url=f"sqlite:///{env / 'e.sqlite'}")
+    app_ = create_app(settings)
+    transport = httpx.ASGITransport(app=app_, client=("10.1.2.3", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await login(client, "lina", "no such account 0")).status_code == 401, "no password before the link"
+        old = await client.post(
+            f"/set-password/{first[1]}", data={"new": "Chosen-pass-2027", "confirm": "Chosen-pass-2027"}
+        )
+        new = await client.post(
+            f"/set-password/{second[1]}", data={"new": "Chosen-pass-2027", "confirm": "Chosen-pass-2027"}
+        )
+        signed_in = await login(client, "lina", "Chosen-pass-2027")
+    app_.state.engine.dispose()
+    assert (old.status_code, new.status_code, signed_in.status_code) == (404, 200, 303)
+
+
+def test_user_add_reads_a_password_file(env: Path, tmp_path: Path) -> None:
+    assert _init(env, "--admin", "zhangwei").exit_code == 0
+    secret = tmp_path / "pw"
+    secret.write_text("Analyst-2026x\nignored\n")
+    added = runner.invoke(
+        app,
+        ["user", "add", "wangfang", "--role", "analyst", "--organisation", "bureau", "--password-file", str(secret)],
+    )
+    assert added.exit_code == 0, added.output
+    assert "set-password" not in added.output
+    engine = make_engine(f"sqlite:///{env / 'e.sqlite'}")
+    with engine.connect() as conn:
+        hashed = conn.scalar(select(User.password_hash).where(User.username == "wangfang"))
+    engine.dispose()
+    assert hashed is not None and verify_password("Analyst-2026x", hashed)

@@ -34,6 +34,7 @@ from ecoloop.enterprises.sections import register_section
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.import_routes import router as identity_import_router
 from ecoloop.identity.models import User
+from ecoloop.identity.routes import SET_PASSWORD_PATH
 from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
@@ -46,6 +47,7 @@ from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
+from ecoloop.web.access_log import keep_out_of_logs
 from ecoloop.web.app import create_shell
 from ecoloop.web.deps import SignIn
 
@@ -91,6 +93,9 @@ register_labels(values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LA
 # The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):
     register_section(key, title, rows)
+
+# Paths that carry a secret: the web server's access log and our error lines show them redacted.
+keep_out_of_logs(SET_PASSWORD_PATH)
 
 SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     )
     login_lock_minutes: int = Field(default=15, ge=1, description="Minutes an account or IP address stays locked.")
     session_hours: int = Field(default=12, ge=1, description="Hours a browser session lasts without activity.")
+    password_link_hours: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 30,
+        description="Hours a one-time set-password link (a new user's, or a reset) stays valid if it is not used.",
+    )
+    public_url: str = Field(
+        default="",
+        description="The address users reach ecoloop at (https://ecoloop.example.gov.cn), for links handed out of "
+        "band (set-password links); empty: the address of the request, or http://HOST:PORT on the command line.",
+    )
     hot_store_url: str = Field(
         default="",
         description="PostgreSQL URL of the readings hot store (postgresql:// or postgresql+psycopg://); "
@@ -164,6 +175,19 @@ class Settings(BaseSettings):
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The networks of WEBHOOK_ALLOWED_NETWORKS."""
         return tuple(ipaddress.ip_network(item, strict=False) for item in _split(self.webhook_allowed_networks))
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith(("http://", "https://")) or any(c in value for c in "?# ")):
+            raise ValueError("a public URL is http:// or https:// followed by a host (and a path), no query")
+        return value
+
+    @property
+    def password_link_lifetime(self) -> timedelta:
+        """How long a one-time set-password link stays valid (PASSWORD_LINK_HOURS)."""
+        return timedelta(hours=self.password_link_hours)
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,8 @@ from ecoloop.audit.models import AuditRecord
 from ecoloop.audit.service import REDACTED, Actor, MissingActorError, record_event, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.enterprises.models import Enterprise
+from ecoloop.identity.enums import Category, DepartmentType, OrgKind
+from ecoloop.identity.models import Organisation, OrganisationDuty
 from ecoloop.identity.service import create_api_token
 from tests.factories import World, credit_code
 
@@ -20,6 +22,27 @@ def records(db: Session, entity_type: str, action: str | None = None) -> list[Au
     if action:
         stmt = stmt.where(AuditRecord.action == action)
     return list(db.scalars(stmt))
+
+
+def test_rows_the_flush_deletes_by_itself_are_recorded_too(db: Session, world: World) -> None:
+    """An orphan of a `delete-orphan` collection and a cascaded child are deleted by the flush without being in
+    `Session.deleted`: their deletion is recorded all the same (issue 15)."""
+    set_actor(db, Actor(label="admin", user_id=world.users["admin"].id))
+    org = Organisation(code="dept-x", name="x", kind=OrgKind.DEPARTMENT, region_id=world.city.id,
+                       department_type=DepartmentType.OTHER)  # fmt: skip
+    db.add(org)
+    org.duties = [OrganisationDuty(category=Category.AIR), OrganisationDuty(category=Category.WATER)]
+    db.flush()
+    org.duties = [d for d in org.duties if d.category is Category.WATER]  # the air duty is an orphan now
+    db.flush()
+    (orphan,) = records(db, "organisation_duties", "delete")
+    assert orphan.before is not None and orphan.before["category"] == "air"
+    db.delete(org)  # cascades to the water duty
+    db.flush()
+    assert sorted(r.before["category"] for r in records(db, "organisation_duties", "delete") if r.before) == [
+        "air",
+        "water",
+    ]
 
 
 def test_create_update_delete_are_recorded_with_before_and_after(db: Session, world: World) -> None:

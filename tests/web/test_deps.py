@@ -117,7 +117,15 @@ async def test_a_commit_that_fails_answers_with_the_error_page_not_a_success(
 # --- every route of the app: its action, its unit of work, its path --------------------------------------------------
 
 # Routes anyone may call: signing in, the health check, the API description (and the static files, a mount).
-PUBLIC = {"GET /login", "POST /login", "GET /healthz", "GET /api/v1/openapi.json"}
+PUBLIC = {
+    "GET /login",
+    "POST /login",
+    "GET /healthz",
+    "GET /api/v1/openapi.json",
+    # A one-time set-password link: its token is the credential (issue 15).
+    "GET /set-password/{token}",
+    "POST /set-password/{token}",
+}
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).
 SIGNED_IN = {

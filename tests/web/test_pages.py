@@ -388,21 +388,27 @@ async def test_user_creation_is_audited_without_the_password_hash(
     assert NEW_USER["password"] not in everything
 
 
-async def test_admin_deactivates_a_user_who_is_signed_out(
+async def test_admin_retires_a_user_who_is_signed_out_then_reactivates_them(
     client: httpx.AsyncClient, app_db: Session, app_settings: Settings, app_world: World, admin_csrf: str
 ) -> None:
     analyst = app_world.users["analyst"]
     async with open_client(app_settings, ip="10.7.7.7") as other:
         open_session(app_db, other, "analyst")
         page = await client.get(f"/admin/users/{analyst.id}")
-        form = form_for(page.text, f"/admin/users/{analyst.id}").fields()
-        form.pop("active", None)  # untick "active"
+        form = form_for(page.text, f"/admin/users/{analyst.id}/retire").fields()
 
-        response = await client.post(f"/admin/users/{analyst.id}", data=form)
+        response = await client.post(f"/admin/users/{analyst.id}/retire", data=form)
 
         assert response.status_code == 303
         assert (await other.get("/api/v1/me")).status_code == 401
         assert (await login(other, "analyst")).status_code == 401
+        page = await client.get(f"/admin/users/{analyst.id}")
+        assert "已停用" in parse(page.text).find("h1").text  # type: ignore[union-attr]
+        history = parse(page.text).find("section", id="history")
+        assert history is not None and "修改" in history.text, "the retirement is in the user's history"
+        form = form_for(page.text, f"/admin/users/{analyst.id}/reactivate").fields()
+        assert (await client.post(f"/admin/users/{analyst.id}/reactivate", data=form)).status_code == 303
+        assert (await login(other, "analyst")).status_code == 303
 
 
 async def test_admin_adds_a_town_under_a_county(

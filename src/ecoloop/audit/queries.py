@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
@@ -15,14 +15,25 @@ def list_audit(
     principal: Principal,
     *,
     entity_type: str | None = None,
+    entity_id: str | None = None,
+    refers_to: tuple[str, int] | None = None,
     actor: str | None = None,
     limit: int = 200,
     before_id: int | None = None,
 ) -> list[AuditRecord]:
-    """Audit records the principal may see, newest first, optionally for one table or one actor."""
+    """Audit records the principal may see, newest first, optionally of one table, one record of it (`entity_id`),
+    the records whose values before or after name `refers_to` = (field, id) (the duties of organisation 7:
+    `("organisation_id", 7)`), or one actor."""
     stmt = scoped(select(AuditRecord), principal, AuditRecord).order_by(AuditRecord.id.desc())
     if entity_type:
         stmt = stmt.where(AuditRecord.entity_type == entity_type)
+    if entity_id is not None:
+        stmt = stmt.where(AuditRecord.entity_id == entity_id)
+    if refers_to is not None:
+        key, value = refers_to
+        stmt = stmt.where(
+            or_(AuditRecord.after[key].as_integer() == value, AuditRecord.before[key].as_integer() == value)
+        )
     if actor:
         stmt = stmt.where(AuditRecord.actor_label == actor)
     if before_id is not None:

@@ -102,20 +102,39 @@ def _has_audited_change(obj: Any) -> bool:
 
 
 def _entity_id(obj: Any) -> str:
-    return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+    """The record's primary key as text; a secret key (a set-password link's token hash) only by its first eight
+    characters, enough to tell its records apart and too little to be the secret."""
+    mapper = inspect(obj).mapper
+    values = mapper.primary_key_from_instance(obj)
+    return ",".join(
+        str(v)[:8] if column.info.get("audit_redact") else str(v)
+        for column, v in zip(mapper.primary_key, values, strict=True)
+    )
 
 
 def _is_audited(obj: Any) -> bool:
     return bool(getattr(type(obj), "__audit__", False))
 
 
+def _deleted(session: Session, flush_context: UOWTransaction) -> list[Any]:
+    """Every object the flush deletes: those passed to `Session.delete` and those it found itself (orphans removed
+    from a `delete-orphan` collection, cascades), which `Session.deleted` does not list (issue 15: a removed duty of
+    an organisation left no record)."""
+    found = {id(o): o for o in session.deleted}
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and obj is not None:
+            found.setdefault(id(obj), obj)
+    return list(found.values())
+
+
 @event.listens_for(Session, "after_flush")
-def _audit_flush(session: Session, _flush_context: UOWTransaction) -> None:
+def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
     changes = (
         [("create", o) for o in session.new if _is_audited(o)]
         + [("update", o) for o in session.dirty if _is_audited(o) and _has_audited_change(o)]
-        + [("delete", o) for o in session.deleted if _is_audited(o)]
+        + [("delete", o) for o in _deleted(session, flush_context) if _is_audited(o)]
     )
     if not changes:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -29,6 +30,7 @@ app.add_typer(simulate_app, name="simulate")
 alerts_app = typer.Typer(help="Alerts: the rule engine.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 console = Console(soft_wrap=True)
+MAX_PASSWORD_FILE = 4096  # bytes: a password file holds one line
 
 
 def cli_settings() -> Settings:
@@ -49,3 +51,18 @@ def read_password(given: str | None, prompt: str = "Password: ") -> str:
         console.print("[red]the passwords differ[/red]")
         raise typer.Exit(1)
     return first
+
+
+def password_from_file(path: Path) -> str:
+    """The first line of a password file (exit when it cannot be read or is longer than a password file is)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PASSWORD_FILE + 1)
+    except OSError as exc:
+        console.print(f"[red]cannot read the password file {path}: {exc.strerror}[/red]")
+        raise typer.Exit(1) from exc
+    if len(data) > MAX_PASSWORD_FILE:
+        console.print(f"[red]the password file {path} is longer than {MAX_PASSWORD_FILE} bytes[/red]")
+        raise typer.Exit(1)
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[0] if lines else ""

@@ -8,30 +8,18 @@ from typing import Annotated
 import typer
 
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cli.base import app, cli_settings, console, read_password
+from ecoloop.cli.base import app, cli_settings, console, password_from_file, read_password
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import upgrade as upgrade_database
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, initialise
 from ecoloop.regions.rules import RegionCodeError
-
-MAX_PASSWORD_FILE = 4096  # bytes: a password file holds one line
 
 
 def _admin_password(path: Path | None) -> str:
     """The administrator's password: the first line of `path`, or asked for twice on the terminal."""
     if path is None:
         return read_password(None, "Administrator's password: ")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PASSWORD_FILE + 1)
-    except OSError as exc:
-        console.print(f"[red]cannot read the password file {path}: {exc.strerror}[/red]")
-        raise typer.Exit(1) from exc
-    if len(data) > MAX_PASSWORD_FILE:
-        console.print(f"[red]the password file {path} is longer than {MAX_PASSWORD_FILE} bytes[/red]")
-        raise typer.Exit(1)
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    return lines[0] if lines else ""
+    return password_from_file(path)
 
 
 @app.command()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 MIN_LENGTH = 10
+# The mark of a hash no password matches: a user created without a password signs in only after following their
+# one-time set-password link (issue 15). No Argon2 hash starts with it.
+UNUSABLE_PREFIX = "!"
 
 
 @cache
@@ -20,8 +24,22 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+def unusable_password_hash() -> str:
+    """A stored hash that no password matches (a user who has not chosen a password yet)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def is_usable(hashed: str) -> bool:
+    """Whether `hashed` is a hash some password can match (an Argon2 hash, not an unusable or empty one)."""
+    return hashed.startswith("$argon2")
+
+
 def verify_password(password: str, hashed: str) -> bool:
-    """Whether `password` matches `hashed`."""
+    """Whether `password` matches `hashed`; never for an unusable or empty hash, which still costs one Argon2
+    verification so that the time of the answer does not tell such an account apart."""
+    if not is_usable(hashed):
+        _hasher().verify(password, dummy_hash())
+        return False
     return _hasher().verify(password, hashed)
 
 

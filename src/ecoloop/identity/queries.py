@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
+from ecoloop.audit.models import AuditRecord
+from ecoloop.audit.queries import list_audit
 from ecoloop.identity.models import Organisation, User
+from ecoloop.regions.models import Region
 
 
 def list_users(session: Session, principal: Principal) -> list[User]:
@@ -22,10 +25,57 @@ def get_user(session: Session, principal: Principal, user_id: int) -> User | Non
 
 def list_organisations(session: Session, principal: Principal) -> list[Organisation]:
     """Organisations the principal may see: the bureau first, then branches, then departments."""
-    stmt = scoped(select(Organisation), principal, Organisation).order_by(Organisation.kind, Organisation.code)
+    stmt = (
+        scoped(select(Organisation), principal, Organisation)
+        .options(selectinload(Organisation.covered), selectinload(Organisation.duties))
+        .order_by(Organisation.kind, Organisation.code)
+    )
     return list(session.scalars(stmt))
 
 
 def get_organisation(session: Session, principal: Principal, organisation_id: int) -> Organisation | None:
     """One organisation if the principal may see it."""
     return get_visible(session, principal, Organisation, organisation_id)
+
+
+def _merged(batches: list[list[AuditRecord]], limit: int) -> list[AuditRecord]:
+    records = {r.id: r for batch in batches for r in batch}
+    return sorted(records.values(), key=lambda r: r.id, reverse=True)[:limit]
+
+
+def user_history(session: Session, principal: Principal, user_id: int, limit: int = 50) -> list[AuditRecord]:
+    """The audit trail of one user account, newest first: its changes (role, organisation, retirement, password),
+    its set-password links and API tokens (empty for a principal who may not read the audit trail)."""
+    batches = [list_audit(session, principal, entity_type="users", entity_id=str(user_id), limit=limit)]
+    for table in ("password_setups", "api_tokens"):
+        batches.append(list_audit(session, principal, entity_type=table, refers_to=("user_id", user_id), limit=limit))
+    return _merged(batches, limit)
+
+
+def organisation_history(
+    session: Session, principal: Principal, organisation_id: int, limit: int = 50
+) -> list[AuditRecord]:
+    """The audit trail of one organisation, newest first: its changes, covered regions and duties."""
+    batches = [list_audit(session, principal, entity_type="organisations", entity_id=str(organisation_id), limit=limit)]
+    for table in ("organisation_regions", "organisation_duties"):
+        refers_to = ("organisation_id", organisation_id)
+        batches.append(list_audit(session, principal, entity_type=table, refers_to=refers_to, limit=limit))
+    return _merged(batches, limit)
+
+
+def regions_by_code(session: Session, principal: Principal, codes: list[str]) -> tuple[list[Region], list[str]]:
+    """The regions the principal may see with these codes, and the codes that name none of them."""
+    wanted = list(dict.fromkeys(c for c in codes if c))
+    stmt = scoped(select(Region).where(Region.code.in_(wanted)), principal, Region) if wanted else None
+    found = {r.code: r for r in session.scalars(stmt)} if stmt is not None else {}
+    return [found[c] for c in wanted if c in found], [c for c in wanted if c not in found]
+
+
+def covered_regions(session: Session, principal: Principal, org: Organisation) -> list[Region]:
+    """The regions an organisation covers besides its own, in tree order."""
+    ids = [row.region_id for row in org.covered]
+    if not ids:
+        return []
+    return list(
+        session.scalars(scoped(select(Region).where(Region.id.in_(ids)), principal, Region).order_by(Region.path))
+    )

@@ -21,9 +21,13 @@ from ecoloop.identity.service import (
     LoginOutcome,
     authenticate,
     change_own_password,
+    count_link_failure,
     create_api_token,
     end_session,
+    link_attempts_locked,
     list_api_tokens,
+    password_link_user,
+    redeem_password_link,
     revoke_api_token,
     start_session,
 )
@@ -42,6 +46,18 @@ from ecoloop.web.security import (
 from ecoloop.web.templating import render
 
 router = APIRouter()
+# The one-time links' address: the token follows it, and logs show it redacted (`web.access_log`).
+SET_PASSWORD_PATH = "/set-password/"
+
+
+def password_link_address(base_url: str, raw: str) -> str:
+    """The absolute address of a set-password link under `base_url` (PUBLIC_URL, or the request's own address)."""
+    return base_url.rstrip("/") + SET_PASSWORD_PATH + raw
+
+
+def base_url_of(request: Request, settings: Settings) -> str:
+    """The address users reach ecoloop at: PUBLIC_URL when set, else the address of this request."""
+    return settings.public_url or str(request.base_url)
 
 
 def safe_next(target: str | None) -> str:
@@ -97,12 +113,7 @@ def login(
         return _login_page(request, settings, new_nonce(), safe_next(next), message, status=403)
     now, ip = utcnow(), client_ip(request)
     set_actor(db, Actor(label=username.strip().lower()[:64] or "anonymous", ip=ip))
-    policy = ThrottlePolicy(
-        settings.login_max_failures,
-        timedelta(minutes=settings.login_lock_minutes),
-        timedelta(minutes=settings.login_lock_minutes),
-    )
-    result = authenticate(db, username, password, ip, now, policy)
+    result = authenticate(db, username, password, ip, now, _throttle_policy(settings))
     if result.outcome is not LoginOutcome.OK or result.user is None:  # the failed attempt is committed too
         if result.outcome is LoginOutcome.LOCKED and result.locked_until is not None:
             until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
@@ -120,6 +131,59 @@ def login(
         _set_cookie(response, request, LANG_COOKIE, user.locale or "", max_age=365 * 86400)
     response.delete_cookie(LOGIN_NONCE_COOKIE, path="/")
     return response
+
+
+def _throttle_policy(settings: Settings) -> ThrottlePolicy:
+    lock = timedelta(minutes=settings.login_lock_minutes)
+    return ThrottlePolicy(settings.login_max_failures, lock, lock)
+
+
+def _set_password_page(request: Request, *, status: int = 200, **context: object) -> Response:
+    response = render(request, "identity/set_password.html", context, status_code=status)
+    # The token is in this page's address: no request the page makes (its style sheet, scripts) may carry it on
+    # as a Referer, into the logs of a proxy (the access log redacts it, `web/access_log.py`).
+    response.headers["referrer-policy"] = "no-referrer"
+    return response
+
+
+@router.get(SET_PASSWORD_PATH + "{token}", include_in_schema=False)
+def set_password_form(request: Request, db: DbSession, token: str) -> Response:
+    """The page of a one-time set-password link: choose a password (no sign-in needed)."""
+    now = utcnow()
+    holder = None if link_attempts_locked(db, client_ip(request), now) else password_link_user(db, token, now=now)
+    if holder is None:
+        return _set_password_page(request, invalid=True, status=404)
+    return _set_password_page(request, username=holder.username)
+
+
+@router.post(SET_PASSWORD_PATH + "{token}", include_in_schema=False)
+def set_password_submit(
+    request: Request,
+    db: UnitOfWork,
+    settings: SettingsDep,
+    token: str,
+    new: Annotated[str, Form(max_length=256)],
+    confirm: Annotated[str, Form(max_length=256)],
+) -> Response:
+    """Set the password through a one-time link; the link is used up. Links that do not work count against the
+    client address as failed sign-ins do, and all answer alike (used, expired, unknown, retired user)."""
+    now, ip = utcnow(), client_ip(request)
+    set_actor(db, Actor(label="anonymous", ip=ip))
+    holder = None if link_attempts_locked(db, ip, now) else password_link_user(db, token, now=now)
+    if holder is None:
+        count_link_failure(db, ip, now, _throttle_policy(settings))
+        return _set_password_page(request, invalid=True, status=404)
+    set_actor(db, Actor(label=holder.username, user_id=holder.id, ip=ip))
+    if new != confirm:
+        error = gettext("The two new passwords differ.")
+        return _set_password_page(request, username=holder.username, error=error, status=422)
+    try:
+        redeem_password_link(db, token, new, now=now)
+    except IdentityError as exc:
+        db.rollback()
+        error = gettext(ERROR_TEXT[exc.code])
+        return _set_password_page(request, username=holder.username, error=error, status=422)
+    return _set_password_page(request, done=True)
 
 
 @router.post("/logout", include_in_schema=False)

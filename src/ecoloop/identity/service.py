@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,11 +14,28 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.audit.service import record_event
+from ecoloop.db.base import utcnow
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_
-from ecoloop.identity.enums import DepartmentType, OrgKind, Role
-from ecoloop.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
-from ecoloop.identity.passwords import dummy_hash, hash_password, password_problem, verify_password
+from ecoloop.identity.enums import Category, DepartmentType, OrgKind, Role
+from ecoloop.identity.models import (
+    ApiToken,
+    LoginThrottle,
+    Organisation,
+    OrganisationDuty,
+    OrganisationRegion,
+    PasswordSetup,
+    User,
+    WebSession,
+)
+from ecoloop.identity.passwords import (
+    dummy_hash,
+    hash_password,
+    is_usable,
+    password_problem,
+    unusable_password_hash,
+    verify_password,
+)
 from ecoloop.identity.rules import ThrottlePolicy, ThrottleState, after_failure, is_locked
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -70,7 +87,9 @@ def principal_for(user: User, session: Session) -> Principal:
     )
 
 
-def _check_binding(session: Session, role: Role, organisation_id: int | None, enterprise_id: int | None) -> None:
+def _check_binding(
+    session: Session, role: Role, organisation_id: int | None, enterprise_id: int | None, current: int | None = None
+) -> None:
     expected = ROLE_ORG_KIND[role]
     if expected is None:
         if enterprise_id is None or organisation_id is not None:
@@ -83,6 +102,8 @@ def _check_binding(session: Session, role: Role, organisation_id: int | None, en
     org = session.get(Organisation, organisation_id) if organisation_id is not None else None
     if org is None:
         raise IdentityError("unknown_organisation")
+    if not org.active and org.id != current:  # a user may stay in the retired organisation they are in
+        raise IdentityError("organisation_retired")
     if org.kind != expected:
         raise IdentityError("role_does_not_fit_organisation", f"role {role} needs an organisation of kind {expected}")
 
@@ -92,24 +113,25 @@ def create_user(
     *,
     username: str,
     display_name: str,
-    password: str,
+    password: str | None = None,
     role: Role,
     organisation_id: int | None = None,
     enterprise_id: int | None = None,
 ) -> User:
-    """Add a user after checking the username, password strength and that the role fits the organisation."""
+    """Add a user after checking the username, password strength and that the role fits the organisation; without
+    a password the account cannot sign in until its user follows a one-time link (`issue_password_link`)."""
     username = username.strip().lower()
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise IdentityError("bad_username")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise IdentityError("username_taken")
-    if problem := password_problem(password, username):
+    if password is not None and (problem := password_problem(password, username)):
         raise IdentityError(problem)
     _check_binding(session, role, organisation_id, enterprise_id)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        password_hash=hash_password(password),
+        password_hash=unusable_password_hash() if password is None else hash_password(password),
         role=role,
         organisation_id=organisation_id,
         enterprise_id=enterprise_id,
@@ -132,14 +154,37 @@ def update_user(
 ) -> User:
     """Change a user's name, role, binding or active flag; deactivating ends their sessions and revokes their API
     tokens."""
-    _check_binding(session, role, organisation_id, enterprise_id)
+    _check_binding(session, role, organisation_id, enterprise_id, current=user.organisation_id)
     user.display_name = display_name.strip() or user.username
     user.role = role
     user.organisation_id = organisation_id
     user.enterprise_id = enterprise_id
-    user.active = active
     if not active:
-        _sign_out_everywhere(session, user, now)
+        retire_user(session, user, now=now)
+    user.active = active
+    session.flush()
+    return user
+
+
+def retire_user(session: Session, user: User, *, now: datetime | None = None, by: User | None = None) -> User:
+    """Retire a user (停用): they cannot sign in, their browser sessions end, their API tokens are revoked and
+    their unused set-password links stop working. An administrator cannot retire themselves (`by`)."""
+    now = now or utcnow()
+    if by is not None and by.id == user.id:
+        raise IdentityError("cannot_retire_self")
+    user.active = False
+    _sign_out_everywhere(session, user, now)
+    _void_open_links(session, user, now)
+    session.flush()
+    return user
+
+
+def reactivate_user(session: Session, user: User) -> User:
+    """Let a retired user sign in again with their password (their old sessions and tokens stay ended); their
+    organisation must be active."""
+    if user.organisation is not None and not user.organisation.active:
+        raise IdentityError("organisation_retired")
+    user.active = True
     session.flush()
     return user
 
@@ -168,6 +213,72 @@ def change_own_password(session: Session, user: User, current: str, new: str, no
     if not verify_password(current, user.password_hash):
         raise IdentityError("wrong_current_password")
     set_password(session, user, new, now)
+
+
+def _void_open_links(session: Session, user: User, now: datetime) -> None:
+    """Make the user's links that could still be used expire now (row by row, so the audit trail shows it)."""
+    stmt = select(PasswordSetup).where(
+        PasswordSetup.user_id == user.id, PasswordSetup.used_at.is_(None), PasswordSetup.expires_at > now
+    )
+    for setup in session.scalars(stmt):
+        setup.expires_at = now
+
+
+def issue_password_link(session: Session, user: User, *, lifetime: timedelta, now: datetime | None = None) -> str:
+    """A one-time link token for `user` to choose their password, valid for `lifetime` (the setting
+    PASSWORD_LINK_HOURS); returned once, only its SHA-256 is stored. The user's earlier unused links stop working.
+    The current password (if any) keeps working until the link is used."""
+    now = now or utcnow()
+    if not user.active:
+        raise IdentityError("user_retired")
+    _void_open_links(session, user, now)
+    raw = secrets.token_urlsafe(32)
+    session.add(PasswordSetup(token_hash=_sha256(raw), user_id=user.id, created_at=now, expires_at=now + lifetime))
+    session.flush()
+    return raw
+
+
+def password_link_user(session: Session, raw: str, *, now: datetime | None = None) -> User | None:
+    """The user a set-password link is for while it can be used (not used, not expired, the user active); None
+    for any other token, whatever the reason, so that the page tells nothing about which user it was."""
+    now = now or utcnow()
+    if not raw or len(raw) > 128:
+        return None
+    setup = session.get(PasswordSetup, _sha256(raw))
+    if setup is None or setup.used_at is not None or setup.expires_at <= now:
+        return None
+    user = session.get(User, setup.user_id)
+    return user if user is not None and user.active else None
+
+
+def redeem_password_link(session: Session, raw: str, new_password: str, *, now: datetime | None = None) -> User:
+    """Set the password of a set-password link's user and use the link up (it works once): the password rules
+    apply as for every password, and the user's sessions and API tokens end as with a password change. Raises
+    `IdentityError("link_invalid")` for an unknown, used or expired link or a retired user."""
+    now = now or utcnow()
+    user = password_link_user(session, raw, now=now)
+    if user is None:
+        raise IdentityError("link_invalid")
+    set_password(session, user, new_password, now)
+    setup = session.get(PasswordSetup, _sha256(raw))
+    assert setup is not None  # found above
+    setup.used_at = now
+    session.flush()
+    _void_open_links(session, user, now)
+    session.flush()
+    return user
+
+
+def link_attempts_locked(session: Session, ip: str, now: datetime) -> bool:
+    """Whether the client address is locked (by failed sign-ins or failed set-password links) at `now`."""
+    return is_locked(_throttle_state(session, "ip", ip), now)
+
+
+def count_link_failure(session: Session, ip: str, now: datetime, policy: ThrottlePolicy) -> None:
+    """Count a set-password link that did not work against the client address, as a failed sign-in: guessing
+    links locks the address like guessing passwords (the tokens are 256 random bits: this only slows a scan)."""
+    _save_throttle(session, "ip", ip, after_failure(_throttle_state(session, "ip", ip), now, policy))
+    record_event(session, "password_link_failed", "password_setups", None)
 
 
 class LoginOutcome(StrEnum):
@@ -242,8 +353,11 @@ def authenticate(
         record_event(session, "login_locked", "users", None, {"username": username})
         return LoginResult(LoginOutcome.LOCKED, locked_until=max(locks))
     user = session.scalar(select(User).where(User.username == username))
-    matches = verify(password, user.password_hash if user is not None else dummy_hash())
-    if user is not None and user.active and matches:
+    # An account without a usable password (never set: its set-password link is not used yet) is checked against
+    # the dummy hash, which some password matches, so it must not count as a match.
+    usable = user is not None and is_usable(user.password_hash)
+    matches = verify(password, user.password_hash if user is not None and usable else dummy_hash())
+    if user is not None and user.active and usable and matches:
         session.execute(delete(LoginThrottle).where(LoginThrottle.scope == "account", LoginThrottle.key == username))
         return LoginResult(LoginOutcome.OK, user=user)
     _purge_stale_throttles(session, now, policy, keys)
@@ -357,6 +471,18 @@ ERROR_TEXT: dict[str, str] = {
     "org_code_taken": N_("This organisation code is taken."),
     "already_initialised": N_("This database already holds a city: ecoloop init sets up an empty database only."),
     "department_needs_type": N_("A department needs its sector; other organisations have none."),
+    "cannot_retire_self": N_("You cannot retire your own account."),
+    "organisation_retired": N_("This organisation is retired."),
+    "unknown_region": N_("No such region."),
+    "bad_parent": N_("An organisation's parent is another active organisation, not itself or one below it."),
+    "org_has_active_users": N_("This organisation still has active users: retire them or move them first."),
+    "org_has_active_children": N_("Organisations below this one are still active: retire or move them first."),
+    "bureau_cannot_retire": N_("The bureau itself cannot be retired."),
+    "user_retired": N_("This user is retired: reactivate them first."),
+    "link_invalid": N_(
+        "This link does not work: it has been used, it has expired or it is not a set-password link. Ask your "
+        "administrator for a new one."
+    ),
 }
 
 
@@ -376,6 +502,7 @@ def create_organisation(
         raise IdentityError("org_code_taken")
     if (kind is OrgKind.DEPARTMENT) != (department_type is not None):
         raise IdentityError("department_needs_type")
+    _check_parent(session, None, parent_id)
     org = Organisation(
         code=code,
         name=name.strip(),
@@ -385,6 +512,83 @@ def create_organisation(
         parent_id=parent_id,
     )
     session.add(org)
+    session.flush()
+    return org
+
+
+def _check_parent(session: Session, org: Organisation | None, parent_id: int | None) -> None:
+    """The parent of an organisation exists, is active, and is neither the organisation nor one below it."""
+    if parent_id is None:
+        return
+    parent = session.get(Organisation, parent_id)
+    seen: set[int] = set()
+    node = parent
+    while node is not None and node.id not in seen:  # walk up: the organisation must not be its own ancestor
+        if org is not None and node.id == org.id:
+            raise IdentityError("bad_parent")
+        seen.add(node.id)
+        node = session.get(Organisation, node.parent_id) if node.parent_id is not None else None
+    if parent is None or not parent.active:
+        raise IdentityError("bad_parent")
+
+
+def update_organisation(session: Session, org: Organisation, *, name: str, parent_id: int | None) -> Organisation:
+    """Rename an organisation or put it under another parent (not itself, nor one below it)."""
+    _check_parent(session, org, parent_id)
+    org.name = name.strip() or org.name
+    org.parent_id = parent_id
+    session.flush()
+    return org
+
+
+def set_coverage(session: Session, org: Organisation, region_ids: Iterable[int]) -> Organisation:
+    """Make `region_ids` the regions an organisation covers besides its own (problems there are routed to it):
+    rows for regions no longer named go, rows for new ones come, each change in the audit trail. Raises
+    `IdentityError("unknown_region")` when an id is no active region."""
+    wanted = set(region_ids) - {org.region_id}
+    if wanted:
+        found = set(session.scalars(select(Region.id).where(Region.id.in_(wanted), Region.active.is_(True))))
+        if found != wanted:
+            raise IdentityError("unknown_region")
+    org.covered = [row for row in org.covered if row.region_id in wanted] + [
+        OrganisationRegion(organisation_id=org.id, region_id=region_id)
+        for region_id in sorted(wanted - {row.region_id for row in org.covered})
+    ]
+    session.flush()
+    return org
+
+
+def set_duties(session: Session, org: Organisation, categories: Iterable[Category]) -> Organisation:
+    """Make `categories` the kinds of problem an organisation is responsible for (职责), each change audited."""
+    wanted = set(categories)
+    org.duties = [row for row in org.duties if row.category in wanted] + [
+        OrganisationDuty(organisation_id=org.id, category=category)
+        for category in sorted(wanted - {row.category for row in org.duties})
+    ]
+    session.flush()
+    return org
+
+
+def retire_organisation(session: Session, org: Organisation) -> Organisation:
+    """Retire an organisation (撤销): refused for the bureau, and while it has active users or active
+    organisations below it, so that nobody is left in, or reporting to, an organisation that no longer works.
+    Its history, coverage and duties stay; no new user can join it."""
+    if org.kind is OrgKind.BUREAU:
+        raise IdentityError("bureau_cannot_retire")
+    if session.scalar(select(User.id).where(User.organisation_id == org.id, User.active.is_(True)).limit(1)):
+        raise IdentityError("org_has_active_users")
+    children = select(Organisation.id).where(Organisation.parent_id == org.id, Organisation.active.is_(True))
+    if session.scalar(children.limit(1)):
+        raise IdentityError("org_has_active_children")
+    org.active = False
+    session.flush()
+    return org
+
+
+def reactivate_organisation(session: Session, org: Organisation) -> Organisation:
+    """Bring a retired organisation back (its parent must be active)."""
+    _check_parent(session, org, org.parent_id)
+    org.active = True
     session.flush()
     return org
 

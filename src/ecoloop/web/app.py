@@ -19,6 +19,7 @@ from ecoloop.access.actions import ForbiddenError
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext, use_locale
 from ecoloop.settings import Settings
+from ecoloop.web.access_log import redact_access_log
 from ecoloop.web.caching import NoStoreMiddleware
 from ecoloop.web.deps import CsrfError, LoginRequiredError
 from ecoloop.web.errors import UnexpectedErrorMiddleware
@@ -79,8 +80,10 @@ class SecurityHeadersMiddleware:
                     (b"content-security-policy", CSP.encode()),
                     (b"x-frame-options", b"DENY"),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
                 ]
+                if not any(name.lower() == b"referrer-policy" for name, _value in headers):
+                    # A page may be stricter (the set-password page sends none: its address holds a token).
+                    headers.append((b"referrer-policy", b"same-origin"))
                 message["headers"] = headers
             await send(message)
 
@@ -137,6 +140,7 @@ def create_shell(settings: Settings) -> FastAPI:
     """The web shell for `settings`: database sessions, templates, middleware, error pages and static files, with
     no page of any capability; `ecoloop.app.create_app` adds the capabilities' routers (issue 14)."""
     logging.getLogger("ecoloop").setLevel(settings.log_level)
+    redact_access_log()
     app = FastAPI(
         title="ecoloop",
         version="0.1.0",

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecoloop.i18n import gettext
+from ecoloop.web.access_log import redact_path
 from ecoloop.web.templating import render
 
 logger = logging.getLogger("ecoloop.web.errors")
@@ -49,7 +50,8 @@ class UnexpectedErrorMiddleware:
         except Exception:
             reference = secrets.token_hex(6)
             # The path only (no query string, no body): they may carry what users typed.
-            logger.exception("unexpected error reference=%s %s %s", reference, scope["method"], scope["path"])
+            path = redact_path(scope["path"])
+            logger.exception("unexpected error reference=%s %s %s", reference, scope["method"], path)
             if started:
                 return  # the response is under way: the client sees it cut short, the log has the reference
             await _error_response(scope, reference)(scope, receive, send)

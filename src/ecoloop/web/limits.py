@@ -30,8 +30,10 @@ from ecoloop.web.templating import render
 
 API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
-# The only body an anonymous visitor may send: the sign-in form.
+# The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
+# (issue 15; its token is the credential, checked by the route).
 ANONYMOUS_BODIES = frozenset({"/login"})
+ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -163,7 +165,8 @@ class BodyLimitMiddleware:
         if length.isdigit() and int(length) > limit:
             await _too_large(scope, limit)(scope, receive, send)
             return
-        if scope["method"] in _BODY_METHODS and path not in ANONYMOUS_BODIES and not await _signed_in(scope, headers):
+        anonymous = path in ANONYMOUS_BODIES or path.startswith(ANONYMOUS_BODY_PREFIXES)
+        if scope["method"] in _BODY_METHODS and not anonymous and not await _signed_in(scope, headers):
             await _login_required(scope)(scope, receive, send)
             return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
