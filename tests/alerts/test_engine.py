@@ -318,3 +318,24 @@ def test_a_noise_point_above_its_zones_limit_for_the_local_hours_period(rig: Rig
     rig.poll(16)
     (alert,) = rig.alerts(RuleKind.NOISE_EXCEEDANCE)
     assert alert.status is AlertStatus.CLEARED
+
+
+def test_a_noise_stations_hj212_upload_raises_the_alert(rig: Rig) -> None:
+    """HJ 212-2017 Appendix C: a noise station sends its hourly values as `Leq-Data`, `LMx-Data`; at 23:00 local
+    a class 1 point's Leq of 47.6 is above the night limit 45 and its maximum 63.9 above 45 + 15 = 60 (GB 3096-2008
+    §5.4). One alert keeps both findings and shows the larger excess (63.9 / 60 > 47.6 / 45)."""
+    site = Site(code="ZS9", name="柳林小学噪声点", kind=SiteKind.NOISE, region_id=rig.world.town_b.id)
+    site.noise_zone = NoiseZone.CLASS_1
+    rig.db.add(site)
+    rig.db.commit()
+    rig.engine.load(T0)
+    data_time = (T0 + timedelta(hours=15)).astimezone(TZ).strftime("%Y%m%d%H%M%S")
+    cp = {"DataTime": data_time, "Leq-Data": "47.6", "LMx-Data": "63.9"}
+    packet = encode({"QN": f"{data_time}000", "ST": "23", "CN": "2061", "PW": "123456", "MN": "ZS9", "CP": cp})
+    rig.store.write(readings_of(parse(packet), site.id, TZ), now=T0 + timedelta(hours=16, minutes=1))
+    rig.poll(16)
+    (alert,) = rig.alerts(RuleKind.NOISE_EXCEEDANCE)
+    assert alert.site_id == site.id and alert.parameter == "LMx"
+    assert (alert.observed, alert.reference) == (Decimal("63.9"), Decimal(60))
+    findings = {f["parameter"]: (f["observed"], f["reference"]) for f in alert.detail["findings"]}
+    assert findings == {"Leq": ("47.6", "45"), "LMx": ("63.9", "60")}
