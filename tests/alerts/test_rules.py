@@ -370,6 +370,16 @@ def test_identical_values_compare_pollutants_not_a_pollutants_own_statistics() -
     assert found == [(T0, D(3), ("a21002-Max", "a21026-Max", "a34013-Max"))]
 
 
+def test_identical_values_do_not_compare_the_statistics_of_one_sound_level() -> None:
+    """A noise station's hour in steady noise: L10, L50 and Leq all 52.0 dB(A) (HJ 212-2017 Appendix C's own
+    example has L5 = L10); they are statistics of one sound level, not three pollutants."""
+    steady = {"L5": (52.3, None), "L10": (52.0, None), "L50": (52.0, None), "Leq": (52.0, None), "LMx": (58.2, None)}
+    assert identical(**steady) == []
+    assert identical(**steady, a21026=(52.0, None), a21004=(52.0, None), a34004=(52.0, None)) == [
+        (T0, D(3), ("a21004", "a21026", "a34004"))
+    ]
+
+
 @pytest.mark.parametrize(
     "device",
     [
