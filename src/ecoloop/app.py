@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import ecoloop.tables  # noqa: F401  # every table and its scope rule, before the first request
 from ecoloop.alerts import enterprise_file as alerts_in_enterprise_files
-from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, shown_name
+from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, PERIOD_LABELS, shown_name
 from ecoloop.alerts.routes import router as alerts_router
 from ecoloop.alerts.rule_routes import router as alert_rules_router
 from ecoloop.alerts.rules import SEVERITY_LABELS
@@ -88,7 +88,9 @@ def _act_as(session: Session, user: User, ip: str | None) -> None:
 
 
 # The words of the alert rules that the audit log shows: the keys and values of their parameters.
-register_labels(values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LABELS}, keys=FIELD_LABELS)
+register_labels(
+    values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LABELS, "periods": PERIOD_LABELS}, keys=FIELD_LABELS
+)
 
 # The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):

@@ -9,7 +9,14 @@ import pytest
 
 from ecoloop.alerts import config
 from ecoloop.alerts.device_rules import HiddenExceedanceThresholds
-from ecoloop.alerts.rules import AqiThresholds, HotspotThresholds, RuleKind, Severity, SuddenRiseThresholds
+from ecoloop.alerts.rules import (
+    AqiThresholds,
+    HotspotThresholds,
+    NoiseThresholds,
+    RuleKind,
+    Severity,
+    SuddenRiseThresholds,
+)
 from ecoloop.i18n import use_locale
 
 
@@ -44,6 +51,23 @@ def test_submitted_form_values_are_parsed() -> None:
     assert config.thresholds_from(RuleKind.AIR_SUDDEN_RISE, {"interval": "0.5"}).interval == timedelta(minutes=30)  # type: ignore[union-attr]
 
 
+def test_a_noise_rules_periods_and_hours_as_the_editor_submits_them() -> None:
+    """The editor offers the periods as "day, night", "day" or "night" (`config.PERIOD_CHOICES`)."""
+    assert [value for value, _ in config.PERIOD_CHOICES] == ["day, night", "day", "night"]
+    stored = config.normalised(RuleKind.NOISE_EXCEEDANCE, {"periods": "night", "night_start": "21", "margin": "2"})
+    assert stored == {
+        "margin": "2",
+        "periods": ["night"],
+        "quantities": ["Leq", "LMx"],
+        "day_start": 6,
+        "night_start": 21,
+        "high_excess": "10",
+        "severity": "medium",
+    }
+    both = config.thresholds_from(RuleKind.NOISE_EXCEEDANCE, {"periods": config.PERIOD_CHOICES[0][0]})
+    assert both == NoiseThresholds()
+
+
 def test_missing_and_empty_values_take_the_defaults() -> None:
     assert config.thresholds_from(RuleKind.AQI_LEVEL, {"threshold": ""}) == AqiThresholds()
 
@@ -58,6 +82,8 @@ def test_missing_and_empty_values_take_the_defaults() -> None:
         (RuleKind.AIR_SUDDEN_RISE, {"previous_hours": "0"}, "parameters"),  # refused by the thresholds themselves
         (RuleKind.AQI_LEVEL, {"area_level": "province"}, "area_level"),
         (RuleKind.AIR_HOTSPOT, {"area_level": "village"}, "area_level"),
+        (RuleKind.NOISE_EXCEEDANCE, {"periods": "evening"}, "parameters"),
+        (RuleKind.NOISE_EXCEEDANCE, {"day_start": "6.5"}, "day_start"),
     ],
 )
 def test_bad_values_are_refused_naming_the_field(kind: RuleKind, parameters: dict[str, object], field: str) -> None:

@@ -29,7 +29,7 @@ from ecoloop.enterprises.enums import Averaging, OutletKind, PermitClass
 from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
 from ecoloop.ingest.convert import readings_of
 from ecoloop.ingest.hj212 import encode, parse
-from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.enums import NoiseZone, SiteKind
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import Interval, Reading
@@ -38,7 +38,7 @@ from tests.factories import YEAR_0, YEAR_2099, YEAR_10000, World
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in 清源
-SO2, O2, PM25 = "a21026", "a19001", "a34004"
+SO2, O2, PM25, LEQ = "a21026", "a19001", "a34004", "Leq"
 
 
 @dataclass
@@ -287,3 +287,55 @@ def test_data_dated_far_ahead_or_unrepresentable_neither_stops_the_engine_nor_em
     (alert,) = rig.alerts(RuleKind.SOURCE_EXCEEDANCE)
     assert alert.observed == Decimal(50)
     assert rig.store.arrivals() == [] or all(a.time.year < 9999 for a in rig.store.arrivals())
+
+
+def test_a_noise_point_above_its_zones_limit_for_the_local_hours_period(rig: Rig) -> None:
+    """GB 3096-2008 Table 1, class 1: 55 by day, 45 by night; T0 is 08:00 in 清源 (UTC+8), so hour 2 is 10:00
+    and hour 15 is 23:00 local. A point without a zone is not judged."""
+    w = rig.world
+    points = {
+        name: Site(code=name, name=f"{name}噪声点", kind=SiteKind.NOISE, region_id=w.town_b.id, noise_zone=zone)
+        for name, zone in (("ZS1", NoiseZone.CLASS_1), ("ZS2", NoiseZone.CLASS_1), ("ZS3", None))
+    }
+    rig.db.add_all(points.values())
+    rig.db.commit()
+    rig.engine.load(T0)
+    one, two, unzoned = points.values()
+    rig.send(one, 2, {LEQ: 54.0})  # 10:00: day limit 55
+    rig.poll(2)
+    assert rig.alerts(RuleKind.NOISE_EXCEEDANCE) == []
+    rig.send(one, 15, {LEQ: 46.0})  # 23:00: night limit 45
+    rig.send(two, 15, {LEQ: 44.0})
+    rig.send(unzoned, 15, {LEQ: 80.0})
+    rig.poll(15)
+    (alert,) = rig.alerts(RuleKind.NOISE_EXCEEDANCE)
+    assert alert.site_id == one.id and alert.parameter == LEQ and alert.status is AlertStatus.OPEN
+    assert alert.observed == Decimal(46) and alert.reference == Decimal(45)
+    assert alert.first_at == T0 + timedelta(hours=15)
+    (finding,) = alert.detail["findings"]
+    assert (finding["zone"], finding["period"], finding["excess"]) == ("1", "night", "1.0")
+    rig.send(one, 16, {LEQ: 44.0})  # 00:00, night: within 45, clears
+    rig.poll(16)
+    (alert,) = rig.alerts(RuleKind.NOISE_EXCEEDANCE)
+    assert alert.status is AlertStatus.CLEARED
+
+
+def test_a_noise_stations_hj212_upload_raises_the_alert(rig: Rig) -> None:
+    """HJ 212-2017 Appendix C: a noise station sends its hourly values as `Leq-Data`, `LMx-Data`; at 23:00 local
+    a class 1 point's Leq of 47.6 is above the night limit 45 and its maximum 63.9 above 45 + 15 = 60 (GB 3096-2008
+    §5.4). One alert keeps both findings and shows the larger excess (63.9 / 60 > 47.6 / 45)."""
+    site = Site(code="ZS9", name="柳林小学噪声点", kind=SiteKind.NOISE, region_id=rig.world.town_b.id)
+    site.noise_zone = NoiseZone.CLASS_1
+    rig.db.add(site)
+    rig.db.commit()
+    rig.engine.load(T0)
+    data_time = (T0 + timedelta(hours=15)).astimezone(TZ).strftime("%Y%m%d%H%M%S")
+    cp = {"DataTime": data_time, "Leq-Data": "47.6", "LMx-Data": "63.9"}
+    packet = encode({"QN": f"{data_time}000", "ST": "23", "CN": "2061", "PW": "123456", "MN": "ZS9", "CP": cp})
+    rig.store.write(readings_of(parse(packet), site.id, TZ), now=T0 + timedelta(hours=16, minutes=1))
+    rig.poll(16)
+    (alert,) = rig.alerts(RuleKind.NOISE_EXCEEDANCE)
+    assert alert.site_id == site.id and alert.parameter == "LMx"
+    assert (alert.observed, alert.reference) == (Decimal("63.9"), Decimal(60))
+    findings = {f["parameter"]: (f["observed"], f["reference"]) for f in alert.detail["findings"]}
+    assert findings == {"Leq": ("47.6", "45"), "LMx": ("63.9", "60")}

@@ -26,7 +26,7 @@ from ecoloop.alerts.engine import AlertEngine
 from ecoloop.alerts.evaluate import Evaluation, RuleSpec, SiteInfo
 from ecoloop.alerts.rules import Finding, RuleKind
 from ecoloop.alerts.window import Window
-from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.enums import NoiseZone, SiteKind
 from ecoloop.monitoring.quality import Point, is_valid
 from ecoloop.readings.vocabulary import Interval
 from ecoloop.readings.vocabulary import Reading as StoredReading
@@ -560,3 +560,42 @@ def judgements(engine: AlertEngine, time: datetime) -> dict[tuple[int, int | Non
         else:
             found += ev.area_aqi(spec, list(engine.sites.values()), engine.window, time)
     return {(e.rule.id, e.site_id, e.region_id): e for e in found}
+
+
+# --- noise -------------------------------------------------------------------------------------------------------
+
+NOISE = SiteInfo(4, SiteKind.NOISE, 10, "371800.371802.", noise_zone=NoiseZone.CLASS_1)
+LEQ, LMAX = "Leq", "LMx"
+
+
+def test_a_noise_hour_is_judged_in_its_local_period_clean_or_not() -> None:
+    """T0 + 15 h is 23:00 in UTC+8 (class 1 night limit 45), T0 + 2 h is 10:00 (day limit 55)."""
+    spec = rule(RuleKind.NOISE_EXCEEDANCE)
+    window = Window()
+    put(window, NOISE.id, 15, {LEQ: 46.0, LMAX: 58.0})
+    put(window, NOISE.id, 2, {LEQ: 54.0, LMAX: 90.0})  # the maximum is judged at night only
+    night = ev.noise(spec, NOISE, window, T0 + 15 * H, ZONE)
+    assert night is not None and [(f.parameter, f.observed, f.reference) for f in night.findings] == [
+        (LEQ, Decimal("46.0"), Decimal(45))
+    ]
+    day = ev.noise(spec, NOISE, window, T0 + 2 * H, ZONE)
+    assert day is not None and day.findings == ()  # clean: clears an open alert
+
+
+def test_a_noise_hour_that_cannot_be_judged_gets_no_evaluation() -> None:
+    spec = rule(RuleKind.NOISE_EXCEEDANCE)
+    window = Window()
+    put(window, NOISE.id, 15, {LEQ: 80.0})
+    put(window, NOISE.id, 16, {LEQ: 80.0}, flag="M")  # maintenance: not valid
+    put(window, NOISE.id, 2, {LMAX: 90.0})  # a day hour with the maximum only
+    put(window, NOISE.id, 3, {"L10": 90.0})  # a quantity not judged
+    unzoned = SiteInfo(5, SiteKind.NOISE, 10, "371800.")
+    put(window, unzoned.id, 15, {LEQ: 80.0})
+    assert ev.noise(spec, unzoned, window, T0 + 15 * H, ZONE) is None
+    assert ev.noise(spec, STATION, window, T0 + 15 * H, ZONE) is None
+    assert ev.noise(spec, NOISE, window, T0 + 16 * H, ZONE) is None
+    assert ev.noise(spec, NOISE, window, T0 + 2 * H, ZONE) is None
+    assert ev.noise(spec, NOISE, window, T0 + 3 * H, ZONE) is None
+    assert ev.noise(spec, NOISE, window, T0 + 4 * H, ZONE) is None  # no data
+    day_only = rule(RuleKind.NOISE_EXCEEDANCE, periods="day")
+    assert ev.noise(day_only, NOISE, window, T0 + 15 * H, ZONE) is None  # a night hour: not judged, not clean

@@ -90,6 +90,33 @@ T = "2026-12-06T00:00:00+00:00"
             },
             "2026-12-06 08:00 1号排放口 颗粒物 35 mg/m³，超过限值 10 mg/m³，但标记为“维护”；24 小时内已有 3 个此类数据",
         ),
+        (
+            RuleKind.NOISE_EXCEEDANCE,
+            {
+                "parameter": "Leq",
+                "time": "2026-12-06T15:00:00+00:00",
+                "observed": "46.0",
+                "reference": "45",
+                "zone": "1",
+                "period": "night",
+                "excess": "1.0",
+            },
+            "2026-12-06 23:00 1号排放口 夜间等效声级 46 dB(A)，超过1类声环境功能区夜间限值 45 dB(A) 1 dB",
+        ),
+        (
+            RuleKind.NOISE_EXCEEDANCE,
+            {
+                "parameter": "LMx",
+                "time": "2026-12-06T15:00:00+00:00",
+                "observed": "66.5",
+                "reference": "65",
+                "zone": "2",
+                "period": "night",
+                "excess": "1.5",
+            },
+            "2026-12-06 23:00 1号排放口 夜间最大声级 66.5 dB(A)，超过2类声环境功能区夜间突发噪声最大声级限值 65 dB(A)"
+            "（夜间限值加 15 dB）1.5 dB",
+        ),
     ],
 )
 def test_findings_read_as_sentences(kind: RuleKind, finding: dict[str, object], sentence: str) -> None:

@@ -20,12 +20,12 @@ from ecoloop.alerts import rule_service, service
 from ecoloop.alerts.enums import AlertStatus, Review
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.models import Alert, AlertRule, AlertRuleVersion, Notification, Webhook, WebhookDelivery
-from ecoloop.alerts.rules import Finding, RuleKind, Severity
+from ecoloop.alerts.rules import Finding, NoiseHour, NoiseThresholds, RuleKind, Severity, noise_exceedances
 from ecoloop.cases.enums import CaseSource
 from ecoloop.cases.models import Case
 from ecoloop.db.base import utcnow
 from ecoloop.identity.models import User
-from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.enums import NoiseZone, SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.readings.store import open_hot_store
 from ecoloop.readings.vocabulary import Interval, Reading
@@ -516,7 +516,7 @@ async def test_branches_read_rules_others_do_not_and_only_analysts_edit(
     open_session(app_db, client, "branch_a")
     csrf = await csrf_for(client)
     listed = await client.get("/alerts/rules")
-    assert len([r for r in parse(listed.text).find_all("tr") if "data-rule" in r.attrs]) == 10
+    assert len([r for r in parse(listed.text).find_all("tr") if "data-rule" in r.attrs]) == 11
     page = await client.get(f"/alerts/rules/{rule.id}")
     assert page.status_code == 200 and parse(page.text).find("button", type="submit") is not None  # sign out only
     assert parse(page.text).find("form", id="rule-form").find("button") is None  # type: ignore[union-attr]
@@ -650,3 +650,77 @@ async def test_the_delivery_log_shows_attempts_and_errors(
     assert parse(failed_only.text).find("tr", data_delivery=str(delivery.id)) is None
     hook_page = await client.get(f"/alerts/webhooks/{delivery.webhook_id}")
     assert parse(hook_page.text).find("tr", data_delivery=str(delivery.id)) is not None
+
+
+# --- noise ---------------------------------------------------------------------------------------------------------
+
+
+async def test_a_noise_alert_and_its_rule_read_in_chinese(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    """A class 1 point at 46 dB(A) at 23:00 local (night limit 45): the board, the alert page and the rule editor
+    name the kind, the period, the zone and the thresholds in Chinese."""
+    rule_service.ensure_builtin_rules(app_db, utcnow())
+    site = Site(code="ZS1", name="柳林噪声点", kind=SiteKind.NOISE, region_id=app_world.town_b.id)
+    site.noise_zone = NoiseZone.CLASS_1
+    app_db.add(site)
+    app_db.commit()
+    spec = next(s for s in rule_service.rule_specs(app_db) if s.code == "noise-exceedance")
+    assert isinstance(spec.thresholds, NoiseThresholds)
+    at = datetime(2026, 12, 6, 23, tzinfo=TZ)
+    (finding,) = noise_exceedances(site.id, "1", [NoiseHour(at, {"Leq": Decimal(46)})], spec.thresholds, zone=TZ)
+    applied = service.apply(app_db, [Evaluation(spec, site.id, site.region_id, at, (finding,))], utcnow(), TZ)
+    app_db.commit()
+    alert = app_db.get(Alert, applied.events[0].alert_id)
+    assert alert is not None
+    open_session(app_db, client, "analyst")
+
+    board = await client.get("/alerts")
+    row = parse(board.text).find("tr", data_alert_number=alert.number)
+    assert (
+        row is not None
+        and "柳林噪声点" in row.text
+        and "噪声超过功能区限值" in row.text
+        and "等效声级 46 / 45" in row.text
+    )
+
+    html = (await client.get(f"/alerts/{alert.id}")).text
+    assert "噪声监测点超过声环境功能区限值" in page_title(html)
+    page = parse(html)
+    findings = page.find("table", class_="findings")
+    assert findings is not None
+    assert (
+        "2026-12-06 23:00 柳林噪声点 夜间等效声级 46 dB(A)，超过1类声环境功能区夜间限值 45 dB(A) 1 dB" in findings.text
+    )
+    assert "等效声级" in findings.text
+
+    rule = rule_by_code(app_db, "noise-exceedance")
+    editor = await client.get(f"/alerts/rules/{rule.id}")
+    doc = parse(editor.text)
+    labels = {
+        label.attrs["data-parameter"]: label.text for label in doc.find_all("label") if "data-parameter" in label.attrs
+    }
+    assert "超过限值多少分贝才预警" in labels["margin"] and "判定时段" in labels["periods"]
+    assert "昼间起始时刻（时）" in labels["day_start"] and "夜间起始时刻（时）" in labels["night_start"]
+    periods = doc.find("select", name="param.periods")
+    assert periods is not None
+    assert [(o.attrs["value"], o.text, "selected" in o.attrs) for o in periods.find_all("option")] == [
+        ("day, night", "昼间和夜间", True),
+        ("day", "昼间", False),
+        ("night", "夜间", False),
+    ]
+    saved = await client.post(
+        f"/alerts/rules/{rule.id}",
+        data=rule_fields(editor.text, **{"param.periods": "night", "param.night_start": "21", "note": "县政府规定"}),
+    )
+    assert saved.status_code == 303
+    rule = rule_by_code(app_db, "noise-exceedance")
+    assert rule.parameters["periods"] == ["night"] and rule.parameters["night_start"] == 21
+    versions = parse((await client.get(f"/alerts/rules/{rule.id}")).text).find("table", class_="versions")
+    assert versions is not None
+    latest = versions.find("tr", data_version="2")
+    assert latest is not None
+    shown = latest.find("span", data_parameter="periods")
+    assert shown is not None and shown.text.strip() == "判定时段: 夜间"
+    quantities = latest.find("span", data_parameter="quantities")
+    assert quantities is not None and "等效声级、最大声级" in quantities.text

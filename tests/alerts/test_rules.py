@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ecoloop.alerts import rules
 from ecoloop.alerts.device_rules import (
     FlatLineThresholds,
     HiddenExceedanceThresholds,
@@ -25,8 +26,10 @@ from ecoloop.alerts.rules import (
     PM2_5,
     AqiThresholds,
     AqiValue,
+    Finding,
     HotspotThresholds,
     HourValue,
+    NoiseThresholds,
     RuleKind,
     Severity,
     SourceExceedanceThresholds,
@@ -37,6 +40,7 @@ from ecoloop.alerts.rules import (
     air_hotspots,
     aqi_at_or_above,
     distance_km,
+    noise_exceedances,
     source_exceedances,
     sudden_rises,
     water_below_target,
@@ -366,6 +370,16 @@ def test_identical_values_compare_pollutants_not_a_pollutants_own_statistics() -
     assert found == [(T0, D(3), ("a21002-Max", "a21026-Max", "a34013-Max"))]
 
 
+def test_identical_values_do_not_compare_the_statistics_of_one_sound_level() -> None:
+    """A noise station's hour in steady noise: L10, L50 and Leq all 52.0 dB(A) (HJ 212-2017 Appendix C's own
+    example has L5 = L10); they are statistics of one sound level, not three pollutants."""
+    steady = {"L5": (52.3, None), "L10": (52.0, None), "L50": (52.0, None), "Leq": (52.0, None), "LMx": (58.2, None)}
+    assert identical(**steady) == []
+    assert identical(**steady, a21026=(52.0, None), a21004=(52.0, None), a34004=(52.0, None)) == [
+        (T0, D(3), ("a21004", "a21026", "a34004"))
+    ]
+
+
 @pytest.mark.parametrize(
     "device",
     [
@@ -482,3 +496,95 @@ def test_finding_time_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         aqi_at_or_above([AqiValue(naive, 250, site_id=1)], AqiThresholds())
     assert aqi_at_or_above([AqiValue(naive.replace(tzinfo=UTC), 250, site_id=1)], AqiThresholds())
+
+
+# --- noise above its acoustic function zone's limit (GB 3096-2008 Table 1, §5.4) ----------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _local_hour(hour: int) -> datetime:
+    """The hour starting at `hour`:00 on 2026-12-06 in Asia/Shanghai, as the engine passes it (UTC)."""
+    return datetime(2026, 12, 6, hour, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _noise(hour: int, zone: str = "1", thresholds: NoiseThresholds | None = None, **values: str) -> list[Finding]:
+    data = rules.NoiseHour(_local_hour(hour), {code: Decimal(v) for code, v in values.items()})
+    return noise_exceedances(7, zone, [data], thresholds or NoiseThresholds(), zone=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("zone", "hour", "leq", "limit", "fires"),
+    [
+        # Table 1, class 1: 55 by day, 45 by night; the hour is local (UTC+8).
+        ("1", 23, "46", 45, True),
+        ("1", 23, "44", 45, False),
+        ("1", 23, "45", 45, False),  # at the limit: complies
+        ("1", 23, "45.1", 45, True),
+        ("1", 10, "54", 55, False),  # the day limit is 55
+        ("1", 10, "56", 55, True),
+        ("1", 5, "46", 45, True),  # 05:00-06:00 is still night
+        ("1", 6, "46", 55, False),  # 06:00 begins the day
+        ("1", 21, "50", 55, False),  # 21:00-22:00 is the last day hour
+        ("1", 22, "50", 45, True),  # 22:00 begins the night
+        ("0", 23, "40.1", 40, True),
+        ("2", 12, "60.1", 60, True),
+        ("3", 2, "55.1", 55, True),
+        ("4a", 23, "55.1", 55, True),
+        ("4b", 23, "55.1", 60, False),  # 4b's night limit is 60
+        ("4b", 23, "60.1", 60, True),
+    ],
+)
+def test_an_hourly_leq_above_its_zones_limit_for_the_period(
+    zone: str, hour: int, leq: str, limit: int, fires: bool
+) -> None:
+    found = _noise(hour, zone, Leq=leq)
+    assert bool(found) is fires
+    if fires:
+        (f,) = found
+        assert f.kind is RuleKind.NOISE_EXCEEDANCE and f.parameter == "Leq" and f.site_id == 7
+        assert f.observed == Decimal(leq) and f.reference == Decimal(limit) and f.time == _local_hour(hour)
+        period = "day" if 6 <= hour < 22 else "night"
+        assert f.detail["zone"] == zone and f.detail["period"] == period
+        assert Decimal(str(f.detail["excess"])) == Decimal(leq) - limit  # ΔL in dB, at 0.1 dB
+        assert f.severity is Severity.MEDIUM
+
+
+def test_the_night_maximum_against_the_night_limit_plus_15() -> None:
+    """Class 2: night limit 50, so a maximum of 65 complies and 65.1 exceeds; by day the maximum is not judged."""
+    assert _noise(23, "2", LMx="65") == []
+    (f,) = _noise(23, "2", LMx="65.1", Leq="48")
+    assert (f.parameter, f.observed, f.reference, f.detail["excess"]) == ("LMx", Decimal("65.1"), Decimal(65), "0.1")
+    assert _noise(10, "2", LMx="90") == []
+    only_leq = NoiseThresholds(quantities=("Leq",))
+    assert _noise(23, "2", only_leq, LMx="90") == []
+
+
+def test_margin_periods_hours_and_severity_of_a_noise_rule() -> None:
+    assert _noise(23, thresholds=NoiseThresholds(margin=Decimal(3)), Leq="48") == []  # 3 above 45: not more than 3
+    assert _noise(23, thresholds=NoiseThresholds(margin=Decimal(3)), Leq="48.1")
+    assert _noise(23, thresholds=NoiseThresholds(periods=("day",)), Leq="60") == []
+    assert _noise(10, thresholds=NoiseThresholds(periods=("night",)), Leq="60") == []
+    # a county that starts the night at 21:00: 21:00-22:00 is judged against the night limit
+    assert _noise(21, thresholds=NoiseThresholds(night_start=21), Leq="50")
+    assert _noise(6, thresholds=NoiseThresholds(day_start=7), Leq="50")
+    (severe,) = _noise(23, Leq="55")  # 10 dB above 45
+    assert severe.severity is Severity.HIGH
+    (serious,) = _noise(23, Leq="54.9")
+    assert serious.severity is Severity.MEDIUM
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"margin": Decimal(-1)},
+        {"periods": ()},
+        {"periods": ("evening",)},
+        {"quantities": ("L10",)},
+        {"day_start": 22, "night_start": 6},
+        {"night_start": 24},
+    ],
+)
+def test_noise_thresholds_that_cannot_be_applied_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        NoiseThresholds(**bad)  # type: ignore[arg-type]

@@ -96,6 +96,11 @@ def test_nested_values_read_as_labelled_pairs() -> None:
     assert "{" not in shown and "min_neighbours" not in shown and "4" in shown
 
 
+def test_a_noise_rules_periods_and_quantities_read_in_words() -> None:
+    shown = labels.value_text("alert_rules", "parameters", {"periods": ["day", "night"], "quantities": ["Leq"]}, TZ)
+    assert shown == "判定时段：昼间、夜间；判定的噪声指标（HJ 212 编码，逗号分隔）：等效声级"
+
+
 async def test_the_log_page_shows_no_table_names_and_no_json(
     client: httpx.AsyncClient, app_db: Session, app_world: World
 ) -> None:

@@ -21,6 +21,7 @@ from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.rules import (
     AqiThresholds,
     HotspotThresholds,
+    NoiseThresholds,
     RuleKind,
     Severity,
     SourceExceedanceThresholds,
@@ -28,6 +29,7 @@ from ecoloop.alerts.rules import (
     WaterTargetThresholds,
 )
 from ecoloop.i18n import DEFAULT_LOCALE, N_, gettext, use_locale
+from ecoloop.standards.noise import NoisePeriod
 
 Thresholds = (
     SourceExceedanceThresholds
@@ -39,6 +41,7 @@ Thresholds = (
     | IdenticalValuesThresholds
     | HiddenExceedanceThresholds
     | AqiThresholds
+    | NoiseThresholds
 )
 
 THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
@@ -51,6 +54,7 @@ THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
     RuleKind.DEVICE_IDENTICAL_VALUES: IdenticalValuesThresholds,
     RuleKind.DEVICE_HIDDEN_EXCEEDANCE: HiddenExceedanceThresholds,
     RuleKind.AQI_LEVEL: AqiThresholds,
+    RuleKind.NOISE_EXCEEDANCE: NoiseThresholds,
 }
 
 # Options the engine reads besides the thresholds: which sites an AQI rule judges (stations, or the mean of the
@@ -84,12 +88,26 @@ FIELD_LABELS = {
     "flags": N_("Data flags that hide (comma-separated)"),
     "threshold": N_("AQI at or above"),
     "area_level": N_("Judged for"),
+    "margin": N_("Decibels above the limit before an alert"),
+    "periods": N_("Periods judged"),
+    "quantities": N_("Noise quantities judged (HJ 212 codes, comma-separated)"),
+    "day_start": N_("Day begins at (hour)"),
+    "night_start": N_("Night begins at (hour)"),
+    "high_excess": N_("Decibels above the limit for a severe finding"),
 }
 AREA_LEVEL_LABELS = {
     "": N_("Each station"),
     "town": N_("Each town (mean of its stations)"),
     "county": N_("Each county (mean of its stations)"),
 }
+
+# The choices of the periods a noise rule judges, as the editor stores them (`periods`, comma-separated).
+PERIOD_CHOICES: Final = (
+    (f"{NoisePeriod.DAY}, {NoisePeriod.NIGHT}", N_("Day and night")),
+    (NoisePeriod.DAY.value, NoisePeriod.DAY.label),
+    (NoisePeriod.NIGHT.value, NoisePeriod.NIGHT.label),
+)
+PERIOD_LABELS: Final = {p.value: p.label for p in NoisePeriod}
 
 # Durations are edited in hours.
 _HOUR = timedelta(hours=1)
@@ -229,6 +247,7 @@ BUILTIN_RULES: Final = (
     ),
     BuiltinRule("aqi-station-200", N_("Station AQI at or above 200"), RuleKind.AQI_LEVEL),
     BuiltinRule("aqi-town-200", N_("Town AQI at or above 200"), RuleKind.AQI_LEVEL, parameters={"area_level": "town"}),
+    BuiltinRule("noise-exceedance", N_("Noise point above its acoustic zone's limit"), RuleKind.NOISE_EXCEEDANCE),
 )
 BUILTIN_NAMES: Final = {b.code: b.name for b in BUILTIN_RULES}
 

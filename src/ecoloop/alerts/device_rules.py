@@ -12,6 +12,7 @@ from typing import Final
 
 from ecoloop.alerts.rules import DetailValue, Finding, RuleKind, Severity
 from ecoloop.monitoring.quality import Point, flat_lines, is_silent, is_valid
+from ecoloop.readings.parameters import PARAMETERS, Medium
 from ecoloop.standards.emission import (
     EXCLUDED_FLAGS,
     LimitSpec,
@@ -120,15 +121,23 @@ def pollutant_statistic(parameter: str) -> tuple[str, str]:
     return (code, suffix) if code and suffix in STATISTICS else (parameter, "")
 
 
+# The noise quantities (HJ 212-2017 Table B.3: Leq, L10, L50, LMx …) are statistics of one sound level, not
+# pollutants: in steady noise several of them are equal at 0.1 dB, which says nothing about the logger.
+NOISE_QUANTITIES: Final = frozenset(code for code, p in PARAMETERS.items() if p.medium is Medium.NOISE)
+
+
 def identical_values(
     site_id: int, series: Mapping[str, Sequence[Point]], thresholds: IdenticalValuesThresholds
 ) -> list[Finding]:
     """Times at which at least `min_parameters` different pollutants carry the same non-zero valid value in the
     same statistic. A pollutant's own average, minimum and maximum of an hour are often equal (a steady hour, or
-    values rounded alike) and are not compared with each other (issue 13)."""
+    values rounded alike) and are not compared with each other (issue 13), nor are the noise quantities, which
+    are statistics of one sound level (`NOISE_QUANTITIES`)."""
     at: dict[tuple[datetime, str], dict[float, set[str]]] = {}
     for parameter, points in series.items():
-        statistic = pollutant_statistic(parameter)[1]
+        code, statistic = pollutant_statistic(parameter)
+        if code in NOISE_QUANTITIES:
+            continue
         for p in points:
             if is_valid(p) and p.value is not None and p.value != 0:
                 at.setdefault((p.time, statistic), {}).setdefault(p.value, set()).add(parameter)

@@ -62,6 +62,7 @@ SITE_RULES = frozenset(
         RuleKind.WATER_BELOW_TARGET,
         RuleKind.AQI_LEVEL,
         RuleKind.DEVICE_SILENT,
+        RuleKind.NOISE_EXCEEDANCE,
     }
 )
 # The engine's process allocates tens of thousands of short-lived objects per poll (readings, evaluations,
@@ -77,6 +78,7 @@ _KINDS_JUDGED = {
     RuleKind.AIR_SUDDEN_RISE: ev.AIR_STATION_KINDS,
     RuleKind.WATER_BELOW_TARGET: frozenset({SiteKind.WATER_STATION}),
     RuleKind.AQI_LEVEL: ev.AIR_STATION_KINDS,
+    RuleKind.NOISE_EXCEEDANCE: frozenset({SiteKind.NOISE}),
 }
 
 
@@ -285,6 +287,8 @@ class AlertEngine:
                 found.append(ev.water(rule, site, self.window, moment))
             elif rule.kind is RuleKind.AQI_LEVEL:
                 found.append(ev.station_aqi(rule, site, self.window, moment))
+            elif rule.kind is RuleKind.NOISE_EXCEEDANCE:
+                found.append(ev.noise(rule, site, self.window, moment, self.zone))
             elif rule.kind is RuleKind.DEVICE_SILENT:
                 # data arrived: the logger is not silent (clears an open silence alert at once)
                 found.append(ev.silence(rule, site, self.window.last_received.get(site.id), now, self.started))
@@ -397,5 +401,6 @@ def _site_infos(session: Session) -> dict[int, SiteInfo]:
             water_target=target,
             interval=timedelta(minutes=interval.get(site.id, 60)),
             areas=areas,
+            noise_zone=site.noise_zone,
         )
     return infos

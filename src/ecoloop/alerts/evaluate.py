@@ -28,7 +28,7 @@ from ecoloop.alerts.config import Thresholds
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.rules import Finding, RuleKind
 from ecoloop.alerts.window import Sample, Window
-from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.enums import NoiseZone, SiteKind
 from ecoloop.monitoring.quality import Point
 from ecoloop.standards import aqi as aqi_standard
 from ecoloop.standards import water as water_standard
@@ -69,7 +69,8 @@ _MARGIN: Final = 1e-9
 
 @dataclass(frozen=True)
 class SiteInfo:
-    """What the engine knows of a site: kind, place, owner, the interval its data comes at, its water target."""
+    """What the engine knows of a site: kind, place, owner, the interval its data comes at, its water target, its
+    acoustic function zone."""
 
     id: int
     kind: SiteKind
@@ -81,6 +82,7 @@ class SiteInfo:
     water_target: WaterGrade | None = None
     interval: timedelta = timedelta(hours=1)
     areas: Mapping[str, int] | None = None  # region level ("town", "county") → the region containing the site
+    noise_zone: NoiseZone | None = None
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,26 @@ def water(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime) -> Eva
     sample = rules.WaterSample(time, {k: _decimal(v) for k, v in values.items()})
     findings = rules.water_below_target(site.id, [sample], site.water_target, rule.thresholds)
     return _evaluation(rule, site, time, findings)
+
+
+def noise(rule: RuleSpec, site: SiteInfo, window: Window, time: datetime, zone: tzinfo) -> Evaluation | None:
+    """A noise point's hour against the limit of its acoustic function zone for the hour's period, by its local
+    time in `zone` (GB 3096-2008 Table 1, §5.4). A point without a zone is not judged, nor an hour of a period the
+    rule leaves out or without a valid value of a quantity judged in it."""
+    if site.kind is not SiteKind.NOISE or site.noise_zone is None:
+        return None
+    assert isinstance(rule.thresholds, rules.NoiseThresholds)
+    t = rule.thresholds
+    judged = t.judged(t.period_of(time, zone))
+    values = {
+        code: _decimal(value)
+        for code, (_, value, _, valid) in window.samples_at(site.id, HOUR, time).items()
+        if code in judged and valid and value is not None and math.isfinite(value)
+    }
+    if not values:
+        return None
+    hour = rules.NoiseHour(time, values)
+    return _evaluation(rule, site, time, rules.noise_exceedances(site.id, site.noise_zone.value, [hour], t, zone=zone))
 
 
 @functools.cache

@@ -14,10 +14,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ecoloop.alerts.evaluate import WATER_CODES
-from ecoloop.alerts.rules import RuleKind
+from ecoloop.alerts.rules import LMAX, RuleKind
 from ecoloop.i18n import N_, gettext
+from ecoloop.monitoring.enums import NoiseZone
 from ecoloop.readings import parameters
 from ecoloop.standards.aqi import AqiCategory
+from ecoloop.standards.noise import NoisePeriod
 from ecoloop.standards.water import WaterGrade
 
 # Water findings name GB 3838 indicators (`NH3_N`); the code table knows their HJ 212 codes.
@@ -58,7 +60,15 @@ _SENTENCES = {
         "%(time)s %(where)s %(period)s AQI %(observed)s, level %(level)s (%(category)s), at or above the alert "
         "threshold %(reference)s"
     ),
+    RuleKind.NOISE_EXCEEDANCE: N_(
+        "%(time)s %(where)s %(period)s %(parameter)s %(observed)s %(unit)s, above the %(period)s limit of "
+        "%(reference)s %(unit)s of a %(zone)s by %(excess)s dB"
+    ),
 }
+_NOISE_MAX = N_(
+    "%(time)s %(where)s %(period)s %(parameter)s %(observed)s %(unit)s, above %(reference)s %(unit)s (the night "
+    "limit of a %(zone)s plus 15 dB for sudden noise) by %(excess)s dB"
+)
 _SILENT_NEVER = N_("%(time)s %(where)s no data received yet")
 _WATER_PH = N_(
     "%(time)s %(where)s water quality %(grade)s, short of the target %(target)s; indicators over the target: "
@@ -183,6 +193,14 @@ def _specific(kind: RuleKind | None, f: Mapping[str, Any], values: dict[str, Any
             "period": gettext(period),
             "level": int(f["level"]),
             "category": AqiCategory[str(f["category"]).upper()].value,
+        }
+    elif kind is RuleKind.NOISE_EXCEEDANCE:
+        if f.get("parameter") == LMAX:
+            message = _NOISE_MAX
+        extra = {
+            "period": gettext(NoisePeriod(f["period"]).label),
+            "zone": gettext(NoiseZone(f["zone"]).label),
+            "excess": number(f["excess"]),
         }
     return gettext(message) % {**values, **extra}
 

@@ -16,7 +16,14 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible
 from ecoloop.alerts import config, queries, rule_service
-from ecoloop.alerts.config import AREA_LEVEL_LABELS, FIELD_LABELS, RuleConfigError, shown_name
+from ecoloop.alerts.config import (
+    AREA_LEVEL_LABELS,
+    FIELD_LABELS,
+    PERIOD_CHOICES,
+    PERIOD_LABELS,
+    RuleConfigError,
+    shown_name,
+)
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
 from ecoloop.alerts.routes import ENUMS, LABELS
@@ -65,7 +72,7 @@ RULE_ERRORS = {
     "out_of_range": ("limits", N_("The case deadline is 1 to 365 days, the reopening window 0 to 720 hours.")),
     "not_allowed": ("form", N_("Your role may not do this.")),
 }
-RULE_LABELS = {**LABELS, "fields": FIELD_LABELS, "area_levels": AREA_LEVEL_LABELS}
+RULE_LABELS = {**LABELS, "fields": FIELD_LABELS, "area_levels": AREA_LEVEL_LABELS, "periods": PERIOD_LABELS}
 
 
 @router.get("/alerts/rules", include_in_schema=False)
@@ -269,6 +276,7 @@ def _rule_page(
             r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN)
         ],
         "area_levels": list(config.AREA_LEVELS),
+        "period_choices": PERIOD_CHOICES,
         "labels": RULE_LABELS,
         "shown": _shown,
         **ENUMS,
@@ -278,5 +286,5 @@ def _rule_page(
 
 
 def _widget(name: str) -> str:
-    """How a parameter is edited: a choice of severities or area levels, else a text field."""
-    return {"severity": "severity", "area_level": "area_level"}.get(name, "text")
+    """How a parameter is edited: a choice of severities, area levels or noise periods, else a text field."""
+    return {"severity": "severity", "area_level": "area_level", "periods": "periods"}.get(name, "text")

@@ -2,7 +2,8 @@
 
 Kinds (issue 7): source exceedance of a permit limit, air hotspot against the neighbours' median and sudden
 rise against the station's own previous hours, water station below its target class, device checks (silent,
-flat-lined, identical values across pollutants, flags that hide exceedances) and AQI at or above a level.
+flat-lined, identical values across pollutants, flags that hide exceedances) and AQI at or above a level; a noise
+point above its acoustic function zone's limit (issue 15).
 Where a rule rests on a standard, the judgement is the `ecoloop.standards` function that cites it; the
 thresholds that decide when something is worth an alert are ecoloop's own unless a docstring says otherwise.
 No database, clock or settings: callers pass `now`, the data and the thresholds.
@@ -14,12 +15,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
 from typing import Final, Literal
 
 from ecoloop.i18n import N_
 from ecoloop.standards import aqi as aqi_standard
+from ecoloop.standards import noise as noise_standard
 from ecoloop.standards.emission import (
     MIN_VALID_HOURS_PER_DAY,
     LimitSpec,
@@ -36,6 +39,8 @@ EARTH_RADIUS_KM: Final = 6371.0088
 
 # HJ 212 codes of the hotspot pollutants: PM2.5, PM10, O3, NO2.
 PM2_5, PM10, O3, NO2 = "a34004", "a34002", "a05024", "a21004"
+# HJ 212-2017 Table B.3 codes of the noise quantities judged: the hour's equivalent sound level and its maximum.
+LEQ, LMAX = "Leq", "LMx"
 
 DetailValue = str | int | bool | tuple[str, ...] | None
 
@@ -52,6 +57,7 @@ class RuleKind(StrEnum):
     DEVICE_IDENTICAL_VALUES = "device_identical_values"
     DEVICE_HIDDEN_EXCEEDANCE = "device_hidden_exceedance"
     AQI_LEVEL = "aqi_level"
+    NOISE_EXCEEDANCE = "noise_exceedance"
 
     @property
     def label(self) -> str:
@@ -69,6 +75,7 @@ KIND_LABELS = {
     RuleKind.DEVICE_IDENTICAL_VALUES: N_("Identical values across pollutants"),
     RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
     RuleKind.AQI_LEVEL: N_("AQI level"),
+    RuleKind.NOISE_EXCEEDANCE: N_("Noise above its zone's limit"),
 }
 
 
@@ -100,7 +107,8 @@ class Finding:
     converted) / the limit; hotspot, the value / the neighbours' median; sudden rise, the value / the mean of
     the previous hours; water, the worst indicator's value / its target-class limit (None for pH); silent,
     seconds since the last data / seconds allowed; flat line, the run length / the minimum run; identical
-    values, the number of pollutants sharing the value / the minimum; AQI, the AQI / the threshold.
+    values, the number of pollutants sharing the value / the minimum; AQI, the AQI / the threshold; noise, the
+    hour's level / its zone's limit for the period (for the maximum at night, that limit + 15 dB).
     `site_id` is None and `region_id` set for an area's AQI.
     """
 
@@ -461,4 +469,99 @@ def aqi_at_or_above(values: Iterable[AqiValue], thresholds: AqiThresholds) -> li
                 detail=detail,
             )
         )
+    return findings
+
+
+# --- 6. noise above its acoustic function zone's limit ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoiseThresholds:
+    """When a noise point's hourly level above its zone's GB 3096-2008 limit becomes a finding."""
+
+    margin: Decimal = Decimal(0)
+    """Finding when the level is more than this many dB above the limit; 0: any exceedance (GB 3096-2008 §5.1)."""
+    periods: tuple[str, ...] = (noise_standard.NoisePeriod.DAY.value, noise_standard.NoisePeriod.NIGHT.value)
+    """The periods judged: day, night or both."""
+    quantities: tuple[str, ...] = (LEQ, LMAX)
+    """HJ 212 codes judged: `Leq` against the period's limit (GB 3096-2008 Table 1); `LMx`, the hour's maximum, at
+    night against the night limit + 15 dB (§5.4, read as applying to the hour's maximum: ecoloop)."""
+    day_start: int = noise_standard.DAY_START.hour
+    """The local hour day begins: 6 (GB 3096-2008 §3); a county government may set another (a rule for its county)."""
+    night_start: int = noise_standard.NIGHT_START.hour
+    """The local hour night begins: 22 (GB 3096-2008 §3); as `day_start`."""
+    high_excess: Decimal = Decimal(10)
+    """dB above the limit from which a finding is severe (ecoloop)."""
+    severity: Severity = Severity.MEDIUM
+    """Severity below `high_excess` (ecoloop)."""
+
+    def __post_init__(self) -> None:
+        if self.margin < 0 or self.high_excess < 0:
+            raise ValueError("margin and high_excess must not be negative")
+        if not self.periods or not set(self.periods) <= set(noise_standard.NoisePeriod):
+            raise ValueError("periods must be day, night or both")
+        if not self.quantities or not set(self.quantities) <= {LEQ, LMAX}:
+            raise ValueError(f"quantities must be {LEQ}, {LMAX} or both")
+        if not 0 <= self.day_start < self.night_start <= 23:
+            raise ValueError("day_start and night_start must be hours 0-23, day_start before night_start")
+
+    def period_of(self, time: datetime, zone: tzinfo) -> noise_standard.NoisePeriod:
+        """The period of the hour starting at `time`, by its local time in `zone` (GB 3096-2008 §3)."""
+        return noise_standard.period_of(
+            time.astimezone(zone), day_start=dt_time(self.day_start), night_start=dt_time(self.night_start)
+        )
+
+    def judged(self, period: noise_standard.NoisePeriod) -> tuple[str, ...]:
+        """The quantities judged in `period`: none outside `periods`; the maximum only at night."""
+        if period.value not in self.periods:
+            return ()
+        return tuple(q for q in self.quantities if q == LEQ or period is noise_standard.NoisePeriod.NIGHT)
+
+
+@dataclass(frozen=True)
+class NoiseHour:
+    """One noise point's valid hourly values (HJ 212 code → dB(A)) for the hour starting at `time`."""
+
+    time: datetime
+    values: Mapping[str, Decimal] = field(hash=False)
+
+
+def noise_exceedances(
+    site_id: int, noise_zone: str, hours: Iterable[NoiseHour], thresholds: NoiseThresholds, *, zone: tzinfo
+) -> list[Finding]:
+    """One finding per hour and quantity above the limit of the point's acoustic function zone (`noise_zone`:
+    "0", "1", "2", "3", "4a", "4b") for the hour's period, by its local time in `zone`: the hourly Leq against
+    GB 3096-2008 Table 1, the hourly maximum at night against the night limit + 15 dB (§5.4). A level equal to
+    the limit complies; levels are judged at 0.1 dB (`ecoloop.standards.noise`)."""
+    findings = []
+    for hour in hours:
+        period = thresholds.period_of(hour.time, zone)
+        for code in thresholds.judged(period):
+            value = hour.values.get(code)
+            if value is None:
+                continue
+            if code == LEQ:
+                judged = noise_standard.judge_leq(value, noise_zone, period)
+            else:
+                judged = noise_standard.judge_night_max(value, noise_zone)
+            if judged.excess <= thresholds.margin:
+                continue
+            severity = Severity.HIGH if judged.excess >= thresholds.high_excess else thresholds.severity
+            detail: dict[str, DetailValue] = {
+                "zone": noise_zone,
+                "period": period.value,
+                "excess": str(judged.excess),
+            }
+            findings.append(
+                Finding(
+                    kind=RuleKind.NOISE_EXCEEDANCE,
+                    site_id=site_id,
+                    parameter=code,
+                    time=hour.time,
+                    observed=judged.value,
+                    reference=judged.limit,
+                    severity=severity,
+                    detail=detail,
+                )
+            )
     return findings

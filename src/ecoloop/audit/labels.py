@@ -282,10 +282,13 @@ def _observation_text(name: str, value: str, zone: tzinfo) -> str:
 
 
 def _nested(table: str, key: str, value: Any, zone: tzinfo) -> str:
-    """A value inside a JSON field: rule parameters name severities, area levels and pollutants by code."""
+    """A value inside a JSON field: rule parameters name severities, area levels, noise periods and pollutants by
+    code."""
     if isinstance(value, str) and value in _NESTED_VALUES.get(key, {}):
         return gettext(_NESTED_VALUES[key][value])
-    if key == "parameters" and isinstance(value, list | tuple):
+    if key in _NESTED_VALUES and isinstance(value, list | tuple):
+        return "\u3001".join(_nested(table, key, v, zone) for v in value)
+    if key in ("parameters", "quantities") and isinstance(value, list | tuple):
         return "\u3001".join(parameters.name(str(v)) for v in value)
     return value_text(table, key, value, zone)
 

@@ -189,7 +189,9 @@ def test_appendix_c_segments_agree_with_the_general_path() -> None:
 
 
 _KEYS = st.sampled_from(["a34004", "a21026", "w01018", "a01011", "x-y", "DataTime", "RtdInterval", ""])
-_SUFFIXES = st.sampled_from(["Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax", "Flag", "EFlag"])
+_SUFFIXES = st.sampled_from(
+    ["Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax", "Data", "Flag", "EFlag"]
+)
 _VALUES = st.sampled_from(["1", "35.2", "-0.5", ".5", "1e3", "N", "", "20261122080000", "x", "1 ", "D"])
 
 
@@ -217,3 +219,38 @@ def test_mutated_frames_are_taken_only_when_the_general_path_agrees(position: in
     data = bytearray(original)
     data[position % len(data)] = byte
     assert_same_as_general(bytes(data))
+
+
+def test_noise_quantities_are_read_from_their_data_fields_on_both_paths() -> None:
+    """HJ 212-2017 Appendix C: a noise station's hourly upload carries `Leq-Data=…` (no Avg, no Flag); each
+    quantity is stored as its hourly value, by the fast path as by the general one."""
+    raw = (FRAMES / "hourly_2061_noise.hj212").read_bytes()
+    assert assert_same_as_general(raw)
+    rows = general_rows(raw)
+    assert rows is not None
+    values = {row[1]: row[4] for row in rows}
+    assert values == {
+        "L5": 52.3,
+        "L10": 50.1,
+        "L50": 46.2,
+        "L90": 42.0,
+        "L95": 41.3,
+        "Leq": 47.6,
+        "LMx": 63.9,
+        "LMn": 39.8,
+    }
+    assert {row[2] for row in rows} == {"hour"}
+
+
+def test_the_standards_own_noise_uploads_are_stored() -> None:
+    """The minute, hourly and daily noise examples of HJ 212-2017 Appendix C (the daily one's DayData and
+    NightData stay text)."""
+    shared("hj212_std2017_segments.txt")
+    noise = [s for s in SEGMENTS if ";ST=23;" in s.text and "-Data=" in s.text and not s.ellipsis]
+    assert len(noise) == 3
+    for segment in noise:
+        rows = general_rows(frame(segment.text))
+        assert rows is not None
+        values = {row[1]: row[4] for row in rows}
+        assert values["LMx"] == 54.0 and values["LMn"] == 42.0
+        assert values.get("Leq", values.get("Ldn")) == 50.0

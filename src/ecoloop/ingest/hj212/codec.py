@@ -123,6 +123,8 @@ _DECIMAL_SUFFIXES: dict[str, str] = {
     "ZsAvg": "zs_avg",
     "ZsMin": "zs_min",
     "ZsMax": "zs_max",
+    # noise quantities of minute, hourly and daily uploads (HJ 212-2017 Table 4, Appendix C: `Leq-Data=50.0`)
+    "Data": "data",
 }
 # ASCII digits only: Decimal() would also take full-width and other Unicode digits.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
@@ -134,7 +136,8 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,4}")
 class PollutantValues:
     """The values of one pollutant code in a CP (HJ 212-2017 Table 4): `code-Rtd`, `code-Avg`, … and `code-Flag`.
 
-    Other suffixes (EFlag, SampleTime, SN, Info, Data, RS, RT, vendor ones such as ValidNum) are kept as text in
+    `data` is the value of a noise quantity (`Leq-Data`), sent instead of `Avg`. Other suffixes (EFlag, SampleTime,
+    SN, Info, a daily upload's noise DayData and NightData, RS, RT, vendor ones such as ValidNum) are kept as text in
     `extra`, keyed by suffix.
     """
 
@@ -147,6 +150,7 @@ class PollutantValues:
     zs_avg: Decimal | None = None
     zs_min: Decimal | None = None
     zs_max: Decimal | None = None
+    data: Decimal | None = None
     flag: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
