@@ -50,7 +50,7 @@ TABLES = {
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
 FIELDS: dict[str, dict[str, str]] = {
     "regions": {"code": N_("Code"), "name": N_("Name"), "level": N_("Level"), "parent_id": N_("Parent region"),
-                "path": N_("Region path")},
+                "path": N_("Region path"), "boundary": N_("Boundary"), "active": N_("Active")},
     "organisations": {"code": N_("Code"), "name": N_("Name"), "kind": N_("Kind"),
                       "department_type": N_("Department type"), "region_id": N_("Region"),
                       "parent_id": N_("Parent organisation"), "active": N_("Active")},
@@ -89,7 +89,9 @@ FIELDS: dict[str, dict[str, str]] = {
                          "reviewed_at": N_("Reviewed"), "review_note": N_("Review note")},
     "sites": {"code": N_("Site code"), "name": N_("Name"), "kind": N_("Kind"), "level": N_("Level"),
               "region_id": N_("Region"), "enterprise_id": N_("Enterprise"), "longitude": N_("Longitude"),
-              "latitude": N_("Latitude"), "water_target": N_("Water quality target"), "active": N_("Active")},
+              "latitude": N_("Latitude"), "water_target": N_("Water quality target"), "active": N_("Active"),
+              "station_level": N_("Station level"), "noise_zone": N_("Acoustic function zone"),
+              "located_region_id": N_("Region by coordinates")},
     "devices": {"mn": N_("MN"), "password": N_("Password"), "site_id": N_("Monitoring site"),
                 "crc_mode": N_("CRC mode"), "interval_minutes": N_("Reporting interval (minutes)"),
                 "active": N_("Active")},
