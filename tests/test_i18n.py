@@ -81,7 +81,8 @@ TRANSLATE_PARAMETERS = {
     ("web/templating.py", "_escaped_gettext"),
     ("web/templating.py", "_escaped_ngettext"),
     ("sheets/table.py", "message"),  # a problem's message id, set from a layout's N_() table
-    ("sheets/table.py", "template_workbook"),  # a column's note, N_() in the layout
+    ("sheets/table.py", "template_workbook"),
+    ("sheets/table.py", "code"),  # `allowed`, an N_() message id  # a column's note, N_() in the layout
 }
 
 

@@ -72,7 +72,13 @@ RULE_ERRORS = {
     "out_of_range": ("limits", N_("The case deadline is 1 to 365 days, the reopening window 0 to 720 hours.")),
     "not_allowed": ("form", N_("Your role may not do this.")),
 }
-RULE_LABELS = {**LABELS, "fields": FIELD_LABELS, "area_levels": AREA_LEVEL_LABELS, "periods": PERIOD_LABELS}
+RULE_LABELS = {
+    **LABELS,
+    "fields": FIELD_LABELS,
+    "area_levels": AREA_LEVEL_LABELS,
+    "periods": PERIOD_LABELS,
+    "period_choices": dict(PERIOD_CHOICES),
+}
 
 
 @router.get("/alerts/rules", include_in_schema=False)
@@ -276,7 +282,7 @@ def _rule_page(
             r for r in list_regions(db, p) if r.level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN)
         ],
         "area_levels": list(config.AREA_LEVELS),
-        "period_choices": PERIOD_CHOICES,
+        "period_choices": [value for value, _label in PERIOD_CHOICES],
         "labels": RULE_LABELS,
         "shown": _shown,
         **ENUMS,

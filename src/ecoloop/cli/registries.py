@@ -40,6 +40,11 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
         from ecoloop.regions import imports as regions
 
         return regions.import_regions, regions.template  # type: ignore[return-value]  # principal is checked inside
+    if kind is Kind.USERS:
+        from ecoloop.identity import user_imports
+
+        lifetime = cli_settings().password_link_lifetime
+        return user_imports.importer_for(lifetime), user_imports.template  # type: ignore[return-value]  # as above
     if kind is Kind.ORGANISATIONS:
         from ecoloop.identity import org_imports
 
@@ -55,7 +60,7 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
     raise typer.BadParameter(f"no import for {kind}")
 
 
-def _run(kind: Kind, path: Path, username: str) -> None:
+def _run(kind: Kind, path: Path, username: str, *, base_url: str | None = None) -> None:
     from ecoloop.i18n import use_locale
     from ecoloop.identity.service import principal_for
     from ecoloop.web.limits import sheet_limits
@@ -79,8 +84,14 @@ def _run(kind: Kind, path: Path, username: str) -> None:
         session.commit()
     engine.dispose()
     console.print(f"{kind}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged")
-    for name, line in report.handover:
-        console.print(f"{name}\t{line}", markup=False, highlight=False)
+    if report.handover:
+        from ecoloop.cli.accounts import link_base_url
+        from ecoloop.identity.routes import password_link_address
+
+        base = link_base_url(settings, base_url)
+        console.print(f"one-time set-password links (valid {settings.password_link_hours} h, each works once):")
+        for name, raw in report.handover:
+            console.print(f"{name}\t{password_link_address(base, raw)}", markup=False, highlight=False)
 
 
 @import_app.command("regions")
@@ -93,6 +104,20 @@ def import_regions(path: WORKBOOK, username: AS_USER = "admin") -> None:
 def import_organisations(path: WORKBOOK, username: AS_USER = "admin") -> None:
     """Import branches and departments with their regions and duties (sheet 机构): all rows or none."""
     _run(Kind.ORGANISATIONS, path, username)
+
+
+@import_app.command("users")
+def import_users(
+    path: WORKBOOK,
+    username: AS_USER = "admin",
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The address users reach ecoloop at (default: ECOLOOP_PUBLIC_URL, else HOST:PORT)."),
+    ] = None,
+) -> None:
+    """Import user accounts (sheet 用户; never passwords): all rows or none; prints each new user's one-time
+    set-password link, shown this once."""
+    _run(Kind.USERS, path, username, base_url=base_url)
 
 
 @import_app.command("sites")

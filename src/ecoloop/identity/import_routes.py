@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from ecoloop.access.actions import Action
 from ecoloop.i18n import N_
-from ecoloop.identity import org_imports
+from ecoloop.identity import org_imports, user_imports
+from ecoloop.identity.routes import base_url_of, password_link_address
 from ecoloop.web.imports import add_import_page
 
 router = APIRouter()
@@ -19,4 +20,15 @@ add_import_page(
     importer=org_imports.import_organisations,
     template=org_imports.template,
     filename="机构导入模板.xlsx",
+)
+add_import_page(
+    router,
+    "/users/import",
+    action=Action.MANAGE_USERS,
+    title=N_("Import users"),
+    back=("/users", N_("Users")),
+    importer_for=lambda settings: user_imports.importer_for(settings.password_link_lifetime),
+    template=user_imports.template,
+    filename="用户导入模板.xlsx",
+    handover=lambda request, settings, raw: password_link_address(base_url_of(request, settings), raw),
 )

@@ -265,17 +265,25 @@ class Cells:
             return None
         return value
 
-    def code(self, key: str, limit: int, *, required: bool = False, pattern: str = r"[0-9A-Za-z_\-]+") -> str | None:
-        """A code: full-width forms as ASCII, spaces dropped, only the characters of `pattern`."""
+    def code(
+        self,
+        key: str,
+        limit: int,
+        *,
+        required: bool = False,
+        pattern: str = r"[0-9A-Za-z_\-]+",
+        allowed: str = N_("letters, digits, '_' and '-'"),
+    ) -> str | None:
+        """A code: full-width forms as ASCII, outer spaces dropped, only the characters of `pattern`."""
         value = self.text(key, limit * 2, required=required)
         if value is None:
             return None
-        code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        code = unicodedata.normalize("NFKC", value).strip()
         if len(code) > limit:
             self.problem(key, "too_long", limit)
             return None
         if not re.fullmatch(pattern, code):
-            self.problem(key, "bad_characters", gettext(N_("letters, digits, '_' and '-'")))
+            self.problem(key, "bad_characters", gettext(allowed))
             return None
         return code
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action
 from ecoloop.access.principal import Principal
 from ecoloop.i18n import gettext
+from ecoloop.settings import Settings
 from ecoloop.sheets import SheetLimits
 from ecoloop.sheets.table import MAX_ROWS, ImportReport
 from ecoloop.web.deps import CurrentUser, UnitOfWork, requires
@@ -33,12 +34,16 @@ def add_import_page(
     action: Action,
     title: str,
     back: tuple[str, str],
-    importer: Importer,
+    importer: Importer | None = None,
+    importer_for: Callable[[Settings], Importer] | None = None,
     template: Callable[[], bytes],
     filename: str,
+    handover: Callable[[Request, Settings, str], str] | None = None,
 ) -> None:
     """Add `GET path` (the form), `POST path` (the import) and `GET path/template.xlsx` to `router`. `title` and
-    `back` (link, label) are message ids; `filename` names the template download."""
+    `back` (link, label) are message ids; `filename` names the template download. The import is `importer`, or the
+    one `importer_for` gives for the deployment's settings; `handover` turns each line the import hands
+    over once (a set-password token) into what the page shows (its address)."""
     # A default, not `Annotated[..., guard]`: annotations are strings here, resolved in the module, not the closure.
     guard = Depends(requires(action))
 
@@ -64,10 +69,15 @@ def add_import_page(
         if len(data) > MAX_WORKBOOK_BYTES:
             error = gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_WORKBOOK_BYTES // (1024 * 1024)}
             return page(request, user, error=error, status=413)
-        report = importer(db, user.principal, data, sheet_limits(request.app.state.settings))
+        settings: Settings = request.app.state.settings
+        run = importer_for(settings) if importer_for is not None else importer
+        assert run is not None, "add_import_page needs importer or importer_for"
+        report = run(db, user.principal, data, sheet_limits(settings))
         if not report.ok:
             db.rollback()
             return page(request, user, report=report, filename=file.filename or "", status=422)
+        if handover is not None:
+            report.handover = [(name, handover(request, settings, line)) for name, line in report.handover]
         return page(request, user, report=report, filename=file.filename or "")
 
     def template_download(user: CurrentUser = guard) -> Response:
