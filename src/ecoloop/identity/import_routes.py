@@ -13,20 +13,20 @@ from ecoloop.web.imports import add_import_page
 router = APIRouter()
 add_import_page(
     router,
-    "/organisations/import",
+    "/admin/organisations/import",
     action=Action.MANAGE_ORGANISATIONS,
     title=N_("Import organisations"),
-    back=("/organisations", N_("Organisations")),
+    back=("/admin/organisations", N_("Organisations")),
     importer=org_imports.import_organisations,
     template=org_imports.template,
     filename="机构导入模板.xlsx",
 )
 add_import_page(
     router,
-    "/users/import",
+    "/admin/users/import",
     action=Action.MANAGE_USERS,
     title=N_("Import users"),
-    back=("/users", N_("Users")),
+    back=("/admin/users", N_("Users")),
     importer_for=lambda settings: user_imports.importer_for(settings.password_link_lifetime),
     template=user_imports.template,
     filename="用户导入模板.xlsx",
