@@ -105,3 +105,9 @@ def test_the_template_imports_into_the_test_city(db: Session, world: World) -> N
     report = import_organisations(db, world.principal(db, "admin"), template())
     assert report.ok, [p.describe() for p in report.problems]
     assert (report.added, report.updated) == (1, 1)
+
+
+def test_a_retired_region_cannot_be_covered(db: Session, world: World) -> None:
+    world.town_b.active = False
+    report = run(db, world, [["x-1", "某局", "部门", "公安", "371821", None, "371821101000", None]])
+    assert [(p.column, p.code) for p in report.problems] == [("负责区划", "covered_retired")]

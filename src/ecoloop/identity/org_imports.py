@@ -15,7 +15,8 @@ from ecoloop.access.actions import Action, require
 from ecoloop.access.principal import Principal
 from ecoloop.i18n import N_
 from ecoloop.identity.enums import Category, DepartmentType, OrgKind
-from ecoloop.identity.models import Organisation, OrganisationDuty, OrganisationRegion
+from ecoloop.identity.models import Organisation
+from ecoloop.identity.service import IdentityError, set_coverage, set_duties
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.sheets import SheetLimits
@@ -95,6 +96,7 @@ LAYOUT = Layout(
         "parent_unknown": N_("No organisation with the code %(value)s is registered or in this sheet."),
         "parent_is_self": N_("An organisation cannot be its own parent."),
         "kind_changed": N_("The organisation %(value)s is registered with another type."),
+        "covered_retired": N_("A region named here is retired."),
     },
     examples=(
         ("branch-371802", "清源市生态环境局清源区分局", "分局", "", "371802", "", "", "大气、水、噪声"),
@@ -183,8 +185,14 @@ def _write(session: Session, principal: Any, rows: Parsed[OrganisationRow], repo
         org.name, org.department_type, org.region_id, org.active = row.name, row.department_type, region.id, True
         if existing is None:
             session.add(org)
+            session.flush()
             orgs[row.code] = org
-        _cover(org, [r.id for r in covered if r is not None], row.duties)
+        try:
+            set_coverage(session, org, [r.id for r in covered if r is not None])
+        except IdentityError:  # a covered region is retired
+            report.problem(number, "covered", "covered_retired")
+            continue
+        set_duties(session, org, row.duties)
         written.append((number, row, org, before))
     session.flush()
     for number, row, org, before in written:  # parents last: they may be rows of this sheet
@@ -227,17 +235,6 @@ def _state(org: Organisation) -> tuple[object, ...]:
         sorted(c.region_id for c in org.covered),
         sorted(d.category for d in org.duties),
     )
-
-
-def _cover(org: Organisation, region_ids: list[int], duties: tuple[Category, ...]) -> None:
-    """Make the organisation's covered regions and duties those given, keeping the rows that stay."""
-    wanted_regions = set(region_ids) - {org.region_id}
-    org.covered = [c for c in org.covered if c.region_id in wanted_regions] + [
-        OrganisationRegion(region_id=i) for i in sorted(wanted_regions - {c.region_id for c in org.covered})
-    ]
-    org.duties = [d for d in org.duties if d.category in duties] + [
-        OrganisationDuty(category=c) for c in duties if c not in {d.category for d in org.duties}
-    ]
 
 
 def _ancestors(org: Organisation, orgs: dict[str, Organisation]) -> set[int]:
