@@ -37,10 +37,13 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
+from ecoloop.regions.boundaries import register_locator
 from ecoloop.regions.routes import router as regions_router
+from ecoloop.regions.service import register_holder
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.app import create_shell
 from ecoloop.web.deps import SignIn
@@ -83,6 +86,10 @@ register_labels(values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LA
 # The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):
     register_section(key, title, rows)
+
+# Regions do not know sites: a boundary import places them again, and a region with active sites is not retired.
+register_locator("sites", locate_sites)
+register_holder("sites", SITES_IN_REGION, active_sites_in)
 
 SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
 

@@ -47,7 +47,7 @@ TABLES = {
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
 FIELDS: dict[str, dict[str, str]] = {
     "regions": {"code": N_("Code"), "name": N_("Name"), "level": N_("Level"), "parent_id": N_("Parent region"),
-                "path": N_("Region path")},
+                "path": N_("Region path"), "boundary": N_("Boundary"), "active": N_("Active")},
     "organisations": {"code": N_("Code"), "name": N_("Name"), "kind": N_("Kind"),
                       "department_type": N_("Department type"), "region_id": N_("Region"),
                       "parent_id": N_("Parent organisation"), "active": N_("Active")},

@@ -15,14 +15,18 @@ def list_audit(
     principal: Principal,
     *,
     entity_type: str | None = None,
+    entity_id: str | None = None,
     actor: str | None = None,
     limit: int = 200,
     before_id: int | None = None,
 ) -> list[AuditRecord]:
-    """Audit records the principal may see, newest first, optionally for one table or one actor."""
+    """Audit records the principal may see, newest first, optionally for one table (or one record of it) or one
+    actor."""
     stmt = scoped(select(AuditRecord), principal, AuditRecord).order_by(AuditRecord.id.desc())
     if entity_type:
         stmt = stmt.where(AuditRecord.entity_type == entity_type)
+    if entity_id is not None:
+        stmt = stmt.where(AuditRecord.entity_id == entity_id)
     if actor:
         stmt = stmt.where(AuditRecord.actor_label == actor)
     if before_id is not None:
