@@ -10,12 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoloop.audit.models import AuditRecord
+from ecoloop.i18n import use_locale
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.location import active_sites_in, locate_sites, location_mismatches, site_locations
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
 from ecoloop.regions.models import Region
+from ecoloop.web.templating import make_templates
 from tests.factories import World, give_boundaries
+from tests.web.helpers import parse
 
 
 def site(db: Session, code: str, region: Region, at: tuple[float, float] | None) -> Site:
@@ -109,3 +112,19 @@ def test_only_active_sites_of_the_region_itself_hold_it(db: Session, world: Worl
     placed["wrong_county"].active = False
     db.flush()
     assert active_sites_in(db, world.town_b) == 1
+
+
+def test_the_location_fragment_shows_the_place_and_the_flag(db: Session, world: World, placed: dict[str, Site]) -> None:
+    locations = site_locations(db, world.principal(db, "admin"))
+    fragment = make_templates().env.get_template("monitoring/_location.html")
+
+    with use_locale("zh_CN"):
+        flagged = parse(fragment.render(where=locations[placed["wrong_county"].id]))
+        agreed = parse(fragment.render(where=locations[placed["unknown_town"].id]))
+        unplaced = fragment.render(where=None)
+
+    assert flagged.find("span", class_="located").text == "清源区 湖滨街道"  # type: ignore[union-attr]
+    assert flagged.find("span", class_="badge").text == "坐标不在所属区划内"  # type: ignore[union-attr]
+    assert agreed.find("span", class_="located").text == "临河县"  # type: ignore[union-attr]
+    assert agreed.find("span", class_="badge") is None
+    assert unplaced.strip() == ""

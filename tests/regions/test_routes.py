@@ -224,3 +224,15 @@ async def test_a_blank_name_is_refused(client: httpx.AsyncClient, app_db: Sessio
     assert response.status_code == 422
     reread(app_db)
     assert app_db.get(type(app_world.county_a), app_world.county_a.id).name == "清源区"  # type: ignore[union-attr]
+
+
+async def test_the_api_says_whether_a_region_is_retired(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    app_world.village_b.active = False
+    app_db.commit()
+    open_session(app_db, client, "analyst")
+
+    regions = {r["code"]: r["active"] for r in (await client.get("/api/v1/regions")).json()}
+
+    assert regions["371821101201"] is False and regions["371821101000"] is True
