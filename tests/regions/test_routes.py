@@ -236,3 +236,17 @@ async def test_the_api_says_whether_a_region_is_retired(
     regions = {r["code"]: r["active"] for r in (await client.get("/api/v1/regions")).json()}
 
     assert regions["371821101201"] is False and regions["371821101000"] is True
+
+
+async def test_a_replaced_boundary_is_in_the_regions_history(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "admin")
+    assert (await upload(client, geojson(("371821", box(*COUNTY_B_BOX))))).status_code == 200
+    assert (await upload(client, geojson(("371821", box(114.2, 35.0, 114.3, 35.2))))).status_code == 200
+
+    page = await client.get("/admin/regions", params={"parent": "371821"})
+
+    history = [r.text for r in table_rows(page.text, "history")]
+    assert "边界 （已隐藏） → （已隐藏）" in history[0] and "边界 — → （已隐藏）" in history[1]
+    assert parse(page.text).find("dd", class_="boundary").text == "已有"  # type: ignore[union-attr]
