@@ -81,6 +81,17 @@ def test_a_file_that_is_no_feature_collection_is_refused(db: Session, world: Wor
     assert problems(run(db, world, data)) == [(None, "", reason)]
 
 
+def test_deeply_nested_coordinates_are_named_briefly(db: Session, world: World) -> None:
+    deep = "[" * 900 + "]" * 900
+    data = b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "371802"}, '
+    data += b'"geometry": {"type": "Polygon", "coordinates": ' + deep.encode() + b"}}]}"
+
+    report = run(db, world, data)
+
+    assert problems(report) == [(0, "371802", "coordinates")]
+    assert len(report.problems[0].value) < 40
+
+
 def test_a_file_over_the_limit_is_refused_unread(db: Session, world: World) -> None:
     report = run(db, world, b" " * (MAX_BOUNDARIES_BYTES + 1))
 

@@ -250,3 +250,16 @@ async def test_a_replaced_boundary_is_in_the_regions_history(
     history = [r.text for r in table_rows(page.text, "history")]
     assert "边界 （已隐藏） → （已隐藏）" in history[0] and "边界 — → （已隐藏）" in history[1]
     assert parse(page.text).find("dd", class_="boundary").text == "已有"  # type: ignore[union-attr]
+
+
+async def test_a_file_with_very_many_problems_shows_the_first_thousand(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "admin")
+    data = geojson(*[(f"{n:06d}", box(*COUNTY_A_BOX)) for n in range(100_000, 101_200)])
+
+    response = await upload(client, data)
+
+    assert response.status_code == 422
+    assert len(table_rows(response.text, "boundary-problems")) == 1000
+    assert "共 1200 个问题，仅显示前 1000 个。" in parse(response.text).text

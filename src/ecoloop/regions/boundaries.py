@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,7 +190,8 @@ def _read_feature(index: int, item: Any, problems: list[BoundaryProblem]) -> _Fe
     geometry = item["geometry"]
     kind = geometry.get("type")
     if kind not in GEOMETRY_TYPES:
-        problems.append(BoundaryProblem(index, code, "geometry_type", str(kind)[:40]))
+        shown = kind[:40] if isinstance(kind, str) else _QUOTE.repr(kind)
+        problems.append(BoundaryProblem(index, code, "geometry_type", shown))
         return None
     try:
         polygons = [geometry.get("coordinates")] if kind == "Polygon" else _list(geometry.get("coordinates"))
@@ -216,9 +218,14 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number in JSON")
 
 
+# What a message quotes of a malformed part of the file: a few levels and items, never the whole of it.
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel, _QUOTE.maxlist, _QUOTE.maxstring, _QUOTE.maxother = 3, 4, 40, 40
+
+
 def _list(value: Any) -> list[Any]:
     if not isinstance(value, list) or not value:
-        raise _BadPosition("coordinates", json.dumps(value)[:80] if value is not None else "null")
+        raise _BadPosition("coordinates", _QUOTE.repr(value))
     return value
 
 
@@ -228,7 +235,7 @@ def _polygon(rings: Any) -> list[list[list[float]]]:
     for ring in _list(rings):
         positions = [_position(p) for p in _list(ring)]
         if len(positions) < 4:
-            raise _BadPosition("coordinates", json.dumps(ring)[:80])
+            raise _BadPosition("coordinates", _QUOTE.repr(ring))
         out.append(positions)
     return out
 
@@ -240,7 +247,7 @@ def _position(position: Any) -> list[float]:
         and all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
     )
     if not valid:
-        raise _BadPosition("coordinates", json.dumps(position)[:80])
+        raise _BadPosition("coordinates", _QUOTE.repr(position))
     lon, lat = float(position[0]), float(position[1])
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise _BadPosition("out_of_range", f"[{position[0]}, {position[1]}]")

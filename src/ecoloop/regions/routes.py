@@ -45,6 +45,7 @@ RETIRE_ERRORS = {
     "parent": N_("The region above it is retired: bring that one back first."),
 }
 MAX_HISTORY = 50
+MAX_PROBLEMS_SHOWN = 1000
 
 router = APIRouter()
 
@@ -69,6 +70,7 @@ def _tree_page(
         "child_level": child_level(current.level) if current else None,
         "history": _history(db, user, current, request.app.state.settings.tz) if current else [],
         "max_mb": MAX_BOUNDARIES_BYTES // (1024 * 1024),
+        "max_problems": MAX_PROBLEMS_SHOWN,
         "code_properties": CODE_PROPERTIES,
         "tolerance": f"{OUTSIDE_TOLERANCE:.0%}",
         **extra,
