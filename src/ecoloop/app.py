@@ -41,9 +41,8 @@ from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
-from ecoloop.regions.boundaries import register_locator
 from ecoloop.regions.routes import router as regions_router
-from ecoloop.regions.service import register_holder
+from ecoloop.regions.service import register_holder, register_locator
 from ecoloop.settings import Settings, load_settings
 from ecoloop.web.app import create_shell
 from ecoloop.web.deps import SignIn

@@ -14,7 +14,8 @@ from ecoloop.identity.enums import Role
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.location import locate_sites
 from ecoloop.monitoring.service import add_site
-from ecoloop.regions.boundaries import MAX_BOUNDARIES_BYTES, BoundaryReport, import_boundaries, register_locator
+from ecoloop.regions.boundaries import MAX_BOUNDARIES_BYTES, BoundaryReport, import_boundaries
+from ecoloop.regions.service import register_locator
 from tests.factories import COUNTY_A_BOX, COUNTY_B_BOX, TOWN_A_BOX, World, add_user, box, geojson
 
 register_locator("sites", locate_sites)  # as ecoloop.app does

@@ -17,7 +17,7 @@ from ecoloop.monitoring.service import add_site
 from ecoloop.regions.queries import list_regions
 from ecoloop.web.limits import BodyKind, body_kind
 from tests.conftest import make_settings
-from tests.factories import COUNTY_A_BOX, COUNTY_B_BOX, TOWN_A_BOX, World, add_user, box, geojson
+from tests.factories import COUNTY_A_BOX, COUNTY_B_BOX, TOWN_A_BOX, World, add_user, box, geojson, give_boundaries
 from tests.web.helpers import Element, csrf_for, form_for, open_client, open_session, parse, reread
 
 FORBIDDEN_TEXT = "您的角色无权执行此操作。"
@@ -263,3 +263,25 @@ async def test_a_file_with_very_many_problems_shows_the_first_thousand(
     assert response.status_code == 422
     assert len(table_rows(response.text, "boundary-problems")) == 1000
     assert "共 1200 个问题，仅显示前 1000 个。" in parse(response.text).text
+
+
+async def test_retiring_a_region_with_a_boundary_places_its_sites_again(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    give_boundaries(app_db, app_world)
+    station = add_site(app_db, code="AQ", name="湖滨站", kind=SiteKind.AIR_STATION, region=app_world.county_a)
+    station.longitude, station.latitude = Decimal("114.05"), Decimal("35.05")
+    station.located_region_id = app_world.town_a.id
+    app_world.village_a.active = False
+    app_db.commit()
+    open_session(app_db, client, "admin")
+
+    retired = await post_form(client, "371802001000", f"/admin/regions/{app_world.town_a.id}/retire")
+    reread(app_db)
+    after_retiring = app_db.get(Site, station.id).located_region_id  # type: ignore[union-attr]
+    restored = await post_form(client, "371802001000", f"/admin/regions/{app_world.town_a.id}/retire")
+    reread(app_db)
+
+    assert retired.status_code == restored.status_code == 303
+    assert after_retiring == app_world.county_a.id
+    assert app_db.get(Site, station.id).located_region_id == app_world.town_a.id  # type: ignore[union-attr]

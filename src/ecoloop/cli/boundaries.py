@@ -13,7 +13,8 @@ from ecoloop.cli.base import cli_settings, console, import_app
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.identity.models import User
 from ecoloop.monitoring.location import locate_sites
-from ecoloop.regions.boundaries import MAX_BOUNDARIES_BYTES, import_boundaries, register_locator
+from ecoloop.regions.boundaries import MAX_BOUNDARIES_BYTES, import_boundaries
+from ecoloop.regions.service import register_locator
 
 
 @import_app.command("boundaries")

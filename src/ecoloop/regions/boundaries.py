@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import reprlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from ecoloop.access.scope import scoped
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.locate import geometry_of
 from ecoloop.regions.models import Region
+from ecoloop.regions.service import relocate
 
 MAX_BOUNDARIES_BYTES = 20 * 1024 * 1024
 # The properties that may carry a feature's region code, in the order they are looked for.
@@ -104,17 +104,6 @@ class _Feature:
     text: str
 
 
-# What places things in regions by the boundaries (monitoring's sites), registered by the composition (`ecoloop.app`
-# and the boundary import command): regions do not know them. Each returns how many records it moved.
-Locator = Callable[[Session], int]
-LOCATORS: dict[str, Locator] = {}
-
-
-def register_locator(key: str, locate: Locator) -> None:
-    """Run `locate(session)` after every boundary import (a key registered again is replaced)."""
-    LOCATORS[key] = locate
-
-
 def import_boundaries(session: Session, principal: Principal, data: bytes) -> BoundaryReport:
     """Store the boundaries of a GeoJSON FeatureCollection for the regions of the principal's area, all or none,
     then place every located record again. The caller rolls back when the report has problems."""
@@ -140,7 +129,7 @@ def import_boundaries(session: Session, principal: Principal, data: bytes) -> Bo
             report.replaced += 1
         region.boundary = feature.text
     session.flush()
-    report.relocated = sum(locate(session) for locate in LOCATORS.values())
+    report.relocated = relocate(session)
     return report
 
 

@@ -55,6 +55,22 @@ def register_holder(key: str, message: str, count: RegionHolder) -> None:
     HOLDERS[key] = (message, count)
 
 
+# What places things in regions by the boundaries (monitoring's sites), registered by the composition (`ecoloop.app`
+# and the boundary import command): regions do not know them. Each returns how many records it moved.
+Locator = Callable[[Session], int]
+LOCATORS: dict[str, Locator] = {}
+
+
+def register_locator(key: str, locate: Locator) -> None:
+    """Run `locate(session)` whenever the known boundaries change (a key registered again is replaced)."""
+    LOCATORS[key] = locate
+
+
+def relocate(session: Session) -> int:
+    """Place everything located by the boundaries again; how many records moved."""
+    return sum(locate(session) for locate in LOCATORS.values())
+
+
 def rename_region(session: Session, region: Region, name: str) -> None:
     """Give a region a new name (its code stays: the code is what identifies it)."""
     name = name.strip()
@@ -66,8 +82,8 @@ def rename_region(session: Session, region: Region, name: str) -> None:
 
 def retire_region(session: Session, region: Region) -> None:
     """Retire a region (撤销, or merged into another): it stays on the records that name it but is offered for
-    no new one and places no point. Its active regions below, and the active records that other capabilities keep
-    in it, are moved or retired first."""
+    no new one and places no point (what it held is placed again). Its active regions below, and the active records
+    that other capabilities keep in it, are moved or retired first."""
     children = session.scalar(
         select(func.count(Region.id)).where(Region.parent_id == region.id, Region.active.is_(True))
     )
@@ -79,11 +95,15 @@ def retire_region(session: Session, region: Region) -> None:
             raise RegionRetireError(key, held)
     region.active = False
     session.flush()
+    if region.boundary is not None:
+        relocate(session)
 
 
 def restore_region(session: Session, region: Region) -> None:
-    """Bring a retired region back; the region above it must be active."""
+    """Bring a retired region back; the region above it must be active. With a boundary, it places points again."""
     if region.parent is not None and not region.parent.active:
         raise RegionRetireError("parent")
     region.active = True
     session.flush()
+    if region.boundary is not None:
+        relocate(session)
