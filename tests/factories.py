@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,6 +45,39 @@ def credit_code(seed: int, county: str = "371802") -> str:
     """A valid unified social credit code (GB 32100-2015) for a test enterprise."""
     body = f"91{county}{seed:09d}"
     return body + credit_code_check_char(body)
+
+
+# The test city's boundaries (WGS-84 degrees): the city 114.0-114.4 E, 35.0-35.2 N; county A its western half,
+# county B its eastern half (they share the edge at 114.2 E); town A the south-west corner of county A. Town B and
+# the villages have none (unknown below the county).
+CITY_BOX = (114.0, 35.0, 114.4, 35.2)
+COUNTY_A_BOX = (114.0, 35.0, 114.2, 35.2)
+COUNTY_B_BOX = (114.2, 35.0, 114.4, 35.2)
+TOWN_A_BOX = (114.0, 35.0, 114.1, 35.1)
+
+
+def box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    """A GeoJSON Polygon geometry of a longitude/latitude box (counter-clockwise, closed)."""
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def geojson(*features: tuple[str, dict[str, Any]], key: str = "code") -> bytes:
+    """A GeoJSON FeatureCollection of (region code, geometry) features, the code under the property `key`."""
+    items = [{"type": "Feature", "properties": {key: code}, "geometry": geometry} for code, geometry in features]
+    return json.dumps({"type": "FeatureCollection", "features": items}).encode()
+
+
+def give_boundaries(session: Session, world: World) -> None:
+    """Store the boundaries of the city, both counties and town A (not town B, not the villages)."""
+    for region, where in (
+        (world.city, CITY_BOX),
+        (world.county_a, COUNTY_A_BOX),
+        (world.county_b, COUNTY_B_BOX),
+        (world.town_a, TOWN_A_BOX),
+    ):
+        region.boundary = json.dumps(box(*where))
+    session.flush()
 
 
 @dataclass

@@ -40,11 +40,13 @@ from ecoloop.identity.service import principal_for, resolve_api_token, resolve_s
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
+from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
+from ecoloop.regions.service import register_holder, register_locator
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -98,6 +100,9 @@ for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterpr
 
 # Paths that carry a secret: the web server's access log and our error lines show them redacted.
 keep_out_of_logs(SET_PASSWORD_PATH)
+# Regions do not know sites: a boundary import places them again, and a region with active sites is not retired.
+register_locator("sites", locate_sites)
+register_holder("sites", SITES_IN_REGION, active_sites_in)
 
 SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
 

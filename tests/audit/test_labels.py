@@ -141,3 +141,16 @@ def test_upload_and_accepted_conflict_records_read_in_words() -> None:
     assert labels.entry(accepted, TZ).action == "采纳冲突数值"
     assert fields["监测因子"] == "二氧化硫" and fields["数据时间"] == "2026-11-22 08:00:00"
     assert fields["数据来源"] == "文件上传 wang" and fields["被替换数值的来源"] == "数采仪（HJ 212）"
+
+
+def test_a_hidden_value_that_changed_is_listed_as_changed() -> None:
+    """A boundary or password replaced by another is recorded hidden before and after (issue 15): the record says
+    that the field changed, not nothing."""
+    record = AuditRecord(
+        at=datetime.now(UTC), actor_label="admin", action="update", entity_type="regions", entity_id="3",
+        before={"boundary": "***", "name": "东湖街道"}, after={"boundary": "***", "name": "东湖街道"},
+    )  # fmt: skip
+
+    assert [(c.field, c.before, c.after) for c in labels.entry(record, TZ).changes] == [
+        ("边界", "（已隐藏）", "（已隐藏）")
+    ]

@@ -577,6 +577,20 @@ async def test_the_hotline_registers_a_complaint(client: httpx.AsyncClient, app_
     assert "群众反映柳林镇某厂夜间异味" in page_title(page.text)
 
 
+async def test_a_retired_region_is_not_offered_for_a_new_case(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    app_world.village_b.active = False
+    app_db.commit()
+    open_session(app_db, client, "analyst")
+    form = parse((await client.get("/cases")).text).find("form", action="/cases", method="post")
+    assert form is not None
+
+    regions = {o.attrs["value"] for o in form.find("select", name="region_id").find_all("option")}  # type: ignore[union-attr]
+
+    assert str(app_world.village_b.id) not in regions and str(app_world.village_a.id) in regions
+
+
 async def test_registration_is_limited_to_the_users_area(
     client: httpx.AsyncClient, app_db: Session, app_world: World
 ) -> None:

@@ -295,6 +295,22 @@ async def test_roles_that_may_not_change_the_file_get_403(
 # --- forms --------------------------------------------------------------------------------------------------------
 
 
+async def test_the_record_offers_the_active_regions_and_its_own_retired_one(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    app_world.village_a.active = False  # enterprise A's region
+    app_world.village_b.active = False
+    app_db.commit()
+    await signed_in(client, app_db, "analyst")
+
+    page = parse((await client.get(f"/enterprises/{app_world.enterprise_a.id}")).text)
+    options = page.find("select", name="region_id").find_all("option")  # type: ignore[union-attr]
+
+    offered = {o.attrs["value"]: "selected" in o.attrs for o in options}
+    assert offered[str(app_world.village_a.id)] is True
+    assert str(app_world.village_b.id) not in offered and str(app_world.town_b.id) in offered
+
+
 async def test_analyst_edits_the_record_and_adds_permit_outlet_and_limit(
     client: httpx.AsyncClient, app_db: Session, app_world: World
 ) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from ecoloop.regions.enums import RegionLevel
-from ecoloop.regions.rules import RegionCodeError, check_region_code, child_level
+from ecoloop.regions.rules import RegionCodeError, check_region_code, child_level, location_disagrees
 from ecoloop.regions.service import add_region
 from tests.factories import World
 
@@ -62,3 +62,36 @@ def test_add_region_builds_the_path_and_refuses_wrong_levels(db: Session, world:
         add_region(db, code="371802003000", name="x", level=RegionLevel.TOWN, parent=world.city)
     with pytest.raises(RegionCodeError):
         add_region(db, code="371802002000", name="dup", level=RegionLevel.TOWN, parent=world.county_a)
+
+
+# The test city's paths: city 371800, county A 371802 with town A …001000 and its village …001001, county B 371821.
+CITY = "371800."
+COUNTY_A = CITY + "371802."
+TOWN_A = COUNTY_A + "371802001000."
+VILLAGE_A = TOWN_A + "371802001001."
+COUNTY_B = CITY + "371821."
+TOWN_B = COUNTY_B + "371821101000."
+
+
+@pytest.mark.parametrize(
+    ("stated", "located", "bounded", "disagrees"),
+    [
+        (TOWN_A, TOWN_A, {"371802001000"}, False),  # where it says
+        (COUNTY_A, TOWN_A, {"371802001000"}, False),  # finer than it says, inside
+        (TOWN_A, VILLAGE_A, {"371802001001"}, False),
+        (TOWN_A, COUNTY_A, set(), False),  # the towns have no boundaries: somewhere in the county will do
+        (VILLAGE_A, COUNTY_A, set(), False),
+        (VILLAGE_A, CITY, {"371821"}, False),  # county A's boundary unknown: county B's does not matter
+        (TOWN_A, COUNTY_A, {"371802001000"}, True),  # town A's boundary is known and does not hold it
+        (VILLAGE_A, COUNTY_A, {"371802001000"}, True),  # nor does the boundary of the town above the village
+        (VILLAGE_A, CITY, {"371802"}, True),
+        (TOWN_B, TOWN_A, {"371802001000"}, True),  # another county's town
+        (TOWN_B, COUNTY_A, set(), True),  # another county
+        (COUNTY_A, COUNTY_B, set(), True),
+        (COUNTY_A, "371802001000.", set(), True),  # not a path of this city
+    ],
+)
+def test_a_located_point_disagrees_only_outside_what_the_known_boundaries_allow(
+    stated: str, located: str, bounded: set[str], disagrees: bool
+) -> None:
+    assert location_disagrees(stated, located, bounded) is disagrees

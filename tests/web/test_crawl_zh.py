@@ -61,6 +61,7 @@ ALLOWED = frozenset(
         "HJ", "GB", "T", "CRC", "MODBUS", "MN", "CN", "QN", "ST", "PW", "API", "CSV", "Excel", "xlsx", "csv",
         "UTF", "BOM", "URL", "IP", "HTTP", "HTTPS", "POST", "HMAC", "SHA", "Webhook", "webhook", "JSON", "ID",
         "Token", "Bearer", "CC", "BY", "WGS", "Beijing", "UTC", "ecoloop", "http", "https", "English", "ISO",
+        "GeoJSON", "FeatureCollection", "Polygon", "MultiPolygon",
         # file types
         "pdf", "png", "jpg", "jpeg", "docx", "txt", "zip",
         # data flags of HJ 212 (N, F, M, S, D, C, T, B) and performance grades

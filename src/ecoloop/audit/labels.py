@@ -324,7 +324,7 @@ def entry(record: AuditRecord, zone: tzinfo) -> AuditEntry:
             continue
         if record.action == "delete" and old in (None, ""):
             continue
-        if record.action == "update" and old == new:
+        if record.action == "update" and old == new and old != REDACTED:  # a secret that changed stays hidden
             continue
         old_text, new_text = value_text(table, name, old, zone), value_text(table, name, new, zone)
         changes.append(Change(field_label(table, name), old_text, new_text, name in LITERAL_FIELDS))

@@ -198,7 +198,7 @@ def _board(
 def _registration_choices(db: Session, p: Principal) -> dict[str, Any]:
     levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
     return {
-        "regions": [r for r in list_regions(db, p) if r.level in levels],
+        "regions": [r for r in list_regions(db, p, active_only=True) if r.level in levels],
         "enterprises": queries.enterprise_choices(db, p),
         "severities": list(Severity),
     }

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import ecoloop.tables  # noqa: F401  # every table and its scope rule, for every command
-from ecoloop.cli import accounts, data, devices, jobs, platform, registries, setup
+from ecoloop.cli import accounts, boundaries, data, devices, jobs, platform, registries, setup
 from ecoloop.cli.base import app
 from ecoloop.cli.platform import web_server_config
 
-__all__ = ["accounts", "app", "data", "devices", "jobs", "main", "platform", "registries", "setup", "web_server_config"]
+__all__ = [
+    "accounts",
+    "app",
+    "boundaries",
+    "data",
+    "devices",
+    "jobs",
+    "main",
+    "platform",
+    "registries",
+    "setup",
+    "web_server_config",
+]
 
 
 def main() -> None:

@@ -218,7 +218,7 @@ def _file_page(
         "corrections": [row.correction for row in queries.correction_rows(db, p, enterprise_id=enterprise.id)],
         "later_sections": _later_sections(db, p, enterprise.id),
         "lists": queries.list_lists(db),
-        "regions": _regions_for_form(db, p) if may_manage else [],
+        "regions": _regions_for_form(db, p, enterprise.region_id) if may_manage else [],
         "may_manage": may_manage,
         "may_request": allowed(p, Action.REQUEST_CORRECTIONS),
         "may_review": allowed(p, Action.REVIEW_CORRECTIONS),
@@ -616,6 +616,7 @@ def error_text(code: str) -> str:
     return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
 
 
-def _regions_for_form(db: Session, p: Principal) -> list[Region]:
+def _regions_for_form(db: Session, p: Principal, current: int) -> list[Region]:
+    """The regions an enterprise may be moved to: the active ones, and the one it is in (retired or not)."""
     levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
-    return [r for r in list_regions(db, p) if r.level in levels]
+    return [r for r in list_regions(db, p) if r.level in levels and (r.active or r.id == current)]

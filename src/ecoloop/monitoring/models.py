@@ -37,8 +37,11 @@ class Site(TimestampMixin, Base):
     # The GB 3096-2008 acoustic function zone of a noise point; None where none is set.
     noise_zone: Mapped[NoiseZone | None] = mapped_column(StrEnumType(NoiseZone, 4))
     # The deepest region whose boundary holds the coordinates (None: no coordinates, or no boundary holds them);
-    # a site whose region's subtree does not include it is flagged (`regions.locate`).
-    located_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="SET NULL"))
+    # a site whose region's subtree does not include it is flagged (`monitoring.location`). Derived from audited
+    # values (coordinates, boundaries), so a boundary import that places every site again writes no audit records.
+    located_region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="SET NULL"), info={"audit_ignore": True}
+    )
     active: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship(lazy="joined", foreign_keys=[region_id])

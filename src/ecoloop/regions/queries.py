@@ -12,10 +12,18 @@ from ecoloop.regions.models import Region
 
 
 def list_regions(
-    session: Session, principal: Principal, *, level: RegionLevel | None = None, parent_code: str | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    level: RegionLevel | None = None,
+    parent_code: str | None = None,
+    active_only: bool = False,
 ) -> list[Region]:
-    """Regions the principal may see, in tree order, optionally one level or the children of one region."""
+    """Regions the principal may see, in tree order, optionally one level or the children of one region; only the
+    active ones (those offered for new records) with `active_only`."""
     stmt = scoped(select(Region), principal, Region).order_by(Region.path)
+    if active_only:
+        stmt = stmt.where(Region.active.is_(True))
     if level is not None:
         stmt = stmt.where(Region.level == level)
     if parent_code is not None:
@@ -43,3 +51,8 @@ def count_by_level(session: Session, principal: Principal) -> dict[RegionLevel, 
 def in_subtree(region_id: InstrumentedAttribute[int], principal: Principal) -> ColumnElement[bool]:
     """`region_id` lies in the subtree of the principal's region (the scope rule of region-scoped roles)."""
     return region_id.in_(select(Region.id).where(Region.path.startswith(principal.region_path, autoescape=True)))
+
+
+def get_region(session: Session, principal: Principal, region_id: int) -> Region | None:
+    """One region by its id, if the principal may see it."""
+    return session.scalars(scoped(select(Region).where(Region.id == region_id), principal, Region)).first()

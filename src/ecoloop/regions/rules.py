@@ -1,6 +1,8 @@
-"""Validation of official region codes (pure)."""
+"""Validation of official region codes, and whether a located point agrees with its stated region (pure)."""
 
 from __future__ import annotations
+
+from collections.abc import Container
 
 from ecoloop.regions.enums import RegionLevel
 
@@ -8,7 +10,8 @@ from ecoloop.regions.enums import RegionLevel
 class RegionCodeError(ValueError):
     """A region code that does not fit its level or its parent. `reason` says why, for pages to say it in the
     user's language: `digits` (the wrong length; `digits` is the length its level needs), `parent` (not under
-    its parent, or a level that cannot sit there), `exists`, `leaf` (nothing sits below a village)."""
+    its parent, or a level that cannot sit there), `exists`, `leaf` (nothing sits below a village), `retired` (the
+    parent is retired)."""
 
     def __init__(self, message: str, reason: str = "parent", digits: int | None = None) -> None:
         super().__init__(message)
@@ -50,3 +53,20 @@ def child_level(level: RegionLevel) -> RegionLevel | None:
     levels = list(RegionLevel)
     index = levels.index(level)
     return levels[index + 1] if index + 1 < len(levels) else None
+
+
+def location_disagrees(stated_path: str, located_path: str, bounded: Container[str]) -> bool:
+    """Whether a point said to lie in the region at `stated_path` is elsewhere, given the deepest region whose
+    boundary holds it (`located_path`) and the codes of the regions whose boundaries are known (`bounded`).
+
+    A point located in the stated region's subtree agrees. A point located in one of its ancestors agrees too
+    when no region from below that ancestor down to the stated one has a known boundary (a county known, its
+    towns not: the point is somewhere in the county, perhaps in the stated town); had one a boundary holding the
+    point, it would have been located there. Anywhere else disagrees.
+    """
+    if located_path.startswith(stated_path):
+        return False
+    if not stated_path.startswith(located_path):
+        return True
+    below = stated_path[len(located_path) :].split(".")[:-1]
+    return any(code in bounded for code in below)

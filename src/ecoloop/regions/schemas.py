@@ -18,3 +18,4 @@ class RegionOut(BaseModel):
     level: RegionLevel
     parent_id: int | None
     path: str
+    active: bool
