@@ -31,8 +31,10 @@ from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_section
+from ecoloop.i18n import N_
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.models import User
+from ecoloop.identity.queries import active_organisations_in
 from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
@@ -86,9 +88,12 @@ register_labels(values={"severity": SEVERITY_LABELS, "area_level": AREA_LEVEL_LA
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):
     register_section(key, title, rows)
 
-# Regions do not know sites: a boundary import places them again, and a region with active sites is not retired.
+# Regions do not know sites or organisations: a boundary import places the sites again, and a region with active
+# sites or organisations in it is not retired.
 register_locator("sites", locate_sites)
 register_holder("sites", SITES_IN_REGION, active_sites_in)
+ORGANISATIONS_IN_REGION = N_("%(count)s active organisations are attached to this region: move or retire them first.")
+register_holder("organisations", ORGANISATIONS_IN_REGION, active_organisations_in)
 
 SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.identity.models import Organisation, User
+from ecoloop.regions.models import Region
 
 
 def list_users(session: Session, principal: Principal) -> list[User]:
@@ -29,3 +30,9 @@ def list_organisations(session: Session, principal: Principal) -> list[Organisat
 def get_organisation(session: Session, principal: Principal, organisation_id: int) -> Organisation | None:
     """One organisation if the principal may see it."""
     return get_visible(session, principal, Organisation, organisation_id)
+
+
+def active_organisations_in(session: Session, region: Region) -> int:
+    """How many active organisations are attached to `region` itself (what keeps it from being retired)."""
+    stmt = select(func.count(Organisation.id)).where(Organisation.region_id == region.id, Organisation.active)
+    return session.scalar(stmt) or 0
