@@ -31,9 +31,11 @@ from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_section
+from ecoloop.i18n import N_
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.import_routes import router as identity_import_router
 from ecoloop.identity.models import User
+from ecoloop.identity.queries import active_organisations_in
 from ecoloop.identity.routes import SET_PASSWORD_PATH
 from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
@@ -100,9 +102,12 @@ for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterpr
 
 # Paths that carry a secret: the web server's access log and our error lines show them redacted.
 keep_out_of_logs(SET_PASSWORD_PATH)
-# Regions do not know sites: a boundary import places them again, and a region with active sites is not retired.
+# Regions do not know sites or organisations: a boundary import places the sites again, and a region with active
+# sites or organisations in it is not retired.
 register_locator("sites", locate_sites)
 register_holder("sites", SITES_IN_REGION, active_sites_in)
+ORGANISATIONS_IN_REGION = N_("%(count)s active organisations are attached to this region: move or retire them first.")
+register_holder("organisations", ORGANISATIONS_IN_REGION, active_organisations_in)
 
 SIGN_IN = SignIn(by_token=resolve_api_token, by_session=resolve_session, principal_for=principal_for, act_as=_act_as)
 

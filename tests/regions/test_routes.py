@@ -285,3 +285,17 @@ async def test_retiring_a_region_with_a_boundary_places_its_sites_again(
     assert retired.status_code == restored.status_code == 303
     assert after_retiring == app_world.county_a.id
     assert app_db.get(Site, station.id).located_region_id == app_world.town_a.id  # type: ignore[union-attr]
+
+
+async def test_a_region_with_an_active_organisation_is_not_retired(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    app_world.village_b.active = False
+    app_world.town_b.active = False
+    app_db.commit()
+    open_session(app_db, client, "admin")
+
+    county = await post_form(client, "371821", f"/admin/regions/{app_world.county_b.id}/retire")
+
+    assert county.status_code == 409
+    assert "该区划下有 1 个在用单位" in parse(county.text).find(role="alert").text  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ecoloop.access.principal import Principal
@@ -79,3 +79,9 @@ def covered_regions(session: Session, principal: Principal, org: Organisation) -
     return list(
         session.scalars(scoped(select(Region).where(Region.id.in_(ids)), principal, Region).order_by(Region.path))
     )
+
+
+def active_organisations_in(session: Session, region: Region) -> int:
+    """How many active organisations are attached to `region` itself (what keeps it from being retired)."""
+    stmt = select(func.count(Organisation.id)).where(Organisation.region_id == region.id, Organisation.active)
+    return session.scalar(stmt) or 0
