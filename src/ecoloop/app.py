@@ -37,6 +37,7 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ingest_router,
     upload_router,
     monitoring_router,
+    monitoring_register_router,
     alert_stream_router,
     alert_rules_router,
     webhooks_router,
