@@ -92,6 +92,11 @@ async def test_an_administrator_adds_a_site_with_gcj02_coordinates_and_sees_it_w
     assert "乡镇站" in facts.text and "113.926800, 35.303000" in facts.text
     (created,) = history_rows(page.text)
     assert "新站" in created.text and "控制级别" in created.text
+    # The edit form shows the stored WGS-84 coordinates as WGS-84, so saving it again moves nothing.
+    form = parse((await client.get(f"/monitoring/sites/{site.id}/edit")).text)
+    longitude, chosen = form.find("input", name="longitude"), form.find("option", value="wgs84")
+    assert longitude is not None and longitude.attrs["value"] == "113.926800"
+    assert chosen is not None and "selected" in chosen.attrs
 
 
 @pytest.mark.parametrize(

@@ -169,9 +169,11 @@ def _apply(
     site.code, site.name, site.kind = code, name, kind
     site.region_id = region.id
     site.enterprise_id = enterprise_id
-    site.station_level = station_level
     if station_level is not None:
         site.level = assessed_level(station_level)
+    elif site.station_level is not None:
+        site.level = None  # it followed from the level now cleared
+    site.station_level = station_level
     site.longitude, site.latitude = position
     site.water_target = None if water_target is None else water_target.value
     site.noise_zone = noise_zone
