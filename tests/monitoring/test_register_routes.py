@@ -92,6 +92,9 @@ async def test_an_administrator_adds_a_site_with_gcj02_coordinates_and_sees_it_w
     assert "乡镇站" in facts.text and "113.926800, 35.303000" in facts.text
     (created,) = history_rows(page.text)
     assert "新站" in created.text and "控制级别" in created.text
+    listed = parse((await client.get("/monitoring/sites")).text)
+    row = next(r for r in listed.find_all("tr") if r.attrs.get("data-site") == "AQ-NEW")
+    assert "乡镇站" in row.text and "113.926800, 35.303000" in row.text
     # The edit form shows the stored WGS-84 coordinates as WGS-84, so saving it again moves nothing.
     form = parse((await client.get(f"/monitoring/sites/{site.id}/edit")).text)
     longitude, chosen = form.find("input", name="longitude"), form.find("option", value="wgs84")
@@ -164,6 +167,10 @@ async def test_editing_a_site_changes_it_and_the_history_says_what_changed(
     page = await client.get(f"/monitoring/sites/{site.id}")
     facts = parse(page.text).find("dl", class_="facts")
     assert facts is not None and "Ⅱ类" in facts.text and "县控站" in facts.text
+    listed = parse((await client.get("/monitoring/sites")).text)
+    row = next(r for r in listed.find_all("tr") if r.attrs.get("data-site") == "AQ-A")
+    assert "水质自动监测站" in row.text
+    assert "目标 II 类" in row.text and "县控站" in row.text
     changed = history_rows(page.text)[0]
     assert "湖滨站" in changed.text and "湖滨水站" in changed.text
 
