@@ -48,6 +48,7 @@ PURE_MODULES = (
     "regions/datum.py",
     "cases/workflow.py",
     "monitoring/quality.py",
+    "monitoring/rules.py",
     "alerts/lifecycle.py",
     "ingest/hj212",
 )

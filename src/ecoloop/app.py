@@ -43,6 +43,7 @@ from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
+from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview import router as overview_router
 from ecoloop.readings.store import open_hot_store
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     monitoring_import_router,
     site_import_router,
     monitoring_router,
+    monitoring_register_router,
     alert_stream_router,
     alert_rules_router,
     webhooks_router,

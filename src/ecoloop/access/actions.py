@@ -19,6 +19,7 @@ class Action(StrEnum):
     VIEW_ORGANISATIONS = "view_organisations"
     VIEW_ENTERPRISES = "view_enterprises"
     VIEW_MONITORING = "view_monitoring"
+    MANAGE_MONITORING = "manage_monitoring"
     VIEW_COMPLAINANT_IDENTITY = "view_complainant_identity"
     USE_API_TOKENS = "use_api_tokens"
     SUBMIT_OBSERVATIONS = "submit_observations"
@@ -36,7 +37,6 @@ class Action(StrEnum):
     REVIEW_ALERTS = "review_alerts"
     MANAGE_ALERT_RULES = "manage_alert_rules"
     MANAGE_WEBHOOKS = "manage_webhooks"
-    MANAGE_MONITORING = "manage_monitoring"
 
 
 _BUREAU_READ = frozenset(
@@ -63,6 +63,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
         Action.MANAGE_USERS,
         Action.MANAGE_ORGANISATIONS,
         Action.MANAGE_REGIONS,
+        Action.MANAGE_MONITORING,
         Action.VIEW_AUDIT,
         Action.SUBMIT_OBSERVATIONS,
         Action.MANAGE_ENTERPRISES,
@@ -72,7 +73,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
-    | {Action.MANAGE_WEBHOOKS, Action.MANAGE_MONITORING},
+    | {Action.MANAGE_WEBHOOKS},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | _SUPERVISION | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
@@ -84,10 +85,10 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK,
-    # A branch keeps the files of the enterprises in its county, supervises its county's cases and checks its
-    # county's alerts (row scoping limits it to them).
+    # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
+    # and data loggers, supervises its county's cases and checks its county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
-    | {Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS, Action.MANAGE_MONITORING}
+    | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},

@@ -90,7 +90,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "sites": {"code": N_("Site code"), "name": N_("Name"), "kind": N_("Kind"), "level": N_("Level"),
               "region_id": N_("Region"), "enterprise_id": N_("Enterprise"), "longitude": N_("Longitude"),
               "latitude": N_("Latitude"), "water_target": N_("Water quality target"), "active": N_("Active"),
-              "station_level": N_("Station level"), "noise_zone": N_("Acoustic function zone"),
+              "station_level": N_("Station level"), "noise_zone": N_("Acoustic zone"),
               "located_region_id": N_("Region by coordinates")},
     "devices": {"mn": N_("MN"), "password": N_("Password"), "site_id": N_("Monitoring site"),
                 "crc_mode": N_("CRC mode"), "interval_minutes": N_("Reporting interval (minutes)"),

@@ -39,3 +39,10 @@ def list_audit(
     if before_id is not None:
         stmt = stmt.where(AuditRecord.id < before_id)
     return list(session.scalars(stmt.limit(limit)))
+
+
+def history_of(session: Session, entity_type: str, entity_id: int | str, *, limit: int = 100) -> list[AuditRecord]:
+    """The audit records of one row, newest first. Not scoped: the caller has checked that the principal may see
+    the row itself (a branch reads the history of a site of its county, though not the whole audit log)."""
+    stmt = select(AuditRecord).where(AuditRecord.entity_type == entity_type, AuditRecord.entity_id == str(entity_id))
+    return list(session.scalars(stmt.order_by(AuditRecord.id.desc()).limit(limit)))

@@ -6,18 +6,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Select, String, column, func, select, table
+from sqlalchemy import ColumnElement, Integer, Select, String, column, false, func, select, table
 from sqlalchemy.orm import Session, lazyload
 
 from ecoloop.access.principal import Principal
-from ecoloop.access.scope import scoped
+from ecoloop.access.scope import REGION_ROLES, scoped
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.models import Region
 
 # The enterprise file sits above monitoring (it shows an enterprise's sites and their data), so the site list names
 # a site's enterprise through the table that the foreign key `sites.enterprise_id` names (issue 14).
-_ENTERPRISES = table("enterprises", column("id", Integer), column("name", String))
+ENTERPRISES = table(
+    "enterprises",
+    column("id", Integer),
+    column("name", String),
+    column("credit_code", String),
+    column("region_id", Integer),
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def list_devices(session: Session, principal: Principal) -> list[Device]:
 
 def _site_rows(principal: Principal) -> Select[Site, str | None, int]:
     devices = select(func.count(Device.id)).where(Device.site_id == Site.id).correlate(Site).scalar_subquery()
-    stmt = select(Site, _ENTERPRISES.c.name, devices).outerjoin(_ENTERPRISES, _ENTERPRISES.c.id == Site.enterprise_id)
+    stmt = select(Site, ENTERPRISES.c.name, devices).outerjoin(ENTERPRISES, ENTERPRISES.c.id == Site.enterprise_id)
     return scoped(stmt, principal, Site)
 
 
@@ -95,3 +101,42 @@ def devices_by_site(session: Session, principal: Principal, site_ids: Sequence[i
 def site_ids_by_code(session: Session, principal: Principal) -> dict[str, int]:
     """Code → id of every site the principal may see (what an upload may write to)."""
     return {code: site_id for code, site_id in session.execute(scoped(select(Site.code, Site.id), principal, Site))}
+
+
+@dataclass(frozen=True)
+class EnterpriseChoice:
+    """An enterprise a site's outlet may be attached to, as the site form offers it."""
+
+    id: int
+    credit_code: str
+    name: str
+
+
+def _enterprises_in_area(principal: Principal) -> ColumnElement[bool]:
+    """The enterprises of the principal's region subtree (the bureau's and a branch's roles; nobody else keeps
+    the site register)."""
+    if principal.role not in REGION_ROLES:
+        return false()
+    area = select(Region.id).where(Region.path.startswith(principal.region_path, autoescape=True))
+    return ENTERPRISES.c.region_id.in_(area)
+
+
+def enterprise_choices(session: Session, principal: Principal) -> list[EnterpriseChoice]:
+    """The enterprises of the principal's area, by name, for the site form."""
+    stmt = select(ENTERPRISES.c.id, ENTERPRISES.c.credit_code, ENTERPRISES.c.name).where(
+        _enterprises_in_area(principal)
+    )
+    return [EnterpriseChoice(i, code, name) for i, code, name in session.execute(stmt.order_by(ENTERPRISES.c.name))]
+
+
+def enterprise_in_area(session: Session, principal: Principal, credit_code: str) -> int | None:
+    """The id of the enterprise with `credit_code` if it is in the principal's area."""
+    stmt = select(ENTERPRISES.c.id).where(ENTERPRISES.c.credit_code == credit_code, _enterprises_in_area(principal))
+    return session.scalar(stmt)
+
+
+def credit_code_of(session: Session, enterprise_id: int | None) -> str | None:
+    """The credit code of an enterprise (what the site form shows for a site's enterprise)."""
+    if enterprise_id is None:
+        return None
+    return session.scalar(select(ENTERPRISES.c.credit_code).where(ENTERPRISES.c.id == enterprise_id))

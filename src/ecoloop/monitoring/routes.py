@@ -18,6 +18,8 @@ from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import ISSUE_LABELS, Issue, IssueKind
+from ecoloop.monitoring.register_routes import SiteForm, form_choices, history, may_see_history
+from ecoloop.monitoring.rules import WATER_TARGETS
 from ecoloop.monitoring.schemas import CompletenessOut, DeviceStatusOut, IssueOut, ParameterQualityOut, SiteQualityOut
 from ecoloop.readings import parameters
 from ecoloop.readings.reasons import Reason
@@ -70,6 +72,7 @@ LABELS = {
     "flags": parameters.FLAG_LABELS,
     "intervals": INTERVAL_LABELS,
     "parameters": parameters.Labels(ambient=None),
+    "water_targets": {grade.value: grade.label for grade in WATER_TARGETS},
 }
 
 
@@ -106,7 +109,10 @@ def site_list(
         "regions": [r for r in list_regions(db, p) if r.level in (RegionLevel.COUNTY, RegionLevel.TOWN)],
         "region": region,
         "may_upload": allowed(p, Action.SUBMIT_OBSERVATIONS),
+        "may_manage": allowed(p, Action.MANAGE_MONITORING),
     }
+    if context["may_manage"]:
+        context |= {"form": SiteForm("", "", "", ""), "error": None, **form_choices(db, p)}
     return render(request, "monitoring/sites.html", context, user=user)
 
 
@@ -120,9 +126,10 @@ def site_page(
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
     end: Annotated[str, Query(alias="to", max_length=40)] = "",
     interval: str = "",
+    saved: str = "",
 ) -> Response:
-    """One site: details, data loggers, latest values, and the data quality of a chosen period (the quality
-    section alone for htmx)."""
+    """One site: details, data loggers, latest values, the data quality of a chosen period (the quality section
+    alone for htmx), and for those who keep the register its change history."""
     row = queries.get_site_row(db, user.principal, site_id)
     if row is None:
         raise HTTPException(404)
@@ -148,6 +155,9 @@ def site_page(
         "max_issues": MAX_ISSUES_SHOWN,
         "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
         "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
+        "may_manage": allowed(user.principal, Action.MANAGE_MONITORING),
+        "history": history(db, "sites", site_id, settings) if may_see_history(user.principal) else None,
+        "saved": bool(saved),
         "issue_detail": issue_detail,
     }
     return render(request, "monitoring/site.html", context, user=user, fragment="monitoring/_quality.html")
@@ -209,7 +219,10 @@ def device_list(
     """The data loggers of the sites in the user's area, with their last packet and status (never the password)."""
     devices = queries.list_devices(db, user.principal)
     statuses = assess.device_statuses(_stores(request, settings).store, devices, utcnow())
-    context = {"rows": list(zip(devices, statuses, strict=True))}
+    context = {
+        "rows": list(zip(devices, statuses, strict=True)),
+        "may_manage": allowed(user.principal, Action.MANAGE_MONITORING),
+    }
     return render(request, "monitoring/devices.html", context, user=user)
 
 
