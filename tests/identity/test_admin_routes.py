@@ -59,6 +59,8 @@ async def test_the_administrator_edits_coverage_and_duties_and_sees_them_in_the_
     assert textarea is not None and textarea.text.split() == ["371802", "371821101000"]
     history = parse(shown.text).find("section", id="history")
     assert history is not None
+    assert "清源区" in history.text and "柳林镇" in history.text, "covered regions by their names"
+    assert "清源市生态环境局" in history.text, "the parent by its name"
     assert {"负责区域", "职责", "单位或部门"} <= {
         row.find_all("td")[3].text.split(" #")[0] for row in history.find_all("tr")[1:]
     }
