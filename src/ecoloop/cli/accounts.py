@@ -33,7 +33,8 @@ BaseUrl = Annotated[
 ]
 
 
-def _base_url(settings: Settings, given: str | None) -> str:
+def link_base_url(settings: Settings, given: str | None = None) -> str:
+    """Where the command line's set-password links point: `--base-url`, else PUBLIC_URL, else http://HOST:PORT."""
     return given or settings.public_url or f"http://{settings.host}:{settings.port}"
 
 
@@ -43,7 +44,7 @@ def _print_link(session: Session, settings: Settings, user: User, base_url: str 
     session.commit()
     console.print(
         f"one-time set-password link for {user.username} (valid {settings.password_link_hours} h, works once):\n"
-        f"{password_link_address(_base_url(settings, base_url), raw)}",
+        f"{password_link_address(link_base_url(settings, base_url), raw)}",
         soft_wrap=True,
     )
 
