@@ -6,8 +6,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from ecoloop.audit.service import Actor, set_actor
 from ecoloop.identity.enums import Category
 from ecoloop.identity.models import Organisation
+from ecoloop.identity.service import set_coverage, set_duties
 from tests.factories import World
 from tests.web.helpers import form_for, open_session, page_title, parse, reread
 
@@ -120,3 +122,19 @@ async def test_only_the_administrator_manages_organisations(
 ) -> None:
     open_session(app_db, client, username)
     assert (await client.get(f"/admin/organisations/{app_world.branch_a.id}")).status_code == 403
+
+
+async def test_the_api_returns_an_organisations_parent_coverage_and_duties(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    org = app_db.get(Organisation, app_world.department.id)
+    assert org is not None
+    set_actor(app_db, Actor(label="test"))
+    set_coverage(app_db, org, [app_world.county_b.id])
+    set_duties(app_db, org, [Category.NOISE])
+    app_db.commit()
+    open_session(app_db, client, "analyst")
+    one = (await client.get(f"/api/v1/organisations/{org.id}")).json()
+    listed = {o["id"]: o for o in (await client.get("/api/v1/organisations")).json()}
+    assert one["covered_region_ids"] == [app_world.county_b.id] and one["duties"] == ["noise"]
+    assert one["parent_id"] is None and listed[org.id] == one
