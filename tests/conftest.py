@@ -66,6 +66,7 @@ SLOW = {
     "tests/identity/test_service.py::test_ip_locks_after_five_failures_on_any_accounts": "Argon2, slow on purpose",
     "tests/identity/test_service.py::test_account_locks_after_five_failures_then_unlocks": "Argon2, slow on purpose",
     "tests/identity/test_service.py::test_a_deactivated_account_answers_as_slowly_as_a_wrong_password": "Argon2",
+    "tests/identity/test_links.py::test_a_user_created_without_a_password_cannot_sign_in_with_any": "Argon2 x4",
 }
 
 

@@ -33,7 +33,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("ECOLOOP_PORT", "eighty"), ("ECOLOOP_TIMEZONE", "Mars/Olympus"), ("ECOLOOP_DATABASE_URL", "mysql://x/y")],
+    [
+        ("ECOLOOP_PORT", "eighty"),
+        ("ECOLOOP_TIMEZONE", "Mars/Olympus"),
+        ("ECOLOOP_DATABASE_URL", "mysql://x/y"),
+        ("ECOLOOP_PUBLIC_URL", "ecoloop.example.gov.cn"),
+        ("ECOLOOP_PUBLIC_URL", "https://ecoloop.example.gov.cn/?next=x"),
+        ("ECOLOOP_PASSWORD_LINK_HOURS", "0"),
+    ],
 )
 def test_bad_values_name_the_variable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
@@ -72,3 +79,9 @@ def test_no_environment_reads_outside_settings() -> None:
         if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text(encoding="utf-8")):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ECOLOOP_PUBLIC_URL", "https://ecoloop.example.gov.cn/ecoloop/")
+    assert load_settings().public_url == "https://ecoloop.example.gov.cn/ecoloop"

@@ -21,7 +21,7 @@ from ecoloop.regions.datum import wgs84_to_gcj02
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.sheets.table import ImportReport
 from ecoloop.site_registry import import_sites, template
-from tests.factories import World
+from tests.factories import World, credit_code
 from tests.sheets.workbooks import xlsx
 
 HEADER = ["点位编码", "点位名称", "点位类型", "控制级别", "所属区划代码", "经度", "纬度", "坐标系"]
@@ -118,21 +118,22 @@ def test_a_second_import_updates_and_brings_back_a_retired_site(db: Session, wor
         (row("X-1", level="省级"), "控制级别", "bad_choice"),
         (row("X-1", region="999999"), "所属区划代码", "region_unknown"),
         (row("X-1", region=None), "所属区划代码", "required"),
-        (row("X-1", level="乡镇", region="371802"), "所属区划代码", "region_too_coarse"),
+        (row("X-1", level="乡镇", region="371802"), "所属区划代码", "station_region"),
         (row("X-1", lon="116.4"), "纬度", "coordinates_incomplete"),
         (row("X-1", lon="东经116度", lat="36.5"), "经度", "not_a_number"),
         (row("X-1", lon="216.4", lat="36.5"), "经度", "coordinates_out_of_range"),
         (row("X-1", datum="北京54", lon="116.4", lat="36.5"), "坐标系", "bad_choice"),
         (row("X-1", datum="WGS-84"), "坐标系", "datum_without_point"),
-        (row("X-1", target="Ⅲ类"), "水质目标", "only_water"),
+        (row("X-1", target="Ⅲ类"), "水质目标", "water_target_not_water"),
         (row("X-1", "水质自动站", target="劣Ⅴ类"), "水质目标", "bad_choice"),
         (row("X-1", "水质自动站", target="劣V"), "水质目标", "not_a_target"),
-        (row("X-1", zone="1类"), "声环境功能区", "only_noise"),
+        (row("X-1", zone="1类"), "声环境功能区", "noise_zone_not_noise"),
         (row("X-1", "噪声监测点", zone="5类"), "声环境功能区", "bad_choice"),
         (row("X-1", "废水排放口", region=None), "企业统一社会信用代码", "needs_enterprise"),
-        (row("X-1", credit="91371802000000010X"), "企业统一社会信用代码", "no_enterprise"),
+        (row("X-1", credit=credit_code(1)), "企业统一社会信用代码", "enterprise_not_source"),
+        (row("X-1", outlet="DA001"), "排放口编号", "needs_enterprise"),
         (row("X-1", "废气排放口", credit="91371802000000099X"), "企业统一社会信用代码", "enterprise_unknown"),
-        (row("X-1", "废气排放口", level="国控", credit="91371802000000099X"), "控制级别", "only_stations"),
+        (row("X-1", "废气排放口", level="国控", credit=credit_code(1)), "控制级别", "station_level_not_station"),
         (row("T-1", "水质自动站"), "点位类型", "kind_changed"),
         (row("T-2"), "点位编码", "duplicate_row"),
     ],

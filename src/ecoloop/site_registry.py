@@ -23,10 +23,12 @@ from ecoloop.access.scope import scoped
 from ecoloop.enterprises.models import Enterprise, Outlet, Permit
 from ecoloop.i18n import N_
 from ecoloop.monitoring.enums import NoiseZone, SiteKind, StationLevel
+from ecoloop.monitoring.location import locate_sites
 from ecoloop.monitoring.models import Site
-from ecoloop.monitoring.service import add_site
+from ecoloop.monitoring.rules import ERROR_TEXT, SOURCE_KINDS, MonitoringError
+from ecoloop.monitoring.service import add_site, reactivate_site, update_site
 from ecoloop.regions.datum import to_wgs84
-from ecoloop.regions.enums import Datum, RegionLevel
+from ecoloop.regions.enums import Datum
 from ecoloop.regions.models import Region
 from ecoloop.sheets import SheetLimits
 from ecoloop.sheets.registry import Parsed, Registry, import_sheet
@@ -97,19 +99,6 @@ ZONE_WORDS = Words.of(
     {f"{zone.value}类": zone for zone in NoiseZone},
 )
 
-# The area a station's values count for, by who runs it: national, provincial and city stations assess the city
-# (HJ 663 city values are the mean of the city's assessment stations), the others their county, town or village.
-ASSESSED_LEVEL = {
-    StationLevel.NATIONAL: RegionLevel.CITY,
-    StationLevel.PROVINCIAL: RegionLevel.CITY,
-    StationLevel.CITY: RegionLevel.CITY,
-    StationLevel.COUNTY: RegionLevel.COUNTY,
-    StationLevel.TOWN: RegionLevel.TOWN,
-    StationLevel.VILLAGE: RegionLevel.VILLAGE,
-}
-STATIONS = frozenset({SiteKind.AIR_STATION, SiteKind.WATER_STATION, SiteKind.NOISE})
-SOURCES = frozenset({SiteKind.AIR_SOURCE, SiteKind.WATER_SOURCE})
-
 LAYOUT = Layout(
     sheet="监测点位",
     columns=(
@@ -140,15 +129,11 @@ LAYOUT = Layout(
         Column("outlet", "排放口编号", aliases=("排污口编号",), note=N_("The permit's outlet this site measures")),
     ),
     messages={
+        **ERROR_TEXT,
         "region_unknown": N_("There is no region with the code %(value)s."),
         "region_retired": N_("The region %(value)s is retired."),
         "outside_area": N_("The region %(value)s is outside your area."),
-        "region_too_coarse": N_("A station of this level lies in a region of its level or below."),
-        "only_water": N_("Only a water station has a water target."),
-        "only_noise": N_("Only a noise point has an acoustic zone."),
-        "only_stations": N_("Only air, water and noise stations have a station level."),
         "needs_enterprise": N_("An outlet names its enterprise."),
-        "no_enterprise": N_("Only an outlet belongs to an enterprise."),
         "enterprise_unknown": N_("No enterprise with the credit code %(value)s in your area."),
         "outlet_unknown": N_("The enterprise's permits have no outlet %(value)s."),
         "outlet_taken": N_("The outlet %(value)s is measured by another site."),
@@ -191,7 +176,7 @@ LAYOUT = Layout(
             "湖滨花园噪声点",
             "噪声监测点",
             "市控",
-            "371802001000",
+            "371802",
             "116.4488",
             "36.5077",
             "BD-09",
@@ -234,35 +219,16 @@ def _parse(cells: Cells) -> SiteRow | None:
         cells.problem("water_target", "not_a_target")
     if datum is not None and point is None and cells.ok:
         cells.problem("datum", "datum_without_point")
-    if kind is not None:
-        _check_kind(cells, kind, level, target, zone, credit, outlet)
-    if kind in SOURCES and credit is None and not cells.given("enterprise"):
+    if kind in SOURCE_KINDS and credit is None and not cells.given("enterprise"):
         cells.problem("enterprise", "needs_enterprise")
-    if kind not in SOURCES and region is None and not cells.given("region"):
+    elif outlet is not None and credit is None and not cells.given("enterprise"):
+        cells.problem("outlet", "needs_enterprise")
+    if kind not in SOURCE_KINDS and region is None and not cells.given("region"):
         cells.problem("region", "required")
     if not cells.ok or code is None or name is None or kind is None:
         return None
     stored = to_wgs84(point[0], point[1], datum or Datum.WGS84) if point is not None else None
     return SiteRow(code, name.strip(), kind, level, region, stored, target, zone, credit and credit.upper(), outlet)
-
-
-def _check_kind(
-    cells: Cells,
-    kind: SiteKind,
-    level: StationLevel | None,
-    target: WaterGrade | None,
-    zone: NoiseZone | None,
-    credit: str | None,
-    outlet: str | None,
-) -> None:
-    if target is not None and kind is not SiteKind.WATER_STATION:
-        cells.problem("water_target", "only_water")
-    if zone is not None and kind is not SiteKind.NOISE:
-        cells.problem("noise_zone", "only_noise")
-    if level is not None and kind not in STATIONS:
-        cells.problem("station_level", "only_stations")
-    if kind not in SOURCES and (credit is not None or outlet is not None):
-        cells.problem("enterprise" if credit is not None else "outlet", "no_enterprise")
 
 
 def _write(session: Session, principal: Any, rows: Parsed[SiteRow], report: ImportReport) -> None:
@@ -285,6 +251,7 @@ def _write(session: Session, principal: Any, rows: Parsed[SiteRow], report: Impo
     existing = {s.code: s for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
     visible = set(session.scalars(scoped(select(Site.code).where(Site.code.in_(codes)), principal, Site)))
     first: dict[str, int] = {}
+    placed: list[int] = []
     for number, row in rows:
         if row.code in first:
             report.problem(number, "code", "duplicate_row", first[row.code])
@@ -305,16 +272,29 @@ def _write(session: Session, principal: Any, rows: Parsed[SiteRow], report: Impo
             report.problem(number, "kind", "kind_changed", row.code)
             continue
         before = _state(site) if site is not None else None
-        if site is None:
-            site = add_site(
-                session,
-                code=row.code,
-                name=row.name,
-                kind=row.kind,
-                region=region,
-                enterprise_id=enterprise.id if enterprise else None,
-            )
-        _apply(site, row, region, enterprise)
+        fields = {
+            "code": row.code,
+            "name": row.name,
+            "kind": row.kind,
+            "region": region,
+            "enterprise_id": enterprise.id if enterprise else None,
+            "station_level": row.station_level,
+            "longitude": row.point[0] if row.point else site.longitude if site else None,
+            "latitude": row.point[1] if row.point else site.latitude if site else None,
+            "water_target": row.water_target,
+            "noise_zone": row.noise_zone,
+        }
+        try:
+            if site is None:
+                site = add_site(session, **fields)  # type: ignore[arg-type]  # the keywords of add_site
+            else:
+                if not site.active:
+                    reactivate_site(session, site)
+                update_site(session, site, **fields)  # type: ignore[arg-type]  # and of update_site
+        except MonitoringError as exc:
+            report.problem(number, PROBLEM_COLUMNS.get(exc.code, ""), exc.code)
+            continue
+        placed.append(site.id)
         if row.outlet_code is not None and enterprise is not None:
             _link_outlet(session, report, number, row.outlet_code, enterprise, site)
         if before is None:
@@ -323,6 +303,7 @@ def _write(session: Session, principal: Any, rows: Parsed[SiteRow], report: Impo
             report.updated += 1
         else:
             report.unchanged += 1
+    locate_sites(session, placed)
 
 
 def _region(
@@ -344,8 +325,6 @@ def _region(
         report.problem(number, "region", "outside_area", row.region_code)
     elif not region.active:
         report.problem(number, "region", "region_retired", row.region_code)
-    elif row.station_level is not None and region.level.depth < ASSESSED_LEVEL[row.station_level].depth:
-        report.problem(number, "region", "region_too_coarse")
     else:
         return region
     return None
@@ -366,18 +345,6 @@ def _state(site: Site) -> tuple[object, ...]:
     )
 
 
-def _apply(site: Site, row: SiteRow, region: Region, enterprise: Enterprise | None) -> None:
-    site.name, site.region_id, site.active = row.name, region.id, True
-    site.enterprise_id = enterprise.id if enterprise is not None else None
-    site.station_level = row.station_level
-    if row.kind is SiteKind.AIR_STATION:
-        site.level = ASSESSED_LEVEL[row.station_level] if row.station_level else site.level
-    if row.point is not None:
-        site.longitude, site.latitude = row.point
-    site.water_target = row.water_target.value if row.water_target else None
-    site.noise_zone = row.noise_zone
-
-
 def _link_outlet(
     session: Session, report: ImportReport, number: int, code: str, enterprise: Enterprise, site: Site
 ) -> None:
@@ -394,6 +361,20 @@ def _link_outlet(
             return
         outlet.site_id = site.id
 
+
+# The column a refusal of the monitoring rules names.
+PROBLEM_COLUMNS = {
+    "site_code_taken": "code",
+    "station_region": "region",
+    "region_retired": "region",
+    "station_level_not_station": "station_level",
+    "water_target_not_water": "water_target",
+    "water_target_invalid": "water_target",
+    "noise_zone_not_noise": "noise_zone",
+    "enterprise_not_source": "enterprise",
+    "coordinates_incomplete": "longitude",
+    "coordinates_out_of_range": "longitude",
+}
 
 REGISTRY = Registry(LAYOUT, _parse, _write)
 

@@ -82,3 +82,22 @@ async def test_a_status_the_framework_raises_is_told_in_chinese(client: httpx.As
     assert page.status_code == 405
     assert "Method Not Allowed" not in page.text
     assert "无法以这种方式使用" in parse(page.text).text
+
+
+async def test_the_error_line_of_a_set_password_link_does_not_carry_its_token(
+    app_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15: the path of a one-time link holds its token; an error there logs the path redacted."""
+    app = create_app(app_settings)
+
+    def explode(token: str) -> None:
+        raise RuntimeError("the link's page failed")
+
+    token = "Q2hvc2VuLXBhc3MtMjAyNyBpcyBub3QgdGhlIHRva2Vu"
+    app.add_api_route("/set-password/{token}/explode", explode, methods=["GET"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.get(f"/set-password/{token}/explode")
+
+    assert response.status_code == 500
+    (line,) = [r.getMessage() for r in caplog.records if "reference=" in r.getMessage()]
+    assert token not in line and "/set-password/[redacted]/explode" in line

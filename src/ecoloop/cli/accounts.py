@@ -33,7 +33,8 @@ BaseUrl = Annotated[
 ]
 
 
-def link_base_url(settings: Settings, given: str | None) -> str:
+def link_base_url(settings: Settings, given: str | None = None) -> str:
+    """Where the command line's set-password links point: `--base-url`, else PUBLIC_URL, else http://HOST:PORT."""
     return given or settings.public_url or f"http://{settings.host}:{settings.port}"
 
 

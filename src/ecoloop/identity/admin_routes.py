@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action
 from ecoloop.access.scope import get_visible
-from ecoloop.audit.labels import entry
-from ecoloop.audit.models import AuditRecord
 from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.enterprises.queries import list_enterprises
 from ecoloop.i18n import gettext
@@ -53,10 +51,6 @@ def link_url(request: Request, settings: Settings, raw: str) -> str:
     return password_link_address(base_url_of(request, settings), raw)
 
 
-def _history(records: list[AuditRecord], settings: Settings) -> list[Any]:
-    return [entry(r, settings.tz) for r in records]
-
-
 def _user_form(
     request: Request, db: DbSession, user: UserDep, settings: Settings, *, status: int = 200, **extra: Any
 ) -> Response:
@@ -66,7 +60,11 @@ def _user_form(
         "roles": list(Role),
         "organisations": [o for o in organisations if o.active or (edited and o.id == edited.organisation_id)],
         "enterprises": list_enterprises(db, user.principal, limit=5000),
-        "history": _history(queries.user_history(db, user.principal, edited.id), settings) if edited else [],
+        "history": queries.history_in_words(
+            db, user.principal, queries.user_history(db, user.principal, edited.id), settings.tz
+        )
+        if edited
+        else [],
         **extra,
     }
     return render(request, "identity/user_form.html", context, user=user, status_code=status)
@@ -304,7 +302,7 @@ def _organisation_page(
         "categories": list(Category),
         "covered": queries.covered_regions(db, user.principal, org),
         "duties": {d.category for d in org.duties},
-        "history": _history(history, settings),
+        "history": queries.history_in_words(db, user.principal, history, settings.tz),
         **extra,
     }
     return render(request, "identity/organisation.html", context, user=user, status_code=status)

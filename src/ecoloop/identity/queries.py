@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import tzinfo
+from typing import Any
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
+from ecoloop.audit.labels import AuditEntry, entry, field_label
 from ecoloop.audit.models import AuditRecord
 from ecoloop.audit.queries import list_audit
 from ecoloop.identity.models import Organisation, User
@@ -85,3 +90,49 @@ def active_organisations_in(session: Session, region: Region) -> int:
     """How many active organisations are attached to `region` itself (what keeps it from being retired)."""
     stmt = select(func.count(Organisation.id)).where(Organisation.region_id == region.id, Organisation.active)
     return session.scalar(stmt) or 0
+
+
+# The fields of the identity tables' audit records that name another row by its id, and the table of that row.
+_REFERENCES = {"region_id": "regions", "parent_id": "organisations", "organisation_id": "organisations"}
+
+
+def history_in_words(
+    session: Session, principal: Principal, records: list[AuditRecord], zone: tzinfo
+) -> list[AuditEntry]:
+    """Audit records of users and organisations in words (`audit.labels.entry`), the regions and organisations
+    they name by id shown by their names (those the principal may see)."""
+    wanted: dict[str, set[int]] = {"regions": set(), "organisations": set()}
+    for record in records:
+        for values in (record.before or {}, record.after or {}):
+            for key, table in _REFERENCES.items():
+                if isinstance(values.get(key), int):
+                    wanted[table].add(values[key])
+    names: dict[str, dict[str, str]] = {
+        "regions": _names(session, principal, Region, Region.name, wanted["regions"]),
+        "organisations": _names(session, principal, Organisation, Organisation.name, wanted["organisations"]),
+    }
+    entries = []
+    for record in records:
+        shown = entry(record, zone)
+        fields = {field_label(record.entity_type, key): table for key, table in _REFERENCES.items()}
+        changes = [
+            replace(
+                c,
+                before=names[fields[c.field]].get(c.before, c.before),
+                after=names[fields[c.field]].get(c.after, c.after),
+            )
+            if c.field in fields
+            else c
+            for c in shown.changes
+        ]
+        entries.append(replace(shown, changes=changes))
+    return entries
+
+
+def _names(
+    session: Session, principal: Principal, model: type[Any], name: InstrumentedAttribute[str], ids: set[int]
+) -> dict[str, str]:
+    if not ids:
+        return {}
+    stmt = scoped(select(model.id, name).where(model.id.in_(ids)), principal, model)
+    return {str(row_id): row_name for row_id, row_name in session.execute(stmt)}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
-from ecoloop.identity.enums import DepartmentType, OrgKind, Role
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ecoloop.identity.enums import Category, DepartmentType, OrgKind, Role
 
 
 class OrganisationOut(BaseModel):
@@ -18,7 +20,20 @@ class OrganisationOut(BaseModel):
     kind: OrgKind
     department_type: DepartmentType | None
     region_id: int
+    parent_id: int | None
+    covered_region_ids: list[int] = Field(validation_alias="covered", description="Regions covered besides its own.")
+    duties: list[Category] = Field(description="The kinds of problem it is responsible for.")
     active: bool
+
+    @field_validator("covered_region_ids", mode="before")
+    @classmethod
+    def _region_ids(cls, rows: list[Any]) -> list[Any]:
+        return [getattr(row, "region_id", row) for row in rows]
+
+    @field_validator("duties", mode="before")
+    @classmethod
+    def _categories(cls, rows: list[Any]) -> list[Any]:
+        return [getattr(row, "category", row) for row in rows]
 
 
 class UserOut(BaseModel):

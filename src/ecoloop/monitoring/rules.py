@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ecoloop.i18n import N_
 from ecoloop.monitoring.enums import NoiseZone, SiteKind, StationLevel
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.standards.water import WaterGrade
@@ -17,6 +18,34 @@ class MonitoringError(ValueError):
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)
         self.code = code
+
+
+# What each refusal says (message ids): the pages and the site and logger imports say it in the user's language.
+ERROR_TEXT = {
+    "site_code_missing": N_("The site code is missing (at most 64 characters)."),
+    "site_code_taken": N_("A site with this code is already registered."),
+    "site_name_missing": N_("The site name is missing (at most 200 characters)."),
+    "region_retired": N_("The region has been retired."),
+    "station_region": N_(
+        "The station level does not fit the region: a county station sits in a county, a town station in a town, "
+        "a village station in a village, a national, provincial or city station in the city or a county/district."
+    ),
+    "station_level_not_station": N_("Only monitoring stations (air, water, noise) have a station level."),
+    "water_target_not_water": N_("Only water quality stations have a water quality target."),
+    "water_target_invalid": N_("The water quality target is a GB 3838 class from I to V."),
+    "noise_zone_not_noise": N_("Only noise monitoring points have an acoustic zone."),
+    "enterprise_not_source": N_("Only pollution source outlets belong to an enterprise."),
+    "enterprise_unknown": N_("No enterprise with this credit code in your area."),
+    "coordinates_incomplete": N_("Give both longitude and latitude, or neither."),
+    "coordinates_out_of_range": N_("The coordinates are out of range."),
+    "number_invalid": N_("A number cannot be read."),
+    "choice_invalid": N_("A choice is not one of those offered."),
+    "bad_mn": N_("An MN has 1 to 64 letters, digits, '_' or '-'."),
+    "mn_taken": N_("A data logger with this MN is already registered."),
+    "bad_password": N_("The access password has 1 to 64 characters."),
+    "bad_interval": N_("The reporting interval is 1 to 1440 minutes."),
+    "site_retired": N_("The site has been retired; reactivate it first."),
+}
 
 
 # Kinds of site that are stations of a monitoring network (they have a control level); source outlets belong to an
