@@ -20,7 +20,8 @@ from ecoloop.cli import app
 from ecoloop.ingest.hj212 import encode, parse
 from tests.conftest import make_settings
 from tests.sheets.workbooks import xlsx
-from tests.web.helpers import login, parse as parse_html
+from tests.web.helpers import login
+from tests.web.helpers import parse as parse_html
 
 runner = CliRunner()
 ECOLOOP = str(Path(sys.executable).parent / "ecoloop")
@@ -157,5 +158,5 @@ async def test_a_second_city_from_zero_by_init_and_imports(tmp_path: Path, env: 
     web.state.engine.dispose()
     assert page.status_code == 200
     text = parse_html(page.text).text
-    assert "西街街道站" in text
+    assert "西街街道站" in text and "乡镇站" in text
     assert "48.6" in text and "87" in text  # the values the logger sent

@@ -16,12 +16,13 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises.enums import OutletKind, PermitClass
 from ecoloop.enterprises.models import Outlet, Permit
 from ecoloop.monitoring.enums import NoiseZone, StationLevel
+from ecoloop.monitoring.location import location_mismatches
 from ecoloop.monitoring.models import Site
 from ecoloop.regions.datum import wgs84_to_gcj02
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.sheets.table import ImportReport
 from ecoloop.site_registry import import_sites, template
-from tests.factories import World, credit_code
+from tests.factories import World, credit_code, give_boundaries
 from tests.sheets.workbooks import xlsx
 
 HEADER = ["点位编码", "点位名称", "点位类型", "控制级别", "所属区划代码", "经度", "纬度", "坐标系"]
@@ -178,3 +179,20 @@ def test_the_template_imports_into_the_test_city(db: Session, world: World) -> N
     assert report.ok, [p.describe() for p in report.problems]
     assert report.added == 3
     assert site(db, "371821-W-01").water_target == "III"
+
+
+def test_imported_sites_are_placed_by_the_boundaries_and_a_misplaced_one_flagged(db: Session, world: World) -> None:
+    give_boundaries(db, world)
+    report = run(
+        db,
+        world,
+        [
+            row("IN-1", lon="114.05", lat="35.05"),  # inside town A, its stated region
+            row("OUT-1", lon="114.3", lat="35.1"),  # stated in town A, but inside county B
+        ],
+    )
+    assert report.ok, [p.describe() for p in report.problems]
+    assert site(db, "IN-1").located_region_id == world.town_a.id
+    assert site(db, "OUT-1").located_region_id == world.county_b.id
+    flagged = {s.code for s in location_mismatches(db, world.principal(db, "admin"))}
+    assert flagged == {"OUT-1"}

@@ -25,6 +25,7 @@ from ecoloop.db.base import DbInt, RowId
 from ecoloop.i18n import gettext
 from ecoloop.monitoring import queries, service
 from ecoloop.monitoring.enums import CrcMode, NoiseZone, SiteKind, StationLevel
+from ecoloop.monitoring.location import locate_sites
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.monitoring.rules import ERROR_TEXT, WATER_TARGETS, MonitoringError, water_target_of
 from ecoloop.regions.enums import Datum
@@ -203,6 +204,7 @@ def site_create(request: Request, db: UnitOfWork, user: Manager, form: SiteFormD
     """Add a site (新增点位); its coordinates are stored in WGS-84 whatever datum they were given in."""
     try:
         site = service.add_site(db, **form.fields(db, user.principal))
+        locate_sites(db, [site.id])
     except MonitoringError as exc:
         db.rollback()
         return _site_form_page(request, db, user, None, form, error_text(exc.code))
@@ -223,6 +225,7 @@ def site_update(request: Request, db: UnitOfWork, user: Manager, site_id: RowId,
     site = _visible_site(db, user.principal, site_id)
     try:
         service.update_site(db, site, **form.fields(db, user.principal))
+        locate_sites(db, [site.id])
     except MonitoringError as exc:
         db.rollback()
         return _site_form_page(

@@ -16,6 +16,7 @@ from ecoloop.db.base import RowId, utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.monitoring import assess, queries
 from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.location import site_locations
 from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import ISSUE_LABELS, Issue, IssueKind
 from ecoloop.monitoring.register_routes import SiteForm, form_choices, history, may_see_history
@@ -110,6 +111,7 @@ def site_list(
         "region": region,
         "may_upload": allowed(p, Action.SUBMIT_OBSERVATIONS),
         "may_manage": allowed(p, Action.MANAGE_MONITORING),
+        "locations": site_locations(db, p, [r.site.id for r in rows]),
     }
     if context["may_manage"]:
         context |= {"form": SiteForm("", "", "", ""), "error": None, **form_choices(db, p)}
@@ -157,6 +159,7 @@ def site_page(
         "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
         "may_manage": allowed(user.principal, Action.MANAGE_MONITORING),
         "history": history(db, "sites", site_id, settings) if may_see_history(user.principal) else None,
+        "where": site_locations(db, user.principal, [site_id]).get(site_id),
         "saved": bool(saved),
         "issue_detail": issue_detail,
     }
