@@ -32,6 +32,7 @@ WITHOUT_POSTGRES = "TESTS_WITHOUT_POSTGRES"  # set by `make test-fast`: starting
 # timeouts), by what it does, not by a fixture that could be shared. An entry is a file, or a test in it (all its
 # parametrised cases). A test that moves or is renamed moves here too (tests/test_markers.py checks the names).
 SLOW = {
+    "tests/cli/test_registries.py": "the CLI on a freshly migrated database",
     "tests/test_new_city.py": "a city from nothing by the CLI, with a receiver process",
     "tests/test_cli.py": "each command runs in-process on a database it migrates from nothing; some load the demo",
     "tests/test_exports.py::test_data_export_command_writes_no_formula": "the CLI on a freshly migrated database",
