@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +18,7 @@ from ecoloop.cli.base import (
     console,
     db_app,
 )
-from ecoloop.cli.data import import_history
+from ecoloop.cli.data import import_history, shift_to_present
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import check as check_migrations
 from ecoloop.db.migrate import upgrade as upgrade_database
@@ -56,7 +57,7 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def demo(
     serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
-    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data.")] = True,
+    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data, dated to end today.")] = True,
     live: Annotated[
         bool,
         typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
@@ -76,9 +77,18 @@ def demo(
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
     connect(settings).disconnect()  # creates the embedded analytics database file
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.demo_marker.write_text("ecoloop demo city: its pages say that their data are demo data\n")
     if readings and not any(settings.parquet_root.glob("interval=hour/date=*/part.parquet")):
-        console.print("Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0) …")
-        imported = import_history(settings, demo_readings_file(), "beijing")
+        # The Beijing data (2013-2017) dated whole years later, so that the history ends today and the
+        # simulated loggers, which replay the same data year, continue it (issue 15).
+        now = datetime.now(UTC)
+        shift = shift_to_present(settings, demo_readings_file(), now)
+        console.print(
+            f"Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0), "
+            f"dated {shift} years later …"
+        )
+        imported = import_history(settings, demo_readings_file(), "beijing", shift_years=shift, until=now)
         console.print(f"{imported.readings:,} readings stored")
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")

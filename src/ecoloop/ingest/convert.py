@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from functools import lru_cache
 
 from ecoloop.ingest.hj212 import FrameError, Packet, Reason
@@ -22,9 +23,10 @@ _EXTRA = (("min", "Min"), ("max", "Max"), ("cou", "Cou"), ("zs_min", "ZsMin"), (
 
 
 def readings_of(packet: Packet, site_id: int, tz: tzinfo, source: str = "hj212") -> list[Reading]:
-    """The readings of a data upload: per pollutant the real-time value (2011) or the average (2051/2061/2031),
-    the converted value (`-ZsRtd`/`-ZsAvg`, as `code-Zs`) and min/max/cumulative values, each with the
-    pollutant's data flag (HJ 212-2017 Table 4, §6.6). DataTime is the device's local time in `tz`."""
+    """The readings of a data upload: per pollutant the real-time value (2011) or the average (2051/2061/2031; a
+    noise station's `-Data` value where there is no average), the converted value (`-ZsRtd`/`-ZsAvg`, as
+    `code-Zs`) and min/max/cumulative values, each with the pollutant's data flag (HJ 212-2017 Table 4, §6.6).
+    DataTime is the device's local time in `tz`."""
     interval = DATA_UPLOADS.get(packet.cn)
     if interval is None:
         return []
@@ -34,7 +36,7 @@ def readings_of(packet: Packet, site_id: int, tz: tzinfo, source: str = "hj212")
     realtime = interval is Interval.REALTIME
     out: list[Reading] = []
     for code, values in packet.cp.pollutants.items():
-        main = values.rtd if realtime else (values.avg if values.avg is not None else values.rtd)
+        main = values.rtd if realtime else _period_value(values.avg, values.data, values.rtd)
         converted = values.zs_rtd if realtime else values.zs_avg
         if main is not None or values.flag is not None:
             out.append(Reading(site_id, code, interval, moment, _float(main), values.flag, source))
@@ -45,6 +47,11 @@ def readings_of(packet: Packet, site_id: int, tz: tzinfo, source: str = "hj212")
             if value is not None:
                 out.append(Reading(site_id, f"{code}-{suffix}", interval, moment, float(value), values.flag, source))
     return out
+
+
+def _period_value(*candidates: Decimal | None) -> Decimal | None:
+    """The first value given: Avg, else Data (noise stations, HJ 212-2017 Table B.3), else Rtd."""
+    return next((value for value in candidates if value is not None), None)
 
 
 def _float(value: object) -> float | None:

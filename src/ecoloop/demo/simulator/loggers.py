@@ -28,6 +28,8 @@ _PROFILE_OF_KIND = {
     SiteKind.AIR_STATION: Profile.AIR_STATION,
     SiteKind.AIR_SOURCE: Profile.GAS_OUTLET,
     SiteKind.WATER_SOURCE: Profile.WATER_OUTLET,
+    SiteKind.WATER_STATION: Profile.WATER_STATION,
+    SiteKind.NOISE: Profile.NOISE,
 }
 
 
@@ -268,18 +270,30 @@ async def run_simulation(
 
 def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
     """The first `limit` active devices (by registration) whose site kind has a simulated profile, with the MN and
-    password the receiver checks; an air station `bj-<station>` replays its Beijing station."""
+    password the receiver checks; an air station `bj-<station>` replays its Beijing station, another demo station
+    what the demo fixture says (`replay`: the station, a factor, the planted hotspot's boost); water and noise
+    stations have their site's target class or zone and the fixture's behaviour."""
     from sqlalchemy import select
 
     from ecoloop.db.engine import make_engine, make_session_factory
+    from ecoloop.demo.service import demo_fixture
     from ecoloop.enterprises.models import Enterprise
     from ecoloop.monitoring.models import Device, Site
 
+    plans = {plan["code"]: plan for plan in demo_fixture()["sites"]}
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
             rows = session.execute(
-                select(Device.mn, Device.password, Site.code, Site.kind, Enterprise.industry_code)
+                select(
+                    Device.mn,
+                    Device.password,
+                    Site.code,
+                    Site.kind,
+                    Enterprise.industry_code,
+                    Site.water_target,
+                    Site.noise_zone,
+                )
                 .join(Site, Device.site_id == Site.id)
                 .outerjoin(Enterprise, Site.enterprise_id == Enterprise.id)
                 .where(Device.active.is_(True), Site.active.is_(True), Site.kind.in_(list(_PROFILE_OF_KIND)))
@@ -288,13 +302,21 @@ def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
             ).all()
     finally:
         engine.dispose()
-    return [
-        SimDevice(
-            mn,
-            password,
-            _PROFILE_OF_KIND[kind],
-            station=code[3:] if code.startswith("bj-") else None,
-            industry=industry,
+    devices = []
+    for mn, password, code, kind, industry, target, zone in rows:
+        plan = plans.get(code, {})
+        replay = plan.get("replay", {})
+        devices.append(
+            SimDevice(
+                mn,
+                password,
+                _PROFILE_OF_KIND[kind],
+                station=replay.get("station") or (code[3:] if code.startswith("bj-") else None),
+                industry=industry,
+                factor=float(replay.get("factor", 1.0)),
+                boost=float(replay.get("boost", 1.0)),
+                zone=target or (zone.value if zone else None),
+                behaviour=plan.get("behaviour"),
+            )
         )
-        for mn, password, code, kind, industry in rows
-    ]
+    return devices

@@ -116,6 +116,7 @@ class FrameError(ValueError):
 _DECIMAL_SUFFIXES: dict[str, str] = {
     "Rtd": "rtd",
     "Avg": "avg",
+    "Data": "data",  # a noise station's period value (HJ 212-2017 Table 4 and Table B.3: `Leq-Data`)
     "Min": "min",
     "Max": "max",
     "Cou": "cou",
@@ -134,12 +135,13 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,4}")
 class PollutantValues:
     """The values of one pollutant code in a CP (HJ 212-2017 Table 4): `code-Rtd`, `code-Avg`, … and `code-Flag`.
 
-    Other suffixes (EFlag, SampleTime, SN, Info, Data, RS, RT, vendor ones such as ValidNum) are kept as text in
-    `extra`, keyed by suffix.
+    Other suffixes (EFlag, SampleTime, SN, Info, DayData, NightData, RS, RT, vendor ones such as ValidNum) are
+    kept as text in `extra`, keyed by suffix.
     """
 
     rtd: Decimal | None = None
     avg: Decimal | None = None
+    data: Decimal | None = None
     min: Decimal | None = None
     max: Decimal | None = None
     cou: Decimal | None = None

@@ -33,7 +33,7 @@ from ecoloop.ingest.hj212.crc import crc16
 _INTERVALS: dict[str | None, str] = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"}
 # Statistics besides the main value, in the order `convert.readings_of` emits them (HJ 212-2017 Table 4).
 _EXTRA_SUFFIXES = ("Min", "Max", "Cou", "ZsMin", "ZsMax")
-_NUMERIC = frozenset({"Rtd", "Avg", "ZsRtd", "ZsAvg", *_EXTRA_SUFFIXES})
+_NUMERIC = frozenset({"Rtd", "Avg", "Data", "ZsRtd", "ZsAvg", *_EXTRA_SUFFIXES})
 # Numbers as the general parser takes them (`codec._NUMBER`: ASCII digits, optional sign, point and exponent),
 # several at once separated by `;`.
 _NUMBERS = re.compile(f"(?:{_NUMBER.pattern})(?:;(?:{_NUMBER.pattern}))*")
@@ -267,14 +267,15 @@ def _layout(keys: tuple[str, ...]) -> _Layout | None:
 
 def _plan(groups: dict[str, dict[str, int]], numeric: list[int], no_flag: int, *, realtime: bool = False) -> _Plan:
     """The readings of `convert.readings_of`, in its order: per pollutant the main value (Rtd for real-time
-    uploads, else Avg or failing that Rtd) with its flag, the converted value, then the other statistics."""
+    uploads, else Avg, failing that Data, failing that Rtd) with its flag, the converted value, then the other
+    statistics."""
     main_key, zs_key = ("Rtd", "ZsRtd") if realtime else ("Avg", "ZsAvg")
     entries: list[tuple[str, int | None, int]] = []
     for code, group in groups.items():
         flag = group.get("Flag", no_flag)
         main = group.get(main_key)
         if main is None and not realtime:
-            main = group.get("Rtd")
+            main = group.get("Data", group.get("Rtd"))  # noise stations send `Leq-Data` (HJ 212-2017 Table B.3)
         if main is not None or flag != no_flag:
             entries.append((code, main, flag))
         if zs_key in group:
