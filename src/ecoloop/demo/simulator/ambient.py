@@ -37,7 +37,7 @@ _CHRONIC = (7.4, 5.4, 6.4, 1.25, 0.24, 2.6)  # class IV by NH3-N and TP (GB 3838
 _SAMPLED = ("w01019", "w21003", "w21011", "w21001")
 # GB 3096-2008 Table 1 limits (day, night) in dB(A), and the levels of the behaviours.
 _ZONE_LIMITS = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a": (70, 55), "4b": (70, 60)}
-_NOISE_OFFSETS = {"loud": (3.5, 2.5), "night": (-3.5, -0.5), "road": (-2.5, 2.0), "quiet": (-4.5, -4.0)}
+_NOISE_OFFSETS = {"loud": (3.5, 2.5), "night": (-3.5, 0.5), "road": (-2.5, 2.0), "quiet": (-4.5, -4.0)}
 _DAY = range(6, 22)
 
 

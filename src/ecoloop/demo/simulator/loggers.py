@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from ecoloop.demo.simulator.air_data import AirData, load_air_data
@@ -270,9 +270,7 @@ async def run_simulation(
 
 def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
     """The first `limit` active devices (by registration) whose site kind has a simulated profile, with the MN and
-    password the receiver checks; an air station `bj-<station>` replays its Beijing station, another demo station
-    what the demo fixture says (`replay`: the station, a factor, the planted hotspot's boost); water and noise
-    stations have their site's target class or zone and the fixture's behaviour."""
+    password the receiver checks, each as `sim_device` makes it from its site and the demo fixture's plan."""
     from sqlalchemy import select
 
     from ecoloop.db.engine import make_engine, make_session_factory
@@ -302,21 +300,33 @@ def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
             ).all()
     finally:
         engine.dispose()
-    devices = []
-    for mn, password, code, kind, industry, target, zone in rows:
-        plan = plans.get(code, {})
-        replay = plan.get("replay", {})
-        devices.append(
-            SimDevice(
-                mn,
-                password,
-                _PROFILE_OF_KIND[kind],
-                station=replay.get("station") or (code[3:] if code.startswith("bj-") else None),
-                industry=industry,
-                factor=float(replay.get("factor", 1.0)),
-                boost=float(replay.get("boost", 1.0)),
-                zone=target or (zone.value if zone else None),
-                behaviour=plan.get("behaviour"),
-            )
-        )
-    return devices
+    return [
+        sim_device(mn, password, code, kind, plans.get(code, {}), industry, target or (zone.value if zone else None))
+        for mn, password, code, kind, industry, target, zone in rows
+    ]
+
+
+def sim_device(
+    mn: str,
+    password: str,
+    code: str,
+    kind: SiteKind,
+    plan: dict[str, Any],
+    industry: str | None = None,
+    zone: str | None = None,
+) -> SimDevice:
+    """The virtual logger of a site: an air station `bj-<station>` replays its Beijing station, another what its
+    demo plan says (`replay`: station, factor, the planted hotspot's boost); `zone` is a water station's target
+    class or a noise point's acoustic zone, the plan's `behaviour` how the place behaves (`ambient`)."""
+    replay = plan.get("replay", {})
+    return SimDevice(
+        mn,
+        password,
+        _PROFILE_OF_KIND[kind],
+        station=replay.get("station") or (code[3:] if code.startswith("bj-") else None),
+        industry=industry,
+        factor=float(replay.get("factor", 1.0)),
+        boost=float(replay.get("boost", 1.0)),
+        zone=zone,
+        behaviour=plan.get("behaviour"),
+    )
