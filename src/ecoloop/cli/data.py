@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from sqlalchemy import select
 
@@ -23,7 +25,8 @@ from ecoloop.monitoring.service import device_by_mn
 from ecoloop.settings import Settings
 
 
-def _site_ids(settings: Settings) -> dict[str, int]:
+def site_ids(settings: Settings) -> dict[str, int]:
+    """Site code → id of every site."""
     from ecoloop.monitoring.models import Site
 
     engine = make_engine(settings.database_url)
@@ -50,10 +53,12 @@ def import_history(
     *,
     shift_years: int = 0,
     until: datetime | None = None,
+    derive: Callable[[pa.Table], pa.Table] | None = None,
 ) -> ImportReport:
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo); a value other
     than one stored before under its key does not replace it and is kept as a conflict in the hot store. With
-    `shift_years`, every hour is dated that many years later; hours ending after `until` are skipped."""
+    `shift_years`, every hour is dated that many years later; hours ending after `until` are skipped. `derive`
+    makes further readings from the file's, stored with them (the demo's replaying stations)."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.readings.parquet import merge_into_parquet
     from ecoloop.readings.store import open_hot_store, time_window
@@ -67,13 +72,17 @@ def import_history(
     with console.status(f"reading {path.name} …"):
         table = read_beijing(
             path,
-            _site_ids(settings),
+            site_ids(settings),
             settings.tz,
             report,
             window=time_window(settings),
             shift_years=shift_years,
             until=until,
         )
+        if derive is not None:
+            derived = derive(table)
+            report.readings += derived.num_rows
+            table = pa.concat_tables([table, derived])
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     conflicts: list[ConflictRow] = []
     with Progress(*columns, console=console, transient=True) as bar:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +19,7 @@ from ecoloop.cli.base import (
     console,
     db_app,
 )
-from ecoloop.cli.data import import_history, shift_to_present
+from ecoloop.cli.data import import_history, shift_to_present, site_ids
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import check as check_migrations
 from ecoloop.db.migrate import upgrade as upgrade_database
@@ -27,6 +28,10 @@ from ecoloop.settings import Settings
 
 if TYPE_CHECKING:
     import uvicorn
+
+# How far back the demo's town and village stations get the history their source station had (the 12 stations
+# of the Beijing data have all of theirs).
+REPLAYED_HISTORY = timedelta(days=30)
 
 
 def web_server_config(settings: Settings) -> uvicorn.Config:
@@ -66,7 +71,8 @@ def demo(
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
-    from ecoloop.demo.service import demo_readings_file, load_demo
+    from ecoloop.demo.history import replayed_readings
+    from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
 
     settings = cli_settings()
     upgrade_database(settings.database_url, settings=settings)
@@ -88,7 +94,15 @@ def demo(
             f"Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0), "
             f"dated {shift} years later …"
         )
-        imported = import_history(settings, demo_readings_file(), "beijing", shift_years=shift, until=now)
+        replay = partial(
+            replayed_readings,
+            plans=demo_fixture()["sites"],
+            site_ids=site_ids(settings),
+            since=now - REPLAYED_HISTORY,
+        )
+        imported = import_history(
+            settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay
+        )
         console.print(f"{imported.readings:,} readings stored")
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
