@@ -1,7 +1,7 @@
-"""End to end: the demo's planted hotspot raised from replayed data. The demo city's air stations around the
-planted one send their hourly packets, replayed by the demo's simulated loggers from the Beijing data, to the real
-HJ 212 receiver; the alert engine judges them and the hotspot alert appears on the alert board in Chinese, on a
-page that says its data are demo data."""
+"""End to end: the demo's live alerts from its simulated loggers' packets. The demo city's air stations around the
+planted hotspot send their hourly packets, replayed from the Beijing data, to the real HJ 212 receiver; the alert
+engine judges them and the hotspot alert appears on the alert board in Chinese, on a page that says its data are
+demo data. A water section's hour below its target class does the same."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from tests.e2e.test_login import DEMO_PASSWORD, sign_in
 
 TZ = ZoneInfo("Asia/Shanghai")
 HOTSPOT = "air-371802101000"  # the demo's planted hotspot (scripts/demo_geography.py)
+WATER_SECTION = "wq-371881101000"  # 沙河 entering the city: class IV water against target III every hour
 START_TIMEOUT = 90  # seconds for the receiver to listen on a busy machine
 
 
@@ -146,3 +147,22 @@ def test_the_planted_hotspot_is_raised_from_replayed_data(
     row.first.locator("a").first.click()
     expect(page.locator("body")).to_contain_text("高值热点")
     expect(page.locator("body")).to_contain_text("千米内")
+
+
+def test_a_water_section_below_its_target_is_raised_from_simulated_data(
+    page: Page, live_server: str, demo_city: Demo, receiver: int
+) -> None:
+    plan = next(p for p in demo_fixture()["sites"] if p["code"] == WATER_SECTION)
+    device = sim_device(
+        plan["device"]["mn"], plan["device"]["password"], WATER_SECTION, SiteKind.WATER_STATION, plan, zone="III"
+    )
+    hour = datetime.now(TZ).replace(minute=0, second=0, microsecond=0, tzinfo=None) - timedelta(hours=1)
+    site = _site_id(demo_city.directory / "ecoloop.sqlite", WATER_SECTION)
+    with socket.create_connection(("127.0.0.1", receiver), timeout=10) as conn:
+        conn.sendall(_hourly_frame(device, hour))
+        assert b"CN=9014" in conn.recv(4096)
+    sign_in(page, live_server, "analyst", DEMO_PASSWORD)
+    page.goto(f"{live_server}/alerts")
+    row = page.locator(f'#alert-list [data-site-id="{site}"][data-kind="water_below_target"]')
+    expect(row).to_have_count(1, timeout=20_000)
+    expect(row).to_contain_text("沙河太平入境断面")
