@@ -34,7 +34,7 @@ def demo_boundaries() -> dict[str, str]:
     return {f["properties"]["code"]: json.dumps(f["geometry"], separators=(",", ":")) for f in features}
 
 
-def set_boundaries(session: Session, regions: dict[str, Region]) -> None:
+def set_boundaries(regions: dict[str, Region]) -> None:
     """Give the demo regions their committed boundaries where they have none (an operator's boundary stays)."""
     for code, geometry in demo_boundaries().items():
         region = regions.get(code)

@@ -99,7 +99,7 @@ def load_demo(session: Session, *, now: datetime | None = None, storage: Path | 
             town = region(town_data["code"], town_data["name"], RegionLevel.TOWN, county)
             for village in town_data["villages"]:
                 region(village["code"], village["name"], RegionLevel.VILLAGE, town)
-    set_boundaries(session, regions)
+    set_boundaries(regions)
 
     orgs = {o.code: o for o in session.scalars(select(Organisation))}
     for org in data["organisations"]:

@@ -3,8 +3,11 @@
 Values are deterministic given the seed, the device's MN and the simulated time:
 
 - air stations replay the real Beijing multi-site hourly series (CC BY 4.0, `ecoloop/demo/beijing/`) shifted
-  to the simulated date (the same data year for every station, so the city's episodes stay coherent); minute
-  values scatter around the real hourly value with that value as their mean; CO goes out in mg/m³;
+  to the simulated date by whole years (the same data year for every station, so the city's episodes stay
+  coherent; seed 0 the year the demo's history ends with), times the station's factor (and the planted
+  hotspot's boost on PM2.5 and PM10); minute values scatter around that hourly value with it as their mean; CO
+  goes out in mg/m³;
+- water-quality and noise stations are synthetic (`ambient`);
 - flue-gas outlets draw their levels from a preset of the enterprise's industry (power, cement, sinter, coke,
   or a boiler), follow a daily load curve, send converted values (`-ZsRtd`, `-ZsAvg`) at the reference O2,
   emission amounts (`-Cou`), a five-minute calibration (flag C) at 03:00 every day and, now and then, an
