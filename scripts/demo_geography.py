@@ -23,6 +23,7 @@ from typing import Any
 
 from shapely import MultiPoint, Point, Polygon, unary_union, voronoi_polygons
 from shapely.geometry import mapping, shape
+from shapely.ops import nearest_points
 
 from ecoloop.demo.enterprises import COUNTY_CENTRES, URBAN
 
@@ -121,6 +122,14 @@ def _village_centres(town: dict[str, Any], centre: Point, cell: Polygon) -> dict
     return out
 
 
+def _circumcentre(a: Point, b: Point, c: Point) -> Point:
+    """The point as far from a, b and c: where their three Voronoi cells meet."""
+    d = 2 * (a.x * (b.y - c.y) + b.x * (c.y - a.y) + c.x * (a.y - b.y))
+    x = ((a.x**2 + a.y**2) * (b.y - c.y) + (b.x**2 + b.y**2) * (c.y - a.y) + (c.x**2 + c.y**2) * (a.y - b.y)) / d
+    y = ((a.x**2 + a.y**2) * (c.x - b.x) + (b.x**2 + b.y**2) * (a.x - c.x) + (c.x**2 + c.y**2) * (b.x - a.x)) / d
+    return Point(x, y)
+
+
 def _password(rng: random.Random) -> str:
     return f"{rng.randint(100000, 999999)}"
 
@@ -177,6 +186,10 @@ def main() -> None:
         by_county.setdefault(county, []).append(site["data_station"])
         rng = _rng("station", site["code"])
         seat = Point(*COUNTY_CENTRES[county])
+        if county not in URBAN:  # between the seat and its town stations (see below), within 10 km of them
+            towns_of = next(c for c in city["counties"] if c["code"] == county)["towns"]
+            meet = _circumcentre(*(centres[t["code"]] for t in towns_of[:3]))
+            seat = Point(seat.x + 0.45 * (meet.x - seat.x), seat.y + 0.45 * (meet.y - seat.y))
         for _ in range(200):
             point = Point(seat.x + rng.uniform(-0.02, 0.02), seat.y + rng.uniform(-0.015, 0.015))
             if shapes[county].buffer(-0.002).contains(point) and all(point.distance(p) > 0.006 for p in placed):
@@ -196,10 +209,20 @@ def main() -> None:
     for county in city["counties"]:
         sources = by_county[county["code"]]
         town_codes = [t["code"] for t in county["towns"]]
-        chosen = town_codes[1:4] if HOTSPOT_TOWN not in town_codes else [*town_codes[1:3], HOTSPOT_TOWN]
+        if county["code"] not in URBAN:
+            chosen = town_codes[:3]
+        elif HOTSPOT_TOWN in town_codes:
+            chosen = [*town_codes[1:3], HOTSPOT_TOWN]
+        else:
+            chosen = town_codes[1:4]
         for i, code in enumerate(chosen):
             rng = _rng("town-station", code)
             point = _inside(centres[code], shapes[code])
+            if county["code"] not in URBAN:
+                # Rural towns are large: the three stations (the seat's town and its next two) stand near where
+                # the three towns meet, so that each has neighbours within 10 km (the hotspot rule's radius).
+                target = _circumcentre(*(centres[c] for c in chosen))
+                point = nearest_points(shapes[code].buffer(-0.006), target)[0]
             replay: dict[str, Any] = {"station": sources[i % len(sources)], "factor": round(rng.uniform(0.85, 1.1), 2)}
             if code == HOTSPOT_TOWN:
                 replay = {"station": sources[0], "factor": 1.0, "boost": HOTSPOT_BOOST}

@@ -105,6 +105,9 @@ def test_the_network_is_realistic(db: Session) -> None:
     near = neighbours(infos, HotspotThresholds().radius_km)
     hotspot = next(s for s in air if s.code == HOTSPOT)
     assert len(near[hotspot.id]) >= HotspotThresholds().min_neighbours
+    # Every town and county station can be judged by the hotspot rule: enough neighbours within its radius.
+    judged = [s for s in air if s.station_level in (StationLevel.TOWN, StationLevel.COUNTY)]
+    assert all(len(near[s.id]) >= HotspotThresholds().min_neighbours for s in judged)
     replay = next(p["replay"] for p in demo_fixture()["sites"] if p["code"] == HOTSPOT)
     assert replay["boost"] == 2.5
 
