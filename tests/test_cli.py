@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -148,7 +149,7 @@ def test_import_csv_and_export(env: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", "csv", str(history), "--format", "beijing"])
     assert result.exit_code == 0, result.output
     # Two good rows: 6 + 5 readings (PM10 is NA in the second); two rows refused with their reasons.
-    assert "4 rows read, 11 readings stored, 2 problems" in result.output.replace("\n", " ")
+    assert "4 rows read, 11 readings stored, 0 rows skipped, 2 problems" in result.output.replace("\n", " ")
     again = runner.invoke(app, ["import", "csv", str(history), "--format", "beijing"])
     assert again.exit_code == 0
     added = runner.invoke(
@@ -431,6 +432,7 @@ async def test_the_administrator_set_up_by_init_signs_in(env: Path) -> None:
     app_.state.engine.dispose()
     assert home.status_code == 200
     assert "张伟" in home.text and "生态环境" in home.text
+    assert "demo-notice" not in home.text and "演示数据" not in home.text  # a real city's pages are not demo data
 
 
 async def test_user_add_without_a_password_prints_a_one_time_link_that_works(env: Path, tmp_path: Path) -> None:
@@ -478,3 +480,48 @@ def test_user_add_reads_a_password_file(env: Path, tmp_path: Path) -> None:
         hashed = conn.scalar(select(User.password_hash).where(User.username == "wangfang"))
     engine.dispose()
     assert hashed is not None and verify_password("Analyst-2026x", hashed)
+
+
+async def test_the_demo_says_on_its_pages_that_its_data_are_demo_data(env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    app_ = create_app(make_settings(env, database_url=f"sqlite:///{env / 'e.sqlite'}"))
+    transport = httpx.ASGITransport(app=app_, client=("10.1.2.3", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        page = await client.get("/login")
+        signed_in = await login(client, "analyst", "Ecoloop-2026")
+        home = await client.get("/")
+    app_.state.engine.dispose()
+    assert signed_in.status_code == 303
+    for response in (page, home):
+        notice = lxml.html.fromstring(response.text).xpath("//p[@class='demo-notice']")
+        assert len(notice) == 1 and "演示数据" in notice[0].text_content() and "整年平移" in notice[0].text_content()
+
+
+def test_import_csv_to_present_dates_the_data_whole_years_later(env: Path, tmp_path: Path) -> None:
+    """`--to-present` dates a history whole years later so that it ends now; hours after now are skipped."""
+    from datetime import datetime, timedelta
+
+    assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(tz).replace(minute=0, second=0, microsecond=0)
+    if (now.month, now.day) == (2, 29) or ((now + timedelta(hours=3)).month, (now + timedelta(hours=3)).day) == (2, 29):
+        pytest.skip("29 February: the year ten years before has no such day")
+    hours = [now - timedelta(hours=2), now - timedelta(hours=2), now + timedelta(hours=3)]
+    years = [10, 11, 10]  # the last row is the data's last hour: 10 years bring it past now
+    rows = [
+        f'{i},{h.year - y},{h.month},{h.day},{h.hour},9,9,3,17,300,89,-0.5,1024.5,-21.4,0,"NNW",5.7,"Dongsi"'
+        for i, (h, y) in enumerate(zip(hours, years, strict=True), 1)
+    ]
+    history = tmp_path / "PRSA_Data_Dongsi_recent.csv"
+    history.write_text("\n".join([BEIJING_HEADER, *rows]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "csv", str(history), "--to-present"])
+    assert result.exit_code == 0, result.output
+    output = result.output.replace("\n", " ")
+    assert "dated 10 years later" in output and "3 rows read, 12 readings stored, 1 rows skipped, 0 problems" in output
+    added = ["device", "add", "--mn", "DONGSI-01", "--password", "123456", "--site-name", "东四站"]
+    assert runner.invoke(app, [*added, "--kind", "air_station"]).exit_code == 0
+    since = (now - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S")
+    exported = runner.invoke(app, ["data", "export", "--mn", "DONGSI-01", "--from", since])
+    times = {line.split(",")[0] for line in exported.output.strip().splitlines()[1:]}
+    year_before = (now - timedelta(hours=2)).replace(year=now.year - 1)
+    assert times == {(now - timedelta(hours=2)).isoformat(), year_before.isoformat()}

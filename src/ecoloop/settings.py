@@ -228,6 +228,11 @@ class Settings(BaseSettings):
         return self.data_dir / "attachments"
 
     @property
+    def demo_marker(self) -> Path:
+        """The file `ecoloop demo` writes under DATA_DIR: this deployment holds the demo city, and its pages say so."""
+        return self.data_dir / "demo"
+
+    @property
     def packet_archive_root(self) -> Path:
         """Where raw HJ 212 packets older than a week are kept as date-partitioned Parquet under DATA_DIR."""
         return self.data_dir / "packets"

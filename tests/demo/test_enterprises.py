@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter, defaultdict
@@ -10,6 +11,8 @@ from functools import cache
 from itertools import pairwise
 
 import pytest
+from shapely import Point
+from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +22,7 @@ from ecoloop.demo.enterprises import (
     org_code_check_char,
     plan_enterprise_files,
 )
+from ecoloop.demo.network import demo_boundaries
 from ecoloop.demo.service import demo_fixture, load_demo
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, Outlet, OutletLimit, Permit
@@ -84,9 +88,9 @@ def test_industries_are_diverse_and_spread_over_the_counties() -> None:
 
 def test_places_and_contacts_are_plausible() -> None:
     counties = {c["code"]: c["name"] for c in demo_fixture()["city"]["counties"]}
+    villages = {code: shape(json.loads(text)) for code, text in demo_boundaries().items()}
     for e in [*plan().enterprises, *plan().details.values()]:
-        lon, lat = COUNTY_CENTRES[e.region_code[:6]]
-        assert abs(float(e.longitude) - lon) < 0.12 and abs(float(e.latitude) - lat) < 0.1, e
+        assert villages[e.region_code].contains(Point(float(e.longitude), float(e.latitude))), e  # in its village
         assert 115.5 <= e.longitude <= 118.5 and 35.5 <= e.latitude <= 37.5
         assert e.address.startswith(counties[e.region_code[:6]])
         assert PHONE.match(e.contact_phone) and 2 <= len(e.contact_name) <= 3, e

@@ -99,7 +99,7 @@ def test_every_station_and_outlet_has_a_data_logger(db: Session) -> None:
     db.flush()
     sites = list(db.scalars(select(Site)))
     devices = {d.site_id: d for d in db.scalars(select(Device))}
-    assert len(devices) == len(sites) == 29
+    assert len(devices) == len(sites) == 75
     assert all(len(d.mn) == 24 and int(d.mn, 16) >= 0 and len(d.password) == 6 for d in devices.values())
     fixture_codes = {e["credit_code"] for e in demo_fixture()["enterprises"]}
     enterprises = {e.id: e for e in db.scalars(select(Enterprise).where(Enterprise.credit_code.in_(fixture_codes)))}
@@ -108,4 +108,7 @@ def test_every_station_and_outlet_has_a_data_logger(db: Session) -> None:
     for outlet in outlets:
         assert outlet.enterprise_id is not None
         assert outlet.region_id == enterprises[outlet.enterprise_id].region_id and outlet.level is None
-    assert sum(s.kind is SiteKind.AIR_STATION for s in sites) == 12
+    assert sum(s.kind is SiteKind.AIR_STATION for s in sites) == 46
+    assert (
+        sum(s.kind is SiteKind.WATER_STATION for s in sites) == 6 and sum(s.kind is SiteKind.NOISE for s in sites) == 6
+    )

@@ -33,7 +33,13 @@ from ecoloop.app import create_app
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.demo.service import DEMO_PASSWORD, demo_fixture, load_demo
-from ecoloop.demo.simulator.profiles import AIR_PARAMETERS, GAS_PARAMETERS, WATER_PARAMETERS
+from ecoloop.demo.simulator.profiles import (
+    AIR_PARAMETERS,
+    GAS_PARAMETERS,
+    NOISE_PARAMETERS,
+    WATER_PARAMETERS,
+    WATER_STATION_PARAMETERS,
+)
 from ecoloop.identity.enums import Role
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
@@ -81,6 +87,8 @@ PROFILES = {
     SiteKind.AIR_STATION: AIR_PARAMETERS,
     SiteKind.AIR_SOURCE: GAS_PARAMETERS,
     SiteKind.WATER_SOURCE: WATER_PARAMETERS,
+    SiteKind.WATER_STATION: WATER_STATION_PARAMETERS,
+    SiteKind.NOISE: NOISE_PARAMETERS,
 }
 
 

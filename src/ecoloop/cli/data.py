@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from sqlalchemy import select
 
@@ -23,7 +25,8 @@ from ecoloop.monitoring.service import device_by_mn
 from ecoloop.settings import Settings
 
 
-def _site_ids(settings: Settings) -> dict[str, int]:
+def site_ids(settings: Settings) -> dict[str, int]:
+    """Site code → id of every site."""
     from ecoloop.monitoring.models import Site
 
     engine = make_engine(settings.database_url)
@@ -33,9 +36,29 @@ def _site_ids(settings: Settings) -> dict[str, int]:
     return ids
 
 
-def import_history(settings: Settings, path: Path, file_format: str) -> ImportReport:
+def shift_to_present(settings: Settings, path: Path, now: datetime | None = None) -> int:
+    """The whole years that bring a Beijing history file's last hour to or past `now` (default: the clock)."""
+    from datetime import UTC
+
+    from ecoloop.ingest.files import beijing_last_hour, years_to_present
+
+    local = (now or datetime.now(UTC)).astimezone(settings.tz).replace(tzinfo=None)
+    return years_to_present(beijing_last_hour(path), local)
+
+
+def import_history(
+    settings: Settings,
+    path: Path,
+    file_format: str,
+    *,
+    shift_years: int = 0,
+    until: datetime | None = None,
+    derive: Callable[[pa.Table], pa.Table] | None = None,
+) -> ImportReport:
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo); a value other
-    than one stored before under its key does not replace it and is kept as a conflict in the hot store."""
+    than one stored before under its key does not replace it and is kept as a conflict in the hot store. With
+    `shift_years`, every hour is dated that many years later; hours ending after `until` are skipped. `derive`
+    makes further readings from the file's, stored with them (the demo's replaying stations)."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.readings.parquet import merge_into_parquet
     from ecoloop.readings.store import open_hot_store, time_window
@@ -47,7 +70,19 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
 
     report = ImportReport()
     with console.status(f"reading {path.name} …"):
-        table = read_beijing(path, _site_ids(settings), settings.tz, report, window=time_window(settings))
+        table = read_beijing(
+            path,
+            site_ids(settings),
+            settings.tz,
+            report,
+            window=time_window(settings),
+            shift_years=shift_years,
+            until=until,
+        )
+        if derive is not None:
+            derived = derive(table)
+            report.readings += derived.num_rows
+            table = pa.concat_tables([table, derived])
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     conflicts: list[ConflictRow] = []
     with Progress(*columns, console=console, transient=True) as bar:
@@ -72,14 +107,32 @@ def import_history(settings: Settings, path: Path, file_format: str) -> ImportRe
 def import_csv(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (or the committed Parquet) file.")],
     file_format: Annotated[str, typer.Option("--format", help="File format: beijing.")] = "beijing",
+    to_present: Annotated[
+        bool,
+        typer.Option(
+            "--to-present",
+            help="Date the data whole years later, so that its last twelve months end now; later hours are skipped.",
+        ),
+    ] = False,
 ) -> None:
-    """Import a history file; rows that cannot be read are counted and reported, the others stored."""
+    """Import a history file, with its real dates unless --to-present; rows that cannot be read are counted and
+    reported, the others stored."""
+    from datetime import UTC
+
+    settings = cli_settings()
     try:
-        report = import_history(cli_settings(), path, file_format)
+        shift = shift_to_present(settings, path) if to_present else 0
+        until = datetime.now(UTC) if to_present else None
+        report = import_history(settings, path, file_format, shift_years=shift, until=until)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"{report.rows:,} rows read, {report.readings:,} readings stored, {report.errors:,} problems")
+    if shift:
+        console.print(f"dated {shift} years later")
+    console.print(
+        f"{report.rows:,} rows read, {report.readings:,} readings stored, {report.skipped:,} rows skipped, "
+        f"{report.errors:,} problems"
+    )
     for example in report.examples:
         console.print(f"  {example}")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +19,7 @@ from ecoloop.cli.base import (
     console,
     db_app,
 )
-from ecoloop.cli.data import import_history
+from ecoloop.cli.data import import_history, shift_to_present, site_ids
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.db.migrate import check as check_migrations
 from ecoloop.db.migrate import upgrade as upgrade_database
@@ -26,6 +28,10 @@ from ecoloop.settings import Settings
 
 if TYPE_CHECKING:
     import uvicorn
+
+# How far back the demo's town and village stations get the history their source station had (the 12 stations
+# of the Beijing data have all of theirs).
+REPLAYED_HISTORY = timedelta(days=30)
 
 
 def web_server_config(settings: Settings) -> uvicorn.Config:
@@ -56,7 +62,7 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def demo(
     serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
-    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data.")] = True,
+    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data, dated to end today.")] = True,
     live: Annotated[
         bool,
         typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
@@ -65,7 +71,8 @@ def demo(
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
-    from ecoloop.demo.service import demo_readings_file, load_demo
+    from ecoloop.demo.history import replayed_readings
+    from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
 
     settings = cli_settings()
     upgrade_database(settings.database_url, settings=settings)
@@ -76,9 +83,26 @@ def demo(
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
     connect(settings).disconnect()  # creates the embedded analytics database file
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.demo_marker.write_text("ecoloop demo city: its pages say that their data are demo data\n")
     if readings and not any(settings.parquet_root.glob("interval=hour/date=*/part.parquet")):
-        console.print("Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0) …")
-        imported = import_history(settings, demo_readings_file(), "beijing")
+        # The Beijing data (2013-2017) dated whole years later, so that the history ends today and the
+        # simulated loggers, which replay the same data year, continue it (issue 15).
+        now = datetime.now(UTC)
+        shift = shift_to_present(settings, demo_readings_file(), now)
+        console.print(
+            f"Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0), "
+            f"dated {shift} years later …"
+        )
+        replay = partial(
+            replayed_readings,
+            plans=demo_fixture()["sites"],
+            site_ids=site_ids(settings),
+            since=now - REPLAYED_HISTORY,
+        )
+        imported = import_history(
+            settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay
+        )
         console.print(f"{imported.readings:,} readings stored")
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")

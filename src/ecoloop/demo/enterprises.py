@@ -13,12 +13,18 @@ The industries, their outlets and limits are in `industries`.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
+
+from shapely import Point
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from ecoloop.demo.industries import (
     HW_OPERATOR,
@@ -31,6 +37,7 @@ from ecoloop.demo.industries import (
     LimitPlan,
     words,
 )
+from ecoloop.demo.network import demo_boundaries
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.rules import CREDIT_CODE_CHARS, credit_code_check_char
 
@@ -55,7 +62,7 @@ GIVEN = words(
     "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建华 志强 海燕 建国 立新 春梅 文静 国庆"
 )
 AREA_CODE = "0549"  # the fictional city's telephone area code
-# Rough centres of the counties (invented; the fixture has no coordinates), longitude and latitude.
+# The county seats (invented), longitude and latitude: where `scripts/demo_geography.py` builds the city around.
 COUNTY_CENTRES = {
     "371802": (116.98, 36.65),
     "371803": (117.10, 36.66),
@@ -72,33 +79,24 @@ MICRO = Decimal("0.000001")
 
 @dataclass(frozen=True)
 class Place:
-    """A village (the enterprise's region) with its county and town, and the town's centre."""
+    """A village (the enterprise's region) with its county and town."""
 
     county_code: str
     county_name: str
     town_name: str
     village_code: str
     village_name: str
-    centre: tuple[float, float]
 
 
 def _places(fixture: dict[str, Any]) -> dict[str, list[list[Place]]]:
-    """Per county code, per town, its villages as places (town centres placed deterministically near the county's)."""
-    out: dict[str, list[list[Place]]] = {}
-    for county in fixture["city"]["counties"]:
-        lon, lat = COUNTY_CENTRES[county["code"]]
-        towns = []
-        for town in county["towns"]:
-            rng = random.Random(f"{SEED}-town-{town['code']}")
-            centre = (lon + rng.uniform(-0.09, 0.09), lat + rng.uniform(-0.07, 0.07))
-            towns.append(
-                [
-                    Place(county["code"], county["name"], town["name"], v["code"], v["name"], centre)
-                    for v in town["villages"]
-                ]
-            )
-        out[county["code"]] = towns
-    return out
+    """Per county code, per town, its villages as places."""
+    return {
+        county["code"]: [
+            [Place(county["code"], county["name"], town["name"], v["code"], v["name"]) for v in town["villages"]]
+            for town in county["towns"]
+        ]
+        for county in fixture["city"]["counties"]
+    }
 
 
 def org_code_check_char(body: str) -> str:
@@ -135,11 +133,20 @@ def _contact(rng: random.Random, mobile: bool) -> tuple[str, str]:
 
 
 def _coordinates(rng: random.Random, place: Place) -> tuple[Decimal, Decimal]:
-    lon, lat = place.centre
-    return (
-        Decimal(str(lon + rng.uniform(-0.02, 0.02))).quantize(MICRO),
-        Decimal(str(lat + rng.uniform(-0.02, 0.02))).quantize(MICRO),
-    )
+    """A point inside the place's village (its committed boundary), drawn with two numbers of `rng`."""
+    village = _village_shapes()[place.village_code]
+    inner = village.representative_point()
+    west, south, east, north = village.bounds
+    lon, lat = west + rng.random() * (east - west), south + rng.random() * (north - south)
+    while not village.contains(Point(lon, lat)):  # halfway towards a point inside, until inside
+        lon, lat = (lon + inner.x) / 2, (lat + inner.y) / 2
+    return Decimal(str(lon)).quantize(MICRO), Decimal(str(lat)).quantize(MICRO)
+
+
+@cache
+def _village_shapes() -> dict[str, BaseGeometry]:
+    """The demo's region boundaries as shapes, by region code."""
+    return {code: shape(json.loads(text)) for code, text in demo_boundaries().items()}
 
 
 def _village_label(name: str) -> str:

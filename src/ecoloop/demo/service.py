@@ -17,6 +17,7 @@ from ecoloop.demo.alerts import add_demo_alerts
 from ecoloop.demo.case_loading import add_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, PermitPlan, plan_enterprise_files
 from ecoloop.demo.industries import LimitPlan
+from ecoloop.demo.network import add_sites, set_boundaries
 from ecoloop.enterprises.models import (
     Enterprise,
     GradeRecord,
@@ -30,9 +31,8 @@ from ecoloop.enterprises.rules import credit_code_problem, industry_code_problem
 from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import create_user
-from ecoloop.monitoring.enums import SiteKind
-from ecoloop.monitoring.models import Device, Site
-from ecoloop.monitoring.service import add_device, add_site
+from ecoloop.monitoring.location import locate_sites
+from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
@@ -100,6 +100,7 @@ def load_demo(session: Session, *, now: datetime | None = None, storage: Path | 
             town = region(town_data["code"], town_data["name"], RegionLevel.TOWN, county)
             for village in town_data["villages"]:
                 region(village["code"], village["name"], RegionLevel.VILLAGE, town)
+    set_boundaries(regions)
 
     orgs = {o.code: o for o in session.scalars(select(Organisation))}
     for org in data["organisations"]:
@@ -129,32 +130,10 @@ def load_demo(session: Session, *, now: datetime | None = None, storage: Path | 
         session.flush()
         report.added["enterprises"] += 1
 
-    # Air stations, and the enterprises' outlets (in the enterprise's region), each with its data logger, whose
-    # MN and password `ecoloop simulate hj212` sends.
-    sites = {s.code: s for s in session.scalars(select(Site))}
-    regions_by_id = {r.id: r for r in regions.values()}
-    devices = set(session.scalars(select(Device.mn)))
-    for site in data.get("sites", []):
-        added_site = sites.get(site["code"])
-        if added_site is None:
-            enterprise = enterprises[site["enterprise"]] if "enterprise" in site else None
-            added_site = add_site(
-                session,
-                code=site["code"],
-                name=site["name"],
-                kind=SiteKind(site["kind"]),
-                region=regions[site["region"]] if enterprise is None else regions_by_id[enterprise.region_id],
-                enterprise_id=enterprise.id if enterprise else None,
-            )
-            if "level" in site:
-                added_site.level = RegionLevel(site["level"])
-            sites[site["code"]] = added_site
-            report.added["sites"] += 1
-        device = site.get("device")
-        if device is not None and device["mn"] not in devices:
-            add_device(session, mn=device["mn"], password=device["password"], site=added_site)
-            devices.add(device["mn"])
-            report.added["devices"] += 1
+    # Stations and the enterprises' outlets (in the enterprise's region), each with its data logger, whose MN and
+    # password `ecoloop simulate hj212` sends.
+    sites, report.added["sites"], report.added["devices"] = add_sites(session, data, regions, enterprises)
+    locate_sites(session)  # each site's town and county by the committed boundaries
 
     for key, count in _add_enterprise_files(session, files, regions, enterprises, sites).items():
         report.added[key] += count

@@ -8,7 +8,7 @@ are counted with examples (and the refusal's code) and skipped; `NA` and empty c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,6 +42,8 @@ class ImportReport:
     rows: int = 0
     readings: int = 0
     errors: int = 0
+    skipped: int = 0
+    """Rows left out on purpose, not for a problem: dated after `until`, or on a day a year shift does not have."""
     examples: list[str] = field(default_factory=list)
     problems: list[tuple[int, str, str]] = field(default_factory=list)
     """The kept problems as (rows, key, the value concerned), for pages to say them in the user's language."""
@@ -52,6 +54,12 @@ class ImportReport:
         if count and len(self.examples) < 20:
             self.examples.append(f"{count} rows: {message}")
             self.problems.append((count, key, value))
+
+    def skip(self, count: int, message: str) -> None:
+        """Count `count` rows left out on purpose, with a message among the examples."""
+        self.skipped += count
+        if count and len(self.examples) < 20:
+            self.examples.append(f"{count} rows skipped: {message}")
 
 
 def site_code_for_station(station: str) -> str:
@@ -68,12 +76,16 @@ def read_beijing(
     *,
     window: TimeWindow | None = None,
     now: datetime | None = None,
+    shift_years: int = 0,
+    until: datetime | None = None,
 ) -> pa.Table:
     """Readings (READINGS_SCHEMA) of a Beijing multi-site CSV file, or of the committed Parquet copy, from
     source `origin` (a history import, unless the file was uploaded).
 
-    `hour` is read as the start of the hour in local time `tz` (HJ 212 hourly data are labelled by their start).
-    Times outside `window` (by default `TimeWindow()`) at `now` (by default the clock) are refused.
+    `hour` is read as the start of the hour in local time `tz` (HJ 212 hourly data are labelled by their start),
+    `shift_years` whole years later (the demo's history ending today): a day the shifted year does not have (29
+    February) is skipped, never moved. Hours that end after `until` are skipped. Times outside `window` (by
+    default `TimeWindow()`) at `now` (by default the clock) are refused.
     """
     now = now or datetime.now(UTC)
     source = _beijing_columns(path)
@@ -84,9 +96,15 @@ def read_beijing(
     if unknown:
         missing = sorted({c for c, i in zip(codes, ids.to_pylist(), strict=True) if i is None})
         report.error(unknown, f"no site for {', '.join(missing[:5])}", "no_site", ", ".join(missing[:5]))
-    times = _local_hours(source, tz)
-    bad_time = pc.sum(pc.and_(pc.is_null(times), pc.is_valid(ids))).as_py() or 0
+    times, no_day = _local_hours(source, tz, shift_years)
+    no_day = pc.and_(no_day, pc.is_valid(ids))
+    report.skip(pc.sum(no_day).as_py() or 0, f"the day does not exist {shift_years} years later")
+    bad_time = pc.sum(pc.and_(pc.and_(pc.is_null(times), pc.is_valid(ids)), pc.invert(no_day))).as_py() or 0
     report.error(bad_time, "time cannot be read", "bad_time")
+    if until is not None:
+        later = pc.fill_null(pc.greater(times, pa.scalar(until - timedelta(hours=1), times.type)), False)
+        report.skip(pc.sum(pc.and_(later, pc.is_valid(ids))).as_py() or 0, "the hour ends in the future")
+        times = pc.if_else(later, pa.scalar(None, times.type), times)
     times = _plausible(times, ids, window or TimeWindow(), now, report)
     received = pa.scalar(now, pa.timestamp("ms", tz="UTC"))
     parts = []
@@ -142,16 +160,58 @@ def _beijing_columns(path: Path) -> pa.Table:
         raise ValueError(f"{path.name} is not a Beijing multi-site file: {exc}") from exc
 
 
-def _local_hours(source: pa.Table, tz: tzinfo) -> pa.Array:
-    """The hour starts as UTC instants, null where year/month/day/hour do not form a time (or one whose UTC
-    instant cannot be represented)."""
+def _local_hours(source: pa.Table, tz: tzinfo, shift_years: int = 0) -> tuple[pa.Array, pa.Array]:
+    """The hour starts `shift_years` later as UTC instants, null where year/month/day/hour do not form a time (or
+    one whose UTC instant cannot be represented); and which rows are null only because the shifted year lacks
+    their day (29 February)."""
     stamps: list[datetime | None] = []
+    no_day: list[bool] = []
     for y, m, d, h in zip(*(source[c].to_pylist() for c in ("year", "month", "day", "hour")), strict=True):
         try:
-            stamps.append(datetime(int(y), int(m), int(d), int(h), tzinfo=tz).astimezone(UTC))
+            stamps.append(datetime(int(y) + shift_years, int(m), int(d), int(h), tzinfo=tz).astimezone(UTC))
+            no_day.append(False)
         except (TypeError, ValueError, OverflowError):
             stamps.append(None)
-    return pa.array(stamps, pa.timestamp("s", tz="UTC"))
+            no_day.append(shift_years != 0 and (m, d) == (2, 29) and _is_date(y, m, d))
+    return pa.array(stamps, pa.timestamp("s", tz="UTC")), pa.array(no_day, pa.bool_())
+
+
+def _is_date(y: object, m: object, d: object) -> bool:
+    try:
+        date(int(y), int(m), int(d))  # type: ignore[call-overload]  # cells of any type; a bad one raises
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def beijing_last_hour(path: Path) -> datetime:
+    """The latest hour a Beijing multi-site file (CSV or the committed Parquet copy) has, as naive local time."""
+    if path.suffix == ".parquet":
+        last = pc.max(pq.read_table(path, columns=["hour_start"])["hour_start"]).as_py()
+        if last is None:
+            raise ValueError(f"{path.name} has no readable hour")
+        return datetime(last.year, last.month, last.day, last.hour)  # noqa: DTZ001  # naive local, as the file
+    source = _beijing_columns(path)
+    hours = [
+        datetime(int(y), int(m), int(d), int(h))  # noqa: DTZ001  # the file's naive local hours
+        for y, m, d, h in zip(*(source[c].to_pylist() for c in ("year", "month", "day", "hour")), strict=True)
+        if None not in (y, m, d, h) and _is_date(y, m, d)
+    ]
+    if not hours:
+        raise ValueError(f"{path.name} has no readable hour")
+    return max(hours)
+
+
+def years_to_present(last: datetime, now: datetime) -> int:
+    """The fewest whole years (at least 0) that bring `last` to or past `now` (both naive local time): shifted by
+    them, a history's last twelve months end about now. 29 February counts as 28 February for the comparison."""
+    if last >= now:
+        return 0
+    day = 28 if (last.month, last.day) == (2, 29) else last.day
+    years = now.year - last.year
+    if last.replace(year=last.year + years, day=day) < now:
+        years += 1
+    return years
 
 
 def _plausible(times: pa.Array, ids: pa.Array, window: TimeWindow, now: datetime, report: ImportReport) -> pa.Array:

@@ -153,6 +153,8 @@ def create_shell(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
+    # The demo city's pages say that their data are demo data (issue 15).
+    app.state.templates.env.globals["demo_data"] = settings.demo_marker.exists()
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers and the language
     app.add_middleware(SecurityHeadersMiddleware)

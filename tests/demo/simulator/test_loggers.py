@@ -223,15 +223,15 @@ def test_cli_simulates_the_demo_devices(demo_database: str, tmp_path: Path, monk
     store = HotStore(tmp_path / "hot.sqlite")
     receiver = ThreadedReceiver(store, demo_database)
     try:
-        args = ["simulate", "hj212", "--devices", "40", "--rate", "20", "--port", str(receiver.port)]
+        args = ["simulate", "hj212", "--devices", "100", "--rate", "20", "--port", str(receiver.port)]
         args += ["--speed", "120", "--duration", "1.5", "--start", "2026-03-01T23:59:30", "--seed", "1"]
         result = CliRunner().invoke(app, args)
     finally:
         receiver.close()
     assert result.exit_code == 0, result.output
-    assert "only 29 active devices" in result.output
+    assert "only 75 active devices" in result.output
     summary = result.output.strip().splitlines()[-1]
     sent = int(summary.split("sent ")[1].split(",")[0])
-    assert sent >= 29 and f"acked {sent}," in summary and "failed 0," in summary, summary
-    assert len({r["site_id"] for r in store.hot_table().to_pylist()}) == 29
+    assert sent >= 75 and f"acked {sent}," in summary and "failed 0," in summary, summary
+    assert len({r["site_id"] for r in store.hot_table().to_pylist()}) == 75
     store.close()

@@ -145,7 +145,7 @@ def test_other_standard_headers_take_the_fast_path(header: str) -> None:
     assert upload(data).values == [("a", 1.5, "N"), ("b", -20.0, None)]  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("profile", [Profile.GAS_OUTLET, Profile.WATER_OUTLET])
+@pytest.mark.parametrize("profile", [Profile.GAS_OUTLET, Profile.WATER_OUTLET, Profile.WATER_STATION, Profile.NOISE])
 def test_simulator_uploads_take_the_fast_path(profile: Profile) -> None:
     """Real-time, minute, hourly and daily uploads of the simulated loggers, around midnight."""
     uploads = Uploads(SimDevice("SIM0000000001", "123456", profile), datetime(2026, 3, 1, 23, 50))  # noqa: DTZ001
@@ -254,3 +254,15 @@ def test_the_standards_own_noise_uploads_are_stored() -> None:
         values = {row[1]: row[4] for row in rows}
         assert values["LMx"] == 54.0 and values["LMn"] == 42.0
         assert values.get("Leq", values.get("Ldn")) == 50.0
+
+
+def test_a_noise_stations_data_values_are_its_readings() -> None:
+    """Noise stations send their period values as `X-Data` (HJ 212-2017 Table B.3): stored like an average."""
+    data = frame(
+        "QN=20261122080000123;ST=23;CN=2061;PW=1;MN=M;Flag=5;"
+        "CP=&&DataTime=20261122070000;Leq-Data=47.3;L90-Data=41.0;Ld-DayData=55.1&&"
+    )
+    assert assert_same_as_general(data)
+    assert upload(data).values == [("Leq", 47.3, None), ("L90", 41.0, None)]  # type: ignore[union-attr]
+    rows = general_rows(data)
+    assert rows is not None and [(r[1], r[2], r[4]) for r in rows] == [("Leq", "hour", 47.3), ("L90", "hour", 41.0)]

@@ -47,9 +47,11 @@ class AirData:
         return self.stations[int.from_bytes(digest, "big") % len(self.stations)]
 
     def hour_values(self, station: str, hour: datetime, seed: int) -> dict[str, float]:
-        """The station's real values for the local `hour` shifted into the data: the same month, day and hour in
-        the data year the seed picks (1 March to 28 February, the same for every station). A value missing there
-        is taken from the nearest hour within 3 hours; a longer gap leaves it out, as an instrument that is down
+        """The station's real values for the local `hour` shifted into the data by whole years: the same month, day
+        and hour in the data year the seed picks (seed 0 the latest that has the day, which is the year the demo's
+        history ends with, `ecoloop.ingest.files.years_to_present`; seed 1 the one before …; the same for every
+        station). 29 February replays the data's own 29 February, never another day. A value missing there is
+        taken from the nearest hour within 3 hours; a longer gap leaves it out, as an instrument that is down
         sends nothing."""
         years = self._data_years(hour)
         if not years:
@@ -64,17 +66,20 @@ class AirData:
         return values
 
     def _data_years(self, hour: datetime) -> list[int]:
+        """The years in which the data has `hour`'s month, day and hour, latest first."""
         last = self.first_hour + timedelta(hours=self.hours - 1)
-        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
-        return [
-            year
-            for year in range(self.first_hour.year, last.year + 1)
-            if self.first_hour <= hour.replace(year=year, day=day) <= last
-        ]
+        years = []
+        for year in range(last.year, self.first_hour.year - 1, -1):
+            try:
+                moment = hour.replace(year=year, minute=0, second=0, microsecond=0)
+            except ValueError:  # 29 February of a year that has none
+                continue
+            if self.first_hour <= moment <= last:
+                years.append(year)
+        return years
 
     def _index(self, hour: datetime, year: int) -> int:
-        day = 28 if (hour.month, hour.day) == (2, 29) else hour.day
-        moment = hour.replace(year=year, day=day, minute=0, second=0, microsecond=0)
+        moment = hour.replace(year=year, minute=0, second=0, microsecond=0)
         return int((moment - self.first_hour).total_seconds() // 3600)
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from ecoloop.demo.simulator.air_data import AirData, load_air_data
@@ -28,6 +28,8 @@ _PROFILE_OF_KIND = {
     SiteKind.AIR_STATION: Profile.AIR_STATION,
     SiteKind.AIR_SOURCE: Profile.GAS_OUTLET,
     SiteKind.WATER_SOURCE: Profile.WATER_OUTLET,
+    SiteKind.WATER_STATION: Profile.WATER_STATION,
+    SiteKind.NOISE: Profile.NOISE,
 }
 
 
@@ -268,18 +270,28 @@ async def run_simulation(
 
 def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
     """The first `limit` active devices (by registration) whose site kind has a simulated profile, with the MN and
-    password the receiver checks; an air station `bj-<station>` replays its Beijing station."""
+    password the receiver checks, each as `sim_device` makes it from its site and the demo fixture's plan."""
     from sqlalchemy import select
 
     from ecoloop.db.engine import make_engine, make_session_factory
+    from ecoloop.demo.service import demo_fixture
     from ecoloop.enterprises.models import Enterprise
     from ecoloop.monitoring.models import Device, Site
 
+    plans = {plan["code"]: plan for plan in demo_fixture()["sites"]}
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
             rows = session.execute(
-                select(Device.mn, Device.password, Site.code, Site.kind, Enterprise.industry_code)
+                select(
+                    Device.mn,
+                    Device.password,
+                    Site.code,
+                    Site.kind,
+                    Enterprise.industry_code,
+                    Site.water_target,
+                    Site.noise_zone,
+                )
                 .join(Site, Device.site_id == Site.id)
                 .outerjoin(Enterprise, Site.enterprise_id == Enterprise.id)
                 .where(Device.active.is_(True), Site.active.is_(True), Site.kind.in_(list(_PROFILE_OF_KIND)))
@@ -289,12 +301,32 @@ def devices_from_db(database_url: str, limit: int) -> list[SimDevice]:
     finally:
         engine.dispose()
     return [
-        SimDevice(
-            mn,
-            password,
-            _PROFILE_OF_KIND[kind],
-            station=code[3:] if code.startswith("bj-") else None,
-            industry=industry,
-        )
-        for mn, password, code, kind, industry in rows
+        sim_device(mn, password, code, kind, plans.get(code, {}), industry, target or (zone.value if zone else None))
+        for mn, password, code, kind, industry, target, zone in rows
     ]
+
+
+def sim_device(
+    mn: str,
+    password: str,
+    code: str,
+    kind: SiteKind,
+    plan: dict[str, Any],
+    industry: str | None = None,
+    zone: str | None = None,
+) -> SimDevice:
+    """The virtual logger of a site: an air station `bj-<station>` replays its Beijing station, another what its
+    demo plan says (`replay`: station, factor, the planted hotspot's boost); `zone` is a water station's target
+    class or a noise point's acoustic zone, the plan's `behaviour` how the place behaves (`ambient`)."""
+    replay = plan.get("replay", {})
+    return SimDevice(
+        mn,
+        password,
+        _PROFILE_OF_KIND[kind],
+        station=replay.get("station") or (code[3:] if code.startswith("bj-") else None),
+        industry=industry,
+        factor=float(replay.get("factor", 1.0)),
+        boost=float(replay.get("boost", 1.0)),
+        zone=zone,
+        behaviour=plan.get("behaviour"),
+    )

@@ -3,8 +3,11 @@
 Values are deterministic given the seed, the device's MN and the simulated time:
 
 - air stations replay the real Beijing multi-site hourly series (CC BY 4.0, `ecoloop/demo/beijing/`) shifted
-  to the simulated date (the same data year for every station, so the city's episodes stay coherent); minute
-  values scatter around the real hourly value with that value as their mean; CO goes out in mg/m³;
+  to the simulated date by whole years (the same data year for every station, so the city's episodes stay
+  coherent; seed 0 the year the demo's history ends with), times the station's factor (and the planted
+  hotspot's boost on PM2.5 and PM10); minute values scatter around that hourly value with it as their mean; CO
+  goes out in mg/m³;
+- water-quality and noise stations are synthetic (`ambient`);
 - flue-gas outlets draw their levels from a preset of the enterprise's industry (power, cement, sinter, coke,
   or a boiler), follow a daily load curve, send converted values (`-ZsRtd`, `-ZsAvg`) at the reference O2,
   emission amounts (`-Cou`), a five-minute calibration (flag C) at 03:00 every day and, now and then, an
@@ -51,22 +54,36 @@ class Profile(StrEnum):
     AIR_STATION = "air_station"
     GAS_OUTLET = "gas_outlet"
     WATER_OUTLET = "water_outlet"
+    WATER_STATION = "water_station"
+    NOISE = "noise"
 
     @property
     def system_code(self) -> str:
-        return {"air_station": "22", "gas_outlet": "31", "water_outlet": "32"}[self.value]
+        return {
+            "air_station": "22",
+            "gas_outlet": "31",
+            "water_outlet": "32",
+            "water_station": "21",  # surface-water quality
+            "noise": "23",  # acoustic environment
+        }[self.value]
 
 
 @dataclass(frozen=True)
 class SimDevice:
     """A virtual data logger: the MN and password it sends, its profile, the Beijing station an air station
-    replays (any station when None) and the industry code (GB/T 4754) that picks an outlet's preset."""
+    replays (any station when None) with a factor on its values and a further one on PM2.5 and PM10 (`boost`, the
+    demo's planted hotspot), the industry code (GB/T 4754) that picks an outlet's preset, and for water and noise
+    stations the target class or acoustic zone (`zone`) and how the place behaves (`behaviour`, see `ambient`)."""
 
     mn: str
     password: str
     profile: Profile
     station: str | None = None
     industry: str | None = None
+    factor: float = 1.0
+    boost: float = 1.0
+    zone: str | None = None
+    behaviour: str | None = None
 
 
 # --- parameters (HJ 212-2017 Appendix B codes; O3 is not in Appendix B, devices send a05024) -------------------
@@ -109,13 +126,34 @@ WATER_PARAMETERS = (
     Parameter("w21011", 3, "pollutant"),  # TP, mg/L
     Parameter("w21001", 2, "pollutant"),  # TN, mg/L
 )
+WATER_STATION_PARAMETERS = (
+    Parameter("w01001", 2),  # pH
+    Parameter("w01009", 2),  # dissolved oxygen, mg/L
+    Parameter("w01019", 2),  # permanganate index (CODMn), mg/L
+    Parameter("w21003", 3),  # NH3-N, mg/L
+    Parameter("w21011", 3),  # TP, mg/L
+    Parameter("w21001", 2),  # TN, mg/L
+)
+NOISE_PARAMETERS = (  # HJ 212-2017 Table B.3, dB(A)
+    Parameter("Leq", 1),
+    Parameter("L10", 1),
+    Parameter("L50", 1),
+    Parameter("L90", 1),
+    Parameter("LMx", 1),
+    Parameter("LMn", 1),
+)
 PARAMETERS: dict[Profile, tuple[Parameter, ...]] = {
     Profile.AIR_STATION: AIR_PARAMETERS,
     Profile.GAS_OUTLET: GAS_PARAMETERS,
     Profile.WATER_OUTLET: WATER_PARAMETERS,
+    Profile.WATER_STATION: WATER_STATION_PARAMETERS,
+    Profile.NOISE: NOISE_PARAMETERS,
 }
+# Stations send averages and flags only (no Min, Max or amounts).
+_STATIONS = frozenset({Profile.AIR_STATION, Profile.WATER_STATION})
+_BOOSTED = ("a34004", "a34002")  # PM2.5 and PM10: what the demo's planted hotspot raises
 _GAS_CALIBRATED = ("a21026", "a21002", "a19001")  # analysers checked daily with zero and span gas (flag C)
-_WATER_HOURLY = ("w01018", "w21003", "w21011", "w21001")  # analysers that take one sample an hour
+_WATER_HOURLY = ("w01018", "w01019", "w21003", "w21011", "w21001")  # analysers that take one sample an hour
 
 # --- seeded randomness --------------------------------------------------------------------------------------------
 
@@ -209,6 +247,10 @@ def hour_values(device: SimDevice, hour: datetime, seed: int, air: AirData | Non
         return _air_hour(device, hour, seed, air)
     if device.profile is Profile.GAS_OUTLET:
         return _gas_hour(device, hour, seed)
+    if device.profile in (Profile.WATER_STATION, Profile.NOISE):
+        from ecoloop.demo.simulator import ambient  # it builds on this module's HourValues and randomness
+
+        return ambient.station_hour(device, hour, seed)
     return _water_hour(device, hour, seed)
 
 
@@ -235,6 +277,7 @@ def _wave(hour: datetime, rng: random.Random, amplitude: float) -> float:
 
 def _air_hour(device: SimDevice, hour: datetime, seed: int, air: AirData) -> HourValues:
     real = air.hour_values(air.station_for(device), hour, seed)
+    real = {code: value * device.factor * (device.boost if code in _BOOSTED else 1) for code, value in real.items()}
     rng = seeded_random(seed, device.mn, "minutes", hour.isoformat())
     minutes = {p.code: _scatter(real[p.code], rng, 0.06) for p in AIR_PARAMETERS if p.code in real}
     return HourValues(hour, minutes, {code: ("N",) * 60 for code in minutes})
@@ -410,20 +453,21 @@ def _text(value: float, decimals: int) -> str:
 
 def period_cp(device: SimDevice, data_time: datetime, stats: Mapping[str, Stat]) -> dict[str, str]:
     """The CP of a minute, hourly or daily upload: DataTime, then per parameter Cou, Min, Avg, Max, ZsAvg and Flag
-    in the order of the standard's examples (HJ 212-2017 §6.3.3, Appendix C); air stations send Avg and Flag only."""
+    in the order of the standard's examples (HJ 212-2017 §6.3.3, Appendix C); air and water stations send Avg and
+    Flag only."""
     cp = {"DataTime": data_time.strftime("%Y%m%d%H%M%S")}
     for parameter in PARAMETERS[device.profile]:
         stat = stats.get(parameter.code)
         if stat is None:
             continue
         code, digits = parameter.code, parameter.decimals
-        if device.profile is not Profile.AIR_STATION:
+        if device.profile not in _STATIONS:
             if stat.cou is not None:
                 cou_digits = 4 if parameter.role == "pollutant" else 2
                 cp[f"{code}-Cou"] = _text(stat.cou, cou_digits)
             cp[f"{code}-Min"] = _text(stat.min, digits)
         cp[f"{code}-Avg"] = _text(stat.avg, digits)
-        if device.profile is not Profile.AIR_STATION:
+        if device.profile not in _STATIONS:
             cp[f"{code}-Max"] = _text(stat.max, digits)
             if stat.zs_avg is not None:
                 cp[f"{code}-ZsAvg"] = _text(stat.zs_avg, digits)
@@ -438,7 +482,7 @@ def realtime_cp(device: SimDevice, hour: HourValues, at: datetime, seed: int) ->
     rng = seeded_random(seed, device.mn, "rtd", at.isoformat())
     instant: dict[str, float] = {}
     for code, values in hour.minutes.items():
-        steady = device.profile is Profile.WATER_OUTLET and code in _WATER_HOURLY
+        steady = device.profile in (Profile.WATER_OUTLET, Profile.WATER_STATION) and code in _WATER_HOURLY
         instant[code] = values[minute] * (1 if steady else 1 + rng.uniform(-0.03, 0.03))
     cp = {"DataTime": at.strftime("%Y%m%d%H%M%S")}
     for parameter in PARAMETERS[device.profile]:
@@ -546,6 +590,11 @@ class Uploads:
 
     def _cp(self, due: Due) -> dict[str, str]:
         start = due.data_time.replace(minute=0, second=0)
+        if self.device.profile is Profile.NOISE:
+            from ecoloop.demo.simulator import ambient
+
+            day = [self.hour(due.data_time + timedelta(hours=h)) for h in range(24)] if due.cn == "2031" else []
+            return ambient.noise_cp(self.device, due, self.hour(start), day, self.seed)
         if due.cn == "2011":
             return realtime_cp(self.device, self.hour(start), due.data_time, self.seed)
         if due.cn == "2051":

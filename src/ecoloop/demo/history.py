@@ -1,0 +1,49 @@
+"""The demo's history for its stations that replay a Beijing station (town and village stations): the last weeks of
+their source station's imported readings, scaled as the simulated loggers scale them, so that their pages have a
+history that the live data continue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ecoloop.ingest.files import site_code_for_station
+from ecoloop.readings.vocabulary import ReadingSource, source_value
+
+REPLAY_SOURCE = source_value(ReadingSource.IMPORT, "beijing-replay")
+_BOOSTED = ("a34004", "a34002")  # as `simulator.profiles`: PM2.5 and PM10 carry the planted hotspot's boost
+
+
+def replayed_readings(
+    imported: pa.Table, plans: list[dict[str, Any]], site_ids: Mapping[str, int], since: datetime
+) -> pa.Table:
+    """Readings (READINGS_SCHEMA) of the stations whose plan replays a Beijing station, from `since` on: their
+    source station's `imported` readings times the plan's factor (and boost on PM2.5 and PM10), under their own
+    site and the source `import:beijing-replay`."""
+    recent = imported.filter(pc.greater_equal(imported["time"], pa.scalar(since, imported.schema.field("time").type)))
+    boosted = pc.is_in(recent["parameter"], value_set=pa.array(_BOOSTED))
+    parts = []
+    for plan in plans:
+        replay = plan.get("replay")
+        if not replay:
+            continue
+        target, source = site_ids.get(plan["code"]), site_ids.get(site_code_for_station(replay["station"]))
+        if target is None or source is None:
+            continue
+        rows = recent.filter(pc.equal(recent["site_id"], source))
+        keep = pc.filter(boosted, pc.equal(recent["site_id"], source))
+        factor = float(replay.get("factor", 1.0))
+        scale = pc.if_else(keep, factor * float(replay.get("boost", 1.0)), factor)
+        rows = rows.set_column(0, "site_id", pa.array([target] * rows.num_rows, pa.int64()))
+        rows = rows.set_column(
+            rows.schema.get_field_index("value"), "value", pc.round(pc.multiply(rows["value"], scale), 6)
+        )
+        rows = rows.set_column(
+            rows.schema.get_field_index("source"), "source", pa.array([REPLAY_SOURCE] * rows.num_rows, pa.string())
+        )
+        parts.append(rows.cast(imported.schema))
+    return pa.concat_tables(parts) if parts else imported.slice(0, 0)
