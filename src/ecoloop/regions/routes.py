@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action
 from ecoloop.audit import labels
 from ecoloop.audit.queries import list_audit
+from ecoloop.db.base import RowId
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions import queries
 from ecoloop.regions.boundaries import CODE_PROPERTIES, MAX_BOUNDARIES_BYTES, OUTSIDE_TOLERANCE, import_boundaries
@@ -149,7 +150,7 @@ def region_rename(
     request: Request,
     db: UnitOfWork,
     user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_REGIONS))],
-    region_id: int,
+    region_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
     """Give a region a new name."""
@@ -165,7 +166,7 @@ def region_retire(
     request: Request,
     db: UnitOfWork,
     user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_REGIONS))],
-    region_id: int,
+    region_id: RowId,
     restore: Annotated[bool, Form()] = False,
 ) -> Response:
     """Retire a region (or, with `restore`, bring a retired one back)."""
