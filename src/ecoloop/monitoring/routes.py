@@ -112,6 +112,7 @@ def site_list(
         "may_upload": allowed(p, Action.SUBMIT_OBSERVATIONS),
         "may_manage": allowed(p, Action.MANAGE_MONITORING),
         "locations": site_locations(db, p, [r.site.id for r in rows]),
+        "labels": LABELS,
     }
     if context["may_manage"]:
         context |= {"form": SiteForm("", "", "", ""), "error": None, **form_choices(db, p)}
