@@ -8,17 +8,12 @@ in Chinese, like data fixtures; messages shown to users go through the catalog.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Generic, TypeVar
 
 from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.rules import credit_code_check_char
 from ecoloop.sheets import squash
-
-E = TypeVar("E", bound=StrEnum)
+from ecoloop.sheets.table import Column, Words
 
 # --- sheets and columns ---------------------------------------------------------------------------------------------
 
@@ -26,16 +21,6 @@ ENTERPRISES = "企业"
 PERMITS = "排污许可"
 LISTS = "名录"
 GRADES = "绩效分级"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of a sheet: its key, the header offices write, other headers taken for it, whether it must exist."""
-
-    key: str
-    header: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
 
 
 CREDIT_CODE = Column("credit_code", "统一社会信用代码", True, ("信用代码", "社会信用代码"))
@@ -94,24 +79,6 @@ def header_of(sheet: str, key: str) -> str:
 
 
 # --- the words accepted in cells -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Words(Generic[E]):
-    """The words a cell may hold for an enum: its values and the words offices write, matched without spaces and
-    case-insensitively; `shown` is what a problem lists."""
-
-    shown: tuple[str, ...]
-    table: Mapping[str, E]
-
-    @classmethod
-    def of(cls, enum: type[E], words: Mapping[str, E], *, also: Mapping[str, E] | None = None) -> Words[E]:
-        """`words` are shown in problems; `also` are accepted too."""
-        accepted = {member.value: member for member in enum} | dict(words) | dict(also or {})
-        return cls(tuple(words), {squash(word): member for word, member in accepted.items()})
-
-    def get(self, text: str) -> E | None:
-        return self.table.get(squash(text))
 
 
 STATUS_WORDS = Words.of(

@@ -24,8 +24,6 @@ from ecoloop.enterprises.import_layout import (
     PERMITS,
     POLLUTANT_PREFIX,
     STATUS_WORDS,
-    E,
-    Words,
     header_of,
     pollutant_code,
 )
@@ -42,6 +40,7 @@ from ecoloop.sheets import (
     read_sheets,
     squash,
 )
+from ecoloop.sheets.table import Cells
 from ecoloop.standards.emission import LimitSpec
 
 MAX_ROWS = 20_000  # data rows per sheet
@@ -230,8 +229,9 @@ def _header_positions(
     return None if missing else positions
 
 
-class _Cells:
-    """The cells of one data row by column key; each reader records the problems it finds."""
+class _Cells(Cells):
+    """The cells of one data row by column key, read as a registry's are (`sheets.table.Cells`: text, choices), and
+    the enterprise files' own readers; the problems found name their sheet too."""
 
     def __init__(self, sheet: str, row: int, values: Mapping[str, Any], problems: list[Problem]) -> None:
         self.sheet = sheet
@@ -243,20 +243,6 @@ class _Cells:
     def problem(self, key: str, code: str, value: object = "") -> None:
         self.ok = False
         self.problems.append(Problem(self.sheet, self.row, header_of(self.sheet, key), code, str(value)))
-
-    def given(self, key: str) -> bool:
-        return cell_text(self.values.get(key)) is not None
-
-    def text(self, key: str, limit: int, *, required: bool = False) -> str | None:
-        value = cell_text(self.values.get(key))
-        if value is None:
-            if required:
-                self.problem(key, "required")
-            return None
-        if len(value) > limit:
-            self.problem(key, "too_long", limit)
-            return None
-        return value
 
     def credit_code(self) -> str | None:
         value = self.text("credit_code", 40, required=True)
@@ -326,17 +312,6 @@ class _Cells:
             self.problem(key, "coordinates_out_of_range", value)
             return None
         return value.quantize(Decimal("0.000001"))
-
-    def choice(self, key: str, words: Words[E], *, required: bool = False) -> E | None:
-        value = cell_text(self.values.get(key))
-        if value is None:
-            if required:
-                self.problem(key, "required")
-            return None
-        found = words.get(value)
-        if found is None:
-            self.problem(key, "bad_choice", " / ".join(words.shown))
-        return found
 
 
 def _parse_enterprises(parsed: ParsedWorkbook, records: list[tuple[int, dict[str, Any]]]) -> None:

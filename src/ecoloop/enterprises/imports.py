@@ -25,8 +25,6 @@ from ecoloop.enterprises.import_layout import (
     PERMITS,
     POLLUTANT_NAMES,
     STATUS_WORDS,
-    Column,
-    Words,
     example_workbook,
     pollutant_code,
 )
@@ -52,6 +50,7 @@ from ecoloop.enterprises.import_report import (
     Problem,
 )
 from ecoloop.enterprises.import_write import import_workbook
+from ecoloop.sheets.table import Column, Words
 
 __all__ = [
     "AVERAGING_WORDS",
