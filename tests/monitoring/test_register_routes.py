@@ -170,7 +170,7 @@ async def test_editing_a_site_changes_it_and_the_history_says_what_changed(
     listed = parse((await client.get("/monitoring/sites")).text)
     row = next(r for r in listed.find_all("tr") if r.attrs.get("data-site") == "AQ-A")
     assert "水质自动监测站" in row.text
-    assert "目标 II 类" in row.text and "县控站" in row.text
+    assert "水质目标 Ⅱ类" in row.text and "县控站" in row.text
     changed = history_rows(page.text)[0]
     assert "湖滨站" in changed.text and "湖滨水站" in changed.text
 
