@@ -30,9 +30,11 @@ def test_only_hotline_sees_complainant_identity(role: Role) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_admin_manages_users_organisations_regions(role: Role) -> None:
-    for action in (Action.MANAGE_USERS, Action.MANAGE_ORGANISATIONS, Action.MANAGE_REGIONS):
+def test_only_admin_manages_users_and_organisations_and_a_branch_its_county_s_regions(role: Role) -> None:
+    for action in (Action.MANAGE_USERS, Action.MANAGE_ORGANISATIONS):
         assert allowed(principal(role), action) is (role is Role.ADMIN)
+    # Row scoping keeps a branch to the towns and villages of its county (issue 15).
+    assert allowed(principal(role), Action.MANAGE_REGIONS) is (role in (Role.ADMIN, Role.BRANCH))
 
 
 @pytest.mark.parametrize(

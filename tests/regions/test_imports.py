@@ -101,9 +101,23 @@ def test_a_code_given_twice_names_the_first_row(db: Session, world: World) -> No
     assert [(p.row, p.code, p.value) for p in report.problems] == [(3, "duplicate_row", "2")]
 
 
-def test_a_branch_may_not_import_regions(db: Session, world: World) -> None:
+def test_a_branch_imports_the_towns_and_villages_of_its_county_only(db: Session, world: World) -> None:
+    report = run(
+        db, world, [["371802009000", "新城街道", None, None], ["371802009001", "新城社区", None, None]], "branch_a"
+    )
+    assert report.ok and report.added == 2
+    for row in (
+        ["371803", "东湖区", None, None],
+        ["371821109000", "外县镇", None, None],
+        ["371802", "改名区", None, None],
+    ):
+        refused = run(db, world, [row], user="branch_a")
+        assert [(p.row, p.code) for p in refused.problems] == [(2, "outside_area")], row
+
+
+def test_roles_without_the_action_are_refused(db: Session, world: World) -> None:
     with pytest.raises(ForbiddenError):
-        run(db, world, [["371803", "东湖区", None, None]], user="branch_a")
+        run(db, world, [["371803", "东湖区", None, None]], user="analyst")
 
 
 def test_the_template_imports_into_the_test_city(db: Session, world: World) -> None:

@@ -84,8 +84,8 @@ async def test_a_bad_file_lists_every_problem_and_stores_nothing(
     assert app_db.get(type(app_world.county_a), app_world.county_a.id).boundary is None  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("username", ["leader", "analyst", "branch_a", "inspector"])
-async def test_only_the_administrator_imports_boundaries(
+@pytest.mark.parametrize("username", ["leader", "analyst", "hotline", "inspector"])
+async def test_only_the_administrator_and_the_branches_keep_regions(
     client: httpx.AsyncClient, app_db: Session, app_world: World, username: str
 ) -> None:
     open_session(app_db, client, username)
@@ -102,12 +102,13 @@ async def test_only_the_administrator_imports_boundaries(
     assert app_db.get(type(app_world.county_a), app_world.county_a.id).boundary is None  # type: ignore[union-attr]
 
 
-async def test_an_administrator_of_a_county_reaches_only_its_regions(
-    client: httpx.AsyncClient, app_db: Session, app_world: World
+@pytest.mark.parametrize("username", ["admin_a", "branch_a"])
+async def test_an_administrator_of_a_county_and_a_branch_reach_only_their_regions(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, username: str
 ) -> None:
     add_user(app_db, "admin_a", Role.ADMIN, app_world.branch_a)
     app_db.commit()
-    open_session(app_db, client, "admin_a")
+    open_session(app_db, client, username)
     csrf = await csrf_for(client)
 
     response = await upload(client, GOOD)
@@ -299,3 +300,16 @@ async def test_a_region_with_an_active_organisation_is_not_retired(
 
     assert county.status_code == 409
     assert "该区划下有 1 个在用单位" in parse(county.text).find(role="alert").text  # type: ignore[union-attr]
+
+
+async def test_a_branch_keeps_its_county_s_towns_but_not_its_county(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+    town = await client.post(f"/admin/regions/{app_world.town_a.id}/name", data={"csrf_token": csrf, "name": "湖滨"})
+    county = await client.post(f"/admin/regions/{app_world.county_a.id}/name", data={"csrf_token": csrf, "name": "x"})
+    other = await client.post(f"/admin/regions/{app_world.town_b.id}/name", data={"csrf_token": csrf, "name": "x"})
+    assert (town.status_code, county.status_code, other.status_code) == (303, 403, 404)
+    reread(app_db)
+    assert app_db.get(type(app_world.county_a), app_world.county_a.id).name == "清源区"  # type: ignore[union-attr]

@@ -89,7 +89,7 @@ async def test_a_workbook_over_the_size_limit_is_refused_unread(
 
 
 @pytest.mark.parametrize(
-    ("path", "user"), [("/admin/regions/import", "branch_a"), ("/monitoring/devices/import", "analyst")]
+    ("path", "user"), [("/admin/regions/import", "leader"), ("/monitoring/devices/import", "analyst")]
 )
 async def test_roles_without_the_action_are_refused(
     client: httpx.AsyncClient, app_db: Session, app_world: World, path: str, user: str

@@ -35,6 +35,7 @@ USERS = ["admin", "leader", "analyst", "inspector", "hotline", "branch_a", "depa
 EVERYONE = frozenset(USERS)
 ENTERPRISE_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a", "enterprise_a"})
 ADMIN = frozenset({"admin"})
+REGION_KEEPERS = frozenset({"admin", "branch_a"})  # a branch keeps the towns and villages of its county
 LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 CASES = ["/cases", "/cases/mine"]
@@ -51,8 +52,8 @@ PAGES = {
     "/cases/mine": (EVERYONE, "我的待办"),
     "/cases/batches": (LEDGER_VIEWERS, "督察批次"),
     "/cases/ledger": (LEDGER_VIEWERS, "整改台账"),
-    "/admin/regions": (ADMIN, "行政区划"),
-    "/admin/regions?parent=371802": (ADMIN, "行政区划"),
+    "/admin/regions": (REGION_KEEPERS, "行政区划"),
+    "/admin/regions?parent=371802": (REGION_KEEPERS, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
 }
 USER_ADMIN_PAGES = {
@@ -81,7 +82,7 @@ MENUS = {
     "analyst": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
     "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *CASES, "/account"],
-    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/regions", "/account"],
     "department": ["/", "/alerts", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }

@@ -88,7 +88,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
     # and data loggers, supervises its county's cases and checks its county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
-    | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.REVIEW_CORRECTIONS}
+    | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.MANAGE_REGIONS, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},

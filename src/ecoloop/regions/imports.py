@@ -161,7 +161,8 @@ def _write(session: Session, principal: Any, rows: Parsed[RegionRow], report: Im
             continue
         existing = known.get(row.code)
         if existing is not None:
-            if not existing.path.startswith(principal.region_path):
+            # Below the importer's own region only: a branch keeps its county's towns and villages, not the county.
+            if not existing.path.startswith(principal.region_path) or existing.path == principal.region_path:
                 report.problem(number, "code", "outside_area", row.code)
             elif existing.name != row.name or not existing.active:
                 existing.name, existing.active = row.name, True
@@ -186,7 +187,8 @@ REGISTRY = Registry(LAYOUT, _parse, _write)
 def import_regions(
     session: Session, principal: Principal, data: bytes, limits: SheetLimits | None = None
 ) -> ImportReport:
-    """Import a region sheet as `principal` (who needs `manage_regions`): all rows or none."""
+    """Import a region sheet as `principal` (who needs `manage_regions`: the administrator for the city, a branch
+    for the towns and villages of its county): all rows or none."""
     require(principal, Action.MANAGE_REGIONS)
     return import_sheet(session, principal, REGISTRY, data, limits)
 

@@ -139,9 +139,13 @@ def boundaries_upload(
 
 
 def _region_or_404(db: Session, user: CurrentUser, region_id: int) -> Region:
+    """A region below the user's own to change: 404 outside their area; 403 for the county a branch works in, which
+    is kept (renamed, retired) by the city's administrator, as the city itself is set by `ecoloop init`."""
     region = queries.get_region(db, user.principal, region_id)
     if region is None:
         raise HTTPException(404)
+    if region.path == user.principal.region_path and region.parent_id is not None:
+        raise HTTPException(403)
     return region
 
 
