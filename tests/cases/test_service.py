@@ -333,3 +333,10 @@ def test_a_department_does_not_see_another_departments_case(db: Session, world: 
     assert visible("water") == {water_case.id, helped.id}
     with pytest.raises(IllegalTransitionError):  # a co-unit does not act for the lead unit
         step(db, world, helped, "department", Action.ACCEPT)
+
+
+def test_no_case_is_registered_in_a_retired_region(db: Session, world: World) -> None:
+    world.village_b.active = False
+    with pytest.raises(CaseError) as refused:
+        new_case(db, world)
+    assert refused.value.code == "region_retired"

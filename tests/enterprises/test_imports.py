@@ -578,3 +578,20 @@ def test_files_that_are_not_enterprise_workbooks(data: bytes, code: str) -> None
     parsed = parse_workbook(data)
 
     assert [(p.sheet, p.row, p.code) for p in parsed.problems] == [("", 0, code)]
+
+
+def test_a_retired_region_takes_no_new_enterprise_but_keeps_its_own(db: Session, world: World) -> None:
+    world.village_a.active = False  # enterprise A lies there
+    principal = acting(db, world, "admin")
+    a = world.enterprise_a
+    workbook = xlsx(
+        {
+            "企业": [
+                ENTERPRISE_HEADER,
+                [a.credit_code, a.name, None, world.village_a.code],
+                [credit_code(40), "新建公司", None, world.village_a.code],
+            ]
+        }
+    )
+    report = import_workbook(db, principal, workbook)
+    assert problems(report) == {("企业", 3, "所在区划代码", "region_retired")}

@@ -68,6 +68,7 @@ PROBLEM_TEXT = {
     "database": N_("The database refused the batch (%(value)s); nothing was imported."),
     "not_allowed": N_("You may not register cases there."),
     "region_outside_area": N_("The region is outside your area."),
+    "region_retired": N_("The region has been retired."),
     "title_missing": N_("The problem description is missing."),
     "unit_and_deadline_required": N_("Choose the lead unit and the deadline."),
 }

@@ -87,6 +87,7 @@ ERROR_TEXT = {
     "merge_target_merged": N_("That case was itself merged; merge into the case it was merged into."),
     "not_allowed": N_("You may not do this on this case."),
     "region_outside_area": N_("The region is outside your area."),
+    "region_retired": N_("The region has been retired."),
     "region_unknown": N_("Choose a region of your area."),
     "enterprise_unknown": N_("There is no such enterprise in your area."),
     "unit_unknown": N_("Choose a unit from the list."),

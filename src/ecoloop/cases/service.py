@@ -143,6 +143,8 @@ def register_case(
         raise CaseError("not_allowed", "only the bureau, a branch or the hotline registers cases")
     if not region.path.startswith(acting.principal.region_path):
         raise CaseError("region_outside_area")
+    if not region.active:
+        raise CaseError("region_retired")
     if not title.strip():
         raise CaseError("title_missing")
     case = Case(

@@ -36,6 +36,7 @@ MESSAGES = {
     "industry_code": N_("Not a GB/T 4754-2017 industry code (a letter and 2 to 4 digits, e.g. D4411)."),
     "region_unknown": N_("There is no region with the code %(value)s."),
     "region_outside_area": N_("The region %(value)s is outside your area."),
+    "region_retired": N_("The region %(value)s is retired: no new enterprise can be placed there."),
     "region_too_coarse": N_("An enterprise lies in a county, town or village, not in the city as a whole."),
     "coordinates_incomplete": N_("Longitude and latitude are given together."),
     "coordinates_out_of_range": N_("Longitude lies between -180 and 180, latitude between -90 and 90."),

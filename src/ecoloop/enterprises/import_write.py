@@ -149,6 +149,10 @@ class _Writer:
                 continue
             if region is None:
                 continue
+            if not region.active and (existing is None or existing.region_id != region.id):
+                # A retired region takes no new enterprise; one already there may stay (issue 15).
+                self.problem(ENTERPRISES, row.row, "region_code", "region_retired", row.region_code)
+                continue
             if existing is not None:
                 self.update_enterprise(row, existing, region)
                 self.enterprises[row.credit_code] = existing
