@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import typer
 from rich.console import Console
 
 from ecoloop.settings import ImproperlyConfiguredError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ecoloop.access.principal import Principal
 
 app = typer.Typer(help="ecoloop: environmental supervision platform.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -66,3 +73,51 @@ def password_from_file(path: Path) -> str:
         raise typer.Exit(1)
     lines = data.decode("utf-8", errors="replace").splitlines()
     return lines[0] if lines else ""
+
+
+class _Problem(Protocol):
+    def describe(self) -> str: ...
+
+
+class _Report(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def problems(self) -> Sequence[_Problem]: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def import_as(username: str, run: Callable[[Session, Principal, Settings], R]) -> R:
+    """Run an import as the user `username` (their role and area apply, the audit trail names them) in the
+    deployment's language: commit when its report is ok, else roll back, print every problem and exit 1."""
+    from sqlalchemy import select
+
+    from ecoloop.audit.service import Actor, set_actor
+    from ecoloop.db.engine import make_engine, make_session_factory
+    from ecoloop.i18n import use_locale
+    from ecoloop.identity.models import User
+    from ecoloop.identity.service import principal_for
+
+    settings = cli_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, use_locale(settings.default_locale):
+            user = session.scalars(select(User).where(User.username == username)).first()
+            if user is None:
+                console.print(f"[red]no user {username!r}[/red]")
+                raise typer.Exit(1)
+            set_actor(session, Actor(label=f"cli:import:{username}", user_id=user.id))
+            report = run(session, principal_for(user, session), settings)
+            if not report.ok:
+                session.rollback()
+                for problem in report.problems:
+                    console.print(problem.describe(), markup=False)
+                console.print(f"[red]{len(report.problems)} problems: nothing imported[/red]")
+                raise typer.Exit(1)
+            session.commit()
+    finally:
+        engine.dispose()
+    return report

@@ -11,15 +11,14 @@ import pyarrow as pa
 import typer
 from sqlalchemy import select
 
-from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cli.base import (
     cli_settings,
     console,
     data_app,
     import_app,
+    import_as,
 )
 from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.identity.models import User
 from ecoloop.ingest.files import ImportReport
 from ecoloop.monitoring.service import device_by_mn
 from ecoloop.settings import Settings
@@ -144,25 +143,9 @@ def import_enterprises(
 ) -> None:
     """Import enterprises, permits, list memberships and grades from a workbook: all rows or none."""
     from ecoloop.enterprises.imports import import_workbook
-    from ecoloop.i18n import use_locale
-    from ecoloop.identity.service import principal_for
 
-    settings = cli_settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session, use_locale(settings.default_locale):
-        user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            console.print(f"[red]no user {username!r}[/red]")
-            raise typer.Exit(1)
-        set_actor(session, Actor(label=f"cli:import:{username}", user_id=user.id))
-        report = import_workbook(session, principal_for(user, session), path.read_bytes())
-        if not report.ok:
-            session.rollback()
-            for problem in report.problems:
-                console.print(problem.describe(), markup=False)
-            console.print(f"[red]{len(report.problems)} problems: nothing imported[/red]")
-            raise typer.Exit(1)
-        session.commit()
+    data = path.read_bytes()
+    report = import_as(username, lambda session, principal, _settings: import_workbook(session, principal, data))
     for entity, counts in report.counts.items():
         console.print(f"{entity}: {counts.added} added, {counts.updated} updated, {counts.skipped} unchanged")
 

@@ -10,13 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cli.base import cli_settings, console, import_app
-from ecoloop.db.engine import make_engine, make_session_factory
-from ecoloop.identity.models import User
+from ecoloop.cli.base import cli_settings, console, import_app, import_as
 from ecoloop.sheets import SheetLimits
 from ecoloop.sheets.table import ImportReport
 
@@ -61,28 +57,14 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
 
 
 def _run(kind: Kind, path: Path, username: str, *, base_url: str | None = None) -> None:
-    from ecoloop.i18n import use_locale
-    from ecoloop.identity.service import principal_for
     from ecoloop.web.limits import sheet_limits
 
     importer, _template = _importer(kind)
+    data = path.read_bytes()
+    report = import_as(
+        username, lambda session, principal, settings: importer(session, principal, data, sheet_limits(settings))
+    )
     settings = cli_settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session, use_locale(settings.default_locale):
-        user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            console.print(f"[red]no user {username!r}[/red]")
-            raise typer.Exit(1)
-        set_actor(session, Actor(label=f"cli:import:{username}", user_id=user.id))
-        report = importer(session, principal_for(user, session), path.read_bytes(), sheet_limits(settings))
-        if not report.ok:
-            session.rollback()
-            for problem in report.problems:
-                console.print(problem.describe(), markup=False)
-            console.print(f"[red]{len(report.problems)} problems: nothing imported[/red]")
-            raise typer.Exit(1)
-        session.commit()
-    engine.dispose()
     console.print(f"{kind}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged")
     if report.handover:
         from ecoloop.cli.accounts import link_base_url
