@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from ecoloop.cli.base import cli_settings, console, import_app, import_as
-from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.table import ImportReport
+from ecoloop.web.imports import Importer
 
 WORKBOOK = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Excel workbook (.xlsx).")]
 AS_USER = Annotated[str, typer.Option("--as", help="Import as this user (their role and area apply).")]
-Importer = Callable[[Session, object, bytes, SheetLimits | None], ImportReport]
 
 
 class Kind(StrEnum):
@@ -35,24 +32,24 @@ def _importer(kind: Kind) -> tuple[Importer, Callable[[], bytes]]:
     if kind is Kind.REGIONS:
         from ecoloop.regions import imports as regions
 
-        return regions.import_regions, regions.template  # type: ignore[return-value]  # principal is checked inside
+        return regions.import_regions, regions.template
     if kind is Kind.USERS:
         from ecoloop.identity import user_imports
 
         lifetime = cli_settings().password_link_lifetime
-        return user_imports.importer_for(lifetime), user_imports.template  # type: ignore[return-value]  # as above
+        return user_imports.importer_for(lifetime), user_imports.template
     if kind is Kind.ORGANISATIONS:
         from ecoloop.identity import org_imports
 
-        return org_imports.import_organisations, org_imports.template  # type: ignore[return-value]  # as above
+        return org_imports.import_organisations, org_imports.template
     if kind is Kind.SITES:
         from ecoloop import site_registry
 
-        return site_registry.import_sites, site_registry.template  # type: ignore[return-value]  # as above
+        return site_registry.import_sites, site_registry.template
     if kind is Kind.DEVICES:
         from ecoloop.monitoring import device_imports
 
-        return device_imports.import_devices, device_imports.template  # type: ignore[return-value]  # as above
+        return device_imports.import_devices, device_imports.template
     raise typer.BadParameter(f"no import for {kind}")
 
 
