@@ -32,6 +32,9 @@ WITHOUT_POSTGRES = "TESTS_WITHOUT_POSTGRES"  # set by `make test-fast`: starting
 # timeouts), by what it does, not by a fixture that could be shared. An entry is a file, or a test in it (all its
 # parametrised cases). A test that moves or is renamed moves here too (tests/test_markers.py checks the names).
 SLOW = {
+    "tests/demo/test_network.py": "each test loads the whole demo city (75 sites, 280 boundaries)",
+    "tests/demo/test_history.py::test_replaying_stations_get_their_sources_recent_history_scaled": "the demo city",
+    "tests/ingest/test_files.py::test_history_shifted_by_whole_years_ends_now": "reads the Beijing history file",
     "tests/cli/test_registries.py": "the CLI on a freshly migrated database",
     "tests/test_new_city.py": "a city from nothing by the CLI, with a receiver process",
     "tests/test_cli.py": "each command runs in-process on a database it migrates from nothing; some load the demo",
