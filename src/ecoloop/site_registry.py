@@ -31,7 +31,7 @@ from ecoloop.regions.datum import to_wgs84
 from ecoloop.regions.enums import Datum
 from ecoloop.regions.models import Region
 from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.registry import Parsed, Registry, import_sheet
+from ecoloop.sheets.registry import Parsed, Registry, import_sheet, unique_rows
 from ecoloop.sheets.table import Cells, Column, ImportReport, Layout, Words
 from ecoloop.standards.water import WaterGrade
 from ecoloop.web.imports import add_import_page
@@ -250,13 +250,8 @@ def _write(session: Session, principal: Any, rows: Parsed[SiteRow], report: Impo
     codes = [row.code for _n, row in rows]
     existing = {s.code: s for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
     visible = set(session.scalars(scoped(select(Site.code).where(Site.code.in_(codes)), principal, Site)))
-    first: dict[str, int] = {}
     placed: list[int] = []
-    for number, row in rows:
-        if row.code in first:
-            report.problem(number, "code", "duplicate_row", first[row.code])
-            continue
-        first[row.code] = number
+    for number, row in unique_rows(report, rows, lambda row: row.code, "code"):
         enterprise = enterprises.get(row.credit_code) if row.credit_code else None
         if row.credit_code and enterprise is None:
             report.problem(number, "enterprise", "enterprise_unknown", row.credit_code)

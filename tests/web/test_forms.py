@@ -4,6 +4,7 @@ the caller's error, filters fall back (issue 14 part 5: `parse_day` existed twic
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -16,6 +17,7 @@ from ecoloop.web.forms import (
     filter_choice,
     filter_day,
     parse_day,
+    parse_decimal,
     required_day,
     unreadable_day,
 )
@@ -64,3 +66,12 @@ def test_a_refusal_is_the_callers_error_with_the_stable_code(error: type[ValueEr
 )
 def test_a_filter_choice_is_the_member_named_or_none(text: str, member: State | None) -> None:
     assert filter_choice(State, text) is member
+
+
+def test_a_number_field_is_blank_a_finite_number_or_refused_with_the_callers_error() -> None:
+    assert parse_decimal("  ") is None
+    assert parse_decimal(" 114.05 ") == Decimal("114.05")
+    for text in ("东经114", "NaN", "Infinity", "1,5"):
+        with pytest.raises(FieldError) as refused:
+            parse_decimal(text)
+        assert refused.value.code == "number_invalid"

@@ -13,7 +13,6 @@ from ecoloop.enterprises.enums import Averaging, EnterpriseStatus, OutletKind, P
 from ecoloop.enterprises.import_layout import (
     AVERAGING_WORDS,
     COLUMNS,
-    CREDIT_CODE,
     DATE_FORMATS,
     ENTERPRISES,
     GRADE_WORDS,
@@ -35,16 +34,14 @@ from ecoloop.sheets import (
     SheetTooLargeError,
     blank_row,
     cell_text,
-    header_key,
     parse_date,
     read_sheets,
     squash,
 )
-from ecoloop.sheets.table import Cells
+from ecoloop.sheets.table import HEADER_SEARCH_ROWS, Cells, find_header, match_header
 from ecoloop.standards.emission import LimitSpec
 
 MAX_ROWS = 20_000  # data rows per sheet
-HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
 
 # --- the rows read ---------------------------------------------------------------------------------------------------
 
@@ -174,7 +171,7 @@ def parse_workbook(data: bytes, limits: SheetLimits | None = None) -> ParsedWork
 
 def _records(sheet: str, rows: Sequence[tuple[Any, ...]], parsed: ParsedWorkbook) -> list[tuple[int, dict[str, Any]]]:
     """The data rows of a sheet as (Excel row number, {column key: cell}); header problems go to `parsed`."""
-    found = _find_header(rows)
+    found = find_header(COLUMNS[sheet], rows)
     if found is None:
         return []
     header_row, header = found
@@ -192,41 +189,17 @@ def _records(sheet: str, rows: Sequence[tuple[Any, ...]], parsed: ParsedWorkbook
     return records
 
 
-def _find_header(rows: Sequence[tuple[Any, ...]]) -> tuple[int, tuple[Any, ...]] | None:
-    """The header: the first row naming the credit-code column, else the first row with anything in it."""
-    first: tuple[int, tuple[Any, ...]] | None = None
-    keys = {header_key(h) for h in (CREDIT_CODE.header, *CREDIT_CODE.aliases)}
-    for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        if blank_row(cells):
-            continue
-        first = first or (number, cells)
-        if any(header_key(text) in keys for text in map(cell_text, cells) if text):
-            return number, cells
-    return first
-
-
 def _header_positions(
     sheet: str, number: int, header: tuple[Any, ...], parsed: ParsedWorkbook
 ) -> dict[int, str] | None:
     """Column position → key; None when a required column is missing (the sheet's rows cannot be read)."""
-    columns = COLUMNS[sheet]
-    lookup = {header_key(name): column for column in columns for name in (column.header, *column.aliases)}
-    positions: dict[int, str] = {}
-    for position, cell in enumerate(header):
-        text = cell_text(cell)
-        if text is None:
-            continue
-        column = lookup.get(header_key(text))
-        if column is None:
-            parsed.ignored_columns.append((sheet, text))
-        elif column.key in positions.values():
-            parsed.problems.append(Problem(sheet, number, column.header, "column_duplicate", text))
-        else:
-            positions[position] = column.key
-    missing = [c for c in columns if c.required and c.key not in positions.values()]
-    for column in missing:
+    match = match_header(COLUMNS[sheet], header)
+    parsed.ignored_columns.extend((sheet, text) for text in match.ignored)
+    for column, text in match.duplicated:
+        parsed.problems.append(Problem(sheet, number, column.header, "column_duplicate", text))
+    for column in match.missing:
         parsed.problems.append(Problem(sheet, number, column.header, "column_missing", column.header))
-    return None if missing else positions
+    return None if match.missing else match.positions
 
 
 class _Cells(Cells):

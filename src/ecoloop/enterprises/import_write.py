@@ -43,6 +43,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import get_region_by_code
 from ecoloop.sheets import SheetLimits, squash
+from ecoloop.sheets.registry import all_or_nothing
 
 T = TypeVar("T")
 
@@ -84,21 +85,12 @@ def import_workbook(
     if not parsed.sheets:
         return report
     writer = _Writer(session, principal, parsed, report)
-    savepoint = session.begin_nested()
-    try:
-        writer.run()
-    except SQLAlchemyError as exc:
-        savepoint.rollback()
+
+    def refused(exc: SQLAlchemyError) -> None:
         sheet, row = writer.at
         report.problems.append(Problem(sheet, row, "", "database", type(exc).__name__))
-    except BaseException:
-        savepoint.rollback()
-        raise
-    else:
-        if report.problems:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
+
+    all_or_nothing(session, writer.run, failed=lambda: bool(report.problems), refused=refused)
     if report.problems:
         report.counts = zero_counts()
         report.problems.sort(key=problem_order)

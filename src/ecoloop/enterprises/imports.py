@@ -29,7 +29,6 @@ from ecoloop.enterprises.import_layout import (
     pollutant_code,
 )
 from ecoloop.enterprises.import_parse import (
-    HEADER_SEARCH_ROWS,
     MAX_ROWS,
     EnterpriseRow,
     GradeRow,
@@ -50,7 +49,7 @@ from ecoloop.enterprises.import_report import (
     Problem,
 )
 from ecoloop.enterprises.import_write import import_workbook
-from ecoloop.sheets.table import Column, Words
+from ecoloop.sheets.table import HEADER_SEARCH_ROWS, Column, Words
 
 __all__ = [
     "AVERAGING_WORDS",

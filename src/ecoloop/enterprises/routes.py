@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -41,11 +41,16 @@ from ecoloop.regions.queries import get_region_by_code, list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.downloads import XLSX, download
-from ecoloop.web.forms import filter_choice, filter_day, local_today, required_day, unreadable_day
+from ecoloop.web.forms import filter_choice, filter_day, local_today, parse_decimal, required_day, unreadable_day
 from ecoloop.web.paging import PageQuery, page_of
 from ecoloop.web.templating import render
 
 router = APIRouter()
+
+
+def _number(text: str) -> Decimal | None:
+    return parse_decimal(text, refuse=EnterpriseError)
+
 
 MAX_SITES_SHOWN = 20
 
@@ -346,8 +351,8 @@ def enterprise_update(
             address=address.strip() or None,
             region=region,
             status=status,
-            longitude=_decimal(longitude),
-            latitude=_decimal(latitude),
+            longitude=_number(longitude),
+            latitude=_number(latitude),
             contact_name=contact_name.strip() or None,
             contact_phone=contact_phone.strip() or None,
         )
@@ -432,7 +437,7 @@ def limit_create(
         outlet = get_visible(db, user.principal, Outlet, outlet_id)
         if outlet is None or outlet.permit.enterprise_id != enterprise.id:
             raise HTTPException(404)
-        value = _decimal(limit_value)
+        value = _number(limit_value)
         if value is None:
             raise EnterpriseError("number_invalid")
         service.add_limit(
@@ -443,7 +448,7 @@ def limit_create(
             unit=unit.strip(),
             source=source,
             averaging=averaging,
-            reference_o2=_decimal(reference_o2),
+            reference_o2=_number(reference_o2),
         )
 
     values = {"pollutant": pollutant, "limit_value": limit_value, "unit": unit, "source": source}
@@ -564,8 +569,8 @@ def correction_request(
             parameter=parameter.strip(),
             interval=interval,
             time=_moment(time, settings),
-            current_value=_decimal(current_value),
-            proposed_value=_decimal(proposed_value),
+            current_value=_number(current_value),
+            proposed_value=_number(proposed_value),
             proposed_flag=proposed_flag or None,
             reason=reason,
         )
@@ -596,19 +601,6 @@ def _moment(text: str, settings: Settings) -> datetime:
     if time_refusal(moment, utcnow(), time_window(settings)) is not None:  # a correction becomes a reading
         raise EnterpriseError("time_implausible")
     return moment
-
-
-def _decimal(text: str) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise EnterpriseError("number_invalid") from None
-    if not value.is_finite():
-        raise EnterpriseError("number_invalid")
-    return value
 
 
 def error_text(code: str) -> str:

@@ -20,7 +20,7 @@ from ecoloop.identity.service import IdentityError, set_coverage, set_duties
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.registry import Parsed, Registry, import_sheet
+from ecoloop.sheets.registry import Parsed, Registry, import_sheet, unique_rows
 from ecoloop.sheets.table import Cells, Column, ImportReport, Layout, Words
 
 KIND_WORDS = Words.of(
@@ -156,13 +156,8 @@ def _write(session: Session, principal: Any, rows: Parsed[OrganisationRow], repo
     regions = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(region_codes)))}
     orgs = {o.code: o for o in session.scalars(select(Organisation))}
     bureau = next((o for o in orgs.values() if o.kind is OrgKind.BUREAU), None)
-    first: dict[str, int] = {}
     written: list[tuple[int, OrganisationRow, Organisation, tuple[object, ...] | None]] = []
-    for number, row in rows:
-        if row.code in first:
-            report.problem(number, "code", "duplicate_row", first[row.code])
-            continue
-        first[row.code] = number
+    for number, row in unique_rows(report, rows, lambda row: row.code, "code"):
         region = _region(report, number, "region", row.region_code, regions, principal)
         covered = [_region(report, number, "covered", code, regions, principal) for code in row.covered]
         existing = orgs.get(row.code)

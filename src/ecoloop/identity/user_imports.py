@@ -23,7 +23,7 @@ from ecoloop.identity.enums import Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.service import ERROR_TEXT, IdentityError, create_user, issue_password_link, update_user
 from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.registry import Parsed, Registry, import_sheet
+from ecoloop.sheets.registry import Parsed, Registry, import_sheet, unique_rows
 from ecoloop.sheets.table import Cells, Column, ImportReport, Layout, Words
 
 ROLE_WORDS = Words.of(
@@ -143,13 +143,8 @@ def _write(session: Session, principal: Any, rows: Parsed[UserRow], report: Impo
     }
     names = [row.username for _n, row in rows]
     existing = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
-    first: dict[str, int] = {}
     new_users: list[User] = []
-    for number, row in rows:
-        if row.username in first:
-            report.problem(number, "username", "duplicate_row", first[row.username])
-            continue
-        first[row.username] = number
+    for number, row in unique_rows(report, rows, lambda row: row.username, "username"):
         org = orgs.get(row.organisation_code) if row.organisation_code else None
         if row.organisation_code and org is None:
             report.problem(number, "organisation", "organisation_unknown", row.organisation_code)

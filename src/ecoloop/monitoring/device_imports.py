@@ -18,7 +18,7 @@ from ecoloop.monitoring.enums import CrcMode
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.monitoring.service import MN_PATTERN, MonitoringError, add_device
 from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.registry import Parsed, Registry, import_sheet
+from ecoloop.sheets.registry import Parsed, Registry, import_sheet, unique_rows
 from ecoloop.sheets.table import Cells, Column, ImportReport, Layout, Words
 
 CRC_WORDS = Words.of(
@@ -98,12 +98,7 @@ def _write(session: Session, principal: Any, rows: Parsed[DeviceRow], report: Im
     mns = [row.mn for _n, row in rows]
     existing = {d.mn: d for d in session.scalars(select(Device).where(Device.mn.in_(mns)))}
     visible = set(session.scalars(scoped(select(Device.mn).where(Device.mn.in_(mns)), principal, Device)))
-    first: dict[str, int] = {}
-    for number, row in rows:
-        if row.mn in first:
-            report.problem(number, "mn", "duplicate_row", first[row.mn])
-            continue
-        first[row.mn] = number
+    for number, row in unique_rows(report, rows, lambda row: row.mn, "mn"):
         site = sites.get(row.site_code)
         if site is None:
             report.problem(number, "site", "site_unknown", row.site_code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -33,9 +33,15 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import list_regions
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import parse_decimal
 from ecoloop.web.templating import render
 
 router = APIRouter()
+
+
+def _number(text: str) -> Decimal | None:
+    return parse_decimal(text, refuse=MonitoringError)
+
 
 Manager = Annotated[CurrentUser, Depends(requires(Action.MANAGE_MONITORING))]
 E = TypeVar("E", bound=StrEnum)
@@ -47,19 +53,6 @@ def error_text(code: str) -> str:
 
 
 # --- reading the forms ----------------------------------------------------------------------------------------------
-
-
-def _decimal(text: str) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise MonitoringError("number_invalid") from None
-    if not value.is_finite():
-        raise MonitoringError("number_invalid")
-    return value
 
 
 def _choice(enum: type[E], text: str) -> E | None:
@@ -128,8 +121,8 @@ class SiteForm:
             "region": region,
             "enterprise_id": enterprise_id,
             "station_level": _choice(StationLevel, self.station_level),
-            "longitude": _decimal(self.longitude),
-            "latitude": _decimal(self.latitude),
+            "longitude": _number(self.longitude),
+            "latitude": _number(self.latitude),
             "datum": _required(Datum, self.datum),
             "water_target": water_target_of(self.water_target),
             "noise_zone": _choice(NoiseZone, self.noise_zone),

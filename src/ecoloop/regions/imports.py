@@ -20,7 +20,7 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.rules import RegionCodeError
 from ecoloop.regions.service import add_region
 from ecoloop.sheets import SheetLimits
-from ecoloop.sheets.registry import Parsed, Registry, import_sheet
+from ecoloop.sheets.registry import Parsed, Registry, import_sheet, unique_rows
 from ecoloop.sheets.table import Cells, Column, ImportReport, Layout, Words
 
 LEVEL_WORDS = Words.of(
@@ -142,16 +142,10 @@ def _write(session: Session, principal: Any, rows: Parsed[RegionRow], report: Im
     if city is None:
         report.problem(0, "", "no_city")
         return
-    first: dict[str, int] = {}
-    for number, row in rows:
-        if row.code in first:
-            report.problem(number, "code", "duplicate_row", first[row.code])
-        first.setdefault(row.code, number)
+    rows = unique_rows(report, rows, lambda row: row.code, "code")
     codes = {row.code for _n, row in rows} | {row.parent_code for _n, row in rows if row.parent_code}
     known = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(codes)))} | {city.code: city}
     for number, row in sorted(rows, key=lambda item: (item[1].level.depth, item[0])):
-        if first[row.code] != number:
-            continue
         parent = known.get(row.parent_code or city.code)
         if parent is None:
             report.problem(number, "parent" if row.parent_written else "code", "parent_unknown", row.parent_code)

@@ -42,23 +42,56 @@ def import_sheet(
         row = registry.parse(cells)
         if cells.ok and row is not None:
             parsed.append((number, row))
-    savepoint = session.begin_nested()
-    try:
+
+    def write() -> None:
         registry.write(session, principal, parsed, report)
-        session.flush()
-    except SQLAlchemyError as exc:
-        savepoint.rollback()
+
+    def refused(exc: SQLAlchemyError) -> None:
         report.problem(0, "", "database", type(exc).__name__)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    else:
-        if report.problems:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
+
+    all_or_nothing(session, write, failed=lambda: bool(report.problems), refused=refused)
     if report.problems:
         report.added = report.updated = report.unchanged = 0
         report.handover.clear()
         report.problems.sort(key=lambda p: p.row)  # stable: a row's problems in the order found
     return report
+
+
+def unique_rows(report: ImportReport, rows: Parsed[R], key: Callable[[R], str], column: str) -> Parsed[R]:
+    """The rows whose key (a code, an MN, a user name) no earlier row of the sheet gave; each later one is named
+    in `column` as a duplicate of the first (`duplicate_row`)."""
+    first: dict[str, int] = {}
+    unique: Parsed[R] = []
+    for number, row in rows:
+        if key(row) in first:
+            report.problem(number, column, "duplicate_row", first[key(row)])
+        else:
+            first[key(row)] = number
+            unique.append((number, row))
+    return unique
+
+
+def all_or_nothing(
+    session: Session,
+    write: Callable[[], None],
+    *,
+    failed: Callable[[], bool],
+    refused: Callable[[SQLAlchemyError], None],
+) -> None:
+    """Run `write` in a savepoint of the session: kept when it ends and `failed()` is false; rolled back when
+    `failed()`, when the database refuses a row (`refused` records why) or on any other error (raised again)."""
+    savepoint = session.begin_nested()
+    try:
+        write()
+        session.flush()
+    except SQLAlchemyError as exc:
+        savepoint.rollback()
+        refused(exc)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    else:
+        if failed():
+            savepoint.rollback()
+        else:
+            savepoint.commit()

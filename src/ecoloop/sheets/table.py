@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -176,7 +176,7 @@ def read_records(data: bytes, report: ImportReport, limits: SheetLimits | None =
         report.problems.append(Problem(0, "", "bad_file", "", layout.message("bad_file")))
         return []
     rows = next((rows for title, rows in sheets if title.strip() == layout.sheet), sheets[0][1] if sheets else [])
-    found = _find_header(layout, rows)
+    found = find_header(layout.columns, rows)
     if found is None:
         report.problems.append(Problem(0, "", "no_rows", layout.sheet, layout.message("no_rows")))
         return []
@@ -198,9 +198,10 @@ def read_records(data: bytes, report: ImportReport, limits: SheetLimits | None =
     return records
 
 
-def _find_header(layout: Layout, rows: list[tuple[Any, ...]]) -> tuple[int, tuple[Any, ...]] | None:
-    """The header: the first row naming a required column, else the first row with anything in it."""
-    keys = {header_key(h) for c in layout.columns if c.required for h in (c.header, *c.aliases)}
+def find_header(columns: Sequence[Column], rows: Sequence[tuple[Any, ...]]) -> tuple[int, tuple[Any, ...]] | None:
+    """The header among the first `HEADER_SEARCH_ROWS` rows (a title row or two may stand above it): the first row
+    naming a required column, else the first row with anything in it; None for a sheet without rows."""
+    keys = {header_key(h) for c in columns if c.required for h in (c.header, *c.aliases)}
     first: tuple[int, tuple[Any, ...]] | None = None
     for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
         if blank_row(cells):
@@ -211,27 +212,49 @@ def _find_header(layout: Layout, rows: list[tuple[Any, ...]]) -> tuple[int, tupl
     return first
 
 
-def _header_positions(
-    layout: Layout, number: int, header: tuple[Any, ...], report: ImportReport
-) -> dict[int, str] | None:
-    """Column position → key; None when a required column is missing (the sheet's rows cannot be read)."""
-    lookup = {header_key(name): column for column in layout.columns for name in (column.header, *column.aliases)}
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A header row read against the columns: column position → key, the headers of no column (`ignored`), the
+    (column, text) of headers given twice, and the required columns not found (then no row can be read)."""
+
+    positions: dict[int, str]
+    ignored: list[str]
+    duplicated: list[tuple[Column, str]]
+    missing: list[Column]
+
+
+def match_header(columns: Sequence[Column], header: tuple[Any, ...]) -> HeaderMatch:
+    """The header's cells matched to `columns` by header or alias, whatever their spacing, width or marks."""
+    lookup = {header_key(name): column for column in columns for name in (column.header, *column.aliases)}
     positions: dict[int, str] = {}
+    ignored: list[str] = []
+    duplicated: list[tuple[Column, str]] = []
     for position, cell in enumerate(header):
         text = cell_text(cell)
         if text is None:
             continue
         column = lookup.get(header_key(text))
         if column is None:
-            report.ignored_columns.append(text)
+            ignored.append(text)
         elif column.key in positions.values():
-            report.problem(number, column.key, "column_duplicate", text)
+            duplicated.append((column, text))
         else:
             positions[position] = column.key
-    missing = [c for c in layout.columns if c.required and c.key not in positions.values()]
-    for column in missing:
+    missing = [c for c in columns if c.required and c.key not in positions.values()]
+    return HeaderMatch(positions, ignored, duplicated, missing)
+
+
+def _header_positions(
+    layout: Layout, number: int, header: tuple[Any, ...], report: ImportReport
+) -> dict[int, str] | None:
+    """Column position → key; None when a required column is missing (the sheet's rows cannot be read)."""
+    match = match_header(layout.columns, header)
+    report.ignored_columns.extend(match.ignored)
+    for column, text in match.duplicated:
+        report.problem(number, column.key, "column_duplicate", text)
+    for column in match.missing:
         report.problem(number, column.key, "column_missing", column.header)
-    return None if missing else positions
+    return None if match.missing else match.positions
 
 
 _LIST_SEPARATORS = re.compile(r"[,、;/\s]+")  # after NFKC: full-width commas and semicolons are ASCII
@@ -385,16 +408,6 @@ def _decimal(raw: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
-
-
-def first_rows(records: Iterable[Record], key_of: Mapping[int, str | None]) -> dict[str, int]:
-    """The first row giving each key (rows whose key could not be read are left out)."""
-    first: dict[str, int] = {}
-    for number, _values in records:
-        key = key_of.get(number)
-        if key is not None:
-            first.setdefault(key, number)
-    return first
 
 
 def template_workbook(layout: Layout, notes: Mapping[str, Iterable[str]] | None = None) -> bytes:

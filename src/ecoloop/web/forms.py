@@ -1,5 +1,5 @@
 """Reading form and query fields the same way on every page: dates written YYYY-MM-DD, choices among an enum's
-values, and today in the bureau's time zone that date fields default to.
+values, numbers, and today in the bureau's time zone that date fields default to.
 
 A page either refuses a field it cannot read (a form: the date is the user's statement, so it is shown again with
 the reason) or falls back to its default (a filter in the query string: the list is still shown, with a note).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from ecoloop.db.base import utcnow
 from ecoloop.settings import Settings
 
 DATE_INVALID = "date_invalid"  # the code of a date that cannot be read, or of a required date left blank
+NUMBER_INVALID = "number_invalid"  # the code of a number that cannot be read (or is infinite or NaN)
 
 
 class FieldError(ValueError):
@@ -56,6 +58,20 @@ def required_day(text: str, *, refuse: Refusal = FieldError) -> date:
     if day is None:
         raise refuse(DATE_INVALID)
     return day
+
+
+def parse_decimal(text: str, *, refuse: Refusal = FieldError) -> Decimal | None:
+    """An optional number field: None when blank; `refuse("number_invalid")` when it is no finite number."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise refuse(NUMBER_INVALID) from None
+    if not value.is_finite():
+        raise refuse(NUMBER_INVALID)
+    return value
 
 
 def filter_day(text: str) -> date | None:
