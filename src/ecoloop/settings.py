@@ -223,6 +223,12 @@ class Settings(BaseSettings):
         return self.data_dir / "readings"
 
     @property
+    def results_root(self) -> Path:
+        """Where computed results (hourly and daily AQI, water classes, noise levels, outlet compliance) are kept as
+        Parquet under DATA_DIR (`results/store.py`)."""
+        return self.data_dir / "results"
+
+    @property
     def case_attachments_root(self) -> Path:
         """Where case attachments (evidence photos, documents) are stored by content hash under DATA_DIR."""
         return self.data_dir / "attachments"

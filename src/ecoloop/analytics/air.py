@@ -8,10 +8,12 @@ expresses them column-wise so that DuckDB or Spark evaluates them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from ecoloop.analytics.aqi import quantum, round_half_even, with_aqi
@@ -26,6 +28,8 @@ from ecoloop.standards.evaluation import (
 
 POLLUTANTS = ("SO2", "NO2", "CO", "O3", "PM10", "PM2_5")
 MEAN_POLLUTANTS = ("SO2", "NO2", "CO", "PM10", "PM2_5")
+# HJ 212-2017 Appendix B codes of the six pollutants (CO in mg/m³, the others in µg/m³).
+AIR_CODES = {"a21026": "SO2", "a21004": "NO2", "a21005": "CO", "a05024": "O3", "a34002": "PM10", "a34004": "PM2_5"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,39 @@ class HourlySchema:
         """The column of `pollutant` (SO2, NO2, CO, O3, PM10, PM2_5)."""
         name: str = getattr(self, pollutant.lower())
         return name
+
+
+def hourly_from_readings(readings: ir.Table, offset: timedelta, invalid_flags: Collection[str]) -> ir.Table:
+    """Stored hourly readings (`analytics.sites` columns, one row per key) as an `HourlySchema` table: one row per
+    station and hour with the six pollutants side by side, the hour start in local time (UTC + `offset`; an
+    hourly reading's time is the start of its hour: HJ 212-2017, DataTime of CN 2061 is the period's start), a
+    value flagged with one of `invalid_flags` left out (HJ 212-2017 Table 8: not valid monitoring data)."""
+    flag = readings.flag.nullif("").fill_null("N").upper()
+    rows = readings.filter(
+        readings.parameter.isin(list(AIR_CODES)) & readings.value.notnull() & ~flag.isin(sorted(invalid_flags))
+    )
+    local = rows.time.cast(dt.Timestamp(scale=6)) + ibis.interval(seconds=int(offset.total_seconds()))
+    rows = rows.mutate(_local=local)
+    columns = {
+        name.lower(): ibis.cases((rows.parameter == code, rows.value), else_=ibis.null("float64")).max()
+        for code, name in AIR_CODES.items()
+    }
+    return rows.group_by([rows.site_id.name("station"), rows._local.name("hour_start")]).aggregate(**columns)
+
+
+def area_hourly_values(hourly: ir.Table, membership: ir.Table) -> ir.Table:
+    """Hourly values of areas from their stations (`normalise`d rows): per area and hour, the mean of the
+    stations' values of each pollutant, reported to its precision: an area's concentration is the arithmetic mean of
+    its assessment stations', its AQI computed from these means as for one station
+    (docs/standards/gb3095-hj663-evaluation.md).
+
+    `membership` maps `station` to `area`; the result names the area `station`, so `hourly_aqi` applies unchanged."""
+    joined = hourly.join(membership, "station")
+    means = {p: joined[p].mean() for p in POLLUTANTS}
+    area = joined.group_by([joined.area.name("station"), "hour_start", "day", "hour"]).aggregate(
+        stations=joined.count(), **means
+    )
+    return area.mutate(**{p: _report(area[p], f"{p}_1h") for p in POLLUTANTS})
 
 
 def _editions(start: date, end: date) -> Edition | None:

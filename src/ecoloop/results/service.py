@@ -1,0 +1,173 @@
+"""Computing the results for the days that need it and keeping them (`results.store`).
+
+`compute_days` computes given local days (the command `ecoloop results compute`, the demo after its history is
+imported); `refresh` is the scheduler's job: today and yesterday always (the current hour on its arrival, within the
+job's period), and any older day whose readings changed since the last run (a late upload, an approved
+correction, a history import): a readings partition written after the mark of the last run names its days.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoloop.analytics.sites import StoredReadings
+from ecoloop.monitoring.enums import SiteKind, StationLevel
+from ecoloop.monitoring.models import Site
+from ecoloop.monitoring.rules import assessed_level
+from ecoloop.regions.models import Region
+from ecoloop.results import air, store
+
+# A period longer than this is computed in parts of at most this many days (memory stays bounded; each natural
+# day is computed from its own hours, so the parts give the same rows as one pass).
+CHUNK_DAYS = 31
+MARK_FILE = "refreshed.json"
+
+
+@dataclass
+class Computed:
+    """What a computation did: the days and the partitions written per table."""
+
+    days: int = 0
+    partitions: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: Computed) -> None:
+        self.days += other.days
+        for name, count in other.partitions.items():
+            self.partitions[name] = self.partitions.get(name, 0) + count
+
+    def __str__(self) -> str:
+        written = ", ".join(f"{name} {count}" for name, count in sorted(self.partitions.items()))
+        return f"{self.days} days computed" + (f" ({written} partitions)" if written else "")
+
+
+def air_network(session: Session) -> list[air.Station]:
+    """The active air stations and the areas each is assessed for: every region containing it (itself and its
+    ancestors) from the level its station level assesses down (a national, provincial or city control station
+    counts for the city, its county and its town; a county control station for its county and town; a town
+    station for its town; a station without a level for its own region only)."""
+    regions = {code: (rid, level) for rid, code, level in session.execute(select(Region.id, Region.code, Region.level))}
+    stations = []
+    rows = session.execute(
+        select(Site.id, Site.station_level, Region.path)
+        .join(Region, Site.region_id == Region.id)
+        .where(Site.kind == SiteKind.AIR_STATION, Site.active.is_(True))
+        .order_by(Site.id)
+    )
+    for site_id, station_level, path in rows:
+        chain = [regions[code] for code in path.split(".") if code in regions]
+        if not chain:
+            continue
+        areas: tuple[int, ...]
+        if station_level is None:
+            areas = (chain[-1][0],)
+        else:
+            depth = assessed_level(StationLevel(station_level)).depth
+            areas = tuple(rid for rid, level in chain if level.depth >= depth)
+        stations.append(air.Station(site_id, areas))
+    return stations
+
+
+def compute_days(
+    stored: StoredReadings,
+    root: Path,
+    stations: Sequence[air.Station],
+    days: Iterable[date],
+    tz: tzinfo,
+    progress: Callable[[date, date], None] | None = None,
+) -> Computed:
+    """Compute and keep the air results of `days` (local dates), in runs of consecutive days of at most
+    CHUNK_DAYS."""
+    done = Computed()
+    with stored.backend() as con:
+        for first, last in _runs(sorted(set(days))):
+            if progress is not None:
+                progress(first, last)
+            results = air.compute(con, stored, stations, first, last, tz)
+            span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            with store.locked(root):
+                for table in air.TABLES:
+                    written = store.replace_days(root, table, results.of(table), span)
+                    done.partitions[table.name] = done.partitions.get(table.name, 0) + written
+            done.days += len(span)
+    return done
+
+
+def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs of at most CHUNK_DAYS days, never across a month's end (so that a
+    run rewrites one month partition of the daily tables)."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs:
+            first, last = runs[-1]
+            if day == last + timedelta(days=1) and (day - first).days < CHUNK_DAYS and day.month == first.month:
+                runs[-1] = (first, day)
+                continue
+        runs.append((day, day))
+    return runs
+
+
+def changed_days(readings_root: Path, since: float, tz: tzinfo) -> set[date]:
+    """The local days whose readings partitions (`interval=hour|day/date=…`) were written after `since` (epoch
+    seconds): a UTC date's readings fall on the local dates its first and last instants fall on."""
+    found: set[date] = set()
+    for interval in ("hour", "day"):
+        folder = readings_root / f"interval={interval}"
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            name = entry.name.removeprefix("date=")
+            path = Path(entry.path) / "part.parquet"
+            try:
+                modified = path.stat().st_mtime
+                utc_day = date.fromisoformat(name)
+            except (FileNotFoundError, ValueError):
+                continue
+            if modified > since:
+                begin = datetime(utc_day.year, utc_day.month, utc_day.day, tzinfo=UTC)
+                found.add(begin.astimezone(tz).date())
+                found.add((begin + timedelta(days=1) - timedelta(microseconds=1)).astimezone(tz).date())
+    return found
+
+
+def read_mark(root: Path) -> float | None:
+    """When the last refresh began (epoch seconds), or None before the first."""
+    try:
+        value = json.loads((root / MARK_FILE).read_text())["started"]
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def write_mark(root: Path, started: float) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{MARK_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps({"started": started}))
+    os.replace(tmp, root / MARK_FILE)
+
+
+def refresh(
+    session: Session, stored: StoredReadings, root: Path, now: datetime, tz: tzinfo, *, first_run_days: int = 2
+) -> Computed:
+    """The scheduler's job: compute today and yesterday, and the older days whose readings changed since the last
+    run. Before the first run (no mark yet), only the last `first_run_days` days: a history is computed by
+    `ecoloop results compute`."""
+    started = time.time()  # partitions carry the file system's times, not the job's clock
+    today = now.astimezone(tz).date()
+    days = {today - timedelta(days=n) for n in range(first_run_days)}
+    since = read_mark(root)
+    if since is not None:
+        days |= {d for d in changed_days(stored.root, since, tz) if d <= today}
+    done = compute_days(stored, root, air_network(session), days, tz)
+    write_mark(root, started)
+    return done
