@@ -45,7 +45,7 @@ from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
-from ecoloop.overview import router as overview_router
+from ecoloop.overview.start import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router

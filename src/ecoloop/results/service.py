@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any, Protocol
 
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,28 +78,75 @@ def air_network(session: Session) -> list[air.Station]:
     return stations
 
 
+@dataclass(frozen=True)
+class Output:
+    """Rows a computation produced for one result table, and the days (values of the table's day column) whose
+    rows they replace: the run's days for a daily table, the first day of the month for a monthly one."""
+
+    table: store.ResultTable
+    rows: pa.Table
+    days: Sequence[date]
+
+
+class Computation(Protocol):
+    """One kind of result (air, water, noise, sources): what it needs from the operational database, read once per
+    call of `compute_days` (`network`), and its rows for a run of consecutive local days first…last inside one
+    month (`compute`, on the analytics backend `con`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def network(self, session: Session) -> Any: ...
+
+    def compute(
+        self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo
+    ) -> Sequence[Output]: ...
+
+
+@dataclass(frozen=True)
+class AirComputation:
+    """Hourly and daily AQI of stations and areas (`results.air`)."""
+
+    name: str = "air"
+
+    def network(self, session: Session) -> list[air.Station]:
+        return air_network(session)
+
+    def compute(
+        self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo
+    ) -> list[Output]:
+        results = air.compute(con, stored, network, first, last, tz)
+        span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return [Output(table, results.of(table), span) for table in air.TABLES]
+
+
+# Every kind of result the job and the command compute, in this order.
+COMPUTATIONS: tuple[Computation, ...] = (AirComputation(),)
+
+
 def compute_days(
+    session: Session,
     stored: StoredReadings,
     root: Path,
-    stations: Sequence[air.Station],
     days: Iterable[date],
     tz: tzinfo,
+    computations: Sequence[Computation] = COMPUTATIONS,
     progress: Callable[[date, date], None] | None = None,
 ) -> Computed:
-    """Compute and keep the air results of `days` (local dates), in runs of consecutive days of at most
-    CHUNK_DAYS."""
+    """Compute and keep the results of `days` (local dates), in runs of consecutive days of at most CHUNK_DAYS
+    inside one month."""
     done = Computed()
+    networks = [(c, c.network(session)) for c in computations]
     with stored.backend() as con:
         for first, last in _runs(sorted(set(days))):
             if progress is not None:
                 progress(first, last)
-            results = air.compute(con, stored, stations, first, last, tz)
-            span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            outputs = [out for c, network in networks for out in c.compute(con, stored, network, first, last, tz)]
             with store.locked(root):
-                for table in air.TABLES:
-                    written = store.replace_days(root, table, results.of(table), span)
-                    done.partitions[table.name] = done.partitions.get(table.name, 0) + written
-            done.days += len(span)
+                for out in outputs:
+                    written = store.replace_days(root, out.table, out.rows, out.days)
+                    done.partitions[out.table.name] = done.partitions.get(out.table.name, 0) + written
+            done.days += (last - first).days + 1
     return done
 
 
@@ -168,6 +217,6 @@ def refresh(
     since = read_mark(root)
     if since is not None:
         days |= {d for d in changed_days(stored.root, since, tz) if d <= today}
-    done = compute_days(stored, root, air_network(session), days, tz)
+    done = compute_days(session, stored, root, days, tz)
     write_mark(root, started)
     return done
