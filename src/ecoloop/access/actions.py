@@ -37,6 +37,8 @@ class Action(StrEnum):
     REVIEW_ALERTS = "review_alerts"
     MANAGE_ALERT_RULES = "manage_alert_rules"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    VIEW_QUALITY = "view_quality"
+    MANAGE_TARGETS = "manage_targets"
 
 
 _BUREAU_READ = frozenset(
@@ -47,6 +49,7 @@ _BUREAU_READ = frozenset(
         Action.VIEW_MONITORING,
         Action.VIEW_ALERTS,
         Action.USE_API_TOKENS,
+        Action.VIEW_QUALITY,
     }
 )
 
@@ -69,6 +72,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
         Action.MANAGE_ENTERPRISES,
         Action.MANAGE_LISTS,
         Action.REVIEW_CORRECTIONS,
+        Action.MANAGE_TARGETS,
     }
     | _CASE_WORK
     | _SUPERVISION
@@ -79,7 +83,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
-    | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS}
+    | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS, Action.MANAGE_TARGETS}
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES},
@@ -92,9 +96,17 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},
-    # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts.
+    # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
+    # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
-        {Action.VIEW_REGIONS, Action.VIEW_ORGANISATIONS, Action.USE_API_TOKENS, Action.VIEW_CASES, Action.VIEW_ALERTS}
+        {
+            Action.VIEW_REGIONS,
+            Action.VIEW_ORGANISATIONS,
+            Action.USE_API_TOKENS,
+            Action.VIEW_CASES,
+            Action.VIEW_ALERTS,
+            Action.VIEW_QUALITY,
+        }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
     Role.ENTERPRISE: frozenset(
@@ -111,7 +123,13 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     # The hotline takes complaints and registers them as cases, and follows them; it alone may see who complained
     # (DEVELOPERS.md, non-negotiables). It takes no supervisor step (issue 13).
     Role.HOTLINE: frozenset(
-        {Action.VIEW_REGIONS, Action.VIEW_COMPLAINANT_IDENTITY, Action.VIEW_CASES, Action.REGISTER_CASES}
+        {
+            Action.VIEW_REGIONS,
+            Action.VIEW_COMPLAINANT_IDENTITY,
+            Action.VIEW_CASES,
+            Action.REGISTER_CASES,
+            Action.VIEW_QUALITY,
+        }
     ),
 }
 
