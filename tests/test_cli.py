@@ -205,7 +205,9 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["compact-readings", "ok"],
         ["archive-raw-packets", "ok"],
         ["case-deadlines", "ok"],
+        ["results", "ok"],
     ]
+    assert "2 days computed" in lines[-1]  # today and yesterday, the first time
     again = runner.invoke(app, ["scheduler", "run", "--once"])
     assert again.exit_code == 0 and again.output == ""  # nothing is due a second later
 

@@ -93,6 +93,19 @@ def _editions(start: date, end: date) -> Edition | None:
     return None
 
 
+def edition_mode(start: date, end: date) -> str:
+    """ "2012" or "2026" when one edition is in force over [start, end], "both" when the period straddles
+    2026-03-01: the expressions of a period depend on nothing else (`MODE_PERIODS` gives one period of each)."""
+    return _editions(start, end) or "both"
+
+
+MODE_PERIODS = {
+    "2012": (EDITION_2026_START - timedelta(days=1), EDITION_2026_START - timedelta(days=1)),
+    "2026": (EDITION_2026_START, EDITION_2026_START),
+    "both": (EDITION_2026_START - timedelta(days=1), EDITION_2026_START),
+}
+
+
 def normalise(readings: ir.Table, schema: HourlySchema = HourlySchema()) -> ir.Table:
     """Readings renamed to the pollutant keys, with the natural day of each hour (negative values as missing)."""
     values = {}

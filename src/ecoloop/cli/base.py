@@ -36,6 +36,8 @@ simulate_app = typer.Typer(help="Simulated devices for demos and load tests.", n
 app.add_typer(simulate_app, name="simulate")
 alerts_app = typer.Typer(help="Alerts: the rule engine.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+results_app = typer.Typer(help="Results: AQI, water classes, noise levels, source compliance.", no_args_is_help=True)
+app.add_typer(results_app, name="results")
 console = Console(soft_wrap=True)
 MAX_PASSWORD_FILE = 4096  # bytes: a password file holds one line
 

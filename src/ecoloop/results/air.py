@@ -104,7 +104,12 @@ def local_bounds(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetim
 def compute(
     con: Any, stored: StoredReadings, stations: Sequence[Station], first: date, last: date, tz: tzinfo
 ) -> AirResults:
-    """The air results of the local days first…last for `stations`, read and computed on the backend `con`."""
+    """The air results of the local days first…last for `stations`, read and computed on the backend `con`.
+
+    The hourly rows are computed once into a temporary table (a temporary view on Spark, which evaluates lazily)
+    that the four results read; their SQL is compiled once per process and engine (`_statements`): it depends on
+    nothing but the editions in force, and compiling the AQI's expressions costs far more than running them.
+    """
     start, end = local_bounds(first, last, tz)
     offset = start.utcoffset() or timedelta()
     if (end.utcoffset() or timedelta()) != offset:
@@ -113,21 +118,62 @@ def compute(
         return AirResults(*(t.empty() for t in TABLES))
     ids = [s.site_id for s in stations]
     readings = sites.period_readings(con, stored, ids, [Interval.HOUR], start, end)
-    wide = air.hourly_from_readings(readings, offset, INVALID_FLAGS)
-    hourly = air.normalise(wide).cache() if con.name == "duckdb" else air.normalise(wide)
-    membership = _membership(stations)
+    hourly = air.normalise(air.hourly_from_readings(readings, offset, INVALID_FLAGS))
+    _temporary(con, _HOURLY_NAME, hourly)
+    _temporary(con, _MEMBERSHIP_NAME, _membership(stations))
+    statements = _statements(con.name, air.edition_mode(first, last))
+    found = {name: _rows(con, sql, table) for name, (sql, table) in statements.items()}
+    return AirResults(*(found[t.name] for t in TABLES))
 
-    station_hours = air.hourly_aqi(hourly, first, last)
-    area_hours = air.hourly_aqi(air.area_hourly_values(hourly, membership), first, last)
-    daily = air.daily_values(hourly)
-    station_days = air.daily_aqi(daily, first, last)
-    area_days = air.daily_aqi(air.area_daily_values(daily, membership), first, last)
-    return AirResults(
-        hour=_arrow(con, station_hours, AIR_HOUR, "site_id"),
-        hour_area=_arrow(con, area_hours, AIR_HOUR_AREA, "region_id"),
-        day=_arrow(con, station_days, AIR_DAY, "site_id"),
-        day_area=_arrow(con, area_days, AIR_DAY_AREA, "region_id"),
-    )
+
+_HOURLY_NAME = "ecoloop_air_hourly"
+_MEMBERSHIP_NAME = "ecoloop_air_membership"
+_HOURLY_INPUT = ibis.table(
+    {"station": "int64", "hour_start": "timestamp(6)", "day": "date", "hour": "int8"}
+    | {p: "float64" for p in air.POLLUTANTS},
+    name=_HOURLY_NAME,
+)
+_MEMBERSHIP_INPUT = ibis.table({"station": "int64", "area": "int64"}, name=_MEMBERSHIP_NAME)
+_compiled: dict[tuple[str, str], dict[str, tuple[str, ResultTable]]] = {}
+
+
+def _statements(engine: str, mode: str) -> dict[str, tuple[str, ResultTable]]:
+    """The SQL of the four results in an engine's dialect for an edition mode (`air.edition_mode`), compiled
+    once per process."""
+    key = (engine, mode)
+    if key not in _compiled:
+        # A period of the mode's edition(s) stands for any: the expressions differ only by edition.
+        first, last = air.MODE_PERIODS[mode]
+        hourly, members = _HOURLY_INPUT, _MEMBERSHIP_INPUT
+        daily = air.daily_values(hourly)
+        area_hours = air.hourly_aqi(air.area_hourly_values(hourly, members), first, last)
+        area_days = air.daily_aqi(air.area_daily_values(daily, members), first, last)
+        expressions = {
+            AIR_HOUR: _shaped(air.hourly_aqi(hourly, first, last), AIR_HOUR, "site_id"),
+            AIR_HOUR_AREA: _shaped(area_hours, AIR_HOUR_AREA, "region_id"),
+            AIR_DAY: _shaped(air.daily_aqi(daily, first, last), AIR_DAY, "site_id"),
+            AIR_DAY_AREA: _shaped(area_days, AIR_DAY_AREA, "region_id"),
+        }
+        _compiled[key] = {
+            table.name: (str(ibis.to_sql(expr, dialect=engine)), table) for table, expr in expressions.items()
+        }
+    return _compiled[key]
+
+
+def _temporary(con: Any, name: str, t: ir.Table) -> None:
+    """`t` under `name` for the compiled statements: computed once into a temporary table on DuckDB, a temporary
+    view on Spark (which plans the whole query anyway)."""
+    if con.name == "duckdb":
+        con.create_table(name, t, temp=True, overwrite=True)
+    else:
+        con.create_view(name, t, overwrite=True)
+
+
+def _rows(con: Any, sql: str, table: ResultTable) -> pa.Table:
+    """The rows of a compiled statement, run as it is (wrapping it in an Ibis expression would parse it again)."""
+    answer = con.raw_sql(sql)
+    result: pa.Table = answer.fetch_arrow_table() if con.name == "duckdb" else answer.toArrow()
+    return result.cast(table.schema)
 
 
 def _membership(stations: Sequence[Station]) -> ir.Table:
@@ -142,8 +188,8 @@ def _membership(stations: Sequence[Station]) -> ir.Table:
     )
 
 
-def _arrow(con: Any, t: ir.Table, table: ResultTable, subject: str) -> pa.Table:
-    """`t` (the pipeline's columns, the subject named `station`) as the rows of `table`."""
+def _shaped(t: ir.Table, table: ResultTable, subject: str) -> ir.Table:
+    """`t` (the pipeline's columns, the subject named `station`) with exactly the columns of `table`."""
     columns: dict[str, ir.Value] = {}
     for field in table.schema:
         name = field.name
@@ -153,8 +199,7 @@ def _arrow(con: Any, t: ir.Table, table: ResultTable, subject: str) -> pa.Table:
             columns[name] = t[name]
         else:  # a column of the other edition (O3_1h terms: 2012 only), or `exceeding` in a 2026 period
             columns[name] = ibis.null(_ibis_type(field.type))
-    result: pa.Table = con.to_pyarrow(t.select(**columns))
-    return result.cast(table.schema)
+    return t.select(**columns)
 
 
 def _ibis_type(arrow: pa.DataType) -> str:

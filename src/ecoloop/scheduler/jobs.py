@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.rules import EscalationPolicy
 from ecoloop.cases.service import escalate, review_milestones
@@ -13,6 +14,7 @@ from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
 from ecoloop.readings.parquet import archive_packets, compact
 from ecoloop.readings.store import open_hot_store, time_window
+from ecoloop.results.service import refresh
 from ecoloop.scheduler.runner import Job, JobContext
 
 # Readings stay this long in the hot store before compaction, so a late re-send or correction is usually
@@ -76,9 +78,23 @@ def case_deadlines(context: JobContext) -> str:
     return f"{steps}, milestones changed {milestones}"
 
 
+def results(context: JobContext) -> str:
+    """Compute the results (air, water, noise, sources) of today and yesterday, and of older days whose readings
+    changed since the last run (`results.service.refresh`)."""
+    store = open_hot_store(context.settings)
+    try:
+        with context.sessions() as session:
+            settings = context.settings
+            done = refresh(session, StoredReadings.of(store, settings), settings.results_root, context.now, settings.tz)
+    finally:
+        store.close()
+    return str(done)
+
+
 JOBS: tuple[Job, ...] = (
     Job("device-last-seen", timedelta(minutes=1), device_last_seen, "Device last-seen times from the receiver"),
     Job("compact-readings", timedelta(minutes=10), compact_readings, "Hot readings into Parquet partitions"),
     Job("archive-raw-packets", timedelta(hours=1), archive_raw_packets, "Old raw packets into Parquet evidence"),
     Job("case-deadlines", timedelta(hours=1), case_deadlines, "Case deadline reminders, overdue marks, 督办, 约谈"),
+    Job("results", timedelta(minutes=5), results, "Results: AQI, water classes, noise levels, source compliance"),
 )
