@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
@@ -104,6 +104,8 @@ def demo(
             settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay
         )
         console.print(f"{imported.readings:,} readings stored")
+    if readings:
+        _demo_results(settings)
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
     table = Table(title="Demo accounts")
@@ -130,6 +132,20 @@ def demo(
         ["simulate", "hj212", "--devices", str(loggers)],
     ):
         _serve(settings)
+
+
+def _demo_results(settings: Settings) -> None:
+    """Compute the demo's results not yet computed, from the first day of last year (so that this year's figures
+    have last year's to compare with) to today; the scheduler's `results` job keeps them current afterwards."""
+    from ecoloop.cli.results import compute_results
+    from ecoloop.results.service import missing_days
+
+    today = datetime.now(UTC).astimezone(settings.tz).date()
+    missing = missing_days(settings.results_root, date(today.year - 1, 1, 1), today)
+    if not missing:
+        return
+    console.print(f"Computing the results of {len(missing)} days (AQI, water classes, noise, source compliance) …")
+    console.print(compute_results(settings, missing[0], missing[-1], quiet=True, days=missing))
 
 
 @contextlib.contextmanager

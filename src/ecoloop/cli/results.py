@@ -12,9 +12,11 @@ from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.settings import Settings
 
 
-def compute_results(settings: Settings, first: date, last: date, *, quiet: bool = False) -> str:
-    """Compute and keep the results of the local days first…last (the command, and the demo after loading its
-    history)."""
+def compute_results(
+    settings: Settings, first: date, last: date, *, quiet: bool = False, days: list[date] | None = None
+) -> str:
+    """Compute and keep the results of the local days first…last, or of `days` (the command, and the demo after
+    loading its history)."""
     from ecoloop.analytics.sites import StoredReadings
     from ecoloop.readings.store import open_hot_store
     from ecoloop.results.service import compute_days
@@ -23,7 +25,8 @@ def compute_results(settings: Settings, first: date, last: date, *, quiet: bool 
         if not quiet:
             typer.echo(f"  {a.isoformat()} … {b.isoformat()}")
 
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if days is None:
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     engine = make_engine(settings.database_url)
     store = open_hot_store(settings)
     try:

@@ -189,34 +189,59 @@ def changed_days(readings_root: Path, since: float, tz: tzinfo) -> set[date]:
     return found
 
 
-def read_mark(root: Path) -> float | None:
-    """When the last refresh began (epoch seconds), or None before the first."""
+@dataclass(frozen=True)
+class Mark:
+    """Where the refresh stands: when its last run began (epoch seconds) and the older days it has still to
+    compute (a history import touches years of days: a run takes the newest PER_RUN of them, the next the rest)."""
+
+    started: float
+    pending: tuple[date, ...] = ()
+
+
+def read_mark(root: Path) -> Mark | None:
+    """The refresh's mark, or None before the first run (or when the file cannot be read: then the refresh
+    starts over with today and yesterday)."""
     try:
-        value = json.loads((root / MARK_FILE).read_text())["started"]
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        data = json.loads((root / MARK_FILE).read_text())
+        return Mark(float(data["started"]), tuple(date.fromisoformat(d) for d in data.get("pending", [])))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return float(value) if isinstance(value, int | float) else None
 
 
-def write_mark(root: Path, started: float) -> None:
+def write_mark(root: Path, mark: Mark) -> None:
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{MARK_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps({"started": started}))
+    tmp.write_text(json.dumps({"started": mark.started, "pending": [d.isoformat() for d in mark.pending]}))
     os.replace(tmp, root / MARK_FILE)
+
+
+# The older days a refresh computes at most, so that a run after a history import does not hold the scheduler
+# (which runs its jobs one after the other) for long; the rest follow in the next runs.
+PER_RUN = 62
 
 
 def refresh(
     session: Session, stored: StoredReadings, root: Path, now: datetime, tz: tzinfo, *, first_run_days: int = 2
 ) -> Computed:
     """The scheduler's job: compute today and yesterday, and the older days whose readings changed since the last
-    run. Before the first run (no mark yet), only the last `first_run_days` days: a history is computed by
-    `ecoloop results compute`."""
+    run (at most PER_RUN of them, newest first; the others stay pending for the next runs). Before the first run
+    (no mark yet), only the last `first_run_days` days: a history is computed by `ecoloop results compute`."""
     started = time.time()  # partitions carry the file system's times, not the job's clock
     today = now.astimezone(tz).date()
-    days = {today - timedelta(days=n) for n in range(first_run_days)}
-    since = read_mark(root)
-    if since is not None:
-        days |= {d for d in changed_days(stored.root, since, tz) if d <= today}
-    done = compute_days(session, stored, root, days, tz)
-    write_mark(root, started)
+    recent = {today - timedelta(days=n) for n in range(first_run_days)}
+    mark = read_mark(root)
+    older: set[date] = set()
+    if mark is not None:
+        older = set(mark.pending) | {d for d in changed_days(stored.root, mark.started, tz) if d <= today}
+    older -= recent
+    ordered = sorted(older, reverse=True)
+    done = compute_days(session, stored, root, recent | set(ordered[:PER_RUN]), tz)
+    write_mark(root, Mark(started, tuple(sorted(ordered[PER_RUN:]))))
     return done
+
+
+def missing_days(root: Path, first: date, last: date) -> list[date]:
+    """The days of first…last whose air results were never computed (the demo computes these after loading)."""
+    computed = store.computed_days(root, air.AIR_HOUR, first, last)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [d for d in days if d not in computed]
