@@ -30,7 +30,9 @@ from ecoloop.enterprises.models import SupervisionList
 from ecoloop.exports import CREATOR, CsvWriter, append_row, cell_value, csv_bytes, new_workbook, workbook_bytes
 from ecoloop.identity.models import Organisation
 from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.settings import Settings
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
@@ -125,6 +127,7 @@ def plant(db: Session, world: World, payload: str) -> int:
     site = add_site(
         db, code="SRC-A", name=payload, kind=SiteKind.AIR_SOURCE, region=world.village_a, enterprise_id=e.id
     )
+    add_site(db, code="AIR-A", name=payload, kind=SiteKind.AIR_STATION, region=world.town_a, level=RegionLevel.TOWN)
     permit = service.add_permit(
         db,
         enterprise=e,
@@ -181,6 +184,11 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/admin/users/import/template.xlsx": ("/admin/users/import/template.xlsx", 0, 0),
     "/monitoring/sites/import/template.xlsx": ("/monitoring/sites/import/template.xlsx", 0, 0),
     "/monitoring/devices/import/template.xlsx": ("/monitoring/devices/import/template.xlsx", 0, 0),
+    # Air results (issue 16): numbers and words of the catalog; the station's or area's name is in the file name.
+    "/air/stations/{site_id}/export.xlsx": ("/air/stations/{station}/export.xlsx?series=hours", 0, 0),
+    "/air/stations/{site_id}/export.csv": ("/air/stations/{station}/export.csv", 0, 0),
+    "/air/areas/{region_id}/export.xlsx": ("/air/areas/{town}/export.xlsx", 0, 0),
+    "/air/areas/{region_id}/export.csv": ("/air/areas/{town}/export.csv?series=hours", 0, 0),
 }
 
 
@@ -199,6 +207,7 @@ async def test_every_export_keeps_hostile_text_as_text(
     client: httpx.AsyncClient, app_db: Session, app_world: World, payload: str
 ) -> None:
     site_id = plant(app_db, app_world, payload)
+    station = app_db.scalars(select(Site.id).where(Site.code == "AIR-A")).one()
     # The enterprise account, an outside party, writes the reason (and names the parameter) of a correction.
     open_session(app_db, client, "enterprise_a")
     csrf = await csrf_for(client)
@@ -209,7 +218,7 @@ async def test_every_export_keeps_hostile_text_as_text(
     assert requested.status_code == 303, requested.text
     open_session(app_db, client, "admin")  # who may download every template too
     for route, (url, least, least_stripped) in EXPORTS.items():
-        response = await client.get(url.format(a=app_world.enterprise_a.id))
+        response = await client.get(url.format(a=app_world.enterprise_a.id, station=station, town=app_world.town_a.id))
         assert response.status_code == 200, route
         if route.endswith(".csv"):
             fields = [f for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) for f in row]

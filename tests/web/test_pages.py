@@ -38,6 +38,7 @@ ADMIN = frozenset({"admin"})
 REGION_KEEPERS = frozenset({"admin", "branch_a"})  # a branch keeps the towns and villages of its county
 LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
+QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -55,6 +56,8 @@ PAGES = {
     "/admin/regions": (REGION_KEEPERS, "行政区划"),
     "/admin/regions?parent=371802": (REGION_KEEPERS, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
+    "/air": (QUALITY_VIEWERS, "空气质量"),
+    "/air/compare": (QUALITY_VIEWERS, "站点对比"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -67,6 +70,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
+        "/air",
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -78,12 +82,30 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
-    "analyst": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
-    "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", *CASES, "/account"],
-    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/regions", "/account"],
-    "department": ["/", "/alerts", *CASES, "/account"],
+    "leader": ["/", "/air", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "analyst": [
+        "/",
+        "/air",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/monitoring/upload",
+        "/account",
+    ],
+    "inspector": ["/", "/air", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "hotline": ["/", "/air", *CASES, "/account"],
+    "branch_a": [
+        "/",
+        "/air",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/admin/regions",
+        "/account",
+    ],
+    "department": ["/", "/air", "/alerts", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 
