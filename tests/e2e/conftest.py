@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DEMO_TIMEOUT = 120  # seconds for migrating and loading the demo city
+DEMO_TIMEOUT = 180  # seconds for migrating and loading the demo city, its recent history and results
+HISTORY_DAYS = 35
 START_TIMEOUT = 20  # seconds for the server to answer /healthz
 LOG_LINES = 200  # lines of the server's log shown with a failure
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -80,14 +81,15 @@ class Demo:
 
 @pytest.fixture(scope="package")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """The demo city loaded by `ecoloop demo --no-serve` into a temp data directory."""
+    """The demo city loaded by `ecoloop demo --no-serve` into a temp data directory, with the last 35 days of its
+    history and their results (AQI, water classes, noise, source compliance)."""
     assert ECOLOOP.exists(), f"console script not found at {ECOLOOP}; run the tests with `uv run`"
     tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
     env = _server_env(tmp, port)
     # The working directory is the temp dir, so that no `.env` of a developer's checkout is read.
     demo = subprocess.run(
-        [str(ECOLOOP), "demo", "--no-serve", "--no-readings"],
+        [str(ECOLOOP), "demo", "--no-serve", "--history-days", str(HISTORY_DAYS)],
         cwd=tmp,
         env=env,
         capture_output=True,

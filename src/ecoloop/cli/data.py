@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import typer
 from sqlalchemy import select
 
@@ -53,11 +54,13 @@ def import_history(
     shift_years: int = 0,
     until: datetime | None = None,
     derive: Callable[[pa.Table], pa.Table] | None = None,
+    since: datetime | None = None,
 ) -> ImportReport:
     """Convert a history file into readings and merge them into the Parquet store (CLI and demo); a value other
     than one stored before under its key does not replace it and is kept as a conflict in the hot store. With
     `shift_years`, every hour is dated that many years later; hours ending after `until` are skipped. `derive`
-    makes further readings from the file's, stored with them (the demo's replaying stations)."""
+    makes further readings from the file's, stored with them (the demo's replaying stations); with `since`, hours
+    before it are left out (a shorter demo history)."""
     from ecoloop.ingest.files import read_beijing
     from ecoloop.readings.parquet import merge_into_parquet
     from ecoloop.readings.store import open_hot_store, time_window
@@ -78,6 +81,10 @@ def import_history(
             shift_years=shift_years,
             until=until,
         )
+        if since is not None:  # the demo's shorter history: the hours from `since` on
+            kept = table.filter(pc.greater_equal(table["time"], pa.scalar(since, table.schema.field("time").type)))
+            report.readings -= table.num_rows - kept.num_rows
+            table = kept
         if derive is not None:
             derived = derive(table)
             report.readings += derived.num_rows

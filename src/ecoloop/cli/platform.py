@@ -67,6 +67,9 @@ def demo(
         bool,
         typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
     ] = True,
+    history_days: Annotated[
+        int, typer.Option(min=0, help="Load only the last N days of the demo's history (0: all of it, four years).")
+    ] = 0,
 ) -> None:
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
@@ -89,6 +92,7 @@ def demo(
         # The Beijing data (2013-2017) dated whole years later, so that the history ends today and the
         # simulated loggers, which replay the same data year, continue it (issue 15).
         now = datetime.now(UTC)
+        since = now - timedelta(days=history_days) if history_days else None
         shift = shift_to_present(settings, demo_readings_file(), now)
         console.print(
             f"Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0), "
@@ -101,11 +105,11 @@ def demo(
             since=now - REPLAYED_HISTORY,
         )
         imported = import_history(
-            settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay
+            settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay, since=since
         )
         console.print(f"{imported.readings:,} readings stored")
     if readings:
-        _demo_results(settings)
+        _demo_results(settings, history_days)
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
     table = Table(title="Demo accounts")
@@ -134,14 +138,18 @@ def demo(
         _serve(settings)
 
 
-def _demo_results(settings: Settings) -> None:
+def _demo_results(settings: Settings, history_days: int) -> None:
     """Compute the demo's results not yet computed, from the first day of last year (so that this year's figures
-    have last year's to compare with) to today; the scheduler's `results` job keeps them current afterwards."""
+    have last year's to compare with), or of its shorter history, to today; the scheduler's `results` job keeps
+    them current afterwards."""
     from ecoloop.cli.results import compute_results
     from ecoloop.results.service import missing_days
 
     today = datetime.now(UTC).astimezone(settings.tz).date()
-    missing = missing_days(settings.results_root, date(today.year - 1, 1, 1), today)
+    first = date(today.year - 1, 1, 1)
+    if history_days:
+        first = max(first, today - timedelta(days=history_days))
+    missing = missing_days(settings.results_root, first, today)
     if not missing:
         return
     console.print(f"Computing the results of {len(missing)} days (AQI, water classes, noise, source compliance) …")

@@ -28,10 +28,11 @@ def _axis_time(value: datetime | date) -> str:
 
 
 def _base(title: str) -> dict[str, Any]:
+    """What every chart shares; the title names the chart for screen readers (`aria`), the card's heading shows it."""
     return {
         "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "grid": {"left": 56, "right": 56, "top": 48, "bottom": 64},
+        "aria": {"enabled": True, "label": {"description": title}},
+        "grid": {"left": 56, "right": 56, "top": 40, "bottom": 64},
         "tooltip": {"trigger": "axis"},
         "dataZoom": [{"type": "inside"}, {"type": "slider", "height": 18, "bottom": 8}],
     }
@@ -67,8 +68,7 @@ def aqi_chart(
                 "itemStyle": {"color": PALETTE[0]},
             }
         )
-        option["legend"] = {"top": 24, "data": ["AQI", name]}
-        option["grid"]["top"] = 64
+        option["legend"] = {"top": 0, "data": ["AQI", name]}
     return option
 
 
@@ -79,8 +79,7 @@ def lines_chart(
     option = _base(title)
     option["xAxis"] = {"type": "category", "data": [_axis_time(t) for t in times]}
     option["yAxis"] = {"type": "value", "name": unit, "min": 0}
-    option["legend"] = {"top": 24, "type": "scroll"}
-    option["grid"]["top"] = 64
+    option["legend"] = {"top": 0, "type": "scroll"}
     option["series"] = [
         {
             "name": name,
