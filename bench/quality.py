@@ -1,0 +1,258 @@
+"""What the data says, at a city's scale (issue 16): a year of hourly data of 600 air stations (31.5 million
+readings) in the Parquet tier of a fresh data directory, their results computed and kept, and the pages that show
+them timed.
+
+    uv run python bench/quality.py                 # 600 stations x 365 days
+    uv run python bench/quality.py --stations 60 --days 60   # a quick run
+
+Figures (the issue's targets in brackets):
+- `year_seconds`: the air results of the whole year recomputed (`results.service.compute_days`) [< 60 s];
+  baseline: one DuckDB pass over the same Parquet files that only averages PM2.5 per station (reading the data
+  once, nothing computed), and the ratio;
+- `hour_seconds`: a new hour arrives for every station (in the hot store) and today's results are computed again,
+  as the scheduler's job does every five minutes (warm: the job's process has compiled its SQL) [< 2 s];
+- page times (`overview_p95_ms`, `public_p95_ms`, `ranking_ms`) are measured on the same data when the pages exist
+  (issue 16's overview screen, public page and rankings), in process through the ASGI app, against `/healthz` as the
+  baseline.
+The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import ecoloop.app  # noqa: F401  # every table, scope rule and registration
+from ecoloop.analytics.sites import StoredReadings
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.engine import make_engine
+from ecoloop.db.migrate import upgrade
+from ecoloop.monitoring.enums import SiteKind, StationLevel
+from ecoloop.monitoring.service import add_site
+from ecoloop.readings.parquet import partition_path
+from ecoloop.readings.store import HotStore
+from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, Reading
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.service import add_region
+from ecoloop.results import service
+from tests.conftest import make_settings
+
+TZ = ZoneInfo("Asia/Shanghai")
+CODES = {"a34004": 45.0, "a34002": 75.0, "a05024": 90.0, "a21004": 30.0, "a21026": 8.0, "a21005": 0.8}
+COUNTIES = 10
+TOWNS_PER_COUNTY = 6
+
+
+def city(session: Session, stations: int) -> list[int]:
+    """A city of COUNTIES counties with TOWNS_PER_COUNTY towns each and `stations` air stations: one in ten
+    national (counting for the city), three in ten county stations, the rest town stations."""
+    set_actor(session, Actor(label="bench"))
+    top = add_region(session, code="371800", name="基准市", level=RegionLevel.CITY, parent=None)
+    counties = [
+        add_region(session, code=f"3718{n + 1:02d}", name=f"第{n + 1}区", level=RegionLevel.COUNTY, parent=top)
+        for n in range(COUNTIES)
+    ]
+    towns = [
+        add_region(
+            session, code=f"{c.code}{t + 1:03d}000", name=f"{c.name}第{t + 1}镇", level=RegionLevel.TOWN, parent=c
+        )
+        for c in counties
+        for t in range(TOWNS_PER_COUNTY)
+    ]
+    ids = []
+    for i in range(stations):
+        if i % 10 == 0:
+            level, region = StationLevel.NATIONAL, counties[i % COUNTIES]
+        elif i % 10 < 4:
+            level, region = StationLevel.COUNTY, counties[i % COUNTIES]
+        else:
+            level, region = StationLevel.TOWN, towns[i % len(towns)]
+        site = add_site(
+            session, code=f"AQ{i:04d}", name=f"站{i:04d}", kind=SiteKind.AIR_STATION, region=region,
+            station_level=level, longitude=114.0 + (i % 30) * 0.01, latitude=35.0 + (i // 30) * 0.01,
+        )  # fmt: skip
+        ids.append(site.id)
+    session.commit()
+    return ids
+
+
+def write_year(root: Path, site_ids: list[int], first: date, days: int) -> int:
+    """Hourly readings of the six pollutants for every station and UTC day, as the compaction writes them: a
+    daily cycle, a slow seasonal swing, noise, 2 % of values missing."""
+    rng = np.random.default_rng(16)
+    sites = np.repeat(np.array(site_ids, dtype=np.int64), 24)
+    hours = np.tile(np.arange(24), len(site_ids))
+    received = pa.scalar(datetime(2027, 1, 1, tzinfo=UTC), pa.timestamp("ms", tz="UTC"))
+    total = 0
+    for n in range(days):
+        day = first + timedelta(days=n)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+        season = 1.0 + 0.5 * np.cos(2 * np.pi * n / 365)
+        columns: dict[str, list[Any]] = {k: [] for k in READINGS_SCHEMA.names}
+        for code, mean in CODES.items():
+            cycle = 1.0 + 0.3 * np.sin(2 * np.pi * (hours - 6) / 24)
+            values = np.round(mean * season * cycle * rng.lognormal(0, 0.35, len(sites)), 3 if code == "a21005" else 1)
+            keep = rng.random(len(sites)) > 0.02
+            columns["site_id"].append(sites[keep])
+            columns["parameter"].append(np.full(keep.sum(), code, dtype=object))
+            columns["time"].append((start + hours[keep] * 3600).astype("int64"))
+            columns["value"].append(values[keep])
+        count = sum(len(a) for a in columns["site_id"])
+        table = pa.table(
+            {
+                "site_id": pa.array(np.concatenate(columns["site_id"]), pa.int64()),
+                "parameter": pa.array(np.concatenate(columns["parameter"]), pa.string()),
+                "interval": pa.array(["hour"] * count, pa.string()),
+                "time": pa.array(np.concatenate(columns["time"]), pa.int64()).cast(pa.timestamp("s", tz="UTC")),
+                "value": pa.array(np.concatenate(columns["value"]), pa.float64()),
+                "flag": pa.array(["N"] * count, pa.string()),
+                "source": pa.array(["hj212"] * count, pa.string()),
+                "received_at": pa.array([received] * count, pa.timestamp("ms", tz="UTC")),
+            },
+            schema=READINGS_SCHEMA,
+        )
+        path = partition_path(root, "hour", day.isoformat())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        total += count
+    return total
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall and CPU seconds of `run()`, and its result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stations", type=int, default=600)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ecoloop-bench-quality-") as tmp:
+        directory = Path(tmp)
+        settings = make_settings(directory)
+        upgrade(settings.database_url)
+        session = Session(make_engine(settings.database_url), expire_on_commit=False)
+        site_ids = city(session, args.stations)
+        last = datetime.now(TZ).date() - timedelta(days=1)
+        first = last - timedelta(days=args.days - 1)
+        print(f"{args.stations} stations, {args.days} days ({first} … {last}): writing the readings …", flush=True)
+        readings = write_year(settings.parquet_root, site_ids, first, args.days)
+        print(f"  {readings:,} readings in {args.days} daily partitions", flush=True)
+        store = HotStore(settings.hot_store_path)
+        stored = StoredReadings.of(store, settings)
+        days = [first + timedelta(days=n) for n in range(args.days)]
+
+        baseline_wall, _cpu, _ = timed(lambda: _baseline(settings.parquet_root))
+        print(f"baseline (one DuckDB pass averaging PM2.5 per station): {baseline_wall:.2f} s", flush=True)
+        year_wall, year_cpu, done = timed(
+            lambda: service.compute_days(session, stored, settings.results_root, days, TZ)
+        )
+        print(f"year recomputed: {year_wall:.2f} s (CPU {year_cpu:.2f} s): {done}", flush=True)
+        print(f"  ratio to the baseline: {year_wall / baseline_wall:.1f}x", flush=True)
+
+        today = datetime.now(TZ).date()
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        store.write([Reading(s, c, Interval.HOUR, hour, v, "N") for s in site_ids for c, v in CODES.items()])
+        service.compute_days(session, stored, settings.results_root, [today], TZ)  # the job's process is warm
+        hour_wall, hour_cpu, _ = timed(
+            lambda: service.compute_days(session, stored, settings.results_root, [today], TZ)
+        )
+        print(f"a new hour materialised (today's results again): {hour_wall:.2f} s (CPU {hour_cpu:.2f} s)", flush=True)
+
+        figures: dict[str, Any] = {
+            "stations": args.stations,
+            "days": args.days,
+            "readings": readings,
+            "year_seconds": round(year_wall, 2),
+            "year_cpu_seconds": round(year_cpu, 2),
+            "baseline_seconds": round(baseline_wall, 2),
+            "year_ratio_to_baseline": round(year_wall / baseline_wall, 1),
+            "hour_seconds": round(hour_wall, 2),
+            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "load_average": round(os.getloadavg()[0], 2),
+        }
+        figures |= pages(settings, session)
+        store.close()
+        print(json.dumps(figures))
+
+
+def _baseline(root: Path) -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        glob = str(root / "interval=hour" / "date=*" / "part.parquet")
+        return con.sql(
+            f"select site_id, avg(value) from read_parquet('{glob}') where parameter = 'a34004' group by site_id"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def pages(settings: Any, session: Session) -> dict[str, Any]:
+    """The page timings, once the pages are there: p95 of server time over repeated requests, in process."""
+    from fastapi.testclient import TestClient
+
+    from ecoloop.app import create_app
+    from ecoloop.identity.enums import Role
+    from ecoloop.identity.models import User
+    from ecoloop.identity.passwords import hash_password
+    from ecoloop.identity.service import start_session
+    from ecoloop.web.security import SESSION_COOKIE
+
+    user = User(
+        username="bench", display_name="基准", password_hash=hash_password("Bench-pass-2027"), role=Role.ANALYST
+    )
+    session.add(user)
+    session.flush()
+    raw = start_session(session, user, "127.0.0.1", datetime.now(UTC), timedelta(hours=2))
+    session.commit()
+    figures: dict[str, Any] = {}
+    app = create_app(settings)
+    routes = {path for route in app.routes if (path := getattr(route, "path", None))}
+    with TestClient(app) as client:
+        client.cookies.set(SESSION_COOKIE, raw)
+        baseline = p95(client, "/healthz")
+        figures["healthz_p95_ms"] = baseline
+        for name, path in (("air_p95_ms", "/air"), ("overview_p95_ms", "/screen"), ("public_p95_ms", "/public")):
+            if path in routes:
+                figures[name] = p95(client, path)
+                print(f"{path}: p95 {figures[name]:.1f} ms ({figures[name] / baseline:.0f}x /healthz)", flush=True)
+    return figures
+
+
+def p95(client: Any, path: str, runs: int = 40) -> float:
+    client.get(path)  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+    return round(statistics.quantiles(times, n=20)[-1], 1)
+
+
+if __name__ == "__main__":
+    main()
