@@ -159,6 +159,7 @@ def site_page(
         "labels": {**LABELS, "parameters": parameters.Labels(ambient=row.site.kind is SiteKind.AIR_STATION)},
         "may_review": allowed(user.principal, Action.REVIEW_CORRECTIONS),
         "may_manage": allowed(user.principal, Action.MANAGE_MONITORING),
+        "may_view_quality": allowed(user.principal, Action.VIEW_QUALITY),
         "history": history(db, "sites", site_id, settings) if may_see_history(user.principal) else None,
         "where": site_locations(db, user.principal, [site_id]).get(site_id),
         "saved": bool(saved),
