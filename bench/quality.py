@@ -147,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stations", type=int, default=600)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--no-pages", action="store_true", help="Skip the page timings.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ecoloop-bench-quality-") as tmp:
@@ -193,7 +194,8 @@ def main() -> None:
             "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "load_average": round(os.getloadavg()[0], 2),
         }
-        figures |= pages(settings, session)
+        if not args.no_pages:
+            figures |= pages(settings, session)
         store.close()
         print(json.dumps(figures))
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from ecoloop.settings import Settings
 
@@ -95,3 +96,26 @@ def read_parquet_files(backend: Any, paths: Sequence[Path]) -> ir.Table:
     # Ibis hands other engines (Spark) one path at a time.
     tables: list[ir.Table] = [backend.read_parquet(name) for name in names]
     return reduce(lambda a, b: a.union(b), tables)
+
+
+def compile_sql(expr: ir.Table, engine: str) -> str:
+    """The SQL of `expr` in the dialect of `engine` ("duckdb", "pyspark"), for a statement run many times
+    (`run_sql`): compiling large expressions costs far more than running them on little data."""
+    return str(ibis.to_sql(expr, dialect=engine))
+
+
+def run_sql(backend: Any, sql: str) -> pa.Table:
+    """The rows of a statement `compile_sql` made for this backend's engine, as Arrow (run as it is: wrapping it
+    in an expression would parse it again)."""
+    answer = backend.raw_sql(sql)
+    result: pa.Table = answer.fetch_arrow_table() if backend.name == "duckdb" else answer.toArrow()
+    return result
+
+
+def temporary(backend: Any, name: str, t: ir.Table) -> None:
+    """`t` under `name` for compiled statements: computed once into a temporary table on DuckDB, a temporary view
+    on Spark (which plans the whole query anyway)."""
+    if backend.name == "duckdb":
+        backend.create_table(name, t, temp=True, overwrite=True)
+    else:
+        backend.create_view(name, t, overwrite=True)

@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from ecoloop.analytics import air, sites
+from ecoloop.analytics import air, backends, sites
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.monitoring.quality import INVALID_FLAGS
 from ecoloop.readings.vocabulary import Interval
@@ -119,10 +119,10 @@ def compute(
     ids = [s.site_id for s in stations]
     readings = sites.period_readings(con, stored, ids, [Interval.HOUR], start, end)
     hourly = air.normalise(air.hourly_from_readings(readings, offset, INVALID_FLAGS))
-    _temporary(con, _HOURLY_NAME, hourly)
-    _temporary(con, _MEMBERSHIP_NAME, _membership(stations))
+    backends.temporary(con, _HOURLY_NAME, hourly)
+    backends.temporary(con, _MEMBERSHIP_NAME, _membership(stations))
     statements = _statements(con.name, air.edition_mode(first, last))
-    found = {name: _rows(con, sql, table) for name, (sql, table) in statements.items()}
+    found = {name: backends.run_sql(con, sql).cast(table.schema) for name, (sql, table) in statements.items()}
     return AirResults(*(found[t.name] for t in TABLES))
 
 
@@ -155,25 +155,9 @@ def _statements(engine: str, mode: str) -> dict[str, tuple[str, ResultTable]]:
             AIR_DAY_AREA: _shaped(area_days, AIR_DAY_AREA, "region_id"),
         }
         _compiled[key] = {
-            table.name: (str(ibis.to_sql(expr, dialect=engine)), table) for table, expr in expressions.items()
+            table.name: (backends.compile_sql(expr, engine), table) for table, expr in expressions.items()
         }
     return _compiled[key]
-
-
-def _temporary(con: Any, name: str, t: ir.Table) -> None:
-    """`t` under `name` for the compiled statements: computed once into a temporary table on DuckDB, a temporary
-    view on Spark (which plans the whole query anyway)."""
-    if con.name == "duckdb":
-        con.create_table(name, t, temp=True, overwrite=True)
-    else:
-        con.create_view(name, t, overwrite=True)
-
-
-def _rows(con: Any, sql: str, table: ResultTable) -> pa.Table:
-    """The rows of a compiled statement, run as it is (wrapping it in an Ibis expression would parse it again)."""
-    answer = con.raw_sql(sql)
-    result: pa.Table = answer.fetch_arrow_table() if con.name == "duckdb" else answer.toArrow()
-    return result.cast(table.schema)
 
 
 def _membership(stations: Sequence[Station]) -> ir.Table:
