@@ -181,6 +181,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/admin/users/import/template.xlsx": ("/admin/users/import/template.xlsx", 0, 0),
     "/monitoring/sites/import/template.xlsx": ("/monitoring/sites/import/template.xlsx", 0, 0),
     "/monitoring/devices/import/template.xlsx": ("/monitoring/devices/import/template.xlsx", 0, 0),
+    # The outlets' month (issue 16): the names of the planted outlet site and its enterprise.
+    "/sources/export.xlsx": ("/sources/export.xlsx", 2, 2),
 }
 
 

@@ -106,8 +106,9 @@ class Segment:
     last: date
 
 
-def source_network(session: Session) -> list[OutletLimitRow]:
-    """The limits of every active outlet site: the limits of the permit outlets whose monitoring site it is."""
+def source_network(session: Session, site_ids: Sequence[int] | None = None) -> list[OutletLimitRow]:
+    """The limits of every active outlet site (of `site_ids` when given): the limits of the permit outlets whose
+    monitoring site it is."""
     stmt = (
         select(
             Outlet.site_id,
@@ -126,6 +127,8 @@ def source_network(session: Session) -> list[OutletLimitRow]:
         .where(Site.kind.in_(SOURCE_KINDS), Site.active.is_(True))
         .order_by(Outlet.site_id, OutletLimit.pollutant, OutletLimit.averaging, Permit.valid_from)
     )
+    if site_ids is not None:
+        stmt = stmt.where(Outlet.site_id.in_(list(site_ids)))
     return [
         OutletLimitRow(site_id, pollutant, str(averaging), value, unit, ref, source, start, end)
         for site_id, pollutant, averaging, value, unit, ref, source, start, end in session.execute(stmt)
@@ -195,7 +198,7 @@ def compute(
     cut = ibis.literal(min(until.replace(minute=0, second=0, microsecond=0), end.replace(tzinfo=None)), type=_LOCAL)
     site_ids = sorted({s.row.site_id for s in segs})
     readings = sites.period_readings(con, stored, site_ids, [Interval.HOUR], start, end)
-    hours = expressions.hourly_values(readings, _limits_table(segs), offset, INVALID_FLAGS)
+    hours = expressions.hourly_values(readings, limits_table(segs), offset, INVALID_FLAGS)
     counts = {r["segment"]: r for r in sites.rows(con, expressions.segment_counts(hours, cut))}
     means = {r["segment"]: r["max_mean"] for r in sites.rows(con, expressions.max_daily_mean(hours, cut))}
     zone = timezone(offset)
@@ -294,7 +297,8 @@ def _merge(rows: Sequence[dict[str, Any]], month: date) -> pa.Table:
     return pa.Table.from_pylist(out, schema=OUTLET_MONTH.schema)
 
 
-def _limits_table(segs: Sequence[Segment]) -> Any:
+def limits_table(segs: Sequence[Segment]) -> Any:
+    """The segments as the limit table of `analytics.sources` (`LIMIT_COLUMNS`)."""
     return ibis.memtable(
         pa.table(
             {
