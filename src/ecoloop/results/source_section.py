@@ -75,7 +75,7 @@ def limit_chart(series: Series, chart_id: str) -> Chart:
     top = max([limit, *(v for _t, v in series.points)])
     option: dict[str, Any] = {
         "animation": False,
-        "grid": {"left": 56, "right": 72, "top": 24, "bottom": 32},
+        "grid": {"left": 56, "right": 24, "top": 32, "bottom": 32},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "time"},
         "yAxis": {"type": "value", "name": row.unit, "max": round(top * 1.1, 3)},
@@ -89,7 +89,7 @@ def limit_chart(series: Series, chart_id: str) -> Chart:
                 "markLine": {
                     "symbol": "none",
                     "lineStyle": {"color": "#c23531", "type": "dashed"},
-                    "label": {"formatter": gettext(N_("Permit limit")) + " {c}"},
+                    "label": {"position": "insideEndTop", "formatter": gettext(N_("Permit limit")) + " {c}"},
                     "data": [{"yAxis": limit}],
                 },
             }
