@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from ecoloop.analytics import air, sites
+from ecoloop.analytics import air, backends, sites
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.monitoring.quality import INVALID_FLAGS
 from ecoloop.readings.vocabulary import Interval
@@ -114,20 +114,19 @@ def compute(
     ids = [s.site_id for s in stations]
     readings = sites.period_readings(con, stored, ids, [Interval.HOUR], start, end)
     wide = air.hourly_from_readings(readings, offset, INVALID_FLAGS)
-    hourly = air.normalise(wide).cache() if con.name == "duckdb" else air.normalise(wide)
     membership = _membership(stations)
-
-    station_hours = air.hourly_aqi(hourly, first, last)
-    area_hours = air.hourly_aqi(air.area_hourly_values(hourly, membership), first, last)
-    daily = air.daily_values(hourly)
-    station_days = air.daily_aqi(daily, first, last)
-    area_days = air.daily_aqi(air.area_daily_values(daily, membership), first, last)
-    return AirResults(
-        hour=_arrow(con, station_hours, AIR_HOUR, "site_id"),
-        hour_area=_arrow(con, area_hours, AIR_HOUR_AREA, "region_id"),
-        day=_arrow(con, station_days, AIR_DAY, "site_id"),
-        day_area=_arrow(con, area_days, AIR_DAY_AREA, "region_id"),
-    )
+    with backends.materialised(con, air.normalise(wide)) as hourly:
+        station_hours = air.hourly_aqi(hourly, first, last)
+        area_hours = air.hourly_aqi(air.area_hourly_values(hourly, membership), first, last)
+        daily = air.daily_values(hourly)
+        station_days = air.daily_aqi(daily, first, last)
+        area_days = air.daily_aqi(air.area_daily_values(daily, membership), first, last)
+        return AirResults(
+            hour=_arrow(con, station_hours, AIR_HOUR, "site_id"),
+            hour_area=_arrow(con, area_hours, AIR_HOUR_AREA, "region_id"),
+            day=_arrow(con, station_days, AIR_DAY, "site_id"),
+            day_area=_arrow(con, area_days, AIR_DAY_AREA, "region_id"),
+        )
 
 
 def _membership(stations: Sequence[Station]) -> ir.Table:

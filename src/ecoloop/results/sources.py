@@ -16,9 +16,7 @@ complete hour before now.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -26,12 +24,11 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
 import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoloop.analytics import sites
+from ecoloop.analytics import backends, sites
 from ecoloop.analytics import sources as expressions
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.enterprises.models import Outlet, OutletLimit, Permit
@@ -201,7 +198,9 @@ def compute(
     cut = ibis.literal(min(until.replace(minute=0, second=0, microsecond=0), end.replace(tzinfo=None)), type=_LOCAL)
     site_ids = sorted({s.row.site_id for s in segs})
     readings = sites.period_readings(con, stored, site_ids, [Interval.HOUR], start, end)
-    with _materialised(con, expressions.hourly_values(readings, limits_table(segs), offset, INVALID_FLAGS)) as hours:
+    with backends.materialised(
+        con, expressions.hourly_values(readings, limits_table(segs), offset, INVALID_FLAGS)
+    ) as hours:
         counts = {r["segment"]: r for r in sites.rows(con, expressions.segment_counts(hours, cut))}
         means = {r["segment"]: r["max_mean"] for r in sites.rows(con, expressions.max_daily_mean(hours, cut))}
         hour_rows = sites.rows(con, expressions.hour_candidates(hours, cut))
@@ -210,22 +209,6 @@ def compute(
     exceeded = _judge(segs, hour_rows, day_rows, zone)
     rows = [_row(s, counts.get(s.number), means.get(s.number), exceeded.get(s.number, []), until) for s in segs]
     return _merge(rows, month)
-
-
-@contextmanager
-def _materialised(con: Any, t: ir.Table) -> Iterator[ir.Table]:
-    """`t` computed once for the four reads made of it: on embedded DuckDB a temporary table of this connection
-    (dropped afterwards; `Table.cache` would put a table made of in-memory tables alone on ibis' default backend,
-    not on `con`), elsewhere the expression itself."""
-    if con.name != "duckdb":
-        yield t
-        return
-    name = f"outlet_hours_{uuid.uuid4().hex}"
-    con.create_table(name, t, temp=True)
-    try:
-        yield con.table(name)
-    finally:
-        con.drop_table(name, force=True)
 
 
 @dataclass
