@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from ecoloop.access.actions import Action
 from ecoloop.db.base import RowId
+from ecoloop.enterprises.enums import Averaging
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
 from ecoloop.readings import parameters
@@ -116,14 +117,13 @@ HEADERS = (
     N_("Validity rate (%)"),
     N_("Effective transmission rate (%)"),
 )
-AVERAGING_WORDS = {"hour": N_("Hourly mean"), "day": N_("Daily mean")}
 
 
 def outlet_workbook(rows: Sequence[OutletMonth], month: date) -> bytes:
     """One sheet: a line per outlet site and pollutant of the month (a site not computed yet: its names alone)."""
     book = new_workbook()
     sheet = book.create_sheet(f"{month:%Y-%m}")
-    append_row(sheet, [gettext(h) for h in HEADERS])
+    append_row(sheet, [gettext(HEADERS[i]) for i in range(len(HEADERS))])
     for r in rows:
         names = [r.site.enterprise, r.site.code, r.site.name, r.site.outlet, r.site.region]
         if not r.rows:
@@ -131,7 +131,7 @@ def outlet_workbook(rows: Sequence[OutletMonth], month: date) -> bytes:
         for m in r.rows:
             figures = [
                 parameters.name(m["parameter"]),
-                gettext(AVERAGING_WORDS.get(m["averaging"], m["averaging"])),
+                gettext(Averaging(m["averaging"]).label),
                 m["limit"],
                 m["unit"],
                 m["reference_o2"],
