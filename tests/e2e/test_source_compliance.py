@@ -89,7 +89,14 @@ def test_the_enterprise_file_shows_the_stored_exceedance_hours(page: Page, live_
     expect(charts).to_have_count(3)
     expect(section.locator("article[data-site$='-DA001'] [data-chart-drawn='yes']")).to_have_count(3)
 
+    # The bureau's list of the month: the outlet's hours summed over its pollutants, as kept.
+    total = sum(r["exceed_hours"] or 0 for r in kept.to_pylist() if (r["site_id"], r["month"]) == (site_id, month))
+    page.goto(f"{live_server}/sources?month={month:%Y-%m}")
+    expect(page.locator(f"tr[data-site='{site_id}'] [data-figure='exceed_hours']")).to_have_text(str(total))
+
+    page.goto(f"{live_server}/enterprises/{enterprise_id}#compliance")
     article = section.locator("article[data-site$='-DA001']")
+    expect(article.locator("[data-chart-drawn='yes']")).to_have_count(3)
     article.scroll_into_view_if_needed()
     SCREENS.mkdir(parents=True, exist_ok=True)
     article.screenshot(path=SCREENS / "enterprise-compliance.png")
