@@ -189,6 +189,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/air/stations/{site_id}/export.csv": ("/air/stations/{station}/export.csv", 0, 0),
     "/air/areas/{region_id}/export.xlsx": ("/air/areas/{town}/export.xlsx", 0, 0),
     "/air/areas/{region_id}/export.csv": ("/air/areas/{town}/export.csv?series=hours", 0, 0),
+    # The outlets' month (issue 16): the names of the planted outlet site and its enterprise.
+    "/sources/export.xlsx": ("/sources/export.xlsx", 2, 2),
 }
 
 

@@ -30,7 +30,7 @@ from ecoloop.enterprises.correction_routes import router as corrections_router
 from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
-from ecoloop.enterprises.sections import register_section
+from ecoloop.enterprises.sections import register_panel, register_section
 from ecoloop.i18n import N_
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.import_routes import router as identity_import_router
@@ -50,7 +50,9 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.results import source_section
 from ecoloop.results.air_routes import router as air_router
+from ecoloop.results.source_routes import router as sources_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -87,6 +89,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks_router,
     alerts_router,
     air_router,
+    sources_router,
 )
 
 
@@ -103,6 +106,8 @@ register_labels(
 # The sections that other capabilities keep in an enterprise's file, in the order the file shows them.
 for key, title, rows in (*alerts_in_enterprise_files.SECTIONS, *cases_in_enterprise_files.SECTIONS):
     register_section(key, title, rows)
+for key, title, panel in source_section.PANELS:
+    register_panel(key, title, panel)
 
 # Paths that carry a secret: the web server's access log and our error lines show them redacted.
 keep_out_of_logs(SET_PASSWORD_PATH)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pyarrow.compute as pc
 
-from ecoloop.demo.history import REPLAY_SOURCE, replayed_readings
+from ecoloop.demo.history import OUTLET_SOURCE, REPLAY_SOURCE, outlet_readings, replayed_readings
 from ecoloop.demo.service import demo_fixture, demo_readings_file
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, hour_stats, hour_values
 from ecoloop.ingest.files import ImportReport, read_beijing
 from ecoloop.readings.vocabulary import READINGS_SCHEMA
 
@@ -38,3 +39,28 @@ def test_replaying_stations_get_their_sources_recent_history_scaled() -> None:
     assert pc.max(planted.filter(pc.equal(planted["parameter"], "a34004"))["value"]).as_py() > 100
     # 30 days of hours, six pollutants, three stations, less what the source lacks.
     assert 0.9 * 30 * 24 * 6 * 3 < derived.num_rows <= 30 * 24 * 6 * 3
+
+
+def test_outlets_get_the_hours_their_loggers_would_have_sent() -> None:
+    """A flue-gas and a wastewater logger (and an air station, left out) from local 2026-11-30 22:00 to 2026-12-01
+    01:30 (UTC 17:30): the three hours 22:00, 23:00 and 00:00 (01:00 has not ended), each parameter's hourly mean and
+    flag as the hourly upload would carry them, flue-gas O2 among them, dated in UTC."""
+    tz = ZoneInfo("Asia/Shanghai")
+    gas = SimDevice("MN-GAS", "pw", Profile.GAS_OUTLET, industry="4411")
+    water = SimDevice("MN-WATER", "pw", Profile.WATER_OUTLET, industry="2614")
+    air = SimDevice("MN-AIR", "pw", Profile.AIR_STATION)
+    end = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    local_first = datetime.combine(date(2026, 11, 30), time(22))  # the simulator's clock: naive local time
+
+    table = outlet_readings([(1, gas), (2, water), (3, air)], local_first, end, tz, 0, end)
+
+    assert table.schema == READINGS_SCHEMA
+    rows = table.to_pylist()
+    assert {r["site_id"] for r in rows} == {1, 2}
+    assert sorted({r["time"] for r in rows}) == [datetime(2026, 11, 30, h, tzinfo=UTC) for h in (14, 15, 16)]
+    first = hour_stats(gas, hour_values(gas, local_first, 0))
+    gas_rows = {r["parameter"]: r for r in rows if r["site_id"] == 1 and r["time"].hour == 14}
+    assert set(gas_rows) == set(first) and "a19001" in gas_rows
+    assert gas_rows["a21026"]["value"] == round(first["a21026"].avg, 6)
+    assert gas_rows["a21026"]["flag"] == first["a21026"].flag
+    assert {r["source"] for r in rows} == {OUTLET_SOURCE}

@@ -37,8 +37,11 @@ ENTERPRISE_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "bran
 ADMIN = frozenset({"admin"})
 REGION_KEEPERS = frozenset({"admin", "branch_a"})  # a branch keeps the towns and villages of its county
 LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+QUALITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "hotline", "branch_a", "department"})
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
+# The entries of what the data says, after the start page, for the roles that view quality (issue 16).
+QUALITY = ["/air", "/sources"]
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -58,6 +61,7 @@ PAGES = {
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
     "/air": (QUALITY_VIEWERS, "空气质量"),
     "/air/compare": (QUALITY_VIEWERS, "站点对比"),
+    "/sources": (QUALITY_VIEWERS, "污染源达标"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -70,7 +74,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
-        "/air",
+        *QUALITY,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -82,10 +86,10 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/air", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "leader": ["/", *QUALITY, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
     "analyst": [
         "/",
-        "/air",
+        *QUALITY,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -93,11 +97,11 @@ MENUS = {
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", "/air", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", "/air", *CASES, "/account"],
+    "inspector": ["/", *QUALITY, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "hotline": ["/", *QUALITY, *CASES, "/account"],
     "branch_a": [
         "/",
-        "/air",
+        *QUALITY,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -105,7 +109,7 @@ MENUS = {
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", "/air", "/alerts", *CASES, "/account"],
+    "department": ["/", *QUALITY, "/alerts", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

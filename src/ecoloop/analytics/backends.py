@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import reduce
@@ -119,3 +120,19 @@ def temporary(backend: Any, name: str, t: ir.Table) -> None:
         backend.create_table(name, t, temp=True, overwrite=True)
     else:
         backend.create_view(name, t, overwrite=True)
+
+
+@contextmanager
+def materialised(backend: Any, t: ir.Table) -> Iterator[ir.Table]:
+    """`t` computed once for several reads made of it: on DuckDB a temporary table of `backend`, dropped afterwards;
+    on another engine the expression itself. (`Table.cache` puts an expression made of in-memory tables alone, such
+    as the hot store's rows, on ibis' default backend instead, where `backend` does not find it.)"""
+    if backend.name != "duckdb":
+        yield t
+        return
+    name = f"materialised_{uuid.uuid4().hex}"
+    backend.create_table(name, t, temp=True)
+    try:
+        yield backend.table(name)
+    finally:
+        backend.drop_table(name, force=True)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
+import pyarrow as pa
 import typer
 from rich.table import Table
 from sqlalchemy import select
@@ -104,8 +105,15 @@ def demo(
             site_ids=site_ids(settings),
             since=now - REPLAYED_HISTORY,
         )
+        outlets = partial(_outlet_history, settings, now)
         imported = import_history(
-            settings, demo_readings_file(), "beijing", shift_years=shift, until=now, derive=replay, since=since
+            settings,
+            demo_readings_file(),
+            "beijing",
+            shift_years=shift,
+            until=now,
+            derive=lambda table: pa.concat_tables([replay(table), outlets()]),
+            since=since,
         )
         console.print(f"{imported.readings:,} readings stored")
     if readings:
@@ -154,6 +162,24 @@ def _demo_results(settings: Settings, history_days: int) -> None:
         return
     console.print(f"Computing the results of {len(missing)} days (AQI, water classes, noise, source compliance) …")
     console.print(compute_results(settings, missing[0], missing[-1], quiet=True, days=missing))
+
+
+def _outlet_history(settings: Settings, now: datetime) -> pa.Table:
+    """The hours the demo's outlet loggers (seed 0, as `ecoloop simulate hj212` runs them) would have sent since the
+    start of the previous local month, so that the outlets' compliance has a past month and this one (issue 16)."""
+    from ecoloop.demo.history import outlet_readings
+    from ecoloop.demo.simulator import devices_from_db
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            site_of = dict(session.execute(select(Device.mn, Device.site_id)).tuples().all())
+    finally:
+        engine.dispose()
+    devices = [(site_of[d.mn], d) for d in devices_from_db(settings.database_url, len(site_of)) if d.mn in site_of]
+    this_month = now.astimezone(settings.tz).date().replace(day=1)
+    first = datetime.combine((this_month - timedelta(days=1)).replace(day=1), datetime.min.time())
+    return outlet_readings(devices, first, now, settings.tz, 0, now)
 
 
 @contextlib.contextmanager

@@ -1,18 +1,20 @@
 """The demo's history for its stations that replay a Beijing station (town and village stations): the last weeks of
 their source station's imported readings, scaled as the simulated loggers scale them, so that their pages have a
-history that the live data continue."""
+history that the live data continue; and for its outlets, the hours their simulated loggers would have sent since
+the start of the previous month."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, hour_stats, hour_values
 from ecoloop.ingest.files import site_code_for_station
-from ecoloop.readings.vocabulary import ReadingSource, source_value
+from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, ReadingSource, source_value
 
 REPLAY_SOURCE = source_value(ReadingSource.IMPORT, "beijing-replay")
 _BOOSTED = ("a34004", "a34002")  # as `simulator.profiles`: PM2.5 and PM10 carry the planted hotspot's boost
@@ -47,3 +49,44 @@ def replayed_readings(
         )
         parts.append(rows.cast(imported.schema))
     return pa.concat_tables(parts) if parts else imported.slice(0, 0)
+
+
+OUTLET_SOURCE = source_value(ReadingSource.IMPORT, "simulated-outlets")
+_OUTLETS = (Profile.GAS_OUTLET, Profile.WATER_OUTLET)
+
+
+def outlet_readings(
+    devices: Sequence[tuple[int, SimDevice]], first: datetime, end: datetime, tz: tzinfo, seed: int, received: datetime
+) -> pa.Table:
+    """Hourly readings (READINGS_SCHEMA) of the outlet sites' simulated loggers for the local hours starting from
+    `first` (naive local time, the simulator's clock) and ending by `end`, as the loggers would have sent them
+    (`hour_stats`: each parameter's hourly mean and flag, the flue gas's O2 among them), under the source
+    `import:simulated-outlets`: the outlets' history before the live loggers took over, so that their compliance
+    has past months (issue 16). `devices` pairs each site id with its logger."""
+    rows: dict[str, list[Any]] = {name: [] for name in ("site_id", "parameter", "time", "value", "flag")}
+    for site_id, device in devices:
+        if device.profile not in _OUTLETS:
+            continue
+        hour = first
+        while (hour + timedelta(hours=1)).replace(tzinfo=tz) <= end:
+            moment = hour.replace(tzinfo=tz).astimezone(UTC)
+            for code, stat in hour_stats(device, hour_values(device, hour, seed)).items():
+                rows["site_id"].append(site_id)
+                rows["parameter"].append(code)
+                rows["time"].append(moment)
+                rows["value"].append(round(stat.avg, 6))
+                rows["flag"].append(stat.flag)
+            hour += timedelta(hours=1)
+    count = len(rows["site_id"])
+    return pa.table(
+        {
+            **{name: rows[name] for name in ("site_id", "parameter")},
+            "interval": [Interval.HOUR.value] * count,
+            "time": rows["time"],
+            "value": rows["value"],
+            "flag": rows["flag"],
+            "source": [OUTLET_SOURCE] * count,
+            "received_at": [received] * count,
+        },
+        schema=READINGS_SCHEMA,
+    )

@@ -211,7 +211,10 @@ def _file_page(
     permits = queries.permits_of(db, p, enterprise.id)
     sites = queries.sites_of(db, p, enterprise.id)
     may_manage = allowed(p, Action.MANAGE_ENTERPRISES)
+    panels = sections.panels(request, db, p, enterprise.id)
     context: dict[str, Any] = {
+        "panels": panels,
+        "panel_scripts": list(dict.fromkeys(script for _key, panel in panels for script in panel.scripts)),
         "enterprise": enterprise,
         "section_letter": industry_section(enterprise.industry_code),
         "permits": permits,

@@ -22,7 +22,9 @@ class NavItem:
 
 MENU = (
     NavItem(N_("Overview"), "/"),
+    # What the data says (issue 16), together after the start page.
     NavItem(N_("Air quality"), "/air", Action.VIEW_QUALITY),
+    NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
