@@ -125,6 +125,7 @@ def plant(db: Session, world: World, payload: str) -> int:
     site = add_site(
         db, code="SRC-A", name=payload, kind=SiteKind.AIR_SOURCE, region=world.village_a, enterprise_id=e.id
     )
+    add_site(db, code="NOISE-A", name=payload, kind=SiteKind.NOISE, region=world.town_a)
     permit = service.add_permit(
         db,
         enterprise=e,
@@ -181,6 +182,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/admin/users/import/template.xlsx": ("/admin/users/import/template.xlsx", 0, 0),
     "/monitoring/sites/import/template.xlsx": ("/monitoring/sites/import/template.xlsx", 0, 0),
     "/monitoring/devices/import/template.xlsx": ("/monitoring/devices/import/template.xlsx", 0, 0),
+    # The noise month (issue 16): the station's name and its town's in the compliance sheet.
+    "/noise/month.xlsx": ("/noise/month.xlsx", 2, 1),
+    "/noise/month.csv": ("/noise/month.csv", 0, 0),
 }
 
 

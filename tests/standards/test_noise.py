@@ -11,6 +11,7 @@ import pytest
 from ecoloop.standards.noise import (
     ZONES,
     NoisePeriod,
+    compliance_rate,
     energy_mean,
     judge_leq,
     judge_night_max,
@@ -159,3 +160,19 @@ def test_energy_mean_of_equal_periods(levels: list[str], expected: str) -> None:
 def test_energy_mean_of_nothing_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         energy_mean([])
+
+
+@pytest.mark.parametrize(
+    ("compliant", "judged", "expected"),
+    [
+        # Hunan, 2021 Q4 (../shared/standards/noise.md §1.6, reproduced): 151/156 by day, 139/156 at night; class 1
+        (151, 156, "96.8"),
+        (139, 156, "89.1"),
+        (15, 18, "83.3"),
+        (14, 18, "77.8"),
+        (30, 30, "100.0"),
+        (0, 0, None),
+    ],
+)
+def test_compliance_rate_of_station_days(compliant: int, judged: int, expected: str | None) -> None:
+    assert compliance_rate(compliant, judged) == (None if expected is None else Decimal(expected))

@@ -150,3 +150,16 @@ def judge_night_max(value: Decimal, zone: str) -> NoiseJudgement:
     """A night maximum sound level (Lmax) of a point in `zone` against the night limit + 15 dB(A) (GB 3096-2008
     §5.4)."""
     return NoiseJudgement(rounded(value), night_max_limit(zone))
+
+
+RATE_PRECISION: Final = Decimal("0.1")
+"""达标率 is reported to 0.1 % ([E]: provincial bulletins reproduced, `../shared/standards/noise.md` §1.6)."""
+
+
+def compliance_rate(compliant: int, judged: int) -> Decimal | None:
+    """The compliance rate (达标率) of a period: compliant station-days (点次) over judged ones, in %, by day and
+    by night separately, to 0.1 % half-even (GB 3096-2008 Appendix B fixed-point method; automatic stations: one
+    day and one night verdict per station-day, [S]); None when nothing was judged."""
+    if judged <= 0:
+        return None
+    return (Decimal(compliant) * 100 / Decimal(judged)).quantize(RATE_PRECISION, rounding=ROUND_HALF_EVEN)
