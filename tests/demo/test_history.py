@@ -1,16 +1,24 @@
-"""The demo's replaying stations get the recent history of their source station, scaled as they replay it."""
+"""The demo's replaying stations get the recent history of their source station, scaled as they replay it; its noise
+stations the hours their simulated loggers would have sent."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pyarrow.compute as pc
 
-from ecoloop.demo.history import REPLAY_SOURCE, replayed_readings
+from ecoloop.demo.history import NOISE_SOURCE, REPLAY_SOURCE, noise_readings, replayed_readings
 from ecoloop.demo.service import demo_fixture, demo_readings_file
+from ecoloop.demo.simulator.loggers import sim_device
+from ecoloop.demo.simulator.profiles import Uploads
+from ecoloop.ingest.convert import readings_of
 from ecoloop.ingest.files import ImportReport, read_beijing
+from ecoloop.ingest.hj212 import parse
+from ecoloop.monitoring.enums import SiteKind
 from ecoloop.readings.vocabulary import READINGS_SCHEMA
+from ecoloop.standards.noise import energy_mean
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 30, tzinfo=TZ)
@@ -38,3 +46,46 @@ def test_replaying_stations_get_their_sources_recent_history_scaled() -> None:
     assert pc.max(planted.filter(pc.equal(planted["parameter"], "a34004"))["value"]).as_py() > 100
     # 30 days of hours, six pollutants, three stations, less what the source lacks.
     assert 0.9 * 30 * 24 * 6 * 3 < derived.num_rows <= 30 * 24 * 6 * 3
+
+
+def test_noise_stations_get_the_hours_their_loggers_would_have_sent() -> None:
+    """Every noise point of the demo gets its hourly levels of the last days, the values its simulated logger sends
+    live for the same hours (the HJ 212 frame of the hour, parsed as the receiver stores it); the point beside a
+    building site ('loud', zone 1: 55/45) is above its limits by day and by night, a quiet one (zone 1) below."""
+    plans = demo_fixture()["sites"]
+    noise = {p["code"]: n for n, p in enumerate(p for p in plans if p["kind"] == "noise")}
+    since = NOW - timedelta(days=3)
+
+    derived = noise_readings(plans, noise, since, NOW, TZ)
+
+    assert derived.schema == READINGS_SCHEMA
+    assert set(derived["source"].to_pylist()) == {NOISE_SOURCE}
+    assert set(derived["site_id"].to_pylist()) == set(noise.values())
+    assert set(derived["parameter"].to_pylist()) == {"Leq", "L10", "L50", "L90", "LMx", "LMn"}
+    assert derived.num_rows == len(noise) * 6 * 3 * 24  # 10:00 on the 4th to 10:00 on the 7th
+
+    loud = next(p for p in plans if p.get("behaviour") == "loud")
+    device = sim_device(loud["device"]["mn"], loud["device"]["password"], loud["code"], SiteKind.NOISE, loud, zone="1")
+    hour = datetime(2026, 12, 6, 23)  # noqa: DTZ001  # the logger's local DataTime
+    frame = next(f for due, _qn, f in Uploads(device, hour, seed=0) if due.cn == "2061")
+    sent = {r.parameter: r.value for r in readings_of(parse(frame), noise[loud["code"]], TZ)}
+    stored = {
+        r["parameter"]: r["value"]
+        for r in derived.to_pylist()
+        if r["site_id"] == noise[loud["code"]] and r["time"] == hour.replace(tzinfo=TZ)
+    }
+    assert stored == sent
+
+    def energy(site: str, night: bool) -> Decimal:
+        levels = [
+            Decimal(str(r["value"]))
+            for r in derived.to_pylist()
+            if r["site_id"] == noise[site]
+            and r["parameter"] == "Leq"
+            and (r["time"].astimezone(TZ).hour not in range(6, 22)) == night
+        ]
+        return energy_mean(levels)
+
+    quiet = next(p for p in plans if p.get("behaviour") == "quiet" and p["noise_zone"] == "1")
+    assert energy(loud["code"], night=False) > 55 and energy(loud["code"], night=True) > 45
+    assert energy(quiet["code"], night=False) < 55 and energy(quiet["code"], night=True) < 45

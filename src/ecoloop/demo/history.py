@@ -5,14 +5,15 @@ history that the live data continue."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ecoloop.ingest.files import site_code_for_station
-from ecoloop.readings.vocabulary import ReadingSource, source_value
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, ReadingSource, source_value
 
 REPLAY_SOURCE = source_value(ReadingSource.IMPORT, "beijing-replay")
 _BOOSTED = ("a34004", "a34002")  # as `simulator.profiles`: PM2.5 and PM10 carry the planted hotspot's boost
@@ -47,3 +48,49 @@ def replayed_readings(
         )
         parts.append(rows.cast(imported.schema))
     return pa.concat_tables(parts) if parts else imported.slice(0, 0)
+
+
+NOISE_SOURCE = source_value(ReadingSource.IMPORT, "demo-noise")
+
+
+def noise_readings(
+    plans: list[dict[str, Any]],
+    site_ids: Mapping[str, int],
+    since: datetime,
+    until: datetime,
+    tz: tzinfo,
+    seed: int = 0,
+) -> pa.Table:
+    """Readings (READINGS_SCHEMA) of the demo's noise stations for the hours from `since` to `until`: the hourly
+    levels (Leq, L10, L50, L90, LMx, LMn: HJ 212-2017 CN=2061 `X-Data`) their simulated loggers send live for those
+    hours (`simulator.ambient`, the same MN and seed), so that their daily Ld and Ln have a history before the live
+    data continue it."""
+    from ecoloop.demo.simulator import ambient
+    from ecoloop.demo.simulator.loggers import sim_device
+    from ecoloop.demo.simulator.profiles import Due
+
+    rows: dict[str, list[Any]] = {name: [] for name in READINGS_SCHEMA.names}
+    first = since.astimezone(tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    last = until.astimezone(tz).replace(tzinfo=None)
+    received = until.astimezone(UTC)
+    for plan in plans:
+        site_id, device = site_ids.get(plan["code"]), plan.get("device")
+        if plan.get("kind") != SiteKind.NOISE.value or site_id is None or not device:
+            continue
+        sim = sim_device(device["mn"], device["password"], plan["code"], SiteKind.NOISE, plan, zone=plan["noise_zone"])
+        hour = first
+        while hour + timedelta(hours=1) <= last:
+            cp = ambient.noise_cp(sim, Due(hour, 0, "2061", hour), ambient.station_hour(sim, hour, seed), [], seed)
+            for key, value in cp.items():
+                if not key.endswith("-Data"):
+                    continue
+                rows["site_id"].append(site_id)
+                rows["parameter"].append(key.removesuffix("-Data"))
+                rows["interval"].append(Interval.HOUR.value)
+                rows["time"].append(hour.replace(tzinfo=tz))
+                rows["value"].append(float(value))
+                rows["flag"].append("N")
+                rows["source"].append(NOISE_SOURCE)
+                rows["received_at"].append(received)
+            hour += timedelta(hours=1)
+    return pa.table(rows, schema=READINGS_SCHEMA)
