@@ -82,7 +82,7 @@ async def test_the_month_with_compliance_per_station_zone_and_overall(
     assert rates(station_b) == ("100.0% 1/1", "0.0% 0/1")
     latest_ld, latest_ln = station_a.find(data_level="ld"), station_a.find(data_level="ln")
     assert latest_ld is not None and latest_ln is not None
-    assert (latest_ld.text, latest_ln.text) == ("60.0", "40.0")  # the 4th, its Ld shown though not judged
+    assert (latest_ld.text, latest_ln.text) == ("60.0 （无效）", "40.0")  # the 4th: its night is valid, its day not
     zones = {row.attrs["data-zone"]: rates(row) for row in html.find_all("tr") if "data-zone" in row.attrs}
     assert zones == {
         "1": ("66.7% 2/3", "75.0% 3/4"),

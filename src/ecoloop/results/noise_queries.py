@@ -86,7 +86,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class StationMonth:
-    """A station in a period: its site, its days, their tally and its latest day with a level."""
+    """A station in a period: its site, its days, their tally and its latest valid day."""
 
     site: Site
     days: list[NoiseDay]
@@ -94,8 +94,9 @@ class StationMonth:
 
     @property
     def latest(self) -> NoiseDay | None:
-        with_level = [d for d in self.days if d.ld is not None or d.ln is not None]
-        return with_level[-1] if with_level else None
+        """The latest day with a valid Ld or Ln (today's day is not valid before its evening, nor its night)."""
+        valid = [d for d in self.days if d.day_valid or d.night_valid]
+        return valid[-1] if valid else None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ per GB 3096 function-zone class; a station's daily Ld and Ln charted against its
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -127,12 +128,21 @@ def daily_chart(days: list[NoiseDay]) -> dict[str, Any]:
         (names[2], [d.ld_limit for d in days], "#d9822b", "dashed"),
         (names[3], [d.ln_limit for d in days], "#2b6cb0", "dashed"),
     ]
+    shown = [v for _name, values, _colour, _style in series for v in values if v is not None]
+    low, high = (min(shown), max(shown)) if shown else (40.0, 70.0)
     return {
+        "animation": False,  # drawn at once: the page's numbers and the chart agree whenever it is looked at
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": names},
-        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 30},
+        "legend": {"data": names, "top": 0},
+        "grid": {"left": 50, "right": 20, "top": 50, "bottom": 30},
         "xAxis": {"type": "category", "data": [d.day.isoformat() for d in days]},
-        "yAxis": {"type": "value", "name": "dB(A)", "scale": True},
+        # Whole 5 dB steps around the levels and the limits, so that a limit line never lies on the axis.
+        "yAxis": {
+            "type": "value",
+            "name": "dB(A)",
+            "min": 5 * math.floor(low / 5 - 0.5),
+            "max": 5 * math.ceil(high / 5 + 0.5),
+        },
         "series": [
             {
                 "name": name,
