@@ -62,7 +62,8 @@ def test_ld_and_ln_are_energy_means_of_the_hours_with_the_night_owned_by_the_day
     - 00-05 on the 10th (Leq 70) are the night of the 9th, 06:00 on the 11th (Leq 99) the day of the 11th: neither
       counts.
     Station 2: 11 day hours of Leq 55, no night: Ld 55.0 not valid (fewer than 12 hours), Ln none.
-    Station 3: only its daily upload (CN=2031 at 00:00 of the 10th): Leq-Data 52.1, Ldn-Data 55.3."""
+    Station 3: only its daily upload (CN=2031 at 00:00 of the 10th): Leq-Data 52.1, Ldn-Data 55.3, Ld-DayData 53.0
+    (and an Ld-Data 99 that the DayData goes before), Ln-NightData 47.5, LMx-NightData 66.1."""
     nxt = DAY + timedelta(days=1)
     readings = [hour(1, DAY, h, "Leq", 50.0 if h < 14 else 60.0) for h in range(6, 22)]
     readings += [hour(1, DAY, h, "Leq", 45.0) for h in (22, 23)]
@@ -74,6 +75,10 @@ def test_ld_and_ln_are_energy_means_of_the_hours_with_the_night_owned_by_the_day
     readings += [
         Reading(3, "Leq", Interval.DAY, at(DAY, 0), 52.1),
         Reading(3, "Ldn", Interval.DAY, at(DAY, 0), 55.3),
+        Reading(3, "Ld-DayData", Interval.DAY, at(DAY, 0), 53.0),
+        Reading(3, "Ld", Interval.DAY, at(DAY, 0), 99.0),
+        Reading(3, "Ln-NightData", Interval.DAY, at(DAY, 0), 47.5),
+        Reading(3, "LMx-NightData", Interval.DAY, at(DAY, 0), 66.1),
     ]
     stored.store.write(readings[: len(readings) // 2], now=NOW)
     compact(stored.store, stored.root)  # half of them in Parquet, half in the hot store
@@ -89,6 +94,7 @@ def test_ld_and_ln_are_energy_means_of_the_hours_with_the_night_owned_by_the_day
     assert (two["ld"], two["hours_day"], two["day_valid"]) == (55.0, 11, False)
     assert (two["ln"], two["hours_night"], two["night_valid"]) == (None, 0, False)
     assert (three["ld"], three["hours_day"], three["device_leq"], three["device_ldn"]) == (None, 0, 52.1, 55.3)
+    assert (three["device_ld"], three["device_ln"], three["device_lmax_night"]) == (53.0, 47.5, 66.1)
 
 
 def test_the_worked_example_of_sixteen_hours(stored: StoredReadings, backend: Any) -> None:

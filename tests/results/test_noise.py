@@ -44,6 +44,7 @@ def station_day(ld: float | None, ln: float | None, **extra: Any) -> dict[str, A
         "device_ldn": None,
         "device_ld": None,
         "device_ln": None,
+        "device_lmax_night": None,
     }
     return row | extra
 

@@ -39,6 +39,7 @@ def noise_days(site_id: int, zone: str, days: list[tuple[int, float, float, int]
             "device_ldn": None,
             "device_ld": None,
             "device_ln": None,
+            "device_lmax_night": None,
         }
         rows.append(judged_row(row, zone))
     return rows

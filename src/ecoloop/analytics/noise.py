@@ -4,9 +4,10 @@ docs/standards/gb3096-noise.md).
 
 Input: stored readings of noise stations (`analytics.sites` columns). The hourly values are the HJ 212-2017 Table
 B.3 quantities of the hourly upload CN=2061: `Leq` (the hour's equivalent level, `Leq-Data`) and `LMx` (its
-maximum, `LMx-Data`); a daily upload CN=2031 may add the device's own day values (`Leq-Data`, `Ldn-Data`, and `Ld`,
-`Ln` when sent as `-Data`). The periods and validity thresholds come from `ecoloop.standards.noise`; this module only
-expresses them column-wise so that DuckDB or Spark evaluates them alike.
+maximum, `LMx-Data`); a daily upload CN=2031 may add the device's own day values (`Leq-Data`, `Ldn-Data`,
+`Ld-DayData`, `Ln-NightData`, `LMx-NightData`). The periods and validity thresholds come from
+`ecoloop.standards.noise`; this module only expresses them column-wise so that DuckDB or Spark evaluates them
+alike.
 
 Which day a night belongs to: the night that starts at 22:00 on day D and ends at 06:00 on D+1 is D's night
 (GB 3096-2008 §3 defines night as 22:00 to 06:00 *of the next day*, a night starting on its day; [U] whether the
@@ -29,9 +30,16 @@ from ecoloop.standards.noise import DAY_START, MIN_DAY_HOURS, MIN_NIGHT_HOURS, N
 
 HOURLY_CODES = ("Leq", "LMx")
 """HJ 212-2017 Table B.3: the hour's equivalent sound level and its maximum sound level, in dB(A)."""
-DEVICE_DAY_CODES = {"Leq": "device_leq", "Ldn": "device_ldn", "Ld": "device_ld", "Ln": "device_ln"}
-"""The values of a device's daily upload (CN=2031) kept beside the computed ones: the day's Leq, Ldn, and Ld / Ln
-when a device sends them as `-Data` (HJ 212-2017 Table B.3, Appendix C)."""
+DEVICE_DAY_VALUES = {
+    "device_leq": ("Leq",),
+    "device_ldn": ("Ldn",),
+    "device_ld": ("Ld-DayData", "Ld"),
+    "device_ln": ("Ln-NightData", "Ln"),
+    "device_lmax_night": ("LMx-NightData",),
+}
+"""The values of a device's daily upload (CN=2031) kept beside the computed ones, each from the first of its stored
+parameters present: the day's Leq and Ldn (`-Data`), Ld and Ln (`Ld-DayData`, `Ln-NightData`, or `-Data`) and the
+night's maximum (`LMx-NightData`) (HJ 212-2017 Table B.3, Appendix C)."""
 _LN10 = math.log(10)
 
 
@@ -115,16 +123,24 @@ def daily_levels(
 
 
 def device_days(readings: ir.Table, offset: timedelta, invalid_flags: Collection[str]) -> ir.Table:
-    """Per station and local date (`station`, `day`): the values of the device's daily upload (`DEVICE_DAY_CODES`
+    """Per station and local date (`station`, `day`): the values of the device's daily upload (`DEVICE_DAY_VALUES`
     columns, null when not sent)."""
-    rows = _valid(readings.filter(readings.interval == "day"), DEVICE_DAY_CODES, invalid_flags)
+    codes = [code for choices in DEVICE_DAY_VALUES.values() for code in choices]
+    rows = _valid(readings.filter(readings.interval == "day"), codes, invalid_flags)
     rows = rows.mutate(_day=_local(rows, offset).cast("date"))
     none = ibis.null("float64")
-    columns = {
-        column: ibis.cases((rows.parameter == code, rows.value), else_=none).max()
-        for code, column in DEVICE_DAY_CODES.items()
-    }
-    return rows.group_by([rows.site_id.name("station"), rows._day.name("day")]).aggregate(**columns)
+    columns = {f"_{code}": ibis.cases((rows.parameter == code, rows.value), else_=none).max() for code in codes}
+    days = rows.group_by([rows.site_id.name("station"), rows._day.name("day")]).aggregate(**columns)
+    return days.select(
+        "station",
+        "day",
+        **{
+            column: ibis.coalesce(*(days[f"_{code}"] for code in choices))
+            if len(choices) > 1
+            else days[f"_{choices[0]}"]
+            for column, choices in DEVICE_DAY_VALUES.items()
+        },
+    )
 
 
 def station_days(
@@ -154,5 +170,5 @@ def station_days(
         day_valid=levels.day_valid.fill_null(False),
         night_valid=levels.night_valid.fill_null(False),
         lmax_night=levels.lmax_night,
-        **{column: device[column] for column in DEVICE_DAY_CODES.values()},
+        **{column: device[column] for column in DEVICE_DAY_VALUES},
     )

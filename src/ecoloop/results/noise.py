@@ -67,6 +67,7 @@ NOISE_DAY = ResultTable(
             ("device_ldn", pa.float64()),
             ("device_ld", pa.float64()),
             ("device_ln", pa.float64()),
+            ("device_lmax_night", pa.float64()),
         ]
     ),
 )
@@ -152,7 +153,7 @@ def judged_row(row: dict[str, Any], zone: str | None) -> dict[str, Any]:
         "lmax_exceeds": None if peak is None else not peak.compliant,
         "ld_excess": _float(day.excess) if day else None,
         "ln_excess": _float(night.excess) if night else None,
-        **{column: row[column] for column in noise.DEVICE_DAY_CODES.values()},
+        **{column: row[column] for column in noise.DEVICE_DAY_VALUES},
     }
 
 

@@ -55,6 +55,7 @@ class NoiseDay:
     device_ldn: float | None
     device_ld: float | None
     device_ln: float | None
+    device_lmax_night: float | None
 
 
 @dataclass

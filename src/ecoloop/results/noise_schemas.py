@@ -36,6 +36,7 @@ class NoiseDayOut(BaseModel):
     device_ldn: float | None
     device_ld: float | None
     device_ln: float | None
+    device_lmax_night: float | None
 
     @classmethod
     def of(cls, d: NoiseDay) -> NoiseDayOut:
