@@ -61,20 +61,27 @@ def test_noise_stations_get_the_hours_their_loggers_would_have_sent() -> None:
     assert derived.schema == READINGS_SCHEMA
     assert set(derived["source"].to_pylist()) == {NOISE_SOURCE}
     assert set(derived["site_id"].to_pylist()) == set(noise.values())
-    assert set(derived["parameter"].to_pylist()) == {"Leq", "L10", "L50", "L90", "LMx", "LMn"}
-    assert derived.num_rows == len(noise) * 6 * 3 * 24  # 10:00 on the 4th to 10:00 on the 7th
+    hourly = derived.filter(pc.equal(derived["interval"], "hour"))
+    daily = derived.filter(pc.equal(derived["interval"], "day"))
+    assert set(hourly["parameter"].to_pylist()) == {"Leq", "L10", "L50", "L90", "LMx", "LMn"}
+    assert hourly.num_rows == len(noise) * 6 * 3 * 24  # 10:00 on the 4th to 10:00 on the 7th
+    assert set(daily["parameter"].to_pylist()) == {"Leq", "Ldn", "Ld-DayData", "Ln-NightData"}
+    assert daily.num_rows == len(noise) * 4 * 2  # the whole days: the 5th and the 6th
 
     loud = next(p for p in plans if p.get("behaviour") == "loud")
     device = sim_device(loud["device"]["mn"], loud["device"]["password"], loud["code"], SiteKind.NOISE, loud, zone="1")
     hour = datetime(2026, 12, 6, 23)  # noqa: DTZ001  # the logger's local DataTime
-    frame = next(f for due, _qn, f in Uploads(device, hour, seed=0) if due.cn == "2061")
-    sent = {r.parameter: r.value for r in readings_of(parse(frame), noise[loud["code"]], TZ)}
-    stored = {
-        r["parameter"]: r["value"]
-        for r in derived.to_pylist()
-        if r["site_id"] == noise[loud["code"]] and r["time"] == hour.replace(tzinfo=TZ)
-    }
-    assert stored == sent
+    for cn, start in (("2061", hour), ("2031", datetime(2026, 12, 6))):  # noqa: DTZ001  # local, as above
+        frame = next(f for due, _qn, f in Uploads(device, start, seed=0) if due.cn == cn and due.data_time == start)
+        sent = {r.parameter: r.value for r in readings_of(parse(frame), noise[loud["code"]], TZ)}
+        stored = {
+            r["parameter"]: r["value"]
+            for r in derived.to_pylist()
+            if r["site_id"] == noise[loud["code"]]
+            and r["time"] == start.replace(tzinfo=TZ)
+            and r["interval"] == ("hour" if cn == "2061" else "day")
+        }
+        assert stored == sent
 
     def energy(site: str, night: bool) -> Decimal:
         levels = [
