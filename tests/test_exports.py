@@ -128,6 +128,7 @@ def plant(db: Session, world: World, payload: str) -> int:
         db, code="SRC-A", name=payload, kind=SiteKind.AIR_SOURCE, region=world.village_a, enterprise_id=e.id
     )
     add_site(db, code="AIR-A", name=payload, kind=SiteKind.AIR_STATION, region=world.town_a, level=RegionLevel.TOWN)
+    add_site(db, code="NOISE-A", name=payload, kind=SiteKind.NOISE, region=world.town_a)
     permit = service.add_permit(
         db,
         enterprise=e,
@@ -191,6 +192,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/air/areas/{region_id}/export.csv": ("/air/areas/{town}/export.csv?series=hours", 0, 0),
     # The outlets' month (issue 16): the names of the planted outlet site and its enterprise.
     "/sources/export.xlsx": ("/sources/export.xlsx", 2, 2),
+    # The noise month (issue 16): the station's name and its town's in the compliance sheet.
+    "/noise/month.xlsx": ("/noise/month.xlsx", 2, 1),
+    "/noise/month.csv": ("/noise/month.csv", 0, 0),
 }
 
 

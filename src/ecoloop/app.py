@@ -52,6 +52,7 @@ from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
 from ecoloop.results import source_section
 from ecoloop.results.air_routes import router as air_router
+from ecoloop.results.noise_routes import router as noise_router
 from ecoloop.results.source_routes import router as sources_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
@@ -90,6 +91,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     alerts_router,
     air_router,
     sources_router,
+    noise_router,
 )
 
 

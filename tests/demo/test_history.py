@@ -1,17 +1,31 @@
-"""The demo's replaying stations get the recent history of their source station, scaled as they replay it."""
+"""The demo's replaying stations get the recent history of their source station, scaled as they replay it; its noise
+stations the hours their simulated loggers would have sent."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pyarrow.compute as pc
 
-from ecoloop.demo.history import OUTLET_SOURCE, REPLAY_SOURCE, outlet_readings, replayed_readings
+from ecoloop.demo.history import (
+    NOISE_SOURCE,
+    OUTLET_SOURCE,
+    REPLAY_SOURCE,
+    noise_readings,
+    outlet_readings,
+    replayed_readings,
+)
 from ecoloop.demo.service import demo_fixture, demo_readings_file
-from ecoloop.demo.simulator.profiles import Profile, SimDevice, hour_stats, hour_values
+from ecoloop.demo.simulator.loggers import sim_device
+from ecoloop.demo.simulator.profiles import Profile, SimDevice, Uploads, hour_stats, hour_values
+from ecoloop.ingest.convert import readings_of
 from ecoloop.ingest.files import ImportReport, read_beijing
+from ecoloop.ingest.hj212 import parse
+from ecoloop.monitoring.enums import SiteKind
 from ecoloop.readings.vocabulary import READINGS_SCHEMA
+from ecoloop.standards.noise import energy_mean
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 30, tzinfo=TZ)
@@ -64,3 +78,53 @@ def test_outlets_get_the_hours_their_loggers_would_have_sent() -> None:
     assert gas_rows["a21026"]["value"] == round(first["a21026"].avg, 6)
     assert gas_rows["a21026"]["flag"] == first["a21026"].flag
     assert {r["source"] for r in rows} == {OUTLET_SOURCE}
+
+
+def test_noise_stations_get_the_hours_their_loggers_would_have_sent() -> None:
+    """Every noise point of the demo gets its hourly levels of the last days, the values its simulated logger sends
+    live for the same hours (the HJ 212 frame of the hour, parsed as the receiver stores it); the point beside a
+    building site ('loud', zone 1: 55/45) is above its limits by day and by night, a quiet one (zone 1) below."""
+    plans = demo_fixture()["sites"]
+    noise = {p["code"]: n for n, p in enumerate(p for p in plans if p["kind"] == "noise")}
+    since = NOW - timedelta(days=3)
+
+    derived = noise_readings(plans, noise, since, NOW, TZ)
+
+    assert derived.schema == READINGS_SCHEMA
+    assert set(derived["source"].to_pylist()) == {NOISE_SOURCE}
+    assert set(derived["site_id"].to_pylist()) == set(noise.values())
+    hourly = derived.filter(pc.equal(derived["interval"], "hour"))
+    daily = derived.filter(pc.equal(derived["interval"], "day"))
+    assert set(hourly["parameter"].to_pylist()) == {"Leq", "L10", "L50", "L90", "LMx", "LMn"}
+    assert hourly.num_rows == len(noise) * 6 * 3 * 24  # 10:00 on the 4th to 10:00 on the 7th
+    assert set(daily["parameter"].to_pylist()) == {"Leq", "Ldn", "Ld-DayData", "Ln-NightData"}
+    assert daily.num_rows == len(noise) * 4 * 2  # the whole days: the 5th and the 6th
+
+    loud = next(p for p in plans if p.get("behaviour") == "loud")
+    device = sim_device(loud["device"]["mn"], loud["device"]["password"], loud["code"], SiteKind.NOISE, loud, zone="1")
+    hour = datetime(2026, 12, 6, 23)  # noqa: DTZ001  # the logger's local DataTime
+    for cn, start in (("2061", hour), ("2031", datetime(2026, 12, 6))):  # noqa: DTZ001  # local, as above
+        frame = next(f for due, _qn, f in Uploads(device, start, seed=0) if due.cn == cn and due.data_time == start)
+        sent = {r.parameter: r.value for r in readings_of(parse(frame), noise[loud["code"]], TZ)}
+        stored = {
+            r["parameter"]: r["value"]
+            for r in derived.to_pylist()
+            if r["site_id"] == noise[loud["code"]]
+            and r["time"] == start.replace(tzinfo=TZ)
+            and r["interval"] == ("hour" if cn == "2061" else "day")
+        }
+        assert stored == sent
+
+    def energy(site: str, night: bool) -> Decimal:
+        levels = [
+            Decimal(str(r["value"]))
+            for r in derived.to_pylist()
+            if r["site_id"] == noise[site]
+            and r["parameter"] == "Leq"
+            and (r["time"].astimezone(TZ).hour not in range(6, 22)) == night
+        ]
+        return energy_mean(levels)
+
+    quiet = next(p for p in plans if p.get("behaviour") == "quiet" and p["noise_zone"] == "1")
+    assert energy(loud["code"], night=False) > 55 and energy(loud["code"], night=True) > 45
+    assert energy(quiet["code"], night=False) < 55 and energy(quiet["code"], night=True) < 45

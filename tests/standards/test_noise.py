@@ -11,11 +11,14 @@ import pytest
 from ecoloop.standards.noise import (
     ZONES,
     NoisePeriod,
+    compliance_rate,
+    energy_mean,
     judge_leq,
     judge_night_max,
     limit,
     night_max_limit,
     period_of,
+    rounded,
 )
 
 DAY, NIGHT = NoisePeriod.DAY, NoisePeriod.NIGHT
@@ -118,3 +121,58 @@ def test_an_unknown_zone_is_refused() -> None:
 
 def test_the_periods_have_labels() -> None:
     assert DAY.label == "Daytime" and NIGHT.label == "Night-time"
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        (["50", "60"], "57.4"),  # 10·lg((10^5 + 10^6)/2) = 10·lg 550 000 = 57.40
+        (["45", "45", "45"], "45.0"),  # equal levels: the level itself
+        (["70", "40"], "67.0"),  # 10·lg((10^7 + 10^4)/2) = 66.99: the loud hour dominates, not the mean 55
+        # ../shared/standards/noise.md §5(a): 16 hours 06-21 → 10·lg 612 785 = 57.87 (the arithmetic mean is 57.5)
+        (
+            [
+                "52.3",
+                "55.8",
+                "58.1",
+                "59.4",
+                "58.7",
+                "57.9",
+                "58.2",
+                "57.6",
+                "56.9",
+                "58.3",
+                "59.0",
+                "60.2",
+                "59.5",
+                "57.4",
+                "56.1",
+                "54.6",
+            ],
+            "57.9",
+        ),
+    ],
+)
+def test_energy_mean_of_equal_periods(levels: list[str], expected: str) -> None:
+    assert rounded(energy_mean([Decimal(v) for v in levels])) == Decimal(expected)
+
+
+def test_energy_mean_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        energy_mean([])
+
+
+@pytest.mark.parametrize(
+    ("compliant", "judged", "expected"),
+    [
+        # Hunan, 2021 Q4 (../shared/standards/noise.md §1.6, reproduced): 151/156 by day, 139/156 at night; class 1
+        (151, 156, "96.8"),
+        (139, 156, "89.1"),
+        (15, 18, "83.3"),
+        (14, 18, "77.8"),
+        (30, 30, "100.0"),
+        (0, 0, None),
+    ],
+)
+def test_compliance_rate_of_station_days(compliant: int, judged: int, expected: str | None) -> None:
+    assert compliance_rate(compliant, judged) == (None if expected is None else Decimal(expected))

@@ -41,7 +41,7 @@ QUALITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "hotline
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 # The entries of what the data says, after the start page, for the roles that view quality (issue 16).
-QUALITY = ["/air", "/sources"]
+QUALITY = ["/air", "/noise", "/sources"]
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -62,6 +62,7 @@ PAGES = {
     "/air": (QUALITY_VIEWERS, "空气质量"),
     "/air/compare": (QUALITY_VIEWERS, "站点对比"),
     "/sources": (QUALITY_VIEWERS, "污染源达标"),
+    "/noise": (QUALITY_VIEWERS, "声环境"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),

@@ -111,7 +111,7 @@ class IdenticalValuesThresholds:
 
 # The statistics HJ 212 uploads carry besides a pollutant's main value (Rtd or Avg), as stored: `a34013-Min`, …
 # (HJ 212-2017 Table 4; `ecoloop.ingest.convert`).
-STATISTICS: Final = frozenset({"Zs", "Min", "Max", "Cou", "ZsMin", "ZsMax"})
+STATISTICS: Final = frozenset({"Zs", "Min", "Max", "Cou", "ZsMin", "ZsMax", "DayData", "NightData"})
 
 
 def pollutant_statistic(parameter: str) -> tuple[str, str]:

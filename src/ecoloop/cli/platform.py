@@ -75,7 +75,7 @@ def demo(
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
-    from ecoloop.demo.history import replayed_readings
+    from ecoloop.demo.history import noise_readings, replayed_readings
     from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
 
     settings = cli_settings()
@@ -99,20 +99,18 @@ def demo(
             f"Loading the demo air stations' hourly data (Beijing multi-site 2013-2017, CC BY 4.0), "
             f"dated {shift} years later …"
         )
-        replay = partial(
-            replayed_readings,
-            plans=demo_fixture()["sites"],
-            site_ids=site_ids(settings),
-            since=now - REPLAYED_HISTORY,
-        )
+        plans, ids = demo_fixture()["sites"], site_ids(settings)
+        replay = partial(replayed_readings, plans=plans, site_ids=ids, since=now - REPLAYED_HISTORY)
         outlets = partial(_outlet_history, settings, now)
+        # The noise stations' simulated hours of the same weeks (they replay no station), stored with them.
+        noise = noise_readings(plans, ids, now - REPLAYED_HISTORY, now, settings.tz)
         imported = import_history(
             settings,
             demo_readings_file(),
             "beijing",
             shift_years=shift,
             until=now,
-            derive=lambda table: pa.concat_tables([replay(table), outlets()]),
+            derive=lambda table: pa.concat_tables([replay(table), outlets(), noise.cast(table.schema)]),
             since=since,
         )
         console.print(f"{imported.readings:,} readings stored")

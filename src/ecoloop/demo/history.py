@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from ecoloop.demo.simulator.profiles import Profile, SimDevice, hour_stats, hour_values
 from ecoloop.ingest.files import site_code_for_station
+from ecoloop.monitoring.enums import SiteKind
 from ecoloop.readings.vocabulary import READINGS_SCHEMA, Interval, ReadingSource, source_value
 
 REPLAY_SOURCE = source_value(ReadingSource.IMPORT, "beijing-replay")
@@ -90,3 +91,58 @@ def outlet_readings(
         },
         schema=READINGS_SCHEMA,
     )
+
+
+NOISE_SOURCE = source_value(ReadingSource.IMPORT, "demo-noise")
+
+
+def noise_readings(
+    plans: list[dict[str, Any]],
+    site_ids: Mapping[str, int],
+    since: datetime,
+    until: datetime,
+    tz: tzinfo,
+    seed: int = 0,
+) -> pa.Table:
+    """Readings (READINGS_SCHEMA) of the demo's noise stations from `since` to `until`: what their simulated loggers
+    send live for those periods (`simulator.ambient`, the same MN and seed), so that their daily Ld and Ln have a
+    history before the live data continue it. Each whole hour gives the hourly levels (Leq, L10, L50, L90, LMx, LMn:
+    HJ 212-2017 CN=2061 `X-Data`), each whole day the daily upload (CN=2031: `Leq-Data`, `Ldn-Data`, `Ld-DayData`,
+    `Ln-NightData`), stored as the receiver stores them."""
+    from ecoloop.demo.simulator import ambient
+    from ecoloop.demo.simulator.loggers import sim_device
+    from ecoloop.demo.simulator.profiles import Due
+
+    rows: dict[str, list[Any]] = {name: [] for name in READINGS_SCHEMA.names}
+    first = since.astimezone(tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    last = until.astimezone(tz).replace(tzinfo=None)
+    received = until.astimezone(UTC)
+
+    def add(site_id: int, cp: dict[str, str], interval: Interval, start: datetime) -> None:
+        for key, value in cp.items():
+            if key == "DataTime":
+                continue
+            rows["site_id"].append(site_id)
+            rows["parameter"].append(key.removesuffix("-Data"))  # `Ld-DayData` stays, as `ingest.convert` keeps it
+            rows["interval"].append(interval.value)
+            rows["time"].append(start.replace(tzinfo=tz))
+            rows["value"].append(float(value))
+            rows["flag"].append("N")
+            rows["source"].append(NOISE_SOURCE)
+            rows["received_at"].append(received)
+
+    for plan in plans:
+        site_id, device = site_ids.get(plan["code"]), plan.get("device")
+        if plan.get("kind") != SiteKind.NOISE.value or site_id is None or not device:
+            continue
+        sim = sim_device(device["mn"], device["password"], plan["code"], SiteKind.NOISE, plan, zone=plan["noise_zone"])
+        hours: dict[datetime, Any] = {}
+        hour = first
+        while hour + timedelta(hours=1) <= last:
+            hours[hour] = ambient.station_hour(sim, hour, seed)
+            add(site_id, ambient.noise_cp(sim, Due(hour, 0, "2061", hour), hours[hour], [], seed), Interval.HOUR, hour)
+            hour += timedelta(hours=1)
+        for start in sorted(h for h in hours if h.hour == 0 and h + timedelta(hours=23) in hours):
+            day = [hours[start + timedelta(hours=h)] for h in range(24)]
+            add(site_id, ambient.noise_cp(sim, Due(start, 0, "2031", start), day[0], day, seed), Interval.DAY, start)
+    return pa.table(rows, schema=READINGS_SCHEMA)

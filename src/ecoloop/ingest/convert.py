@@ -18,15 +18,24 @@ DATA_UPLOADS: dict[str, Interval] = {
     "2061": Interval.HOUR,
     "2031": Interval.DAY,
 }
-# Statistics besides the main value, stored as parameters of their own (`a34013-Min` …).
-_EXTRA = (("min", "Min"), ("max", "Max"), ("cou", "Cou"), ("zs_min", "ZsMin"), ("zs_max", "ZsMax"))
+# Statistics besides the main value, stored as parameters of their own (`a34013-Min` …), and a noise quantity's
+# day and night values of a daily upload (`Ld-DayData`, `LMx-NightData`: HJ 212-2017 Appendix C, CN=2031).
+_EXTRA = (
+    ("min", "Min"),
+    ("max", "Max"),
+    ("cou", "Cou"),
+    ("zs_min", "ZsMin"),
+    ("zs_max", "ZsMax"),
+    ("day_data", "DayData"),
+    ("night_data", "NightData"),
+)
 
 
 def readings_of(packet: Packet, site_id: int, tz: tzinfo, source: str = "hj212") -> list[Reading]:
     """The readings of a data upload: per pollutant the real-time value (2011) or the average (2051/2061/2031; a
     noise quantity's `Data`, HJ 212-2017 Appendix C), the converted value (`-ZsRtd`/`-ZsAvg`, as `code-Zs`) and
-    min/max/cumulative values, each with the pollutant's data flag (HJ 212-2017 Table 4, §6.6). DataTime is the
-    device's local time in `tz`."""
+    min/max/cumulative values (and a noise quantity's DayData and NightData), each with the pollutant's data flag
+    (HJ 212-2017 Table 4, §6.6). DataTime is the device's local time in `tz`."""
     interval = DATA_UPLOADS.get(packet.cn)
     if interval is None:
         return []

@@ -135,6 +135,8 @@ STATISTICS = {
     "Zs": N_("%(name)s converted"),
     "ZsMin": N_("%(name)s converted minimum"),
     "ZsMax": N_("%(name)s converted maximum"),
+    "DayData": N_("%(name)s, daytime"),
+    "NightData": N_("%(name)s, night-time"),
 }
 # Cumulative values are amounts: flows add up to volumes, concentrations to masses (HJ 212-2017 Table 4 `Cou`).
 _AMOUNT_UNITS = {"m³/s": "m³", "L/s": "m³"}

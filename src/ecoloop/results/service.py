@@ -27,6 +27,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.rules import assessed_level
 from ecoloop.regions.models import Region
 from ecoloop.results import air, store
+from ecoloop.results.noise import NoiseComputation
 from ecoloop.results.sources import SourcesComputation
 
 # A period longer than this is computed in parts of at most this many days (memory stays bounded; each natural
@@ -122,7 +123,7 @@ class AirComputation:
 
 
 # Every kind of result the job and the command compute, in this order.
-COMPUTATIONS: tuple[Computation, ...] = (AirComputation(), SourcesComputation())
+COMPUTATIONS: tuple[Computation, ...] = (AirComputation(), NoiseComputation(), SourcesComputation())
 
 
 def compute_days(

@@ -16,7 +16,7 @@ complies. See docs/standards/gb3096-noise.md for what is verified against which 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -70,6 +70,14 @@ NIGHT_START: Final = time(22)
 """GB 3096-2008 §3: night (夜间) runs from 22:00 to 06:00 of the next day unless a county-level government divides
 it otherwise."""
 
+MIN_DAY_HOURS: Final = 12
+"""The fewest valid hourly Leq a day's Ld is valid with: 12 of the 16 day hours (75 %). [U]: recalled from HJ
+906-2017 §6 (validity of automatic function-zone stations), not read; the 2024 MEE rule on evaluating function-zone
+data, which sets the valid station-day, was not obtained either (`../shared/standards/noise.md` §3). A parameter of
+`analytics.noise.daily_levels`."""
+MIN_NIGHT_HOURS: Final = 6
+"""The fewest valid hourly Leq a night's Ln is valid with: 6 of the 8 night hours (75 %). [U], as MIN_DAY_HOURS."""
+
 PRECISION: Final = Decimal("0.1")
 """The precision of noise values in dB: HJ 212-2017 Table B.3 gives every noise quantity the type N3.1."""
 
@@ -95,6 +103,17 @@ def night_max_limit(zone: str) -> Decimal:
     """The highest night maximum sound level of sudden noise the zone allows: its night limit + 15 dB(A)
     (GB 3096-2008 §5.4)."""
     return limit(zone, NoisePeriod.NIGHT) + NIGHT_MAX_ALLOWANCE
+
+
+def energy_mean(levels: Sequence[Decimal]) -> Decimal:
+    """The equivalent level of equal periods: 10·lg(mean(10^(0.1·L))) (GB 3096-2008 §3 LAeq,T; GB 12348-2008 §3.3:
+    the energy mean of the A level), unrounded. Ld and Ln are the energy means of the day's and the night's hourly
+    Leq; decibels are never averaged arithmetically."""
+    if not levels:
+        raise ValueError("an energy mean needs at least one level")
+    ten = Decimal(10)
+    mean = sum((ten ** (level / ten) for level in levels), Decimal(0)) / len(levels)
+    return ten * mean.log10()
 
 
 def rounded(value: Decimal) -> Decimal:
@@ -131,3 +150,16 @@ def judge_night_max(value: Decimal, zone: str) -> NoiseJudgement:
     """A night maximum sound level (Lmax) of a point in `zone` against the night limit + 15 dB(A) (GB 3096-2008
     §5.4)."""
     return NoiseJudgement(rounded(value), night_max_limit(zone))
+
+
+RATE_PRECISION: Final = Decimal("0.1")
+"""达标率 is reported to 0.1 % ([E]: provincial bulletins reproduced, `../shared/standards/noise.md` §1.6)."""
+
+
+def compliance_rate(compliant: int, judged: int) -> Decimal | None:
+    """The compliance rate (达标率) of a period: compliant station-days (点次) over judged ones, in %, by day and
+    by night separately, to 0.1 % half-even (GB 3096-2008 Appendix B fixed-point method; automatic stations: one
+    day and one night verdict per station-day, [S]); None when nothing was judged."""
+    if judged <= 0:
+        return None
+    return (Decimal(compliant) * 100 / Decimal(judged)).quantize(RATE_PRECISION, rounding=ROUND_HALF_EVEN)

@@ -24,6 +24,7 @@ MENU = (
     NavItem(N_("Overview"), "/"),
     # What the data says (issue 16), together after the start page.
     NavItem(N_("Air quality"), "/air", Action.VIEW_QUALITY),
+    NavItem(N_("Acoustic environment"), "/noise", Action.VIEW_QUALITY),
     NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),

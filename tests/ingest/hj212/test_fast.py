@@ -243,8 +243,9 @@ def test_noise_quantities_are_read_from_their_data_fields_on_both_paths() -> Non
 
 
 def test_the_standards_own_noise_uploads_are_stored() -> None:
-    """The minute, hourly and daily noise examples of HJ 212-2017 Appendix C (the daily one's DayData and
-    NightData stay text)."""
+    """The minute, hourly and daily noise examples of HJ 212-2017 Appendix C; the daily one's DayData and NightData
+    are stored as statistics of their quantity (`Ld-DayData`, `LMx-NightData`), by the fast path as by the general
+    one."""
     shared("hj212_std2017_segments.txt")
     noise = [s for s in SEGMENTS if ";ST=23;" in s.text and "-Data=" in s.text and not s.ellipsis]
     assert len(noise) == 3
@@ -254,15 +255,26 @@ def test_the_standards_own_noise_uploads_are_stored() -> None:
         values = {row[1]: row[4] for row in rows}
         assert values["LMx"] == 54.0 and values["LMn"] == 42.0
         assert values.get("Leq", values.get("Ldn")) == 50.0
+        if ";CN=2031;" in segment.text:
+            assert (values["Ld-DayData"], values["Ln-NightData"], values["LMx-NightData"]) == (52.5, 52.5, 54.0)
+            assert (values["L90-DayData"], values["L95-NightData"]) == (51.0, 49.0)
+            assert {row[2] for row in rows} == {"day"}
 
 
 def test_a_noise_stations_data_values_are_its_readings() -> None:
-    """Noise stations send their period values as `X-Data` (HJ 212-2017 Table B.3): stored like an average."""
+    """Noise stations send their period values as `X-Data` (HJ 212-2017 Table B.3): stored like an average; a day
+    value `X-DayData` as the statistic `X-DayData`."""
     data = frame(
         "QN=20261122080000123;ST=23;CN=2061;PW=1;MN=M;Flag=5;"
         "CP=&&DataTime=20261122070000;Leq-Data=47.3;L90-Data=41.0;Ld-DayData=55.1&&"
     )
     assert assert_same_as_general(data)
-    assert upload(data).values == [("Leq", 47.3, None), ("L90", 41.0, None)]  # type: ignore[union-attr]
+    expected = [("Leq", 47.3, None), ("L90", 41.0, None), ("Ld-DayData", 55.1, None)]
+    assert upload(data).values == expected  # type: ignore[union-attr]
     rows = general_rows(data)
-    assert rows is not None and [(r[1], r[2], r[4]) for r in rows] == [("Leq", "hour", 47.3), ("L90", "hour", 41.0)]
+    assert rows is not None
+    assert [(r[1], r[2], r[4]) for r in rows] == [
+        ("Leq", "hour", 47.3),
+        ("L90", "hour", 41.0),
+        ("Ld-DayData", "hour", 55.1),
+    ]

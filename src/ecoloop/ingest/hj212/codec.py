@@ -123,8 +123,11 @@ _DECIMAL_SUFFIXES: dict[str, str] = {
     "ZsAvg": "zs_avg",
     "ZsMin": "zs_min",
     "ZsMax": "zs_max",
-    # noise quantities of minute, hourly and daily uploads (HJ 212-2017 Table 4, Appendix C: `Leq-Data=50.0`)
+    # noise quantities of minute, hourly and daily uploads (HJ 212-2017 Table 4, Appendix C: `Leq-Data=50.0`), and
+    # a daily upload's day and night values (`Ld-DayData=52.5`, `Ln-NightData=52.5`, `LMx-NightData=54.0`)
     "Data": "data",
+    "DayData": "day_data",
+    "NightData": "night_data",
 }
 # ASCII digits only: Decimal() would also take full-width and other Unicode digits.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
@@ -136,9 +139,9 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,4}")
 class PollutantValues:
     """The values of one pollutant code in a CP (HJ 212-2017 Table 4): `code-Rtd`, `code-Avg`, … and `code-Flag`.
 
-    `data` is the value of a noise quantity (`Leq-Data`), sent instead of `Avg`. Other suffixes (EFlag, SampleTime,
-    SN, Info, a daily upload's noise DayData and NightData, RS, RT, vendor ones such as ValidNum) are kept as text in
-    `extra`, keyed by suffix.
+    `data` is the value of a noise quantity (`Leq-Data`), sent instead of `Avg`; `day_data` and `night_data` its
+    value over the day and the night of a daily upload (`Ld-DayData`, `LMx-NightData`). Other suffixes (EFlag,
+    SampleTime, SN, Info, RS, RT, vendor ones such as ValidNum) are kept as text in `extra`, keyed by suffix.
     """
 
     rtd: Decimal | None = None
@@ -151,6 +154,8 @@ class PollutantValues:
     zs_min: Decimal | None = None
     zs_max: Decimal | None = None
     data: Decimal | None = None
+    day_data: Decimal | None = None
+    night_data: Decimal | None = None
     flag: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -32,7 +32,7 @@ from ecoloop.ingest.hj212.crc import crc16
 # CN → reading interval name, as `ecoloop.ingest.convert.DATA_UPLOADS` (HJ 212-2017 Table 9).
 _INTERVALS: dict[str | None, str] = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"}
 # Statistics besides the main value, in the order `convert.readings_of` emits them (HJ 212-2017 Table 4).
-_EXTRA_SUFFIXES = ("Min", "Max", "Cou", "ZsMin", "ZsMax")
+_EXTRA_SUFFIXES = ("Min", "Max", "Cou", "ZsMin", "ZsMax", "DayData", "NightData")
 _NUMERIC = frozenset({"Rtd", "Avg", "ZsRtd", "ZsAvg", "Data", *_EXTRA_SUFFIXES})
 # Numbers as the general parser takes them (`codec._NUMBER`: ASCII digits, optional sign, point and exponent),
 # several at once separated by `;`.
