@@ -45,11 +45,13 @@ from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
+from ecoloop.overview.rankings import router as rankings_router
 from ecoloop.overview.start import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.results.target_routes import router as targets_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -85,6 +87,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     alert_rules_router,
     webhooks_router,
     alerts_router,
+    rankings_router,
+    targets_router,
 )
 
 
