@@ -24,6 +24,7 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.analytics import backends
 from ecoloop.cases.queries import UnitHandling, handling_by_unit
+from ecoloop.db.base import RowId
 from ecoloop.exports import append_row, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
 from ecoloop.monitoring.enums import SiteKind
@@ -177,7 +178,7 @@ def rankings_page(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: int | None = None,
+    county: RowId | None = None,
 ) -> Response:
     """The ranking page: the chosen ranking, its movement and targets, and the handling of cases by unit."""
     asked = _ask(db, user.principal, settings, level, by, period, day, start, end, county)
@@ -205,7 +206,7 @@ def rankings_export(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: int | None = None,
+    county: RowId | None = None,
 ) -> Response:
     """The ranking as an Excel workbook: the ranking sheet, then the handling of cases by unit."""
     asked = _ask(db, user.principal, settings, level, by, period, day, start, end, county)
@@ -225,7 +226,7 @@ def api_rankings(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: int | None = None,
+    county: RowId | None = None,
 ) -> RankingOut:
     """A ranking of counties, the towns of a county or stations over a period (`from`/`to`, or `period` with
     `day`), best first, with the same period last year, the previous period's rank and the year's targets."""

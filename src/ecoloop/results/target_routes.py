@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action
+from ecoloop.db.base import RowId
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import get_region, list_regions
@@ -30,6 +31,7 @@ ERRORS = {
 }
 
 router = APIRouter()
+Year = Annotated[int, Query(ge=targets.FIRST_YEAR, le=targets.LAST_YEAR)]
 Manager = Annotated[CurrentUser, Depends(requires(Action.MANAGE_TARGETS))]
 
 
@@ -57,11 +59,10 @@ def _page(
 
 @router.get("/quality/targets", include_in_schema=False)
 def targets_page(
-    request: Request, db: DbSession, user: Manager, settings: SettingsDep, year: int | None = None
+    request: Request, db: DbSession, user: Manager, settings: SettingsDep, year: Year | None = None
 ) -> Response:
     """The targets of one year (this year unless asked) for the city and its counties."""
-    chosen = year if year is not None and targets.FIRST_YEAR <= year <= targets.LAST_YEAR else None
-    return _page(request, db, user, chosen or local_today(settings).year)
+    return _page(request, db, user, year or local_today(settings).year)
 
 
 def _whole(text: str) -> int | None:
@@ -78,9 +79,8 @@ def target_set(
     request: Request,
     db: UnitOfWork,
     user: Manager,
-    settings: SettingsDep,
-    region_id: Annotated[int, Form()],
-    year: Annotated[int, Form()],
+    region_id: Annotated[RowId, Form()],
+    year: Annotated[int, Form(ge=targets.FIRST_YEAR, le=targets.LAST_YEAR)],
     good_ratio: Annotated[str, Form(max_length=20)] = "",
     pm25: Annotated[str, Form(max_length=20)] = "",
     heavy_days: Annotated[str, Form(max_length=20)] = "",
@@ -96,14 +96,16 @@ def target_set(
         targets.set_target(db, user.principal, region, year, ratio, pm, _whole(heavy_days))
     except (targets.TargetError, FieldError) as exc:
         db.rollback()
-        shown = year if targets.FIRST_YEAR <= year <= targets.LAST_YEAR else local_today(settings).year
-        return _page(request, db, user, shown, error=gettext(ERRORS[exc.code]), failed=region.id, status=422)
+        return _page(request, db, user, year, error=gettext(ERRORS[exc.code]), failed=region.id, status=422)
     return RedirectResponse(f"/quality/targets?year={year}", status_code=303)
 
 
 @router.post("/quality/targets/clear", include_in_schema=False)
 def target_clear(
-    db: UnitOfWork, user: Manager, region_id: Annotated[int, Form()], year: Annotated[int, Form()]
+    db: UnitOfWork,
+    user: Manager,
+    region_id: Annotated[RowId, Form()],
+    year: Annotated[int, Form(ge=targets.FIRST_YEAR, le=targets.LAST_YEAR)],
 ) -> Response:
     """Remove a region's targets for the year."""
     region = get_region(db, user.principal, region_id)
