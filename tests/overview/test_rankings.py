@@ -105,6 +105,16 @@ async def test_api_and_workbook_give_the_engine_numbers(
     assert values[3][3] == "清源区" and values[3][4] == pytest.approx(3.85) and values[5][0] == 3
 
 
+async def test_the_forms_all_counties_choice_is_no_county(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, counties: dict[int, int]
+) -> None:
+    open_session(app_db, client, "analyst")
+    response = await client.get(f"/rankings?level=county&county=&by=composite&day=2026-01-04&{QUERY}")
+    assert response.status_code == 200 and len(rows(response.text)) == 3
+    for county in ("abc", "0", "9999999999"):
+        assert (await client.get(f"/rankings?level=town&county={county}&{QUERY}")).status_code == 404
+
+
 async def test_towns_and_stations_stay_in_the_area(
     client: httpx.AsyncClient, app_db: Session, app_world: World, counties: dict[int, int]
 ) -> None:

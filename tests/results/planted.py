@@ -39,12 +39,13 @@ def _level(aqi: int) -> int:
     return 6
 
 
-def daily_rows(region_ids: dict[int, int], year: int) -> pa.Table:
-    """Four days (1-4 January of `year`) of the three planted counties, `region_ids` mapping 1, 2, 3 to ids."""
+def daily_rows(region_ids: dict[int, int], year: int, current: int = 2026) -> pa.Table:
+    """Four days (1-4 January of `year`) of the three planted counties, `region_ids` mapping 1, 2, 3 to ids; the
+    year before `current` has PM2.5 40 everywhere."""
     rows: list[dict[str, Any]] = []
     for county, region_id in region_ids.items():
         for n in range(4):
-            pm25 = PM25_DAYS[n] * (2 if county == 3 else 1) if year == 2026 else 40.0
+            pm25 = PM25_DAYS[n] * (2 if county == 3 else 1) if year == current else 40.0
             aqi = COUNTY_AQI[county][n]
             rows.append(
                 {
@@ -65,7 +66,7 @@ def daily_rows(region_ids: dict[int, int], year: int) -> pa.Table:
     return pa.table(columns, schema=AIR_DAY_AREA.schema)
 
 
-def plant(root: Path, region_ids: dict[int, int]) -> None:
-    """The planted days of January 2026 and January 2025 as the results job keeps them."""
-    for year in (2025, 2026):
-        store.write(root, AIR_DAY_AREA, f"{year}-01", daily_rows(region_ids, year))
+def plant(root: Path, region_ids: dict[int, int], current: int = 2026) -> None:
+    """The planted days of January of `current` and of the year before, as the results job keeps them."""
+    for year in (current - 1, current):
+        store.write(root, AIR_DAY_AREA, f"{year}-01", daily_rows(region_ids, year, current))

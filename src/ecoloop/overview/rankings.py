@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action, allowed
@@ -49,6 +50,7 @@ PERIOD_LABELS: dict[periods.Kind, str] = {
     "range": N_("From - to"),
 }
 MAX_STATIONS = 5000
+ROW_ID: TypeAdapter[int] = TypeAdapter(RowId)
 Day = Annotated[str, Query(max_length=10)]
 
 router = APIRouter()
@@ -98,12 +100,13 @@ def _period(
 
 def _ask(
     db: Session, p: Principal, settings: Settings, level: Level, by: rankings.By, kind: periods.Kind, day: str,
-    start: str, end: str, county: int | None,
+    start: str, end: str, county: str,
 ) -> Asked:  # fmt: skip
     period, problem = _period(settings, kind, day, start, end)
     chosen = None
-    if county is not None:
-        chosen = get_region(db, p, county)
+    if county.strip():
+        region_id = _row_id(county)
+        chosen = get_region(db, p, region_id) if region_id is not None else None
         if chosen is None or chosen.level is not RegionLevel.COUNTY:
             raise HTTPException(404)
     elif level == "town":
@@ -113,6 +116,14 @@ def _ask(
             counties = list_regions(db, p, level=RegionLevel.COUNTY)
             chosen = counties[0] if counties else None
     return Asked(level, by, period, chosen, problem)
+
+
+def _row_id(text: str) -> int | None:
+    """A region id from the query, None when it is not one a row can have."""
+    try:
+        return ROW_ID.validate_python(text.strip())
+    except ValidationError:
+        return None
 
 
 def _subjects(db: Session, p: Principal, asked: Asked) -> tuple[periods.Scope, list[rankings.Subject]]:
@@ -160,6 +171,7 @@ def build(db: Session, p: Principal, settings: Settings, asked: Asked) -> Rankin
 
 
 Levels = Annotated[Level, Query()]
+County = Annotated[str, Query(max_length=12)]  # a region id, or empty for all (the form's "all" option)
 Bys = Annotated[rankings.By, Query()]
 Kinds = Annotated[periods.Kind, Query()]
 Start = Annotated[str, Query(alias="from", max_length=10)]
@@ -178,7 +190,7 @@ def rankings_page(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: RowId | None = None,
+    county: County = "",
 ) -> Response:
     """The ranking page: the chosen ranking, its movement and targets, and the handling of cases by unit."""
     asked = _ask(db, user.principal, settings, level, by, period, day, start, end, county)
@@ -206,7 +218,7 @@ def rankings_export(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: RowId | None = None,
+    county: County = "",
 ) -> Response:
     """The ranking as an Excel workbook: the ranking sheet, then the handling of cases by unit."""
     asked = _ask(db, user.principal, settings, level, by, period, day, start, end, county)
@@ -226,7 +238,7 @@ def api_rankings(
     day: Day = "",
     start: Start = "",
     end: End = "",
-    county: RowId | None = None,
+    county: County = "",
 ) -> RankingOut:
     """A ranking of counties, the towns of a county or stations over a period (`from`/`to`, or `period` with
     `day`), best first, with the same period last year, the previous period's rank and the year's targets."""
@@ -268,7 +280,7 @@ def chart(found: Ranking) -> dict[str, object] | None:
     return {
         "grid": {"left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": True},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "value", "name": gettext(rankings.BY_LABELS[found.asked.by])},
+        "xAxis": {"type": "value", "scale": False},
         "yAxis": {"type": "category", "data": [r.subject.name for r in ranked]},
         "series": [
             {
