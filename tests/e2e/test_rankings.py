@@ -5,6 +5,7 @@ screenshot docs/screens/rankings.png."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +60,18 @@ def _rows(county_ids: list[int], year: int, first: date = PERIOD.first) -> pa.Ta
 
 @pytest.fixture(scope="module")
 def planted(demo_city: Demo) -> list[int]:
-    """The demo's county ids, with daily results planted in the server's data directory."""
+    """The demo's county ids, with daily results planted in the server's data directory (the city's as its first
+    county's)."""
     engine = create_engine(f"sqlite:///{demo_city.directory / 'ecoloop.sqlite'}")
     with engine.connect() as connection:
         ids = [
             row[0] for row in connection.execute(text("SELECT id FROM regions WHERE level = 'county' ORDER BY code"))
         ]
+        city = connection.execute(text("SELECT id FROM regions WHERE level = 'city'")).scalar_one()
     engine.dispose()
     root = demo_city.directory / "results"
     for year in (YEAR - 1, YEAR):
-        store.write(root, AIR_DAY_AREA, f"{year}-01", _rows(ids, year))
+        store.write(root, AIR_DAY_AREA, f"{year}-01", pa.concat_tables([_rows(ids, year), _rows([city], year)]))
     # The previous period (the four days before), counties in the opposite order: the page shows their movement.
     store.write(root, AIR_DAY_AREA, f"{YEAR - 1}-12", _rows(ids[::-1], YEAR - 1, date(YEAR - 1, 12, 28)))
     return ids
@@ -110,5 +113,24 @@ def test_the_first_county_shows_the_engines_composite_index(
         f"↑{len(planted) - 5}"
     )  # reversed before: rank n - 2, now 3
     expect(page.locator("[data-chart-drawn=yes]")).to_have_count(1)
+
+    # The analyst sets the first county's targets for 2020 from the ranking; the ranking then shows them.
+    ranking_url = page.url
+    page.get_by_role("link", name="目标").click()
+    expect(page.locator("h1")).to_contain_text("空气质量目标")
+    form = page.locator(f"#target-{first}")
+    form.locator("input[name=good_ratio]").fill("80")
+    form.locator("input[name=pm25]").fill("abc")
+    form.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert")).to_have_text("目标须填写数字。")
+    form = page.locator(f"#target-{first}")
+    form.locator("input[name=pm25]").fill("32")
+    form.get_by_role("button", name="保存").click()
+    expect(page.locator(f"#target-{first} input[name=pm25]")).to_have_value("32")
+    page.goto(ranking_url)
+    top = page.locator("table.ranking tbody tr[data-id]").first
+    expect(top.locator("td.good-target")).to_contain_text(f"还差 {Decimal(80) - engine[first].good_ratio}")
+    expect(top.locator("td.pm25-target")).to_contain_text("达标")
+    expect(page.locator("table.standings tr[data-period=ytd] td.composite")).to_have_text(str(expected))
     SCREENS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENS / "rankings.png")
+    page.screenshot(path=SCREENS / "rankings.png", full_page=True)

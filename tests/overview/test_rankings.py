@@ -82,6 +82,17 @@ async def test_targets_met_and_missed_on_the_ranking(
     assert "还差 10.0" in row.find("td", class_="good-target").text  # 50.0 % against 60 %
     assert "达标" in row.find("td", class_="pm25-target").text  # 35 against 35
     assert len(rows(html)) == 3
+    open_session(app_db, client, "branch_a")  # its own county over the month, quarter and year to date
+    own = parse((await client.get(f"/rankings?{QUERY}")).text).find("table", class_="standings")
+    assert own is not None
+    periods_shown = [tr for tr in own.find_all("tr") if "data-period" in tr.attrs]
+    assert [tr.attrs["data-period"] for tr in periods_shown] == ["month", "quarter", "ytd"]
+    for tr in periods_shown:  # 1-4 January 2026 in each
+        assert tr.find("td", class_="good-ratio").text == "50.0" and tr.find("td", class_="pm25").text == "35"
+        assert (
+            "还差 10.0" in tr.find("td", class_="good-target").text
+            and "达标" in tr.find("td", class_="pm25-target").text
+        )
 
 
 async def test_api_and_workbook_give_the_engine_numbers(
@@ -155,6 +166,8 @@ async def test_targets_page_sets_refuses_in_chinese_and_clears(
     form = {"csrf_token": csrf, "region_id": str(app_world.county_a.id), "year": "2026"}
     refused = await client.post("/quality/targets", data=form | {"good_ratio": "101", "pm25": "35"})
     assert refused.status_code == 422 and "优良天数比例目标" in parse(refused.text).find("p", class_="alert").text
+    kept = parse(refused.text).find("form", id=f"target-{app_world.county_a.id}").fields()
+    assert (kept["good_ratio"], kept["pm25"], kept["heavy_days"]) == ("101", "35", "")  # what was written, again
     blank = await client.post("/quality/targets", data=form | {"good_ratio": "", "pm25": "35"})
     assert blank.status_code == 422
     saved = await client.post("/quality/targets", data=form | {"good_ratio": "82.5", "pm25": "33", "heavy_days": "2"})

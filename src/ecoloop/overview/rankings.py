@@ -77,6 +77,8 @@ class Ranking:
     previous: periods.Period | None
     handling: list[UnitHandling] | None  # None: the role sees no cases
     counties: list[Region]  # the counties a town or station ranking may be of
+    area: Region | None  # the user's own area, with its standard periods against last year and targets
+    standings: list[rankings.Standing]
 
 
 def _period(
@@ -145,10 +147,14 @@ def build(db: Session, p: Principal, settings: Settings, asked: Asked) -> Rankin
     ids = [s.id for s in subjects]
     period = asked.period
     previous = period.previous()
+    year = period.last.year
+    area = area_of(db, p)
+    own = targets.targets_of(db, p, year).get(area.id) if area is not None else None
+    own_target = rankings.Target(own.good_ratio_target, own.pm25_target, own.heavy_days_target) if own else None
     with backends.reading(settings) as con:
         changes = periods.compared(con, settings.results_root, scope, period, ids)
         before = periods.compared(con, settings.results_root, scope, previous, ids) if previous else None
-    year = period.last.year
+        standings = rankings.standings(con, settings.results_root, area.id, period.last, own_target) if area else []
     found: dict[int, rankings.Target] = {}
     if scope == "areas":
         stored = (
@@ -167,7 +173,7 @@ def build(db: Session, p: Principal, settings: Settings, asked: Asked) -> Rankin
         end = datetime.combine(period.last + timedelta(days=1), time(), tz)
         handling = handling_by_unit(db, p, start, end, tz)
     counties = published_counties(db, p) if asked.level == "county" else list_regions(db, p, level=RegionLevel.COUNTY)
-    return Ranking(asked, rows, period.last_year(), previous, handling, counties)
+    return Ranking(asked, rows, period.last_year(), previous, handling, counties, area, standings)
 
 
 Levels = Annotated[Level, Query()]

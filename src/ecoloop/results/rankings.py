@@ -13,11 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from ecoloop.i18n import N_
-from ecoloop.results.periods import Change, TargetCheck, against_ceiling, against_good_ratio
+from ecoloop.results.periods import (
+    Change,
+    Period,
+    TargetCheck,
+    against_ceiling,
+    against_good_ratio,
+    compared,
+    standard_periods,
+)
 from ecoloop.standards import ranking
 
 By = Literal["composite", "pm25", "good_ratio", "composite_change", "pm25_change", "good_ratio_change"]
@@ -120,3 +130,33 @@ def rank_rows(
             )
         )
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.subject.code))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An area over one standard period (month, quarter, year to date): its statistics against the same period
+    last year and against its targets of the year (issue 16 part 1)."""
+
+    period: Period
+    change: Change
+    good_check: TargetCheck | None
+    pm25_check: TargetCheck | None
+    heavy_check: TargetCheck | None
+
+
+def standings(con: Any, root: Path, region_id: int, day: date, target: Target | None) -> list[Standing]:
+    """The area's month, quarter and year to date ending on `day`, each against last year and the targets."""
+    found = []
+    for period in standard_periods(day):
+        change = compared(con, root, "areas", period, [region_id]).get(region_id, Change(None, None, None, None, None))
+        now = change.now
+        found.append(
+            Standing(
+                period,
+                change,
+                against_good_ratio(now.good_ratio if now else None, target.good_ratio if target else None),
+                against_ceiling(now.pm25 if now else None, target.pm25 if target else None),
+                against_ceiling(now.heavy_days if now else None, target.heavy_days if target else None),
+            )
+        )
+    return found

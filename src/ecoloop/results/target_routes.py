@@ -43,6 +43,7 @@ def _page(
     *,
     error: str | None = None,
     failed: int | None = None,
+    typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     p = user.principal
@@ -53,6 +54,7 @@ def _page(
         "targets": targets.targets_of(db, p, year),
         "error": error,
         "failed": failed,
+        "typed": typed or {},  # what the user wrote in the refused row, shown again
     }
     return render(request, "results/targets.html", context, user=user, status_code=status)
 
@@ -96,7 +98,9 @@ def target_set(
         targets.set_target(db, user.principal, region, year, ratio, pm, _whole(heavy_days))
     except (targets.TargetError, FieldError) as exc:
         db.rollback()
-        return _page(request, db, user, year, error=gettext(ERRORS[exc.code]), failed=region.id, status=422)
+        typed = {"good_ratio": good_ratio, "pm25": pm25, "heavy_days": heavy_days}
+        message = gettext(ERRORS[exc.code])
+        return _page(request, db, user, year, error=message, failed=region.id, typed=typed, status=422)
     return RedirectResponse(f"/quality/targets?year={year}", status_code=303)
 
 
