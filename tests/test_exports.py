@@ -174,6 +174,8 @@ def plant(db: Session, world: World, payload: str) -> int:
 # payload (fewer when it begins with whitespace: forms and services strip some fields before they are stored).
 EXPORTS: dict[str, tuple[str, int, int]] = {
     "/cases/ledger.xlsx": ("/cases/ledger.xlsx?region=371800", 10, 9),
+    # The ranking: region names are the only text a user writes (none of the planted payload reaches it).
+    "/rankings.xlsx": ("/rankings.xlsx", 0, 0),
     "/enterprises/{enterprise_id}/export.xlsx": ("/enterprises/{a}/export.xlsx", 19, 12),
     "/enterprises/lists/{code}/export.xlsx": ("/enterprises/lists/hostile/export.xlsx?on=2026-01-01", 5, 5),
     "/cases/batches/template.xlsx": ("/cases/batches/template.xlsx", 0, 0),

@@ -45,6 +45,7 @@ from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
+from ecoloop.overview.rankings import router as rankings_router
 from ecoloop.overview.start import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
@@ -54,6 +55,7 @@ from ecoloop.results import source_section
 from ecoloop.results.air_routes import router as air_router
 from ecoloop.results.noise_routes import router as noise_router
 from ecoloop.results.source_routes import router as sources_router
+from ecoloop.results.target_routes import router as targets_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -92,6 +94,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     air_router,
     sources_router,
     noise_router,
+    rankings_router,
+    targets_router,
 )
 
 

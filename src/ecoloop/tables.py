@@ -47,12 +47,24 @@ from ecoloop.monitoring import scope as monitoring_scope
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
+from ecoloop.results import scope as results_scope
+from ecoloop.results.models import AirTarget
 from ecoloop.scheduler.models import JobRun
 
 # The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
-SCOPES = (alerts_scope, audit_scope, cases_scope, enterprises_scope, identity_scope, monitoring_scope, regions_scope)
+SCOPES = (
+    alerts_scope,
+    audit_scope,
+    cases_scope,
+    enterprises_scope,
+    identity_scope,
+    monitoring_scope,
+    regions_scope,
+    results_scope,
+)
 
 __all__ = [
+    "AirTarget",
     "Alert",
     "AlertEvent",
     "AlertRule",

@@ -108,3 +108,17 @@ def test_every_table_with_rows_for_users_has_a_scope_rule() -> None:
     mapped = {m.class_ for m in Base.registry.mappers if m.local_table.name not in technical}
     assert mapped - set(RULES) == set()
     assert {Region, Organisation, User, Enterprise, AuditRecord} <= set(RULES)
+
+
+def test_air_targets_are_scoped_by_region(db: Session, world: World) -> None:
+    from decimal import Decimal
+
+    from ecoloop.results.models import AirTarget
+    from ecoloop.results.targets import set_target
+
+    admin = world.principal(db, "admin")
+    a = set_target(db, admin, world.county_a, 2026, Decimal(80), Decimal(35))
+    b = set_target(db, admin, world.county_b, 2026, Decimal(80), Decimal(35))
+    assert get_visible(db, world.principal(db, "branch_a"), AirTarget, a.id) is not None
+    assert get_visible(db, world.principal(db, "branch_a"), AirTarget, b.id) is None
+    assert get_visible(db, world.principal(db, "analyst"), AirTarget, b.id) is not None

@@ -194,3 +194,26 @@ def test_area_values_are_station_means_and_rank_with_ties(con) -> None:  # type:
     stats = con.execute(air.period_statistics(air.daily_aqi(daily, start, end), end)).to_dict("records")
     ranks = rank({row["station"]: round(row["composite_index"], 2) for row in stats})
     assert sorted(ranks.values()) in ([1, 2], [1, 1])
+
+
+def test_period_statistics_count_days_per_level(backend) -> None:  # type: ignore[no-untyped-def]
+    # Seven days of a planted daily table: AQI 50 (1), 51 (2), 100 (2), 150 (3), 201 (5), 301 (6), none.
+    aqis = [50, 51, 100, 150, 201, 301, None]
+    levels = [1, 2, 2, 3, 5, 6, None]
+    rows = {
+        "station": [7] * 7,
+        "day": [date(2026, 1, d) for d in range(1, 8)],
+        "aqi": aqis,
+        "level": levels,
+        **{k: [10.0] * 7 for k in air.DAILY_ITEMS},
+    }
+    daily = ibis.memtable(
+        rows,
+        schema={"station": "int64", "day": "date", "aqi": "int64", "level": "int64"}
+        | {k: "float64" for k in air.DAILY_ITEMS},
+    )
+    stats = backend.to_pyarrow(air.period_statistics(daily, date(2026, 1, 1))).to_pylist()[0]
+    assert [stats[f"level_{n}_days"] for n in range(1, 7)] == [1, 2, 1, 0, 1, 1]
+    assert stats["aqi_days"] == 6 and stats["good_days"] == 3 and stats["heavy_days"] == 2
+    expected = evaluation.aqi_day_counts(aqis)
+    assert tuple(stats[f"level_{n}_days"] for n in range(1, 7)) == expected.level_days

@@ -41,7 +41,7 @@ QUALITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "hotline
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 # The entries of what the data says, after the start page, for the roles that view quality (issue 16).
-QUALITY = ["/air", "/noise", "/sources"]
+QUALITY = ["/air", "/noise", "/sources", "/rankings"]
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -63,6 +63,8 @@ PAGES = {
     "/air/compare": (QUALITY_VIEWERS, "站点对比"),
     "/sources": (QUALITY_VIEWERS, "污染源达标"),
     "/noise": (QUALITY_VIEWERS, "声环境"),
+    "/rankings": (QUALITY_VIEWERS, "排名"),
+    "/quality/targets": (frozenset({"admin", "analyst"}), "空气质量目标"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 
 from ecoloop.analytics.aqi import quantum, round_half_even, with_aqi
 from ecoloop.standards import ranking
+from ecoloop.standards.aqi import LEVELS
 from ecoloop.standards.editions import EDITION_2026_START, Edition
 from ecoloop.standards.evaluation import (
     ANNUAL_PERCENTILES,
@@ -221,6 +222,7 @@ def daily_aqi(daily: ir.Table, start: date, end: date) -> ir.Table:
 
 
 DAILY_ITEMS = (*(f"{p}_24h" for p in MEAN_POLLUTANTS), "O3_8h", "O3_1h")
+LEVEL_COUNT = len(LEVELS)  # AQI levels 1 (优) … 6 (严重污染), HJ 633 Table 2
 
 
 def area_daily_values(daily: ir.Table, membership: ir.Table) -> ir.Table:
@@ -240,7 +242,8 @@ def area_daily_values(daily: ir.Table, membership: ir.Table) -> ir.Table:
 def period_statistics(daily: ir.Table, day: date) -> ir.Table:
     """Per station over the period of `daily`: valid days, mean of daily means, the annual-evaluation percentile
     of each pollutant (HJ 663 Appendix A, linear interpolation = quantile_cont), and day counts by AQI
-    (优良天数比例, heavy-pollution days AQI > 200), plus the composite index I_sum = Σ C_i/S_i."""
+    (优良天数比例, heavy-pollution days AQI > 200, days of each AQI level 1-6 `level_N_days`: HJ 633 Table 2, as
+    `standards.evaluation.DayCounts` counts them), plus the composite index I_sum = Σ C_i/S_i."""
     stats: dict[str, ir.Value] = {"days": daily.count()}
     for p in MEAN_POLLUTANTS:
         column = daily[f"{p}_24h"]
@@ -252,6 +255,8 @@ def period_statistics(daily: ir.Table, day: date) -> ir.Table:
     stats["aqi_days"] = daily.aqi.count()
     stats["good_days"] = (daily.aqi <= 100).sum()
     stats["heavy_days"] = (daily.aqi > 200).sum()
+    for level in range(1, LEVEL_COUNT + 1):
+        stats[f"level_{level}_days"] = ibis.cases((daily.level == level, 1), else_=0).cast("int64").sum()
     table = daily.group_by("station").aggregate(**stats)
     composite = _composite(table, day)
     return table.mutate(

@@ -45,6 +45,7 @@ TABLES = {
     "supervision_batches": N_("Supervision batch"),
     "alert_rules": N_("Alert rule"),
     "webhooks": N_("Webhook"),
+    "air_targets": N_("Air-quality target"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -58,6 +59,8 @@ FIELDS: dict[str, dict[str, str]] = {
               "role": N_("Role"), "organisation_id": N_("Organisation"), "enterprise_id": N_("Enterprise"),
               "active": N_("Active"), "locale": N_("Language"), "password_changed_at": N_("Password changed")},
     "organisation_regions": {"organisation_id": N_("Organisation"), "region_id": N_("Region")},
+    "air_targets": {"region_id": N_("Region"), "year": N_("Year"), "good_ratio_target": N_("Good-day ratio target"),
+                    "pm25_target": N_("PM2.5 target"), "heavy_days_target": N_("Heavy-pollution days target")},
     "organisation_duties": {"organisation_id": N_("Organisation"), "category": N_("Category")},
     "password_setups": {"token_hash": N_("Token"), "user_id": N_("User account"), "created_at": N_("Created"),
                         "expires_at": N_("Expires"), "used_at": N_("Used")},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select, true
@@ -310,3 +310,73 @@ def batch_cases(session: Session, principal: Principal, batch_id: int, limit: in
     """The visible cases of a batch, in the order of their numbers."""
     stmt = scoped(select(Case).where(Case.batch_id == batch_id), principal, Case).order_by(Case.number)
     return list(session.scalars(stmt.limit(limit)))
+
+
+@dataclass(frozen=True)
+class UnitHandling:
+    """How one lead unit handled the cases of a period (the rankings' 办理情况): the cases it leads that were
+    registered in the period, how many of them were closed by their deadline, how many are marked overdue, and the
+    supervision notices (督办) its cases received in the period."""
+
+    unit_id: int
+    name: str
+    cases: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    supervised: int = 0
+
+
+def handling_by_unit(
+    session: Session, principal: Principal, start: datetime, end: datetime, tz: tzinfo
+) -> list[UnitHandling]:
+    """Per lead unit, over the visible cases registered in [start, end) and the 督办 notices given in it: cases,
+    closed on time (closed on or before the local deadline day; a case without deadline counts when closed),
+    overdue (the daily escalation's mark) and supervised; by unit name. Merged cases are left out."""
+    found: dict[int, dict[str, int]] = {}
+    names: dict[int, str] = {}
+    registered = select(CaseEvent.case_id).where(
+        CaseEvent.kind == EventKind.REGISTERED, CaseEvent.at >= start, CaseEvent.at < end
+    )
+    rows = session.execute(
+        scoped(
+            select(Case.lead_unit_id, Organisation.name, Case.state, Case.deadline, Case.closed_at, Case.overdue)
+            .join(Organisation, Organisation.id == Case.lead_unit_id)
+            .where(Case.id.in_(registered), Case.state != State.MERGED),
+            principal,
+            Case,
+        )
+    )
+    for lead, name, state, deadline, closed_at, overdue in rows:
+        if lead is None:  # the join leaves none; the column is nullable
+            continue
+        unit_id = lead
+        names[unit_id] = name
+        counts = found.setdefault(unit_id, {"cases": 0, "closed_on_time": 0, "overdue": 0, "supervised": 0})
+        counts["cases"] += 1
+        on_time = closed_at is not None and (deadline is None or closed_at.astimezone(tz).date() <= deadline)
+        if state == State.CLOSED and on_time:
+            counts["closed_on_time"] += 1
+        if overdue:
+            counts["overdue"] += 1
+    notices = session.execute(
+        scoped(
+            select(Case.lead_unit_id, Organisation.name, func.count(CaseEvent.id))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .join(Organisation, Organisation.id == Case.lead_unit_id)
+            .where(CaseEvent.kind == EventKind.SUPERVISED, CaseEvent.at >= start, CaseEvent.at < end)
+            .group_by(Case.lead_unit_id, Organisation.name),
+            principal,
+            Case,
+        )
+    )
+    for lead, name, count in notices:
+        if lead is None:
+            continue
+        unit_id = lead
+        names[unit_id] = name
+        counts = found.setdefault(unit_id, {"cases": 0, "closed_on_time": 0, "overdue": 0, "supervised": 0})
+        counts["supervised"] = int(count)
+    return sorted(
+        (UnitHandling(unit_id, names[unit_id], **counts) for unit_id, counts in found.items()),
+        key=lambda u: (u.name, u.unit_id),
+    )

@@ -56,3 +56,13 @@ def in_subtree(region_id: InstrumentedAttribute[int], principal: Principal) -> C
 def get_region(session: Session, principal: Principal, region_id: int) -> Region | None:
     """One region by its id, if the principal may see it."""
     return session.scalars(scoped(select(Region).where(Region.id == region_id), principal, Region)).first()
+
+
+def published_counties(session: Session, principal: Principal) -> list[Region]:
+    """The active counties of the principal's city, by code, whoever in the city asks. Not scoped on purpose: the
+    county ranking of air quality is published to every county (docs/access.md, "published rankings"), so a
+    branch sees the names and codes of its neighbours there, and nothing else of them."""
+    city_code = principal.region_path.split(".", 1)[0]
+    city = select(Region.id).where(Region.code == city_code, Region.level == RegionLevel.CITY)
+    stmt = select(Region).where(Region.parent_id.in_(city), Region.level == RegionLevel.COUNTY, Region.active.is_(True))
+    return list(session.scalars(stmt.order_by(Region.code)))

@@ -26,6 +26,7 @@ MENU = (
     NavItem(N_("Air quality"), "/air", Action.VIEW_QUALITY),
     NavItem(N_("Acoustic environment"), "/noise", Action.VIEW_QUALITY),
     NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
+    NavItem(N_("Rankings"), "/rankings", Action.VIEW_QUALITY),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
