@@ -45,11 +45,14 @@ from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
+from ecoloop.overview.screen import router as screen_router
 from ecoloop.overview.start import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.results.map_routes import router as maps_router
+from ecoloop.results.public_routes import router as public_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -60,6 +63,9 @@ from ecoloop.web.deps import SignIn
 # so `/cases/ledger` is never a case, and tests/web/test_deps.py fails if two routes could match one request.
 ROUTERS: tuple[APIRouter, ...] = (
     overview_router,
+    screen_router,
+    maps_router,
+    public_router,
     identity_router,
     identity_import_router,
     identity_admin_router,

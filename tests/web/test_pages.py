@@ -38,6 +38,7 @@ ADMIN = frozenset({"admin"})
 REGION_KEEPERS = frozenset({"admin", "branch_a"})  # a branch keeps the towns and villages of its county
 LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
+QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -45,6 +46,7 @@ CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 PAGES = {
     "/": (EVERYONE, "首页"),
     "/account": (EVERYONE, "我的账户"),
+    "/screen": (QUALITY_VIEWERS, "综合态势"),
     "/enterprises": (ENTERPRISE_VIEWERS, "企业"),
     "/enterprises/{enterprise}": (ENTERPRISE_VIEWERS, "清源华能热电有限公司"),
     "/enterprises/import": (ENTERPRISE_KEEPERS, "导入企业档案"),
@@ -67,6 +69,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
+        "/screen",
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -78,12 +81,30 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
-    "analyst": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
-    "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", *CASES, "/account"],
-    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/regions", "/account"],
-    "department": ["/", "/alerts", *CASES, "/account"],
+    "leader": ["/", "/screen", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "analyst": [
+        "/",
+        "/screen",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/monitoring/upload",
+        "/account",
+    ],
+    "inspector": ["/", "/screen", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "hotline": ["/", "/screen", *CASES, "/account"],
+    "branch_a": [
+        "/",
+        "/screen",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/admin/regions",
+        "/account",
+    ],
+    "department": ["/", "/screen", "/alerts", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

@@ -22,6 +22,7 @@ class NavItem:
 
 MENU = (
     NavItem(N_("Overview"), "/"),
+    NavItem(N_("Overview screen"), "/screen", Action.VIEW_QUALITY),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),

@@ -1,0 +1,53 @@
+"""The public page (`/public`, no sign-in): what a bureau publishes about its air — the current AQI of each station
+on the map, the city's daily AQI of the last 7 or 30 days, and the daily air-quality report (日报: yesterday's
+city AQI, level, primary pollutant and daily values, and each county's).
+
+Only public information: station and area names, coordinates and AQI results; no codes of sites, no devices, no
+alerts or cases. The page is phone-sized first and reads the results once (one analytics backend per request).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from ecoloop.analytics import backends
+from ecoloop.results.air_charts import daily_bars, stations_map
+from ecoloop.results.map_routes import PUBLIC_MAP
+from ecoloop.results.queries import concentrations, public_air, public_region
+from ecoloop.web.deps import DbSession, SettingsDep
+from ecoloop.web.forms import local_today
+from ecoloop.web.templating import render
+
+router = APIRouter()
+TREND_CHOICES = (7, 30)
+
+
+@router.get("/public", include_in_schema=False)
+def public_page(request: Request, db: DbSession, settings: SettingsDep) -> Response:
+    """The city's air quality as the bureau publishes it."""
+    region = public_region(db)
+    if region is None:
+        raise HTTPException(404)
+    days = 30 if request.query_params.get("days") == "30" else 7
+    today = local_today(settings)
+    with backends.reading(settings) as con:
+        air = public_air(db, con, settings.results_root, region, today, max(TREND_CHOICES))
+    shown = [d for d in air.trend if d.day > today - timedelta(days=days)]
+    report = air.yesterday
+    context = {
+        "air": air,
+        "days": days,
+        "choices": TREND_CHOICES,
+        "report": report,
+        "report_day": today - timedelta(days=1),
+        "values": concentrations(report) if report else [],
+        "stations": [s for s in air.stations if s.aqi.aqi is not None],
+        "charts": {
+            "public-map": stations_map(PUBLIC_MAP, "public-city", air.stations),
+            "public-trend": daily_bars(shown),
+        },
+    }
+    return render(request, "results/public.html", context)
