@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
-from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR
+from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
 from ecoloop.settings import Settings
 from ecoloop.web.forms import local_today
 from tests.factories import World, give_boundaries, plant_results
@@ -85,6 +85,8 @@ def planted(app_settings: Settings, app_db: Session, app_world: World) -> dict[s
             }
         )
     plant_results(root, AIR_DAY_AREA, days)
+    city_hour = {"region_id": app_world.city.id, "hour_start": nine, "day": today}
+    plant_results(root, AIR_HOUR_AREA, [{**city_hour, "aqi": 104, "level": 3, "primary": PM2_5_HOURLY}])
     return {"a": a, "b": b}
 
 
@@ -118,7 +120,13 @@ async def test_the_city_screen_shows_the_stored_results(
     page = parse(response.text)
     assert parts(page) == {"清源区": ("97", "133"), "临河县": ("45", "77")}
     now = page.find("div", class_="now")
-    assert now is not None and "88" in now.text and "良" in now.text and "121" in now.text
+    assert now is not None
+    big = now.find("span", class_="aqi-big")
+    assert big is not None and big.text == "104" and "aqi-3" in big.attrs["class"]  # the city's 09:00
+    assert "09:00" in now.text and "轻度污染" in now.text
+    today_so_far = now.find(class_="today-so-far")
+    assert today_so_far is not None and "88" in today_so_far.text and "良" in today_so_far.text
+    assert "121" in now.text  # yesterday
     option = chart_option(page, "screen-map")
     assert option["mapUrl"] == f"/maps/regions/{app_world.city.id}.geojson"
     series = option["series"]
@@ -160,6 +168,8 @@ async def test_a_county_screen_from_the_city(
     assert response.status_code == 200
     now = page.find("div", class_="now")
     assert now is not None and "45" in now.text
+    big = now.find("span", class_="aqi-big")
+    assert big is not None and big.text == "—"  # no hourly result of the county planted
     dots = chart_option(page, "screen-map")["series"][0]["data"]  # type: ignore[index]
     assert [d["name"] for d in dots] == ["柳林站"]
     assert page.find("a", href="/screen") is not None  # back to the city

@@ -16,8 +16,15 @@ from ecoloop.i18n import gettext, use_locale
 from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
-from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR
-from ecoloop.results.queries import Aqi, air_overview, concentrations, public_air, public_region
+from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
+from ecoloop.results.queries import (
+    Aqi,
+    air_overview,
+    concentrations,
+    latest_area_hour,
+    public_air,
+    public_region,
+)
 from tests.factories import World, plant_results
 
 TODAY = date(2026, 12, 1)  # the trend reaches back into November: two monthly partitions
@@ -197,3 +204,19 @@ def test_level_names_and_colours_follow_hj_633() -> None:
         names = [gettext(Aqi(1, level).label) for level in range(1, 7)]
     assert names == ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
     assert [Aqi(1, level).colour for level in (1, 6)] == ["#00E400", "#7E0023"]
+
+
+def test_an_areas_aqi_now_is_its_newest_hour_with_an_aqi(db: Session, world: World, tmp_path: Path, con: Any) -> None:
+    city = world.city.id
+    rows = [
+        {"region_id": city, "hour_start": at(YESTERDAY, 23), "day": YESTERDAY, "aqi": 70, "level": 2, "primary": 0},
+        {"region_id": city, "hour_start": at(TODAY, 7), "day": TODAY, "aqi": 105, "level": 3, "primary": PM2_5_HOURLY},
+        {"region_id": city, "hour_start": at(TODAY, 8), "day": TODAY, "aqi": None, "level": None, "primary": None},
+        {"region_id": world.county_a.id, "hour_start": at(TODAY, 9), "day": TODAY, "aqi": 50, "level": 1},
+    ]
+    plant_results(tmp_path, AIR_HOUR_AREA, rows)
+
+    assert latest_area_hour(con, tmp_path, city, TODAY) == (at(TODAY, 7), Aqi(105, 3, ("PM2_5_1h",)))
+    assert latest_area_hour(con, tmp_path, world.town_a.id, TODAY) is None
+    air = air_overview(db, world.principal(db, "admin"), con, tmp_path, world.city, TODAY)
+    assert (air.hour, air.hourly) == (at(TODAY, 7), Aqi(105, 3, ("PM2_5_1h",)))

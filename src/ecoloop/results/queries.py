@@ -30,7 +30,7 @@ from ecoloop.readings import parameters
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.results import store
-from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR
+from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
 from ecoloop.standards.aqi import LEVELS, report_concentration
 from ecoloop.standards.editions import edition_for
 
@@ -160,7 +160,7 @@ class DayAqi:
 class AirOverview:
     """What the overview screen and the public page show of the air of one area: its stations now, its parts'
     AQI today and yesterday, its own daily AQI over the trend's days (oldest first, days without a result left
-    out), and the day the page is about."""
+    out), its newest hour's AQI, and the day the page is about."""
 
     region_id: int
     region_name: str
@@ -168,6 +168,8 @@ class AirOverview:
     stations: list[StationNow]
     parts: list[AreaDays]
     trend: list[DayAqi]
+    hour: datetime | None = None  # the area's newest hour with an AQI (local start), and that AQI
+    hourly: Aqi = field(default_factory=Aqi)
 
     def day(self, day: date) -> DayAqi | None:
         """The area's own result of `day`, if any."""
@@ -260,7 +262,8 @@ def _overview(
         for p in parts
     ]
     trend = sorted((d for (rid, _day), d in area_rows.items() if rid == region.id), key=lambda d: d.day)
-    return AirOverview(region.id, region.name, today, stations, part_days, trend)
+    now = latest_area_hour(con, root, region.id, today)
+    return AirOverview(region.id, region.name, today, stations, part_days, trend, *(now or (None, Aqi())))
 
 
 def latest_hours(con: Any, root: Path, site_ids: Sequence[int], today: date) -> dict[int, tuple[datetime, Aqi]]:
@@ -278,6 +281,17 @@ def latest_hours(con: Any, root: Path, site_ids: Sequence[int], today: date) -> 
     for row in con.to_pyarrow(t).to_pylist():
         found[int(row["site_id"])] = (row["hour_start"], _aqi(row, "hourly", row["day"]))
     return found
+
+
+def latest_area_hour(con: Any, root: Path, region_id: int, today: date) -> tuple[datetime, Aqi] | None:
+    """An area's newest hour with an AQI in today's and yesterday's results (its start, local time), and that
+    AQI: the area's "AQI now"."""
+    t = store.scan(con, root, AIR_HOUR_AREA, today - timedelta(days=HOUR_DAYS - 1), today)
+    if t is None:
+        return None
+    t = t.filter((t.region_id == region_id) & t.aqi.notnull()).order_by(ibis.desc(t.hour_start)).limit(1)
+    rows = con.to_pyarrow(t.select("hour_start", "day", "aqi", "level", "primary")).to_pylist()
+    return (rows[0]["hour_start"], _aqi(rows[0], "hourly", rows[0]["day"])) if rows else None
 
 
 def area_days(
