@@ -83,6 +83,7 @@ def stations_map(
                     "color": palette.text,
                     "fontSize": 11,
                 },
+                "labelLayout": {"hideOverlap": True},  # dense stations: the labels that fit, all in tooltips
                 "emphasis": {"scale": 1.6},
             }
         ],
