@@ -9,6 +9,7 @@ HJ 663 §6.1.2), so any set of days can be computed again alone, and a long peri
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -114,20 +115,29 @@ def compute(
     ids = [s.site_id for s in stations]
     readings = sites.period_readings(con, stored, ids, [Interval.HOUR], start, end)
     wide = air.hourly_from_readings(readings, offset, INVALID_FLAGS)
-    hourly = air.normalise(wide).cache() if con.name == "duckdb" else air.normalise(wide)
-    membership = _membership(stations)
-
-    station_hours = air.hourly_aqi(hourly, first, last)
-    area_hours = air.hourly_aqi(air.area_hourly_values(hourly, membership), first, last)
-    daily = air.daily_values(hourly)
-    station_days = air.daily_aqi(daily, first, last)
-    area_days = air.daily_aqi(air.area_daily_values(daily, membership), first, last)
-    return AirResults(
-        hour=_arrow(con, station_hours, AIR_HOUR, "site_id"),
-        hour_area=_arrow(con, area_hours, AIR_HOUR_AREA, "region_id"),
-        day=_arrow(con, station_days, AIR_DAY, "site_id"),
-        day_area=_arrow(con, area_days, AIR_DAY_AREA, "region_id"),
-    )
+    hourly = air.normalise(wide)
+    # DuckDB computes the hourly values once for the four tables, in a temporary table of `con` itself:
+    # `Table.cache()` caches on the backend the expression is bound to, and readings only in the hot store (an
+    # Arrow memtable: no Parquet partition of the period yet) are bound to none, so ibis chose its default one.
+    cached = f"air_hourly_{uuid.uuid4().hex}" if con.name == "duckdb" else None
+    if cached is not None:
+        hourly = con.create_table(cached, hourly, temp=True)
+    try:
+        membership = _membership(stations)
+        station_hours = air.hourly_aqi(hourly, first, last)
+        area_hours = air.hourly_aqi(air.area_hourly_values(hourly, membership), first, last)
+        daily = air.daily_values(hourly)
+        station_days = air.daily_aqi(daily, first, last)
+        area_days = air.daily_aqi(air.area_daily_values(daily, membership), first, last)
+        return AirResults(
+            hour=_arrow(con, station_hours, AIR_HOUR, "site_id"),
+            hour_area=_arrow(con, area_hours, AIR_HOUR_AREA, "region_id"),
+            day=_arrow(con, station_days, AIR_DAY, "site_id"),
+            day_area=_arrow(con, area_days, AIR_DAY_AREA, "region_id"),
+        )
+    finally:
+        if cached is not None:
+            con.drop_table(cached, force=True)
 
 
 def _membership(stations: Sequence[Station]) -> ir.Table:
