@@ -12,6 +12,7 @@ import ibis
 import pytest
 from sqlalchemy.orm import Session
 
+from ecoloop.analytics.sites import fixed
 from ecoloop.i18n import gettext, use_locale
 from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
@@ -19,6 +20,7 @@ from ecoloop.monitoring.service import add_site
 from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
 from ecoloop.results.queries import (
     Aqi,
+    ResultReads,
     air_overview,
     concentrations,
     latest_area_hour,
@@ -40,6 +42,10 @@ def con() -> Iterator[Any]:
     backend = ibis.duckdb.connect()
     yield backend
     backend.disconnect()
+
+
+def reads_of(root: Path, con: Any) -> ResultReads:
+    return ResultReads(root, lambda: fixed(con))
 
 
 @pytest.fixture
@@ -102,7 +108,7 @@ def test_each_station_shows_its_newest_hour_with_an_aqi(
     admin = world.principal(db, "admin")
 
     with use_locale("zh_CN"):
-        air = air_overview(db, admin, con, tmp_path, world.city, TODAY)
+        air = air_overview(db, admin, reads_of(tmp_path, con), world.city, TODAY)
         by_site = {s.site_id: s for s in air.stations}
         names_b = by_site[b.id].aqi.primary_text
 
@@ -136,7 +142,7 @@ def test_areas_show_today_yesterday_and_the_trend_as_stored(
     )
     admin = world.principal(db, "admin")
 
-    air = air_overview(db, admin, con, tmp_path, world.city, TODAY)
+    air = air_overview(db, admin, reads_of(tmp_path, con), world.city, TODAY)
 
     assert [d.day for d in air.trend] == [date(2026, 11, 2), YESTERDAY, TODAY]
     assert air.current == Aqi(90, 2, ("PM2_5_24h",))
@@ -166,11 +172,11 @@ def test_a_branch_sees_only_its_county(
     branch = world.principal(db, "branch_a")
 
     # Even asked about the whole city, the branch's reads hold its county's stations and areas only.
-    air = air_overview(db, branch, con, tmp_path, world.city, TODAY)
+    air = air_overview(db, branch, reads_of(tmp_path, con), world.city, TODAY)
 
     assert {s.site_id for s in air.stations} == {a.id, c.id}
     assert [p.region_id for p in air.parts] == [world.county_a.id]
-    county = air_overview(db, branch, con, tmp_path, world.county_a, TODAY)
+    county = air_overview(db, branch, reads_of(tmp_path, con), world.county_a, TODAY)
     assert [p.region_id for p in county.parts] == [world.town_a.id]
     assert county.parts[0].today == Aqi(70, 2, ())
 
@@ -185,7 +191,7 @@ def test_the_public_page_reads_the_whole_city(
 
     region = public_region(db)
     assert region is not None and region.id == world.city.id
-    air = public_air(db, con, tmp_path, region, TODAY, 7)
+    air = public_air(db, reads_of(tmp_path, con), region, TODAY, 7)
 
     assert a.id in {s.site_id for s in air.stations}
     assert b.id not in {s.site_id for s in air.stations}  # a retired station is not published
@@ -193,7 +199,7 @@ def test_the_public_page_reads_the_whole_city(
 
 
 def test_nothing_computed_yet_reads_as_no_results(db: Session, world: World, tmp_path: Path, con: Any) -> None:
-    air = air_overview(db, world.principal(db, "admin"), con, tmp_path, world.city, TODAY)
+    air = air_overview(db, world.principal(db, "admin"), reads_of(tmp_path, con), world.city, TODAY)
 
     assert air.trend == [] and air.current == Aqi() and air.yesterday is None
     assert all(p.today == Aqi() for p in air.parts)
@@ -216,7 +222,25 @@ def test_an_areas_aqi_now_is_its_newest_hour_with_an_aqi(db: Session, world: Wor
     ]
     plant_results(tmp_path, AIR_HOUR_AREA, rows)
 
-    assert latest_area_hour(con, tmp_path, city, TODAY) == (at(TODAY, 7), Aqi(105, 3, ("PM2_5_1h",)))
-    assert latest_area_hour(con, tmp_path, world.town_a.id, TODAY) is None
-    air = air_overview(db, world.principal(db, "admin"), con, tmp_path, world.city, TODAY)
+    assert latest_area_hour(reads_of(tmp_path, con), city, TODAY) == (at(TODAY, 7), Aqi(105, 3, ("PM2_5_1h",)))
+    assert latest_area_hour(reads_of(tmp_path, con), world.town_a.id, TODAY) is None
+    air = air_overview(db, world.principal(db, "admin"), reads_of(tmp_path, con), world.city, TODAY)
     assert (air.hour, air.hourly) == (at(TODAY, 7), Aqi(105, 3, ("PM2_5_1h",)))
+
+
+def test_unchanged_results_are_read_without_opening_a_backend_and_changed_ones_again(tmp_path: Path, con: Any) -> None:
+    rows = [
+        {"region_id": 1, "hour_start": at(TODAY, 7), "day": TODAY, "aqi": 60, "level": 2, "primary": 0},
+        {"region_id": 2, "hour_start": at(TODAY, 7), "day": TODAY, "aqi": 30, "level": 1, "primary": 0},
+    ]
+    plant_results(tmp_path, AIR_HOUR_AREA, rows)
+
+    with reads_of(tmp_path, con) as first:
+        assert latest_area_hour(first, 1, TODAY) == (at(TODAY, 7), Aqi(60, 2, ()))
+    with reads_of(tmp_path, con) as again:
+        assert latest_area_hour(again, 2, TODAY) == (at(TODAY, 7), Aqi(30, 1, ()))
+    plant_results(tmp_path, AIR_HOUR_AREA, [{**rows[0], "hour_start": at(TODAY, 8), "aqi": 75}])  # the job's rewrite
+    with reads_of(tmp_path, con) as changed:
+        assert latest_area_hour(changed, 1, TODAY) == (at(TODAY, 8), Aqi(75, 2, ()))
+
+    assert (first.opened, again.opened, changed.opened) == (1, 0, 1)

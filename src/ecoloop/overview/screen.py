@@ -19,14 +19,13 @@ from ecoloop.access.principal import Principal
 from ecoloop.alerts.enums import AlertStatus
 from ecoloop.alerts.queries import AlertFilter, AlertRow, kind_counts, search_alerts, status_counts
 from ecoloop.alerts.rules import RuleKind, Severity
-from ecoloop.analytics import backends
 from ecoloop.cases.queries import case_funnel
 from ecoloop.db.base import RowId
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region
 from ecoloop.results.air_charts import DARK, LIGHT, daily_bars, stations_map
 from ecoloop.results.map_routes import map_url
-from ecoloop.results.queries import AirOverview, air_overview
+from ecoloop.results.queries import AirOverview, ResultReads, air_overview
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.forms import local_today
@@ -82,8 +81,8 @@ def region_screen(request: Request, region_id: RowId, db: DbSession, settings: S
 def _screen(request: Request, db: Session, settings: Settings, user: CurrentUser, region: Region) -> Response:
     p = user.principal
     wall = request.query_params.get("wall") == "1"
-    with backends.reading(settings) as con:
-        air = air_overview(db, p, con, settings.results_root, region, local_today(settings))
+    with ResultReads.of(settings) as reads:
+        air = air_overview(db, p, reads, region, local_today(settings))
     home = area_of(db, p)
     context = {
         "region": region,

@@ -7,12 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ecoloop.access.actions import Action, allowed
-from ecoloop.analytics import backends
 from ecoloop.enterprises.queries import count_enterprises
 from ecoloop.identity.queries import list_organisations
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import area_of, count_by_level
-from ecoloop.results.queries import latest_area_hour
+from ecoloop.results.queries import ResultReads, latest_area_hour
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.forms import local_today
 from ecoloop.web.templating import render
@@ -29,8 +28,8 @@ def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserD
     area = area_of(db, p) if sees_regions else None
     air = None
     if area is not None and allowed(p, Action.VIEW_QUALITY):
-        with backends.reading(settings) as con:
-            air = latest_area_hour(con, settings.results_root, area.id, local_today(settings))
+        with ResultReads.of(settings) as reads:
+            air = latest_area_hour(reads, area.id, local_today(settings))
     context = {
         "area": area,
         "air": air,

@@ -3,7 +3,8 @@ on the map, the city's daily AQI of the last 7 or 30 days, and the daily air-qua
 city AQI, level, primary pollutant and daily values, and each county's).
 
 Only public information: station and area names, coordinates and AQI results; no codes of sites, no devices, no
-alerts or cases. The page is phone-sized first and reads the results once (one analytics backend per request).
+alerts or cases. The page is phone-sized first; its reads of the results are kept while the results are unchanged
+(`queries.ResultReads`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from ecoloop.analytics import backends
 from ecoloop.results.air_charts import daily_bars, stations_map
 from ecoloop.results.map_routes import PUBLIC_MAP
-from ecoloop.results.queries import concentrations, public_air, public_region
+from ecoloop.results.queries import ResultReads, concentrations, public_air, public_region
 from ecoloop.web.deps import DbSession, SettingsDep
 from ecoloop.web.forms import local_today
 from ecoloop.web.templating import render
@@ -33,8 +33,8 @@ def public_page(request: Request, db: DbSession, settings: SettingsDep) -> Respo
         raise HTTPException(404)
     days = 30 if request.query_params.get("days") == "30" else 7
     today = local_today(settings)
-    with backends.reading(settings) as con:
-        air = public_air(db, con, settings.results_root, region, today, max(TREND_CHOICES))
+    with ResultReads.of(settings) as reads:
+        air = public_air(db, reads, region, today, max(TREND_CHOICES))
     shown = [d for d in air.trend if d.day > today - timedelta(days=days)]
     report = air.yesterday
     context = {

@@ -9,9 +9,13 @@ engine's numbers, never computed again here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
+from ecoloop.analytics import backends
 from ecoloop.analytics.air import AIR_CODES
 from ecoloop.analytics.aqi import keys_of
 from ecoloop.i18n import N_
@@ -31,6 +36,7 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.results import store
 from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
+from ecoloop.settings import Settings
 from ecoloop.standards.aqi import LEVELS, report_concentration
 from ecoloop.standards.editions import edition_for
 
@@ -192,11 +198,11 @@ class AirOverview:
 
 
 def air_overview(
-    session: Session, principal: Principal, con: Any, root: Path, region: Region, today: date, days: int = TREND_DAYS
+    session: Session, principal: Principal, reads: ResultReads, region: Region, today: date, days: int = TREND_DAYS
 ) -> AirOverview:
     """The air of `region` (a region the principal sees) for the overview screen: its active air stations and
     its child regions, as far as the principal sees them."""
-    return _overview(session, principal, con, root, region, today, days)
+    return _overview(session, principal, reads, region, today, days)
 
 
 def public_region(session: Session) -> Region | None:
@@ -205,10 +211,10 @@ def public_region(session: Session) -> Region | None:
     return session.scalars(stmt.limit(1)).first()
 
 
-def public_air(session: Session, con: Any, root: Path, region: Region, today: date, days: int) -> AirOverview:
+def public_air(session: Session, reads: ResultReads, region: Region, today: date, days: int) -> AirOverview:
     """The air of the city for the public page: every active air station and county (public information: names,
     coordinates and AQI; not scoped, as no one is signed in)."""
-    return _overview(session, None, con, root, region, today, days)
+    return _overview(session, None, reads, region, today, days)
 
 
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
@@ -219,7 +225,7 @@ def _scope(stmt: SelectT, principal: Principal | None, model: type[Any]) -> Sele
 
 
 def _overview(
-    session: Session, principal: Principal | None, con: Any, root: Path, region: Region, today: date, days: int
+    session: Session, principal: Principal | None, reads: ResultReads, region: Region, today: date, days: int
 ) -> AirOverview:
     subtree = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
     site_stmt = (
@@ -235,9 +241,9 @@ def _overview(
     )
     parts = list(session.execute(_scope(part_stmt, principal, Region)))
 
-    hours = latest_hours(con, root, [s.id for s in sites], today)
+    hours = latest_hours(reads, [s.id for s in sites], today)
     first = today - timedelta(days=days - 1)
-    area_rows = area_days(con, root, [region.id, *(p.id for p in parts)], first, today)
+    area_rows = area_days(reads, [region.id, *(p.id for p in parts)], first, today)
     stations = [
         StationNow(
             site_id=s.id,
@@ -262,49 +268,116 @@ def _overview(
         for p in parts
     ]
     trend = sorted((d for (rid, _day), d in area_rows.items() if rid == region.id), key=lambda d: d.day)
-    now = latest_area_hour(con, root, region.id, today)
+    now = latest_area_hour(reads, region.id, today)
     return AirOverview(region.id, region.name, today, stations, part_days, trend, *(now or (None, Aqi())))
 
 
-def latest_hours(con: Any, root: Path, site_ids: Sequence[int], today: date) -> dict[int, tuple[datetime, Aqi]]:
+# --- the reads, each kept in memory while its partitions are unchanged ----------------------------------------------
+
+Reading = TypeVar("Reading")
+KEPT_READS = 256
+_KEPT: OrderedDict[Hashable, tuple[tuple[tuple[str, int, int, int], ...], Any]] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+class ResultReads:
+    """The result tables under `root` as one page reads them. A read is kept in memory with the partition files it
+    read (path, inode, modification time, size): while they are unchanged — results change when the results job
+    or a command rewrites a partition — the page opens no analytics backend; otherwise one backend (`backend()`,
+    opened on the first such read) serves every read of the page. Use it as a context manager."""
+
+    def __init__(self, root: Path, backend: Callable[[], AbstractContextManager[Any]]) -> None:
+        self.root = root
+        self._backend = backend
+        self._stack = ExitStack()
+        self._con: Any = None
+        self.opened = 0  # backends opened (0 when every read was kept)
+
+    @classmethod
+    def of(cls, settings: Settings) -> ResultReads:
+        """The results of the settings' data directory (`results_root`), read on the engine of `ANALYTICS_URL`."""
+        return cls(settings.results_root, partial(backends.reading, settings))
+
+    def __enter__(self) -> ResultReads:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stack.close()
+
+    def con(self) -> Any:
+        """The page's analytics backend, opened on first use."""
+        if self._con is None:
+            self._con = self._stack.enter_context(self._backend())
+            self.opened += 1
+        return self._con
+
+    def read(
+        self, table: store.ResultTable, first: date, last: date, key: Hashable, build: Callable[[Any, Any], Reading]
+    ) -> Reading | None:
+        """`build(con, rows)` of the rows of `table` about first…last (`store.scan`), as kept under `key` while the
+        partitions are unchanged; None when no partition of the period was computed."""
+        paths = store.files(self.root, table, first, last)
+        try:
+            stamp = tuple((str(p), st.st_ino, st.st_mtime_ns, st.st_size) for p in paths for st in (p.stat(),))
+        except FileNotFoundError:  # replaced or removed meanwhile: read it as it is now
+            stamp = ()
+        cache_key = (str(self.root), table.name, first, last, key)
+        with _KEPT_LOCK:
+            kept = _KEPT.get(cache_key)
+            if kept is not None and stamp and kept[0] == stamp:
+                _KEPT.move_to_end(cache_key)
+                value: Reading = kept[1]
+                return value
+        t = store.scan(self.con(), self.root, table, first, last)
+        if t is None:
+            return None
+        value = build(self.con(), t)
+        if stamp:
+            with _KEPT_LOCK:
+                _KEPT[cache_key] = (stamp, value)
+                while len(_KEPT) > KEPT_READS:
+                    _KEPT.popitem(last=False)
+        return value
+
+
+def latest_hours(reads: ResultReads, site_ids: Sequence[int], today: date) -> dict[int, tuple[datetime, Aqi]]:
     """The newest hour with an AQI of each station in today's and yesterday's results: its start (local time)
     and its AQI."""
-    if not site_ids:
-        return {}
-    t = store.scan(con, root, AIR_HOUR, today - timedelta(days=HOUR_DAYS - 1), today)
-    if t is None:
-        return {}
-    t = t.filter(t.site_id.isin(list(site_ids)) & t.aqi.notnull())
-    t = t.mutate(newest=ibis.row_number().over(group_by=t.site_id, order_by=ibis.desc(t.hour_start)))
-    t = t.filter(t.newest == 0).select("site_id", "hour_start", "day", "aqi", "level", "primary")
-    found: dict[int, tuple[datetime, Aqi]] = {}
-    for row in con.to_pyarrow(t).to_pylist():
-        found[int(row["site_id"])] = (row["hour_start"], _aqi(row, "hourly", row["day"]))
-    return found
+    newest = _newest(reads, AIR_HOUR, "site_id", today)
+    return {site_id: newest[site_id] for site_id in site_ids if site_id in newest}
 
 
-def latest_area_hour(con: Any, root: Path, region_id: int, today: date) -> tuple[datetime, Aqi] | None:
+def latest_area_hour(reads: ResultReads, region_id: int, today: date) -> tuple[datetime, Aqi] | None:
     """An area's newest hour with an AQI in today's and yesterday's results (its start, local time), and that
     AQI: the area's "AQI now"."""
-    t = store.scan(con, root, AIR_HOUR_AREA, today - timedelta(days=HOUR_DAYS - 1), today)
-    if t is None:
-        return None
-    t = t.filter((t.region_id == region_id) & t.aqi.notnull()).order_by(ibis.desc(t.hour_start)).limit(1)
-    rows = con.to_pyarrow(t.select("hour_start", "day", "aqi", "level", "primary")).to_pylist()
-    return (rows[0]["hour_start"], _aqi(rows[0], "hourly", rows[0]["day"])) if rows else None
+    return _newest(reads, AIR_HOUR_AREA, "region_id", today).get(region_id)
 
 
-def area_days(
-    con: Any, root: Path, region_ids: Sequence[int], first: date, last: date
-) -> dict[tuple[int, date], DayAqi]:
+def _newest(reads: ResultReads, table: store.ResultTable, subject: str, today: date) -> dict[int, tuple[datetime, Aqi]]:
+    def build(con: Any, t: Any) -> dict[int, tuple[datetime, Aqi]]:
+        t = t.filter(t.aqi.notnull())
+        t = t.mutate(newest=ibis.row_number().over(group_by=t[subject], order_by=ibis.desc(t.hour_start)))
+        t = t.filter(t.newest == 0).select(subject, "hour_start", "day", "aqi", "level", "primary")
+        rows = con.to_pyarrow(t).to_pylist()
+        return {int(r[subject]): (r["hour_start"], _aqi(r, "hourly", r["day"])) for r in rows}
+
+    first = today - timedelta(days=HOUR_DAYS - 1)
+    return reads.read(table, first, today, "newest", build) or {}
+
+
+def area_days(reads: ResultReads, region_ids: Sequence[int], first: date, last: date) -> dict[tuple[int, date], DayAqi]:
     """The daily AQI of areas on the days first…last, by (region id, day)."""
-    t = store.scan(con, root, AIR_DAY_AREA, first, last) if region_ids else None
-    if t is None:
-        return {}
+    wanted = sorted(set(region_ids))
     keys = [name for name in AIR_DAY_AREA.schema.names if name.endswith(("_24h", "_8h"))]
-    t = t.filter(t.region_id.isin(list(region_ids))).select("region_id", "day", "aqi", "level", "primary", *keys)
-    found: dict[tuple[int, date], DayAqi] = {}
-    for row in con.to_pyarrow(t).to_pylist():
-        day = row["day"]
-        found[(int(row["region_id"]), day)] = DayAqi(day, _aqi(row, "daily", day), {k: row[k] for k in keys})
-    return found
+
+    def build(con: Any, t: Any) -> dict[tuple[int, date], DayAqi]:
+        t = t.filter(t.region_id.isin(wanted)).select("region_id", "day", "aqi", "level", "primary", *keys)
+        found: dict[tuple[int, date], DayAqi] = {}
+        for row in con.to_pyarrow(t).to_pylist():
+            day = row["day"]
+            found[(int(row["region_id"]), day)] = DayAqi(day, _aqi(row, "daily", day), {k: row[k] for k in keys})
+        return found
+
+    if not wanted:
+        return {}
+    return reads.read(AIR_DAY_AREA, first, last, tuple(wanted), build) or {}
