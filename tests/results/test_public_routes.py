@@ -36,6 +36,16 @@ async def test_the_public_page_shows_the_stored_air_quality_without_signing_in(
         longitude=114.05,
         latitude=35.05,
     )
+    micro = add_site(
+        app_db,
+        code="AQ-MICRO",
+        name="花园村微型站",
+        kind=SiteKind.AIR_STATION,
+        region=app_world.village_a,
+        station_level=StationLevel.VILLAGE,
+        longitude=114.06,
+        latitude=35.06,
+    )
     app_db.add(
         Case(
             number="AJ2026-000001",
@@ -50,7 +60,14 @@ async def test_the_public_page_shows_the_stored_air_quality_without_signing_in(
     yesterday = today - timedelta(days=1)
     root = app_settings.results_root
     hour = {"site_id": station.id, "hour_start": datetime.combine(today, time(8)), "day": today}
-    plant_results(root, AIR_HOUR, [{**hour, "aqi": 131, "level": 3, "primary": PM2_5_HOURLY}])
+    plant_results(
+        root,
+        AIR_HOUR,
+        [
+            {**hour, "aqi": 131, "level": 3, "primary": PM2_5_HOURLY},
+            {**hour, "site_id": micro.id, "aqi": 45, "level": 1, "primary": 0},
+        ],
+    )
     city, county_a = app_world.city.id, app_world.county_a.id
     plant_results(
         root,
@@ -70,6 +87,10 @@ async def test_the_public_page_shows_the_stored_air_quality_without_signing_in(
     row = page.find("tr", **{"data-station": "湖滨站"})
     assert row is not None
     assert [c.text for c in row.find_all("td")] == ["湖滨站", "131 轻度污染", "PM2.5", "08:00"]
+    # A village's micro station is on the map, not in the list of control stations.
+    assert page.find("tr", **{"data-station": "花园村微型站"}) is None
+    dots = json.loads(page.find("script", id="public-map").text)["series"][0]["data"]  # type: ignore[union-attr]
+    assert sorted(d["name"] for d in dots) == ["湖滨站", "花园村微型站"]
     report = page.find("p", class_="city-report")
     assert report is not None and "112" in report.text and "轻度污染" in report.text and "PM2.5" in report.text
     county = page.find("tr", **{"data-part": "清源区"})

@@ -52,7 +52,7 @@ def stations_map(
         {
             "name": s.name,
             "value": [s.longitude, s.latitude, s.aqi.aqi if s.aqi.aqi is not None else "-"],
-            "itemStyle": {"color": s.aqi.colour, "borderColor": palette.text, "borderWidth": 1},
+            "itemStyle": {"color": s.aqi.colour},
             "tooltip": {"formatter": station_tooltip(s)},
         }
         for s in stations
@@ -75,6 +75,7 @@ def stations_map(
                 "type": "scatter",
                 "coordinateSystem": "geo",
                 "symbolSize": 14,
+                "itemStyle": {"borderColor": palette.text, "borderWidth": 1},
                 "data": data,
                 "label": {
                     "show": True,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,8 +28,8 @@ from ecoloop.access.scope import scoped
 from ecoloop.analytics import backends
 from ecoloop.analytics.air import AIR_CODES
 from ecoloop.analytics.aqi import keys_of
-from ecoloop.i18n import N_
-from ecoloop.monitoring.enums import SiteKind
+from ecoloop.i18n import N_, get_locale
+from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
 from ecoloop.readings import parameters
 from ecoloop.regions.enums import RegionLevel
@@ -79,12 +79,18 @@ class Aqi:
     @property
     def primary_names(self) -> list[str]:
         """The primary pollutants' names in the current language (PM2.5, 臭氧), in the standard's order."""
-        return [pollutant_name(key) for key in self.primary]
+        return list(_names(self.primary, get_locale()))
 
     @property
     def primary_text(self) -> str:
         """The primary pollutants' names as one text (PM2.5、臭氧)."""
-        return NAME_SEPARATOR.join(self.primary_names)
+        return NAME_SEPARATOR.join(_names(self.primary, get_locale()))
+
+
+@lru_cache(maxsize=256)
+def _names(keys: tuple[str, ...], locale: str) -> tuple[str, ...]:
+    # By locale: a page of 600 stations names the same few pollutants 600 times.
+    return tuple(pollutant_name(key) for key in keys)
 
 
 def pollutant_name(key: str) -> str:
@@ -139,6 +145,7 @@ class StationNow:
     longitude: float | None
     latitude: float | None
     region_id: int
+    station_level: StationLevel | None = None
     hour: datetime | None = None
     aqi: Aqi = field(default_factory=Aqi)
 
@@ -229,7 +236,7 @@ def _overview(
 ) -> AirOverview:
     subtree = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
     site_stmt = (
-        select(Site.id, Site.name, Site.longitude, Site.latitude, Site.region_id)
+        select(Site.id, Site.name, Site.longitude, Site.latitude, Site.region_id, Site.station_level)
         .where(Site.kind == SiteKind.AIR_STATION, Site.active.is_(True), Site.region_id.in_(subtree))
         .order_by(Site.code)
     )
@@ -251,6 +258,7 @@ def _overview(
             longitude=float(s.longitude) if s.longitude is not None else None,
             latitude=float(s.latitude) if s.latitude is not None else None,
             region_id=s.region_id,
+            station_level=s.station_level,
             hour=hours[s.id][0] if s.id in hours else None,
             aqi=hours[s.id][1] if s.id in hours else Aqi(),
         )
