@@ -25,6 +25,7 @@ from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region
 from ecoloop.results.air_charts import DARK, LIGHT, daily_bars, stations_map
 from ecoloop.results.map_routes import map_url
+from ecoloop.results.maps import has_map
 from ecoloop.results.queries import AirOverview, ResultReads, air_overview
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
@@ -91,17 +92,18 @@ def _screen(request: Request, db: Session, settings: Settings, user: CurrentUser
         "refresh": WALL_REFRESH_SECONDS,
         "alerts": open_alerts(db, p, region) if allowed(p, Action.VIEW_ALERTS) else None,
         "funnel": case_funnel(db, p, region) if allowed(p, Action.VIEW_CASES) else None,
-        "charts": charts(air, wall),
+        "charts": charts(air, wall, has_map(db, p, region)),
         "home": home if home is not None and home.id != region.id else None,
         "address": request.url.path,
     }
     return render(request, "overview/wall.html" if wall else "overview/screen.html", context, user=user)
 
 
-def charts(air: AirOverview, wall: bool) -> dict[str, dict[str, Any]]:
+def charts(air: AirOverview, wall: bool, with_map: bool) -> dict[str, dict[str, Any]]:
     """The screen's chart options by element id: the map of stations and the 30-day trend."""
     palette = DARK if wall else LIGHT
+    url = map_url(air.region_id) if with_map else None
     return {
-        "screen-map": stations_map(map_url(air.region_id), f"region-{air.region_id}", air.stations, palette),
+        "screen-map": stations_map(url, f"region-{air.region_id}", air.stations, palette),
         "screen-trend": daily_bars(air.trend, palette),
     }

@@ -44,10 +44,10 @@ def station_tooltip(station: StationNow) -> str:
 
 
 def stations_map(
-    map_url: str, map_name: str, stations: Sequence[StationNow], palette: Palette = LIGHT
+    map_url: str | None, map_name: str, stations: Sequence[StationNow], palette: Palette = LIGHT
 ) -> dict[str, Any]:
     """The stations with coordinates over the region map (`map_url`), each a dot in its AQI level's colour
-    labelled with its AQI."""
+    labelled with its AQI; without a map (no boundaries imported yet), on longitude and latitude axes."""
     data = [
         {
             "name": s.name,
@@ -58,6 +58,18 @@ def stations_map(
         for s in stations
         if s.longitude is not None and s.latitude is not None
     ]
+    series: dict[str, Any] = {
+        "type": "scatter",
+        "symbolSize": 14,
+        "itemStyle": {"borderColor": palette.text, "borderWidth": 1},
+        "data": data,
+        "label": {"show": True, "formatter": "{@[2]}", "position": "top", "color": palette.text, "fontSize": 11},
+        "labelLayout": {"hideOverlap": True},  # dense stations: the labels that fit, all in tooltips
+        "emphasis": {"scale": 1.6},
+    }
+    if map_url is None:
+        axis = {"type": "value", "scale": True, "axisLabel": {"color": palette.label}, "splitLine": {"show": False}}
+        return {"tooltip": {"trigger": "item"}, "xAxis": axis, "yAxis": axis, "series": [series]}
     return {
         "mapUrl": map_url,
         "mapName": map_name,
@@ -70,24 +82,7 @@ def stations_map(
             "emphasis": {"label": {"color": palette.text}, "itemStyle": {"areaColor": palette.area}},
             "tooltip": {"show": False},
         },
-        "series": [
-            {
-                "type": "scatter",
-                "coordinateSystem": "geo",
-                "symbolSize": 14,
-                "itemStyle": {"borderColor": palette.text, "borderWidth": 1},
-                "data": data,
-                "label": {
-                    "show": True,
-                    "formatter": "{@[2]}",
-                    "position": "top",
-                    "color": palette.text,
-                    "fontSize": 11,
-                },
-                "labelLayout": {"hideOverlap": True},  # dense stations: the labels that fit, all in tooltips
-                "emphasis": {"scale": 1.6},
-            }
-        ],
+        "series": [{**series, "coordinateSystem": "geo"}],
     }
 
 

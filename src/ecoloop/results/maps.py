@@ -53,6 +53,13 @@ def map_etag(session: Session, principal: Principal | None, region: Region) -> s
     return f'"{digest}"'
 
 
+def has_map(session: Session, principal: Principal | None, region: Region) -> bool:
+    """Whether `region` has a map: a boundary of its own or of a part the principal sees."""
+    if region.boundary:
+        return True
+    return session.execute(_parts(principal, region, Region.id).limit(1)).first() is not None
+
+
 def region_map(session: Session, principal: Principal | None, region: Region, etag: str | None = None) -> RegionMap:
     """The map of `region`: its parts the principal sees (all of them for the public page, `principal` None), or
     the region's own boundary when no part has one."""

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from ecoloop.monitoring.enums import StationLevel
 from ecoloop.results.air_charts import daily_bars, stations_map
 from ecoloop.results.map_routes import PUBLIC_MAP
+from ecoloop.results.maps import has_map
 from ecoloop.results.queries import ResultReads, StationNow, concentrations, public_air, public_region
 from ecoloop.web.deps import DbSession, SettingsDep
 from ecoloop.web.forms import local_today
@@ -51,7 +52,7 @@ def public_page(request: Request, db: DbSession, settings: SettingsDep) -> Respo
         "values": concentrations(report) if report else [],
         "stations": listed(air.stations),
         "charts": {
-            "public-map": stations_map(PUBLIC_MAP, "public-city", air.stations),
+            "public-map": stations_map(PUBLIC_MAP if has_map(db, None, region) else None, "city", air.stations),
             "public-trend": daily_bars(shown),
         },
     }
