@@ -107,3 +107,10 @@ async def test_the_public_page_shows_the_stored_air_quality_without_signing_in(
     for private in ("AQ-SECRET-CODE", "AJ2026-000001", "案件标题不公开", "/alerts", "/cases"):
         assert private not in response.text
     assert page.find("nav", class_="menu") is None
+
+
+async def test_the_sign_in_page_links_to_the_public_page(client: httpx.AsyncClient) -> None:
+    page = parse((await client.get("/login")).text)
+
+    link = page.find("a", href="/public")
+    assert link is not None and link.text == "空气质量信息公开"
