@@ -31,6 +31,7 @@ from ecoloop.readings.vocabulary import READINGS_SCHEMA
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
+from ecoloop.results.store import ResultTable, replace_days
 
 PASSWORD = "Test-pass-2026"
 
@@ -249,3 +250,12 @@ def _readings_table(site_id: int, entries: list[tuple[int, float]], received_ms:
         },
         schema=READINGS_SCHEMA,
     )
+
+
+def plant_results(root: Path, table: ResultTable, rows: list[dict[str, Any]]) -> None:
+    """Store `rows` (columns not given are null) as results of `table` under `root`, as the results job would:
+    each partition the rows' days touch is written (issue 16's pages read what is stored, never recompute)."""
+    columns = {f.name: pa.array([row.get(f.name) for row in rows], f.type) for f in table.schema}
+    data = pa.table(columns, schema=table.schema)
+    days = sorted({row[table.day_column] for row in rows})
+    replace_days(root, table, data, days)

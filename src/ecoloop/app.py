@@ -46,6 +46,7 @@ from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
 from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview.rankings import router as rankings_router
+from ecoloop.overview.screen import router as screen_router
 from ecoloop.overview.start import router as overview_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
@@ -53,7 +54,9 @@ from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
 from ecoloop.results import source_section
 from ecoloop.results.air_routes import router as air_router
+from ecoloop.results.map_routes import router as maps_router
 from ecoloop.results.noise_routes import router as noise_router
+from ecoloop.results.public_routes import router as public_router
 from ecoloop.results.source_routes import router as sources_router
 from ecoloop.results.target_routes import router as targets_router
 from ecoloop.settings import Settings, load_settings
@@ -66,6 +69,9 @@ from ecoloop.web.deps import SignIn
 # so `/cases/ledger` is never a case, and tests/web/test_deps.py fails if two routes could match one request.
 ROUTERS: tuple[APIRouter, ...] = (
     overview_router,
+    screen_router,
+    maps_router,
+    public_router,
     identity_router,
     identity_import_router,
     identity_admin_router,

@@ -125,6 +125,9 @@ PUBLIC = {
     # A one-time set-password link: its token is the credential (issue 15).
     "GET /set-password/{token}",
     "POST /set-password/{token}",
+    # What a bureau publishes (issue 16): the city's air quality and the map of its counties.
+    "GET /public",
+    "GET /public/map.geojson",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

@@ -404,6 +404,7 @@ async def test_no_stored_value_becomes_markup_on_any_page(
     set_session_cookie(hostile_client, hostile_city.sessions[role])
     start = ["/", "/account", "/alerts/rules", "/alerts/webhooks", "/alerts/notifications", "/enterprises/lists"]
     start += ["/enterprises/corrections", "/monitoring/devices", "/admin/users", "/admin/organisations", "/admin/audit"]
+    start += ["/public"]  # the public page: station and area names shown to anyone
 
     seen = await crawl(hostile_client, hostile_city.pages + start)
 

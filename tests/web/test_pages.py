@@ -41,7 +41,7 @@ QUALITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "hotline
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 # The entries of what the data says, after the start page, for the roles that view quality (issue 16).
-QUALITY = ["/air", "/noise", "/sources", "/rankings"]
+QUALITY = ["/screen", "/air", "/noise", "/sources", "/rankings"]
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -49,6 +49,7 @@ CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 PAGES = {
     "/": (EVERYONE, "首页"),
     "/account": (EVERYONE, "我的账户"),
+    "/screen": (QUALITY_VIEWERS, "综合态势"),
     "/enterprises": (ENTERPRISE_VIEWERS, "企业"),
     "/enterprises/{enterprise}": (ENTERPRISE_VIEWERS, "清源华能热电有限公司"),
     "/enterprises/import": (ENTERPRISE_KEEPERS, "导入企业档案"),

@@ -18,6 +18,7 @@ from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.cases.workflow import State
 from ecoloop.enterprises.models import Enterprise
+from ecoloop.i18n import N_
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.regions.models import Region
@@ -380,3 +381,66 @@ def handling_by_unit(
         (UnitHandling(unit_id, names[unit_id], **counts) for unit_id, counts in found.items()),
         key=lambda u: (u.name, u.unit_id),
     )
+
+
+# --- the case funnel of the overview screen (issue 16) ---------------------------------------------------------------
+
+# How far a case in each state has come: registered (0), assigned to a unit (1, a return too: it was assigned),
+# being rectified or reported as rectified (2), under verification (3), closed (4). Merged cases are duplicates.
+FUNNEL_STAGE = {
+    State.REGISTERED: 0,
+    State.ASSIGNED: 1,
+    State.RETURNED: 1,
+    State.RECTIFYING: 2,
+    State.REPORTED: 2,
+    State.VERIFYING: 3,
+    State.CLOSED: 4,
+}
+FUNNEL_LABELS = (
+    N_("Registered"),
+    N_("Assigned to a unit"),
+    N_("Rectification"),
+    N_("Verification"),
+    N_("Closed (verified)"),
+)
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    """One stage of the funnel: its name (a message id) and how many cases reached it."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The case funnel of an area: how many cases reached each stage (registered → assigned → rectification →
+    verification → closed, `FUNNEL_LABELS`), and the lead units with open overdue cases (name, count), most
+    first."""
+
+    reached: tuple[int, ...]
+    overdue_by_unit: list[tuple[str, int]]
+
+    @property
+    def stages(self) -> list[FunnelStage]:
+        return [FunnelStage(label, n) for label, n in zip(FUNNEL_LABELS, self.reached, strict=True)]
+
+
+def case_funnel(session: Session, principal: Principal, region: Region | None = None, units: int = 8) -> Funnel:
+    """The funnel of the visible cases (in `region`'s subtree when given) and the `units` lead units with most
+    open overdue cases, in two grouped queries."""
+    counts = state_counts(session, principal, CaseFilter(region=region))
+    reached = tuple(
+        sum(count for state, count in counts.items() if FUNNEL_STAGE.get(state, -1) >= stage)
+        for stage in range(len(FUNNEL_LABELS))
+    )
+    stmt = _matching(
+        scoped(select(Organisation.name, func.count(Case.id)), principal, Case).join(
+            Organisation, Organisation.id == Case.lead_unit_id
+        ),
+        CaseFilter(region=region, overdue=True),
+    ).where(Case.state.in_(OPEN_STATES))
+    stmt = stmt.group_by(Organisation.id, Organisation.name).order_by(func.count(Case.id).desc(), Organisation.name)
+    overdue = [(name, int(count)) for name, count in session.execute(stmt.limit(units))]
+    return Funnel(reached, overdue)

@@ -11,20 +11,29 @@ from ecoloop.enterprises.queries import count_enterprises
 from ecoloop.identity.queries import list_organisations
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import area_of, count_by_level
-from ecoloop.web.deps import DbSession, UserDep
+from ecoloop.results.queries import ResultReads, latest_area_hour
+from ecoloop.web.deps import DbSession, SettingsDep, UserDep
+from ecoloop.web.forms import local_today
 from ecoloop.web.templating import render
 
 router = APIRouter()
 
 
 @router.get("/", include_in_schema=False)
-def overview(request: Request, db: DbSession, user: UserDep) -> Response:
-    """The start page: the user's area and what they can reach from here."""
+def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserDep) -> Response:
+    """The start page: the user's area, its AQI now, and what they can reach from here."""
     p = user.principal
     sees_regions = allowed(p, Action.VIEW_REGIONS)
     counts = count_by_level(db, p) if sees_regions else {}
+    area = area_of(db, p) if sees_regions else None
+    air = None
+    if area is not None and allowed(p, Action.VIEW_QUALITY):
+        with ResultReads.of(settings) as reads:
+            air = latest_area_hour(reads, area.id, local_today(settings))
     context = {
-        "area": area_of(db, p) if sees_regions else None,
+        "area": area,
+        "air": air,
+        "sees_screen": allowed(p, Action.VIEW_QUALITY),
         "counties": counts.get(RegionLevel.COUNTY, 0),
         "towns": counts.get(RegionLevel.TOWN, 0),
         "villages": counts.get(RegionLevel.VILLAGE, 0),

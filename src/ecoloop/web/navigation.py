@@ -23,6 +23,7 @@ class NavItem:
 MENU = (
     NavItem(N_("Overview"), "/"),
     # What the data says (issue 16), together after the start page.
+    NavItem(N_("Overview screen"), "/screen", Action.VIEW_QUALITY),
     NavItem(N_("Air quality"), "/air", Action.VIEW_QUALITY),
     NavItem(N_("Acoustic environment"), "/noise", Action.VIEW_QUALITY),
     NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
