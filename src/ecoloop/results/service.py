@@ -27,6 +27,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.rules import assessed_level
 from ecoloop.regions.models import Region
 from ecoloop.results import air, store
+from ecoloop.results.water import WaterComputation
 
 # A period longer than this is computed in parts of at most this many days (memory stays bounded; each natural
 # day is computed from its own hours, so the parts give the same rows as one pass).
@@ -121,7 +122,10 @@ class AirComputation:
 
 
 # Every kind of result the job and the command compute, in this order.
-COMPUTATIONS: tuple[Computation, ...] = (AirComputation(),)
+COMPUTATIONS: tuple[Computation, ...] = (
+    AirComputation(),
+    WaterComputation(),
+)
 
 
 def compute_days(
