@@ -181,6 +181,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/admin/users/import/template.xlsx": ("/admin/users/import/template.xlsx", 0, 0),
     "/monitoring/sites/import/template.xlsx": ("/monitoring/sites/import/template.xlsx", 0, 0),
     "/monitoring/devices/import/template.xlsx": ("/monitoring/devices/import/template.xlsx", 0, 0),
+    # The water month's table: section names are planted by tests/results/test_water_routes.py.
+    "/water.xlsx": ("/water.xlsx?month=2026-11", 0, 0),
+    "/water.csv": ("/water.csv?month=2026-11", 0, 0),
 }
 
 

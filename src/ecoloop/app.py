@@ -50,6 +50,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.results.water_routes import router as water_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -85,6 +86,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     alert_rules_router,
     webhooks_router,
     alerts_router,
+    water_router,
 )
 
 

@@ -38,6 +38,7 @@ ADMIN = frozenset({"admin"})
 REGION_KEEPERS = frozenset({"admin", "branch_a"})  # a branch keeps the towns and villages of its county
 LEDGER_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
+QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -55,6 +56,7 @@ PAGES = {
     "/admin/regions": (REGION_KEEPERS, "行政区划"),
     "/admin/regions?parent=371802": (REGION_KEEPERS, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
+    "/water": (QUALITY_VIEWERS, "水质"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -71,6 +73,7 @@ MENUS = {
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
+        "/water",
         "/monitoring/upload",
         "/admin/users",
         "/admin/organisations",
@@ -78,12 +81,30 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
-    "analyst": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
-    "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", *CASES, "/account"],
-    "branch_a": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/regions", "/account"],
-    "department": ["/", "/alerts", *CASES, "/account"],
+    "leader": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/water", "/admin/audit", "/account"],
+    "analyst": [
+        "/",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/water",
+        "/monitoring/upload",
+        "/account",
+    ],
+    "inspector": ["/", "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/water", "/account"],
+    "hotline": ["/", *CASES, "/water", "/account"],
+    "branch_a": [
+        "/",
+        "/alerts",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/water",
+        "/admin/regions",
+        "/account",
+    ],
+    "department": ["/", "/alerts", *CASES, "/water", "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

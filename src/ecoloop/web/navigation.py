@@ -30,6 +30,7 @@ MENU = (
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
+    NavItem(N_("Water quality"), "/water", Action.VIEW_QUALITY),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
     NavItem(N_("Manage users"), "/admin/users", Action.MANAGE_USERS),
     NavItem(N_("Manage organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
