@@ -4,9 +4,10 @@ of the charts (drawn by static/charts.js; every label a catalog message, user da
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ecoloop.analytics.water import WATER_CODES
@@ -126,14 +127,15 @@ def distribution_chart(summary: Summary) -> dict[str, Any]:
     """Bars of how many sections are in each class."""
     grades = list(WaterGrade)
     return {
+        "animation": False,
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 40, "right": 16, "top": 24, "bottom": 32},
         "xAxis": {"type": "category", "data": [grade_name(g) for g in grades]},
-        "yAxis": {"type": "value", "minInterval": 1, "name": gettext(N_("Sections"))},
+        "yAxis": {"type": "value", "minInterval": 1, "name": gettext(N_("Number of sections"))},
         "series": [
             {
                 "type": "bar",
-                "name": gettext(N_("Sections")),
+                "name": gettext(N_("Number of sections")),
                 "data": [
                     {"value": summary.by_grade.get(g, 0), "itemStyle": {"color": GRADE_COLOURS[g]}} for g in grades
                 ],
@@ -154,6 +156,7 @@ def grade_chart(months: Sequence[date], found: dict[date, SectionMonth]) -> dict
         else:
             data.append({"value": grade_name(m.grade), "itemStyle": {"color": GRADE_COLOURS[m.grade]}})
     return {
+        "animation": False,
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 72, "right": 16, "top": 16, "bottom": 32},
         "xAxis": {"type": "category", "data": [month.strftime("%Y-%m") for month in months]},
@@ -163,6 +166,7 @@ def grade_chart(months: Sequence[date], found: dict[date, SectionMonth]) -> dict
                 "type": "line",
                 "name": gettext(N_("Water quality class")),
                 "data": data,
+                "symbol": "circle",
                 "symbolSize": 12,
                 "connectNulls": False,
                 "lineStyle": {"color": "#9aa5b1"},
@@ -185,17 +189,27 @@ def limit_lines(indicator: str, grade: WaterGrade) -> list[tuple[str, float]]:
     return [(gettext(N_("%(grade)s limit")) % {"grade": grade_name(grade)}, float(limit))]
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest multiple of half a power of ten at or above `value` (6.59 → 7, 0.0173 → 0.02)."""
+    if value <= 0:
+        return 1.0
+    step = Decimal(1).scaleb(math.floor(math.log10(value))) / 2
+    return float((Decimal(repr(value)) / step).to_integral_value(rounding=ROUND_CEILING) * step)
+
+
 def indicator_chart(
     indicator: str, months: Sequence[date], found: dict[date, SectionMonth], grade: WaterGrade
 ) -> dict[str, Any]:
     """The monthly means of one indicator against the limit of class `grade` (the section's target)."""
     values = [shown(indicator, found[m].means.get(indicator)) if m in found else "" for m in months]
     lines = limit_lines(indicator, grade)
+    numbers = [float(v) for v in values if v] + [value for _name, value in lines]
     series: dict[str, Any] = {
         "type": "line",
         "name": indicator_label(indicator),
         "data": [float(v) if v else None for v in values],
         "connectNulls": False,
+        "symbol": "circle",
         "itemStyle": {"color": "#1f5fa8"},
     }
     if lines:
@@ -205,11 +219,16 @@ def indicator_chart(
             "label": {"formatter": "{b}"},
             "data": [{"name": name, "yAxis": value} for name, value in lines],
         }
+    # The axis reaches the limits too (ECharts fits it to the data alone), so a limit is never off the chart.
+    axis: dict[str, Any] = {"type": "value", "min": 0}
+    if numbers:
+        axis["max"] = nice_ceiling(max(numbers) * 1.1)
     return {
+        "animation": False,
         "title": {"text": indicator_label(indicator), "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 56, "right": 72, "top": 36, "bottom": 28},
         "xAxis": {"type": "category", "data": [month.strftime("%Y-%m") for month in months]},
-        "yAxis": {"type": "value", "scale": True},
+        "yAxis": axis,
         "series": [series],
     }
