@@ -125,6 +125,7 @@ def plant(db: Session, world: World, payload: str) -> int:
     site = add_site(
         db, code="SRC-A", name=payload, kind=SiteKind.AIR_SOURCE, region=world.village_a, enterprise_id=e.id
     )
+    add_site(db, code="WQ-A", name=payload, kind=SiteKind.WATER_STATION, region=world.town_a)
     permit = service.add_permit(
         db,
         enterprise=e,
@@ -181,9 +182,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/admin/users/import/template.xlsx": ("/admin/users/import/template.xlsx", 0, 0),
     "/monitoring/sites/import/template.xlsx": ("/monitoring/sites/import/template.xlsx", 0, 0),
     "/monitoring/devices/import/template.xlsx": ("/monitoring/devices/import/template.xlsx", 0, 0),
-    # The water month's table: section names are planted by tests/results/test_water_routes.py.
-    "/water.xlsx": ("/water.xlsx?month=2026-11", 0, 0),
-    "/water.csv": ("/water.csv?month=2026-11", 0, 0),
+    # The water month's table lists every section, with or without results.
+    "/water.xlsx": ("/water.xlsx?month=2026-11", 1, 1),
+    "/water.csv": ("/water.csv?month=2026-11", 1, 1),
 }
 
 

@@ -165,3 +165,11 @@ async def test_a_month_that_is_no_month_is_not_found(
 ) -> None:
     open_session(app_db, client, "analyst")
     assert (await client.get(f"/water?month={month}")).status_code == 404
+
+
+async def test_a_water_stations_site_page_links_to_its_classes(
+    client: httpx.AsyncClient, app_db: Session, sections: dict[str, int]
+) -> None:
+    open_session(app_db, client, "analyst")
+    response = await client.get(f"/monitoring/sites/{sections['a']}")
+    assert parse(response.text).find("a", href=f"/water/sections/{sections['a']}") is not None
