@@ -24,7 +24,10 @@ from ecoloop.readings.vocabulary import Interval, Reading
 from ecoloop.results import service, store
 from ecoloop.results.water import WATER_MONTH, WaterComputation, kept, main_pollutants, section_row
 from ecoloop.standards.water import WaterGrade
+from tests.analytics.engines import PY4J_WARNINGS
 from tests.factories import World
+
+pytestmark = PY4J_WARNINGS  # the kept months are computed on Spark too
 
 CST = ZoneInfo("Asia/Shanghai")
 MONTH = date(2026, 11, 1)
@@ -103,15 +106,10 @@ def test_float_noise_in_a_mean_does_not_change_the_class() -> None:
 
 
 @pytest.fixture
-def stored(tmp_path: Path) -> Iterator[StoredReadings]:
+def stored(tmp_path: Path, backend: Any) -> Iterator[StoredReadings]:
+    """The readings, read on each analytics engine in turn (DuckDB, Spark)."""
     hot = HotStore(tmp_path / "hot.sqlite")
-
-    def duckdb() -> Any:
-        import ibis
-
-        return sites.fixed(ibis.duckdb.connect())
-
-    yield StoredReadings(hot, tmp_path / "readings", duckdb)
+    yield StoredReadings(hot, tmp_path / "readings", lambda: sites.fixed(backend))
     hot.close()
 
 
