@@ -173,3 +173,17 @@ async def test_a_water_stations_site_page_links_to_its_classes(
     open_session(app_db, client, "analyst")
     response = await client.get(f"/monitoring/sites/{sections['a']}")
     assert parse(response.text).find("a", href=f"/water/sections/{sections['a']}") is not None
+
+
+async def test_the_month_ranks_the_counties_by_cwqi(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, sections: dict[str, int]
+) -> None:
+    """County B: DO 8 → 0.6250, first; county A: NH3-N 1.2 and DO 6.5 → 1.9692; no month a year before."""
+    open_session(app_db, client, "analyst")
+    page = parse((await client.get("/water?month=2026-11")).text)
+    rows = [tr for tr in page.find_all("tr") if "data-region" in tr.attrs]
+    found = [(tr.attrs["data-region"], tr.find(data_cell="rank"), tr.find(data_cell="cwqi")) for tr in rows]
+    assert [(r, rank.text if rank else "", cwqi.text if cwqi else "") for r, rank, cwqi in found] == [
+        (str(app_world.county_b.id), "1", "0.6250"),
+        (str(app_world.county_a.id), "2", "1.9692"),
+    ]

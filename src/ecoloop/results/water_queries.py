@@ -23,11 +23,14 @@ from ecoloop.access.principal import Principal
 from ecoloop.analytics import backends
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
-from ecoloop.regions.queries import in_subtree
+from ecoloop.regions.queries import in_subtree, list_regions
 from ecoloop.results import store
 from ecoloop.results.water import INDICATORS, WATER_MONTH, main_pollutants, month_start
 from ecoloop.settings import Settings
+from ecoloop.standards import ranking
+from ecoloop.standards import water as gb3838
 from ecoloop.standards.water import CWQI_PLACES, WaterGrade, WaterQualityLevel
 
 MONTHS_SHOWN = 24
@@ -56,6 +59,7 @@ class Section:
     region_name: str
     target: WaterGrade | None
     active: bool
+    region_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,14 +119,14 @@ class Summary:
 def visible_sections(session: Session, principal: Principal) -> list[Section]:
     """The water sections in the principal's region subtree, by code."""
     stmt = (
-        select(Site.id, Site.code, Site.name, Region.name, Site.water_target, Site.active)
+        select(Site.id, Site.code, Site.name, Region.name, Site.water_target, Site.active, Region.path)
         .join(Region, Site.region_id == Region.id)
         .where(Site.kind == SiteKind.WATER_STATION, in_subtree(Site.region_id, principal))
         .order_by(Site.code)
     )
     return [
-        Section(i, code, name, region, target_of(t), active)
-        for i, code, name, region, t, active in session.execute(stmt)
+        Section(i, code, name, region, target_of(t), active, path)
+        for i, code, name, region, t, active, path in session.execute(stmt)
     ]
 
 
@@ -215,3 +219,87 @@ def latest_month(session: Session, principal: Principal, kept: KeptResults, toda
     ids = [s.id for s in visible_sections(session, principal)]
     months = kept_months(kept, ids, date(today.year - 1, 1, 1), month_start(today))
     return max((m.month for m in months), default=month_start(today))
+
+
+# --- water by CWQI (rankings, 环办监测[2017]51号) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CwqiEntry:
+    """One area's (or section's) CWQI of a month, the base month's, the change rate in percent (ΔCWQI: below 0 is
+    better water) and its rank by CWQI (1 the cleanest; equal values rank equal and the next rank skips)."""
+
+    id: int
+    code: str
+    name: str
+    sections: int
+    cwqi: Decimal | None
+    base: Decimal | None
+    change: Decimal | None
+    rank: int | None
+
+
+def area_cwqi(months: Iterable[SectionMonth]) -> Decimal | None:
+    """The CWQI of an area's sections in one period: the index of each indicator's mean over the sections that
+    measured it (环办监测[2017]51号: the city's period means, then the index), four decimals; None without any."""
+    values: dict[str, list[Decimal]] = {}
+    for m in months:
+        for indicator, mean in m.means.items():
+            values.setdefault(indicator, []).append(Decimal(repr(mean)))
+    means = {k: sum(v, Decimal(0)) / len(v) for k, v in values.items()}
+    if not any(k in gb3838.ASSESSED for k in means):
+        return None
+    try:
+        return gb3838.cwqi(means).total
+    except ValueError:  # DO at 0 has no index
+        return None
+
+
+def cwqi_ranking(
+    session: Session, principal: Principal, kept: KeptResults, month: date, base: date, level: RegionLevel
+) -> list[CwqiEntry]:
+    """The regions of `level` the principal sees, by the CWQI of their sections in `month` (an area's sections are
+    those in its subtree), with the base month's CWQI and ΔCWQI; regions without a kept section month rank last
+    (rank None)."""
+    sections = visible_sections(session, principal)
+    now, then = _months_by_site(kept, sections, month), _months_by_site(kept, sections, base)
+    entries = []
+    for region in list_regions(session, principal, level=level):
+        inside = [s.id for s in sections if s.region_path.startswith(region.path)]  # paths end with a dot
+        index = area_cwqi(now[i] for i in inside if i in now)
+        before = area_cwqi(then[i] for i in inside if i in then)
+        entries.append((region.id, region.code, region.name, sum(1 for i in inside if i in now), index, before))
+    return _ranked(entries)
+
+
+def section_cwqi_ranking(
+    session: Session, principal: Principal, kept: KeptResults, month: date, base: date
+) -> list[CwqiEntry]:
+    """The principal's sections by their CWQI of `month`, with the base month's and ΔCWQI."""
+    sections = visible_sections(session, principal)
+    now, then = _months_by_site(kept, sections, month), _months_by_site(kept, sections, base)
+    entries = []
+    for s in sections:
+        index = now[s.id].cwqi if s.id in now else None
+        entries.append((s.id, s.code, s.name, int(s.id in now), index, then[s.id].cwqi if s.id in then else None))
+    return _ranked(entries)
+
+
+def _months_by_site(kept: KeptResults, sections: Sequence[Section], month: date) -> dict[int, SectionMonth]:
+    first = month_start(month)
+    return {m.site_id: m for m in kept_months(kept, [s.id for s in sections], first, first)}
+
+
+def _ranked(entries: Sequence[tuple[int, str, str, int, Decimal | None, Decimal | None]]) -> list[CwqiEntry]:
+    ranks = ranking.rank({e[0]: e[4] for e in entries}, ascending=True)
+    out = [
+        CwqiEntry(i, code, name, n, index, before, _change(index, before), ranks[i])
+        for i, code, name, n, index, before in entries
+    ]
+    return sorted(out, key=lambda e: (e.rank is None, e.rank or 0, e.code))
+
+
+def _change(now: Decimal | None, base: Decimal | None) -> Decimal | None:
+    if now is None or base is None or base == 0:
+        return None
+    return gb3838.cwqi_change(now, base)

@@ -15,6 +15,7 @@ from ecoloop.access.actions import Action
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.exports import append_row, csv_bytes, new_workbook, workbook_bytes
 from ecoloop.i18n import N_, gettext
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.results import water_pages as pages
 from ecoloop.results import water_queries as queries
 from ecoloop.results.schemas import MainPollutantOut, WaterMonthOut, WaterSectionMonthsOut
@@ -71,6 +72,7 @@ def water_month(
         "indicators": indicators,
         "grades": list(WaterGrade),
         "chart": pages.distribution_chart(summary),
+        "ranking": queries.cwqi_ranking(db, user.principal, kept, chosen, _shift(chosen, -12), RegionLevel.COUNTY),
         "pages": pages,
     }
     return render(request, "results/water_month.html", context, user=user)
