@@ -159,12 +159,16 @@ async def test_an_enterprise_may_not_see_water_quality(
     assert (await client.get(url.format(a=sections["a"]))).status_code == 403
 
 
-@pytest.mark.parametrize("month", ["2026-13", "x", "2026-1"])
+@pytest.mark.parametrize("month", ["2026-13", "x", "2026-1", "0001-01", "9999-12", "1899-12"])
 async def test_a_month_that_is_no_month_is_not_found(
     client: httpx.AsyncClient, app_db: Session, sections: dict[str, int], month: str
 ) -> None:
+    """Months whose neighbours no date holds (0001-01: its previous month and a year before) are refused too."""
     open_session(app_db, client, "analyst")
     assert (await client.get(f"/water?month={month}")).status_code == 404
+    assert (await client.get(f"/water.xlsx?month={month}")).status_code == 404
+    assert (await client.get(f"/water/sections/{sections['a']}?until={month}")).status_code == 404
+    assert (await client.get(f"/api/v1/water/sections/{sections['a']}/months?until={month}")).status_code == 404
 
 
 async def test_a_water_stations_site_page_links_to_its_classes(

@@ -30,6 +30,8 @@ from ecoloop.web.templating import render
 router = APIRouter()
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
+# Months a page may show: two years of room on either side of any date arithmetic (24 months back, a year back).
+FIRST_YEAR, LAST_YEAR = 1900, 9997
 MonthQuery = Annotated[str, Query(max_length=7)]
 Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_QUALITY))]
 SHEET = N_("Water quality")
@@ -40,7 +42,7 @@ def _month(text: str, default: date) -> date:
     if not text:
         return default
     found = MONTH.fullmatch(text)
-    if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+    if found is None or not 1 <= int(found[2]) <= 12 or not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
         raise HTTPException(404)
     return date(int(found[1]), int(found[2]), 1)
 
