@@ -80,9 +80,7 @@ def water_month(
     return render(request, "results/water_month.html", context, user=user)
 
 
-def _export_rows(
-    request: Request, db: DbSession, user: CurrentUser, settings: Settings, month: str
-) -> list[list[object]]:
+def _export_rows(db: DbSession, user: CurrentUser, settings: Settings, month: str) -> list[list[object]]:
     kept = KeptResults.of(settings)
     chosen = _month(month, queries.latest_month(db, user.principal, kept, _today(settings)))
     rows, _summary = queries.month_table(db, user.principal, kept, chosen)
@@ -90,23 +88,19 @@ def _export_rows(
 
 
 @router.get("/water.xlsx", include_in_schema=False)
-def water_month_xlsx(
-    request: Request, db: DbSession, user: Viewer, settings: SettingsDep, month: MonthQuery = ""
-) -> Response:
+def water_month_xlsx(db: DbSession, user: Viewer, settings: SettingsDep, month: MonthQuery = "") -> Response:
     """The month's table as an Excel workbook."""
     book = new_workbook()
     sheet = book.create_sheet(gettext(SHEET))
-    for row in _export_rows(request, db, user, settings, month):
+    for row in _export_rows(db, user, settings, month):
         append_row(sheet, row)
     return download(workbook_bytes(book), f"water-{month or 'latest'}.xlsx", XLSX)
 
 
 @router.get("/water.csv", include_in_schema=False)
-def water_month_csv(
-    request: Request, db: DbSession, user: Viewer, settings: SettingsDep, month: MonthQuery = ""
-) -> Response:
+def water_month_csv(db: DbSession, user: Viewer, settings: SettingsDep, month: MonthQuery = "") -> Response:
     """The month's table as CSV."""
-    data = csv_bytes(_export_rows(request, db, user, settings, month))
+    data = csv_bytes(_export_rows(db, user, settings, month))
     return download(data, f"water-{month or 'latest'}.csv", "text/csv; charset=utf-8")
 
 
