@@ -129,6 +129,7 @@ def plant(db: Session, world: World, payload: str) -> int:
     )
     add_site(db, code="AIR-A", name=payload, kind=SiteKind.AIR_STATION, region=world.town_a, level=RegionLevel.TOWN)
     add_site(db, code="NOISE-A", name=payload, kind=SiteKind.NOISE, region=world.town_a)
+    add_site(db, code="WQ-A", name=payload, kind=SiteKind.WATER_STATION, region=world.town_a)
     permit = service.add_permit(
         db,
         enterprise=e,
@@ -197,6 +198,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The noise month (issue 16): the station's name and its town's in the compliance sheet.
     "/noise/month.xlsx": ("/noise/month.xlsx", 2, 1),
     "/noise/month.csv": ("/noise/month.csv", 0, 0),
+    # The water month's table lists every section, with or without results.
+    "/water.xlsx": ("/water.xlsx?month=2026-11", 1, 1),
+    "/water.csv": ("/water.csv?month=2026-11", 1, 1),
 }
 
 

@@ -59,6 +59,7 @@ from ecoloop.results.noise_routes import router as noise_router
 from ecoloop.results.public_routes import router as public_router
 from ecoloop.results.source_routes import router as sources_router
 from ecoloop.results.target_routes import router as targets_router
+from ecoloop.results.water_routes import router as water_router
 from ecoloop.settings import Settings, load_settings
 from ecoloop.site_registry import router as site_import_router
 from ecoloop.web.access_log import keep_out_of_logs
@@ -102,6 +103,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     noise_router,
     rankings_router,
     targets_router,
+    water_router,
 )
 
 

@@ -62,6 +62,7 @@ ALLOWED = frozenset(
         "mg", "µg", "m", "L", "km", "dB", "A", "kPa", "s", "MB", "KB", "h", "min",
         # pollutants and indices known by their symbols
         "AQI", "IAQI", "PM", "SO", "NO", "NOx", "CO", "O", "COD", "BOD", "CODMn", "pH", "TP", "TN", "NH", "N", "DO",
+        "CWQI",  # the city water quality index (环办监测〔2017〕51号), known by its symbol like AQI
         "VOCs", "LA", "Leq", "Ld", "Ln", "Ldn", "LMx", "LMn",
         # standards, protocols, formats, products
         "HJ", "GB", "T", "CRC", "MODBUS", "MN", "CN", "QN", "ST", "PW", "API", "CSV", "Excel", "xlsx", "csv",

@@ -41,7 +41,7 @@ QUALITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "hotline
 ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 # The entries of what the data says, after the start page, for the roles that view quality (issue 16).
-QUALITY = ["/screen", "/air", "/noise", "/sources", "/rankings"]
+QUALITY = ["/screen", "/air", "/water", "/noise", "/sources", "/rankings"]
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -66,6 +66,7 @@ PAGES = {
     "/noise": (QUALITY_VIEWERS, "声环境"),
     "/rankings": (QUALITY_VIEWERS, "排名"),
     "/quality/targets": (frozenset({"admin", "analyst"}), "空气质量目标"),
+    "/water": (QUALITY_VIEWERS, "水质"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),

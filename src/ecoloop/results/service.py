@@ -29,6 +29,7 @@ from ecoloop.regions.models import Region
 from ecoloop.results import air, store
 from ecoloop.results.noise import NoiseComputation
 from ecoloop.results.sources import SourcesComputation
+from ecoloop.results.water import WaterComputation
 
 # A period longer than this is computed in parts of at most this many days (memory stays bounded; each natural
 # day is computed from its own hours, so the parts give the same rows as one pass).
@@ -123,7 +124,12 @@ class AirComputation:
 
 
 # Every kind of result the job and the command compute, in this order.
-COMPUTATIONS: tuple[Computation, ...] = (AirComputation(), NoiseComputation(), SourcesComputation())
+COMPUTATIONS: tuple[Computation, ...] = (
+    AirComputation(),
+    WaterComputation(),
+    NoiseComputation(),
+    SourcesComputation(),
+)
 
 
 def compute_days(

@@ -25,6 +25,7 @@ MENU = (
     # What the data says (issue 16), together after the start page.
     NavItem(N_("Overview screen"), "/screen", Action.VIEW_QUALITY),
     NavItem(N_("Air quality"), "/air", Action.VIEW_QUALITY),
+    NavItem(N_("Water quality"), "/water", Action.VIEW_QUALITY),
     NavItem(N_("Acoustic environment"), "/noise", Action.VIEW_QUALITY),
     NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
     NavItem(N_("Rankings"), "/rankings", Action.VIEW_QUALITY),
