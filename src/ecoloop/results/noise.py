@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.quality import INVALID_FLAGS
 from ecoloop.readings.vocabulary import Interval
+from ecoloop.results.computation import Output
 from ecoloop.results.store import ResultTable
 from ecoloop.standards.noise import (
     DAY_START,
@@ -36,9 +37,6 @@ from ecoloop.standards.noise import (
     limit,
     night_max_limit,
 )
-
-if TYPE_CHECKING:
-    from ecoloop.results.service import Output
 
 NOISE_DAY = ResultTable(
     "noise_day",
@@ -179,7 +177,6 @@ class NoiseComputation:
         self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo
     ) -> list[Output]:
         # Imported here: service.py lists this computation in COMPUTATIONS, so it imports this module first.
-        from ecoloop.results.service import Output
 
         before = first - timedelta(days=1)  # its night ends on `first`'s morning (module docstring)
         rows = compute(con, stored, network, before, last, tz, self.day_start, self.night_start)

@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.rules import assessed_level
 from ecoloop.regions.models import Region
 from ecoloop.results import air, store
+from ecoloop.results.computation import Computation, Output
 from ecoloop.results.noise import NoiseComputation
 from ecoloop.results.sources import SourcesComputation
 from ecoloop.results.water import WaterComputation
@@ -79,31 +79,6 @@ def air_network(session: Session) -> list[air.Station]:
             areas = tuple(rid for rid, level in chain if level.depth >= depth)
         stations.append(air.Station(site_id, areas))
     return stations
-
-
-@dataclass(frozen=True)
-class Output:
-    """Rows a computation produced for one result table, and the days (values of the table's day column) whose
-    rows they replace: the run's days for a daily table, the first day of the month for a monthly one."""
-
-    table: store.ResultTable
-    rows: pa.Table
-    days: Sequence[date]
-
-
-class Computation(Protocol):
-    """One kind of result (air, water, noise, sources): what it needs from the operational database, read once per
-    call of `compute_days` (`network`), and its rows for a run of consecutive local days first…last inside one
-    month (`compute`, on the analytics backend `con`)."""
-
-    @property
-    def name(self) -> str: ...
-
-    def network(self, session: Session) -> Any: ...
-
-    def compute(
-        self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo
-    ) -> Sequence[Output]: ...
 
 
 @dataclass(frozen=True)

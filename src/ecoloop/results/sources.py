@@ -36,6 +36,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.quality import INVALID_FLAGS, rates
 from ecoloop.readings.vocabulary import Interval
+from ecoloop.results.computation import Output
 from ecoloop.results.store import ResultTable
 from ecoloop.standards.emission import LimitSpec, Reading, judge, judge_series
 
@@ -345,7 +346,6 @@ class SourcesComputation:
 
     def compute(self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo) -> list[Any]:
         # Imported here: results.service imports this module for COMPUTATIONS.
-        from ecoloop.results.service import Output
 
         month = month_of(first)
         rows = compute(con, stored, network, month, tz, self.clock())

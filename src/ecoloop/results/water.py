@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select
@@ -30,12 +30,10 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.quality import INVALID_FLAGS
 from ecoloop.results.air import local_bounds
+from ecoloop.results.computation import Output
 from ecoloop.results.store import ResultTable
 from ecoloop.standards import water as gb3838
 from ecoloop.standards.water import WaterGrade
-
-if TYPE_CHECKING:
-    from ecoloop.results.service import Output
 
 INDICATORS = water.INDICATORS
 SIGNIFICANT = 10
@@ -175,7 +173,6 @@ class WaterComputation:
         self, con: Any, stored: StoredReadings, network: Any, first: date, last: date, tz: tzinfo
     ) -> list[Output]:
         # Imported here: `results.service` lists this computation in COMPUTATIONS, so it imports this module.
-        from ecoloop.results.service import Output
 
         month = month_start(first)
         return [Output(WATER_MONTH, compute(con, stored, network, month, tz), [month])]
