@@ -12,7 +12,8 @@ Figures (the issue's targets in brackets):
   the same Parquet files that only averages PM2.5 per station (reading the data once, nothing computed), and the
   ratio; `sources_month_seconds`: the outlets' compliance of their month alone (`year_seconds` holds it once);
 - `hour_seconds`: a new hour arrives for every station (in the hot store) and today's results are computed again,
-  as the scheduler's job does every five minutes (warm: the job's process has compiled its SQL) [< 2 s];
+  as the scheduler's `results` job does every five minutes (air, water, noise; warm: the job's process has compiled
+  its SQL) [< 2 s]; the outlets' month is the hourly `results-sources` job's (`sources_month_seconds`);
 - page times (`overview_p95_ms`, `public_p95_ms`, `ranking_ms`) are measured on the same data when the pages exist
   (issue 16's overview screen, public page and rankings), in process through the ASGI app, against `/healthz` as the
   baseline.

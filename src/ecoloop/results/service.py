@@ -105,6 +105,12 @@ COMPUTATIONS: tuple[Computation, ...] = (
     NoiseComputation(),
     SourcesComputation(),
 )
+# What the `results` job keeps current every few minutes (the current hour on the pages within minutes), and what
+# the `results-sources` job keeps current every hour: an outlet's month is judged hour by hour against its permit,
+# and a city's thousands of outlets cost tens of seconds a run (bench/quality.py).
+FREQUENT: tuple[Computation, ...] = COMPUTATIONS[:3]
+HOURLY: tuple[Computation, ...] = COMPUTATIONS[3:]
+SOURCES_MARK_FILE = "refreshed-sources.json"
 
 
 def compute_days(
@@ -181,21 +187,21 @@ class Mark:
     pending: tuple[date, ...] = ()
 
 
-def read_mark(root: Path) -> Mark | None:
+def read_mark(root: Path, name: str = MARK_FILE) -> Mark | None:
     """The refresh's mark, or None before the first run (or when the file cannot be read: then the refresh
     starts over with today and yesterday)."""
     try:
-        data = json.loads((root / MARK_FILE).read_text())
+        data = json.loads((root / name).read_text())
         return Mark(float(data["started"]), tuple(date.fromisoformat(d) for d in data.get("pending", [])))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def write_mark(root: Path, mark: Mark) -> None:
+def write_mark(root: Path, mark: Mark, name: str = MARK_FILE) -> None:
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".{MARK_FILE}.{os.getpid()}"
+    tmp = root / f".{name}.{os.getpid()}"
     tmp.write_text(json.dumps({"started": mark.started, "pending": [d.isoformat() for d in mark.pending]}))
-    os.replace(tmp, root / MARK_FILE)
+    os.replace(tmp, root / name)
 
 
 # The older days a refresh computes at most, so that a run after a history import does not hold the scheduler
@@ -204,22 +210,31 @@ PER_RUN = 62
 
 
 def refresh(
-    session: Session, stored: StoredReadings, root: Path, now: datetime, tz: tzinfo, *, first_run_days: int = 2
+    session: Session,
+    stored: StoredReadings,
+    root: Path,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    first_run_days: int = 2,
+    computations: Sequence[Computation] = FREQUENT,
+    mark_file: str = MARK_FILE,
 ) -> Computed:
-    """The scheduler's job: compute today and yesterday, and the older days whose readings changed since the last
-    run (at most PER_RUN of them, newest first; the others stay pending for the next runs). Before the first run
-    (no mark yet), only the last `first_run_days` days: a history is computed by `ecoloop results compute`."""
+    """A scheduler's job: compute today and yesterday, and the older days whose readings changed since the last
+    run (at most PER_RUN of them, newest first; the others stay pending for the next runs), for `computations`,
+    whose progress is kept in `mark_file`. Before the first run (no mark yet), only the last `first_run_days` days:
+    a history is computed by `ecoloop results compute`."""
     started = time.time()  # partitions carry the file system's times, not the job's clock
     today = now.astimezone(tz).date()
     recent = {today - timedelta(days=n) for n in range(first_run_days)}
-    mark = read_mark(root)
+    mark = read_mark(root, mark_file)
     older: set[date] = set()
     if mark is not None:
         older = set(mark.pending) | {d for d in changed_days(stored.root, mark.started, tz) if d <= today}
     older -= recent
     ordered = sorted(older, reverse=True)
-    done = compute_days(session, stored, root, recent | set(ordered[:PER_RUN]), tz)
-    write_mark(root, Mark(started, tuple(sorted(ordered[PER_RUN:]))))
+    done = compute_days(session, stored, root, recent | set(ordered[:PER_RUN]), tz, computations)
+    write_mark(root, Mark(started, tuple(sorted(ordered[PER_RUN:]))), mark_file)
     return done
 
 

@@ -14,7 +14,7 @@ from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.service import record_last_seen
 from ecoloop.readings.parquet import archive_packets, compact
 from ecoloop.readings.store import open_hot_store, time_window
-from ecoloop.results.service import refresh
+from ecoloop.results.service import HOURLY, SOURCES_MARK_FILE, refresh
 from ecoloop.scheduler.runner import Job, JobContext
 
 # Readings stay this long in the hot store before compaction, so a late re-send or correction is usually
@@ -79,8 +79,8 @@ def case_deadlines(context: JobContext) -> str:
 
 
 def results(context: JobContext) -> str:
-    """Compute the results (air, water, noise, sources) of today and yesterday, and of older days whose readings
-    changed since the last run (`results.service.refresh`)."""
+    """Compute the results (air, water, noise) of today and yesterday, and of older days whose readings changed
+    since the last run (`results.service.refresh`)."""
     store = open_hot_store(context.settings)
     try:
         with context.sessions() as session:
@@ -91,10 +91,28 @@ def results(context: JobContext) -> str:
     return str(done)
 
 
+def source_results(context: JobContext) -> str:
+    """Compute the outlets' compliance (`results.sources`) of today's and yesterday's months, and of older days
+    whose readings changed since the job's last run."""
+    store = open_hot_store(context.settings)
+    try:
+        with context.sessions() as session:
+            settings = context.settings
+            stored = StoredReadings.of(store, settings)
+            done = refresh(
+                session, stored, settings.results_root, context.now, settings.tz,
+                computations=HOURLY, mark_file=SOURCES_MARK_FILE,
+            )  # fmt: skip
+    finally:
+        store.close()
+    return str(done)
+
+
 JOBS: tuple[Job, ...] = (
     Job("device-last-seen", timedelta(minutes=1), device_last_seen, "Device last-seen times from the receiver"),
     Job("compact-readings", timedelta(minutes=10), compact_readings, "Hot readings into Parquet partitions"),
     Job("archive-raw-packets", timedelta(hours=1), archive_raw_packets, "Old raw packets into Parquet evidence"),
     Job("case-deadlines", timedelta(hours=1), case_deadlines, "Case deadline reminders, overdue marks, 督办, 约谈"),
-    Job("results", timedelta(minutes=5), results, "Results: AQI, water classes, noise levels, source compliance"),
+    Job("results", timedelta(minutes=5), results, "Results: AQI, water classes, noise levels"),
+    Job("results-sources", timedelta(hours=1), source_results, "Results: the outlets' compliance"),
 )
