@@ -12,10 +12,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
+
 from ecoloop.analytics import sites
 from ecoloop.analytics.aqi import keys_of
 from ecoloop.i18n import N_
 from ecoloop.results import air, store
+from ecoloop.results.queries import ResultReads
 from ecoloop.results.store import ResultTable
 from ecoloop.standards.editions import edition_for
 
@@ -135,18 +138,29 @@ def valid_hours(hours: Sequence[dict[str, Any]]) -> dict[tuple[int, date], int]:
     return counts
 
 
-def latest_hours(con: Any, root: Path, column: str, ids: Sequence[int], today: date) -> dict[int, dict[str, Any]]:
-    """Per station (`site_id`) or area (`region_id`): its newest hourly result of today or yesterday."""
+def latest_hours(reads: ResultReads, column: str, ids: Sequence[int], today: date) -> dict[int, dict[str, Any]]:
+    """Per station (`site_id`) or area (`region_id`) of `ids`: its newest hourly result with an AQI of today or
+    yesterday. The newest rows of all subjects are read once and kept while the partitions are unchanged
+    (`ResultReads`); each page picks the ones its user may see."""
     table = air.AIR_HOUR if column == "site_id" else air.AIR_HOUR_AREA
-    rows = _read(con, root, table, column, ids, today - timedelta(days=1), today, "hour_start")
-    latest: dict[int, dict[str, Any]] = {}
-    for row in rows:  # ordered by hour within each subject: the last one stays
-        if row["aqi"] is not None:
-            latest[int(row[column])] = row
-    return latest
+
+    def build(con: Any, t: Any) -> dict[int, dict[str, Any]]:
+        t = t.filter(t.aqi.notnull())
+        t = t.mutate(_newest=ibis.row_number().over(group_by=t[column], order_by=ibis.desc(t.hour_start)))
+        t = t.filter(t._newest == 0).drop("_newest")
+        return {int(r[column]): _naive(r) for r in sites.rows(con, t)}
+
+    found = reads.read(table, today - timedelta(days=1), today, ("air-latest", column), build) or {}
+    return {i: found[i] for i in ids if i in found}
 
 
-def days_of(con: Any, root: Path, column: str, ids: Sequence[int], day: date) -> dict[int, dict[str, Any]]:
-    """Per station or area: its daily result of `day` (today's so far is recomputed through the day)."""
+def days_of(reads: ResultReads, column: str, ids: Sequence[int], day: date) -> dict[int, dict[str, Any]]:
+    """Per station or area of `ids`: its daily result of `day` (today's so far is recomputed through the day),
+    read once for all subjects and kept while the partition is unchanged."""
     table = air.AIR_DAY if column == "site_id" else air.AIR_DAY_AREA
-    return {int(r[column]): r for r in _read(con, root, table, column, ids, day, day, "day")}
+
+    def build(con: Any, t: Any) -> dict[int, dict[str, Any]]:
+        return {int(r[column]): r for r in sites.rows(con, t)}
+
+    found = reads.read(table, day, day, ("air-day", column), build) or {}
+    return {i: found[i] for i in ids if i in found}

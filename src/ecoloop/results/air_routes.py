@@ -25,6 +25,7 @@ from ecoloop.regions.queries import get_region, list_regions
 from ecoloop.results import air_queries as q
 from ecoloop.results import charts
 from ecoloop.results.air_schemas import AirDayOut, AirHourOut
+from ecoloop.results.queries import ResultReads
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.downloads import XLSX, download
@@ -73,20 +74,20 @@ def _stations(db: DbSession, principal: Principal) -> list[Any]:
 def air_overview(request: Request, db: DbSession, user: Viewer, settings: SettingsDep) -> Response:
     """The air quality of the user's area: its areas and stations with the latest hour's AQI and yesterday's."""
     p = user.principal
-    areas = [a for a in _visible_areas(db, p) if a.level is not RegionLevel.TOWN or len(_visible_areas(db, p)) < 40]
+    visible = _visible_areas(db, p)
+    areas = [a for a in visible if a.level is not RegionLevel.TOWN or len(visible) < 40]
     stations = _stations(db, p)
     today = local_today(settings)
-    root = settings.results_root
-    with backends.reading(settings) as con:
-        area_ids = [a.id for a in areas]
-        site_ids = [r.site.id for r in stations]
+    area_ids = [a.id for a in areas]
+    site_ids = [r.site.id for r in stations]
+    with ResultReads.of(settings) as reads:
         context: dict[str, Any] = {
             "areas": areas,
             "stations": stations,
-            "area_latest": q.latest_hours(con, root, "region_id", area_ids, today),
-            "area_yesterday": q.days_of(con, root, "region_id", area_ids, today - timedelta(days=1)),
-            "station_latest": q.latest_hours(con, root, "site_id", site_ids, today),
-            "station_yesterday": q.days_of(con, root, "site_id", site_ids, today - timedelta(days=1)),
+            "area_latest": q.latest_hours(reads, "region_id", area_ids, today),
+            "area_yesterday": q.days_of(reads, "region_id", area_ids, today - timedelta(days=1)),
+            "station_latest": q.latest_hours(reads, "site_id", site_ids, today),
+            "station_yesterday": q.days_of(reads, "site_id", site_ids, today - timedelta(days=1)),
         }
     context["labels"] = q.LABELS
     context["primary"] = q.primary
