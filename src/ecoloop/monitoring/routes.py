@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ecoloop.access.actions import Action, allowed
+from ecoloop.analytics import sites
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.audit.service import record_event
 from ecoloop.db.base import RowId, utcnow
@@ -21,7 +22,14 @@ from ecoloop.monitoring.models import Device
 from ecoloop.monitoring.quality import ISSUE_LABELS, Issue, IssueKind
 from ecoloop.monitoring.register_routes import SiteForm, form_choices, history, may_see_history
 from ecoloop.monitoring.rules import WATER_TARGETS
-from ecoloop.monitoring.schemas import CompletenessOut, DeviceStatusOut, IssueOut, ParameterQualityOut, SiteQualityOut
+from ecoloop.monitoring.schemas import (
+    CompletenessOut,
+    DeviceStatusOut,
+    IssueOut,
+    ParameterQualityOut,
+    ReadingOut,
+    SiteQualityOut,
+)
 from ecoloop.readings import parameters
 from ecoloop.readings.reasons import Reason
 from ecoloop.readings.rules import Refusal
@@ -256,6 +264,46 @@ def api_site_quality(
     except ValueError as exc:
         raise HTTPException(422, f"bad period: {exc}") from None
     return _quality_out(assess.assess_site(_stores(request, settings), site_id, devices, period, now))
+
+
+@router.get("/api/v1/sites/{site_id:id}/readings", response_model=list[ReadingOut], tags=["monitoring"])
+def api_site_readings(
+    request: Request,
+    db: DbSession,
+    user: Annotated[CurrentUser, Depends(requires(Action.VIEW_MONITORING))],
+    settings: SettingsDep,
+    site_id: RowId,
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    interval: str = "",
+    parameter: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006  # FastAPI reads the default
+) -> list[ReadingOut]:
+    """A site's stored readings over [from, to) (ISO 8601; local time without an offset; default the last 24 hours;
+    at most 31 days), of one interval (`hour` by default for the site's cadence) and the parameters asked for (all
+    when none): one row per parameter and time, the value that stands, by parameter and time."""
+    row = queries.get_site_row(db, user.principal, site_id)
+    if row is None:
+        raise HTTPException(404)
+    devices = queries.devices_by_site(db, user.principal, [site_id])[site_id]
+    try:
+        period = _period(utcnow(), devices, settings, start, end, interval)
+    except ValueError as exc:
+        raise HTTPException(422, f"bad period: {exc}") from None
+    ambient = row.site.kind in (SiteKind.AIR_STATION, SiteKind.NOISE, SiteKind.WATER_STATION)
+    stored = _stores(request, settings)
+    with stored.backend() as con:
+        found = sites.period_readings(con, stored, [site_id], [period.interval], period.start, period.end)
+        if parameter:
+            found = found.filter(found.parameter.isin(list(parameter)))
+        shown = found.select("parameter", "time", "value", "flag", "source").order_by(["parameter", "time"])
+        rows = sites.rows(con, shown)
+    return [
+        ReadingOut(
+            parameter=r["parameter"], unit=parameters.unit(r["parameter"], ambient=ambient), time=r["time"],
+            value=r["value"], flag=r["flag"], source=r["source"],
+        )
+        for r in rows
+    ]  # fmt: skip
 
 
 def _quality_out(q: assess.SiteQuality) -> SiteQualityOut:

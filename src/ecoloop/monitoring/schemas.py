@@ -75,3 +75,16 @@ class SiteQualityOut(BaseModel):
     issues: list[IssueOut]
     rejected: dict[str, int]
     devices: list[DeviceStatusOut]
+
+
+class ReadingOut(BaseModel):
+    """One stored reading that stands (`GET /api/v1/sites/{site_id}/readings`): the HJ 212 code and its unit at this
+    site, the time (the start of the period for hourly and daily data), the value, the device's flag and where the
+    value came from (`hj212`, `upload:<user>`, `correction:<reviewer>` …)."""
+
+    parameter: str
+    unit: str
+    time: datetime
+    value: float | None
+    flag: str | None
+    source: str
