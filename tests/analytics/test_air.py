@@ -9,13 +9,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from ecoloop.analytics import air
+from ecoloop.analytics import air, backends
 from ecoloop.analytics.aqi import keys_of
 from ecoloop.standards import evaluation
 from ecoloop.standards.aqi import daily_aqi
 from ecoloop.standards.editions import edition_for
+from tests.analytics.engines import PY4J_WARNINGS
 
 PARQUET = (
     Path(__file__).resolve().parents[2] / "src" / "ecoloop" / "demo" / "beijing" / "beijing_multisite_hourly.parquet"
@@ -196,7 +199,9 @@ def test_area_values_are_station_means_and_rank_with_ties(con) -> None:  # type:
     assert sorted(ranks.values()) in ([1, 2], [1, 1])
 
 
-def test_period_statistics_count_days_per_level(backend) -> None:  # type: ignore[no-untyped-def]
+@PY4J_WARNINGS[0]
+@PY4J_WARNINGS[1]
+def test_period_statistics_count_days_per_level(backend, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Seven days of a planted daily table: AQI 50 (1), 51 (2), 100 (2), 150 (3), 201 (5), 301 (6), none.
     aqis = [50, 51, 100, 150, 201, 301, None]
     levels = [1, 2, 2, 3, 5, 6, None]
@@ -207,11 +212,14 @@ def test_period_statistics_count_days_per_level(backend) -> None:  # type: ignor
         "level": levels,
         **{k: [10.0] * 7 for k in air.DAILY_ITEMS},
     }
-    daily = ibis.memtable(
-        rows,
-        schema={"station": "int64", "day": "date", "aqi": "int64", "level": "int64"}
-        | {k: "float64" for k in air.DAILY_ITEMS},
+    # Read from Parquet, as the daily results are: an in-memory table with a null in an integer column reaches Spark
+    # through pandas with the whole column null.
+    schema = pa.schema(
+        [("station", pa.int64()), ("day", pa.date32()), ("aqi", pa.int64()), ("level", pa.int64())]
+        + [(k, pa.float64()) for k in air.DAILY_ITEMS]
     )
+    pq.write_table(pa.table(rows, schema=schema), tmp_path / "daily.parquet")
+    daily = backends.read_parquet_files(backend, [tmp_path / "daily.parquet"])
     stats = backend.to_pyarrow(air.period_statistics(daily, date(2026, 1, 1))).to_pylist()[0]
     assert [stats[f"level_{n}_days"] for n in range(1, 7)] == [1, 2, 1, 0, 1, 1]
     assert stats["aqi_days"] == 6 and stats["good_days"] == 3 and stats["heavy_days"] == 2

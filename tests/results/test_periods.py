@@ -14,7 +14,10 @@ import pytest
 from ecoloop.results import periods, store
 from ecoloop.results.air import AIR_DAY_AREA
 from ecoloop.standards import ranking
+from tests.analytics.engines import PY4J_WARNINGS
 from tests.results.planted import daily_rows, plant
+
+pytestmark = PY4J_WARNINGS  # tests on Spark too
 
 IDS = {1: 101, 2: 102, 3: 103}
 JANUARY = periods.range_period(date(2026, 1, 1), date(2026, 1, 4))
