@@ -4,19 +4,24 @@ map in their level's colour), open alerts and the case funnel, scoped to the use
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import ibis
 import pytest
 from sqlalchemy.orm import Session
 
+from ecoloop.analytics.sites import fixed
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
+from ecoloop.overview.screen import year_to_date
 from ecoloop.results import periods
 from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
+from ecoloop.results.queries import ResultReads
 from ecoloop.results.targets import set_target
 from ecoloop.results.water_queries import months_back
 from ecoloop.settings import Settings
@@ -206,7 +211,7 @@ async def test_an_enterprise_may_not_open_the_screen(
 
 
 @pytest.fixture
-def year_to_date(app_settings: Settings, app_db: Session, app_world: World) -> None:
+def ytd_planted(app_settings: Settings, app_db: Session, app_world: World) -> None:
     """Yesterday's daily results of the city (AQI 80, PM2.5 41.6 µg/m³) and of county A (AQI 160, PM2.5 75.4), the
     same day a year earlier (the city: AQI 150, PM2.5 60.0) and the targets of yesterday's year (the city 80.0 %
     and 35 µg/m³, county A 85.0 % and 80 µg/m³)."""
@@ -234,7 +239,7 @@ def ytd_cells(page: Element, key: str) -> list[str]:
 
 
 async def test_the_year_to_date_against_the_target_and_last_year(
-    client: httpx.AsyncClient, app_db: Session, year_to_date: None
+    client: httpx.AsyncClient, app_db: Session, ytd_planted: None
 ) -> None:
     open_session(app_db, client, "analyst")
 
@@ -248,7 +253,7 @@ async def test_the_year_to_date_against_the_target_and_last_year(
 
 
 async def test_a_branch_sees_the_year_to_date_of_its_county(
-    client: httpx.AsyncClient, app_db: Session, year_to_date: None
+    client: httpx.AsyncClient, app_db: Session, ytd_planted: None
 ) -> None:
     open_session(app_db, client, "branch_a")
 
@@ -302,3 +307,22 @@ async def test_a_branch_counts_the_sections_of_its_county_only(
 
     assert classes == {"I": "1", "II": "0", "III": "0", "IV": "1", "V": "0", "劣V": "0"}
     assert (share, meeting) == ("50.0%", "1 / 2")
+
+
+def test_the_year_to_date_is_kept_without_opening_a_backend(db: Session, world: World, tmp_path: Path) -> None:
+    yesterday = date(2026, 12, 6)
+    rows = [{"region_id": world.city.id, "day": yesterday, "aqi": 80, "level": 2, "PM2_5_24h": 41.6}]
+    plant_results(tmp_path, AIR_DAY_AREA, rows)
+    periods.clear_cache()
+    backend = ibis.duckdb.connect()
+    try:
+        with ResultReads(tmp_path, lambda: fixed(backend)) as first:
+            ytd = year_to_date(db, world.principal(db, "analyst"), first, world.city, yesterday + timedelta(days=1))
+        with ResultReads(tmp_path, lambda: fixed(backend)) as again:
+            year_to_date(db, world.principal(db, "analyst"), again, world.city, yesterday + timedelta(days=1))
+    finally:
+        backend.disconnect()
+
+    assert (ytd.period.first, ytd.period.last) == (date(2026, 1, 1), yesterday)
+    assert ytd.change.now is not None and ytd.change.now.pm25 == 42
+    assert (first.opened, again.opened) == (1, 0)
