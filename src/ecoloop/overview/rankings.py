@@ -378,10 +378,10 @@ def workbook(found: Ranking) -> bytes:
     append_row(water, [gettext("Month"), found.water.month.strftime("%Y-%m")])
     append_row(water, [gettext("Same month last year"), found.water.base.strftime("%Y-%m")])
     append_row(water, [gettext(WATER_HEADER[n][0]) + WATER_HEADER[n][1] for n in range(len(WATER_HEADER))])
-    for kind, entries in ((N_("County"), found.water.counties), (N_("Section"), found.water.sections)):
+    for n, entries in enumerate((found.water.counties, found.water.sections)):
         for e in entries:
-            append_row(water, [gettext(kind), e.rank, e.code, e.name, e.sections, _text(e.cwqi), _text(e.base),
-                               _text(e.change)])  # fmt: skip
+            cells = [e.rank, e.code, e.name, e.sections, _text(e.cwqi), _text(e.base), _text(e.change)]
+            append_row(water, [gettext(WATER_RANKED[n]), *cells])
     if found.handling is not None:
         cases = book.create_sheet(gettext("Handling of cases"))
         append_row(cases, [gettext(HANDLING_HEADER[n]) for n in range(len(HANDLING_HEADER))])
@@ -428,6 +428,7 @@ HEADER = (
     (N_("PM2.5 target met"), ""),
 )
 
+WATER_RANKED = (N_("County"), N_("Section"))  # the water sheet's two rankings, in order
 WATER_HEADER = (
     (N_("Ranked"), ""),
     (N_("Rank"), ""),
