@@ -29,7 +29,7 @@ def test_the_city_and_each_county_get_targets_for_two_years_once(db: Session) ->
     targets = {(t.region_id, t.year): t for t in db.scalars(select(AirTarget))}
     assert added == len(targets) == 2 * len(regions)
     city = next(r for r in regions if r.level is RegionLevel.CITY)
-    assert (targets[(city.id, 2026)].good_ratio_target, targets[(city.id, 2026)].pm25_target) == (Decimal("80.0"), 35)
+    assert (targets[(city.id, 2026)].good_ratio_target, targets[(city.id, 2026)].pm25_target) == (Decimal("50.0"), 75)
     assert (city.id, 2025) in targets
     counties = [targets[(r.id, 2026)] for r in regions if r.level is RegionLevel.COUNTY]
     assert len({t.pm25_target for t in counties}) > 1  # varied: some counties meet, some miss
