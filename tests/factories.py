@@ -7,7 +7,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from ecoloop.identity.enums import DepartmentType, OrgKind, Role
 from ecoloop.identity.models import Organisation, User
 from ecoloop.identity.passwords import hash_password
 from ecoloop.identity.service import principal_for
+from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.service import add_site
 from ecoloop.readings.parquet import partition_path
 from ecoloop.readings.store import HotStore
 from ecoloop.readings.vocabulary import READINGS_SCHEMA
@@ -32,6 +34,9 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.service import add_region
 from ecoloop.results.store import ResultTable, replace_days
+from ecoloop.results.water import WATER_MONTH, section_row
+from ecoloop.results.water_queries import months_back
+from ecoloop.standards.water import WaterGrade
 
 PASSWORD = "Test-pass-2026"
 
@@ -259,3 +264,25 @@ def plant_results(root: Path, table: ResultTable, rows: list[dict[str, Any]]) ->
     data = pa.table(columns, schema=table.schema)
     days = sorted({row[table.day_column] for row in rows})
     replace_days(root, table, data, days)
+
+
+def plant_water_sections(session: Session, world: World, root: Path, today: date) -> dict[str, int]:
+    """Three water sections with kept months (`results.water.section_row`, the engine's classification) in the two
+    months before `today`'s: in county A, 上游断面 (target III: class III, then class IV — NH3-N 0.8, 1.2 mg/L) and
+    水库断面 (target II: class I in the later month only — DO 8.0 mg/L); in county B, 下游断面 (no target: class II
+    in the later month — NH3-N 0.4 mg/L). Returns the site ids by code."""
+    earlier, later, _this = months_back(today, 3)
+    iii, ii = WaterGrade.CLASS_III, WaterGrade.CLASS_II
+    water = SiteKind.WATER_STATION
+    a1 = add_site(session, code="wq-a1", name="上游断面", kind=water, region=world.town_a, water_target=iii)
+    a2 = add_site(session, code="wq-a2", name="水库断面", kind=water, region=world.town_a, water_target=ii)
+    b1 = add_site(session, code="wq-b1", name="下游断面", kind=water, region=world.town_b)
+    session.commit()
+    rows = [
+        section_row(a1.id, earlier, {"NH3_N": (0.8, 700)}, iii),
+        section_row(a1.id, later, {"NH3_N": (1.2, 720)}, iii),
+        section_row(a2.id, later, {"DO": (8.0, 700)}, ii),
+        section_row(b1.id, later, {"NH3_N": (0.4, 690)}, None),
+    ]
+    plant_results(root, WATER_MONTH, rows)
+    return {"wq-a1": a1.id, "wq-a2": a2.id, "wq-b1": b1.id}

@@ -18,6 +18,7 @@ from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.rules import check_region_code
+from ecoloop.results.models import AirTarget
 
 
 def count(db: Session, model: type) -> int:
@@ -57,6 +58,7 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         Case,
         SupervisionBatch,
         Alert,
+        AirTarget,
     )
     totals = {m: count(db, m) for m in models}
     assert first.added == {
@@ -72,6 +74,7 @@ def test_load_is_complete_and_idempotent(db: Session) -> None:
         "cases": totals[Case],
         "batches": totals[SupervisionBatch],
         "alerts": totals[Alert],
+        "targets": totals[AirTarget],
     }
     assert 280 <= totals[Enterprise] <= 350 and totals[Permit] >= 250
     assert totals[ListMembership] >= 250 and totals[GradeRecord] >= 80

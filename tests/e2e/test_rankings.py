@@ -1,6 +1,6 @@
 """The rankings page in Chromium: the demo city's counties ranked over a planted period, the rendered composite
-index of the first county equal to the engine's (`results.periods` over the stored daily results), and the
-screenshot docs/screens/rankings.png."""
+index of the first county equal to the engine's (`results.periods` over the stored daily results), the cleanest
+water section's CWQI as kept, and the screenshot docs/screens/rankings.png."""
 
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ from sqlalchemy import create_engine, text
 
 from ecoloop.results import periods, store
 from ecoloop.results.air import AIR_DAY_AREA
+from ecoloop.results.water import WATER_MONTH, section_row
 from ecoloop.standards import ranking
+from ecoloop.standards.water import CWQI_PLACES as CWQI
+from ecoloop.standards.water import WaterGrade
 from tests.e2e.conftest import Demo
 from tests.e2e.test_login import DEMO_PASSWORD, sign_in
+from tests.factories import plant_results
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +62,17 @@ def _rows(county_ids: list[int], year: int, first: date = PERIOD.first) -> pa.Ta
     return pa.table({f.name: [r.get(f.name) for r in rows] for f in AIR_DAY_AREA.schema}, schema=AIR_DAY_AREA.schema)
 
 
+WATER_MONTH_2019, WATER_BASE = date(YEAR - 1, 12, 1), date(YEAR - 2, 12, 1)
+NH3_N = (0.12, 0.3, 0.6, 0.9, 1.3, 1.8)  # mg/L: classes I to V by section
+
+
+def water_row(i: int, month: date, section: Any, factor: float = 1.0) -> dict[str, Any]:
+    """A water section's month as the engine classes it (`results.water.section_row`)."""
+    site_id, target = section
+    means = {"NH3_N": (round(NH3_N[i % len(NH3_N)] * factor, 3), 700), "DO": (7.0 + 0.2 * i, 700)}
+    return section_row(site_id, month, means, WaterGrade(target) if target else None)
+
+
 @pytest.fixture(scope="module")
 def planted(demo_city: Demo) -> list[int]:
     """The demo's county ids, with daily results planted in the server's data directory (the city's as its first
@@ -68,8 +83,14 @@ def planted(demo_city: Demo) -> list[int]:
             row[0] for row in connection.execute(text("SELECT id FROM regions WHERE level = 'county' ORDER BY code"))
         ]
         city = connection.execute(text("SELECT id FROM regions WHERE level = 'city'")).scalar_one()
+        sections = list(
+            connection.execute(text("SELECT id, water_target FROM sites WHERE kind = 'water_station' ORDER BY code"))
+        )
     engine.dispose()
     root = demo_city.directory / "results"
+    # December 2019, the latest month with water results up to the period's end, and December 2018 (its base).
+    plant_results(root, WATER_MONTH, [water_row(i, WATER_MONTH_2019, s) for i, s in enumerate(sections)])
+    plant_results(root, WATER_MONTH, [water_row(i, WATER_BASE, s, 1.1) for i, s in enumerate(sections)])
     for year in (YEAR - 1, YEAR):
         store.write(root, AIR_DAY_AREA, f"{year}-01", pa.concat_tables([_rows(ids, year), _rows([city], year)]))
     # The previous period (the four days before), counties in the opposite order: the page shows their movement.
@@ -113,6 +134,14 @@ def test_the_first_county_shows_the_engines_composite_index(
         f"↑{len(planted) - 5}"
     )  # reversed before: rank n - 2, now 3
     expect(page.locator("[data-chart-drawn=yes]")).to_have_count(1)
+    # The water ranking of December 2019: the cleanest section's CWQI as kept.
+    root = demo_city.directory / "results"
+    kept = store.read_partition(root, WATER_MONTH, WATER_MONTH.key(WATER_MONTH_2019))
+    assert kept is not None
+    cleanest = min(r["cwqi"] for r in kept.to_pylist() if r["month"] == WATER_MONTH_2019)
+    sections = page.locator("table.water-ranking[data-ranked=section] tbody tr[data-id]")
+    expect(sections.first.locator("td[data-cell=cwqi]")).to_have_text(str(Decimal(repr(cleanest)).quantize(CWQI)))
+    expect(sections.first.locator("td[data-cell=rank]")).to_have_text("1")
 
     # The analyst sets the first county's targets for 2020 from the ranking; the ranking then shows them.
     ranking_url = page.url

@@ -1,14 +1,20 @@
 """The overview screen in Chromium: the AQI of the city now and of each county yesterday as the results engine
-stored them, the map drawn from our GeoJSON, a branch's county, and the wall screen; screenshots for docs/screens."""
+stored them, the year to date and the water sections by class, the map drawn from our GeoJSON, a branch's county,
+and the wall screen; screenshots for docs/screens."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import ibis
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ecoloop.results import periods
 from tests.e2e.air_results import AirResults, air_results  # noqa: F401  # the package's computed results
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_login import DEMO_PASSWORD, sign_in
+from tests.e2e.water_results import water_results  # noqa: F401  # the sections' kept months
 
 pytestmark = pytest.mark.e2e
 SCREENS = ARTIFACTS.parent / "docs" / "screens"
@@ -19,6 +25,7 @@ def test_the_overview_shows_the_stored_aqi_of_the_city_and_its_counties(
     page: Page,
     live_server: str,
     air_results: AirResults,  # noqa: F811
+    water_results: list[dict[str, Any]],  # noqa: F811
 ) -> None:
     sign_in(page, live_server, "leader", DEMO_PASSWORD)
     page.set_viewport_size({"width": 1600, "height": 900})
@@ -43,12 +50,31 @@ def test_the_overview_shows_the_stored_aqi_of_the_city_and_its_counties(
     top = page.locator("table.stations tbody tr").first
     site_id = int(top.get_attribute("data-site") or 0)
     expect(top.locator(".aqi")).to_have_text(str(air_results.newest_hour(site_id)["aqi"]))
+    # The year to date of the city: the engine's period statistics over the stored daily results.
+    con = ibis.duckdb.connect()
+    try:
+        ytd = periods.standard_period("ytd", air_results.yesterday)
+        stats = periods.statistics(con, air_results.settings.results_root, "areas", ytd, [city])[city]
+    finally:
+        con.disconnect()
+    expect(page.locator("section.year-to-date tr[data-ytd=good-ratio] td.figure")).to_have_text(f"{stats.good_ratio}%")
+    expect(page.locator("section.year-to-date tr[data-ytd=pm25] td.figure")).to_have_text(str(stats.pm25))
+    # The water sections by class: the kept classes of the latest month with water results.
+    kept = water_results
+    for grade in ("I", "II", "III", "IV", "V", "劣V"):
+        count = sum(1 for r in kept if r["grade"] == grade)
+        expect(page.locator(f".water-classes li[data-grade='{grade}'] .count")).to_have_text(str(count))
     page.wait_for_timeout(500)  # the charts' entry animation
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / "overview.png")
+    page.screenshot(path=SCREENS / "overview.png", full_page=True)  # with the panels below the fold
 
 
-def test_a_county_screen_and_the_wall_screen(browser: Browser, live_server: str, air_results: AirResults) -> None:  # noqa: F811
+def test_a_county_screen_and_the_wall_screen(
+    browser: Browser,
+    live_server: str,
+    air_results: AirResults,  # noqa: F811
+    water_results: list[dict[str, Any]],  # noqa: F811
+) -> None:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1600, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -71,6 +97,17 @@ def test_a_county_screen_and_the_wall_screen(browser: Browser, live_server: str,
         expect(page.locator("[data-chart=screen-trend][data-chart-drawn=yes]")).to_have_count(1)
         city = air_results.regions["清源市"]
         expect(page.locator(".now .aqi-big")).to_have_text(str(air_results.newest_area_hour(city)["aqi"]))
+        worse = sum(1 for r in water_results if r["grade"] in ("IV", "V", "劣V"))
+        counts = page.locator(".water-classes li[data-grade] .count").all_text_contents()
+        assert sum(int(n) for n in counts[3:]) == worse
+        for panel in page.locator(".wall-screen .panel").all():  # every panel within the 16:9 screen
+            box = panel.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 900 + 1
+        # The stations' panel is not pushed out of sight: its rows are inside it.
+        stations = page.locator(".wall-screen .panel", has=page.locator("table.stations")).bounding_box()
+        last = page.locator(".wall-screen table.stations tbody tr").last.bounding_box()
+        assert stations is not None and last is not None
+        assert last["y"] + last["height"] <= stations["y"] + stations["height"]
         page.wait_for_timeout(500)
         page.screenshot(path=SCREENS / "overview-wall.png")
     finally:

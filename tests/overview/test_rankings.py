@@ -17,8 +17,10 @@ from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.service import add_region
 from ecoloop.results import periods
 from ecoloop.results.targets import set_target
+from ecoloop.results.water_queries import months_back
 from ecoloop.settings import Settings
-from tests.factories import World
+from ecoloop.web.forms import local_today
+from tests.factories import World, plant_water_sections
 from tests.results.planted import plant
 from tests.web.helpers import open_session, parse
 
@@ -151,3 +153,75 @@ async def test_who_sees_the_rankings(
 def targets_links(html: str) -> list[str]:
     links = [a.attrs.get("href", "") for a in parse(html).find_all("a")]
     return [href for href in links if href.startswith("/quality/targets")]
+
+
+def water_rows(html: str, ranked: str) -> list[tuple[str, str, str]]:
+    """The water ranking's rows (rank, name, CWQI) of the counties or sections, in the page's order."""
+    table = parse(html).find("table", data_ranked=ranked)
+    assert table is not None
+    found = []
+    for tr in table.find_all("tr"):
+        if "data-id" in tr.attrs:
+            tds = tr.find_all("td")
+            found.append((tds[0].text, tds[1].text, tds[3].text))
+    return found
+
+
+@pytest.fixture
+def water(app_settings: Settings, app_db: Session, app_world: World) -> dict[str, int]:
+    return plant_water_sections(app_db, app_world, app_settings.results_root, local_today(app_settings))
+
+
+async def test_water_ranked_by_cwqi_on_the_page_and_in_the_workbook(
+    client: httpx.AsyncClient, app_db: Session, app_settings: Settings, water: dict[str, int]
+) -> None:
+    open_session(app_db, client, "analyst")
+    day = local_today(app_settings).isoformat()
+
+    response = await client.get(f"/rankings?period=month&day={day}")
+
+    # The latest month with results: NH3-N 0.4 / 1.0 (class III) = 0.4; DO 5 / 8.0 = 0.625; NH3-N 1.2 / 1.0 = 1.2;
+    # county A's index sums its sections' mean indicators: 1.2 + 0.625.
+    assert water_rows(response.text, "section") == [
+        ("1", "下游断面", "0.4000"),
+        ("2", "水库断面", "0.6250"),
+        ("3", "上游断面", "1.2000"),
+    ]
+    assert water_rows(response.text, "county") == [("1", "临河县", "0.4000"), ("2", "清源区", "1.8250")]
+    later = months_back(local_today(app_settings), 2)[0]
+    assert parse(response.text).find("small", data_month=later.strftime("%Y-%m")) is not None
+    book = await client.get(f"/rankings.xlsx?period=month&day={day}")
+    sheet = load_workbook(io.BytesIO(book.content))["水质指数排名"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:2] == ["月份", later.strftime("%Y-%m")]
+    assert ["县（市、区）", 2, "371802", "清源区", 2, pytest.approx(1.825), None, None] in values
+    assert ["断面", 1, "wq-b1", "下游断面", 1, pytest.approx(0.4), None, None] in values
+
+
+async def test_a_branch_sees_the_water_of_its_county(
+    client: httpx.AsyncClient, app_db: Session, app_settings: Settings, water: dict[str, int]
+) -> None:
+    open_session(app_db, client, "branch_a")
+
+    response = await client.get(f"/rankings?period=month&day={local_today(app_settings).isoformat()}")
+
+    assert water_rows(response.text, "section") == [("1", "水库断面", "0.6250"), ("2", "上游断面", "1.2000")]
+    assert water_rows(response.text, "county") == [("1", "清源区", "1.8250")]
+
+
+async def test_the_api_gives_the_water_ranking(
+    client: httpx.AsyncClient, app_db: Session, app_settings: Settings, water: dict[str, int]
+) -> None:
+    open_session(app_db, client, "analyst")
+
+    api = await client.get(f"/api/v1/rankings?period=month&day={local_today(app_settings).isoformat()}")
+
+    assert api.status_code == 200, api.text
+    data = api.json()["water"]
+    assert data["month"] == months_back(local_today(app_settings), 2)[0].isoformat()
+    assert [(e["rank"], e["code"], e["cwqi"], e["change_rate"]) for e in data["sections"]] == [
+        (1, "wq-b1", "0.4000", None),
+        (2, "wq-a2", "0.6250", None),
+        (3, "wq-a1", "1.2000", None),
+    ]
+    assert [(e["code"], e["sections"]) for e in data["counties"]] == [("371821", 1), ("371802", 2)]

@@ -4,19 +4,29 @@ map in their level's colour), open alerts and the case funnel, scoped to the use
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import ibis
 import pytest
 from sqlalchemy.orm import Session
 
+from ecoloop.analytics.sites import fixed
+from ecoloop.audit.service import Actor, set_actor
 from ecoloop.monitoring.enums import SiteKind, StationLevel
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
+from ecoloop.overview.screen import year_to_date
+from ecoloop.results import periods
 from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR, AIR_HOUR_AREA
+from ecoloop.results.queries import ResultReads
+from ecoloop.results.targets import set_target
+from ecoloop.results.water_queries import months_back
 from ecoloop.settings import Settings
 from ecoloop.web.forms import local_today
-from tests.factories import World, give_boundaries, plant_results
+from tests.factories import World, give_boundaries, plant_results, plant_water_sections
 from tests.web.helpers import Element, open_session, parse
 
 PM2_5_HOURLY = 1 << 5
@@ -198,3 +208,121 @@ async def test_an_enterprise_may_not_open_the_screen(
     open_session(app_db, client, "enterprise_a")
 
     assert (await client.get("/screen")).status_code == 403
+
+
+@pytest.fixture
+def ytd_planted(app_settings: Settings, app_db: Session, app_world: World) -> None:
+    """Yesterday's daily results of the city (AQI 80, PM2.5 41.6 µg/m³) and of county A (AQI 160, PM2.5 75.4), the
+    same day a year earlier (the city: AQI 150, PM2.5 60.0) and the targets of yesterday's year (the city 80.0 %
+    and 35 µg/m³, county A 85.0 % and 80 µg/m³)."""
+    set_actor(app_db, Actor(label="test"))
+    yesterday = local_today(app_settings) - timedelta(days=1)
+    before = periods.standard_period("ytd", yesterday).last_year().last
+    rows = [
+        {"region_id": app_world.city.id, "day": yesterday, "aqi": 80, "level": 2, "PM2_5_24h": 41.6},
+        {"region_id": app_world.county_a.id, "day": yesterday, "aqi": 160, "level": 4, "PM2_5_24h": 75.4},
+        {"region_id": app_world.city.id, "day": before, "aqi": 150, "level": 3, "PM2_5_24h": 60.0},
+    ]
+    plant_results(app_settings.results_root, AIR_DAY_AREA, rows)
+    admin = app_world.principal(app_db, "admin")
+    set_target(app_db, admin, app_world.city, yesterday.year, Decimal("80.0"), Decimal(35))
+    set_target(app_db, admin, app_world.county_a, yesterday.year, Decimal("85.0"), Decimal(80))
+    app_db.commit()
+    periods.clear_cache()
+
+
+def ytd_cells(page: Element, key: str) -> list[str]:
+    """The texts of a row of the year-to-date panel: the value, the target, last year's value and the change."""
+    row = page.find("tr", data_ytd=key)
+    assert row is not None
+    return [" ".join(td.text.split()) for td in row.find_all("td")]
+
+
+async def test_the_year_to_date_against_the_target_and_last_year(
+    client: httpx.AsyncClient, app_db: Session, ytd_planted: None
+) -> None:
+    open_session(app_db, client, "analyst")
+
+    page = parse((await client.get("/screen")).text)
+    wall = parse((await client.get("/screen?wall=1")).text)
+
+    # One good day of one (100.0 %) against none of one a year earlier; PM2.5 42 against 60: (42 - 60) / 60.
+    assert ytd_cells(page, "good-ratio") == ["100.0%", "80.0% 达标", "0.0%", "+100.0 个百分点"]
+    assert ytd_cells(page, "pm25") == ["42", "35 还差 7", "60", "-30.00%"]
+    assert ytd_cells(wall, "pm25") == ytd_cells(page, "pm25")
+
+
+async def test_a_branch_sees_the_year_to_date_of_its_county(
+    client: httpx.AsyncClient, app_db: Session, ytd_planted: None
+) -> None:
+    open_session(app_db, client, "branch_a")
+
+    page = parse((await client.get("/screen")).text)
+
+    assert ytd_cells(page, "good-ratio") == ["0.0%", "85.0% 还差 85.0", "–", "–"]
+    assert ytd_cells(page, "pm25") == ["75", "80 达标", "–", "–"]
+
+
+@pytest.fixture
+def water(app_settings: Settings, app_db: Session, app_world: World) -> dict[str, int]:
+    return plant_water_sections(app_db, app_world, app_settings.results_root, local_today(app_settings))
+
+
+def water_panel(page: Element) -> tuple[dict[str, str], str, str]:
+    """The water panel: the count of sections per class (by class value), the share of class I-III, the meeting."""
+    panel = page.find("section", class_="water")
+    assert panel is not None
+    classes = {li.attrs["data-grade"]: li.find("span", class_="count").text for li in panel.find_all("li")
+               if "data-grade" in li.attrs}  # fmt: skip
+    share = panel.find(data_figure="good-share")
+    meeting = panel.find(data_figure="meeting")
+    assert share is not None and meeting is not None
+    return classes, share.text, meeting.text
+
+
+async def test_water_sections_by_class_in_the_latest_month(
+    client: httpx.AsyncClient, app_db: Session, app_settings: Settings, water: dict[str, int]
+) -> None:
+    open_session(app_db, client, "leader")
+
+    page = parse((await client.get("/screen")).text)
+    wall = parse((await client.get("/screen?wall=1")).text)
+
+    # The later month: class I (水库), class II (下游), class IV (上游, missing its target III).
+    classes, share, meeting = water_panel(page)
+    assert classes == {"I": "1", "II": "1", "III": "0", "IV": "1", "V": "0", "劣V": "0"}
+    assert (share, meeting) == ("66.7%", "1 / 2")
+    later = months_back(local_today(app_settings), 2)[0]
+    month = page.find(class_="water-month")
+    assert month is not None and later.strftime("%Y-%m") in month.text
+    assert water_panel(wall) == water_panel(page)
+
+
+async def test_a_branch_counts_the_sections_of_its_county_only(
+    client: httpx.AsyncClient, app_db: Session, water: dict[str, int]
+) -> None:
+    open_session(app_db, client, "branch_a")
+
+    classes, share, meeting = water_panel(parse((await client.get("/screen")).text))
+
+    assert classes == {"I": "1", "II": "0", "III": "0", "IV": "1", "V": "0", "劣V": "0"}
+    assert (share, meeting) == ("50.0%", "1 / 2")
+
+
+def test_the_year_to_date_is_kept_without_opening_a_backend(db: Session, world: World, tmp_path: Path) -> None:
+    yesterday = date(2026, 12, 6)
+    rows = [{"region_id": world.city.id, "day": yesterday, "aqi": 80, "level": 2, "PM2_5_24h": 41.6}]
+    plant_results(tmp_path, AIR_DAY_AREA, rows)
+    periods.clear_cache()
+    backend = ibis.duckdb.connect()
+    try:
+        with ResultReads(tmp_path, lambda: fixed(backend)) as first:
+            ytd = year_to_date(db, world.principal(db, "analyst"), first, world.city, yesterday + timedelta(days=1))
+        with ResultReads(tmp_path, lambda: fixed(backend)) as again:
+            year_to_date(db, world.principal(db, "analyst"), again, world.city, yesterday + timedelta(days=1))
+    finally:
+        backend.disconnect()
+
+    assert (ytd.period.first, ytd.period.last) == (date(2026, 1, 1), yesterday)
+    assert ytd.change.now is not None and ytd.change.now.pm25 == 42
+    assert (first.opened, again.opened) == (1, 0)

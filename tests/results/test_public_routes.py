@@ -7,16 +7,19 @@ import json
 from datetime import datetime, time, timedelta
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.models import Case
 from ecoloop.monitoring.enums import SiteKind, StationLevel
+from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
 from ecoloop.results.air import AIR_DAY_AREA, AIR_HOUR
+from ecoloop.results.water_queries import months_back
 from ecoloop.settings import Settings
 from ecoloop.web.forms import local_today
-from tests.factories import World, plant_results
+from tests.factories import World, plant_results, plant_water_sections
 from tests.web.helpers import parse
 
 PM2_5_HOURLY = 1 << 5
@@ -114,3 +117,36 @@ async def test_the_sign_in_page_links_to_the_public_page(client: httpx.AsyncClie
 
     link = page.find("a", href="/public")
     assert link is not None and link.text == "空气质量信息公开"
+
+
+async def test_the_public_page_shows_the_sections_classes_by_month(
+    client: httpx.AsyncClient, app_settings: Settings, app_db: Session, app_world: World
+) -> None:
+    today = local_today(app_settings)
+    plant_water_sections(app_db, app_world, app_settings.results_root, today)
+    add_site(app_db, code="wq-closed", name="停用断面", kind=SiteKind.WATER_STATION, region=app_world.town_b)
+    app_db.execute(update(Site).where(Site.code == "wq-closed").values(active=False))
+    app_db.commit()
+    earlier, later, _this = months_back(today, 3)
+
+    response = await client.get("/public")
+
+    assert response.status_code == 200
+    page = parse(response.text)
+    table = page.find("table", class_="water-months")
+    assert table is not None
+    assert [th.attrs["data-month"] for th in table.find_all("th") if "data-month" in th.attrs] == [
+        earlier.strftime("%Y-%m"),
+        later.strftime("%Y-%m"),
+    ]  # the months with results only (not this month)
+    cells = {
+        tr.attrs["data-section"]: [" ".join(td.text.split()) for td in tr.find_all("td")[1:]]
+        for tr in table.find_all("tr")
+        if "data-section" in tr.attrs
+    }
+    assert cells == {
+        "上游断面": ["Ⅲ类 达标", "Ⅳ类 未达标"],
+        "水库断面": ["–", "Ⅰ类 达标"],
+        "下游断面": ["–", "Ⅱ类"],  # no target
+    }  # the inactive section without results is left out
+    assert "wq-a1" not in response.text and "wq-b1" not in response.text  # no codes

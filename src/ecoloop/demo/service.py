@@ -18,6 +18,7 @@ from ecoloop.demo.case_loading import add_demo_cases
 from ecoloop.demo.enterprises import EnterpriseFiles, EnterprisePlan, PermitPlan, plan_enterprise_files
 from ecoloop.demo.industries import LimitPlan
 from ecoloop.demo.network import add_sites, set_boundaries
+from ecoloop.demo.targets import add_demo_targets
 from ecoloop.enterprises.models import (
     Enterprise,
     GradeRecord,
@@ -60,6 +61,7 @@ class DemoReport:
             "cases": 0,
             "batches": 0,
             "alerts": 0,
+            "targets": 0,
         }
     )
     accounts: list[tuple[str, str, Role]] = field(default_factory=list)
@@ -158,6 +160,7 @@ def load_demo(session: Session, *, now: datetime | None = None, storage: Path | 
     added = add_demo_cases(session, data, files, now=now or datetime.now(UTC), storage=storage)
     report.added["cases"], report.added["batches"] = added["cases"], added["batches"]
     report.added["alerts"] = add_demo_alerts(session, now or datetime.now(UTC))
+    report.added["targets"] = add_demo_targets(session, (now or datetime.now(UTC)).date())
     return report
 
 

@@ -1,7 +1,8 @@
 """The rankings page (赛马, issue 16 part 5): counties, the towns of a county or the stations ranked by air quality
 over a month, a quarter, the year to date or any from-to period (`results.rankings`), with the same period last
-year, the movement against the previous period, the targets of the year, and the handling of cases by unit
-(`cases.queries.handling_by_unit`); its Excel export and its JSON API.
+year, the movement against the previous period, the targets of the year, the handling of cases by unit
+(`cases.queries.handling_by_unit`) and the water by CWQI of a month (`results.water_queries`); its Excel export and
+its JSON API.
 
 It sits in the top layer because it joins results with cases. Who sees what: the county ranking of the whole city
 is published to every county (a branch sees its neighbours ranked with their targets: docs/access.md); towns and
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -33,8 +34,8 @@ from ecoloop.monitoring.queries import site_rows
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region, list_regions, published_counties
-from ecoloop.results import periods, rankings, targets
-from ecoloop.results.ranking_schemas import RankingOut, RankingRowOut
+from ecoloop.results import periods, rankings, targets, water_queries
+from ecoloop.results.ranking_schemas import RankingOut, RankingRowOut, WaterRankingOut, WaterRankOut
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.downloads import XLSX, download
@@ -79,6 +80,31 @@ class Ranking:
     counties: list[Region]  # the counties a town or station ranking may be of
     area: Region | None  # the user's own area, with its standard periods against last year and targets
     standings: list[rankings.Standing]
+    water: WaterRanking
+
+
+@dataclass(frozen=True)
+class WaterRanking:
+    """The counties and the sections by CWQI of one month (the latest with water results up to the period's end),
+    against the same month last year (`water_queries.cwqi_ranking`, `section_cwqi_ranking`)."""
+
+    month: date
+    base: date
+    counties: list[water_queries.CwqiEntry]
+    sections: list[water_queries.CwqiEntry]
+
+
+def water_ranking(db: Session, p: Principal, settings: Settings, day: date) -> WaterRanking:
+    """The principal's counties and sections ranked by CWQI in the latest month up to `day`'s with results."""
+    kept = water_queries.KeptResults.of(settings)
+    month = water_queries.latest_month(db, p, kept, day)
+    base = month.replace(year=month.year - 1)
+    return WaterRanking(
+        month,
+        base,
+        water_queries.cwqi_ranking(db, p, kept, month, base, RegionLevel.COUNTY),
+        water_queries.section_cwqi_ranking(db, p, kept, month, base),
+    )
 
 
 def _period(
@@ -173,7 +199,8 @@ def build(db: Session, p: Principal, settings: Settings, asked: Asked) -> Rankin
         end = datetime.combine(period.last + timedelta(days=1), time(), tz)
         handling = handling_by_unit(db, p, start, end, tz)
     counties = published_counties(db, p) if asked.level == "county" else list_regions(db, p, level=RegionLevel.COUNTY)
-    return Ranking(asked, rows, period.last_year(), previous, handling, counties, area, standings)
+    water = water_ranking(db, p, settings, period.last)
+    return Ranking(asked, rows, period.last_year(), previous, handling, counties, area, standings, water)
 
 
 Levels = Annotated[Level, Query()]
@@ -245,7 +272,8 @@ def api_rankings(
     county: County = "",
 ) -> RankingOut:
     """A ranking of counties, the towns of a county or stations over a period (`from`/`to`, or `period` with
-    `day`), best first, with the same period last year, the previous period's rank and the year's targets."""
+    `day`), best first, with the same period last year, the previous period's rank and the year's targets; and the
+    counties and sections by CWQI of the latest month with water results up to the period's end."""
     asked = _ask(db, user.principal, settings, level, by, period, day, start, end, county)
     if asked.problem:
         raise HTTPException(422, asked.problem)
@@ -261,6 +289,12 @@ def api_rankings(
         previous_first=previous.first if previous else None,
         previous_last=previous.last if previous else None,
         rows=[RankingRowOut.of(r) for r in found.rows],
+        water=WaterRankingOut(
+            month=found.water.month,
+            base_month=found.water.base,
+            counties=[WaterRankOut.of(e) for e in found.water.counties],
+            sections=[WaterRankOut.of(e) for e in found.water.sections],
+        ),
     )
 
 
@@ -304,7 +338,7 @@ def _text(value: Decimal | int | None) -> float | None:
 
 
 def workbook(found: Ranking) -> bytes:
-    """The ranking and the handling of cases as an .xlsx workbook (through `ecoloop.exports`)."""
+    """The ranking, the water by CWQI and the handling of cases as an .xlsx workbook (through `ecoloop.exports`)."""
     book = new_workbook()
     sheet = book.create_sheet(gettext("Ranking"))
     period = found.asked.period
@@ -340,6 +374,14 @@ def workbook(found: Ranking) -> bytes:
                 _met(row.pm25_check),
             ],
         )
+    water = book.create_sheet(gettext("Water by CWQI"))
+    append_row(water, [gettext("Month"), found.water.month.strftime("%Y-%m")])
+    append_row(water, [gettext("Same month last year"), found.water.base.strftime("%Y-%m")])
+    append_row(water, [gettext(WATER_HEADER[n][0]) + WATER_HEADER[n][1] for n in range(len(WATER_HEADER))])
+    for n, entries in enumerate((found.water.counties, found.water.sections)):
+        for e in entries:
+            cells = [e.rank, e.code, e.name, e.sections, _text(e.cwqi), _text(e.base), _text(e.change)]
+            append_row(water, [gettext(WATER_RANKED[n]), *cells])
     if found.handling is not None:
         cases = book.create_sheet(gettext("Handling of cases"))
         append_row(cases, [gettext(HANDLING_HEADER[n]) for n in range(len(HANDLING_HEADER))])
@@ -384,6 +426,18 @@ HEADER = (
     (N_("Good-day ratio target met"), ""),
     (N_("PM2.5 target"), " (µg/m³)"),
     (N_("PM2.5 target met"), ""),
+)
+
+WATER_RANKED = (N_("County"), N_("Section"))  # the water sheet's two rankings, in order
+WATER_HEADER = (
+    (N_("Ranked"), ""),
+    (N_("Rank"), ""),
+    (N_("Code"), ""),
+    (N_("Name"), ""),
+    (N_("Number of sections"), ""),
+    (N_("CWQI"), ""),
+    (N_("Same month last year"), ""),
+    (N_("Change"), " (%)"),
 )
 
 HANDLING_HEADER = (

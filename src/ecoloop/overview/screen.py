@@ -1,6 +1,7 @@
 """The overview screen (综合态势, 大屏) of the city or of one county: the stations on the map coloured by their AQI
-level, today's and yesterday's AQI of each part of the area, the area's 30-day trend, the open alerts and the case
-funnel. `?wall=1` is the wall-screen layout (16:9, dark, large type, no navigation, reloading itself).
+level, today's and yesterday's AQI of each part of the area, the area's 30-day trend, the year to date against the
+target and last year, the water sections by class, the open alerts and the case funnel. `?wall=1` is the
+wall-screen layout (16:9, dark, large type, no navigation, reloading itself).
 
 It combines the results with alerts and cases, so it sits above them (issue 16).
 """
@@ -8,6 +9,7 @@ It combines the results with alerts and cases, so it sits above them (issue 16).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -23,10 +25,12 @@ from ecoloop.cases.queries import case_funnel
 from ecoloop.db.base import RowId
 from ecoloop.regions.models import Region
 from ecoloop.regions.queries import area_of, get_region
+from ecoloop.results import rankings, targets
 from ecoloop.results.air_charts import DARK, LIGHT, daily_bars, stations_map
 from ecoloop.results.map_routes import map_url
 from ecoloop.results.maps import has_map
 from ecoloop.results.queries import AirOverview, ResultReads, air_overview
+from ecoloop.results.water_panels import water_classes
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, requires
 from ecoloop.web.forms import local_today
@@ -82,12 +86,17 @@ def region_screen(request: Request, region_id: RowId, db: DbSession, settings: S
 def _screen(request: Request, db: Session, settings: Settings, user: CurrentUser, region: Region) -> Response:
     p = user.principal
     wall = request.query_params.get("wall") == "1"
+    today = local_today(settings)
     with ResultReads.of(settings) as reads:
-        air = air_overview(db, p, reads, region, local_today(settings))
+        air = air_overview(db, p, reads, region, today)
+        ytd = year_to_date(db, p, reads, region, today)
+        water = water_classes(db, p, reads, region, today)
     home = area_of(db, p)
     context = {
         "region": region,
         "air": air,
+        "ytd": ytd,
+        "water": water,
         "wall": wall,
         "refresh": WALL_REFRESH_SECONDS,
         "alerts": open_alerts(db, p, region) if allowed(p, Action.VIEW_ALERTS) else None,
@@ -97,6 +106,18 @@ def _screen(request: Request, db: Session, settings: Settings, user: CurrentUser
         "address": request.url.path,
     }
     return render(request, "overview/wall.html" if wall else "overview/screen.html", context, user=user)
+
+
+def year_to_date(
+    session: Session, principal: Principal, reads: ResultReads, region: Region, today: date
+) -> rankings.Standing:
+    """The area's year to date ending yesterday (the last whole day) against its target of that year and the same
+    period last year: `results.rankings.standings`, the rankings page's figures."""
+    day = today - timedelta(days=1)
+    stored = targets.targets_of(session, principal, day.year).get(region.id)
+    target = rankings.Target(stored.good_ratio_target, stored.pm25_target, stored.heavy_days_target) if stored else None
+    found = rankings.standings(reads.lazy_con(), reads.root, region.id, day, target)
+    return next(s for s in found if s.period.kind == "ytd")
 
 
 def charts(air: AirOverview, wall: bool, with_map: bool) -> dict[str, dict[str, Any]]:

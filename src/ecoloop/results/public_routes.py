@@ -1,10 +1,11 @@
 """The public page (`/public`, no sign-in): what a bureau publishes about its air — the current AQI of each station
 on the map (the control stations listed by name too), the city's daily AQI of the last 7 or 30 days, and the daily
-air-quality report (日报: yesterday's city AQI, level, primary pollutant and daily values, and each county's).
+air-quality report (日报: yesterday's city AQI, level, primary pollutant and daily values, and each county's), and
+the water sections' classes of the latest three months with results.
 
-Only public information: station and area names, coordinates and AQI results; no codes of sites, no devices, no
-alerts or cases. The page is phone-sized first; its reads of the results are kept while the results are unchanged
-(`queries.ResultReads`).
+Only public information: station, section and area names, coordinates, AQI results and water classes; no codes of
+sites, no devices, no alerts or cases. The page is phone-sized first; its reads of the results are kept while the
+results are unchanged (`queries.ResultReads`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ecoloop.results.air_charts import daily_bars, stations_map
 from ecoloop.results.map_routes import PUBLIC_MAP
 from ecoloop.results.maps import has_map
 from ecoloop.results.queries import ResultReads, StationNow, concentrations, public_air, public_region
+from ecoloop.results.water_panels import public_water
 from ecoloop.web.deps import DbSession, SettingsDep
 from ecoloop.web.forms import local_today
 from ecoloop.web.templating import render
@@ -41,10 +43,12 @@ def public_page(request: Request, db: DbSession, settings: SettingsDep) -> Respo
     today = local_today(settings)
     with ResultReads.of(settings) as reads:
         air = public_air(db, reads, region, today, max(TREND_CHOICES))
+        water = public_water(db, reads, region, today)
     shown = [d for d in air.trend if d.day > today - timedelta(days=days)]
     report = air.yesterday
     context = {
         "air": air,
+        "water": water,
         "days": days,
         "choices": TREND_CHOICES,
         "report": report,

@@ -319,6 +319,11 @@ class ResultReads:
             self.opened += 1
         return self._con
 
+    def lazy_con(self) -> Any:
+        """The page's analytics backend for a reader with its own cache (`periods.statistics`): opened only when
+        the reader uses it, i.e. when its cache missed."""
+        return _LazyBackend(self)
+
     def read(
         self, table: store.ResultTable, first: date, last: date, key: Hashable, build: Callable[[Any, Any], Reading]
     ) -> Reading | None:
@@ -346,6 +351,16 @@ class ResultReads:
                 while len(_KEPT) > KEPT_READS:
                     _KEPT.popitem(last=False)
         return value
+
+
+class _LazyBackend:
+    """The backend of a `ResultReads`, opened on its first use."""
+
+    def __init__(self, reads: ResultReads) -> None:
+        self._reads = reads
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reads.con(), name)
 
 
 def latest_hours(reads: ResultReads, site_ids: Sequence[int], today: date) -> dict[int, tuple[datetime, Aqi]]:

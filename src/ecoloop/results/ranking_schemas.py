@@ -1,6 +1,6 @@
-"""API shapes of the air-quality rankings (`GET /api/v1/rankings`). Published values are decimals as a bulletin
-prints them (JSON strings, so that 3.10 keeps its digits): µg/m³ integers, CO to 0.1 mg/m³, percentages to 0.1,
-the composite index to 0.01, change rates to 0.01 %."""
+"""API shapes of the air-quality rankings, with the water by CWQI (`GET /api/v1/rankings`). Published values are
+decimals as a bulletin prints them (JSON strings, so that 3.10 keeps its digits): µg/m³ integers, CO to 0.1 mg/m³,
+percentages to 0.1, the composite index to 0.01, change rates to 0.01 %, the CWQI to 0.0001."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from ecoloop.results.rankings import By, Row
+from ecoloop.results.water_queries import CwqiEntry
 
 
 class TargetOut(BaseModel):
@@ -102,3 +103,32 @@ class RankingOut(BaseModel):
     previous_first: date | None
     previous_last: date | None
     rows: list[RankingRowOut]
+    water: WaterRankingOut
+
+
+class WaterRankOut(BaseModel):
+    """A county or section by its CWQI of the month (four decimals; 1 the cleanest), the same month last year's
+    and ΔCWQI in percent (below 0: better)."""
+
+    rank: int | None
+    id: int
+    code: str
+    name: str
+    sections: int
+    cwqi: Decimal | None
+    cwqi_last_year: Decimal | None
+    change_rate: Decimal | None
+
+    @classmethod
+    def of(cls, e: CwqiEntry) -> WaterRankOut:
+        return cls(rank=e.rank, id=e.id, code=e.code, name=e.name, sections=e.sections, cwqi=e.cwqi,
+                   cwqi_last_year=e.base, change_rate=e.change)  # fmt: skip
+
+
+class WaterRankingOut(BaseModel):
+    """The counties and sections by CWQI of the latest month with water results up to the period's end."""
+
+    month: date
+    base_month: date
+    counties: list[WaterRankOut]
+    sections: list[WaterRankOut]
