@@ -1,5 +1,6 @@
 """No private response is cached (issue 13: private pages and downloads had no Cache-Control): every answer of
-every route carries `Cache-Control: no-store` and `Pragma: no-cache`; the static files keep their caching."""
+every route carries `Cache-Control: no-store` and `Pragma: no-cache`; the static files keep their caching, and the
+region maps (issue 16) are kept by the user's browser only, revalidated with their ETag each time."""
 
 from __future__ import annotations
 
@@ -28,8 +29,14 @@ def get_paths(app: FastAPI) -> list[str]:
     )
 
 
+REVALIDATED = ("/maps/", "/public/map.geojson")
+
+
 def assert_not_stored(response: httpx.Response) -> None:
     where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    if response.request.url.path.startswith(REVALIDATED) and response.status_code in (200, 304):
+        assert response.headers.get("cache-control") == "private, no-cache", where
+        return
     assert response.headers.get("cache-control") == "no-store", where
     assert response.headers.get("pragma") == "no-cache", where
 
@@ -66,6 +73,24 @@ async def test_every_answer_to_a_signed_in_user_is_not_stored(
 async def test_anonymous_answers_are_not_stored_either(client: httpx.AsyncClient) -> None:
     for path in ("/login", "/", "/api/v1/me", "/no-such-page"):
         assert_not_stored(await client.get(path))
+
+
+async def test_a_region_map_is_kept_by_the_browser_and_revalidated(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "analyst")
+    url = f"/maps/regions/{app_world.city.id}.geojson"
+    first = await client.get(url)
+    again = await client.get(url, headers={"if-none-match": first.headers["etag"]})
+    page = await client.get("/screen")
+
+    assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+    assert "pragma" not in first.headers
+    assert again.status_code == 304 and again.headers["cache-control"] == "private, no-cache"
+    assert page.headers["cache-control"] == "no-store"  # the page holding the map is not kept
+    client.cookies.clear()
+    signed_out = await client.get(url)  # the sign-in redirect is not kept
+    assert signed_out.status_code == 303 and signed_out.headers["cache-control"] == "no-store"
 
 
 async def test_static_files_keep_their_caching(client: httpx.AsyncClient) -> None:
