@@ -12,13 +12,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import ibis
-
 from ecoloop.analytics import sites
 from ecoloop.analytics.aqi import keys_of
 from ecoloop.i18n import N_
 from ecoloop.results import air, store
-from ecoloop.results.queries import ResultReads
+from ecoloop.results.queries import LEVEL_LABELS, ResultReads, newest_rows
 from ecoloop.results.store import ResultTable
 from ecoloop.standards.editions import edition_for
 
@@ -66,15 +64,8 @@ PRIMARY_NAMES = {
     "PM2_5_24h": N_("PM2.5"),
     "O3_8h": N_("O3 (8-hour)"),
 }
-# The categories of the AQI levels 1-6 (HJ 633-2012 Table 2; HJ 633-2026 Appendix A: 优, 良, 轻度污染 …).
-CATEGORY_NAMES = {
-    1: N_("Excellent"),
-    2: N_("Good"),
-    3: N_("Lightly polluted"),
-    4: N_("Moderately polluted"),
-    5: N_("Heavily polluted"),
-    6: N_("Severely polluted"),
-}
+# The categories of the AQI levels 1-6 (优, 良, 轻度污染 …), as the screen and public page name them.
+CATEGORY_NAMES = dict(enumerate(LEVEL_LABELS, start=1))
 # Pages show at most this many days of hourly results and of daily results at once.
 MAX_HOURLY_DAYS = 31
 MAX_DAILY_DAYS = 400
@@ -145,10 +136,7 @@ def latest_hours(reads: ResultReads, column: str, ids: Sequence[int], today: dat
     table = air.AIR_HOUR if column == "site_id" else air.AIR_HOUR_AREA
 
     def build(con: Any, t: Any) -> dict[int, dict[str, Any]]:
-        t = t.filter(t.aqi.notnull())
-        t = t.mutate(_newest=ibis.row_number().over(group_by=t[column], order_by=ibis.desc(t.hour_start)))
-        t = t.filter(t._newest == 0).drop("_newest")
-        return {int(r[column]): _naive(r) for r in sites.rows(con, t)}
+        return {int(r[column]): _naive(r) for r in sites.rows(con, newest_rows(t, column))}
 
     found = reads.read(table, today - timedelta(days=1), today, ("air-latest", column), build) or {}
     return {i: found[i] for i in ids if i in found}

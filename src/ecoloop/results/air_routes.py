@@ -18,6 +18,7 @@ from ecoloop.db.base import RowId
 from ecoloop.exports import append_row, csv_bytes, new_workbook, workbook_bytes
 from ecoloop.i18n import gettext
 from ecoloop.monitoring.enums import SiteKind
+from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.queries import get_site_row, site_rows
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -67,6 +68,42 @@ def _stations(db: DbSession, principal: Principal) -> list[Any]:
     return [r for r in site_rows(db, principal, kind=SiteKind.AIR_STATION) if r.site.active]
 
 
+def _station(db: DbSession, user: CurrentUser, site_id: int) -> Site:
+    """The air station `site_id` if the user may see it; 404 otherwise (or for a site of another kind)."""
+    row = get_site_row(db, user.principal, site_id)
+    if row is None or row.site.kind is not SiteKind.AIR_STATION:
+        raise HTTPException(404)
+    return row.site
+
+
+def _area(db: DbSession, user: CurrentUser, region_id: int) -> Region:
+    """The area `region_id` if the user may see it; 404 otherwise."""
+    region = get_region(db, user.principal, region_id)
+    if region is None:
+        raise HTTPException(404)
+    return region
+
+
+# The kept results of a station (`site_id`) or an area (`region_id`), hourly (False) or daily (True).
+_READS = {
+    ("site_id", False): q.station_hours,
+    ("site_id", True): q.station_days,
+    ("region_id", False): q.area_hours,
+    ("region_id", True): q.area_days,
+}
+
+
+def _longest(daily: bool) -> int:
+    return q.MAX_DAILY_DAYS if daily else q.MAX_HOURLY_DAYS
+
+
+def _kept(
+    settings: Settings, column: str, subject_id: int, daily: bool, first: date, last: date
+) -> list[dict[str, Any]]:
+    with backends.reading(settings) as con:
+        return _READS[column, daily](con, settings.results_root, [subject_id], first, last)
+
+
 # --- pages ----------------------------------------------------------------------------------------------------------
 
 
@@ -110,16 +147,11 @@ def _subject_page(
     first, last, unreadable = period(settings, start, end, q.MAX_DAILY_DAYS)
     hour_first = max(first, last - timedelta(days=HOURLY_CHART_DAYS - 1))
     chosen = _pollutant(pollutant)
-    root = settings.results_root
     with backends.reading(settings) as con:
-        if column == "site_id":
-            hours = q.station_hours(con, root, [subject.id], hour_first, last)
-            days = q.station_days(con, root, [subject.id], first, last)
-            counted = q.valid_hours(q.station_hours(con, root, [subject.id], first, last))
-        else:
-            hours = q.area_hours(con, root, [subject.id], hour_first, last)
-            days = q.area_days(con, root, [subject.id], first, last)
-            counted = q.valid_hours(q.area_hours(con, root, [subject.id], first, last))
+        every_hour = _READS[column, False](con, settings.results_root, [subject.id], first, last)
+        days = _READS[column, True](con, settings.results_root, [subject.id], first, last)
+    counted = q.valid_hours(every_hour)
+    hours = [h for h in every_hour if h["day"] >= hour_first]  # the chart shows the period's last week
     line = (f"{gettext(chosen.label)} ({chosen.unit})", [h[chosen.key] for h in hours])
     hourly_chart = charts.aqi_chart(
         gettext("Hourly AQI"), [h["hour_start"] for h in hours], [h["aqi"] for h in hours],
@@ -162,12 +194,10 @@ def station_page(
     pollutant: Annotated[str, Query(max_length=20)] = "PM2_5",
 ) -> Response:
     """One air station: hourly AQI with a pollutant (the last week of the period), daily AQI, a table of days."""
-    row = get_site_row(db, user.principal, site_id)
-    if row is None or row.site.kind is not SiteKind.AIR_STATION:
-        raise HTTPException(404)
+    site = _station(db, user, site_id)
     return _subject_page(
-        request, user, settings, kind="station", subject=row.site, column="site_id", start=start, end=end,
-        pollutant=pollutant, extra={"region_name": row.site.region.name},
+        request, user, settings, kind="station", subject=site, column="site_id", start=start, end=end,
+        pollutant=pollutant, extra={"region_name": site.region.name},
     )  # fmt: skip
 
 
@@ -183,9 +213,7 @@ def area_page(
     pollutant: Annotated[str, Query(max_length=20)] = "PM2_5",
 ) -> Response:
     """One area (city, county, town): its values as the mean of its stations', hourly and daily, and its stations."""
-    region = get_region(db, user.principal, region_id)
-    if region is None:
-        raise HTTPException(404)
+    region = _area(db, user, region_id)
     members = [r for r in _stations(db, user.principal) if r.site.region.path.startswith(region.path)]
     return _subject_page(
         request, user, settings, kind="area", subject=region, column="region_id", start=start, end=end,
@@ -288,6 +316,14 @@ def _format(request: Request) -> str:
     return "csv" if request.url.path.endswith(".csv") else "xlsx"
 
 
+def _export(
+    request: Request, settings: Settings, name: str, column: str, subject_id: int, daily: bool, start: str, end: str
+) -> Response:
+    first, last, _ = period(settings, start, end, _longest(daily))
+    rows = _kept(settings, column, subject_id, daily, first, last)
+    return _series_file(_export_rows(rows, daily), _file_name(name, daily, first, last), _format(request))
+
+
 def _series_file(rows: list[list[Any]], name: str, fmt: str) -> Response:
     if fmt == "csv":
         return download(csv_bytes(rows), f"{name}.csv", "text/csv; charset=utf-8")
@@ -311,15 +347,8 @@ def station_export(
     series: Annotated[str, Query(max_length=8)] = "days",
 ) -> Response:
     """A station's hourly (`series=hours`) or daily (`days`) results of a period as CSV or Excel."""
-    row = get_site_row(db, user.principal, site_id)
-    if row is None or row.site.kind is not SiteKind.AIR_STATION:
-        raise HTTPException(404)
-    daily = series == "days"
-    first, last, _ = period(settings, start, end, q.MAX_DAILY_DAYS if daily else q.MAX_HOURLY_DAYS)
-    with backends.reading(settings) as con:
-        rows = (q.station_days if daily else q.station_hours)(con, settings.results_root, [site_id], first, last)
-    name = _file_name(row.site.name, daily, first, last)
-    return _series_file(_export_rows(rows, daily), name, _format(request))
+    site = _station(db, user, site_id)
+    return _export(request, settings, site.name, "site_id", site_id, series == "days", start, end)
 
 
 @router.get("/air/areas/{region_id:id}/export.csv", include_in_schema=False, name="areas_csv")
@@ -335,25 +364,21 @@ def area_export(
     series: Annotated[str, Query(max_length=8)] = "days",
 ) -> Response:
     """An area's hourly (`series=hours`) or daily (`days`) results of a period as CSV or Excel."""
-    region = get_region(db, user.principal, region_id)
-    if region is None:
-        raise HTTPException(404)
-    daily = series == "days"
-    first, last, _ = period(settings, start, end, q.MAX_DAILY_DAYS if daily else q.MAX_HOURLY_DAYS)
-    with backends.reading(settings) as con:
-        rows = (q.area_days if daily else q.area_hours)(con, settings.results_root, [region_id], first, last)
-    name = _file_name(region.name, daily, first, last)
-    return _series_file(_export_rows(rows, daily), name, _format(request))
+    region = _area(db, user, region_id)
+    return _export(request, settings, region.name, "region_id", region_id, series == "days", start, end)
 
 
 # --- API ------------------------------------------------------------------------------------------------------------
 
 
-def _api_period(settings: Settings, start: str, end: str, longest: int) -> tuple[date, date]:
+def _api_rows(
+    settings: Settings, column: str, subject_id: int, daily: bool, start: str, end: str
+) -> list[dict[str, Any]]:
+    """The kept rows the API answers with; 422 for a date it cannot read (a page shows its default instead)."""
     if unreadable_day(start) or unreadable_day(end):
         raise HTTPException(422, "from and to are dates, YYYY-MM-DD")
-    first, last, _ = period(settings, start, end, longest)
-    return first, last
+    first, last, _ = period(settings, start, end, _longest(daily))
+    return _kept(settings, column, subject_id, daily, first, last)
 
 
 @router.get("/api/v1/air/stations/{site_id:id}/hours", response_model=list[AirHourOut], tags=["results"])
@@ -361,11 +386,8 @@ def api_station_hours(
     db: DbSession, user: Viewer, settings: SettingsDep, site_id: RowId, start: DayText = "", end: EndText = ""
 ) -> list[AirHourOut]:
     """A station's hourly AQI, IAQIs and concentrations (local hour starts), at most 31 days."""
-    if (row := get_site_row(db, user.principal, site_id)) is None or row.site.kind is not SiteKind.AIR_STATION:
-        raise HTTPException(404)
-    first, last = _api_period(settings, start, end, q.MAX_HOURLY_DAYS)
-    with backends.reading(settings) as con:
-        return [AirHourOut.of(r) for r in q.station_hours(con, settings.results_root, [site_id], first, last)]
+    _station(db, user, site_id)
+    return [AirHourOut.of(r) for r in _api_rows(settings, "site_id", site_id, False, start, end)]
 
 
 @router.get("/api/v1/air/stations/{site_id:id}/days", response_model=list[AirDayOut], tags=["results"])
@@ -373,11 +395,8 @@ def api_station_days(
     db: DbSession, user: Viewer, settings: SettingsDep, site_id: RowId, start: DayText = "", end: EndText = ""
 ) -> list[AirDayOut]:
     """A station's daily AQI and daily values, at most 400 days."""
-    if (row := get_site_row(db, user.principal, site_id)) is None or row.site.kind is not SiteKind.AIR_STATION:
-        raise HTTPException(404)
-    first, last = _api_period(settings, start, end, q.MAX_DAILY_DAYS)
-    with backends.reading(settings) as con:
-        return [AirDayOut.of(r) for r in q.station_days(con, settings.results_root, [site_id], first, last)]
+    _station(db, user, site_id)
+    return [AirDayOut.of(r) for r in _api_rows(settings, "site_id", site_id, True, start, end)]
 
 
 @router.get("/api/v1/air/areas/{region_id:id}/hours", response_model=list[AirHourOut], tags=["results"])
@@ -385,11 +404,8 @@ def api_area_hours(
     db: DbSession, user: Viewer, settings: SettingsDep, region_id: RowId, start: DayText = "", end: EndText = ""
 ) -> list[AirHourOut]:
     """An area's hourly AQI from the mean of its stations' values, at most 31 days."""
-    if get_region(db, user.principal, region_id) is None:
-        raise HTTPException(404)
-    first, last = _api_period(settings, start, end, q.MAX_HOURLY_DAYS)
-    with backends.reading(settings) as con:
-        return [AirHourOut.of(r) for r in q.area_hours(con, settings.results_root, [region_id], first, last)]
+    _area(db, user, region_id)
+    return [AirHourOut.of(r) for r in _api_rows(settings, "region_id", region_id, False, start, end)]
 
 
 @router.get("/api/v1/air/areas/{region_id:id}/days", response_model=list[AirDayOut], tags=["results"])
@@ -397,8 +413,5 @@ def api_area_days(
     db: DbSession, user: Viewer, settings: SettingsDep, region_id: RowId, start: DayText = "", end: EndText = ""
 ) -> list[AirDayOut]:
     """An area's daily AQI from the mean of its stations' daily values, at most 400 days."""
-    if get_region(db, user.principal, region_id) is None:
-        raise HTTPException(404)
-    first, last = _api_period(settings, start, end, q.MAX_DAILY_DAYS)
-    with backends.reading(settings) as con:
-        return [AirDayOut.of(r) for r in q.area_days(con, settings.results_root, [region_id], first, last)]
+    _area(db, user, region_id)
+    return [AirDayOut.of(r) for r in _api_rows(settings, "region_id", region_id, True, start, end)]

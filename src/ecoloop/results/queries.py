@@ -376,11 +376,16 @@ def latest_area_hour(reads: ResultReads, region_id: int, today: date) -> tuple[d
     return _newest(reads, AIR_HOUR_AREA, "region_id", today).get(region_id)
 
 
+def newest_rows(t: Any, subject: str) -> Any:
+    """Of hourly result rows, each subject's (`site_id` or `region_id`) newest one with an AQI."""
+    t = t.filter(t.aqi.notnull())
+    t = t.mutate(_newest=ibis.row_number().over(group_by=t[subject], order_by=ibis.desc(t.hour_start)))
+    return t.filter(t._newest == 0).drop("_newest")
+
+
 def _newest(reads: ResultReads, table: store.ResultTable, subject: str, today: date) -> dict[int, tuple[datetime, Aqi]]:
     def build(con: Any, t: Any) -> dict[int, tuple[datetime, Aqi]]:
-        t = t.filter(t.aqi.notnull())
-        t = t.mutate(newest=ibis.row_number().over(group_by=t[subject], order_by=ibis.desc(t.hour_start)))
-        t = t.filter(t.newest == 0).select(subject, "hour_start", "day", "aqi", "level", "primary")
+        t = newest_rows(t, subject).select(subject, "hour_start", "day", "aqi", "level", "primary")
         rows = con.to_pyarrow(t).to_pylist()
         return {int(r[subject]): (r["hour_start"], _aqi(r, "hourly", r["day"])) for r in rows}
 
