@@ -51,6 +51,8 @@ PURE_MODULES = (
     "monitoring/rules.py",
     "alerts/lifecycle.py",
     "ingest/hj212",
+    "reports/config.py",
+    "reports/periods.py",
 )
 # `x.now()`, `x.today()`, `utcnow()` (ecoloop.db.base), and the clocks of the `time` module (`time(0)` alone is
 # the datetime.time of midnight, a value).

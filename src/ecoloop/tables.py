@@ -47,6 +47,8 @@ from ecoloop.monitoring import scope as monitoring_scope
 from ecoloop.monitoring.models import Device, Site
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
+from ecoloop.reports import scope as reports_scope
+from ecoloop.reports.models import AirForecast, Report, ReportConfig, ReportRun, ReportTemplate
 from ecoloop.results import scope as results_scope
 from ecoloop.results.models import AirTarget
 from ecoloop.scheduler.models import JobRun
@@ -60,10 +62,12 @@ SCOPES = (
     identity_scope,
     monitoring_scope,
     regions_scope,
+    reports_scope,
     results_scope,
 )
 
 __all__ = [
+    "AirForecast",
     "AirTarget",
     "Alert",
     "AlertEvent",
@@ -93,6 +97,10 @@ __all__ = [
     "PasswordSetup",
     "Permit",
     "Region",
+    "Report",
+    "ReportConfig",
+    "ReportRun",
+    "ReportTemplate",
     "Site",
     "SupervisionBatch",
     "SupervisionList",

@@ -1,0 +1,316 @@
+"""Generating briefs and keeping them: a brief's content from the engine (`kinds`), its Word document from the
+bureau's current template (or the default), its workbook, both written under `DATA_DIR/reports/` with their
+SHA-256 and a snapshot of what they say, as a new version with who generated it; the bureau's templates and
+settings by version; on-demand generations with their progress."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecoloop.cases.queries import issuer_name
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import N_, gettext
+from ecoloop.regions.models import Region
+from ecoloop.reports import documents, layout
+from ecoloop.reports.config import Config, check
+from ecoloop.reports.content import Content, Source
+from ecoloop.reports.enums import NUMBER_PREFIXES, ReportKind
+from ecoloop.reports.kinds import BRIEFS
+from ecoloop.reports.models import Report, ReportConfig, ReportTemplate
+from ecoloop.reports.periods import ReportPeriod
+from ecoloop.results.queries import ResultReads
+
+Progress = Callable[[int, int], None]
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+# Tags every template may use besides its brief's own (`layout.build_template`).
+COMMON_TAGS = frozenset({"issuer", "issuer_header", "doc_number", "title", "addressees", "issued_on", "marking"})
+
+
+@dataclass(frozen=True)
+class Generator:
+    """Who generates: a user's name and id, or a system process (user_id None)."""
+
+    label: str
+    user_id: int | None = None
+
+
+def reports_root(data_dir: Path) -> Path:
+    return data_dir / "reports"
+
+
+# --- settings -------------------------------------------------------------------------------------------------------
+
+
+def config_for(session: Session, day: date) -> Config:
+    """The settings in force on `day`: the newest version valid from that day or before, else the defaults."""
+    row = session.scalars(
+        select(ReportConfig)
+        .where(ReportConfig.valid_from <= day)
+        .order_by(ReportConfig.valid_from.desc(), ReportConfig.id.desc())
+    ).first()
+    return check(row.parameters) if row is not None else Config()
+
+
+def save_config(session: Session, who: Generator, valid_from: date, config: Config) -> ReportConfig:
+    """A new version of the settings, valid from `valid_from`."""
+    row = ReportConfig(valid_from=valid_from, parameters=config.to_json(), changed_by=who.label, changed_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- templates ------------------------------------------------------------------------------------------------------
+
+
+class TemplateRefusedError(ValueError):
+    """An uploaded template that cannot be used; `code` says why (`TEMPLATE_ERRORS`)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+TEMPLATE_ERRORS = {
+    "size": N_("The template is larger than 5 MB."),
+    "format": N_("The file is not a Word document (.docx)."),
+    "syntax": N_("The template's tags cannot be read: check every {{ … }} and {% … %}."),
+    "unknown": N_("The template uses tags this brief does not provide."),
+    "render": N_("The template could not be filled in with a brief's content."),
+}
+
+
+def default_template(kind: ReportKind) -> bytes:
+    """The default Word template of `kind`, in the catalog's language."""
+    return layout.build_template(BRIEFS[kind].layout())
+
+
+def allowed_tags(kind: ReportKind) -> frozenset[str]:
+    """The tags a template of `kind` may use: those of the default template and the common ones."""
+    found = DocxTemplate(_bytes_io(default_template(kind))).get_undeclared_template_variables(documents.environment())
+    return frozenset(found) | COMMON_TAGS
+
+
+def _bytes_io(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)
+
+
+def check_template(kind: ReportKind, data: bytes, sample: Content) -> None:
+    """Refuse a template that is too large, not a .docx, unreadable, asks for tags the brief does not provide, or
+    cannot be filled in with `sample` (TemplateRefusedError)."""
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateRefusedError("size")
+    try:
+        template = DocxTemplate(_bytes_io(data))
+        used = template.get_undeclared_template_variables(documents.environment())
+    except TemplateError as exc:
+        raise TemplateRefusedError("syntax") from exc
+    except Exception as exc:  # a damaged zip or XML: python-docx raises many kinds of error
+        raise TemplateRefusedError("format") from exc
+    if set(used) - allowed_tags(kind):
+        raise TemplateRefusedError("unknown")
+    try:
+        documents.docx(data, sample, {tag: "" for tag in COMMON_TAGS})
+    except Exception as exc:  # a sandbox refusal, a filter on the wrong type, a broken table loop
+        raise TemplateRefusedError("render") from exc
+
+
+def current_template(session: Session, data_dir: Path, kind: ReportKind) -> tuple[bytes, int]:
+    """The template generation uses for `kind` and its version (0: the default)."""
+    row = session.scalars(
+        select(ReportTemplate).where(ReportTemplate.kind == kind).order_by(ReportTemplate.version.desc())
+    ).first()
+    if row is None or not row.file:
+        return default_template(kind), 0 if row is None else row.version
+    return (reports_root(data_dir) / row.file).read_bytes(), row.version
+
+
+def save_template(
+    session: Session, data_dir: Path, who: Generator, kind: ReportKind, data: bytes | None
+) -> ReportTemplate:
+    """A new version of `kind`'s template (`data` already checked), or back to the default (`data` None)."""
+    version = (session.scalar(select(func.max(ReportTemplate.version)).where(ReportTemplate.kind == kind)) or 0) + 1
+    row = ReportTemplate(kind=kind, version=version, uploaded_by=who.label, uploaded_at=utcnow())
+    if data is not None:
+        row.file = f"templates/{kind.value}/v{version}.docx"
+        row.sha256 = _write(reports_root(data_dir) / row.file, data)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- generating -----------------------------------------------------------------------------------------------------
+
+
+def _write(path: Path, data: bytes) -> str:
+    """Write `data` to `path` through a temporary file renamed into place; its SHA-256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    with partial.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _city(session: Session) -> Region:
+    city = session.scalars(select(Region).where(Region.parent_id.is_(None)).order_by(Region.id)).first()
+    if city is None:
+        raise LookupError("no city: import the regions first (ecoloop init)")
+    return city
+
+
+def long_date(day: date) -> str:
+    """A date as a document writes it (2026年12月7日)."""
+    return gettext("%(year)d-%(month)d-%(day)d") % {"year": day.year, "month": day.month, "day": day.day}
+
+
+def document_number(session: Session, config: Config, period: ReportPeriod, city: Region) -> str:
+    """The brief's number: kept across versions; else the next of its kind in the year of the period's end."""
+    kept = session.scalar(
+        select(Report.number).where(
+            Report.kind == period.kind, Report.period_key == period.key, Report.region_id == city.id
+        )
+    )
+    if kept:
+        return kept
+    year = period.last.year
+    issued = session.scalars(
+        select(Report.period_key)
+        .where(Report.kind == period.kind, Report.region_id == city.id, Report.version == 1)
+        .distinct()
+    ).all()
+    count = sum(1 for key in issued if _year_of(period.kind, key) == year) + 1
+    prefix = config.prefixes.get(period.kind) or gettext(NUMBER_PREFIXES[period.kind])
+    return gettext("%(prefix)s [%(year)d] No. %(number)d") % {"prefix": prefix, "year": year, "number": count}
+
+
+def _year_of(kind: ReportKind, key: str) -> int:
+    from ecoloop.reports.periods import parse_period
+
+    return parse_period(kind, key).last.year
+
+
+def snapshot(content: Content) -> dict[str, Any]:
+    """What a brief says, as JSON: its values and its tables as printed (compared when it is regenerated)."""
+    return {
+        "values": {k: v if isinstance(v, str) else list(v) for k, v in content.values.items()},
+        "tables": [
+            {"name": t.name, "title": t.title, "columns": [list(c) for c in t.columns], "rows": t.text_rows()}
+            for t in content.tables
+        ],
+    }
+
+
+def generate(
+    session: Session,
+    data_dir: Path,
+    reads: ResultReads,
+    tz: tzinfo,
+    period: ReportPeriod,
+    who: Generator,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> list[Report]:
+    """Generate the brief of `period` as a new version (the city's, and any county's own) and keep it; the caller
+    commits. `progress(step, steps)` after each step."""
+    now = now or utcnow()
+    brief = BRIEFS[period.kind]
+    config = config_for(session, period.last)
+    city = _city(session)
+    source = Source(session=session, reads=reads, tz=tz, city=city, now=now, config=config)
+    contents = brief.build(source, period)
+    steps = 1 + 2 * len(contents)
+    step = 1
+    if progress:
+        progress(step, steps)
+    template, template_version = current_template(session, data_dir, period.kind)
+    number = document_number(session, config, period, city)
+    issuer = issuer_name(session, city) or city.name
+    title = brief.title(period)
+    made = []
+    for content in contents:
+        region = session.get(Region, content.region_id) or city
+        internal = region.id == city.id and period.kind in config.internal
+        common = {
+            "issuer": issuer,
+            "issuer_header": issuer,
+            "doc_number": number,
+            "title": title if region.id == city.id else f"{title} ({region.name})",
+            "addressees": config.addressees or gettext("The county branches and the bureau's divisions"),
+            "issued_on": long_date(now.astimezone(tz).date()),
+            "marking": gettext("Internal, keep safe") if internal else "",
+        }
+        document = documents.docx(template, content, common)
+        step += 1
+        if progress:
+            progress(step, steps)
+        workbook = documents.xlsx(content, common["title"])
+        version = 1 + (
+            session.scalar(
+                select(func.max(Report.version)).where(
+                    Report.kind == period.kind, Report.period_key == period.key, Report.region_id == region.id
+                )
+            )
+            or 0
+        )
+        stem = f"{period.kind.value}/{period.key}/{region.code}-v{version}"
+        report = Report(
+            kind=period.kind,
+            period_key=period.key,
+            region_id=region.id,
+            version=version,
+            number=number,
+            title=common["title"][:200],
+            internal=internal,
+            generated_at=now,
+            generated_by=who.label,
+            generated_by_user_id=who.user_id,
+            template_version=template_version,
+            snapshot=snapshot(content),
+            docx_file=f"{stem}.docx",
+            xlsx_file=f"{stem}.xlsx",
+            docx_sha256=_write(reports_root(data_dir) / f"{stem}.docx", document),
+            xlsx_sha256=_write(reports_root(data_dir) / f"{stem}.xlsx", workbook),
+        )
+        session.add(report)
+        session.flush()
+        made.append(report)
+        step += 1
+        if progress:
+            progress(step, steps)
+    return made
+
+
+def sample_content(session: Session, kind: ReportKind) -> Content | None:
+    """The content of the newest brief of `kind` (for trying an uploaded template), None before the first."""
+    row = session.scalars(select(Report).where(Report.kind == kind).order_by(Report.id.desc())).first()
+    if row is None:
+        return None
+    return from_snapshot(row.region_id, row.snapshot)
+
+
+def from_snapshot(region_id: int, data: dict[str, Any]) -> Content:
+    """A brief's content as kept (text only: numbers as printed; charts are not kept)."""
+    from ecoloop.reports.content import Table
+
+    tables = [Table(t["name"], t["title"], [tuple(c) for c in t["columns"]], t["rows"]) for t in data.get("tables", [])]
+    return Content(region_id=region_id, values=data.get("values", {}), tables=tables)
+
+
+def kinds() -> Sequence[ReportKind]:
+    return tuple(BRIEFS)
