@@ -201,6 +201,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The water month's table lists every section, with or without results.
     "/water.xlsx": ("/water.xlsx?month=2026-11", 1, 1),
     "/water.csv": ("/water.csv?month=2026-11", 1, 1),
+    # A brief's workbook (issue 17): the daily analysis of a day, generated on the page before the downloads.
+    "/reports/{report_id}/tables.xlsx": ("/reports/{report}/tables.xlsx", 0, 0),
 }
 
 
@@ -229,8 +231,15 @@ async def test_every_export_keeps_hostile_text_as_text(
     requested = await client.post(f"/enterprises/{app_world.enterprise_a.id}/corrections", data=form)
     assert requested.status_code == 303, requested.text
     open_session(app_db, client, "admin")  # who may download every template too
+    generated = await client.post(
+        "/reports/generate", data={"csrf_token": await csrf_for(client), "kind": "daily", "period": "2026-01-01"}
+    )
+    ran = await client.get(generated.headers["location"], headers={"HX-Request": "true"})
+    report = ran.headers["HX-Redirect"].rsplit("/", 1)[1]
     for route, (url, least, least_stripped) in EXPORTS.items():
-        response = await client.get(url.format(a=app_world.enterprise_a.id, station=station, town=app_world.town_a.id))
+        response = await client.get(
+            url.format(a=app_world.enterprise_a.id, station=station, town=app_world.town_a.id, report=report)
+        )
         assert response.status_code == 200, route
         if route.endswith(".csv"):
             fields = [f for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) for f in row]

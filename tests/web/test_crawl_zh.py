@@ -69,6 +69,7 @@ ALLOWED = frozenset(
         "UTF", "BOM", "URL", "IP", "HTTP", "HTTPS", "POST", "HMAC", "SHA", "Webhook", "webhook", "JSON", "ID",
         "Token", "Bearer", "CC", "BY", "WGS", "Beijing", "UTC", "ecoloop", "http", "https", "English", "ISO",
         "GeoJSON", "FeatureCollection", "Polygon", "MultiPolygon",
+        "Word", "WPS",  # the office programs the briefs open in (Word文档, issue 17)
         # file types
         "pdf", "png", "jpg", "jpeg", "docx", "txt", "zip",
         # data flags of HJ 212 (N, F, M, S, D, C, T, B) and performance grades

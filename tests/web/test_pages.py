@@ -42,6 +42,9 @@ ENTERPRISE_KEEPERS = frozenset({"admin", "analyst", "branch_a"})
 QUALITY_VIEWERS = EVERYONE - {"enterprise_a"}  # view_quality: results, overview screen, rankings (issue 16)
 # The entries of what the data says, after the start page, for the roles that view quality (issue 16).
 QUALITY = ["/screen", "/air", "/water", "/noise", "/sources", "/rankings"]
+# The briefs (issue 17), after the rankings, for the roles that read them (not the hotline).
+BRIEFS = [*QUALITY, "/reports"]
+REPORT_READERS = QUALITY_VIEWERS - {"hotline"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 
@@ -67,6 +70,8 @@ PAGES = {
     "/rankings": (QUALITY_VIEWERS, "排名"),
     "/quality/targets": (frozenset({"admin", "analyst"}), "空气质量目标"),
     "/water": (QUALITY_VIEWERS, "水质"),
+    "/reports": (REPORT_READERS, "简报"),
+    "/reports/templates": (frozenset({"admin", "analyst"}), "Word模板"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -79,7 +84,7 @@ USER_ADMIN_PAGES = {
 MENUS = {
     "admin": [
         "/",
-        *QUALITY,
+        *BRIEFS,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -91,10 +96,10 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", *QUALITY, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "leader": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
     "analyst": [
         "/",
-        *QUALITY,
+        *BRIEFS,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -102,11 +107,11 @@ MENUS = {
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *QUALITY, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *QUALITY, *CASES, "/account"],
     "branch_a": [
         "/",
-        *QUALITY,
+        *BRIEFS,
         "/alerts",
         *CASE_BOOKS,
         "/enterprises",
@@ -114,7 +119,7 @@ MENUS = {
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *QUALITY, "/alerts", *CASES, "/account"],
+    "department": ["/", *BRIEFS, "/alerts", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

@@ -39,6 +39,9 @@ class Action(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     VIEW_QUALITY = "view_quality"
     MANAGE_TARGETS = "manage_targets"
+    VIEW_REPORTS = "view_reports"
+    GENERATE_REPORTS = "generate_reports"
+    MANAGE_REPORTS = "manage_reports"
 
 
 _BUREAU_READ = frozenset(
@@ -59,6 +62,9 @@ _CASE_WORK = frozenset({Action.VIEW_CASES, Action.REGISTER_CASES, Action.VIEW_LE
 # the bureau's administrator, leaders and analysts, and a branch for its county; not inspectors or the hotline,
 # who find and register problems (issue 13).
 _SUPERVISION = frozenset({Action.SUPERVISE_CASES})
+# The briefs (issue 17): read by the bureau's staff, the branches and the departments; generated again on demand,
+# and their templates, settings and forecasts kept, by the administrator and the analysts.
+_BRIEF_WORK = frozenset({Action.VIEW_REPORTS, Action.GENERATE_REPORTS, Action.MANAGE_REPORTS})
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
@@ -77,25 +83,31 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
-    | {Action.MANAGE_WEBHOOKS},
+    | {Action.MANAGE_WEBHOOKS}
+    | _BRIEF_WORK,
     # Leaders follow cases, issue 督办 and hold 约谈.
-    Role.LEADER: _BUREAU_READ | {Action.VIEW_AUDIT} | _CASE_WORK | _SUPERVISION | {Action.ISSUE_SUPERVISION},
+    Role.LEADER: _BUREAU_READ
+    | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
+    | _CASE_WORK
+    | _SUPERVISION
+    | {Action.ISSUE_SUPERVISION},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
     | {Action.SUBMIT_OBSERVATIONS, Action.MANAGE_ENTERPRISES, Action.REVIEW_CORRECTIONS, Action.MANAGE_TARGETS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES},
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
+    | _BRIEF_WORK,
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
-    Role.INSPECTOR: _BUREAU_READ | _CASE_WORK,
+    Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
     # and data loggers, supervises its county's cases and checks its county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
     | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.MANAGE_REGIONS, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS},
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
@@ -106,6 +118,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_CASES,
             Action.VIEW_ALERTS,
             Action.VIEW_QUALITY,
+            Action.VIEW_REPORTS,
         }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).

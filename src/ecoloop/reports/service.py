@@ -6,6 +6,8 @@ settings by version; on-demand generations with their progress."""
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ecoloop.cases.queries import issuer_name
 from ecoloop.db.base import utcnow
@@ -24,14 +26,15 @@ from ecoloop.i18n import N_, gettext
 from ecoloop.regions.models import Region
 from ecoloop.reports import documents, layout
 from ecoloop.reports.config import Config, check
-from ecoloop.reports.content import Content, Source
-from ecoloop.reports.enums import NUMBER_PREFIXES, ReportKind
+from ecoloop.reports.content import Content, Source, Table
+from ecoloop.reports.enums import NUMBER_PREFIXES, ReportKind, RunStatus
 from ecoloop.reports.kinds import BRIEFS
-from ecoloop.reports.models import Report, ReportConfig, ReportTemplate
-from ecoloop.reports.periods import ReportPeriod
+from ecoloop.reports.models import Report, ReportConfig, ReportRun, ReportTemplate
+from ecoloop.reports.periods import ReportPeriod, parse_period
 from ecoloop.results.queries import ResultReads
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 # Tags every template may use besides its brief's own (`layout.build_template`).
 COMMON_TAGS = frozenset({"issuer", "issuer_header", "doc_number", "title", "addressees", "issued_on", "marking"})
@@ -84,7 +87,7 @@ class TemplateRefusedError(ValueError):
 TEMPLATE_ERRORS = {
     "size": N_("The template is larger than 5 MB."),
     "format": N_("The file is not a Word document (.docx)."),
-    "syntax": N_("The template's tags cannot be read: check every {{ … }} and {% … %}."),
+    "syntax": N_("The template's tags cannot be read: check that every brace is closed."),
     "unknown": N_("The template uses tags this brief does not provide."),
     "render": N_("The template could not be filled in with a brief's content."),
 }
@@ -101,9 +104,7 @@ def allowed_tags(kind: ReportKind) -> frozenset[str]:
     return frozenset(found) | COMMON_TAGS
 
 
-def _bytes_io(data: bytes) -> Any:
-    import io
-
+def _bytes_io(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
 
 
@@ -199,8 +200,6 @@ def document_number(session: Session, config: Config, period: ReportPeriod, city
 
 
 def _year_of(kind: ReportKind, key: str) -> int:
-    from ecoloop.reports.periods import parse_period
-
     return parse_period(kind, key).last.year
 
 
@@ -227,7 +226,7 @@ def generate(
     progress: Progress | None = None,
 ) -> list[Report]:
     """Generate the brief of `period` as a new version (the city's, and any county's own) and keep it; the caller
-    commits. `progress(step, steps)` after each step."""
+    commits. `progress(step, steps)` after each step (the session writes nothing before the last)."""
     now = now or utcnow()
     brief = BRIEFS[period.kind]
     config = config_for(session, period.last)
@@ -287,13 +286,56 @@ def generate(
             docx_sha256=_write(reports_root(data_dir) / f"{stem}.docx", document),
             xlsx_sha256=_write(reports_root(data_dir) / f"{stem}.xlsx", workbook),
         )
-        session.add(report)
-        session.flush()
         made.append(report)
         step += 1
         if progress:
             progress(step, steps)
+    # Written only now: until here the session has only read, so a progress bar may commit beside it (SQLite
+    # lets one writer at a time).
+    session.add_all(made)
+    session.flush()
     return made
+
+
+# --- on demand, with a progress bar -----------------------------------------------------------------------------
+
+
+def start_run(session: Session, who: Generator, period: ReportPeriod) -> ReportRun:
+    """A generation asked for on a page (run by `run` after the answer)."""
+    run = ReportRun(kind=period.kind, period_key=period.key, requested_by_user_id=who.user_id)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def run(
+    sessions: sessionmaker[Session], data_dir: Path, reads: ResultReads, tz: tzinfo, run_id: int, who: Generator
+) -> None:
+    """Carry out the generation `run_id`, its progress committed step by step; a failure is recorded on the run
+    (and logged), never raised: the page shows it."""
+
+    def progress(step: int, steps: int) -> None:
+        with sessions.begin() as session:
+            found = session.get(ReportRun, run_id)
+            if found is not None:
+                found.status, found.step, found.steps = RunStatus.RUNNING, step, steps
+
+    try:
+        with sessions.begin() as session:
+            found = session.get(ReportRun, run_id)
+            if found is None:
+                return
+            period = parse_period(found.kind, found.period_key)
+            made = generate(session, data_dir, reads, tz, period, who, progress=progress)
+            found = session.get(ReportRun, run_id)
+            if found is not None:
+                found.status, found.step, found.report_id = RunStatus.DONE, found.steps, made[0].id
+    except Exception:
+        log.exception("generating brief run %s failed", run_id)
+        with sessions.begin() as session:
+            found = session.get(ReportRun, run_id)
+            if found is not None:
+                found.status, found.error = RunStatus.FAILED, "failed"
 
 
 def sample_content(session: Session, kind: ReportKind) -> Content | None:
@@ -304,10 +346,13 @@ def sample_content(session: Session, kind: ReportKind) -> Content | None:
     return from_snapshot(row.region_id, row.snapshot)
 
 
+def empty_content(session: Session) -> Content:
+    """A brief with nothing in it (for trying a template before the first brief of its kind)."""
+    return Content(region_id=_city(session).id, values={}, tables=[])
+
+
 def from_snapshot(region_id: int, data: dict[str, Any]) -> Content:
     """A brief's content as kept (text only: numbers as printed; charts are not kept)."""
-    from ecoloop.reports.content import Table
-
     tables = [Table(t["name"], t["title"], [tuple(c) for c in t["columns"]], t["rows"]) for t in data.get("tables", [])]
     return Content(region_id=region_id, values=data.get("values", {}), tables=tables)
 

@@ -48,7 +48,13 @@ class BodyKind(StrEnum):
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     (re.compile(r"/cases/\d+/(?:actions|attachments)"), BodyKind.ATTACHMENT),
-    (re.compile(r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"), BodyKind.UPLOAD),
+    (
+        re.compile(
+            r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
+            r"|/reports/templates/\w+|/reports/forecasts"
+        ),
+        BodyKind.UPLOAD,
+    ),
     (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
 )
 

@@ -29,6 +29,8 @@ MENU = (
     NavItem(N_("Acoustic environment"), "/noise", Action.VIEW_QUALITY),
     NavItem(N_("Source compliance"), "/sources", Action.VIEW_QUALITY),
     NavItem(N_("Rankings"), "/rankings", Action.VIEW_QUALITY),
+    # The bureau's rhythm on paper (issue 17): daily analysis, weekly notice, monthly assessment, annual figures.
+    NavItem(N_("Briefs"), "/reports", Action.VIEW_REPORTS),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
