@@ -116,6 +116,7 @@ def demo(
         console.print(f"{imported.readings:,} readings stored")
     if readings:
         _demo_results(settings, history_days)
+        _demo_briefs(settings)
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
     table = Table(title="Demo accounts")
@@ -160,6 +161,20 @@ def _demo_results(settings: Settings, history_days: int) -> None:
         return
     console.print(f"Computing the results of {len(missing)} days (AQI, water classes, noise, source compliance) …")
     console.print(compute_results(settings, missing[0], missing[-1], quiet=True, days=missing))
+
+
+def _demo_briefs(settings: Settings) -> None:
+    """Generate the latest brief of each kind that is over and not yet generated (yesterday's daily analysis, last
+    week's notice, last month's assessment, last year's statistics); the scheduler's `reports` job keeps them."""
+    from ecoloop.reports.jobs import generate_missing
+
+    engine = make_engine(settings.database_url)
+    try:
+        console.print("Generating the latest briefs (Word and Excel) …")
+        done = generate_missing(make_session_factory(engine), settings, datetime.now(UTC), wait=False)
+    finally:
+        engine.dispose()
+    console.print(", ".join(done) or "briefs already generated")
 
 
 def _outlet_history(settings: Settings, now: datetime) -> pa.Table:
