@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from ecoloop.cli.base import cli_settings, console, report_app
 from ecoloop.db.engine import make_engine, make_session_factory
+from ecoloop.i18n import gettext
 from ecoloop.reports.enums import ReportKind
 
 PERIODS = {
@@ -49,7 +50,7 @@ def make_report(kind: ReportKind, period_key: str) -> None:
                 bar.update(task, completed=step, total=steps)
 
             with make_session_factory(engine).begin() as session, ResultReads.of(settings) as reads:
-                who = service.Generator("command line")
+                who = service.Generator(gettext("Command line"))
                 made = service.generate(session, settings.data_dir, reads, settings.tz, period, who, progress=progress)
                 lines = [
                     f"{r.number}\tv{r.version}\t{service.reports_root(settings.data_dir) / r.docx_file}\t"

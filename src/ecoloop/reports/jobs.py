@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ecoloop.i18n import gettext
 from ecoloop.regions.models import Region
 from ecoloop.reports import service
 from ecoloop.reports.enums import ReportKind
@@ -19,7 +20,6 @@ from ecoloop.results.queries import ResultReads
 from ecoloop.scheduler.runner import Job, JobContext
 from ecoloop.settings import Settings
 
-SCHEDULER = service.Generator("scheduler")
 # How long after a period's end its brief falls due, at the earliest (local time).
 DUE_AFTER = {
     ReportKind.DAILY: timedelta(hours=7),
@@ -58,7 +58,8 @@ def generate_missing(
             if session.scalar(kept.limit(1)) is not None:
                 continue
             with ResultReads.of(settings) as reads:
-                made = service.generate(session, settings.data_dir, reads, settings.tz, period, SCHEDULER, now=now)
+                who = service.Generator(gettext("Scheduled job"))
+                made = service.generate(session, settings.data_dir, reads, settings.tz, period, who, now=now)
             done.append(f"{kind.value} {period.key} ({len(made)} documents)")
     return done
 
