@@ -106,7 +106,8 @@ async def test_who_sees_a_brief_and_the_internal_mark(
     for name in ("branch_a", "department", "leader", "inspector"):
         open_session(app_db, client, name)
         assert (await client.get(url)).status_code == 200, name
-        assert "/reports" in [a.attrs.get("href") for a in parse((await client.get("/")).text).find_all("a")]
+        links = [a.attrs.get("href") for a in parse((await client.get("/")).text).find_all("a")]
+        assert "/reports" in links and url in links, name  # in the menu, and on the start page as the newest
     for name in ("enterprise_a", "hotline"):
         open_session(app_db, client, name)
         assert (await client.get(url)).status_code == 403, name
@@ -119,6 +120,7 @@ async def test_who_sees_a_brief_and_the_internal_mark(
         assert (await client.get(f"{url}/document.docx")).status_code == status, name
     open_session(app_db, client, "branch_a")
     assert parse((await client.get("/reports")).text).find("table", class_="reports") is None
+    assert url not in [a.attrs.get("href") for a in parse((await client.get("/")).text).find_all("a")]
 
 
 def _with_paragraph(data: bytes, text: str) -> bytes:

@@ -11,17 +11,19 @@ from ecoloop.enterprises.queries import count_enterprises
 from ecoloop.identity.queries import list_organisations
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import area_of, count_by_level
+from ecoloop.reports.queries import newest_reports
 from ecoloop.results.queries import ResultReads, latest_area_hour
 from ecoloop.web.deps import DbSession, SettingsDep, UserDep
 from ecoloop.web.forms import local_today
 from ecoloop.web.templating import render
 
 router = APIRouter()
+BRIEFS_SHOWN = 5
 
 
 @router.get("/", include_in_schema=False)
 def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserDep) -> Response:
-    """The start page: the user's area, its AQI now, and what they can reach from here."""
+    """The start page: the user's area, its AQI now, the newest briefs, and what they can reach from here."""
     p = user.principal
     sees_regions = allowed(p, Action.VIEW_REGIONS)
     counts = count_by_level(db, p) if sees_regions else {}
@@ -39,5 +41,7 @@ def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserD
         "villages": counts.get(RegionLevel.VILLAGE, 0),
         "organisations": len(list_organisations(db, p)) if allowed(p, Action.VIEW_ORGANISATIONS) else None,
         "enterprises": count_enterprises(db, p) if allowed(p, Action.VIEW_ENTERPRISES) else None,
+        # The briefs the user receives (issue 17): the newest few, each a link.
+        "briefs": newest_reports(db, p)[:BRIEFS_SHOWN] if allowed(p, Action.VIEW_REPORTS) else None,
     }
     return render(request, "web/overview.html", context, user=user)
