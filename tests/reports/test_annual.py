@@ -125,3 +125,13 @@ def test_the_annual_statistics_state_the_engine_figures_and_their_change(
     assert [c.value for c in book.worksheets[0][2]] == ["清源市", 365, 250, 31.58, 68.5, 16.4, 4, -71.43]
     assert [c.value for c in book.worksheets[1][2]][:2] == ["清源市", float(city.pm25)]
     assert report.title == "2026年环境质量状况统计"
+
+
+def test_a_year_without_results_says_so(db: Session, world: World, tmp_path: Path) -> None:
+    with _reads(tmp_path) as reads:
+        (report,) = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, YEAR, service.Generator("系统"))
+    text, (days, *_rest) = _docx((service.reports_root(tmp_path) / report.docx_file).read_bytes())
+    assert "全市2026年无空气质量统计结果。" in text
+    assert "本年度无地表水断面月度水质类别结果。" in text
+    assert "各县（市、区）均无上年同期数据，不作比较。" in text
+    assert days[1] == ["清源市", "—", "—", "—", "—", "—", "—", "—"]

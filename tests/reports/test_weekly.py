@@ -222,3 +222,16 @@ def test_the_last_units_are_never_all_of_them() -> None:
     rows = [row(1, 1), row(2, 2), row(3, 2), row(4, None)]
     assert [r.subject.id for r in bottom(rows, 3)] == [3, 2]  # the unranked is not last; one stays above
     assert bottom(rows[:1], 3) == []
+
+
+def test_a_week_without_results_or_cases_still_makes_a_notice(db: Session, world: World, tmp_path: Path) -> None:
+    with _reads(tmp_path) as reads:
+        (report,) = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, WEEK, service.Generator("系统"))
+    document = (service.reports_root(tmp_path) / report.docx_file).read_bytes()
+    county_table, _towns, unit_table, complaint_table = _tables(document)
+    assert [row[:3] for row in county_table[1:]] == [["清源区", "—", "—"], ["临河县", "—", "—"]]
+    assert unit_table[1:] == []
+    assert complaint_table[1:] == [["清源区", "0", "0"], ["临河县", "0", "0"]]
+    text = _text(document)
+    assert "本周没有县（市、区）排名上升。" in text
+    assert "综合指数排名后" not in text
