@@ -82,7 +82,7 @@ def test_the_annual_statistics_state_the_engine_figures_and_their_change(
             con, reads.root, "areas", periods.range_period(date(2025, 1, 1), date(2025, 12, 31))
         )
     root = service.reports_root(tmp_path)
-    text, (days, concentrations, levels, water) = _docx((root / report.docx_file).read_bytes())
+    text, (days, levels, particles, indices, water) = _docx((root / report.docx_file).read_bytes())
 
     city, city_before = now[world.city.id], before[world.city.id]
     assert (city.good_days, city.heavy_days, city.days, city_before.good_days, city_before.heavy_days) == (
@@ -96,8 +96,9 @@ def test_the_annual_statistics_state_the_engine_figures_and_their_change(
     # The days: 60 / 190 = +31.58 %, -10 / 14 = -71.43 %; the ratio +16.4 points.
     assert days[1] == ["清源市", "365", "250", "31.58", "68.5", "16.4", "4", "-71.43"]
     assert days[3] == ["临河县", "365", "250", "—", "68.5", "—", "4", "—"]
-    assert concentrations[1][:3] == ["清源市", str(city.pm25), "-12.50"]
-    assert concentrations[1][7:] == [str(city.composite_index), str(periods.change(city, city_before).composite_rate)]
+    assert particles[1] == ["清源市", str(city.pm25), "-12.50", str(city.pm10), "0.00"]
+    composite_rate = periods.change(city, city_before).composite_rate
+    assert indices[1] == ["清源市", str(city.o3_p90), "0.00", str(city.composite_index), str(composite_rate)]
     assert levels[1] == ["清源市", "100", "150", "111", "0", "4", "0"]
 
     sentence = (
@@ -123,7 +124,7 @@ def test_the_annual_statistics_state_the_engine_figures_and_their_change(
 
     book = openpyxl.load_workbook(root / report.xlsx_file, data_only=True)
     assert [c.value for c in book.worksheets[0][2]] == ["清源市", 365, 250, 31.58, 68.5, 16.4, 4, -71.43]
-    assert [c.value for c in book.worksheets[1][2]][:2] == ["清源市", float(city.pm25)]
+    assert [c.value for c in book.worksheets[2][2]][:3] == ["清源市", float(city.pm25), -12.5]
     assert report.title == "2026年环境质量状况统计"
 
 

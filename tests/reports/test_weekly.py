@@ -161,29 +161,28 @@ def test_a_weekly_notice_ranks_the_counties_with_their_movement_and_counts_the_c
         engine = _engine_ranking(reads, counties)
     root = service.reports_root(tmp_path)
     document = (root / report.docx_file).read_bytes()
-    county_table, town_table, unit_table, complaint_table = _tables(document)
+    county_table, pollution_table, town_table, unit_table, complaint_table = _tables(document)
 
     # The planted movement: E from last to third, C and D one place down; the previous week's ranks.
     names = {c.id: key for key, c in counties.items()}
     assert [(names[r.subject.id], r.rank, r.previous_rank) for r in engine] == [
         ("A", 1, 1), ("B", 2, 2), ("E", 3, 5), ("C", 4, 3), ("D", 5, 4),
     ]  # fmt: skip
-    expected = [
+    assert county_table[0] == [
+        "县（市、区）", "排名", "综合指数", "上周排名", "名次变化", "去年同期排名", "综合指数同比变化（%）",
+    ]  # fmt: skip
+    assert county_table[1:] == [
         [
             r.subject.name, str(r.rank), str(r.change.now.composite_index), str(r.previous_rank),
-            str(r.change.composite_rate), str(r.change.now.pm25), str(r.change.now.good_ratio),
+            {0: "持平", 2: "上升2位", -1: "下降1位"}[r.movement or 0], "1", str(r.change.composite_rate),
         ]
         for r in engine if r.change.now is not None
     ]  # fmt: skip
-    header = county_table[0]
-    assert [header[i] for i in (0, 1, 2, 3, 6, 9)] == [
-        "县（市、区）", "排名", "综合指数", "上周排名", "综合指数同比变化（%）", "优良天数比例（%）",
-    ]  # fmt: skip
-    assert header[7].startswith("PM2.5")
-    columns = (0, 1, 2, 3, 6, 7, 9)
-    assert [[row[i] for i in columns] for row in county_table[1:]] == expected
-    movement = header.index("名次变化")
-    assert [row[movement] for row in county_table[1:]] == ["持平", "持平", "上升2位", "下降1位", "下降1位"]
+    by_pm25 = sorted(engine, key=lambda r: (r.ranks["pm25"] or 0, r.subject.code))
+    assert [row[:3] for row in pollution_table[1:]] == [
+        [r.subject.name, str(r.ranks["pm25"]), str(r.change.now.pm25)] for r in by_pm25 if r.change.now is not None
+    ]
+    assert [row[5] for row in pollution_table[1:]] == [str(r.change.now.good_ratio) for r in by_pm25 if r.change.now]
 
     sheet = openpyxl.load_workbook(root / report.xlsx_file, data_only=True).worksheets[0]
     cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
@@ -206,7 +205,7 @@ def test_a_weekly_notice_ranks_the_counties_with_their_movement_and_counts_the_c
     ]  # fmt: skip
     assert "本周受理群众举报1件，办结1件。" in text
     book = openpyxl.load_workbook(root / report.xlsx_file, data_only=True)
-    units = [[c.value for c in row] for row in book.worksheets[2].iter_rows(min_row=2)]
+    units = [[c.value for c in row] for row in book.worksheets[3].iter_rows(min_row=2)]
     assert units == [["临河县分局", 2, 0, 0, 1], ["清源区分局", 2, 1, 1, 1]]
     assert report.title == "2026年第49周空气质量和案件办理情况通报"
 
@@ -228,7 +227,7 @@ def test_a_week_without_results_or_cases_still_makes_a_notice(db: Session, world
     with _reads(tmp_path) as reads:
         (report,) = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, WEEK, service.Generator("系统"))
     document = (service.reports_root(tmp_path) / report.docx_file).read_bytes()
-    county_table, _towns, unit_table, complaint_table = _tables(document)
+    county_table, _pollution, _towns, unit_table, complaint_table = _tables(document)
     assert [row[:3] for row in county_table[1:]] == [["清源区", "—", "—"], ["临河县", "—", "—"]]
     assert unit_table[1:] == []
     assert complaint_table[1:] == [["清源区", "0", "0"], ["临河县", "0", "0"]]

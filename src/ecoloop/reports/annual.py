@@ -52,12 +52,15 @@ DAY_COLUMNS = {
     "heavy_days": N_("Heavy-pollution days"),
     "heavy_days_change": N_("Heavy-pollution days against the year before (%)"),
 }
-CONCENTRATION_COLUMNS = {
+PARTICLE_COLUMNS = {
     "name": N_("Area"),
     "pm25": N_("PM2.5 (µg/m³)"),
     "pm25_change": N_("PM2.5 against the year before (%)"),
     "pm10": N_("PM10 (µg/m³)"),
     "pm10_change": N_("PM10 against the year before (%)"),
+}
+INDEX_COLUMNS = {
+    "name": N_("Area"),
     "o3": N_("O3 90th percentile of MDA8 (µg/m³)"),
     "o3_change": N_("O3 against the year before (%)"),
     "composite": N_("Composite index"),
@@ -78,8 +81,12 @@ def _day_columns() -> list[tuple[str, str]]:
     return [(key, gettext(DAY_COLUMNS[key])) for key in DAY_COLUMNS]
 
 
-def _concentration_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(CONCENTRATION_COLUMNS[key])) for key in CONCENTRATION_COLUMNS]
+def _particle_columns() -> list[tuple[str, str]]:
+    return [(key, gettext(PARTICLE_COLUMNS[key])) for key in PARTICLE_COLUMNS]
+
+
+def _index_columns() -> list[tuple[str, str]]:
+    return [(key, gettext(INDEX_COLUMNS[key])) for key in INDEX_COLUMNS]
 
 
 def _level_columns() -> list[tuple[str, str]]:
@@ -192,10 +199,15 @@ class AnnualBrief:
             Paragraph("{{ summary }}"),
             Paragraph("{{ statement }}"),
             Items("county_statements", "{{ item }}", gettext("No county has figures of the year before to compare.")),
+            Heading(gettext("(1) Good and heavy-pollution days"), level=2),
             TableBlock("days", _day_columns()),
-            TableBlock("concentrations", _concentration_columns()),
+            Heading(gettext("(2) Days per AQI category"), level=2),
             TableBlock("levels", _level_columns(), gettext("Days at each AQI category (HJ 633).")),
+            Heading(gettext("(3) Particulate matter"), level=2),
+            TableBlock("particles", _particle_columns()),
             Image("pm25_chart"),
+            Heading(gettext("(4) Ozone and the composite index"), level=2),
+            TableBlock("indices", _index_columns()),
             Heading(gettext("2. Surface water")),
             Paragraph("{{ water_summary }}"),
             TableBlock("water", _water_columns()),
@@ -235,13 +247,19 @@ class AnnualBrief:
                 "days", gettext("Good and heavy-pollution days"), _day_columns(), [_days(a, found[a.id]) for a in areas]
             ),
             Table(
-                "concentrations",
-                gettext("Concentrations and composite index"),
-                _concentration_columns(),
+                "levels", gettext("Days per AQI category"), _level_columns(), [_levels(a, found[a.id]) for a in areas]
+            ),
+            Table(
+                "particles",
+                gettext("PM2.5 and PM10"),
+                _particle_columns(),
                 [_concentrations(a, found[a.id]) for a in areas],
             ),
             Table(
-                "levels", gettext("Days per AQI category"), _level_columns(), [_levels(a, found[a.id]) for a in areas]
+                "indices",
+                gettext("O3 and the composite index"),
+                _index_columns(),
+                [_concentrations(a, found[a.id]) for a in areas],
             ),
             Table(
                 "water",
@@ -293,6 +311,7 @@ def _days(area: Region, change: result_periods.Change) -> dict[str, Cell]:
 
 
 def _concentrations(area: Region, change: result_periods.Change) -> dict[str, Cell]:
+    """The keys of PARTICLE_COLUMNS and INDEX_COLUMNS."""
     now, before = change.now, change.before
     return {
         "name": area.name,

@@ -52,10 +52,16 @@ COUNTY_COLUMNS = {
     "movement": N_("Movement"),
     "last_year_rank": N_("Rank a year earlier"),
     "composite_rate": N_("Composite index against a year earlier (%)"),
-    "pm25": N_("PM2.5 (µg/m³)"),
+}
+# The counties by PM2.5 (in the order of that rank) with their good-day ratio and its rank.
+POLLUTION_COLUMNS = {
+    "name": N_("County"),
     "pm25_rank": N_("PM2.5 rank"),
-    "good_ratio": N_("Good-day ratio (%)"),
+    "pm25": N_("PM2.5 (µg/m³)"),
+    "pm25_rate": N_("PM2.5 against a year earlier (%)"),
     "good_ratio_rank": N_("Good-day ratio rank"),
+    "good_ratio": N_("Good-day ratio (%)"),
+    "good_ratio_points": N_("Good-day ratio against a year earlier (percentage points)"),
 }
 TOWN_COLUMNS = {
     "name": N_("Town"),
@@ -64,9 +70,7 @@ TOWN_COLUMNS = {
     "composite": N_("Composite index"),
     "previous_rank": N_("Rank last week"),
     "movement": N_("Movement"),
-    "composite_rate": N_("Composite index against a year earlier (%)"),
     "pm25": N_("PM2.5 (µg/m³)"),
-    "good_ratio": N_("Good-day ratio (%)"),
 }
 UNIT_COLUMNS = {
     "name": N_("Responsible unit"),
@@ -84,6 +88,10 @@ COMPLAINT_COLUMNS = {
 
 def _county_columns() -> list[tuple[str, str]]:
     return [(key, gettext(COUNTY_COLUMNS[key])) for key in COUNTY_COLUMNS]
+
+
+def _pollution_columns() -> list[tuple[str, str]]:
+    return [(key, gettext(POLLUTION_COLUMNS[key])) for key in POLLUTION_COLUMNS]
 
 
 def _town_columns() -> list[tuple[str, str]]:
@@ -152,6 +160,7 @@ def movement_text(movement: int | None) -> str | None:
 
 
 def _row(row: rankings.Row, ranked: Ranked) -> dict[str, Cell]:
+    """A line of a composite-index ranking (the keys of COUNTY_COLUMNS and TOWN_COLUMNS)."""
     now = row.change.now
     return {
         "name": row.subject.name,
@@ -162,10 +171,24 @@ def _row(row: rankings.Row, ranked: Ranked) -> dict[str, Cell]:
         "last_year_rank": ranked.last_year.get(row.subject.id),
         "composite_rate": row.change.composite_rate,
         "pm25": now.pm25 if now else None,
-        "pm25_rank": row.ranks["pm25"],
-        "good_ratio": now.good_ratio if now else None,
-        "good_ratio_rank": row.ranks["good_ratio"],
     }
+
+
+def pollution_rows(rows: Sequence[rankings.Row]) -> list[dict[str, Cell]]:
+    """The rows by PM2.5 rank (the unranked last, equal ranks by code) with the good-day ratio."""
+    ordered = sorted(rows, key=lambda r: (r.ranks["pm25"] is None, r.ranks["pm25"] or 0, r.subject.code))
+    return [
+        {
+            "name": r.subject.name,
+            "pm25_rank": r.ranks["pm25"],
+            "pm25": r.change.now.pm25 if r.change.now else None,
+            "pm25_rate": r.change.pm25_rate,
+            "good_ratio_rank": r.ranks["good_ratio"],
+            "good_ratio": r.change.now.good_ratio if r.change.now else None,
+            "good_ratio_points": r.change.good_ratio_points,
+        }
+        for r in ordered
+    ]
 
 
 def bottom(rows: Sequence[rankings.Row], count: int) -> list[rankings.Row]:
@@ -345,8 +368,11 @@ class WeeklyBrief:
             Paragraph("{{ summary }}"),
             Paragraph("{{ bottom }}"),
             Paragraph("{{ improved }}{{ improved_year }}"),
+            Heading(gettext("(1) Ranking by the composite index"), level=2),
             TableBlock("counties", _county_columns()),
             Image("county_chart"),
+            Heading(gettext("(2) Ranking by PM2.5, with the good-day ratio"), level=2),
+            TableBlock("pollution", _pollution_columns()),
             Heading(gettext("2. Air quality of the towns")),
             Paragraph("{{ bottom_towns }}"),
             TableBlock("towns", _town_columns()),
@@ -392,6 +418,9 @@ class WeeklyBrief:
         }
         tables = [
             Table("counties", gettext("Counties"), _county_columns(), county_rows),
+            Table(
+                "pollution", gettext("PM2.5 and good days"), _pollution_columns(), pollution_rows(county_ranking.rows)
+            ),
             Table("towns", gettext("Towns"), _town_columns(), town_rows),
             Table("units", gettext("Cases by unit"), _unit_columns(), [asdict(u) for u in units]),
             Table(
