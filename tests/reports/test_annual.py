@@ -126,6 +126,10 @@ def test_the_annual_statistics_state_the_engine_figures_and_their_change(
     assert [c.value for c in book.worksheets[0][2]] == ["清源市", 365, 250, 31.58, 68.5, 16.4, 4, -71.43]
     assert [c.value for c in book.worksheets[2][2]][:3] == ["清源市", float(city.pm25), -12.5]
     assert report.title == "2026年环境质量状况统计"
+    # The default template, downloaded and uploaded back unchanged, is accepted with the brief's content.
+    sample = service.sample_content(db, ReportKind.ANNUAL)
+    assert sample is not None
+    service.check_template(ReportKind.ANNUAL, service.default_template(ReportKind.ANNUAL), sample)
 
 
 def test_a_year_without_results_says_so(db: Session, world: World, tmp_path: Path) -> None:

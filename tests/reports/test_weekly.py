@@ -208,6 +208,10 @@ def test_a_weekly_notice_ranks_the_counties_with_their_movement_and_counts_the_c
     units = [[c.value for c in row] for row in book.worksheets[3].iter_rows(min_row=2)]
     assert units == [["临河县分局", 2, 0, 0, 1], ["清源区分局", 2, 1, 1, 1]]
     assert report.title == "2026年第49周空气质量和案件办理情况通报"
+    # The default template, downloaded and uploaded back unchanged, is accepted with the brief's content.
+    sample = service.sample_content(db, ReportKind.WEEKLY)
+    assert sample is not None
+    service.check_template(ReportKind.WEEKLY, service.default_template(ReportKind.WEEKLY), sample)
 
 
 def test_the_last_units_are_never_all_of_them() -> None:
