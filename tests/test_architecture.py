@@ -53,6 +53,7 @@ PURE_MODULES = (
     "ingest/hj212",
     "reports/config.py",
     "reports/periods.py",
+    "reports/statements.py",
 )
 # `x.now()`, `x.today()`, `utcnow()` (ecoloop.db.base), and the clocks of the `time` module (`time(0)` alone is
 # the datetime.time of midnight, a value).
