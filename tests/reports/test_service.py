@@ -102,3 +102,9 @@ def test_the_default_template_escapes_what_it_prints(world: World) -> None:
     )
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "<w:p>a & b</w:p>" in text
+
+
+def test_a_value_table_or_chart_has_a_name_of_its_own(world: World) -> None:
+    table = Table("complaints", "t", [], [])
+    with pytest.raises(ValueError, match="complaints"):
+        Content(region_id=world.city.id, values={"complaints": "3"}, tables=[table])

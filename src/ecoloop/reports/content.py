@@ -67,6 +67,13 @@ class Content:
     tables: Sequence[Table] = ()
     charts: Sequence[Chart] = ()
 
+    def __post_init__(self) -> None:
+        # One name, one thing: a table or chart named like a value would silently replace it in the template.
+        names = [*self.values, *(t.name for t in self.tables), *(c.name for c in self.charts)]
+        clashes = sorted({n for n in names if names.count(n) > 1})
+        if clashes:
+            raise ValueError(f"a brief's values, tables and charts share names: {clashes}")
+
     def context(self) -> dict[str, Any]:
         """The template's context without the images: the values, and each table's rows as text."""
         found: dict[str, Any] = dict(self.values)
