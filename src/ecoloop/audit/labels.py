@@ -46,6 +46,9 @@ TABLES = {
     "alert_rules": N_("Alert rule"),
     "webhooks": N_("Webhook"),
     "air_targets": N_("Air-quality target"),
+    "report_templates": N_("Brief template"),
+    "report_configs": N_("Brief settings"),
+    "air_forecasts": N_("Air-quality forecast"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -61,6 +64,12 @@ FIELDS: dict[str, dict[str, str]] = {
     "organisation_regions": {"organisation_id": N_("Organisation"), "region_id": N_("Region")},
     "air_targets": {"region_id": N_("Region"), "year": N_("Year"), "good_ratio_target": N_("Good-day ratio target"),
                     "pm25_target": N_("PM2.5 target"), "heavy_days_target": N_("Heavy-pollution days target")},
+    "report_templates": {"kind": N_("Kind"), "version": N_("Version"), "file": N_("File"), "sha256": N_("SHA-256"),
+                         "uploaded_at": N_("Uploaded"), "uploaded_by": N_("Uploaded by")},
+    "report_configs": {"valid_from": N_("Valid from"), "parameters": N_("Settings"), "changed_at": N_("Changed"),
+                       "changed_by": N_("Changed by")},
+    "air_forecasts": {"region_id": N_("Region"), "day": N_("Day"), "aqi_low": N_("AQI from"), "aqi_high": N_("AQI to"),
+                      "primary": N_("Primary pollutant"), "issued_at": N_("Issued"), "imported_by": N_("Imported by")},
     "organisation_duties": {"organisation_id": N_("Organisation"), "category": N_("Category")},
     "password_setups": {"token_hash": N_("Token"), "user_id": N_("User account"), "created_at": N_("Created"),
                         "expires_at": N_("Expires"), "used_at": N_("Used")},
