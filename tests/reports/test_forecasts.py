@@ -124,7 +124,7 @@ def test_only_the_roles_that_manage_targets_import_forecasts(db: Session, world:
 def test_a_file_too_large_or_unreadable_is_refused_whole(db: Session, world: World) -> None:
     big = b"x" * (forecasts.MAX_FORECAST_BYTES + 1)
     outcome = _import(db, world, big)
-    assert [(p.row, p.message) for p in outcome.problems] == [(0, "文件超过 2 MB。")]
+    assert [(p.row, p.message) for p in outcome.problems] == [(0, "文件超过512 KB。")]
     outcome = _import(db, world, b"PK\x03\x04 not a zip", "预报.xlsx")
     assert [(p.row, p.message) for p in outcome.problems] == [
         (0, "文件既不是Excel工作簿（.xlsx），也不是CSV表格（.csv）。")

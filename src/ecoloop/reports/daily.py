@@ -27,7 +27,7 @@ from ecoloop.reports.layout import Block, Heading, Image, Items, Paragraph, Tabl
 from ecoloop.reports.periods import ReportPeriod
 from ecoloop.results import air_queries
 from ecoloop.results.air import local_bounds
-from ecoloop.results.queries import LEVEL_LABELS, NAME_SEPARATOR, Aqi, DayAqi, area_days, concentrations, pollutant_name
+from ecoloop.results.queries import NAME_SEPARATOR, Aqi, DayAqi, area_days, concentrations, pollutant_name
 from ecoloop.standards import ranking
 
 # The daily values of the air tables, by column (GB 3095-2012 Table 1 averaging; µg/m³, CO mg/m³).
@@ -443,11 +443,6 @@ def _cases(source: Source, day: date, start: datetime, end: datetime) -> tuple[d
 # --- the forecast ---------------------------------------------------------------------------------------------------
 
 
-def _levels(forecast: forecasts.Forecast) -> str:
-    low, high = (gettext(LEVEL_LABELS[level - 1]) for level in forecast.levels)
-    return low if low == high else gettext("%(low)s to %(high)s") % {"low": low, "high": high}
-
-
 def _forecast(source: Source, day: date) -> tuple[dict[str, Any], Table]:
     today, tomorrow = day + timedelta(days=1), day + timedelta(days=2)
     counties = reads.counties_of(source.session, source.city)
@@ -461,12 +456,17 @@ def _forecast(source: Source, day: date) -> tuple[dict[str, Any], Table]:
         for prefix, d in (("today", today), ("tomorrow", tomorrow)):
             f = found.get((region.id, d))
             row[f"{prefix}_aqi"] = f.range_text if f else None
-            row[f"{prefix}_level"] = _levels(f) if f else None
+            row[f"{prefix}_level"] = f.levels_text if f else None
             row[f"{prefix}_primary"] = (f.primary_text or gettext("none")) if f else None
         rows.append(row)
     lines = [
         gettext("%(day)s: AQI %(range)s, %(levels)s, primary pollutant %(primary)s.")
-        % {"day": _short(d), "range": f.range_text, "levels": _levels(f), "primary": f.primary_text or gettext("none")}
+        % {
+            "day": _short(d),
+            "range": f.range_text,
+            "levels": f.levels_text,
+            "primary": f.primary_text or gettext("none"),
+        }
         for d in (today, tomorrow)
         if (f := found.get((source.city.id, d))) is not None
     ]

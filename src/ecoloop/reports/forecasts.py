@@ -28,7 +28,7 @@ from ecoloop.readings import parameters
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.reports.models import AirForecast
-from ecoloop.results.queries import NAME_SEPARATOR, pollutant_name
+from ecoloop.results.queries import LEVEL_LABELS, NAME_SEPARATOR, pollutant_name
 from ecoloop.sheets import SheetLimits, blank_row, cell_text, parse_date, squash
 from ecoloop.sheets.table import (
     HEADER_SEARCH_ROWS,
@@ -45,7 +45,9 @@ from ecoloop.sheets.table import (
 )
 from ecoloop.standards.aqi import level_of
 
-MAX_FORECAST_BYTES = 2 * 1024 * 1024
+# A forecast table is a few kilobytes (200 towns for 15 days: ~120 KB); the upload stays a form body
+# (`request_max_mb`, 1 MiB by default).
+MAX_FORECAST_BYTES = 512 * 1024
 MAX_AQI = 500  # the top of the AQI scale (HJ 633 Table 1)
 PAST_DAYS = 31  # a forecast of a day up to a month ago may be imported late (to regenerate a past brief)
 AHEAD_DAYS = 15  # forecast centres issue forecasts up to 15 days ahead
@@ -74,7 +76,7 @@ LAYOUT = Layout(
     ),
     messages={
         "bad_file": N_("The file is neither an Excel workbook (.xlsx) nor a CSV table (.csv)."),
-        "too_large": N_("The file is larger than %(value)s MB."),
+        "too_large": N_("The file is larger than %(value)s KB."),
         "bad_encoding": N_("The CSV file is neither UTF-8 nor GB18030 text."),
         "unreadable": N_("The CSV line cannot be read: a quote is not closed, or stray quotes in a field."),
         "region_required": N_("Give the region's code or its name."),
@@ -112,6 +114,12 @@ class Forecast:
     def levels(self) -> tuple[int, int]:
         """The AQI levels 1-6 of the range's ends (HJ 633 Table 2)."""
         return level_of(self.aqi_low), level_of(self.aqi_high)
+
+    @property
+    def levels_text(self) -> str:
+        """The categories of the range (良, 良至轻度污染) in the catalog's language."""
+        low, high = (gettext(LEVEL_LABELS[level - 1]) for level in self.levels)
+        return low if low == high else gettext("%(low)s to %(high)s") % {"low": low, "high": high}
 
     @property
     def range_text(self) -> str:
@@ -365,7 +373,7 @@ def import_forecasts(
     outcome = ForecastImport()
     report = outcome.report
     if len(data) > MAX_FORECAST_BYTES:
-        report.problem(0, "", "too_large", MAX_FORECAST_BYTES // (1024 * 1024))
+        report.problem(0, "", "too_large", MAX_FORECAST_BYTES // 1024)
         return outcome
     records = read_records(data, report, limits) if is_workbook(filename, data) else _csv_records(data, report)
     regions = _Regions(session, principal)
