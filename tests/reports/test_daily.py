@@ -250,6 +250,9 @@ def test_the_daily_analysis_says_what_the_engine_computed(
         [world.town_a.name, world.county_a.name, "2", "120"],
     ]
     assert towns[2][5] == "PM2.5、臭氧"  # primary pollutants by name
+    assert "2个县（市、区）中空气质量优良的2个；最好的是临河县（AQI 45），排名靠后的为清源区（AQI 80）。" in text
+    assert "排名靠后的为湖滨街道（AQI 120）。" in text  # of two towns, the one worst
+    assert "注：浓度为日均值，单位µg/m³（CO为mg/m³）；O3-8h为日最大8小时平均。" in text
     city = shown(world.city)
     assert "全市AQI为70，良，首要污染物为PM2.5" in text
     assert f"PM2.5浓度{city[0]}µg/m³" in text and city[0] == "52"

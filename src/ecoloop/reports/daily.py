@@ -106,6 +106,17 @@ FORECAST_COLUMNS = {
     "tomorrow_level": N_("Tomorrow: category"),
     "tomorrow_primary": N_("Tomorrow: primary pollutant"),
 }
+# The document's tables name the pollutants only (their units in the note below the table); the workbook's
+# headers carry the units.
+SHORT_VALUES = {
+    "pm25": N_("PM2.5"),
+    "pm10": N_("PM10"),
+    "o3": N_("O3-8h"),
+    "no2": N_("NO2"),
+    "so2": N_("SO2"),
+    "co": N_("CO"),
+}
+UNITS_NOTE = N_("Daily means in µg/m³ (CO in mg/m³); O3-8h: the day's maximum 8-hour mean.")
 COLUMNS = {
     "counties": COUNTY_COLUMNS,
     "towns": TOWN_COLUMNS,
@@ -133,7 +144,7 @@ RANKING_SUMMARIES = {
     ),
 }
 AIR_ALERT_KINDS = frozenset({RuleKind.AIR_HOTSPOT, RuleKind.AIR_SUDDEN_RISE})
-WORST_TOWNS = 3
+WORST = {"counties": 1, "towns": 3}  # the areas named as the worst under each table
 GOOD_AQI = 100  # AQI ≤ 100: excellent or good (HJ 633 Table 2)
 PM25_DAILY_LIMIT = 75.0  # µg/m³, the 24-hour mean limit of grade II (GB 3095-2012 Table 1)
 
@@ -144,6 +155,11 @@ def _columns(table: str, **values: object) -> list[tuple[str, str]]:
         (key, gettext(COLUMNS[table][key]) % values if values else gettext(COLUMNS[table][key]))
         for key in COLUMNS[table]
     ]
+
+
+def _document_columns(table: str) -> list[tuple[str, str]]:
+    """A table's headers in the document: the pollutants without their units (the note gives them)."""
+    return [(key, gettext(SHORT_VALUES[key]) if key in SHORT_VALUES else header) for key, header in _columns(table)]
 
 
 def _number(text: str) -> Cell:
@@ -219,7 +235,7 @@ def _ranking_summary(table: str, rows: Sequence[Mapping[str, Cell]]) -> str:
     ranked = [(r["name"], r["aqi"]) for r in rows if isinstance(r["aqi"], int)]
     if not ranked:
         return gettext(RANKING_SUMMARIES[table][1])
-    worst = ranked[-WORST_TOWNS:][::-1]
+    worst = ranked[-min(WORST[table], max(len(ranked) - 1, 1)) :][::-1]
     return gettext(RANKING_SUMMARIES[table][0]) % {
         "count": len(rows),
         "ranked": len(ranked),
@@ -428,16 +444,21 @@ def _cases(source: Source, day: date, start: datetime, end: datetime) -> tuple[d
             "days": reads.DUE_DAYS,
             "overdue": overall["overdue"],
         },
-        "overdue_note": gettext("The %(shown)s most overdue of %(total)s overdue cases.")
-        % {"shown": len(overdue_rows), "total": len(late)}
-        if len(late) > len(overdue_rows)
-        else "",
+        "overdue_note": _overdue_note(len(overdue_rows), len(late)),
     }
     tables = [
         Table("case_counts", gettext("Cases by county"), _columns("case_counts", days=reads.DUE_DAYS), rows),
         Table("overdue", gettext("Overdue cases"), _columns("overdue"), overdue_rows),
     ]
     return values, tables
+
+
+def _overdue_note(shown: int, total: int) -> str:
+    if not total:
+        return gettext("No case is overdue.")
+    if shown < total:
+        return gettext("The %(shown)s most overdue of %(total)s overdue cases:") % {"shown": shown, "total": total}
+    return gettext("The overdue cases:")
 
 
 # --- the forecast ---------------------------------------------------------------------------------------------------
@@ -488,12 +509,12 @@ class DailyBrief:
             Paragraph("{{ summary }}"),
             Heading(gettext("(1) Counties"), 2),
             Paragraph("{{ county_summary }}"),
-            TableBlock("counties", _columns("counties")),
+            TableBlock("counties", _document_columns("counties"), gettext(UNITS_NOTE)),
             Image("county_chart"),
             Image("pm25_chart"),
             Heading(gettext("(2) Towns and streets"), 2),
             Paragraph("{{ town_summary }}"),
-            TableBlock("towns", _columns("towns")),
+            TableBlock("towns", _document_columns("towns"), gettext(UNITS_NOTE)),
             Heading(gettext("2. Exceedances and hotspots in the last 24 hours")),
             Paragraph("{{ alert_summary }}"),
             TableBlock("alerts", _columns("alerts")),
