@@ -370,13 +370,11 @@ def _stations(source: Source, day: date, start: datetime, end: datetime) -> tupl
                 "names": NAME_SEPARATOR.join(missing) or gettext("a pollutant")
             }
         problems.setdefault(station.site_id, []).append(text)
-    device = reads.device_alerts_active(session, start, end)
-    places = reads.station_paths(session, [a.site_id for a in device if a.site_id is not None])
-    for alert in device:
-        if alert.site_id is None:
-            continue
-        problems.setdefault(alert.site_id, []).append(gettext(alert.kind.label))
-        numbers.setdefault(alert.site_id, []).append(alert.number)
+    device = [(a.site_id, a) for a in reads.device_alerts_active(session, start, end) if a.site_id is not None]
+    places = reads.station_paths(session, [site_id for site_id, _alert in device])
+    for site_id, alert in device:
+        problems.setdefault(site_id, []).append(gettext(alert.kind.label))
+        numbers.setdefault(site_id, []).append(alert.number)
     known = {s.site_id: (s.name, s.region_path) for s in stations} | places
     rows = [
         {
