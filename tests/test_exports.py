@@ -201,6 +201,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The water month's table lists every section, with or without results.
     "/water.xlsx": ("/water.xlsx?month=2026-11", 1, 1),
     "/water.csv": ("/water.csv?month=2026-11", 1, 1),
+    # The forecast table's template (issue 17): its own headers, examples and notes.
+    "/reports/forecasts/template.xlsx": ("/reports/forecasts/template.xlsx", 0, 0),
 }
 
 
