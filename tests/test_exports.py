@@ -203,6 +203,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/water.csv": ("/water.csv?month=2026-11", 1, 1),
     # A brief's workbook (issue 17): the daily analysis of a day, generated on the page before the downloads.
     "/reports/{report_id}/tables.xlsx": ("/reports/{report}/tables.xlsx", 0, 0),
+    # The forecast table's template (issue 17): its own headers, examples and notes.
+    "/reports/forecasts/template.xlsx": ("/reports/forecasts/template.xlsx", 0, 0),
 }
 
 

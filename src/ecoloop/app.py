@@ -52,6 +52,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.reports.forecast_routes import router as forecasts_router
 from ecoloop.reports.routes import router as reports_router
 from ecoloop.results import source_section
 from ecoloop.results.air_routes import router as air_router
@@ -105,6 +106,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     rankings_router,
     targets_router,
     water_router,
+    forecasts_router,
     reports_router,
 )
 

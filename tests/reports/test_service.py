@@ -56,16 +56,16 @@ def test_a_daily_brief_is_kept_with_its_files_and_regenerated_as_a_new_version(
         (first,) = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, period, who)
         root = service.reports_root(tmp_path)
         rows = _docx_rows((root / first.docx_file).read_bytes())
-        assert rows[1][:3] == ["1", world.county_b.name, "45"]
-        assert rows[2][:3] == ["2", world.county_a.name, "80"]
+        assert rows[1][:3] == [world.county_b.name, "1", "45"]  # the first column names the row
+        assert rows[2][:3] == [world.county_a.name, "2", "80"]
         sheet = openpyxl.load_workbook(root / first.xlsx_file, data_only=True).worksheets[0]
-        assert [c.value for c in sheet[2]][:3] == [1, world.county_b.name, 45]
+        assert [c.value for c in sheet[2]][:3] == [world.county_b.name, 1, 45]
         assert (first.version, first.generated_by, first.number.endswith("1号")) == (1, "分析员", True)
 
         _plant(reads.root, world, 30, 45)  # the county's day recomputed: it moves to first place
         (second,) = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, period, who)
     assert (second.version, second.number) == (2, first.number)
-    assert _docx_rows((root / second.docx_file).read_bytes())[1][:3] == ["1", world.county_a.name, "30"]
+    assert _docx_rows((root / second.docx_file).read_bytes())[1][:3] == [world.county_a.name, "1", "30"]
     assert (root / first.docx_file).exists()  # the earlier version is kept
 
 
