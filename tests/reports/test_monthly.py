@@ -28,8 +28,10 @@ from typing import Any
 
 import docx
 import openpyxl
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.access.scope import scoped
 from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.cases.workflow import State
@@ -38,6 +40,7 @@ from ecoloop.monitoring.service import add_site
 from ecoloop.regions.models import Region
 from ecoloop.reports import service
 from ecoloop.reports.enums import ReportKind
+from ecoloop.reports.models import Report
 from ecoloop.reports.periods import parse_period
 from ecoloop.results.air import AIR_DAY, AIR_DAY_AREA
 from ecoloop.results.models import AirTarget
@@ -197,3 +200,25 @@ def test_the_monthly_assessment_is_the_rules_result_for_the_city_and_each_county
         assert [r[0] for r in sheets["考核得分"][1:]] == [county]
         other = "临河县" if county == "清源区" else "清源区"
         assert all(other not in str(v) for rows in sheets.values() for r in rows for v in r)
+
+    # Who reads which: the bureau every version, a branch its own county's only (the city's is internal).
+    def readable(user: str) -> set[int]:
+        stmt = scoped(select(Report.region_id), world.principal(db, user), Report)
+        return set(db.scalars(stmt))
+
+    assert readable("analyst") == {world.city.id, world.county_a.id, world.county_b.id}
+    assert readable("branch_a") == {world.county_a.id}
+    assert readable("branch_b") == {world.county_b.id}
+
+
+def test_a_month_without_results_or_cases_is_still_written(db: Session, world: World, tmp_path: Path) -> None:
+    with _reads(tmp_path) as reads:
+        period = parse_period(ReportKind.MONTHLY, "2026-11")
+        made = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, period, service.Generator("考核员"))
+    root = service.reports_root(tmp_path)
+    scores, _weights, balance, compensation = _tables((root / made[0].docx_file).read_bytes())
+    # Nothing to rank air or water by; no case due (100) and no complaint (all first, 100) for both counties, in
+    # October as in November.
+    assert [r[1:] for r in scores[1:]] == [["—", "—", "—", "100.00", "—", "100.00", "100.00", "1", "0"]] * 2
+    assert [r[1:] for r in balance[1:]] == [["0.00", "0.00", "0.00"]] * 2
+    assert compensation[1:] == []
