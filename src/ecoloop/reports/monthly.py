@@ -56,6 +56,7 @@ SCORE_COLUMNS = {
     "rank": N_("Rank"),
     "change": N_("Rank change (places up)"),
 }
+RANK_KEYS = ("name", "total", "rank", "change")
 SCORE_NOTE = N_("Scores are points out of 100; the total is the weighted mean of the components assessed.")
 COMPENSATION_NOTE = N_("Amounts above 0 are received by the county, below 0 paid by it.")
 WEIGHT_COLUMNS = {"component": N_("Component"), "weight": N_("Weight")}
@@ -311,18 +312,26 @@ class MonthlyBrief:
         }
 
     def layout(self) -> Sequence[Block]:
+        # The document shows the scores in two tables and each amount by its item and calculation (ten columns or
+        # six do not fit the type area's 156 mm); the workbook's sheets hold every column.
+        scores = _score_columns()
+        ranks = [c for c in scores if c[0] in RANK_KEYS]
+        components = [c for c in scores if c[0] not in RANK_KEYS or c[0] == "name"]
+        amounts = [c for c in _compensation_columns() if c[0] in ("item", "amount", "calculation")]
         return (
-            Heading(gettext("1. Scores of the counties")),
+            Heading(gettext("1. Totals and ranks of the counties")),
             Paragraph("{{ summary }}"),
-            TableBlock("scores", _score_columns(), gettext(SCORE_NOTE)),
+            TableBlock("scores", ranks),
             Image("score_chart"),
-            Heading(gettext("2. Weights of the components")),
+            Heading(gettext("2. Scores of the components")),
+            TableBlock("scores", components, gettext(SCORE_NOTE)),
+            Heading(gettext("3. Weights of the components")),
             TableBlock("weights", _weight_columns()),
-            Heading(gettext("3. Ecological compensation")),
+            Heading(gettext("4. Ecological compensation")),
             Paragraph("{{ compensation_summary }}"),
             TableBlock("balance", _balance_columns()),
-            TableBlock("compensation", _compensation_columns(), gettext(COMPENSATION_NOTE)),
-        )  # fmt: skip
+            TableBlock("compensation", amounts, gettext(COMPENSATION_NOTE)),
+        )
 
     def build(self, source: Source, period: ReportPeriod) -> Sequence[Content]:
         areas = counties(source)
