@@ -104,10 +104,10 @@ def test_a_county_without_any_assessed_component_has_no_rank() -> None:
     ("pm25", "target", "amount", "text"),
     [
         # Above the target: the county pays (38 - 35) x 100,000.00.
-        ("38", 35, "-300000.00", "（38−35）μg/m³ × 100,000.00元/（μg/m³）= 300,000.00元，缴纳"),
+        ("38", 35, "-300000.00", "（38−35）µg/m³ × 100,000.00元/（µg/m³）= 300,000.00元，缴纳"),
         # Below: it receives (35 - 31) x 50,000.00 (the reward rate).
-        ("31", 35, "200000.00", "（35−31）μg/m³ × 50,000.00元/（μg/m³）= 200,000.00元，获得"),
-        ("35", 35, "0.00", "（35−35）μg/m³ × 50,000.00元/（μg/m³）= 0.00元，不奖不罚"),
+        ("31", 35, "200000.00", "（35−31）µg/m³ × 50,000.00元/（µg/m³）= 200,000.00元，获得"),
+        ("35", 35, "0.00", "（35−35）µg/m³ × 50,000.00元/（µg/m³）= 0.00元，不奖不罚"),
     ],
 )
 def test_pm25_compensation_worked_by_hand(pm25: str, target: int, amount: str, text: str) -> None:
