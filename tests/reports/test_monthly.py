@@ -39,6 +39,7 @@ from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.service import add_site
 from ecoloop.regions.models import Region
 from ecoloop.reports import service
+from ecoloop.reports.config import Config, check
 from ecoloop.reports.enums import ReportKind
 from ecoloop.reports.models import Report
 from ecoloop.reports.periods import parse_period
@@ -214,6 +215,27 @@ def test_the_monthly_assessment_is_the_rules_result_for_the_city_and_each_county
     assert readable("analyst") == {world.city.id, world.county_a.id, world.county_b.id}
     assert readable("branch_a") == {world.county_a.id}
     assert readable("branch_b") == {world.county_b.id}
+
+
+def test_the_settings_in_force_at_the_months_end_are_used(db: Session, world: World, tmp_path: Path) -> None:
+    who = service.Generator("考核员")
+    halved = check({"pm25_penalty": "50000", "weights": {"air_quality": "0", "improvement": "0"}, "internal": []})
+    service.save_config(db, who, date(2026, 11, 30), halved)
+    service.save_config(db, who, date(2026, 12, 1), Config())  # from the next month on: not this brief's
+    with _reads(tmp_path) as reads:
+        _plant(db, reads.root, world)
+        period = parse_period(ReportKind.MONTHLY, "2026-11")
+        city, *_own = service.generate(db, tmp_path, reads, make_settings(tmp_path).tz, period, who)
+    scores, weights, _balance, compensation = _tables((service.reports_root(tmp_path) / city.docx_file).read_bytes())
+    assert not city.internal
+    assert [r[1] for r in weights[1:]] == ["0", "0", "15", "15", "10", "10"]
+    # Without air quality and improvement: A (15x100 + 15x50 + 10x90 + 10x100) / 50 = 83.00, B (0 + 1500 + 1000 +
+    # 500) / 50 = 60.00; A first now. In October (the same weights) A led too: no change.
+    assert [(r[0], r[7], r[8], r[9]) for r in scores[1:]] == [
+        ("清源区", "83.00", "1", "0"),
+        ("临河县", "60.00", "2", "0"),
+    ]
+    assert compensation[1][:2] == ["清源区：PM2.5", "-150000.00"]  # (38 - 35) x 50,000.00
 
 
 def test_a_month_without_results_or_cases_is_still_written(db: Session, world: World, tmp_path: Path) -> None:
