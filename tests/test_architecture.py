@@ -51,6 +51,7 @@ PURE_MODULES = (
     "monitoring/rules.py",
     "alerts/lifecycle.py",
     "ingest/hj212",
+    "reports/assessment.py",
     "reports/config.py",
     "reports/periods.py",
     "reports/statements.py",

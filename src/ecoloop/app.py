@@ -52,6 +52,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.reports.config_routes import router as brief_settings_router
 from ecoloop.reports.forecast_routes import router as forecasts_router
 from ecoloop.reports.routes import router as reports_router
 from ecoloop.results import source_section
@@ -107,6 +108,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     targets_router,
     water_router,
     forecasts_router,
+    brief_settings_router,
     reports_router,
 )
 

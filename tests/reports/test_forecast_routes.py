@@ -4,7 +4,6 @@ the blank template, and the refusals in Chinese."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import httpx
@@ -12,8 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
-from ecoloop.app import create_app
-from ecoloop.reports import forecast_routes, forecasts
+from ecoloop.reports import forecasts
 from ecoloop.reports.models import AirForecast
 from ecoloop.settings import Settings
 from ecoloop.web.forms import local_today
@@ -22,15 +20,9 @@ from tests.web.helpers import csrf_of, open_session, page_title, parse
 
 
 @pytest.fixture
-async def web(app_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app with the forecasts page (added here until the app registers it)."""
-    app = create_app(app_settings)
-    if not any(getattr(route, "path", "") == "/reports/forecasts" for route in app.routes):
-        app.include_router(forecast_routes.router)
-    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-    app.state.engine.dispose()
+def web(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A client of the whole app."""
+    return client
 
 
 def _plant(db: Session, world: World, today: date) -> None:

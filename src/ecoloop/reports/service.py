@@ -73,6 +73,12 @@ def save_config(session: Session, who: Generator, valid_from: date, config: Conf
     return row
 
 
+def config_versions(session: Session, limit: int = 100) -> list[ReportConfig]:
+    """The saved versions of the settings, the latest valid first (the settings page lists them)."""
+    stmt = select(ReportConfig).order_by(ReportConfig.valid_from.desc(), ReportConfig.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
 # --- templates ------------------------------------------------------------------------------------------------------
 
 
