@@ -53,8 +53,8 @@ async def test_a_brief_is_generated_on_demand_followed_and_generated_again_with_
     bar = await client.get(started.headers["location"], headers={"HX-Request": "true"})
     first_url = bar.headers["HX-Redirect"]
     assert [row[:3] for row in (await _rows(client, first_url))[:2]] == [
-        ["1", app_world.county_b.name, "45"],
-        ["2", app_world.county_a.name, "80"],
+        [app_world.county_b.name, "1", "45"],
+        [app_world.county_a.name, "2", "80"],
     ]
     listed = parse((await client.get("/reports")).text)
     assert [tr.attrs["data-report"] for tr in listed.find_all("tr") if "data-report" in tr.attrs] == [
@@ -63,9 +63,9 @@ async def test_a_brief_is_generated_on_demand_followed_and_generated_again_with_
     word = await client.get(f"{first_url}/document.docx")
     assert word.status_code == 200 and "filename*=UTF-8''" in word.headers["content-disposition"]
     table = docx.Document(io.BytesIO(word.content)).tables[0]
-    assert [c.text for c in table.rows[1].cells][:3] == ["1", app_world.county_b.name, "45"]
+    assert [c.text for c in table.rows[1].cells][:3] == [app_world.county_b.name, "1", "45"]
     book = openpyxl.load_workbook(io.BytesIO((await client.get(f"{first_url}/tables.xlsx")).content), data_only=True)
-    assert [c.value for c in book.worksheets[0][2]][:3] == [1, app_world.county_b.name, 45]
+    assert [c.value for c in book.worksheets[0][2]][:3] == [app_world.county_b.name, 1, 45]
 
     _plant(app_settings, app_world, 30, 45)  # county A's day recomputed
     again = await _generate(client, "daily", day)

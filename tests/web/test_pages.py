@@ -72,6 +72,8 @@ PAGES = {
     "/water": (QUALITY_VIEWERS, "水质"),
     "/reports": (REPORT_READERS, "简报"),
     "/reports/templates": (frozenset({"admin", "analyst"}), "Word模板"),
+    "/reports/settings": (frozenset({"admin", "analyst"}), "简报设置"),
+    "/reports/forecasts": (REPORT_READERS, "空气质量预报"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),

@@ -6,19 +6,19 @@ bureau keeps internal — and their saved versions; saving makes a new version v
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action
 from ecoloop.i18n import N_, gettext
 from ecoloop.reports import service
-from ecoloop.reports.config import COMPONENT_LABELS, COMPONENTS, Config, ConfigError, check
+from ecoloop.reports.config import COMPONENT_LABELS, COMPONENTS, ConfigError, check
 from ecoloop.reports.enums import NUMBER_PREFIXES, ReportKind
 from ecoloop.reports.periods import FIRST_YEAR, LAST_YEAR
+from ecoloop.reports.schemas import ConfigForm
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.forms import DATE_INVALID, FieldError, filter_day, local_today, required_day
@@ -43,54 +43,6 @@ DEFAULT_ADDRESSEES = N_("The county branches and the bureau's divisions")
 router = APIRouter()
 # The administrator and the analysts keep the briefs' settings (`manage_reports`).
 Manager = Annotated[CurrentUser, Depends(requires(Action.MANAGE_REPORTS))]
-
-
-class ConfigForm(BaseModel):
-    """The settings form: one field per weight, rate and prefix, the addressees, the kinds kept internal (check
-    boxes) and the day the version applies from."""
-
-    valid_from: str = Field("", max_length=20)
-    weight_air_quality: str = Field("", max_length=20)
-    weight_improvement: str = Field("", max_length=20)
-    weight_water: str = Field("", max_length=20)
-    weight_cases_on_time: str = Field("", max_length=20)
-    weight_data_quality: str = Field("", max_length=20)
-    weight_complaints: str = Field("", max_length=20)
-    pm25_penalty: str = Field("", max_length=20)
-    pm25_reward: str = Field("", max_length=20)
-    water_level: str = Field("", max_length=20)
-    prefix_daily: str = Field("", max_length=400)
-    prefix_weekly: str = Field("", max_length=400)
-    prefix_monthly: str = Field("", max_length=400)
-    prefix_annual: str = Field("", max_length=400)
-    addressees: str = Field("", max_length=400)
-    internal: list[str] = Field(default_factory=list, max_length=len(ReportKind))
-
-    def parameters(self) -> dict[str, Any]:
-        """The settings as `config.check` reads them."""
-        return {
-            "weights": {key: getattr(self, f"weight_{key}") for key in COMPONENTS},
-            "pm25_penalty": self.pm25_penalty,
-            "pm25_reward": self.pm25_reward,
-            "water_level": self.water_level,
-            "prefixes": {kind.value: getattr(self, f"prefix_{kind.value}") for kind in ReportKind},
-            "addressees": self.addressees,
-            "internal": self.internal,
-        }
-
-    @classmethod
-    def of(cls, config: Config, valid_from: date) -> ConfigForm:
-        """The form filled in with `config`."""
-        return cls(
-            valid_from=valid_from.isoformat(),
-            **{f"weight_{key}": str(config.weights[key]) for key in COMPONENTS},
-            pm25_penalty=str(config.pm25_penalty),
-            pm25_reward=str(config.pm25_reward),
-            water_level=str(config.water_level),
-            **{f"prefix_{kind.value}": config.prefixes.get(kind, "") for kind in ReportKind},
-            addressees=config.addressees,
-            internal=sorted(kind.value for kind in config.internal),
-        )
 
 
 def _valid_from(text: str) -> date:

@@ -33,12 +33,6 @@ ERRORS = {
     "period": N_("Write the period as the kind asks: a day 2026-12-06, a week 2026-W49, a month 2026-11, a year 2026."),
     "future": N_("That period is not over yet."),
 }
-PERIOD_HINTS = {
-    ReportKind.DAILY: N_("a day, e.g. 2026-12-06"),
-    ReportKind.WEEKLY: N_("an ISO week, e.g. 2026-W49"),
-    ReportKind.MONTHLY: N_("a month, e.g. 2026-11"),
-    ReportKind.ANNUAL: N_("a year, e.g. 2026"),
-}
 
 
 def _who(user: CurrentUser) -> service.Generator:
@@ -70,7 +64,6 @@ def _list(
         "kind": kind,
         "reports": queries.newest_reports(db, user.principal, kind),
         "latest": {k: latest_over(k, today).key for k in service.kinds()},
-        "hints": PERIOD_HINTS,
         "may_generate": allowed(user.principal, Action.GENERATE_REPORTS),
         "may_manage": allowed(user.principal, Action.MANAGE_REPORTS),
         "error": error,
@@ -111,8 +104,8 @@ def generate(
         typed = {"kind": kind, "period": period}
         message = gettext(ERRORS[code]) if code is not None else ""
         return _list(request, db, user, settings, None, error=message, typed=typed, status=422)
+    # The unit of work commits the run before the answer is sent; the task runs after it.
     run = service.start_run(db, _who(user), found)
-    db.commit()
     sessions = request.app.state.sessions
     background.add_task(
         service.run, sessions, settings.data_dir, ResultReads.of(settings), settings.tz, run.id, _who(user)
