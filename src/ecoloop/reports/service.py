@@ -255,7 +255,9 @@ def generate(
             "issuer": issuer,
             "issuer_header": issuer,
             "doc_number": number,
-            "title": title if region.id == city.id else f"{title} ({region.name})",
+            "title": title
+            if region.id == city.id
+            else gettext("%(title)s (%(region)s)") % {"title": title, "region": region.name},
             "addressees": config.addressees or gettext("The county branches and the bureau's divisions"),
             "issued_on": long_date(now.astimezone(tz).date()),
             "marking": gettext("Internal, keep safe") if internal else "",
