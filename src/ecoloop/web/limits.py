@@ -51,7 +51,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
-            r"|/reports/templates/\w+|/reports/forecasts"
+            r"|/reports/templates/\w+"
         ),
         BodyKind.UPLOAD,
     ),
