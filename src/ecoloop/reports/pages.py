@@ -11,6 +11,7 @@ converter's environment is built here, not inherited: a fixed PATH, HOME in the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -79,7 +80,8 @@ def _run(command: list[str], home: Path, timeout: float) -> subprocess.Completed
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the group ended by itself meanwhile
+            os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise ConversionError(f"{Path(command[0]).name} ran out of time ({timeout:g} s)") from exc
     return subprocess.CompletedProcess(command, process.returncode, out, err)
