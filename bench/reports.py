@@ -1,9 +1,10 @@
 """The bureau's briefs at a city's scale (issue 17): 600 air stations in a city of ten counties and sixty towns,
 thirteen months of their daily results and their areas' (AIR_DAY and AIR_DAY_AREA, the engine's own AQI
-expressions, stored with `results.store` as the results job stores them: `tests.factories.plant_air_days`) and
-sixty water sections' months, in a fresh data directory; then the briefs generated as the scheduler and the
-`ecoloop report` command generate them (`reports.service.generate`: content from the engine, the Word document
-from the default template with its charts, the workbook, both written and kept as a new version).
+expressions, stored with `results.store` as the results job stores them: `tests.factories.plant_air_days`),
+sixty water sections' months and each year's targets, in a fresh data directory; then the briefs generated as the
+scheduler and the `ecoloop report` command generate them (`reports.service.generate`: content from the engine,
+the Word document from the default template with its charts, the workbook, both written and kept as a new
+version).
 
     uv run python bench/reports.py                          # 600 stations, the year 2025-12-01 … 2026-11-30
     uv run python bench/reports.py --stations 60 --days 30  # a quick run
@@ -34,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from ecoloop.analytics import backends
 from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.monitoring.models import Site
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.reports import pages, service
 from ecoloop.reports.enums import ReportKind
@@ -57,6 +60,7 @@ from ecoloop.reports.kinds import BRIEFS
 from ecoloop.reports.models import Report
 from ecoloop.reports.periods import ReportPeriod, period_containing
 from ecoloop.results import periods as result_periods
+from ecoloop.results.models import AirTarget
 from ecoloop.results.queries import ResultReads, area_days
 from ecoloop.results.service import air_network
 from ecoloop.results.water import WATER_MONTH, section_row
@@ -82,7 +86,8 @@ def peak_mb() -> int:
 
 def plant(session: Session, root: Path, first: date, last: date) -> int:
     """The air stations' and areas' daily results over first…last (each county a level of its own, so the counties
-    rank apart) and a month of every water section (class II to IV) for each month: as the results job keeps them."""
+    rank apart) and a month of every water section (class II to IV) for each month, as the results job keeps them;
+    each year's targets."""
     network = air_network(session)
     county_of = dict(session.execute(select(Site.id, Region.code).join(Region, Site.region_id == Region.id)).all())
     levels = {s.site_id: 0.7 + 0.06 * (int(county_of[s.site_id][4:6]) % 11) for s in network}
@@ -99,6 +104,12 @@ def plant(session: Session, root: Path, first: date, last: date) -> int:
     ]
     if water:
         plant_results(root, WATER_MONTH, water)
+    # Each year's targets of the city and the counties (the rankings' and the compensation's PM2.5 target).
+    areas = session.scalars(select(Region).where(Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY]))).all()
+    for year in range(first.year, last.year + 1):
+        for area in areas:
+            session.add(AirTarget(region_id=area.id, year=year, good_ratio_target=Decimal("80.0"), pm25_target=35))
+    session.commit()
     return rows + len(water)
 
 

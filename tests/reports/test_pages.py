@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ecoloop.reports import layout, pages, service
 from ecoloop.reports.enums import ReportKind
 from ecoloop.reports.kinds import BRIEFS
 from ecoloop.reports.periods import latest_over
+from ecoloop.results.models import AirTarget
 from ecoloop.results.queries import ResultReads
 from ecoloop.results.service import air_network
 from ecoloop.settings import Settings
@@ -48,8 +50,8 @@ def _a4(dpi: int) -> tuple[int, int]:
 
 
 def _plant(session: Session, world: World, root: Path) -> None:
-    """Two air stations in each county (county B's dirtier) with daily results from HISTORY_FROM to yesterday, and
-    water sections with kept months, as the results job would have stored them."""
+    """Air stations in each county and town (county B's dirtier) with daily results from HISTORY_FROM to yesterday,
+    water sections with kept months, as the results job would have stored them, and each year's targets."""
     levels: dict[int, float] = {}
     places = (
         (world.county_a, StationLevel.NATIONAL, 0.8), (world.county_a, StationLevel.COUNTY, 0.9),
@@ -66,6 +68,11 @@ def _plant(session: Session, world: World, root: Path) -> None:
     stations = {station.site_id: station.areas for station in air_network(session)}
     plant_air_days(root, stations, HISTORY_FROM, TODAY - timedelta(days=1), levels=levels)
     plant_water_sections(session, world, root, TODAY)
+    # Targets of the years the briefs cover (the rankings' and the ecological compensation's PM2.5 target).
+    for year in range(HISTORY_FROM.year, TODAY.year + 1):
+        for region in (world.city, world.county_a, world.county_b):
+            session.add(AirTarget(region_id=region.id, year=year, good_ratio_target=Decimal("80.0"), pm25_target=35))
+    session.commit()
 
 
 def _in_order(wanted: list[str], found: list[str]) -> bool:
