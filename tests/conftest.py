@@ -71,6 +71,8 @@ SLOW = {
     "tests/identity/test_service.py::test_account_locks_after_five_failures_then_unlocks": "Argon2, slow on purpose",
     "tests/identity/test_service.py::test_a_deactivated_account_answers_as_slowly_as_a_wrong_password": "Argon2",
     "tests/identity/test_links.py::test_a_user_created_without_a_password_cannot_sign_in_with_any": "Argon2 x4",
+    "tests/reports/test_pages.py::test_each_brief_renders_as_a4_pages_saying_its_title_and_numbers": "LibreOffice",
+    "tests/reports/test_pages.py::test_a_non_docx_is_refused_and_a_late_converter_is_ended": "LibreOffice",
 }
 
 
