@@ -162,9 +162,18 @@ def _table(document: Any, block: TableBlock) -> None:
         _cell(cells[2], "{{ r." + key + " }}")
     _cell(table.rows[1].cells[0], "{%tr for r in " + block.name + " %}")
     _cell(table.rows[3].cells[0], "{%tr endfor %}")
+    for n, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))  # a row is never cut across two pages
+        if n == 0:
+            properties.append(OxmlElement("w:tblHeader"))  # the header row again on every page
     if block.note:
         note = _paragraph(document)
         _run(note, block.note, TEXT_FONT, SIZE_TABLE)
+    # A little space before whatever follows, so two tables one after the other do not touch.
+    gap = document.add_paragraph()
+    gap.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    gap.paragraph_format.line_spacing = Pt(8)
 
 
 def _block(document: Any, block: Block) -> None:
