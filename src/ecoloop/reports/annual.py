@@ -31,7 +31,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.reports import statements
-from ecoloop.reports.content import Cell, Chart, Content, Source, Table
+from ecoloop.reports.content import Cell, Chart, Content, Source, Table, columns
 from ecoloop.reports.enums import ReportKind
 from ecoloop.reports.layout import Block, Heading, Image, Items, Paragraph, TableBlock
 from ecoloop.reports.periods import ReportPeriod
@@ -75,26 +75,6 @@ WATER_COLUMNS = {
     "worse_share": N_("Worse than class V (%)"),
     "worse_points": N_("Worse than class V against the year before (percentage points)"),
 }
-
-
-def _day_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(DAY_COLUMNS[key])) for key in DAY_COLUMNS]
-
-
-def _particle_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(PARTICLE_COLUMNS[key])) for key in PARTICLE_COLUMNS]
-
-
-def _index_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(INDEX_COLUMNS[key])) for key in INDEX_COLUMNS]
-
-
-def _level_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(LEVEL_COLUMNS[key])) for key in LEVEL_COLUMNS]
-
-
-def _water_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(WATER_COLUMNS[key])) for key in WATER_COLUMNS]
 
 
 def _rate(now: Decimal | int | None, before: Decimal | int | None) -> Decimal | None:
@@ -200,17 +180,17 @@ class AnnualBrief:
             Paragraph("{{ statement }}"),
             Items("county_statements", "{{ item }}", gettext("No county has figures of the year before to compare.")),
             Heading(gettext("(1) Good and heavy-pollution days"), level=2),
-            TableBlock("days", _day_columns()),
+            TableBlock("days", columns(DAY_COLUMNS)),
             Heading(gettext("(2) Days per AQI category"), level=2),
-            TableBlock("levels", _level_columns(), gettext("Days at each AQI category (HJ 633).")),
+            TableBlock("levels", columns(LEVEL_COLUMNS), gettext("Days at each AQI category (HJ 633).")),
             Heading(gettext("(3) Particulate matter"), level=2),
-            TableBlock("particles", _particle_columns()),
+            TableBlock("particles", columns(PARTICLE_COLUMNS)),
             Image("pm25_chart"),
             Heading(gettext("(4) Ozone and the composite index"), level=2),
-            TableBlock("indices", _index_columns()),
+            TableBlock("indices", columns(INDEX_COLUMNS)),
             Heading(gettext("2. Surface water")),
             Paragraph("{{ water_summary }}"),
-            TableBlock("water", _water_columns()),
+            TableBlock("water", columns(WATER_COLUMNS)),
         )
 
     def build(self, source: Source, period: ReportPeriod) -> Sequence[Content]:
@@ -244,27 +224,33 @@ class AnnualBrief:
         }
         tables = [
             Table(
-                "days", gettext("Good and heavy-pollution days"), _day_columns(), [_days(a, found[a.id]) for a in areas]
+                "days",
+                gettext("Good and heavy-pollution days"),
+                columns(DAY_COLUMNS),
+                [_days(a, found[a.id]) for a in areas],
             ),
             Table(
-                "levels", gettext("Days per AQI category"), _level_columns(), [_levels(a, found[a.id]) for a in areas]
+                "levels",
+                gettext("Days per AQI category"),
+                columns(LEVEL_COLUMNS),
+                [_levels(a, found[a.id]) for a in areas],
             ),
             Table(
                 "particles",
                 gettext("PM2.5 and PM10"),
-                _particle_columns(),
+                columns(PARTICLE_COLUMNS),
                 [_concentrations(a, found[a.id]) for a in areas],
             ),
             Table(
                 "indices",
                 gettext("O3 and the composite index"),
-                _index_columns(),
+                columns(INDEX_COLUMNS),
                 [_concentrations(a, found[a.id]) for a in areas],
             ),
             Table(
                 "water",
                 gettext("Surface water"),
-                _water_columns(),
+                columns(WATER_COLUMNS),
                 [_water(a, water_now[a.id], water_before[a.id]) for a in areas],
             ),
         ]

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from ecoloop.i18n import gettext
 from ecoloop.regions.models import Region
 from ecoloop.reports.config import Config
 from ecoloop.reports.enums import ReportKind
@@ -108,6 +109,19 @@ class Source:
         """The air statistics of stations over first…last."""
         period = result_periods.range_period(first, last)
         return result_periods.statistics(self.reads.lazy_con(), self.reads.root, "stations", period, site_ids)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table's column: its key in the rows and its header, a message id."""
+
+    key: str
+    label: str
+
+
+def columns(headers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The columns `headers` (key → header, a message id) with their headers in the current language."""
+    return [(column.key, gettext(column.label)) for column in (Column(k, v) for k, v in headers.items())]
 
 
 def text(value: Cell) -> str:

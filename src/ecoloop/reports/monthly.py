@@ -39,7 +39,7 @@ from ecoloop.regions.models import Region
 from ecoloop.reports import assessment
 from ecoloop.reports.assessment import Compensation, CountyInputs, Score, SectionClasses
 from ecoloop.reports.config import COMPONENT_LABELS, COMPONENTS
-from ecoloop.reports.content import Cell, Chart, Content, Source, Table
+from ecoloop.reports.content import Cell, Chart, Content, Source, Table, columns
 from ecoloop.reports.enums import ReportKind
 from ecoloop.reports.layout import Block, Heading, Image, Paragraph, TableBlock
 from ecoloop.reports.periods import ReportPeriod
@@ -74,22 +74,6 @@ BALANCE_COLUMNS = {
     "paid": N_("Paid (yuan)"),
     "net": N_("Net (yuan)"),
 }
-
-
-def _score_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(SCORE_COLUMNS[key])) for key in SCORE_COLUMNS]
-
-
-def _weight_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(WEIGHT_COLUMNS[key])) for key in WEIGHT_COLUMNS]
-
-
-def _compensation_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(COMPENSATION_COLUMNS[key])) for key in COMPENSATION_COLUMNS]
-
-
-def _balance_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(BALANCE_COLUMNS[key])) for key in BALANCE_COLUMNS]
 
 
 # --- gathering the engine's figures ---------------------------------------------------------------------------------
@@ -296,7 +280,7 @@ def _weights(source: Source) -> Table:
     rows: list[dict[str, Cell]] = [
         {"component": gettext(COMPONENT_LABELS[key]), "weight": source.config.weights[key]} for key in COMPONENTS
     ]
-    return Table("weights", gettext("Weights"), _weight_columns(), rows)
+    return Table("weights", gettext("Weights"), columns(WEIGHT_COLUMNS), rows)
 
 
 def _number(value: Cell) -> float | None:
@@ -314,10 +298,10 @@ class MonthlyBrief:
     def layout(self) -> Sequence[Block]:
         # The document shows the scores in two tables and each amount by its item and calculation (ten columns or
         # six do not fit the type area's 156 mm); the workbook's sheets hold every column.
-        scores = _score_columns()
+        scores = columns(SCORE_COLUMNS)
         ranks = [c for c in scores if c[0] in RANK_KEYS]
         components = [c for c in scores if c[0] not in RANK_KEYS or c[0] == "name"]
-        amounts = [c for c in _compensation_columns() if c[0] in ("item", "amount", "calculation")]
+        amounts = [c for c in columns(COMPENSATION_COLUMNS) if c[0] in ("item", "amount", "calculation")]
         return (
             Heading(gettext("1. Totals and ranks of the counties")),
             Paragraph("{{ summary }}"),
@@ -326,10 +310,10 @@ class MonthlyBrief:
             Heading(gettext("2. Scores of the components")),
             TableBlock("scores", components, gettext(SCORE_NOTE)),
             Heading(gettext("3. Weights of the components")),
-            TableBlock("weights", _weight_columns()),
+            TableBlock("weights", columns(WEIGHT_COLUMNS)),
             Heading(gettext("4. Ecological compensation")),
             Paragraph("{{ compensation_summary }}"),
-            TableBlock("balance", _balance_columns()),
+            TableBlock("balance", columns(BALANCE_COLUMNS)),
             TableBlock("compensation", amounts, gettext(COMPENSATION_NOTE)),
         )
 
@@ -378,11 +362,11 @@ class MonthlyBrief:
             % {"month": month, "received": assessment.money(received), "paid": assessment.money(paid)},
         }
         tables = [
-            Table("scores", gettext("Scores"), _score_columns(), rows),
+            Table("scores", gettext("Scores"), columns(SCORE_COLUMNS), rows),
             weights,
-            Table("balance", gettext("Compensation by county"), _balance_columns(),
+            Table("balance", gettext("Compensation by county"), columns(BALANCE_COLUMNS),
                   [_balance_row(c, amounts[c.id]) for c in ordered]),
-            Table("compensation", gettext("Compensation"), _compensation_columns(),
+            Table("compensation", gettext("Compensation"), columns(COMPENSATION_COLUMNS),
                   [r for c in ordered for r in _compensation_rows(c, amounts[c.id])]),
         ]  # fmt: skip
         chart = Chart(
@@ -426,10 +410,11 @@ class MonthlyBrief:
             },
         }
         tables = [
-            Table("scores", gettext("Scores"), _score_columns(), [row]),
+            Table("scores", gettext("Scores"), columns(SCORE_COLUMNS), [row]),
             weights,
-            Table("balance", gettext("Compensation by county"), _balance_columns(), [_balance_row(county, amounts)]),
-            Table("compensation", gettext("Compensation"), _compensation_columns(),
+            Table("balance", gettext("Compensation by county"), columns(BALANCE_COLUMNS),
+                  [_balance_row(county, amounts)]),
+            Table("compensation", gettext("Compensation"), columns(COMPENSATION_COLUMNS),
                   _compensation_rows(county, amounts)),
         ]  # fmt: skip
         labels = [gettext(COMPONENT_LABELS[key]) for key in COMPONENTS]

@@ -33,7 +33,7 @@ from ecoloop.i18n import N_, gettext
 from ecoloop.identity.models import Organisation
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
-from ecoloop.reports.content import Cell, Chart, Content, Source, Table
+from ecoloop.reports.content import Cell, Chart, Content, Source, Table, columns
 from ecoloop.reports.enums import ReportKind
 from ecoloop.reports.layout import Block, Heading, Image, Paragraph, TableBlock
 from ecoloop.reports.periods import ReportPeriod
@@ -84,26 +84,6 @@ COMPLAINT_COLUMNS = {
     "received": N_("Complaints received"),
     "closed": N_("Complaints closed"),
 }
-
-
-def _county_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(COUNTY_COLUMNS[key])) for key in COUNTY_COLUMNS]
-
-
-def _pollution_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(POLLUTION_COLUMNS[key])) for key in POLLUTION_COLUMNS]
-
-
-def _town_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(TOWN_COLUMNS[key])) for key in TOWN_COLUMNS]
-
-
-def _unit_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(UNIT_COLUMNS[key])) for key in UNIT_COLUMNS]
-
-
-def _complaint_columns() -> list[tuple[str, str]]:
-    return [(key, gettext(COMPLAINT_COLUMNS[key])) for key in COMPLAINT_COLUMNS]
 
 
 def _regions(source: Source, level: RegionLevel) -> list[Region]:
@@ -369,19 +349,19 @@ class WeeklyBrief:
             Paragraph("{{ bottom }}"),
             Paragraph("{{ improved }}{{ improved_year }}"),
             Heading(gettext("(1) Ranking by the composite index"), level=2),
-            TableBlock("counties", _county_columns()),
+            TableBlock("counties", columns(COUNTY_COLUMNS)),
             Image("county_chart"),
             Heading(gettext("(2) Ranking by PM2.5, with the good-day ratio"), level=2),
-            TableBlock("pollution", _pollution_columns()),
+            TableBlock("pollution", columns(POLLUTION_COLUMNS)),
             Heading(gettext("2. Air quality of the towns")),
             Paragraph("{{ bottom_towns }}"),
-            TableBlock("towns", _town_columns()),
+            TableBlock("towns", columns(TOWN_COLUMNS)),
             Heading(gettext("3. Cases and supervision notices by responsible unit")),
             Paragraph("{{ case_summary }}"),
-            TableBlock("units", _unit_columns()),
+            TableBlock("units", columns(UNIT_COLUMNS)),
             Heading(gettext("4. Complaints by county")),
             Paragraph("{{ complaint_summary }}"),
-            TableBlock("complaints", _complaint_columns()),
+            TableBlock("complaints", columns(COMPLAINT_COLUMNS)),
         )
 
     def build(self, source: Source, period: ReportPeriod) -> Sequence[Content]:
@@ -417,16 +397,19 @@ class WeeklyBrief:
             },
         }
         tables = [
-            Table("counties", gettext("Counties"), _county_columns(), county_rows),
+            Table("counties", gettext("Counties"), columns(COUNTY_COLUMNS), county_rows),
             Table(
-                "pollution", gettext("PM2.5 and good days"), _pollution_columns(), pollution_rows(county_ranking.rows)
+                "pollution",
+                gettext("PM2.5 and good days"),
+                columns(POLLUTION_COLUMNS),
+                pollution_rows(county_ranking.rows),
             ),
-            Table("towns", gettext("Towns"), _town_columns(), town_rows),
-            Table("units", gettext("Cases by unit"), _unit_columns(), [asdict(u) for u in units]),
+            Table("towns", gettext("Towns"), columns(TOWN_COLUMNS), town_rows),
+            Table("units", gettext("Cases by unit"), columns(UNIT_COLUMNS), [asdict(u) for u in units]),
             Table(
                 "complaints",
                 gettext("Complaints"),
-                _complaint_columns(),
+                columns(COMPLAINT_COLUMNS),
                 [{"name": c.name, "received": complaints[c.id][0], "closed": complaints[c.id][1]} for c in counties],
             ),
         ]
