@@ -59,7 +59,7 @@ def test_the_analyst_reads_generates_again_and_downloads_the_daily_brief(
     shown = {}
     for n in range(counties.count()):
         cells = counties.nth(n).locator("td").all_inner_texts()
-        shown[cells[1]] = None if cells[2] == "—" else int(cells[2])
+        shown[cells[0]] = None if cells[2] == "—" else int(cells[2])  # county, rank, AQI
     assert {k: v for k, v in shown.items() if k in expected} == expected
     SCREENS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENS / "reports.png", full_page=True)
@@ -74,7 +74,7 @@ def test_the_analyst_reads_generates_again_and_downloads_the_daily_brief(
     data = Path(downloaded.value.path()).read_bytes()
     document = docx.Document(io.BytesIO(data))
     table = document.tables[0]
-    in_word = {r.cells[1].text: r.cells[2].text for r in table.rows[1:]}
+    in_word = {r.cells[0].text: r.cells[2].text for r in table.rows[1:]}
     assert {k: (None if v == "—" else int(v)) for k, v in in_word.items() if k in expected} == expected
 
     page.get_by_role("button", name="退出").click()
