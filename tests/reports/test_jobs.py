@@ -86,3 +86,34 @@ def test_the_command_generates_a_new_version(
     assert refused.exit_code == 2 and "YYYY-MM-DD" in refused.output
     future = runner.invoke(app, ["report", "monthly", "--period", f"{datetime.now(UTC).year + 1}-01"])
     assert future.exit_code == 2
+
+
+def test_one_brief_failing_neither_undoes_nor_stops_the_others(
+    app_settings: Settings, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.db.engine import make_engine, make_session_factory
+    from ecoloop.reports import service
+    from ecoloop.reports.jobs import BriefsFailedError
+
+    # The weekly template's file damaged on disk after it was checked and kept.
+    template = service.save_template(
+        app_db,
+        app_settings.data_dir,
+        service.Generator("甲"),
+        ReportKind.WEEKLY,
+        service.default_template(ReportKind.WEEKLY),
+    )
+    app_db.commit()
+    (service.reports_root(app_settings.data_dir) / template.file).write_bytes(b"damaged")
+    engine = make_engine(app_settings.database_url)
+    sessions: sessionmaker[Session] = make_session_factory(engine)
+    try:
+        monday = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)  # 08:30 in the bureau's zone: daily and weekly due
+        with pytest.raises(BriefsFailedError, match="weekly 2026-W49") as failed:
+            generate_due(JobContext(app_settings, sessions, monday))
+        assert "daily 2026-12-06" in str(failed.value)
+        with sessions() as session:
+            kinds = set(session.scalars(select(Report.kind)))
+    finally:
+        engine.dispose()
+    assert ReportKind.DAILY in kinds and ReportKind.WEEKLY not in kinds

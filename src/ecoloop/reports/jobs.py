@@ -5,6 +5,7 @@ does not generate it again; regenerating is a user's decision (`ecoloop report`,
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from ecoloop.results.queries import ResultReads
 from ecoloop.scheduler.runner import Job, JobContext
 from ecoloop.settings import Settings
 
+log = logging.getLogger(__name__)
 # How long after a period's end its brief falls due, at the earliest (local time).
 DUE_AFTER = {
     ReportKind.DAILY: timedelta(hours=7),
@@ -38,29 +40,43 @@ def due(kind: ReportKind, local_now: datetime) -> ReportPeriod | None:
     return period
 
 
+class BriefsFailedError(RuntimeError):
+    """Some briefs could not be generated (the others were); the scheduler records the run as failed."""
+
+
 def generate_missing(
     sessions: sessionmaker[Session], settings: Settings, now: datetime, *, wait: bool = True
 ) -> list[str]:
-    """Generate each kind's latest brief that is over (once due, with `wait`) and not yet generated; what was."""
+    """Generate each kind's latest brief that is over (once due, with `wait`) and not yet generated, each in a
+    transaction of its own: one kind failing neither undoes nor stops the others (BriefsFailedError after them,
+    naming it). What was generated."""
     local_now = now.astimezone(settings.tz)
-    done = []
-    with sessions.begin() as session:
+    done, failed = [], []
+    with sessions() as session:
         city_id = session.scalar(select(Region.id).where(Region.parent_id.is_(None)).order_by(Region.id))
-        if city_id is None:
-            return []
-        for kind in service.kinds():
-            period = due(kind, local_now) if wait else latest_over(kind, local_now.date())
-            if period is None:
-                continue
-            kept = select(Report.id).where(
-                Report.kind == kind, Report.period_key == period.key, Report.region_id == city_id
-            )
-            if session.scalar(kept.limit(1)) is not None:
-                continue
-            with ResultReads.of(settings) as reads:
-                who = service.Generator(gettext("Scheduled job"))
-                made = service.generate(session, settings.data_dir, reads, settings.tz, period, who, now=now)
-            done.append(f"{kind.value} {period.key} ({len(made)} documents)")
+    if city_id is None:
+        return []
+    for kind in service.kinds():
+        period = due(kind, local_now) if wait else latest_over(kind, local_now.date())
+        if period is None:
+            continue
+        try:
+            with sessions.begin() as session:
+                kept = select(Report.id).where(
+                    Report.kind == kind, Report.period_key == period.key, Report.region_id == city_id
+                )
+                if session.scalar(kept.limit(1)) is not None:
+                    continue
+                with ResultReads.of(settings) as reads:
+                    who = service.Generator(gettext("Scheduled job"))
+                    made = service.generate(session, settings.data_dir, reads, settings.tz, period, who, now=now)
+        except Exception:
+            log.exception("the %s brief of %s could not be generated", kind.value, period.key)
+            failed.append(f"{kind.value} {period.key}")
+            continue
+        done.append(f"{kind.value} {period.key} ({len(made)} documents)")
+    if failed:
+        raise BriefsFailedError(f"failed: {', '.join(failed)}; generated: {', '.join(done) or 'none'}")
     return done
 
 
