@@ -120,6 +120,13 @@ async def test_who_sees_a_brief_and_the_internal_mark(
         assert (await client.get(f"{url}/document.docx")).status_code == status, name
     open_session(app_db, client, "branch_a")
     assert parse((await client.get("/reports")).text).find("table", class_="reports") is None
+    # Generated again, the brief stays internal: the bureau's mark is kept by the new version.
+    open_session(app_db, client, "analyst")
+    again = await _generate(client, "daily", day)
+    newer = (await client.get(again.headers["location"], headers={"HX-Request": "true"})).headers["HX-Redirect"]
+    assert newer != url
+    open_session(app_db, client, "branch_a")
+    assert (await client.get(newer)).status_code == 404
     assert url not in [a.attrs.get("href") for a in parse((await client.get("/")).text).find_all("a")]
 
 

@@ -257,7 +257,14 @@ def generate(
     made = []
     for content in contents:
         region = session.get(Region, content.region_id) or city
-        internal = region.id == city.id and period.kind in config.internal
+        newest = session.scalars(
+            select(Report)
+            .where(Report.kind == period.kind, Report.period_key == period.key, Report.region_id == region.id)
+            .order_by(Report.version.desc())
+        ).first()
+        # A new version keeps the bureau's mark on the brief (kept internal or shared); a first one takes the
+        # settings' default for its kind.
+        internal = newest.internal if newest is not None else region.id == city.id and period.kind in config.internal
         common = {
             "issuer": issuer,
             "issuer_header": issuer,
@@ -274,14 +281,7 @@ def generate(
         if progress:
             progress(step, steps)
         workbook = documents.xlsx(content, common["title"])
-        version = 1 + (
-            session.scalar(
-                select(func.max(Report.version)).where(
-                    Report.kind == period.kind, Report.period_key == period.key, Report.region_id == region.id
-                )
-            )
-            or 0
-        )
+        version = 1 + (newest.version if newest is not None else 0)
         stem = f"{period.kind.value}/{period.key}/{region.code}-v{version}"
         report = Report(
             kind=period.kind,
