@@ -114,6 +114,9 @@ async def test_who_sees_a_brief_and_the_internal_mark(
     open_session(app_db, client, "analyst")
     form = {"csrf_token": await csrf_for(client), "internal": "true"}
     assert (await client.post(f"{url}/internal", data=form)).status_code == 303
+    open_session(app_db, client, "admin")
+    log = parse((await client.get("/admin/audit")).text).text
+    assert "更改简报分发范围" in log and "生成简报" in log and "日研判" in log
     for name, status in (("branch_a", 404), ("department", 404), ("leader", 200)):
         open_session(app_db, client, name)
         assert (await client.get(url)).status_code == status, name

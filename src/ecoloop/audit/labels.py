@@ -46,6 +46,7 @@ TABLES = {
     "alert_rules": N_("Alert rule"),
     "webhooks": N_("Webhook"),
     "air_targets": N_("Air-quality target"),
+    "reports": N_("Brief"),
     "report_templates": N_("Brief template"),
     "report_configs": N_("Brief settings"),
     "air_forecasts": N_("Air-quality forecast"),
@@ -142,6 +143,8 @@ ACTIONS = {
     "password_link_failed": N_("Set-password link refused"),
     "upload": N_("Uploaded monitoring data"),
     "accept_conflict": N_("Accepted a conflicting value"),
+    "brief_generated": N_("Generated a brief"),
+    "brief_marked": N_("Changed who receives a brief"),
 }
 EVENT_FIELDS = {
     "username": N_("Username"),
@@ -165,6 +168,12 @@ EVENT_FIELDS = {
     "replaced_value": N_("Replaced value"),
     "replaced_flag": N_("Replaced flag"),
     "replaced_source": N_("Source of the replaced value"),
+    # Briefs (`reports`, issue 17): a version generated, a brief kept internal or shared.
+    "kind": N_("Kind"),
+    "period": N_("Period"),
+    "version": N_("Version"),
+    "number": N_("Document number"),
+    "internal": N_("Internal"),
 }
 # How monitoring data came in (`via` of an upload record).
 VIA_LABELS = {"form": N_("Upload page"), "api": N_("API")}

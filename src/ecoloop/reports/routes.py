@@ -184,8 +184,7 @@ def report_internal(
     report = queries.get_report(db, user.principal, report_id)
     if report is None:
         raise HTTPException(404)
-    for version in queries.versions(db, user.principal, report):
-        version.internal = internal
+    service.mark_internal(db, queries.versions(db, user.principal, report), internal)
     return RedirectResponse(f"/reports/{report.id}", status_code=303)
 
 

@@ -21,6 +21,7 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ecoloop.audit.service import Actor, record_event, set_actor
 from ecoloop.cases.queries import issuer_name
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, get_locale, gettext
@@ -307,9 +308,23 @@ def generate(
             progress(step, steps)
     # Written only now: until here the session has only read, so a progress bar may commit beside it (SQLite
     # lets one writer at a time).
+    set_actor(session, Actor(label=who.label, user_id=who.user_id))
     session.add_all(made)
     session.flush()
+    for report in made:
+        detail = {"kind": gettext(report.kind.label), "period": report.period_key, "version": report.version}
+        record_event(session, "brief_generated", "reports", str(report.id), detail | {"number": report.number})
     return made
+
+
+def mark_internal(session: Session, versions: Sequence[Report], internal: bool) -> None:
+    """Keep a brief (every version) from the branches, or share it with them; an audit record says who did."""
+    for version in versions:
+        version.internal = internal
+    if versions:
+        newest = versions[0]
+        detail = {"kind": gettext(newest.kind.label), "period": newest.period_key, "internal": internal}
+        record_event(session, "brief_marked", "reports", str(newest.id), detail)
 
 
 # --- on demand, with a progress bar -----------------------------------------------------------------------------
