@@ -125,11 +125,14 @@ def columns(headers: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def text(value: Cell) -> str:
-    """A cell as the document prints it: '' for nothing, dates as ISO, numbers as they are (already rounded)."""
+    """A cell as the document prints it: a dash for nothing, dates as ISO, numbers as they are (already rounded),
+    decimals grouped by thousands."""
     if value is None:
         return "—"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,}"  # amounts in thousands (300,000.00), as the sentences write them
     return str(value)
 
 
