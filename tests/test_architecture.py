@@ -47,6 +47,7 @@ PURE_MODULES = (
     "regions/rules.py",
     "regions/datum.py",
     "cases/workflow.py",
+    "cases/workdays.py",
     "monitoring/quality.py",
     "monitoring/rules.py",
     "alerts/lifecycle.py",

@@ -1,0 +1,88 @@
+"""Working days in China (pure): the weekend, the public holidays and the make-up working days (调休) that the
+State Council announces each year, for deadlines counted in working days (issue 18: the time limits of
+complaints).
+
+The years the `chinese-calendar` package knows come from it; a year it does not know yet (it is published each
+November for the next year) comes from the bureau's own table (`CalendarDay`: a day and whether it is a working
+day), and a year neither knows is refused (UnknownYearError) rather than guessed: a deadline that ignores the
+Spring Festival would be a week wrong. The bureau's table also overrides the package, e.g. for a local holiday.
+
+Counting follows the Civil Code (民法典, 2020) on periods: the day an event happens is not counted, the period starts
+the next day (Article 201); a period of days whose last day is a statutory holiday ends on the first working day
+after it (Article 203).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import chinese_calendar
+
+SATURDAY = 5
+
+
+class UnknownYearError(LookupError):
+    """Neither the holiday package nor the bureau's table knows the working days of `year`."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"the working days of {year} are not known: enter its holidays in the bureau's calendar")
+        self.year = year
+
+
+def _package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The working days: the bureau's entries (`overrides`: day → working day or not) over the package's years; a
+    year with at least one entry of the bureau is known to it (its other days: Monday to Friday work)."""
+
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+
+    def knows(self, year: int) -> bool:
+        return _package_knows(year) or any(day.year == year for day in self.overrides)
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if _package_knows(day.year):
+            return bool(chinese_calendar.is_workday(day))
+        if any(d.year == day.year for d in self.overrides):
+            return day.weekday() < SATURDAY
+        raise UnknownYearError(day.year)
+
+    def add_workdays(self, start: date, count: int) -> date:
+        """The `count`-th working day after `start` (`start` itself not counted, Civil Code Art. 201); `start` for 0."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        day, left = start, count
+        while left:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
+    def add_days(self, start: date, count: int) -> date:
+        """A period of `count` calendar days from `start` (not counted); when it ends on a day off it ends on the
+        next working day (Civil Code Art. 201, 203)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        day = start + timedelta(days=count)
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
