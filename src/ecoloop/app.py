@@ -23,6 +23,7 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases import enterprise_file as cases_in_enterprise_files
 from ecoloop.cases.api_routes import router as cases_api_router
 from ecoloop.cases.batch_routes import router as batches_router
+from ecoloop.cases.calendar_routes import router as calendar_router
 from ecoloop.cases.ledger_routes import router as ledger_router
 from ecoloop.cases.routes import router as cases_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
@@ -110,6 +111,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     forecasts_router,
     brief_settings_router,
     reports_router,
+    calendar_router,
 )
 
 

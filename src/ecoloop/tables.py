@@ -19,7 +19,7 @@ from ecoloop.alerts.models import (
 from ecoloop.audit import scope as audit_scope
 from ecoloop.audit.models import AuditRecord
 from ecoloop.cases import scope as cases_scope
-from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
 from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
@@ -77,6 +77,7 @@ __all__ = [
     "Attachment",
     "AuditRecord",
     "Base",
+    "CalendarDay",
     "Case",
     "CaseEvent",
     "CaseUnit",

@@ -340,3 +340,19 @@ def test_no_case_is_registered_in_a_retired_region(db: Session, world: World) ->
     with pytest.raises(CaseError) as refused:
         new_case(db, world)
     assert refused.value.code == "region_retired"
+
+
+def test_the_bureaus_calendar_entries_replace_and_clear(db: Session, world: World) -> None:
+    from ecoloop.cases.queries import calendar_entries, work_calendar
+    from ecoloop.cases.service import clear_calendar_day, set_calendar_day
+
+    set_calendar_day(db, date(2027, 2, 7), True, "  春节调休\n上班 ")
+    set_calendar_day(db, date(2027, 2, 7), False, "春节")  # the same day again: replaced
+    set_calendar_day(db, date(2027, 2, 8), False, "春节")
+    assert [(e.day, e.workday, e.name) for e in calendar_entries(db, 2027)] == [
+        (date(2027, 2, 7), False, "春节"),
+        (date(2027, 2, 8), False, "春节"),
+    ]
+    assert not work_calendar(db).is_workday(date(2027, 2, 8))
+    assert clear_calendar_day(db, date(2027, 2, 8)) and not clear_calendar_day(db, date(2027, 2, 8))
+    assert work_calendar(db).is_workday(date(2027, 2, 8))  # a Monday: the weekday rule of a year the bureau entered

@@ -74,6 +74,7 @@ PAGES = {
     "/reports/templates": (frozenset({"admin", "analyst"}), "Word模板"),
     "/reports/settings": (frozenset({"admin", "analyst"}), "简报设置"),
     "/reports/forecasts": (REPORT_READERS, "空气质量预报"),
+    "/admin/calendar": (ADMIN, "工作日历"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -95,6 +96,7 @@ MENUS = {
         "/admin/users",
         "/admin/organisations",
         "/admin/regions",
+        "/admin/calendar",
         "/admin/audit",
         "/account",
     ],

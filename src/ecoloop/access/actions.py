@@ -42,6 +42,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     GENERATE_REPORTS = "generate_reports"
     MANAGE_REPORTS = "manage_reports"
+    MANAGE_CALENDAR = "manage_calendar"
 
 
 _BUREAU_READ = frozenset(
@@ -84,7 +85,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS}
-    | _BRIEF_WORK,
+    | _BRIEF_WORK
+    | {Action.MANAGE_CALENDAR},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}

@@ -135,3 +135,15 @@ class Milestone(TimestampMixin, Base):
     status: Mapped[MilestoneStatus] = mapped_column(StrEnumType(MilestoneStatus, 16), default=MilestoneStatus.PENDING)
     done_on: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CalendarDay(Base):
+    """The bureau's entry in the working-day calendar (`cases.workdays`): a public holiday or a make-up working day
+    of a year the holiday package does not know yet, or a local exception; `workday` says which."""
+
+    __tablename__ = "calendar_days"
+    __audit__ = True
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    workday: Mapped[bool]
+    name: Mapped[str] = mapped_column(String(60), default="")  # e.g. 春节, 国庆节调休上班

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select, true
@@ -15,7 +15,8 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.cases.enums import CaseSource, Category, EventKind
-from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.cases.workdays import WorkCalendar
 from ecoloop.cases.workflow import State
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_
@@ -444,3 +445,17 @@ def case_funnel(session: Session, principal: Principal, region: Region | None = 
     stmt = stmt.group_by(Organisation.id, Organisation.name).order_by(func.count(Case.id).desc(), Organisation.name)
     overdue = [(name, int(count)) for name, count in session.execute(stmt.limit(units))]
     return Funnel(reached, overdue)
+
+
+# --- the working-day calendar ---------------------------------------------------------------------------------------
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The working days: the holiday package's years with the bureau's entries over them (`cases.workdays`)."""
+    return WorkCalendar({row.day: row.workday for row in session.scalars(select(CalendarDay))})
+
+
+def calendar_entries(session: Session, year: int) -> list[CalendarDay]:
+    """The bureau's entries of one year, in date order."""
+    stmt = select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+    return list(session.scalars(stmt.order_by(CalendarDay.day)))

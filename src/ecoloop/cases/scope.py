@@ -8,7 +8,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ecoloop.access.principal import Principal
 from ecoloop.access.roles import Role
 from ecoloop.access.scope import REGION_ROLES, ScopeRule, register
-from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.regions.queries import in_subtree
 
 
@@ -44,3 +44,5 @@ register(CaseUnit, _of_visible_case(CaseUnit.case_id))
 register(Attachment, _of_visible_case(Attachment.case_id))
 register(Milestone, _of_visible_case(Milestone.case_id))
 register(SupervisionBatch, _batches)
+# The working-day calendar is the bureau's reference data: every user's deadlines are counted on it.
+register(CalendarDay, lambda p: true())

@@ -24,7 +24,7 @@ from ecoloop.access.actions import allowed
 from ecoloop.access.principal import Principal
 from ecoloop.cases import queries
 from ecoloop.cases.enums import CaseSource, Category, EventKind, MilestoneStatus, Severity
-from ecoloop.cases.models import Attachment, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.cases.rules import DeadlineFacts, EscalationPolicy, Step, due_steps
 from ecoloop.cases.workflow import Action, IllegalTransitionError, Party, State, may_attach_evidence, transition
 from ecoloop.identity.enums import Role
@@ -633,3 +633,31 @@ def review_milestones(session: Session, today: date) -> int:
             changed += 1
     session.flush()
     return changed
+
+
+# --- the working-day calendar ---------------------------------------------------------------------------------------
+
+CALENDAR_NAME_CHARS = 60
+
+
+def set_calendar_day(session: Session, day: date, workday: bool, name: str) -> CalendarDay:
+    """Enter a day in the bureau's calendar (a holiday, a make-up working day), replacing its earlier entry."""
+    name = " ".join(name.split())[:CALENDAR_NAME_CHARS]
+    entry = session.get(CalendarDay, day)
+    if entry is None:
+        entry = CalendarDay(day=day, workday=workday, name=name)
+        session.add(entry)
+    else:
+        entry.workday, entry.name = workday, name
+    session.flush()
+    return entry
+
+
+def clear_calendar_day(session: Session, day: date) -> bool:
+    """Remove a day's entry (the package's or the weekday rule applies again); whether there was one."""
+    entry = session.get(CalendarDay, day)
+    if entry is None:
+        return False
+    session.delete(entry)
+    session.flush()
+    return True

@@ -23,12 +23,31 @@ import chinese_calendar
 SATURDAY = 5
 
 
+@dataclass(frozen=True)
+class SpecialDay:
+    """A day that is not as its weekday says: a holiday on a weekday, a working weekend day, or any entry of the
+    bureau's; `name` is the holiday's Chinese name (the package's data, or the bureau's words)."""
+
+    day: date
+    workday: bool
+    name: str
+    bureau: bool  # entered by the bureau (else from the package)
+
+
 class UnknownYearError(LookupError):
     """Neither the holiday package nor the bureau's table knows the working days of `year`."""
 
     def __init__(self, year: int) -> None:
         super().__init__(f"the working days of {year} are not known: enter its holidays in the bureau's calendar")
         self.year = year
+
+
+def _chinese(name: str) -> str:
+    """The package's English holiday name in Chinese (its Holiday enum carries both)."""
+    for holiday in chinese_calendar.Holiday:
+        if holiday.value == name:
+            return str(holiday.chinese)
+    return ""
 
 
 def _package_knows(year: int) -> bool:
@@ -57,6 +76,18 @@ class WorkCalendar:
         if any(d.year == day.year for d in self.overrides):
             return day.weekday() < SATURDAY
         raise UnknownYearError(day.year)
+
+    def special_days(self, year: int) -> list[SpecialDay]:
+        """The year's holidays on weekdays and working weekend days, with the bureau's entries, in date order."""
+        found: dict[date, SpecialDay] = {}
+        if _package_knows(year):
+            for day, name in {**chinese_calendar.holidays, **chinese_calendar.workdays}.items():
+                if day.year == year and (day.weekday() < SATURDAY) != chinese_calendar.is_workday(day):
+                    found[day] = SpecialDay(day, day in chinese_calendar.workdays, _chinese(name), bureau=False)
+        for day, workday in self.overrides.items():
+            if day.year == year:
+                found[day] = SpecialDay(day, workday, "", bureau=True)
+        return [found[day] for day in sorted(found)]
 
     def add_workdays(self, start: date, count: int) -> date:
         """The `count`-th working day after `start` (`start` itself not counted, Civil Code Art. 201); `start` for 0."""

@@ -43,6 +43,7 @@ MENU = (
     NavItem(N_("Manage users"), "/admin/users", Action.MANAGE_USERS),
     NavItem(N_("Manage organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
     NavItem(N_("Regions"), "/admin/regions", Action.MANAGE_REGIONS),
+    NavItem(N_("Working-day calendar"), "/admin/calendar", Action.MANAGE_CALENDAR),
     NavItem(N_("Audit log"), "/admin/audit", Action.VIEW_AUDIT),
     NavItem(N_("My account"), "/account"),
 )
