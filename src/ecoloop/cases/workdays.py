@@ -14,6 +14,7 @@ after it (Article 203).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -50,6 +51,7 @@ def _chinese(name: str) -> str:
     return ""
 
 
+@functools.cache
 def _package_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
@@ -65,15 +67,20 @@ class WorkCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
 
+    @functools.cached_property
+    def _entered_years(self) -> frozenset[int]:
+        # The years the bureau entered, read once (a deadline asks for every day it counts).
+        return frozenset(day.year for day in self.overrides)
+
     def knows(self, year: int) -> bool:
-        return _package_knows(year) or any(day.year == year for day in self.overrides)
+        return _package_knows(year) or year in self._entered_years
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         if _package_knows(day.year):
             return bool(chinese_calendar.is_workday(day))
-        if any(d.year == day.year for d in self.overrides):
+        if day.year in self._entered_years:
             return day.weekday() < SATURDAY
         raise UnknownYearError(day.year)
 

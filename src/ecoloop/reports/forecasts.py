@@ -39,7 +39,7 @@ from ecoloop.sheets.table import (
     Layout,
     Problem,
     find_header,
-    match_header,
+    header_positions,
     read_records,
     template_workbook,
 )
@@ -331,13 +331,8 @@ def _csv_records(data: bytes, report: ImportReport) -> list[tuple[int, dict[str,
         report.problem(0, "", "no_rows", LAYOUT.sheet)
         return []
     header_row, header = found
-    match = match_header(LAYOUT.columns, header)
-    report.ignored_columns.extend(match.ignored)
-    for column, written in match.duplicated:
-        report.problem(header_row, column.key, "column_duplicate", written)
-    for column in match.missing:
-        report.problem(header_row, column.key, "column_missing", column.header)
-    if match.missing:
+    positions = header_positions(LAYOUT, header_row, header, report)
+    if positions is None:
         return []
     records = []
     for number, cells in enumerate(rows[header_row:], start=header_row + 1):
@@ -346,7 +341,7 @@ def _csv_records(data: bytes, report: ImportReport) -> list[tuple[int, dict[str,
             continue
         if blank_row(cells):
             continue
-        records.append((number, {key: cells[i] for i, key in match.positions.items() if i < len(cells)}))
+        records.append((number, {key: cells[i] for i, key in positions.items() if i < len(cells)}))
     if not records and not report.problems:
         report.problem(0, "", "no_rows", LAYOUT.sheet)
     report.rows = len(records) + sum(1 for p in report.problems if p.code == "unreadable")

@@ -114,6 +114,11 @@ def _default_template(kind: ReportKind, locale: str) -> bytes:
 
 def allowed_tags(kind: ReportKind) -> frozenset[str]:
     """The tags a template of `kind` may use: those of the default template and the common ones."""
+    return _allowed_tags(kind, get_locale())
+
+
+@functools.lru_cache(maxsize=32)
+def _allowed_tags(kind: ReportKind, locale: str) -> frozenset[str]:
     found = DocxTemplate(_bytes_io(default_template(kind))).get_undeclared_template_variables(documents.environment())
     return frozenset(found) | COMMON_TAGS
 

@@ -181,7 +181,7 @@ def read_records(data: bytes, report: ImportReport, limits: SheetLimits | None =
         report.problems.append(Problem(0, "", "no_rows", layout.sheet, layout.message("no_rows")))
         return []
     header_row, header = found
-    positions = _header_positions(layout, header_row, header, report)
+    positions = header_positions(layout, header_row, header, report)
     if positions is None:
         return []
     records: list[Record] = []
@@ -244,7 +244,7 @@ def match_header(columns: Sequence[Column], header: tuple[Any, ...]) -> HeaderMa
     return HeaderMatch(positions, ignored, duplicated, missing)
 
 
-def _header_positions(
+def header_positions(
     layout: Layout, number: int, header: tuple[Any, ...], report: ImportReport
 ) -> dict[int, str] | None:
     """Column position → key; None when a required column is missing (the sheet's rows cannot be read)."""
