@@ -48,6 +48,8 @@ PURE_MODULES = (
     "regions/datum.py",
     "cases/workflow.py",
     "cases/workdays.py",
+    "intake/rules.py",
+    "intake/similarity.py",
     "monitoring/quality.py",
     "monitoring/rules.py",
     "alerts/lifecycle.py",

@@ -145,6 +145,40 @@ class Settings(BaseSettings):
         "to more than 100 times its compressed size: zip bombs are refused before they are parsed.",
     )
 
+    pii_keys_file: Path | None = Field(
+        default=None,
+        description="File of the keys that encrypt complainants' names, phones and original texts (JSON, mode "
+        "0600, kept outside the database and its backups); unset: DATA_DIR/pii_keys.json, created on first use. "
+        "Losing it loses the identities: back it up separately (docs/deploy.md).",
+    )
+    open311_jurisdiction: str = Field(
+        default="",
+        description="The Open311 jurisdiction_id this city answers to (e.g. its site's domain); a request naming "
+        "another gets 404. Empty: any jurisdiction_id is ignored.",
+    )
+    complaints_per_ip_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Complaints one address (an IPv6 /64 counts as one) may file in an hour through the public "
+        "page, the public API and Open311 without a partner key.",
+    )
+    complaints_per_phone_day: int = Field(
+        default=5, ge=1, description="Complaints one phone number may file in a day through the public channels."
+    )
+    lookups_per_ip_hour: int = Field(
+        default=30,
+        ge=1,
+        description="Ticket look-ups one address may make in an hour (a wrong last-four counts), and failed "
+        "look-ups of one ticket in a day, so that a phone's last four digits cannot be guessed.",
+    )
+    complaint_form_min_seconds: int = Field(
+        default=3,
+        ge=0,
+        le=600,
+        description="Seconds the public form must have been open before it is sent; quicker sends are refused "
+        "as automated.",
+    )
+
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and "
@@ -155,6 +189,11 @@ class Settings(BaseSettings):
         description="Comma-separated networks that webhooks may target although they are loopback, private, "
         "link-local or otherwise not public; empty: public addresses only.",
     )
+
+    @field_validator("pii_keys_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("trusted_proxies", "webhook_allowed_networks")
     @classmethod
@@ -183,6 +222,11 @@ class Settings(BaseSettings):
         if value and (not value.startswith(("http://", "https://")) or any(c in value for c in "?# ")):
             raise ValueError("a public URL is http:// or https:// followed by a host (and a path), no query")
         return value
+
+    @property
+    def pii_keys_path(self) -> Path:
+        """Where the complainant-identity keys are (PII_KEYS_FILE, or DATA_DIR/pii_keys.json)."""
+        return self.pii_keys_file or self.data_dir / "pii_keys.json"
 
     @property
     def password_link_lifetime(self) -> timedelta:

@@ -66,6 +66,9 @@ class WorkCalendar:
     year with at least one entry of the bureau is known to it (its other days: Monday to Friday work)."""
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    # Count a year neither knows as Monday to Friday instead of refusing it: for a deadline that must be set now
+    # (a complaint cannot wait for next year's holidays) and is shown as provisional (`knows` says which).
+    assume_weekdays: bool = False
 
     @functools.cached_property
     def _entered_years(self) -> frozenset[int]:
@@ -80,7 +83,7 @@ class WorkCalendar:
             return self.overrides[day]
         if _package_knows(day.year):
             return bool(chinese_calendar.is_workday(day))
-        if day.year in self._entered_years:
+        if day.year in self._entered_years or self.assume_weekdays:
             return day.weekday() < SATURDAY
         raise UnknownYearError(day.year)
 
