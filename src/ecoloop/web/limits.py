@@ -31,9 +31,21 @@ from ecoloop.web.templating import render
 API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
-# (issue 15; its token is the credential, checked by the route).
-ANONYMOUS_BODIES = frozenset({"/login"})
+# (issue 15; its token is the credential, checked by the route); the public channels of complaints (issue 18: the
+# public form, the ticket look-up and rating, Open311 and the complaints API, whose routes apply the challenge and
+# the rate limits of `intake`), each within its size limit.
+ANONYMOUS_BODIES = frozenset(
+    {
+        "/login",
+        "/public/complaints",
+        "/public/lookup",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/api/v1/complaints",
+    }
+)
 ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
+ANONYMOUS_BODY_PATTERNS = (re.compile(r"/public/complaints/[A-Za-z0-9-]{1,24}/rating"),)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -44,6 +56,7 @@ class BodyKind(StrEnum):
     ATTACHMENT = "attachment"
     UPLOAD = "upload"
     OBSERVATIONS = "observations"
+    COMPLAINT = "complaint"
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
@@ -56,6 +69,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
         BodyKind.UPLOAD,
     ),
     (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
+    (re.compile(r"/public/complaints"), BodyKind.COMPLAINT),
 )
 
 
@@ -67,6 +81,15 @@ def body_kind(path: str) -> BodyKind:
     return BodyKind.FORM
 
 
+def is_anonymous_body(path: str) -> bool:
+    """Whether a visitor without a session or token may send a body to `path` (read within its size limit)."""
+    return (
+        path in ANONYMOUS_BODIES
+        or path.startswith(ANONYMOUS_BODY_PREFIXES)
+        or any(pattern.fullmatch(path) for pattern in ANONYMOUS_BODY_PATTERNS)
+    )
+
+
 @dataclass(frozen=True)
 class BodyLimits:
     """The largest body per kind of route, in bytes, and the deepest JSON nesting."""
@@ -75,6 +98,7 @@ class BodyLimits:
     attachment: int
     upload: int
     observations: int
+    complaint: int
     json_depth: int
 
     @classmethod
@@ -85,6 +109,7 @@ class BodyLimits:
             attachment=settings.request_max_attachment_mb * MIB,
             upload=settings.request_max_upload_mb * MIB,
             observations=settings.request_max_observations_mb * MIB,
+            complaint=settings.request_max_complaint_mb * MIB,
             json_depth=settings.json_max_depth,
         )
 
@@ -171,7 +196,7 @@ class BodyLimitMiddleware:
         if length.isdigit() and int(length) > limit:
             await _too_large(scope, limit)(scope, receive, send)
             return
-        anonymous = path in ANONYMOUS_BODIES or path.startswith(ANONYMOUS_BODY_PREFIXES)
+        anonymous = is_anonymous_body(path)
         if scope["method"] in _BODY_METHODS and not anonymous and not await _signed_in(scope, headers):
             await _login_required(scope)(scope, receive, send)
             return
