@@ -1,0 +1,26 @@
+"""The scheduler's intake housekeeping: the rate counters' old windows and the spent form tokens that expired are
+deleted, so that the two tables stay as small as the traffic of the last two days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ecoloop.intake import challenge, ratelimit
+from ecoloop.scheduler.runner import Job, JobContext
+
+# The longest rate window is a day (complaints per phone, failed look-ups of a ticket); its estimate reads the
+# window before the current one, so two days of windows are kept.
+KEEP_COUNTERS = timedelta(days=2)
+
+
+def housekeeping(context: JobContext) -> str:
+    """Delete the rate windows older than KEEP_COUNTERS and the nonces of expired form tokens, in one transaction."""
+    with context.sessions.begin() as session:
+        windows = ratelimit.purge(session, context.now, KEEP_COUNTERS)
+        nonces = challenge.purge(session, context.now)
+    return f"deleted {windows} rate windows, {nonces} spent form tokens"
+
+
+INTAKE_JOBS: tuple[Job, ...] = (
+    Job("intake_housekeeping", timedelta(hours=1), housekeeping, "Intake: purge old rate counters and form tokens"),
+)
