@@ -128,6 +128,13 @@ PUBLIC = {
     # What a bureau publishes (issue 16): the city's air quality and the map of its counties.
     "GET /public",
     "GET /public/map.geojson",
+    # The citizen's side (issue 18): report a problem, look a ticket up, rate the reply (the ticket and the last
+    # four digits of the phone are the credential; the form's challenge and the rate limits guard them).
+    "GET /public/complaints",
+    "POST /public/complaints",
+    "GET /public/lookup",
+    "POST /public/lookup",
+    "POST /public/complaints/{ticket}/rating",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

@@ -47,6 +47,9 @@ BRIEFS = [*QUALITY, "/reports"]
 REPORT_READERS = QUALITY_VIEWERS - {"hotline"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
+# The complaints (issue 18), before the cases, for the roles that see them (not inspectors or enterprises).
+COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_a", "department"})
+COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -75,6 +78,9 @@ PAGES = {
     "/reports/settings": (frozenset({"admin", "analyst"}), "简报设置"),
     "/reports/forecasts": (REPORT_READERS, "空气质量预报"),
     "/admin/calendar": (ADMIN, "工作日历"),
+    "/complaints": (COMPLAINT_VIEWERS, "信访投诉"),
+    "/complaints?queue=accept_overdue": (COMPLAINT_VIEWERS, "信访投诉"),
+    "/complaints/new": (COMPLAINT_HANDLERS, "登记来电来信"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -89,6 +95,7 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -100,11 +107,22 @@ MENUS = {
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "leader": [
+        "/",
+        *BRIEFS,
+        "/alerts",
+        "/complaints",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/admin/audit",
+        "/account",
+    ],
     "analyst": [
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -112,18 +130,19 @@ MENUS = {
         "/account",
     ],
     "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", *QUALITY, *CASES, "/account"],
+    "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *BRIEFS, "/alerts", *CASES, "/account"],
+    "department": ["/", *BRIEFS, "/alerts", "/complaints", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

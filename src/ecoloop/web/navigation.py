@@ -32,6 +32,7 @@ MENU = (
     # The bureau's rhythm on paper (issue 17): daily analysis, weekly notice, monthly assessment, annual figures.
     NavItem(N_("Briefs"), "/reports", Action.VIEW_REPORTS),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
+    NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
