@@ -42,6 +42,7 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.intake.config_routes import router as complaint_settings_router
 from ecoloop.intake.public_routes import router as citizen_router
 from ecoloop.intake.routes import router as complaints_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
@@ -115,6 +116,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     calendar_router,
     citizen_router,
+    complaint_settings_router,
     complaints_router,
 )
 

@@ -39,6 +39,6 @@ def test_housekeeping_deletes_old_windows_and_expired_tokens(app_settings: Setti
             assert starts == [int(datetime(2026, 12, 6, tzinfo=UTC).timestamp())]
             assert session.scalars(select(FormNonce)).all() == []
         scheduler = Scheduler(INTAKE_JOBS, app_settings, sessions)
-        assert [outcome.job for outcome in scheduler.run_due()] == ["intake_housekeeping"]
+        assert [outcome.job for outcome in scheduler.run_due()] == ["intake_housekeeping", "complaint-replies"]
     finally:
         engine.dispose()

@@ -165,3 +165,38 @@ async def test_the_desk_and_who_sees_the_complainant(client: httpx.AsyncClient, 
     assert (await client.get("/complaints")).status_code == 403
     open_session(app_db, client, "department")
     assert (await client.get("/complaints/new")).status_code == 403
+
+
+async def test_the_time_limits_are_set_in_the_settings(client: httpx.AsyncClient, app_db: Session, city: World) -> None:
+    open_session(app_db, client, "analyst")
+    page = await client.get("/complaints/settings")
+    assert page.status_code == 200 and "15" in page.text
+    csrf = await csrf_for(client)
+    form = {
+        "csrf_token": csrf,
+        "valid_from": "2020-01-01",
+        "accept_days": "10",
+        "accept_unit": "calendar",
+        "conclude_days": "60",
+        "conclude_unit": "working",
+        "extension_days": "30",
+        "extension_unit": "working",
+        "repeat_radius_m": "500",
+        "repeat_near_m": "100",
+        "repeat_days": "30",
+        "repeat_similarity": "0.3",
+        "high_after": "3",
+        "critical_after": "10",
+        "reply_rating_days": "15",
+        "reward_max": "100000",
+    }
+    assert (await client.post("/complaints/settings", data=form)).status_code == 303
+    refused = await client.post("/complaints/settings", data={**form, "accept_days": "0"})
+    assert refused.status_code == 422 and "1至365天" in refused.text
+    reread(app_db)
+    from ecoloop.intake.service import config_for
+
+    config = config_for(app_db, __import__("datetime").date(2026, 12, 7))
+    assert config.accept.days == 10 and config.accept.unit.value == "calendar"
+    open_session(app_db, client, "hotline")
+    assert (await client.get("/complaints/settings")).status_code == 403

@@ -81,6 +81,7 @@ PAGES = {
     "/complaints": (COMPLAINT_VIEWERS, "信访投诉"),
     "/complaints?queue=accept_overdue": (COMPLAINT_VIEWERS, "信访投诉"),
     "/complaints/new": (COMPLAINT_HANDLERS, "登记来电来信"),
+    "/complaints/settings": (frozenset({"admin", "analyst"}), "举报办理设置"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),

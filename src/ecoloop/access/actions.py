@@ -47,6 +47,7 @@ class Action(StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"
     APPROVE_REWARDS = "approve_rewards"
     TAKE_CASES = "take_cases"
+    MANAGE_COMPLAINT_RULES = "manage_complaint_rules"
 
 
 _BUREAU_READ = frozenset(
@@ -93,7 +94,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS}
     | _BRIEF_WORK
-    | {Action.MANAGE_CALENDAR}
+    | {Action.MANAGE_CALENDAR, Action.MANAGE_COMPLAINT_RULES}
     | _COMPLAINT_WORK,
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
@@ -109,7 +110,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | _BRIEF_WORK
-    | _COMPLAINT_WORK,
+    | _COMPLAINT_WORK
+    | {Action.MANAGE_COMPLAINT_RULES},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites

@@ -1,11 +1,13 @@
-"""The scheduler's intake housekeeping: the rate counters' old windows and the spent form tokens that expired are
-deleted, so that the two tables stay as small as the traffic of the last two days."""
+"""The scheduler's intake jobs: housekeeping (the rate counters' old windows and the spent form tokens that expired
+are deleted, so that the two tables stay as small as the traffic of the last two days), and replies the citizen
+left unrated concluding after the settings' days."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ecoloop.intake import challenge, ratelimit
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.intake import challenge, ratelimit, service
 from ecoloop.scheduler.runner import Job, JobContext
 
 # The longest rate window is a day (complaints per phone, failed look-ups of a ticket); its estimate reads the
@@ -21,6 +23,15 @@ def housekeeping(context: JobContext) -> str:
     return f"deleted {windows} rate windows, {nonces} spent form tokens"
 
 
+def conclude_replies(context: JobContext) -> str:
+    """Replies the citizen did not rate within the settings' days conclude (办结), in one transaction."""
+    with context.sessions.begin() as session:
+        set_actor(session, Actor(label="scheduler"))
+        concluded = service.conclude_unrated(session, context.now)
+    return f"{concluded} complaints concluded without a rating"
+
+
 INTAKE_JOBS: tuple[Job, ...] = (
     Job("intake_housekeeping", timedelta(hours=1), housekeeping, "Intake: purge old rate counters and form tokens"),
+    Job("complaint-replies", timedelta(hours=1), conclude_replies, "Intake: conclude replies left unrated"),
 )

@@ -93,6 +93,7 @@ def complaint_list(
         "regions": _regions(db, user),
         "repeats": queries.repeats(db, [r.case_id for r in rows if r.case_id]),
         "may_register": allowed(user.principal, Action.HANDLE_COMPLAINTS),
+        "may_configure": allowed(user.principal, Action.MANAGE_COMPLAINT_RULES),
     }
     return render(request, "intake/list.html", context, user=user)
 

@@ -550,8 +550,8 @@ def rate(session: Session, complaint: Complaint, rating: Satisfaction, note: str
 def conclude_unrated(session: Session, now: datetime) -> int:
     """Replies the citizen did not rate within the settings' days conclude (the job's step)."""
     count = 0
+    config = config_for(session, now.date())
     for complaint in session.scalars(select(Complaint).where(Complaint.status == Status.REPLIED)):
-        config = config_for(session, now.date())
         if complaint.replied_at and now - complaint.replied_at >= timedelta(days=config.reply_rating_days):
             complaint.status = Status.CLOSED
             complaint.closed_at = now
