@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ecoloop.db.engine import make_engine, make_session_factory
 from ecoloop.intake import challenge, ratelimit
-from ecoloop.intake.jobs import INTAKE_JOBS, housekeeping
+from ecoloop.intake.jobs import INTAKE_JOBS, intake_housekeeping
 from ecoloop.intake.models import FormNonce, RateCounter
 from ecoloop.scheduler.runner import JobContext, Scheduler
 from ecoloop.settings import Settings
@@ -31,7 +31,7 @@ def test_housekeeping_deletes_old_windows_and_expired_tokens(app_settings: Setti
                     session, KEY, {challenge.TOKEN_FIELD: token}, when + timedelta(minutes=1), min_seconds=3
                 )
 
-        summary = housekeeping(JobContext(app_settings, sessions, T0))
+        summary = intake_housekeeping(JobContext(app_settings, sessions, T0))
 
         assert summary == "deleted 1 rate windows, 2 spent form tokens"  # tokens live 2 hours: both expired
         with sessions() as session:
@@ -39,6 +39,6 @@ def test_housekeeping_deletes_old_windows_and_expired_tokens(app_settings: Setti
             assert starts == [int(datetime(2026, 12, 6, tzinfo=UTC).timestamp())]
             assert session.scalars(select(FormNonce)).all() == []
         scheduler = Scheduler(INTAKE_JOBS, app_settings, sessions)
-        assert [outcome.job for outcome in scheduler.run_due()] == ["intake_housekeeping", "complaint-replies"]
+        assert [outcome.job for outcome in scheduler.run_due()] == ["intake-housekeeping", "complaint-replies"]
     finally:
         engine.dispose()

@@ -21,7 +21,7 @@ from ecoloop.web.limits import MIB, BodyKind, body_kind, is_anonymous_body
 from tests.conftest import make_settings
 from tests.factories import World
 from tests.web.helpers import parse
-from tests.web.test_limits import TOO_LARGE, multipart_head, stream_body
+from tests.web.test_limits import TOO_DEEP, TOO_LARGE, multipart_head, stream_body
 
 PUBLIC_FORM_PATHS = [
     "/public/lookup",
@@ -135,3 +135,23 @@ def test_an_anonymous_200_mb_complaint_form_stops_being_read_at_its_limit(small_
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert sent < 1 * MIB + 24 * MIB  # the limit plus the sockets' buffers, not 200 MB
+
+
+async def test_deeply_nested_json_to_the_public_api_is_refused_unsigned(app_settings: Settings) -> None:
+    app = create_app(app_settings)
+
+    async def read_all(request: Request) -> PlainTextResponse:  # after the app's own route, if it has one
+        return PlainTextResponse(f"read {len(await request.body())} bytes")
+
+    app.add_route("/api/v1/complaints", read_all, methods=["POST"])
+    nested = "[" * 5_000 + "]" * 5_000
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.post(
+            "/api/v1/complaints",
+            content='{"description": ' + nested + "}",
+            headers={"Content-Type": "application/json"},
+        )
+    app.state.engine.dispose()
+
+    assert response.status_code == 400
+    assert TOO_DEEP in response.json()["detail"]

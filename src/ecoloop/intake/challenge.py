@@ -2,7 +2,8 @@
 (issue 18, part 8; the CSP allows no inline script, and the form must work for a screen reader and an old phone).
 
 The page carries a signed token (`TOKEN_FIELD`): when it was issued and a random nonce, with an HMAC over both
-(the key is the caller's, e.g. derived from the signing key). A submission is refused when
+(the key is the caller's: `Settings.signing_key` will do, each MAC here names its purpose, so it cannot stand
+in for a CSRF token or another signature made with that key). A submission is refused when
 - the token is missing, altered or not ours (`invalid`);
 - the hidden field `HONEYPOT_FIELD` is filled in, which a person does not see and a naive bot fills (`honeypot`);
 - it came back sooner than a person can fill the form (`too_fast`) or later than the token lives (`expired`);

@@ -15,7 +15,7 @@ from ecoloop.scheduler.runner import Job, JobContext
 KEEP_COUNTERS = timedelta(days=2)
 
 
-def housekeeping(context: JobContext) -> str:
+def intake_housekeeping(context: JobContext) -> str:
     """Delete the rate windows older than KEEP_COUNTERS and the nonces of expired form tokens, in one transaction."""
     with context.sessions.begin() as session:
         windows = ratelimit.purge(session, context.now, KEEP_COUNTERS)
@@ -32,6 +32,11 @@ def conclude_replies(context: JobContext) -> str:
 
 
 INTAKE_JOBS: tuple[Job, ...] = (
-    Job("intake_housekeeping", timedelta(hours=1), housekeeping, "Intake: purge old rate counters and form tokens"),
+    Job(
+        "intake-housekeeping",
+        timedelta(hours=1),
+        intake_housekeeping,
+        "Intake: purge old rate counters and form tokens",
+    ),
     Job("complaint-replies", timedelta(hours=1), conclude_replies, "Intake: conclude replies left unrated"),
 )
