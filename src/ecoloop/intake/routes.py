@@ -18,7 +18,7 @@ from ecoloop.access.scope import get_visible
 from ecoloop.cases import queries as case_queries
 from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import queries, service
+from ecoloop.intake import photos, queries, service
 from ecoloop.intake.enums import Channel, Status, Topic
 from ecoloop.intake.keyring import keyring
 from ecoloop.intake.models import Complaint, ComplaintPhoto, Reward
@@ -405,7 +405,7 @@ def photo(photo_id: RowId, db: DbSession, user: Viewer, settings: SettingsDep) -
     row = get_visible(db, user.principal, ComplaintPhoto, photo_id)
     if row is None:
         raise HTTPException(404)
-    path = service.photo_path(settings.data_dir, row.sha256)
+    path = photos.path_of(settings.data_dir, row.sha256)
     if not path.exists():
         raise HTTPException(404)
     return FileResponse(path, media_type=row.content_type, headers={"Content-Disposition": "inline"})
