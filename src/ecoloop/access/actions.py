@@ -43,6 +43,8 @@ class Action(StrEnum):
     GENERATE_REPORTS = "generate_reports"
     MANAGE_REPORTS = "manage_reports"
     MANAGE_CALENDAR = "manage_calendar"
+    MANAGE_PARTNERS = "manage_partners"
+    HANDLE_PUSH_TASKS = "handle_push_tasks"
 
 
 _BUREAU_READ = frozenset(
@@ -86,7 +88,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS}
     | _BRIEF_WORK
-    | {Action.MANAGE_CALENDAR},
+    | {Action.MANAGE_CALENDAR}
+    | {Action.MANAGE_PARTNERS, Action.HANDLE_PUSH_TASKS},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
@@ -100,7 +103,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
-    | _BRIEF_WORK,
+    | _BRIEF_WORK
+    | {Action.HANDLE_PUSH_TASKS},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
@@ -109,7 +113,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.MANAGE_REGIONS, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS},
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS}
+    | {Action.HANDLE_PUSH_TASKS},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
@@ -121,6 +126,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_ALERTS,
             Action.VIEW_QUALITY,
             Action.VIEW_REPORTS,
+            Action.HANDLE_PUSH_TASKS,  # a partner platform's warning pushed to it (推送 → 处置, issue 18)
         }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).

@@ -32,7 +32,8 @@ API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
 # (issue 15; its token is the credential, checked by the route).
-ANONYMOUS_BODIES = frozenset({"/login"})
+# A partner platform's warning (issue 18) carries the partner's key, which its route checks before reading the body.
+ANONYMOUS_BODIES = frozenset({"/login", "/api/v1/events"})
 ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -44,6 +45,7 @@ class BodyKind(StrEnum):
     ATTACHMENT = "attachment"
     UPLOAD = "upload"
     OBSERVATIONS = "observations"
+    EVENTS = "events"
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
@@ -56,7 +58,9 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
         BodyKind.UPLOAD,
     ),
     (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
+    (re.compile(r"/api/v1/events"), BodyKind.EVENTS),
 )
+EVENT_BODY_BYTES = 64 * 1024  # a partner's warning: a few fields of text (issue 18)
 
 
 def body_kind(path: str) -> BodyKind:
@@ -76,6 +80,7 @@ class BodyLimits:
     upload: int
     observations: int
     json_depth: int
+    events: int = EVENT_BODY_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
