@@ -18,6 +18,7 @@ from ecoloop.db.engine import make_engine
 from ecoloop.db.migrate import upgrade
 from ecoloop.intake import partners
 from ecoloop.intake.models import Partner
+from tests.alerts.test_webhooks import receiver  # noqa: F401  # the alert webhooks' real local receiver, a fixture
 from tests.factories import World
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -23,7 +23,7 @@ from ecoloop.intake import events, partner_report, push
 from ecoloop.intake.models import PartnerFeedback, PushTask
 from ecoloop.intake.partner_report import EventFacts, TaskFacts
 from ecoloop.intake.push import Order, PushError
-from tests.alerts.test_webhooks import LOCAL, Receiver, receiver  # noqa: F401  # the real local receiver
+from tests.alerts.test_webhooks import LOCAL, Receiver
 from tests.factories import World, give_boundaries
 from tests.intake.conftest import Registered
 from tests.intake.test_events import PHONE, warning
