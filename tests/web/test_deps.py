@@ -128,6 +128,8 @@ PUBLIC = {
     # What a bureau publishes (issue 16): the city's air quality and the map of its counties.
     "GET /public",
     "GET /public/map.geojson",
+    # A partner platform's warning (issue 18): its key and the body's signature are the credential (docs/partners.md).
+    "POST /api/v1/events",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

@@ -47,6 +47,8 @@ BRIEFS = [*QUALITY, "/reports"]
 REPORT_READERS = QUALITY_VIEWERS - {"hotline"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
+# The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
+PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -75,6 +77,9 @@ PAGES = {
     "/reports/settings": (frozenset({"admin", "analyst"}), "简报设置"),
     "/reports/forecasts": (REPORT_READERS, "空气质量预报"),
     "/admin/calendar": (ADMIN, "工作日历"),
+    "/admin/partners": (ADMIN, "外部平台"),
+    "/admin/partners/report": (ADMIN, "分平台预警统计"),
+    "/push-tasks": (PUSH_HANDLERS, "推送任务"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -89,6 +94,7 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -97,6 +103,7 @@ MENUS = {
         "/admin/organisations",
         "/admin/regions",
         "/admin/calendar",
+        "/admin/partners",
         "/admin/audit",
         "/account",
     ],
@@ -105,6 +112,7 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -117,13 +125,14 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *BRIEFS, "/alerts", *CASES, "/account"],
+    "department": ["/", *BRIEFS, "/alerts", "/push-tasks", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

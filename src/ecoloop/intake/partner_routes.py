@@ -97,7 +97,7 @@ def partner_create(
         except PartnerError as exc:
             db.rollback()
             field = "code" if exc.code.startswith("code") else "name" if exc.code == "name_missing" else "form"
-            errors = {field: gettext(ERROR_TEXT.get(exc.code, exc.code))}
+            errors = {field: gettext(ERROR_TEXT[exc.code]) if exc.code in ERROR_TEXT else exc.code}
     if errors:
         return _list_page(request, db, user, errors=errors, values=values, code=422)
     return _list_page(request, db, user, new_partner=partner, new_key=key, new_secret=partner.webhook_secret)
@@ -253,47 +253,36 @@ def _presented_key(request: Request) -> str | None:
     response_model=EventAccepted,
     responses={200: {"model": EventAccepted}, 401: {"model": EventRefused}, 422: {"model": EventRefused}},
 )
-async def post_event(request: Request) -> Response:
+async def post_event(request: Request, db: UnitOfWork) -> Response:
     """A partner platform's warning (docs/partners.md): the partner's key (`Authorization: Bearer <key>` or
     `X-Api-Key`) and the body's signature (`X-Ecoloop-Signature`, with the partner's signing secret) are both
     required. 201 with the alert it became; 200 with the same alert when the id was taken before."""
-    sessions = request.app.state.sessions
-    key = _presented_key(request)
-    partner_id = await run_in_threadpool(_partner_of, sessions, key)  # the key is checked before the body is read
-    if partner_id is None:
+    partner = await run_in_threadpool(partners.authenticate, db, _presented_key(request))
+    if partner is None:  # the key is checked before the body is read
         return _refused(401, "unknown_key")
     body = await request.body()
-    return await run_in_threadpool(_take, sessions, partner_id, body, request.headers.get(SIGNATURE_HEADER))
+    return await run_in_threadpool(_take, db, partner, body, request.headers.get(SIGNATURE_HEADER))
 
 
-def _partner_of(sessions: Any, key: str | None) -> int | None:
-    with sessions() as db:
-        partner = partners.authenticate(db, key)
-        return partner.id if partner is not None else None
-
-
-def _take(sessions: Any, partner_id: int, body: bytes, signature: str | None) -> Response:
-    with sessions() as db:
-        partner = db.get_one(Partner, partner_id)
-        if not partner.webhook_secret or not verify(partner.webhook_secret, signature, body, int(time.time())):
-            return _refused(401, "bad_signature")
-        try:
-            raw = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _refused(400, "invalid_json")
-        try:
-            event = EventIn.model_validate(raw)
-        except ValidationError as exc:
-            refusal = refusal_of(exc)
-            return _refused(422, refusal.error, field=refusal.field, reason=refusal.reason)
-        set_actor(db, Actor(label=f"partner:{partner.code}"))
-        accepted = events.accept(db, partner, event, utcnow())
-        db.commit()
-        answer = EventAccepted(
-            status="created" if accepted.created else "duplicate",
-            id=accepted.event.external_id,
-            alert=accepted.alert.number,
-            alert_id=accepted.alert.id,
-            received_at=accepted.event.received_at,
-        )
-        return JSONResponse(answer.model_dump(mode="json"), status_code=201 if accepted.created else 200)
+def _take(db: Session, partner: Partner, body: bytes, signature: str | None) -> Response:
+    if not partner.webhook_secret or not verify(partner.webhook_secret, signature, body, int(time.time())):
+        return _refused(401, "bad_signature")
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _refused(400, "invalid_json")
+    try:
+        event = EventIn.model_validate(raw)
+    except ValidationError as exc:
+        refusal = refusal_of(exc)
+        return _refused(422, refusal.error, field=refusal.field, reason=refusal.reason)
+    set_actor(db, Actor(label=f"partner:{partner.code}"))
+    accepted = events.accept(db, partner, event, utcnow())  # the unit of work commits it
+    answer = EventAccepted(
+        status="created" if accepted.created else "duplicate",
+        id=accepted.event.external_id,
+        alert=accepted.alert.number,
+        alert_id=accepted.alert.id,
+        received_at=accepted.event.received_at,
+    )
+    return JSONResponse(answer.model_dump(mode="json"), status_code=201 if accepted.created else 200)

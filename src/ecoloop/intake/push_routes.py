@@ -41,7 +41,7 @@ ERROR_TEXT = {
 
 
 def _text(code: str) -> str:
-    return gettext(ERROR_TEXT.get(code, code))
+    return gettext(ERROR_TEXT[code]) if code in ERROR_TEXT else code
 
 
 # --- 推送 ------------------------------------------------------------------------------------------------------------
