@@ -152,3 +152,15 @@ def test_the_alerts_case_after_checking_is_of_the_warnings_category_and_titled_b
     assert case.category is Category.SOLID_WASTE
     assert "公安视频监控平台" in case.title and "疑似倾倒建筑垃圾" in case.title
     assert PHONE not in case.description and "138****5678" in case.description
+
+
+def test_a_warning_is_not_counted_among_the_daily_briefs_exceedances(
+    db: Session, world: World, registered: Registered
+) -> None:
+    from datetime import timedelta
+
+    from ecoloop.reports.daily_reads import alerts_raised
+
+    events.accept(db, registered.partner, warning(), NOW)
+
+    assert alerts_raised(db, NOW - timedelta(hours=1), NOW + timedelta(hours=1), device=False) == []
