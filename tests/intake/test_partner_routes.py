@@ -333,3 +333,23 @@ async def test_another_department_neither_sees_nor_handles_the_task(
     open_session(app_db, client, "branch_a")  # a branch sees its county's tasks but handles only its own
     page = await client.get(f"/push-tasks/{task.id}")
     assert page.status_code == 200 and parse(page.text).find("form", action=f"/push-tasks/{task.id}") is None
+
+
+async def test_the_platforms_rule_opens_in_the_rule_editor_and_no_such_rule_is_made_by_hand(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.intake.partners import partner_rule
+
+    registered = platform(app_db, app_world)
+    rule = partner_rule(app_db, registered.partner)
+    assert rule is not None
+    open_session(app_db, client, "analyst")
+
+    page = await client.get(f"/alerts/rules/{rule.id}")
+    new = await client.get("/alerts/rules/new", params={"kind": "partner"})
+    listing = await client.get("/alerts/rules")
+
+    assert page.status_code == 200 and "公安视频监控平台" in page.text
+    assert new.status_code == 404
+    kinds = parse(listing.text).find("select", name="kind")
+    assert kinds is not None and "partner" not in {o.attrs.get("value") for o in kinds.find_all("option")}

@@ -251,7 +251,13 @@ def _presented_key(request: Request) -> str | None:
     tags=["partners"],
     status_code=201,
     response_model=EventAccepted,
-    responses={200: {"model": EventAccepted}, 401: {"model": EventRefused}, 422: {"model": EventRefused}},
+    responses={
+        200: {"model": EventAccepted, "description": "The same warning again: the alert it became"},
+        400: {"model": EventRefused, "description": "The body is not JSON"},
+        401: {"model": EventRefused, "description": "Unknown key or bad signature"},
+        413: {"description": "The body is over 64 KiB"},
+        422: {"model": EventRefused, "description": "A field is missing or invalid (field, reason)"},
+    },
 )
 async def post_event(request: Request, db: UnitOfWork) -> Response:
     """A partner platform's warning (docs/partners.md): the partner's key (`Authorization: Bearer <key>` or
