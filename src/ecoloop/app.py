@@ -43,7 +43,9 @@ from ecoloop.identity.service import principal_for, resolve_api_token, resolve_s
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
 from ecoloop.intake.config_routes import router as complaint_settings_router
+from ecoloop.intake.partner_routes import router as partners_router
 from ecoloop.intake.public_routes import router as citizen_router
+from ecoloop.intake.push_routes import router as push_router
 from ecoloop.intake.routes import router as complaints_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
@@ -118,6 +120,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_router,
     complaint_settings_router,
     complaints_router,
+    partners_router,
+    push_router,
 )
 
 

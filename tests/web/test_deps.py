@@ -135,6 +135,8 @@ PUBLIC = {
     "GET /public/lookup",
     "POST /public/lookup",
     "POST /public/complaints/{ticket}/rating",
+    # A partner platform's warning (issue 18): its key and the body's signature are the credential (docs/partners.md).
+    "POST /api/v1/events",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

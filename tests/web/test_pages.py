@@ -50,6 +50,8 @@ CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 # The complaints (issue 18), before the cases, for the roles that see them (not inspectors or enterprises).
 COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_a", "department"})
 COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
+# The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
+PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -82,6 +84,9 @@ PAGES = {
     "/complaints?queue=accept_overdue": (COMPLAINT_VIEWERS, "信访投诉"),
     "/complaints/new": (COMPLAINT_HANDLERS, "登记来电来信"),
     "/complaints/settings": (frozenset({"admin", "analyst"}), "举报办理设置"),
+    "/admin/partners": (ADMIN, "外部平台"),
+    "/admin/partners/report": (ADMIN, "分平台预警统计"),
+    "/push-tasks": (PUSH_HANDLERS, "推送任务"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -97,6 +102,7 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -105,6 +111,7 @@ MENUS = {
         "/admin/organisations",
         "/admin/regions",
         "/admin/calendar",
+        "/admin/partners",
         "/admin/audit",
         "/account",
     ],
@@ -124,6 +131,7 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -137,13 +145,14 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *BRIEFS, "/alerts", "/complaints", *CASES, "/account"],
+    "department": ["/", *BRIEFS, "/alerts", "/complaints", "/push-tasks", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

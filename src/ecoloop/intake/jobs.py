@@ -1,13 +1,17 @@
 """The scheduler's intake jobs: housekeeping (the rate counters' old windows and the spent form tokens that expired
-are deleted, so that the two tables stay as small as the traffic of the last two days), and replies the citizen
-left unrated concluding after the settings' days."""
+are deleted, so that the two tables stay as small as the traffic of the last two days), replies the citizen left
+unrated concluding after the settings' days, and the partner platforms' feedback: queue the feedback of the warnings
+that are finished (every push task done, or dismissed at 核查) and send the due feedback, signed and retried
+(`push.send_round`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from ecoloop.alerts.webhooks import Poster
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.intake import challenge, ratelimit, service
+from ecoloop.intake.push import send_round
 from ecoloop.scheduler.runner import Job, JobContext
 
 # The longest rate window is a day (complaints per phone, failed look-ups of a ticket); its estimate reads the
@@ -39,4 +43,15 @@ INTAKE_JOBS: tuple[Job, ...] = (
         "Intake: purge old rate counters and form tokens",
     ),
     Job("complaint-replies", timedelta(hours=1), conclude_replies, "Intake: conclude replies left unrated"),
+)
+
+
+def partner_feedback(context: JobContext) -> str:
+    """Send the partner platforms the feedback that is due (public addresses and the allowed networks only)."""
+    sent = send_round(context.sessions, lambda: context.now, send=Poster(context.settings.webhook_networks))
+    return f"feedback delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}"
+
+
+PARTNER_JOBS: tuple[Job, ...] = (
+    Job("partner-feedback", timedelta(minutes=1), partner_feedback, "Feedback to partner platforms (反馈)"),
 )

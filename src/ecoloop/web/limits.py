@@ -33,7 +33,8 @@ MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
 # (issue 15; its token is the credential, checked by the route); the public channels of complaints (issue 18: the
 # public form, the ticket look-up and rating, Open311 and the complaints API, whose routes apply the challenge and
-# the rate limits of `intake`), each within its size limit.
+# the rate limits of `intake`), each within its size limit; a partner platform's warning,
+# whose key its route checks before reading the body.
 ANONYMOUS_BODIES = frozenset(
     {
         "/login",
@@ -42,6 +43,7 @@ ANONYMOUS_BODIES = frozenset(
         "/open311/v2/requests.json",
         "/open311/v2/requests.xml",
         "/api/v1/complaints",
+        "/api/v1/events",
     }
 )
 ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
@@ -57,6 +59,7 @@ class BodyKind(StrEnum):
     UPLOAD = "upload"
     OBSERVATIONS = "observations"
     COMPLAINT = "complaint"
+    EVENTS = "events"
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
@@ -70,7 +73,9 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     ),
     (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
     (re.compile(r"/public/complaints"), BodyKind.COMPLAINT),
+    (re.compile(r"/api/v1/events"), BodyKind.EVENTS),
 )
+EVENT_BODY_BYTES = 64 * 1024  # a partner's warning: a few fields of text (issue 18)
 
 
 def body_kind(path: str) -> BodyKind:
@@ -100,6 +105,7 @@ class BodyLimits:
     observations: int
     complaint: int
     json_depth: int
+    events: int = EVENT_BODY_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
