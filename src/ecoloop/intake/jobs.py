@@ -49,7 +49,7 @@ INTAKE_JOBS: tuple[Job, ...] = (
 def partner_feedback(context: JobContext) -> str:
     """Send the partner platforms the feedback that is due (public addresses and the allowed networks only)."""
     sent = send_round(context.sessions, lambda: context.now, send=Poster(context.settings.webhook_networks))
-    return f"feedback delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}"
+    return f"feedback delivered {sent.delivered}, retrying {sent.retrying}, given up {sent.failed}"
 
 
 PARTNER_JOBS: tuple[Job, ...] = (
