@@ -125,7 +125,10 @@ def test_refused_fields_say_why(desk: Desk) -> None:
 
 def test_accepting_routes_to_the_branch_and_the_departments_with_the_duty(desk: Desk) -> None:
     desk.db.add(OrganisationDuty(organisation_id=desk.world.department.id, category=Category.AIR))
-    c = desk.submit(**point("114.05", "35.05"))
+    # the housing department (building sites) helps with dust, not with a chimney's smoke
+    smoke = desk.submit(**point("114.15", "35.15"))
+    assert service.routed_units(desk.db, smoke) == (desk.world.branch_a, [])
+    c = desk.submit(topic=Topic.DUST, description="工地扬尘", **point("114.05", "35.05"))
     case = service.accept(
         desk.db, c, desk.world.users["analyst"], desk.world.principal(desk.db, "analyst"), NOW, zone=ZONE
     )

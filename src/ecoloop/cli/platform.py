@@ -77,6 +77,7 @@ def demo(
     from ecoloop.analytics.backends import connect
     from ecoloop.demo.complaints import LOOKUP_PHONE, add_demo_complaints
     from ecoloop.demo.history import noise_readings, replayed_readings
+    from ecoloop.demo.partners import add_demo_partner, add_duties
     from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
 
     settings = cli_settings()
@@ -85,8 +86,11 @@ def demo(
     with make_session_factory(engine)() as session:
         report = load_demo(session, storage=settings.case_attachments_root)
         session.commit()
-        filed = add_demo_complaints(session, datetime.now(UTC), settings.pii_keys_path, settings.data_dir, settings.tz)
+        report.added["duties"] = add_duties(session)
+        now = datetime.now(UTC)
+        filed = add_demo_complaints(session, now, settings.pii_keys_path, settings.data_dir, settings.tz)
         report.added["complaints"] = filed.count
+        report.added["partner warnings"] = add_demo_partner(session, now, settings.tz)
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from ecoloop.i18n import N_
-from ecoloop.identity.enums import Category
+from ecoloop.identity.enums import Category, DepartmentType
 
 
 class Channel(StrEnum):
@@ -53,6 +53,12 @@ class Topic(StrEnum):
     @property
     def description(self) -> str:
         return TOPIC_DESCRIPTIONS[self]
+
+    @property
+    def departments(self) -> frozenset[DepartmentType]:
+        """The sectors that help with such a problem (配合), among the departments with the category's duty; none:
+        the bureau's own enforcement (a chimney, wastewater, hazardous waste)."""
+        return TOPIC_DEPARTMENTS[self]
 
 
 class Status(StrEnum):
@@ -156,6 +162,24 @@ TOPIC_CATEGORIES = {
     Topic.ECOLOGY: Category.ECOLOGY,
     Topic.RADIATION: Category.RADIATION,
     Topic.OTHER: Category.OTHER,
+}
+
+_D = DepartmentType
+TOPIC_DEPARTMENTS: dict[Topic, frozenset[DepartmentType]] = {
+    Topic.SMOKE: frozenset({_D.TRANSPORT, _D.AGRICULTURE}),  # vehicles; straw burning
+    Topic.ODOUR: frozenset(),
+    Topic.DUST: frozenset({_D.HOUSING, _D.URBAN_MANAGEMENT, _D.TRANSPORT}),  # sites, yards, roads
+    Topic.CATERING: frozenset({_D.URBAN_MANAGEMENT}),
+    Topic.WASTEWATER: frozenset(),
+    Topic.RIVER: frozenset({_D.WATER_RESOURCES, _D.URBAN_MANAGEMENT}),
+    Topic.CONSTRUCTION_NOISE: frozenset({_D.HOUSING, _D.URBAN_MANAGEMENT}),
+    Topic.BUSINESS_NOISE: frozenset({_D.URBAN_MANAGEMENT, _D.POLICE, _D.MARKET_REGULATION}),
+    Topic.DUMPING: frozenset({_D.URBAN_MANAGEMENT, _D.HOUSING, _D.POLICE}),
+    Topic.HAZARDOUS: frozenset({_D.POLICE, _D.TRANSPORT}),
+    Topic.SOIL: frozenset({_D.NATURAL_RESOURCES, _D.AGRICULTURE}),
+    Topic.ECOLOGY: frozenset({_D.NATURAL_RESOURCES, _D.WATER_RESOURCES, _D.AGRICULTURE}),
+    Topic.RADIATION: frozenset(),
+    Topic.OTHER: frozenset(set(DepartmentType)),
 }
 
 STATUS_LABELS = {

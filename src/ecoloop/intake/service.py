@@ -342,7 +342,8 @@ def _require(principal: Principal, action: Action) -> None:
 
 def routed_units(session: Session, complaint: Complaint) -> tuple[Organisation, list[Organisation]]:
     """Who handles a complaint: the branch (or the bureau) whose area holds its place leads; the departments with
-    the duty of its category whose area holds the place help (配合)."""
+    the duty of its category whose area holds the place, of the sectors its topic involves (`Topic.departments`:
+    building sites for construction noise, the city management for cooking fumes…), help (配合)."""
     try:
         lead = responsible_unit(session, complaint.region_id)
     except ValueError as exc:
@@ -360,7 +361,8 @@ def routed_units(session: Session, complaint: Complaint) -> tuple[Organisation, 
         )
     ).all()
     extra = {org_id: p for org_id, p in session.execute(covered.add_columns(Region.path)).all() if path.startswith(p)}
-    helpers = [org for org, p in rows if path.startswith(p) or org.id in extra]
+    sectors = complaint.topic.departments
+    helpers = [org for org, p in rows if (path.startswith(p) or org.id in extra) and org.department_type in sectors]
     return lead, sorted({h.id: h for h in helpers if h.id != lead.id}.values(), key=lambda o: o.name)
 
 
