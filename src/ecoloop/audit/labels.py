@@ -86,7 +86,7 @@ FIELDS: dict[str, dict[str, str]] = {
                    "region_id": N_("Region"), "anonymous": N_("Anonymous"), "name_enc": N_("Name (encrypted)"),
                    "phone_enc": N_("Phone (encrypted)"), "phone_index": N_("Phone digest"),
                    "phone_masked": N_("Phone (masked)"), "consent_at": N_("Consent given"),
-                   "received_at": N_("Received"), "registered_by_id": N_("Registered by"),
+                   "received_at": N_("Time received"), "registered_by_id": N_("Registered by"),
                    "bigrams": N_("Text index"), "case_id": N_("Case"), "duplicate": N_("Repeat complaint"),
                    "status": N_("Status"), "accept_due": N_("Acceptance due"), "conclude_due": N_("Conclusion due"),
                    "extended": N_("Extended"), "decided_at": N_("Decided"), "decision_note": N_("Decision note"),
