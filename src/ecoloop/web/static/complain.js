@@ -25,9 +25,14 @@
         window.echarts.registerMap("complaint-city", geojson);
         chart = window.echarts.init(element, null, { renderer: "canvas" });
         chart.setOption({
-          geo: { map: "complaint-city", roam: true, label: { show: true, fontSize: 10 } },
+          // zoom only: a finger scrolling the page over the map scrolls the page
+          geo: { map: "complaint-city", roam: "scale", label: { show: true, fontSize: 10 } },
           series: [{ type: "scatter", coordinateSystem: "geo", data: [] }],
         });
+        // a form sent back (refused) keeps its point: show it
+        var lon = parseFloat(form.querySelector("[data-longitude]").value);
+        var lat = parseFloat(form.querySelector("[data-latitude]").value);
+        if (isFinite(lon) && isFinite(lat)) setPoint(form, lon, lat, chart);
         chart.getZr().on("click", function (event) {
           var point = chart.convertFromPixel("geo", [event.offsetX, event.offsetY]);
           if (point) setPoint(form, point[0], point[1], chart);
