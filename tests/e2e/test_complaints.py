@@ -1,0 +1,330 @@
+"""A complaint from a phone to its reply, in Chromium (issue 18): a citizen on a phone-sized screen files a complaint
+on the public page (topic, a description with their phone number in it, a point picked on the city's map, a photo,
+name and phone with consent) and gets a ticket code; the hotline finds it on its worklist with the phone masked,
+reveals who complained, accepts it and publishes a reply; the citizen's look-up shows the reply and their rating
+「不满意」 sends it back for review. A branch of another county does not see it; the analyst sees it without the
+complainant. Screenshots for docs/screens."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from ecoloop.intake.enums import Topic
+from tests.e2e.test_login import DEMO_PASSWORD, sign_in
+from tests.e2e.test_screen import SCREENS
+
+pytestmark = pytest.mark.e2e
+
+PHONE_SCREEN = {"width": 390, "height": 844}
+DESK_SCREEN = {"width": 1280, "height": 900}
+NAME = "柯文远"
+PHONE = "13907311946"
+MASKED = f"{PHONE[:3]}****{PHONE[-4:]}"  # how every page but the hotline's reveal writes it
+LAST4 = PHONE[-4:]
+WRONG_LAST4 = "1947"
+DESCRIPTION = f"砖厂烟囱傍晚起冒浓黑烟，呛得睁不开眼，已持续三天。我的电话{PHONE}，可回电核实。"
+ADDRESS = "田黄乡北马营村东砖厂"
+# A point well inside 北马营村 (田黄乡, 临河县): 0.07° from its village's edge in the demo's boundaries.
+POINT = (116.6456, 36.696)
+POINT_VILLAGE = "北马营村委会"
+TOLERANCE = 0.02  # degrees: a few pixels of the phone-sized map of the whole city
+LOCATED = (116.7339, 36.7403)  # where the phone says it is (the browser's geolocation)
+REPLY = "经现场核查，该砖厂已停产整改，责令拆除燃煤窑炉，县分局将持续跟踪。"
+FORM_MIN_SECONDS = 3  # Settings.complaint_form_min_seconds as the e2e server runs (its default)
+# Latin words a Chinese page may show: the photo formats and nothing else (the ticket code is removed first).
+LATIN_ALLOWED = {"JPEG", "PNG"}
+
+
+def _png() -> bytes:
+    """A small photo (PNG)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _phone(browser: Browser) -> BrowserContext:
+    """A phone: 390×844 CSS pixels at device scale 2, touch, Chinese, location allowed."""
+    ctx = browser.new_context(
+        locale="zh-CN",
+        viewport=PHONE_SCREEN,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": LOCATED[0], "latitude": LOCATED[1]},
+        permissions=["geolocation"],
+    )
+    ctx.set_default_timeout(15_000)
+    return ctx
+
+
+def _desk(browser: Browser) -> Page:
+    ctx = browser.new_context(locale="zh-CN", viewport=DESK_SCREEN)
+    ctx.set_default_timeout(15_000)
+    return ctx.new_page()
+
+
+def _fits_the_phone(page: Page) -> None:
+    """No horizontal scrolling on the phone."""
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]} px wide on a {width[1]} px screen"
+
+
+def _chinese(page: Page, ticket: str = "") -> None:
+    """Every word of the page (its text, title, field hints) is Chinese."""
+    text = page.evaluate(
+        "document.title + '\\n' + document.body.innerText + '\\n' + "
+        "Array.from(document.querySelectorAll('[placeholder],[aria-label],[title],img[alt]'))"
+        ".map(e => [e.placeholder, e.getAttribute('aria-label'), e.title, e.alt].filter(Boolean).join(' '))"
+        ".join(' ')"
+    )
+    if ticket:
+        text = text.replace(ticket, "")
+    latin = set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_ALLOWED
+    assert not latin, f"{page.url} shows untranslated words: {sorted(latin)}"
+
+
+def _pick_on_map(page: Page, longitude: float, latitude: float) -> None:
+    """Tap the map of the public form where the point is (ECharts' own projection gives the pixel)."""
+    chart = page.locator("[data-pick-map][data-chart-drawn=yes]")
+    expect(chart).to_be_visible()
+    x, y = page.evaluate(
+        "([lon, lat]) => echarts.getInstanceByDom(document.querySelector('[data-pick-map]'))"
+        ".convertToPixel('geo', [lon, lat])",
+        [longitude, latitude],
+    )
+    chart.tap(position={"x": x, "y": y})
+
+
+def _coordinates(page: Page) -> tuple[float, float]:
+    lon = page.locator("input[name=longitude]").input_value()
+    lat = page.locator("input[name=latitude]").input_value()
+    return float(lon or "nan"), float(lat or "nan")
+
+
+def file_the_complaint(phone: Page, base: str) -> str:
+    """The citizen files the complaint from the phone; the ticket code of the receipt."""
+    phone.goto(f"{base}/public/complaints")
+    opened = time.monotonic()
+    expect(phone).to_have_url(f"{base}/public/complaints")  # no sign-in asked
+    expect(phone.locator("h1")).to_have_text("生态环境问题举报")
+    phone.locator(f"input[name=topic][value='{Topic.SMOKE.value}']").check()
+    phone.locator("textarea[name=description]").fill(DESCRIPTION)
+    phone.locator("input[name=address]").fill(ADDRESS)
+
+    # The phone's location fills the point; a tap on the map moves it.
+    phone.get_by_role("button", name="使用我的位置").tap()
+    expect(phone.locator("input[name=longitude]")).to_have_value(f"{LOCATED[0]:.6f}")
+    expect(phone.locator("input[name=latitude]")).to_have_value(f"{LOCATED[1]:.6f}")
+    _pick_on_map(phone, *POINT)
+    expect(phone.locator("input[name=longitude]")).not_to_have_value(f"{LOCATED[0]:.6f}")
+    lon, lat = _coordinates(phone)
+    assert abs(lon - POINT[0]) < TOLERANCE and abs(lat - POINT[1]) < TOLERANCE, (lon, lat)
+
+    phone.locator("input[name=photos]").set_input_files(
+        [{"name": "黑烟.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    phone.locator("input[name=name]").fill(NAME)
+    phone.locator("input[name=phone]").fill(PHONE)
+    phone.locator("input[name=consent]").check()
+    _fits_the_phone(phone)
+    _chinese(phone)
+    SCREENS.mkdir(exist_ok=True)
+    phone.screenshot(path=SCREENS / "complaint-form.png", full_page=True)
+
+    # The form refuses a send quicker than a person: wait past its minimum time on the page.
+    time.sleep(max(0.0, FORM_MIN_SECONDS + 0.5 - (time.monotonic() - opened)))
+    phone.get_by_role("button", name="提交举报").tap()
+    expect(phone.locator("h1")).to_have_text("举报已收到")
+    ticket = phone.locator("[data-ticket]").inner_text().strip()
+    assert re.fullmatch(r"\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4,}", ticket), ticket
+    _fits_the_phone(phone)
+    _chinese(phone, ticket)
+    phone.screenshot(path=SCREENS / "complaint-receipt.png", full_page=True)
+    return ticket
+
+
+def handle_at_the_desk(desk: Page, base: str, ticket: str) -> str:
+    """The hotline finds the complaint to accept, sees who complained, accepts it, replies; the complaint's URL."""
+    sign_in(desk, base, "hotline", DEMO_PASSWORD)
+    desk.get_by_role("navigation").get_by_role("link", name="信访投诉").click()
+    desk.locator("a[data-queue=to_accept]").click()
+    expect(desk.locator("a[data-queue=to_accept]")).to_have_attribute("aria-current", "page")
+    row = desk.locator("table.complaints tbody tr", has=desk.get_by_role("link", name=ticket, exact=True))
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("网站举报")  # the channel
+    expect(row).not_to_contain_text(PHONE)
+    row.get_by_role("link", name=ticket, exact=True).click()
+    url = desk.url
+    assert re.search(r"/complaints/\d+$", url), url
+
+    expect(desk.locator("h1 [data-ticket]")).to_have_text(ticket)
+    expect(desk.locator("[data-description]")).to_contain_text(MASKED)
+    expect(desk.locator("main")).not_to_contain_text(PHONE)
+    expect(desk.locator("main")).not_to_contain_text(NAME)
+    expect(desk.locator("dl.facts")).to_contain_text(POINT_VILLAGE)
+    expect(desk.locator("img.thumb")).to_have_count(1)
+    assert desk.locator("img.thumb").evaluate("img => img.complete && img.naturalWidth") == 64
+
+    desk.get_by_role("button", name="查看举报人信息").click()
+    expect(desk.locator("[data-phone]")).to_have_text(PHONE)
+    expect(desk.locator("[data-name]")).to_have_text(NAME)
+
+    desk.get_by_role("button", name="受理并交办").click()
+    expect(desk).to_have_url(url)
+    expect(desk.locator("dd[data-status]")).to_have_attribute("data-status", "accepted")
+    expect(desk.locator("main")).not_to_contain_text(PHONE)  # the reveal is one viewing, not a state
+    desk.locator("textarea[name=text]").fill(REPLY)
+    desk.get_by_role("button", name="发布", exact=True).click()
+    expect(desk.locator("dd[data-status]")).to_have_attribute("data-status", "replied")
+    expect(desk.locator("[data-reply]")).to_have_text(REPLY)
+    desk.screenshot(path=SCREENS / "complaint-desk.png", full_page=True)
+    return url
+
+
+def look_up_and_rate(phone: Page, base: str, ticket: str) -> None:
+    """The citizen looks the ticket up with the last four digits, reads the reply and is not satisfied."""
+    phone.goto(f"{base}/public/lookup?ticket={ticket}")
+    expect(phone.locator("input[name=ticket]")).to_have_value(ticket)
+    _fits_the_phone(phone)
+    _chinese(phone, ticket)
+    # Wrong last four digits: "not found", as for a ticket that does not exist, and nothing of the complaint.
+    phone.locator("input[name=last4]").fill(WRONG_LAST4)
+    phone.get_by_role("button", name="查询", exact=True).tap()
+    expect(phone.get_by_role("alert")).to_have_text("没有与该编号和电话后四位相符的举报。")
+    expect(phone.locator("[data-status]")).to_have_count(0)
+    phone.locator("input[name=last4]").fill(LAST4)
+    phone.get_by_role("button", name="查询", exact=True).tap()
+    expect(phone.locator("h1 [data-ticket]")).to_have_text(ticket)
+    expect(phone.locator("dd[data-status]")).to_have_attribute("data-status", "replied")
+    expect(phone.locator("dd[data-status]")).to_have_text("已答复")
+    expect(phone.locator("[data-reply]")).to_have_text(REPLY)
+    page_text = phone.locator("main").inner_text()
+    for private in (PHONE, MASKED, NAME, ADDRESS, "黑烟，呛得"):
+        assert private not in page_text, f"the look-up shows {private!r}"
+    _fits_the_phone(phone)
+    _chinese(phone, ticket)
+    phone.screenshot(path=SCREENS / "complaint-lookup.png", full_page=True)
+
+    phone.get_by_label("不满意").check()
+    phone.get_by_role("button", name="提交评价").tap()
+    expect(phone.locator("dd[data-status]")).to_have_attribute("data-status", "review")
+    expect(phone.locator("dd[data-status]")).to_have_text("复查中")
+    expect(phone.locator("main")).to_contain_text("不满意")
+    _fits_the_phone(phone)
+    _chinese(phone, ticket)
+
+
+def test_a_complaint_from_a_phone_reaches_the_desk_and_its_reply_the_citizen(
+    browser: Browser, live_server: str
+) -> None:
+    phone_ctx = _phone(browser)
+    desk = _desk(browser)
+    try:
+        phone = phone_ctx.new_page()
+        ticket = file_the_complaint(phone, live_server)
+        url = handle_at_the_desk(desk, live_server, ticket)
+        look_up_and_rate(phone, live_server, ticket)
+
+        # The desk sees the rating and the complaint on its review worklist.
+        desk.goto(url)
+        expect(desk.locator("dd[data-status]")).to_have_attribute("data-status", "review")
+        expect(desk.locator("main")).to_contain_text("不满意")
+        desk.goto(f"{live_server}/complaints?queue=review")
+        expect(desk.get_by_role("link", name=ticket, exact=True)).to_have_count(1)
+    finally:
+        phone_ctx.close()
+        desk.context.close()
+
+    path = url.removeprefix(live_server)
+    # A branch of another county (平山县) does not see it; 临河县's branch does, without the complainant.
+    for username, visible in (("branch-371822", False), ("branch", True), ("analyst", True)):
+        other = _desk(browser)
+        try:
+            sign_in(other, live_server, username, DEMO_PASSWORD)
+            expect(other).to_have_url(f"{live_server}/")
+            answer = other.goto(f"{live_server}{path}")
+            assert answer is not None
+            if not visible:
+                assert answer.status == 404, f"{username} opened {path}: {answer.status}"
+                other.goto(f"{live_server}/complaints?ticket={ticket}")
+                expect(other.get_by_role("link", name=ticket)).to_have_count(0)
+                continue
+            assert answer.status == 200, f"{username} opened {path}: {answer.status}"
+            expect(other.locator("h1 [data-ticket]")).to_have_text(ticket)
+            expect(other.locator("[data-description]")).to_contain_text(MASKED)
+            text = other.locator("body").inner_text()
+            assert PHONE not in text and NAME not in text, f"{username} sees the complainant"
+            expect(other.get_by_role("button", name="查看举报人信息")).to_have_count(0)
+            assert PHONE not in other.content() and NAME not in other.content()
+        finally:
+            other.context.close()
+
+
+# --- defects found by this test, reported to the coordinator (strict xfail: each fails the run once it is fixed,
+# so that its mark is removed) ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: app.css `form label input { display: block; width: 100%}` also stretches the radios and "
+    "checkboxes of the citizen's `label.choice` (topics, anonymous, consent, the rating), which then float in the "
+    "middle of the line and squeeze their labels into a narrow column on a phone. Fix in static/intake.css: "
+    "`.citizen-form label.choice input { width: auto; flex: none; margin: 0; }`.",
+)
+def test_the_public_forms_choices_sit_beside_their_words(browser: Browser, live_server: str) -> None:
+    ctx = _phone(browser)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_server}/public/complaints")
+        boxes = page.eval_on_selector_all(
+            "label.choice input",
+            "els => els.map(e => { const r = e.getBoundingClientRect(), l = e.closest('label').getBoundingClientRect();"
+            " return [e.name, Math.round(r.width), Math.round(r.left - l.left)]; })",
+        )
+        assert boxes
+        wide = [box for box in boxes if box[1] > 32 or box[2] > 8]
+        assert not wide, f"choices stretched or pushed off their labels' start: {wide}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: the complaint pages label `received_at` with the msgid 'Received', whose msgstr is 实收 (the "
+    "data-completeness column 'expected / received' of monitoring/_quality.html): the desk's list and page and the "
+    "citizen's look-up say 实收 for when the complaint came in. Fix: a msgid of its own in intake/list.html, "
+    "detail.html, public_status.html (and audit/labels.py complaints.received_at), e.g. 'Time received' → 收到时间.",
+)
+def test_the_complaint_pages_say_when_a_complaint_came_in(browser: Browser, live_server: str) -> None:
+    desk = _desk(browser)
+    try:
+        sign_in(desk, live_server, "hotline", DEMO_PASSWORD)
+        desk.goto(f"{live_server}/complaints")
+        headers = desk.locator("table.complaints thead th").all_inner_texts()
+        assert "实收" not in headers, headers
+    finally:
+        desk.context.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: the public form asks the citizen's name with the msgid 'Name', whose msgstr is 名称 (the name "
+    "of a thing: a site, an organisation); a person's name is 姓名, as the consent text beneath says. The hotline's "
+    "reveal (detail.html) says 名称 too. Fix: a msgid of its own, e.g. 'Full name' → 姓名, in "
+    "intake/public_form.html and detail.html (new.html already says 'Caller's name').",
+)
+def test_the_public_form_asks_the_citizens_name_as_a_persons(browser: Browser, live_server: str) -> None:
+    ctx = _phone(browser)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_server}/public/complaints")
+        label = page.locator("label", has=page.locator("input[name=name]")).inner_text().strip()
+        assert label == "姓名", label
+    finally:
+        ctx.close()
