@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from ecoloop.intake.enums import Topic
+from tests.e2e.conftest import Demo
 from tests.e2e.test_login import DEMO_PASSWORD, sign_in
 from tests.e2e.test_screen import SCREENS
 
@@ -125,6 +127,10 @@ def file_the_complaint(phone: Page, base: str) -> str:
     expect(phone.locator("input[name=longitude]")).not_to_have_value(f"{LOCATED[0]:.6f}")
     lon, lat = _coordinates(phone)
     assert abs(lon - POINT[0]) < TOLERANCE and abs(lat - POINT[1]) < TOLERANCE, (lon, lat)
+    marked = phone.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('[data-pick-map]')).getOption().series[0].data"
+    )
+    assert marked == [[pytest.approx(lon, abs=1e-6), pytest.approx(lat, abs=1e-6)]], marked  # the marker is there
 
     phone.locator("input[name=photos]").set_input_files(
         [{"name": "黑烟.png", "mimeType": "image/png", "buffer": _png()}]
@@ -220,13 +226,29 @@ def look_up_and_rate(phone: Page, base: str, ticket: str) -> None:
     _chinese(phone, ticket)
 
 
+def _console_error(message: ConsoleMessage, errors: list[str]) -> None:
+    # A failed load is reported with its address by `_failed_response`.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(message.text)
+
+
+def _failed_response(response: Response, errors: list[str]) -> None:
+    path = urlsplit(response.url).path
+    if response.status >= 400 and path != "/favicon.ico":  # no page of the app declares an icon
+        errors.append(f"{response.request.method} {path} {response.status}")
+
+
 def test_a_complaint_from_a_phone_reaches_the_desk_and_its_reply_the_citizen(
-    browser: Browser, live_server: str
+    browser: Browser, live_server: str, demo_city: Demo
 ) -> None:
     phone_ctx = _phone(browser)
     desk = _desk(browser)
+    errors: list[str] = []
     try:
         phone = phone_ctx.new_page()
+        phone.on("pageerror", lambda error: errors.append(str(error)))
+        phone.on("console", lambda message: _console_error(message, errors))
+        phone.on("response", lambda response: _failed_response(response, errors))
         ticket = file_the_complaint(phone, live_server)
         url = handle_at_the_desk(desk, live_server, ticket)
         look_up_and_rate(phone, live_server, ticket)
@@ -237,6 +259,8 @@ def test_a_complaint_from_a_phone_reaches_the_desk_and_its_reply_the_citizen(
         expect(desk.locator("main")).to_contain_text("不满意")
         desk.goto(f"{live_server}/complaints?queue=review")
         expect(desk.get_by_role("link", name=ticket, exact=True)).to_have_count(1)
+        # Only the look-up with the wrong last four digits was answered "not found".
+        assert errors == ["POST /public/lookup 404"], f"the citizen's pages had errors (script, CSP, network): {errors}"
     finally:
         phone_ctx.close()
         desk.context.close()
@@ -264,6 +288,56 @@ def test_a_complaint_from_a_phone_reaches_the_desk_and_its_reply_the_citizen(
             assert PHONE not in other.content() and NAME not in other.content()
         finally:
             other.context.close()
+
+    # Neither the audit trail (the reveal is recorded there) nor the server's log holds the complainant.
+    admin = _desk(browser)
+    try:
+        sign_in(admin, live_server, "admin", DEMO_PASSWORD)
+        admin.goto(f"{live_server}/admin/audit?entity_type=complaints")
+        expect(admin.locator("main")).to_contain_text(ticket)
+        audit = admin.content()
+        assert PHONE not in audit and NAME not in audit, "the audit trail shows the complainant"
+    finally:
+        admin.context.close()
+    log = (demo_city.directory / "server.log").read_text(errors="replace")
+    assert "POST /public/complaints" in log  # the requests were logged
+    assert PHONE not in log and NAME not in log, "the server's log holds the complainant"
+
+
+def test_a_phone_without_javascript_files_an_anonymous_complaint_with_typed_coordinates(
+    browser: Browser, live_server: str
+) -> None:
+    ctx = browser.new_context(
+        locale="zh-CN", viewport=PHONE_SCREEN, device_scale_factor=2, is_mobile=True, java_script_enabled=False
+    )
+    ctx.set_default_timeout(15_000)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_server}/public/complaints")
+        opened = time.monotonic()
+        expect(page.locator("[data-pick-map]")).to_be_hidden()  # no map without scripts
+        page.locator(f"input[name=topic][value='{Topic.RIVER.value}']").check()
+        page.locator("textarea[name=description]").fill("村东小河发黑发臭，岸边有排污口。")
+        page.locator("input[name=longitude]").fill(str(POINT[0]))
+        page.locator("input[name=latitude]").fill(str(POINT[1]))
+        page.locator("input[name=anonymous]").check()
+        time.sleep(max(0.0, FORM_MIN_SECONDS + 0.5 - (time.monotonic() - opened)))
+        page.get_by_role("button", name="提交举报").click()
+        expect(page.locator("h1")).to_have_text("举报已收到")
+        ticket = page.locator("[data-ticket]").inner_text().strip()
+        expect(page.locator("main")).to_contain_text("后四位留空")
+        _fits_the_phone(page)
+        _chinese(page, ticket)
+
+        page.get_by_role("link", name="查询举报").last.click()
+        expect(page.locator("input[name=ticket]")).to_have_value(ticket)
+        page.get_by_role("button", name="查询", exact=True).click()  # no last four digits: none was given
+        expect(page.locator("dd[data-status]")).to_have_attribute("data-status", "received")
+        expect(page.locator("[data-reply]")).to_have_count(0)
+        _fits_the_phone(page)
+        _chinese(page, ticket)
+    finally:
+        ctx.close()
 
 
 # --- defects found by this test, reported to the coordinator (strict xfail: each fails the run once it is fixed,
@@ -326,5 +400,24 @@ def test_the_public_form_asks_the_citizens_name_as_a_persons(browser: Browser, l
         page.goto(f"{live_server}/public/complaints")
         label = page.locator("label", has=page.locator("input[name=name]")).inner_text().strip()
         assert label == "姓名", label
+    finally:
+        ctx.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: app.css `button, .button { display: inline-block }` overrides the `hidden` attribute, so the "
+    "public form's 「使用我的位置」 button (`<button hidden data-locate>`, shown by complain.js only where the "
+    "browser has geolocation) is always visible: without JavaScript, or without geolocation, it does nothing when "
+    "tapped. Fix (the class of defect): `[hidden] { display: none !important; }` in static/app.css (or at least "
+    "`.citizen-form [hidden] { display: none; }` in static/intake.css).",
+)
+def test_the_location_button_is_hidden_where_it_cannot_work(browser: Browser, live_server: str) -> None:
+    ctx = browser.new_context(locale="zh-CN", viewport=PHONE_SCREEN, is_mobile=True, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_server}/public/complaints")
+        expect(page.locator("button[data-locate]")).to_have_attribute("hidden", "")
+        expect(page.locator("button[data-locate]")).to_be_hidden(timeout=1_000)
     finally:
         ctx.close()
