@@ -2,8 +2,10 @@
 on the public page (topic, a description with their phone number in it, a point picked on the city's map, a photo,
 name and phone with consent) and gets a ticket code; the hotline finds it on its worklist with the phone masked,
 reveals who complained, accepts it and publishes a reply; the citizen's look-up shows the reply and their rating
-「不满意」 sends it back for review. A branch of another county does not see it; the analyst sees it without the
-complainant. Screenshots for docs/screens."""
+「不满意」 sends it back for review. A branch of another county does not see it; its county's branch and the analyst
+see it without the complainant, and are refused the reveal; neither the audit trail nor the server's log holds the
+complainant. A phone without JavaScript files an anonymous complaint with typed coordinates. Screenshots for
+docs/screens. Defects found and reported are strict xfails at the end."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ POINT = (116.6456, 36.696)
 POINT_VILLAGE = "北马营村委会"
 TOLERANCE = 0.02  # degrees: a few pixels of the phone-sized map of the whole city
 LOCATED = (116.7339, 36.7403)  # where the phone says it is (the browser's geolocation)
+RIVER = "村东小河发黑发臭，岸边有排污口。"
+SMALL_PHONE = {"width": 360, "height": 740}
 REPLY = "经现场核查，该砖厂已停产整改，责令拆除燃煤窑炉，县分局将持续跟踪。"
 FORM_MIN_SECONDS = 3  # Settings.complaint_form_min_seconds as the e2e server runs (its default)
 # Latin words a Chinese page may show: the photo formats and nothing else (the ticket code is removed first).
@@ -285,6 +289,12 @@ def test_a_complaint_from_a_phone_reaches_the_desk_and_its_reply_the_citizen(
             text = other.locator("body").inner_text()
             assert PHONE not in text and NAME not in text, f"{username} sees the complainant"
             expect(other.get_by_role("button", name="查看举报人信息")).to_have_count(0)
+            # Nor does asking for it without the button: the reveal is refused, and says nothing.
+            token = other.locator("input[name=csrf_token]").first.input_value()
+            refused = other.request.post(f"{live_server}{path}/identity", headers={"x-csrf-token": token})
+            assert refused.status == 403, f"{username} asked who complained: {refused.status}"
+            assert "表单已失效" not in refused.text()  # refused as not allowed, not for the form's token
+            assert PHONE not in refused.text() and NAME not in refused.text()
             assert PHONE not in other.content() and NAME not in other.content()
         finally:
             other.context.close()
@@ -308,19 +318,27 @@ def test_a_phone_without_javascript_files_an_anonymous_complaint_with_typed_coor
     browser: Browser, live_server: str
 ) -> None:
     ctx = browser.new_context(
-        locale="zh-CN", viewport=PHONE_SCREEN, device_scale_factor=2, is_mobile=True, java_script_enabled=False
+        locale="zh-CN", viewport=SMALL_PHONE, device_scale_factor=2, is_mobile=True, java_script_enabled=False
     )
     ctx.set_default_timeout(15_000)
     try:
         page = ctx.new_page()
         page.goto(f"{live_server}/public/complaints")
-        opened = time.monotonic()
         expect(page.locator("[data-pick-map]")).to_be_hidden()  # no map without scripts
         page.locator(f"input[name=topic][value='{Topic.RIVER.value}']").check()
-        page.locator("textarea[name=description]").fill("村东小河发黑发臭，岸边有排污口。")
+        page.locator("textarea[name=description]").fill(RIVER)
         page.locator("input[name=longitude]").fill(str(POINT[0]))
         page.locator("input[name=latitude]").fill(str(POINT[1]))
         page.locator("input[name=anonymous]").check()
+        # Sent at once: refused as too quick, with what was typed kept.
+        page.get_by_role("button", name="提交举报").click()
+        expect(page.get_by_role("alert")).to_have_text("表单打开后提交过快，请核对后重新提交。")
+        opened = time.monotonic()
+        expect(page.locator("textarea[name=description]")).to_have_value(RIVER)
+        expect(page.locator("input[name=longitude]")).to_have_value(str(POINT[0]))
+        expect(page.locator("input[name=anonymous]")).to_be_checked()
+        _fits_the_phone(page)
+        _chinese(page)
         time.sleep(max(0.0, FORM_MIN_SECONDS + 0.5 - (time.monotonic() - opened)))
         page.get_by_role("button", name="提交举报").click()
         expect(page.locator("h1")).to_have_text("举报已收到")
@@ -419,5 +437,33 @@ def test_the_location_button_is_hidden_where_it_cannot_work(browser: Browser, li
         page.goto(f"{live_server}/public/complaints")
         expect(page.locator("button[data-locate]")).to_have_attribute("hidden", "")
         expect(page.locator("button[data-locate]")).to_be_hidden(timeout=1_000)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT (minor): when the form comes back (refused as too quick, a photo refused, a limit), the "
+    "longitude and latitude typed or picked are kept but complain.js draws the map with no marker "
+    "(`series: [{…, data: []}]`), so the citizen no longer sees the place they chose. Fix in static/complain.js, "
+    "drawMap, after the first setOption: read the two fields and, when both are numbers, "
+    "`setPoint(form, lon, lat, chart)`.",
+)
+def test_the_map_shows_the_point_the_form_kept(browser: Browser, live_server: str) -> None:
+    ctx = _phone(browser)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_server}/public/complaints")
+        page.locator("textarea[name=description]").fill(RIVER)
+        _pick_on_map(page, *POINT)
+        expect(page.locator("input[name=longitude]")).not_to_have_value("")
+        page.get_by_role("button", name="提交举报").tap()  # at once: refused as too quick, the point kept
+        expect(page.get_by_role("alert")).to_have_text("表单打开后提交过快，请核对后重新提交。")
+        lon, lat = _coordinates(page)
+        expect(page.locator("[data-pick-map][data-chart-drawn=yes]")).to_be_visible()
+        marked = page.evaluate(
+            "echarts.getInstanceByDom(document.querySelector('[data-pick-map]')).getOption().series[0].data"
+        )
+        assert marked == [[pytest.approx(lon, abs=1e-6), pytest.approx(lat, abs=1e-6)]], marked
     finally:
         ctx.close()
