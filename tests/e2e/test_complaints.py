@@ -5,7 +5,7 @@ reveals who complained, accepts it and publishes a reply; the citizen's look-up 
 「不满意」 sends it back for review. A branch of another county does not see it; its county's branch and the analyst
 see it without the complainant, and are refused the reveal; neither the audit trail nor the server's log holds the
 complainant. A phone without JavaScript files an anonymous complaint with typed coordinates. Screenshots for
-docs/screens. Defects found and reported are strict xfails at the end."""
+docs/screens. The defects it found are fixed and held by the tests at the end."""
 
 from __future__ import annotations
 
@@ -420,17 +420,9 @@ def test_the_hotline_registers_a_call_with_the_callers_numbers_masked(browser: B
         desk.context.close()
 
 
-# --- defects found by this test, reported to the coordinator (strict xfail: each fails the run once it is fixed,
-# so that its mark is removed) ----------------------------------------------------------------------------------------
+# --- defects this test found, now fixed: each test holds its fix ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: app.css `form label input { display: block; width: 100%}` also stretches the radios and "
-    "checkboxes of the citizen's `label.choice` (topics, anonymous, consent, the rating), which then float in the "
-    "middle of the line and squeeze their labels into a narrow column on a phone. Fix in static/intake.css: "
-    "`.citizen-form label.choice input { width: auto; flex: none; margin: 0; }`.",
-)
 def test_the_public_forms_choices_sit_beside_their_words(browser: Browser, live_server: str) -> None:
     ctx = _phone(browser)
     try:
@@ -448,13 +440,6 @@ def test_the_public_forms_choices_sit_beside_their_words(browser: Browser, live_
         ctx.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: the complaint pages label `received_at` with the msgid 'Received', whose msgstr is 实收 (the "
-    "data-completeness column 'expected / received' of monitoring/_quality.html): the desk's list and page and the "
-    "citizen's look-up say 实收 for when the complaint came in. Fix: a msgid of its own in intake/list.html, "
-    "detail.html, public_status.html (and audit/labels.py complaints.received_at), e.g. 'Time received' → 收到时间.",
-)
 def test_the_complaint_pages_say_when_a_complaint_came_in(browser: Browser, live_server: str) -> None:
     desk = _desk(browser)
     try:
@@ -466,13 +451,6 @@ def test_the_complaint_pages_say_when_a_complaint_came_in(browser: Browser, live
         desk.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: the public form asks the citizen's name with the msgid 'Name', whose msgstr is 名称 (the name "
-    "of a thing: a site, an organisation); a person's name is 姓名, as the consent text beneath says. The hotline's "
-    "reveal (detail.html) says 名称 too. Fix: a msgid of its own, e.g. 'Full name' → 姓名, in "
-    "intake/public_form.html and detail.html (new.html already says 'Caller's name').",
-)
 def test_the_public_form_asks_the_citizens_name_as_a_persons(browser: Browser, live_server: str) -> None:
     ctx = _phone(browser)
     try:
@@ -484,14 +462,6 @@ def test_the_public_form_asks_the_citizens_name_as_a_persons(browser: Browser, l
         ctx.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: app.css `button, .button { display: inline-block }` overrides the `hidden` attribute, so the "
-    "public form's 「使用我的位置」 button (`<button hidden data-locate>`, shown by complain.js only where the "
-    "browser has geolocation) is always visible: without JavaScript, or without geolocation, it does nothing when "
-    "tapped. Fix (the class of defect): `[hidden] { display: none !important; }` in static/app.css (or at least "
-    "`.citizen-form [hidden] { display: none; }` in static/intake.css).",
-)
 def test_the_location_button_is_hidden_where_it_cannot_work(browser: Browser, live_server: str) -> None:
     ctx = browser.new_context(locale="zh-CN", viewport=PHONE_SCREEN, is_mobile=True, java_script_enabled=False)
     try:
@@ -503,14 +473,6 @@ def test_the_location_button_is_hidden_where_it_cannot_work(browser: Browser, li
         ctx.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT (minor): when the form comes back (refused as too quick, a photo refused, a limit), the "
-    "longitude and latitude typed or picked are kept but complain.js draws the map with no marker "
-    "(`series: [{…, data: []}]`), so the citizen no longer sees the place they chose. Fix in static/complain.js, "
-    "drawMap, after the first setOption: read the two fields and, when both are numbers, "
-    "`setPoint(form, lon, lat, chart)`.",
-)
 def test_the_map_shows_the_point_the_form_kept(browser: Browser, live_server: str) -> None:
     ctx = _phone(browser)
     try:
