@@ -43,6 +43,10 @@ class Action(StrEnum):
     GENERATE_REPORTS = "generate_reports"
     MANAGE_REPORTS = "manage_reports"
     MANAGE_CALENDAR = "manage_calendar"
+    VIEW_COMPLAINTS = "view_complaints"
+    HANDLE_COMPLAINTS = "handle_complaints"
+    APPROVE_REWARDS = "approve_rewards"
+    TAKE_CASES = "take_cases"
 
 
 _BUREAU_READ = frozenset(
@@ -66,6 +70,9 @@ _SUPERVISION = frozenset({Action.SUPERVISE_CASES})
 # The briefs (issue 17): read by the bureau's staff, the branches and the departments; generated again on demand,
 # and their templates, settings and forecasts kept, by the administrator and the analysts.
 _BRIEF_WORK = frozenset({Action.VIEW_REPORTS, Action.GENERATE_REPORTS, Action.MANAGE_REPORTS})
+# Complaints (issue 18): the hotline registers and answers them, the bureau's analysts and a branch (for its county)
+# accept, route and answer them too; leaders follow them, approve rewards and take cases in person (领导包案).
+_COMPLAINT_WORK = frozenset({Action.VIEW_COMPLAINTS, Action.HANDLE_COMPLAINTS})
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
@@ -86,13 +93,14 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS}
     | _BRIEF_WORK
-    | {Action.MANAGE_CALENDAR},
+    | {Action.MANAGE_CALENDAR}
+    | _COMPLAINT_WORK,
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.ISSUE_SUPERVISION},
+    | {Action.ISSUE_SUPERVISION, Action.VIEW_COMPLAINTS, Action.APPROVE_REWARDS, Action.TAKE_CASES},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
@@ -100,7 +108,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
-    | _BRIEF_WORK,
+    | _BRIEF_WORK
+    | _COMPLAINT_WORK,
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
@@ -109,7 +118,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.MANAGE_ENTERPRISES, Action.MANAGE_MONITORING, Action.MANAGE_REGIONS, Action.REVIEW_CORRECTIONS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS},
+    | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS}
+    | _COMPLAINT_WORK,
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
@@ -121,6 +131,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_ALERTS,
             Action.VIEW_QUALITY,
             Action.VIEW_REPORTS,
+            Action.VIEW_COMPLAINTS,
         }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
@@ -145,7 +156,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.REGISTER_CASES,
             Action.VIEW_QUALITY,
         }
-    ),
+    )
+    | _COMPLAINT_WORK,
 }
 
 

@@ -114,3 +114,15 @@ def mask(text: str) -> str:
         pieces.append(text[at : f.start] + hidden)
         at = f.end
     return "".join(pieces) + text[at:]
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of the one mobile or landline number that `text` is (as dialled at home, without +86 or 0086:
+    13812345678, 057187654321), or None when `text` is not exactly one phone number."""
+    found = find(text.strip())
+    if len(found) != 1 or found[0].kind == "id" or (found[0].start, found[0].end) != (0, len(text.strip())):
+        return None
+    digits = "".join(c for c in text.strip().translate(_FOLD) if c.isascii() and c.isdigit())
+    if text.strip().translate(_FOLD).startswith(("+86", "0086")):
+        digits = digits[2:] if digits.startswith("86") else digits[4:]
+    return digits
