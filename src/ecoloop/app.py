@@ -42,6 +42,8 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.intake.api_routes import router as complaints_api_router
+from ecoloop.intake.open311_routes import router as open311_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
@@ -112,6 +114,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     brief_settings_router,
     reports_router,
     calendar_router,
+    complaints_api_router,
+    open311_router,
 )
 
 

@@ -31,8 +31,17 @@ from ecoloop.web.templating import render
 API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
-# (issue 15; its token is the credential, checked by the route).
-ANONYMOUS_BODIES = frozenset({"/login"})
+# (issue 15; its token is the credential, checked by the route); complaints and look-ups through the machine
+# channels (issue 18: rate-limited per address by their routes, a partner's key checked by them).
+ANONYMOUS_BODIES = frozenset(
+    {
+        "/login",
+        "/open311/v2/requests.xml",
+        "/open311/v2/requests.json",
+        "/api/v1/complaints",
+        "/api/v1/complaints/lookup",
+    }
+)
 ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
