@@ -23,7 +23,7 @@ from ecoloop.alerts import queries, webhooks
 from ecoloop.alerts.case_webhooks import SETTLE, queue_case_events
 from ecoloop.alerts.models import Webhook, WebhookDelivery
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cases.enums import CaseSource, Category
+from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Case
 from ecoloop.cases.service import Acting, act, comment, register_case
 from ecoloop.cases.workflow import Action
@@ -188,7 +188,7 @@ def test_the_delivery_log_shows_case_deliveries(db: Session, world: World, recei
     (row,) = queries.deliveries(db, world.principal(db, "admin"), webhook_id=bureau.id)
 
     assert (row.case_id, row.number, row.alert_id) == (case.id, case.number, None)
-    assert row.kind_label == "Registered"
+    assert row.event_kind is EventKind.REGISTERED
 
 
 def test_no_complainant_in_any_case_event_body(db: Session, world: World, tmp_path: Path, receiver: Receiver) -> None:

@@ -424,11 +424,6 @@ class DeliveryRow:
     alert_id: int | None = None
     case_id: int | None = None
 
-    @property
-    def kind_label(self) -> str:
-        """The event's label (a message id)."""
-        return self.event_kind.label
-
 
 def deliveries(
     session: Session,
