@@ -249,3 +249,23 @@ async def test_the_administrator_chooses_case_events_on_the_webhook_forms(
     assert switched.status_code == 303 and still, "switching a webhook off keeps its choice of events"
     assert edited.status_code == 303
     assert app_db.scalars(select(Webhook)).one().case_events is False  # the box left unticked
+
+
+async def test_the_webhook_page_lists_case_deliveries_with_a_link_to_the_case(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    bureau = hook(app_db, app_world.bureau, "https://example.org/cases")
+    queue_case_events(app_db, T0)
+    case = new_case(app_db, app_world, T0 + timedelta(minutes=1))
+    queue_case_events(app_db, LATER)
+    app_db.commit()
+    open_session(app_db, client, "admin")
+
+    page = await client.get(f"/alerts/webhooks/{bureau.id}")
+
+    assert page.status_code == 200
+    log = parse(page.text).find("table", id="deliveries")
+    assert log is not None
+    links = [a for a in log.find_all("a") if a.attrs.get("href") == f"/cases/{case.id}"]
+    assert [a.text for a in links] == [case.number]
+    assert "已登记" in log.text

@@ -4,6 +4,8 @@ look-up (status and reply only; a wrong pair is 404 like an unknown ticket; limi
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.audit.models import AuditRecord
 from ecoloop.i18n import gettext, use_locale
 from ecoloop.intake.channels import key_hash
 from ecoloop.intake.enums import Channel, Status
@@ -160,3 +163,24 @@ async def test_a_wrong_pair_is_404_like_an_unknown_ticket_and_tries_are_limited(
     assert wrong.json() == missing.json()
     assert without.status_code == 200
     assert [t.status_code for t in tries] == [200, 200, 429]  # five an hour per address
+
+
+async def test_a_planted_phone_reaches_no_log_line_and_no_audit_diff(
+    client: httpx.AsyncClient, app_db: Session, city: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    open311 = {"service_code": "air.smoke", "lat": "35.05", "long": "114.05", "phone": PHONE}
+    with caplog.at_level(logging.DEBUG):
+        filed = await client.post(URL, json=complaint())
+        refused = await client.post(URL, json=complaint(consent=False))
+        partner = await client.post(URL, json=complaint(), headers={"X-Api-Key": PARTNER_KEY})
+        by_form = await client.post(
+            "/open311/v2/requests.xml",
+            data=open311 | {"description": f"请回电 {PHONE}", "first_name": "李四", "attribute[consent]": "true"},
+        )
+        looked_up = await client.post(f"{URL}/lookup", json={"ticket": filed.json()["ticket"], "phone_last4": "5678"})
+
+    assert [r.status_code for r in (filed, refused, partner, by_form, looked_up)] == [201, 422, 201, 200, 200]
+    assert PHONE not in caplog.text and "李四" not in caplog.text
+    diffs = json.dumps([(r.before, r.after) for r in app_db.scalars(select(AuditRecord))], ensure_ascii=False)
+    assert "complaints" in {r.entity_type for r in app_db.scalars(select(AuditRecord))}
+    assert PHONE not in diffs and "李四" not in diffs
