@@ -8,6 +8,7 @@ logged."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -114,6 +115,7 @@ def list_requests(request: Request, db: DbSession, settings: SettingsDep, fmt: s
         listing = open311.read_listing(params, utcnow())
     except Open311Error as error:
         return _refusal(chosen, error)
+    listing = replace(listing, tickets=tuple(service.ticket_form(t) for t in listing.tickets))
     rows = [
         open311.request_row(p.complaint, p.agency, settings.tz, gettext) for p in channels.public_requests(db, listing)
     ]
