@@ -64,6 +64,8 @@ SLOW = {
     "tests/demo/test_enterprises.py::test_load_adds_the_files_once_and_quickly": "loads the demo enterprises twice",
     "tests/demo/simulator/test_loggers.py::test_cli_simulates_the_demo_devices": "the simulator over the demo",
     "tests/readings/test_store.py::test_writers_creating_a_new_store_at_once_all_succeed": "writer processes",
+    "tests/intake/test_ratelimit.py::test_processes_hitting_one_key_of_a_sqlite_file_lose_no_count": "processes",
+    "tests/intake/test_keyring.py::test_processes_starting_at_once_share_one_key_file": "processes",
     "tests/web/test_client_address.py::test_the_served_app_ignores_a_forwarded_for_from_localhost": "uvicorn on TCP",
     "tests/ingest/test_server_limits.py::test_connections_that_never_send_a_valid_packet_are_closed": "waits timeouts",
     "tests/ingest/test_server_connections.py::test_two_thousand_connections_held_open_at_once": "2,000 sockets",

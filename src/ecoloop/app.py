@@ -44,6 +44,11 @@ from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
 from ecoloop.intake.api_routes import router as complaints_api_router
 from ecoloop.intake.open311_routes import router as open311_router
+from ecoloop.intake.config_routes import router as complaint_settings_router
+from ecoloop.intake.partner_routes import router as partners_router
+from ecoloop.intake.public_routes import router as citizen_router
+from ecoloop.intake.push_routes import router as push_router
+from ecoloop.intake.routes import router as complaints_router
 from ecoloop.monitoring.import_routes import router as monitoring_import_router
 from ecoloop.monitoring.location import SITES_IN_REGION, active_sites_in, locate_sites
 from ecoloop.monitoring.register_routes import router as monitoring_register_router
@@ -116,6 +121,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     calendar_router,
     complaints_api_router,
     open311_router,
+    citizen_router,
+    complaint_settings_router,
+    complaints_router,
+    partners_router,
+    push_router,
 )
 
 

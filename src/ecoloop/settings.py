@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     request_max_observations_mb: int = Field(
         default=8, ge=1, description="Largest request body in MiB of POST /api/v1/observations (JSON)."
     )
+    request_max_complaint_mb: int = Field(
+        default=16,
+        ge=1,
+        description="Largest request body in MiB of the public complaint form (POST /public/complaints: up to 3 "
+        "photos of 5 MiB each and the form); read from anonymous visitors, so kept small.",
+    )
     json_max_depth: int = Field(
         default=32,
         ge=2,

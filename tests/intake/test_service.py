@@ -234,3 +234,23 @@ def test_the_case_of_a_complaint_never_carries_the_phone(desk: Desk) -> None:
     assert stored is not None and PHONE not in stored.description and PHONE not in stored.title
     for note in desk.db.scalars(select(CaseEvent.note).where(CaseEvent.case_id == case.id)):
         assert PHONE not in note
+
+
+def test_a_complaint_case_registered_on_the_case_page_masks_the_phone(desk: Desk) -> None:
+    from ecoloop.cases.enums import Category as CaseCategory
+    from ecoloop.cases.service import Acting, comment, register_case
+
+    hotline = Acting(desk.world.users["hotline"], desk.world.principal(desk.db, "hotline"))
+    case = register_case(
+        desk.db,
+        hotline,
+        source=CaseSource.COMPLAINT,
+        category=CaseCategory.NOISE,
+        title=f"来电{PHONE}反映噪声",
+        region=desk.world.town_a,
+        now=NOW,
+        description=f"来电人{PHONE}，身份证{ID_NUMBER}",
+    )
+    comment(desk.db, case, hotline, f"已回电{PHONE}", NOW)
+    assert PHONE not in case.title and PHONE not in case.description and ID_NUMBER not in case.description
+    assert all(PHONE not in n for n in desk.db.scalars(select(CaseEvent.note).where(CaseEvent.case_id == case.id)))

@@ -138,6 +138,15 @@ PUBLIC = {
     "GET /open311/v2/requests.{fmt}",
     "POST /open311/v2/requests.{fmt}",
     "GET /open311/v2/requests/{ticket}.{fmt}",
+    # The citizen's side (issue 18): report a problem, look a ticket up, rate the reply (the ticket and the last
+    # four digits of the phone are the credential; the form's challenge and the rate limits guard them).
+    "GET /public/complaints",
+    "POST /public/complaints",
+    "GET /public/lookup",
+    "POST /public/lookup",
+    "POST /public/complaints/{ticket}/rating",
+    # A partner platform's warning (issue 18): its key and the body's signature are the credential (docs/partners.md).
+    "POST /api/v1/events",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

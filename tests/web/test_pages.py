@@ -47,6 +47,11 @@ BRIEFS = [*QUALITY, "/reports"]
 REPORT_READERS = QUALITY_VIEWERS - {"hotline"}
 CASES = ["/cases", "/cases/mine"]
 CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
+# The complaints (issue 18), before the cases, for the roles that see them (not inspectors or enterprises).
+COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_a", "department"})
+COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
+# The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
+PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -75,6 +80,13 @@ PAGES = {
     "/reports/settings": (frozenset({"admin", "analyst"}), "简报设置"),
     "/reports/forecasts": (REPORT_READERS, "空气质量预报"),
     "/admin/calendar": (ADMIN, "工作日历"),
+    "/complaints": (COMPLAINT_VIEWERS, "信访投诉"),
+    "/complaints?queue=accept_overdue": (COMPLAINT_VIEWERS, "信访投诉"),
+    "/complaints/new": (COMPLAINT_HANDLERS, "登记来电来信"),
+    "/complaints/settings": (frozenset({"admin", "analyst"}), "举报办理设置"),
+    "/admin/partners": (ADMIN, "外部平台"),
+    "/admin/partners/report": (ADMIN, "分平台预警统计"),
+    "/push-tasks": (PUSH_HANDLERS, "推送任务"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -89,6 +101,8 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -97,14 +111,27 @@ MENUS = {
         "/admin/organisations",
         "/admin/regions",
         "/admin/calendar",
+        "/admin/partners",
         "/admin/audit",
         "/account",
     ],
-    "leader": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/admin/audit", "/account"],
+    "leader": [
+        "/",
+        *BRIEFS,
+        "/alerts",
+        "/complaints",
+        *CASE_BOOKS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/admin/audit",
+        "/account",
+    ],
     "analyst": [
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -112,18 +139,20 @@ MENUS = {
         "/account",
     ],
     "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
-    "hotline": ["/", *QUALITY, *CASES, "/account"],
+    "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
         *BRIEFS,
         "/alerts",
+        "/complaints",
+        "/push-tasks",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *BRIEFS, "/alerts", *CASES, "/account"],
+    "department": ["/", *BRIEFS, "/alerts", "/complaints", "/push-tasks", *CASES, "/account"],
     "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
 }
 

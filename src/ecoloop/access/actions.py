@@ -47,6 +47,9 @@ class Action(StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"
     APPROVE_REWARDS = "approve_rewards"
     TAKE_CASES = "take_cases"
+    MANAGE_COMPLAINT_RULES = "manage_complaint_rules"
+    MANAGE_PARTNERS = "manage_partners"
+    HANDLE_PUSH_TASKS = "handle_push_tasks"
 
 
 _BUREAU_READ = frozenset(
@@ -93,8 +96,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.ISSUE_SUPERVISION, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | {Action.MANAGE_WEBHOOKS}
     | _BRIEF_WORK
-    | {Action.MANAGE_CALENDAR}
-    | _COMPLAINT_WORK,
+    | {Action.MANAGE_CALENDAR, Action.MANAGE_COMPLAINT_RULES}
+    | _COMPLAINT_WORK
+    | {Action.MANAGE_PARTNERS, Action.HANDLE_PUSH_TASKS},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
@@ -109,7 +113,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | _BRIEF_WORK
-    | _COMPLAINT_WORK,
+    | _COMPLAINT_WORK
+    | {Action.MANAGE_COMPLAINT_RULES, Action.HANDLE_PUSH_TASKS},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
@@ -119,7 +124,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS}
-    | _COMPLAINT_WORK,
+    | _COMPLAINT_WORK
+    | {Action.HANDLE_PUSH_TASKS},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
@@ -132,6 +138,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_QUALITY,
             Action.VIEW_REPORTS,
             Action.VIEW_COMPLAINTS,
+            Action.HANDLE_PUSH_TASKS,
         }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).

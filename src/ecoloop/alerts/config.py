@@ -31,6 +31,13 @@ from ecoloop.alerts.rules import (
 from ecoloop.i18n import DEFAULT_LOCALE, N_, gettext, use_locale
 from ecoloop.standards.noise import NoisePeriod
 
+
+@dataclass(frozen=True)
+class PartnerThresholds:
+    """A partner platform's warnings (issue 18, `ecoloop.intake.events`): the platform judged, the engine does not
+    evaluate the rule, and it has nothing to set; its name, region, escalation and case deadline still apply."""
+
+
 Thresholds = (
     SourceExceedanceThresholds
     | HotspotThresholds
@@ -42,6 +49,7 @@ Thresholds = (
     | HiddenExceedanceThresholds
     | AqiThresholds
     | NoiseThresholds
+    | PartnerThresholds
 )
 
 THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
@@ -55,6 +63,7 @@ THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
     RuleKind.DEVICE_HIDDEN_EXCEEDANCE: HiddenExceedanceThresholds,
     RuleKind.AQI_LEVEL: AqiThresholds,
     RuleKind.NOISE_EXCEEDANCE: NoiseThresholds,
+    RuleKind.PARTNER: PartnerThresholds,
 }
 
 # Options the engine reads besides the thresholds: which sites an AQI rule judges (stations, or the mean of the

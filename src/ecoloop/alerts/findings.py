@@ -64,7 +64,9 @@ _SENTENCES = {
         "%(time)s %(where)s %(period)s %(parameter)s %(observed)s %(unit)s, above the %(period)s limit of "
         "%(reference)s %(unit)s of a %(zone)s by %(excess)s dB"
     ),
+    RuleKind.PARTNER: N_("%(time)s %(where)s %(source)s reported: %(title)s. %(description)s"),
 }
+_PARTNER_BARE = N_("%(time)s %(where)s %(source)s reported: %(title)s")
 _NOISE_MAX = N_(
     "%(time)s %(where)s %(period)s %(parameter)s %(observed)s %(unit)s, above %(reference)s %(unit)s (the night "
     "limit of a %(zone)s plus 15 dB for sudden noise) by %(excess)s dB"
@@ -202,6 +204,11 @@ def _specific(kind: RuleKind | None, f: Mapping[str, Any], values: dict[str, Any
             "zone": gettext(NoiseZone(f["zone"]).label),
             "excess": number(f["excess"]),
         }
+    elif kind is RuleKind.PARTNER:
+        # the platform's own words, stored with personal numbers masked (`ecoloop.intake.events`)
+        extra = {"source": str(f["source"]), "title": str(f["title"]), "description": str(f.get("description") or "")}
+        if not extra["description"]:
+            message = _PARTNER_BARE
     return gettext(message) % {**values, **extra}
 
 

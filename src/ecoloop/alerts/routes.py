@@ -210,6 +210,8 @@ def _alert_page(
         "alert": alert,
         "chart": chart_data(found, settings.tz, utcnow()) if found else None,
         "may_review": may_review,
+        # a partner platform's warning is pushed to departments after checking (issue 18, `intake.push_routes`)
+        "may_push": alert.kind is RuleKind.PARTNER and allowed(p, Action.REVIEW_ALERTS),
         "may_view_site": allowed(p, Action.VIEW_MONITORING),
         "sees_rule": queries.get_rule(db, p, alert.rule_id) is not None,
         "labels": LABELS,

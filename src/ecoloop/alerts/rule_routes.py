@@ -102,7 +102,10 @@ def rule_new(
     user: Annotated[CurrentUser, Depends(requires(Action.MANAGE_ALERT_RULES))],
     kind: Annotated[RuleKind, Query()],
 ) -> Response:
-    """The form of a new rule of `kind`, with the kind's default parameters."""
+    """The form of a new rule of `kind`, with the kind's default parameters (a partner platform's rule comes with
+    the partner, `ecoloop.intake.partners`)."""
+    if kind is RuleKind.PARTNER:
+        raise HTTPException(404)
     return _rule_page(request, db, user, None, kind, RuleForm(kind=kind.value))
 
 
@@ -114,7 +117,7 @@ def rule_create(
     form: Annotated[RuleForm, Form()],
 ) -> Response:
     """Create a rule of the chosen kind with its first version."""
-    if form.kind not in RuleKind._value2member_map_:
+    if form.kind not in RuleKind._value2member_map_ or form.kind == RuleKind.PARTNER:
         raise HTTPException(422, gettext("Some fields are missing or invalid."))
     return _save(request, db, user, form, None, RuleKind(form.kind))
 

@@ -118,7 +118,8 @@ def save_rule(
 
 
 def rule_specs(session: Session) -> list[RuleSpec]:
-    """The enabled rules as the engine applies them (current versions)."""
+    """The enabled rules as the engine applies them (current versions); partner platforms' rules are not among
+    them."""
     rows = session.execute(
         select(AlertRule, AlertRuleVersion.id, Region.path)
         .join(
@@ -126,7 +127,8 @@ def rule_specs(session: Session) -> list[RuleSpec]:
             (AlertRuleVersion.rule_id == AlertRule.id) & (AlertRuleVersion.version == AlertRule.version),
         )
         .outerjoin(Region, Region.id == AlertRule.region_id)
-        .where(AlertRule.enabled)
+        # a partner's rule is not evaluated: its alerts come in through `POST /api/v1/events` (issue 18)
+        .where(AlertRule.enabled, AlertRule.kind != RuleKind.PARTNER)
         .order_by(AlertRule.id)
     ).all()
     return [

@@ -58,6 +58,7 @@ class RuleKind(StrEnum):
     DEVICE_HIDDEN_EXCEEDANCE = "device_hidden_exceedance"
     AQI_LEVEL = "aqi_level"
     NOISE_EXCEEDANCE = "noise_exceedance"
+    PARTNER = "partner"  # a partner platform's warning (issue 18): judged there, not by a rule here
 
     @property
     def label(self) -> str:
@@ -76,6 +77,7 @@ KIND_LABELS = {
     RuleKind.DEVICE_HIDDEN_EXCEEDANCE: N_("Flags hiding exceedances"),
     RuleKind.AQI_LEVEL: N_("AQI level"),
     RuleKind.NOISE_EXCEEDANCE: N_("Noise above its zone's limit"),
+    RuleKind.PARTNER: N_("Warning from a partner platform"),
 }
 
 

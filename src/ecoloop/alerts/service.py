@@ -22,7 +22,7 @@ from ecoloop.alerts.enums import AlertEventKind, AlertStatus, Escalation, Review
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.lifecycle import Decision, LiveAlert, decide
 from ecoloop.alerts.models import Alert, AlertEvent, Notification, Webhook, WebhookDelivery
-from ecoloop.alerts.rules import Finding
+from ecoloop.alerts.rules import Finding, RuleKind
 from ecoloop.alerts.rules import Severity as AlertSeverity
 from ecoloop.cases import service as cases
 from ecoloop.cases.enums import CaseSource, Category
@@ -384,6 +384,8 @@ def case_title(alert: Alert, site: Site | None) -> str:
     where = site.name if site else (alert.region.name if alert.region else "")
     what = alert.rule.name if alert.rule else ""
     value = ""
+    if alert.kind is RuleKind.PARTNER and alert.detail.get("title"):
+        value = f"\uff1a{alert.detail['title']}"  # the platform's title of its warning (issue 18)
     if alert.parameter and alert.observed is not None:
         value = f"\uff1a{findings.parameter_name(alert.parameter)} {alert.observed.normalize():f}"
         if alert.reference is not None:
@@ -412,6 +414,17 @@ def case_description(alert: Alert, where: str, zone: tzinfo, note: str = "") -> 
     return "\n".join(lines)
 
 
+def _case_category(alert: Alert, site: Site | None) -> Category:
+    """The category of the case an alert becomes: its site's; a partner platform's warning names its own (issue 18);
+    an area's alert is about the air."""
+    if site is not None:
+        return _CATEGORY.get(site.kind, Category.OTHER)
+    if alert.kind is RuleKind.PARTNER:
+        named = str(alert.detail.get("category"))
+        return Category(named) if named in Category._value2member_map_ else Category.OTHER
+    return Category.AIR
+
+
 def _escalate(
     session: Session,
     alert: Alert,
@@ -432,7 +445,7 @@ def _escalate(
     case = cases.open_for_platform(
         session,
         source=CaseSource.ALERT,
-        category=_CATEGORY.get(site.kind, Category.OTHER) if site else Category.AIR,
+        category=_case_category(alert, site),
         title=case_title(alert, site),
         region=region,
         unit=unit,

@@ -213,6 +213,7 @@ SYSTEM_ACTORS = {
     "scheduler": N_("Scheduled jobs"),
     "alerts": N_("Alert engine"),
     "webhooks": N_("Webhook delivery"),
+    "citizen": N_("A citizen (public channel)"),
 }
 # Fields whose values are codes and identifiers, shown as they are (as code).
 LITERAL_FIELDS = frozenset(

@@ -25,13 +25,15 @@ def scheduler_run(
     import signal
     import threading
 
+    from ecoloop.intake.jobs import INTAKE_JOBS, PARTNER_JOBS
     from ecoloop.reports.jobs import REPORT_JOBS
     from ecoloop.scheduler.jobs import JOBS
     from ecoloop.scheduler.runner import AlreadyRunningError, Scheduler
 
     settings = cli_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    scheduler = Scheduler(JOBS + REPORT_JOBS, settings, make_session_factory(make_engine(settings.database_url)))
+    jobs = JOBS + REPORT_JOBS + INTAKE_JOBS + PARTNER_JOBS
+    scheduler = Scheduler(jobs, settings, make_session_factory(make_engine(settings.database_url)))
     if once:
         for outcome in scheduler.run_due():
             typer.echo(f"{outcome.job}\t{'ok' if outcome.ok else 'failed'}\t{outcome.message}")
@@ -39,7 +41,7 @@ def scheduler_run(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"scheduler running: {', '.join(job.name for job in JOBS + REPORT_JOBS)}")
+    typer.echo(f"scheduler running: {', '.join(job.name for job in jobs)}")
     try:
         scheduler.run_forever(stop, tick)
     except AlreadyRunningError as exc:

@@ -75,6 +75,7 @@ def demo(
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
+    from ecoloop.demo.complaints import LOOKUP_PHONE, add_demo_complaints
     from ecoloop.demo.history import noise_readings, replayed_readings
     from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
 
@@ -83,6 +84,9 @@ def demo(
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         report = load_demo(session, storage=settings.case_attachments_root)
+        session.commit()
+        filed = add_demo_complaints(session, datetime.now(UTC), settings.pii_keys_path, settings.data_dir, settings.tz)
+        report.added["complaints"] = filed.count
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
@@ -127,6 +131,10 @@ def demo(
     console.print(table)
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"Web UI: {base}/login   API: {base}/api/v1/openapi.json")
+    console.print(
+        f"Public pages: {base}/public  report a problem: {base}/public/complaints  look up ticket "
+        f"{filed.lookup_ticket} with the last four digits {LOOKUP_PHONE[-4:]}: {base}/public/lookup"
+    )
     if not serve:
         return
     if not live:

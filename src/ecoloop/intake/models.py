@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ecoloop.alerts.enums import DeliveryStatus
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin, utcnow
 from ecoloop.identity.enums import Category
 from ecoloop.intake.enums import Channel, RewardStatus, Satisfaction, Status, Topic
@@ -196,3 +197,25 @@ class PushTask(TimestampMixin, Base):
     effective: Mapped[bool | None]  # whether the push led to handling (the platform's effective push rate)
     done_at: Mapped[datetime | None]
     fed_back_at: Mapped[datetime | None]
+
+
+class PartnerFeedback(Base):
+    """What became of a partner's warning (反馈), POSTed signed to the partner's `webhook_url` once its push tasks
+    are done or the warning was dismissed: its attempts, the last answer or error, and when to try again (the
+    back-off of `ecoloop.alerts.webhooks`)."""
+
+    __tablename__ = "partner_feedbacks"
+    __table_args__ = (Index("ix_partner_feedbacks_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("partner_events.id", ondelete="CASCADE"), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # the JSON body, without personal data
+    status: Mapped[DeliveryStatus] = mapped_column(StrEnumType(DeliveryStatus, 16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    response_status: Mapped[int | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from ecoloop.intake.models import (
     IntakeConfig,
     Partner,
     PartnerEvent,
+    PartnerFeedback,
     PushTask,
     RateCounter,
     Reward,
@@ -76,6 +77,7 @@ register(CaseLeader, _leaders)
 register(IntakeConfig, lambda p: true())  # the deadline rules every user's deadlines follow
 register(Partner, _bureau)
 register(PartnerEvent, _events)
+register(PartnerFeedback, _bureau)  # the delivery log of the partners' feedback, kept with the partners
 register(PushTask, _push_tasks)
 register(RateCounter, lambda p: false())
 register(FormNonce, lambda p: false())

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +32,7 @@ from ecoloop.cases.workflow import State
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, OrganisationDuty, OrganisationRegion, User
-from ecoloop.intake import rules, similarity
+from ecoloop.intake import photos, rules, similarity
 from ecoloop.intake.enums import Channel, RewardStatus, Satisfaction, Status, Topic
 from ecoloop.intake.keyring import Keyring
 from ecoloop.intake.models import CaseLeader, Complaint, ComplaintPhoto, IntakeConfig, Reward
@@ -88,17 +87,6 @@ def error_text(code: str) -> str:
     return gettext(ERROR_MESSAGES[code]) if code in ERROR_MESSAGES else code
 
 
-class PhotoLike(Protocol):
-    """A checked photo (`intake.photos`): its bytes without metadata, its type, its hash."""
-
-    @property
-    def content(self) -> bytes: ...
-    @property
-    def content_type(self) -> str: ...
-    @property
-    def sha256(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class Submission:
     """A complaint as a channel delivers it."""
@@ -115,7 +103,7 @@ class Submission:
     partner_id: int | None = None
     external_id: str = ""
     region_id: int | None = None  # the desk's choice where there is no point
-    photos: Sequence[PhotoLike] = ()
+    photos: Sequence[photos.Photo] = ()
 
 
 # --- settings -------------------------------------------------------------------------------------------------------
@@ -265,7 +253,7 @@ def submit(
     session.add(complaint)
     session.flush()
     for photo in submission.photos:
-        _store_photo(data_dir, photo)
+        photos.store(data_dir, photo)
         session.add(
             ComplaintPhoto(
                 complaint_id=complaint.id, content_type=photo.content_type, size=len(photo.content), sha256=photo.sha256
@@ -276,21 +264,6 @@ def submit(
         link(session, complaint, repeated, now, config)
     session.flush()
     return complaint
-
-
-def photo_path(data_dir: Path, sha256: str) -> Path:
-    """Where a complaint photo with this hash is kept."""
-    return data_dir / "complaints" / sha256[:2] / sha256
-
-
-def _store_photo(data_dir: Path, photo: PhotoLike) -> None:
-    path = photo_path(data_dir, photo.sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_bytes(photo.content)
-    partial.replace(path)
 
 
 # --- repeats --------------------------------------------------------------------------------------------------------
@@ -550,8 +523,8 @@ def rate(session: Session, complaint: Complaint, rating: Satisfaction, note: str
 def conclude_unrated(session: Session, now: datetime) -> int:
     """Replies the citizen did not rate within the settings' days conclude (the job's step)."""
     count = 0
+    config = config_for(session, now.date())
     for complaint in session.scalars(select(Complaint).where(Complaint.status == Status.REPLIED)):
-        config = config_for(session, now.date())
         if complaint.replied_at and now - complaint.replied_at >= timedelta(days=config.reply_rating_days):
             complaint.status = Status.CLOSED
             complaint.closed_at = now

@@ -83,7 +83,8 @@ class AlertLine:
 def alerts_raised(session: Session, start: datetime, end: datetime, *, device: bool) -> list[AlertLine]:
     """The alerts raised in [start, end) of the device checks (`device`) or of the other rules (exceedances,
     hotspots, sudden rises, AQI levels, water and noise), in the order they were raised."""
-    kinds = DEVICE_KINDS if device else frozenset(RuleKind) - DEVICE_KINDS
+    # partner platforms' warnings (issue 18) are no exceedance or hotspot: they have their own report
+    kinds = DEVICE_KINDS if device else frozenset(RuleKind) - DEVICE_KINDS - {RuleKind.PARTNER}
     stmt = (
         select(Alert, Site.name, Case.number)
         .outerjoin(Site, Site.id == Alert.site_id)

@@ -31,18 +31,24 @@ from ecoloop.web.templating import render
 API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
-# (issue 15; its token is the credential, checked by the route); complaints and look-ups through the machine
-# channels (issue 18: rate-limited per address by their routes, a partner's key checked by them).
+# (issue 15; its token is the credential, checked by the route); the public channels of complaints (issue 18: the
+# public form, the ticket look-up and rating, Open311, the complaints API and its look-up, whose routes apply the challenge and
+# the rate limits of `intake`), each within its size limit; a partner platform's warning,
+# whose key its route checks before reading the body.
 ANONYMOUS_BODIES = frozenset(
     {
         "/login",
-        "/open311/v2/requests.xml",
+        "/public/complaints",
+        "/public/lookup",
         "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
         "/api/v1/complaints",
         "/api/v1/complaints/lookup",
+        "/api/v1/events",
     }
 )
 ANONYMOUS_BODY_PREFIXES = ("/set-password/",)
+ANONYMOUS_BODY_PATTERNS = (re.compile(r"/public/complaints/[A-Za-z0-9-]{1,24}/rating"),)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -53,6 +59,8 @@ class BodyKind(StrEnum):
     ATTACHMENT = "attachment"
     UPLOAD = "upload"
     OBSERVATIONS = "observations"
+    COMPLAINT = "complaint"
+    EVENTS = "events"
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
@@ -65,7 +73,10 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
         BodyKind.UPLOAD,
     ),
     (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
+    (re.compile(r"/public/complaints"), BodyKind.COMPLAINT),
+    (re.compile(r"/api/v1/events"), BodyKind.EVENTS),
 )
+EVENT_BODY_BYTES = 64 * 1024  # a partner's warning: a few fields of text (issue 18)
 
 
 def body_kind(path: str) -> BodyKind:
@@ -76,6 +87,15 @@ def body_kind(path: str) -> BodyKind:
     return BodyKind.FORM
 
 
+def is_anonymous_body(path: str) -> bool:
+    """Whether a visitor without a session or token may send a body to `path` (read within its size limit)."""
+    return (
+        path in ANONYMOUS_BODIES
+        or path.startswith(ANONYMOUS_BODY_PREFIXES)
+        or any(pattern.fullmatch(path) for pattern in ANONYMOUS_BODY_PATTERNS)
+    )
+
+
 @dataclass(frozen=True)
 class BodyLimits:
     """The largest body per kind of route, in bytes, and the deepest JSON nesting."""
@@ -84,7 +104,9 @@ class BodyLimits:
     attachment: int
     upload: int
     observations: int
+    complaint: int
     json_depth: int
+    events: int = EVENT_BODY_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
@@ -94,6 +116,7 @@ class BodyLimits:
             attachment=settings.request_max_attachment_mb * MIB,
             upload=settings.request_max_upload_mb * MIB,
             observations=settings.request_max_observations_mb * MIB,
+            complaint=settings.request_max_complaint_mb * MIB,
             json_depth=settings.json_max_depth,
         )
 
@@ -180,7 +203,7 @@ class BodyLimitMiddleware:
         if length.isdigit() and int(length) > limit:
             await _too_large(scope, limit)(scope, receive, send)
             return
-        anonymous = path in ANONYMOUS_BODIES or path.startswith(ANONYMOUS_BODY_PREFIXES)
+        anonymous = is_anonymous_body(path)
         if scope["method"] in _BODY_METHODS and not anonymous and not await _signed_in(scope, headers):
             await _login_required(scope)(scope, receive, send)
             return

@@ -32,6 +32,8 @@ MENU = (
     # The bureau's rhythm on paper (issue 17): daily analysis, weekly notice, monthly assessment, annual figures.
     NavItem(N_("Briefs"), "/reports", Action.VIEW_REPORTS),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
+    NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
+    NavItem(N_("Push tasks"), "/push-tasks", Action.HANDLE_PUSH_TASKS),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
@@ -44,6 +46,7 @@ MENU = (
     NavItem(N_("Manage organisations"), "/admin/organisations", Action.MANAGE_ORGANISATIONS),
     NavItem(N_("Regions"), "/admin/regions", Action.MANAGE_REGIONS),
     NavItem(N_("Working-day calendar"), "/admin/calendar", Action.MANAGE_CALENDAR),
+    NavItem(N_("Partner platforms"), "/admin/partners", Action.MANAGE_PARTNERS),
     NavItem(N_("Audit log"), "/admin/audit", Action.VIEW_AUDIT),
     NavItem(N_("My account"), "/account"),
 )

@@ -1,0 +1,246 @@
+"""The citizen's side, without sign-in and phone-sized first: report a problem (`/public/complaints`), look up a
+ticket with the last four digits of the phone given (`/public/lookup`), and rate the reply (回访).
+
+Every submission passes the form's challenge (a signed single-use token, a field only robots fill, a minimum time
+on the page, and a sum to solve once an address has sent many) and the rate limits per address and per phone
+before anything is stored; photos are checked by their content and stripped of their metadata. A look-up answers
+the same "not found" for an unknown ticket and a wrong last four, and wrong guesses are limited per address and per
+ticket. The pages show only the status, the deadlines and the published answer: never the text as filed, the
+place, the name or the phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from ecoloop.audit.service import Actor, set_actor
+from ecoloop.db.base import utcnow
+from ecoloop.i18n import N_, gettext
+from ecoloop.intake import challenge, photos, ratelimit, service
+from ecoloop.intake.enums import Channel, Satisfaction, Status, Topic
+from ecoloop.intake.keyring import Keyring, keyring
+from ecoloop.intake.models import Complaint
+from ecoloop.settings import Settings
+from ecoloop.web.deps import DbSession, SettingsDep, UnitOfWork
+from ecoloop.web.forms import FieldError, filter_choice, parse_decimal
+from ecoloop.web.security import client_ip
+from ecoloop.web.templating import render
+
+router = APIRouter()
+
+
+def _said(key: str) -> str:
+    """A message of MESSAGES in the user's language."""
+    return gettext(MESSAGES[key])
+
+
+FORM_FIELDS = ("topic", "description", "address", "longitude", "latitude", "name", "phone")
+CITIZEN = "citizen"  # the audit trail's actor of the public channels (audit.labels.SYSTEM_ACTORS)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+# Above this share of the hourly limit, an address must also solve the sum (the adaptive step of the challenge).
+SUM_FROM = 0.5
+MESSAGES = {
+    "too_many": N_("Too many reports from your network in the last hour. Please try again later, or call 12369."),
+    "too_many_phone": N_("This phone number has sent many reports today. Please try again tomorrow, or call 12369."),
+    "too_many_lookups": N_("Too many look-ups. Please try again later."),
+    "not_found": N_("No complaint has this ticket code with these last four digits."),
+    "photo": N_("A photo could not be taken: only JPEG or PNG pictures of at most 5 MB, three at most."),
+    "rating": N_("Choose how satisfied you are."),
+    "place": N_("The longitude and latitude are not numbers."),
+}
+
+
+def _ring(settings: Settings) -> Keyring:
+    return keyring(settings.pii_keys_path)
+
+
+def _address(request: Request) -> str:
+    return ratelimit.address_key(client_ip(request))
+
+
+def _form_page(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    values: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    now = utcnow()
+    busy = ratelimit.peek(db, "complaint", _address(request), HOUR, now) >= settings.complaints_per_ip_hour * SUM_FROM
+    issued = challenge.issue(settings.signing_key, now, arithmetic=busy)
+    context = {
+        "topics": list(Topic),
+        "values": values or {},
+        "message": message,
+        "token": issued.token,
+        "question": issued.question,
+        "fields": {
+            "token": challenge.TOKEN_FIELD,
+            "honeypot": challenge.HONEYPOT_FIELD,
+            "answer": challenge.ANSWER_FIELD,
+        },
+        "max_photos": photos.MAX_PHOTOS,
+    }
+    return render(request, "intake/public_form.html", context, status_code=status)
+
+
+@router.get("/public/complaints", include_in_schema=False)
+def complaint_form(request: Request, db: DbSession, settings: SettingsDep) -> Response:
+    """The form to report a problem."""
+    return _form_page(request, db, settings)
+
+
+async def _photos(form: FormData) -> list[photos.Photo]:
+    files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+    if len(files) > photos.MAX_PHOTOS:
+        raise photos.PhotoError("count")
+    accepted = []
+    for upload in files:
+        content = await upload.read(photos.MAX_PHOTO_BYTES + 1)
+        accepted.append(photos.accept(content, upload.content_type or "", photos.MAX_PHOTO_BYTES))
+    return accepted
+
+
+@router.post("/public/complaints", include_in_schema=False)
+async def submit_complaint(request: Request, db: UnitOfWork, settings: SettingsDep) -> Response:
+    """File a complaint: checked, limited, stored; the answer is the ticket code."""
+    form = await request.form()
+    try:
+        return await _submit(request, db, settings, form)
+    finally:
+        await form.close()  # the spooled photo files
+
+
+async def _submit(request: Request, db: Session, settings: Settings, form: FormData) -> Response:
+    # A refusal is an ordinary answer: the unit of work commits the counts it made (a flood keeps being counted);
+    # only a refusal after the complaint was partly written rolls back.
+    # The citizen's complaint is recorded as the public's; neither their address nor anything of them goes into
+    # the audit trail (what they wrote is on the complaint, masked).
+    set_actor(db, Actor(label=CITIZEN))
+    values = {k: str(form.get(k) or "") for k in FORM_FIELDS}
+    values["anonymous"] = "1" if form.get("anonymous") else ""
+    values["consent"] = "1" if form.get("consent") else ""
+    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    now = utcnow()
+    address = _address(request)
+    if ratelimit.hit(db, "complaint", address, HOUR, now) > settings.complaints_per_ip_hour:
+        return _form_page(request, db, settings, values, _said("too_many"), 429)
+    try:
+        challenge.verify(db, settings.signing_key, fields, now, min_seconds=settings.complaint_form_min_seconds)
+    except challenge.ChallengeError as exc:
+        return _form_page(request, db, settings, values, gettext(challenge.CHALLENGE_MESSAGES[exc.code]), 400)
+    try:
+        taken = await _photos(form)
+        longitude, latitude = parse_decimal(values["longitude"]), parse_decimal(values["latitude"])
+    except photos.PhotoError:
+        db.rollback()
+        return _form_page(request, db, settings, values, _said("photo"), 422)
+    except FieldError:
+        db.rollback()
+        return _form_page(request, db, settings, values, _said("place"), 422)
+    anonymous = bool(values["anonymous"])
+    submission = service.Submission(
+        channel=Channel.WEB,
+        topic=filter_choice(Topic, values["topic"]) or Topic.OTHER,
+        description=values["description"],
+        address=values["address"],
+        longitude=longitude,
+        latitude=latitude,
+        name="" if anonymous else values["name"],
+        phone="" if anonymous else values["phone"],
+        consent=bool(values["consent"]),
+        photos=tuple(taken),
+    )
+    ring = _ring(settings)
+    phone = service.normalised_phone(submission.phone) if submission.phone else None
+    if phone and ratelimit.hit(db, "phone", ring.digest("phone", phone), DAY, now) > settings.complaints_per_phone_day:
+        return _form_page(request, db, settings, values, _said("too_many_phone"), 429)
+    try:
+        complaint = service.submit(db, ring, settings.data_dir, submission, now, zone=settings.tz)
+    except service.IntakeError as exc:
+        db.rollback()
+        return _form_page(request, db, settings, values, service.error_text(exc.code), 422)
+    return render(request, "intake/public_receipt.html", {"complaint": complaint, "phone": bool(phone)})
+
+
+# --- look-up and rating ---------------------------------------------------------------------------------------------
+
+
+@router.get("/public/lookup", include_in_schema=False)
+def lookup_form(request: Request) -> Response:
+    """The form to look a ticket up."""
+    ticket = request.query_params.get("ticket", "")[:24]
+    return render(request, "intake/public_lookup.html", {"ticket": ticket, "message": ""})
+
+
+def _found(db: Session, settings: Settings, ticket: str, last4: str) -> Complaint | None:
+    complaint = db.scalars(select(Complaint).where(Complaint.ticket == service.ticket_form(ticket))).first()
+    if complaint is None or not service.phone_matches(_ring(settings), complaint, last4):
+        return None
+    return complaint
+
+
+def _limited(request: Request, db: Session, settings: Settings, ticket: str) -> bool:
+    now = utcnow()
+    by_address = ratelimit.hit(db, "lookup", _address(request), HOUR, now)
+    by_ticket = ratelimit.peek(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, now)
+    return bool(by_address > settings.lookups_per_ip_hour or by_ticket >= settings.lookups_per_ip_hour)
+
+
+def _status_page(request: Request, complaint: Complaint, last4: str, message: str = "", status: int = 200) -> Response:
+    context = {
+        "complaint": complaint,
+        "last4": last4,
+        "ratings": list(Satisfaction),
+        "may_rate": complaint.status is Status.REPLIED,
+        "message": message,
+    }
+    return render(request, "intake/public_status.html", context, status_code=status)
+
+
+@router.post("/public/lookup", include_in_schema=False)
+async def lookup(request: Request, db: UnitOfWork, settings: SettingsDep) -> Response:
+    """A ticket's status and published answer, for its code and the last four digits of the phone given."""
+    form = await request.form()
+    ticket, last4 = str(form.get("ticket") or "")[:24], str(form.get("last4") or "")[:4]
+    if _limited(request, db, settings, ticket):
+        context = {"ticket": ticket, "message": _said("too_many_lookups")}
+        return render(request, "intake/public_lookup.html", context, status_code=429)
+    complaint = _found(db, settings, ticket, last4)
+    if complaint is None:
+        ratelimit.hit(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, utcnow())
+        context = {"ticket": ticket, "message": _said("not_found")}
+        return render(request, "intake/public_lookup.html", context, status_code=404)
+    return _status_page(request, complaint, last4)
+
+
+@router.post("/public/complaints/{ticket}/rating", include_in_schema=False)
+async def rate(request: Request, ticket: str, db: UnitOfWork, settings: SettingsDep) -> Response:
+    """回访: the citizen rates the published reply."""
+    form = await request.form()
+    last4 = str(form.get("last4") or "")[:4]
+    if _limited(request, db, settings, ticket):
+        context = {"ticket": ticket[:24], "message": _said("too_many_lookups")}
+        return render(request, "intake/public_lookup.html", context, status_code=429)
+    complaint = _found(db, settings, ticket[:24], last4)
+    if complaint is None:
+        ratelimit.hit(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, utcnow())
+        context = {"ticket": ticket[:24], "message": _said("not_found")}
+        return render(request, "intake/public_lookup.html", context, status_code=404)
+    set_actor(db, Actor(label=CITIZEN))
+    choice = filter_choice(Satisfaction, str(form.get("satisfaction") or ""))
+    if choice is None:
+        return _status_page(request, complaint, last4, _said("rating"), 422)
+    try:
+        service.rate(db, complaint, choice, str(form.get("note") or ""), utcnow())
+    except service.IntakeError as exc:
+        db.rollback()
+        return _status_page(request, complaint, last4, service.error_text(exc.code), 409)
+    return _status_page(request, complaint, last4)
