@@ -43,8 +43,8 @@ from ecoloop.identity.service import principal_for, resolve_api_token, resolve_s
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
 from ecoloop.intake.api_routes import router as complaints_api_router
-from ecoloop.intake.open311_routes import router as open311_router
 from ecoloop.intake.config_routes import router as complaint_settings_router
+from ecoloop.intake.open311_routes import router as open311_router
 from ecoloop.intake.partner_routes import router as partners_router
 from ecoloop.intake.public_routes import router as citizen_router
 from ecoloop.intake.push_routes import router as push_router

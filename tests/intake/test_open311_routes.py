@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from ecoloop.i18n import gettext, use_locale
 from ecoloop.intake import open311
-from ecoloop.intake.channels import key_hash
 from ecoloop.intake.enums import Channel, Status, Topic
 from ecoloop.intake.keyring import keyring
 from ecoloop.intake.models import Complaint, Partner
+from ecoloop.intake.partners import key_digest as key_hash
 from ecoloop.intake.service import context
 from ecoloop.settings import Settings
 from tests.conftest import make_settings

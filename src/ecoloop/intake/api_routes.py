@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import channels, service
+from ecoloop.intake import channels, partners, ratelimit, service
 from ecoloop.intake.api_schemas import ComplaintFiledOut, ComplaintIn, ComplaintStatusOut, LookupIn, ProblemOut
 from ecoloop.intake.enums import Channel, Status
 from ecoloop.intake.keyring import keyring
@@ -34,8 +34,8 @@ from ecoloop.web.security import client_ip
 
 router = APIRouter(tags=["complaints"])
 
-HOUR = 3600
-DAY = 24 * HOUR
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 WECHAT_PREFIX = "wechat"
 PROBLEMS = {
     "invalid": N_("Some fields are missing or invalid."),
@@ -58,7 +58,7 @@ class Refused(Exception):
 def _problem(refused: Refused) -> Response:
     text = gettext(PROBLEMS[refused.code]) if refused.code in PROBLEMS else service.error_text(refused.code)
     body = ProblemOut(code=refused.code, detail=text, fields=refused.fields).model_dump()
-    headers = {"Retry-After": str(HOUR)} if refused.status == 429 else None
+    headers = {"Retry-After": str(int(HOUR.total_seconds()))} if refused.status == 429 else None
     return JSONResponse(body, status_code=refused.status, headers=headers)
 
 
@@ -136,16 +136,17 @@ def look_up(
     try:
         if body.value is None:
             raise Refused(422, "invalid", body.fields)
+        # The public page's counters: tries per address an hour, failed tries per ticket a day.
         limit = settings.lookups_per_ip_hour
-        if channels.count(db, "lookup_ip", channels.address_key(client_ip(request)), HOUR, now) > limit:
-            raise Refused(429, "too_many")
         ticket = service.ticket_form(body.value.ticket)
+        by_address = ratelimit.hit(db, "lookup", ratelimit.address_key(client_ip(request)), HOUR, now)
+        if by_address > limit or ratelimit.peek(db, "lookup_ticket", ticket[:64], DAY, now) >= limit:
+            raise Refused(429, "too_many")
         complaint = channels.complaint_by_ticket(db, ticket)
         ring = keyring(settings.pii_keys_path)
         if complaint is None or not service.phone_matches(ring, complaint, body.value.phone_last4):
-            # Failed tries of one ticket are limited too, whether it exists or not: no oracle, no guessing.
-            if channels.count(db, "lookup_ticket", ticket[:64], DAY, now) > limit:
-                raise Refused(429, "too_many")
+            # Counted whether the ticket exists or not: no oracle, no guessing.
+            ratelimit.hit(db, "lookup_ticket", ticket[:64], DAY, now)
             raise Refused(404, "not_found")
     except Refused as refused:
         return _problem(refused)
@@ -162,20 +163,21 @@ def look_up(
 def _partner(db: Session, key: str) -> Partner | None:
     if not key.strip():
         return None
-    partner = channels.partner_for_key(db, key.strip())
+    partner = partners.authenticate(db, key.strip())
     if partner is None:
         raise Refused(403, "unknown_key")
     return partner
 
 
 def _limit_public(db: Session, settings: Settings, ip: str, phone: str, now: datetime) -> None:
-    """A keyless complaint counts against the public page's limits: per address an hour, per phone a day."""
-    if channels.count(db, "complaint_ip", channels.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
+    """A keyless complaint counts against the public page's limits (the same counters): per address an hour, per
+    phone a day."""
+    if ratelimit.hit(db, "complaint", ratelimit.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
         raise Refused(429, "too_many")
     digits = service.normalised_phone(phone) if phone.strip() else None
     if digits:
         key = keyring(settings.pii_keys_path).digest("phone", digits)
-        if channels.count(db, "complaint_phone", key, DAY, now) > settings.complaints_per_phone_day:
+        if ratelimit.hit(db, "phone", key, DAY, now) > settings.complaints_per_phone_day:
             raise Refused(429, "too_many")
 
 

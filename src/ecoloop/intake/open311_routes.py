@@ -9,7 +9,7 @@ logged."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import channels, open311, service
+from ecoloop.intake import channels, open311, partners, ratelimit, service
 from ecoloop.intake.enums import Channel, Topic
 from ecoloop.intake.keyring import keyring
 from ecoloop.intake.models import Complaint, Partner
@@ -32,7 +32,7 @@ from ecoloop.web.security import client_ip
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
 
-HOUR = 3600
+HOUR = timedelta(hours=1)
 CONTACT = N_("The Ecology and Environment Bureau's 12369 hotline")
 KEY_SERVICE = N_("Partner platforms get a key from the bureau; without a key, requests are public submissions.")
 UNKNOWN_KEY = N_("The api_key is not a registered partner's key.")
@@ -59,7 +59,7 @@ def _answer(fmt: Format, body: bytes, status: int = 200) -> Response:
 
 
 def _refusal(fmt: Format, error: Open311Error) -> Response:
-    headers = {"Retry-After": str(HOUR)} if error.status == 429 else None
+    headers = {"Retry-After": str(int(HOUR.total_seconds()))} if error.status == 429 else None
     body = open311.errors(fmt, [(error.status, error.description)])
     return Response(body, status_code=error.status, media_type=open311.media_type(fmt), headers=headers)
 
@@ -170,15 +170,16 @@ def create_request(
 def _partner(db: Session, key: str) -> Partner | None:
     if not key.strip():
         return None
-    partner = channels.partner_for_key(db, key.strip())
+    partner = partners.authenticate(db, key.strip())
     if partner is None:
         raise Open311Error(403, gettext(UNKNOWN_KEY))
     return partner
 
 
 def _limit(db: Session, settings: Settings, ip: str, now: datetime) -> None:
-    """Keyless requests count against the public page's limit per address (`complaints_per_ip_hour`)."""
-    if channels.count(db, "complaint_ip", channels.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
+    """Keyless requests count against the public page's limit per address (`complaints_per_ip_hour`, the same
+    counter as the page's)."""
+    if ratelimit.hit(db, "complaint", ratelimit.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
         raise Open311Error(429, gettext(TOO_MANY))
 
 

@@ -2,10 +2,10 @@
 
 Webhooks may also receive case events (`webhooks.case_events`); a delivery carries an alert event or a case event
 (`webhook_deliveries.case_event_id`); the sender keeps how far it read the case timeline (`webhook_cursors`).
-The coordinator renumbers this revision when merging (written on top of 0012).
+(Written on top of 0012 in a helper branch, then put after 0013 when main was merged.)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 10:14:57.364518
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
