@@ -184,3 +184,12 @@ async def test_a_planted_phone_reaches_no_log_line_and_no_audit_diff(
     diffs = json.dumps([(r.before, r.after) for r in app_db.scalars(select(AuditRecord))], ensure_ascii=False)
     assert "complaints" in {r.entity_type for r in app_db.scalars(select(AuditRecord))}
     assert PHONE not in diffs and "李四" not in diffs
+
+
+async def test_the_openapi_description_shows_the_bodies(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/api/v1/openapi.json")).json()["paths"]
+
+    filed = paths["/api/v1/complaints"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    looked = paths["/api/v1/complaints/lookup"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"topic", "description", "phone", "consent"} <= set(filed["properties"])
+    assert set(looked["properties"]) == {"ticket", "phone_last4"}

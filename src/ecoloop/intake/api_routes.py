@@ -89,11 +89,17 @@ async def _lookup_body(request: Request) -> Parsed[LookupIn]:
     return await _parsed(request, LookupIn)
 
 
+def _body_of(schema: type[BaseModel]) -> dict[str, object]:
+    """The OpenAPI request body of a route that validates its JSON itself (so that a refusal echoes nothing)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema.model_json_schema()}}}}
+
+
 @router.post(
     "/api/v1/complaints",
     status_code=201,
     response_model=ComplaintFiledOut,
     responses={403: {"model": ProblemOut}, 422: {"model": ProblemOut}, 429: {"model": ProblemOut}},
+    openapi_extra=_body_of(ComplaintIn),
 )
 def file_complaint(
     request: Request,
@@ -127,6 +133,7 @@ def file_complaint(
     "/api/v1/complaints/lookup",
     response_model=ComplaintStatusOut,
     responses={404: {"model": ProblemOut}, 422: {"model": ProblemOut}, 429: {"model": ProblemOut}},
+    openapi_extra=_body_of(LookupIn),
 )
 def look_up(
     request: Request, db: UnitOfWork, settings: SettingsDep, body: Annotated[Parsed[LookupIn], Depends(_lookup_body)]
