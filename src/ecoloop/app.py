@@ -42,7 +42,9 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.intake.api_routes import router as complaints_api_router
 from ecoloop.intake.config_routes import router as complaint_settings_router
+from ecoloop.intake.open311_routes import router as open311_router
 from ecoloop.intake.partner_routes import router as partners_router
 from ecoloop.intake.public_routes import router as citizen_router
 from ecoloop.intake.push_routes import router as push_router
@@ -117,6 +119,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     brief_settings_router,
     reports_router,
     calendar_router,
+    complaints_api_router,
+    open311_router,
     citizen_router,
     complaint_settings_router,
     complaints_router,

@@ -14,6 +14,7 @@ from ecoloop.alerts.models import (
     AlertRuleVersion,
     Notification,
     Webhook,
+    WebhookCursor,
     WebhookDelivery,
 )
 from ecoloop.audit import scope as audit_scope
@@ -134,5 +135,6 @@ __all__ = [
     "User",
     "WebSession",
     "Webhook",
+    "WebhookCursor",
     "WebhookDelivery",
 ]

@@ -128,6 +128,16 @@ PUBLIC = {
     # What a bureau publishes (issue 16): the city's air quality and the map of its counties.
     "GET /public",
     "GET /public/map.geojson",
+    # Complaints from other front ends and Open311 clients, and the citizen's look-up (issue 18): a partner's key
+    # or nothing (rate-limited per address); Open311's GETs are public by the spec and show no complainant.
+    "POST /api/v1/complaints",
+    "POST /api/v1/complaints/lookup",
+    "GET /open311/v2/discovery.{fmt}",
+    "GET /open311/v2/services.{fmt}",
+    "GET /open311/v2/services/{code}.{fmt}",
+    "GET /open311/v2/requests.{fmt}",
+    "POST /open311/v2/requests.{fmt}",
+    "GET /open311/v2/requests/{ticket}.{fmt}",
     # The citizen's side (issue 18): report a problem, look a ticket up, rate the reply (the ticket and the last
     # four digits of the phone are the credential; the form's challenge and the rate limits guard them).
     "GET /public/complaints",

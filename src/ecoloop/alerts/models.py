@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoloop.alerts.enums import AlertEventKind, AlertStatus, DeliveryStatus, Escalation, Review
@@ -145,22 +145,28 @@ class Webhook(TimestampMixin, Base):
     secret: Mapped[str] = mapped_column(String(128), info={"audit_redact": True})
     enabled: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str] = mapped_column(String(200), default="")
+    # Also the events of the cases the organisation leads, helps with or (the bureau, a branch) has in its area
+    # (issue 18 part 7; `case_webhooks`).
+    case_events: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class WebhookDelivery(Base):
-    """One alert event to one webhook: its attempts, the last answer or error, and when to try again."""
+    """One alert event, or one case event, to one webhook: its attempts, the last answer or error, and when to
+    try again."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
+        UniqueConstraint("webhook_id", "case_event_id", name="uq_webhook_deliveries_webhook_id_case_event_id"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    case_event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id", ondelete="CASCADE"))
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[DeliveryStatus] = mapped_column(StrEnumType(DeliveryStatus, 16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -170,3 +176,13 @@ class WebhookDelivery(Base):
     response_status: Mapped[int | None]
     error: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None]
+
+
+class WebhookCursor(Base):
+    """How far the webhook sender has read a timeline (`feed`: "cases", the case events): the last event id it
+    queued deliveries for, so that each event is considered once."""
+
+    __tablename__ = "webhook_cursors"
+
+    feed: Mapped[str] = mapped_column(String(16), primary_key=True)
+    after_id: Mapped[int] = mapped_column(default=0)

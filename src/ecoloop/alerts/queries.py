@@ -29,7 +29,8 @@ from ecoloop.alerts.models import (
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.analytics import sites
 from ecoloop.analytics.sites import StoredReadings
-from ecoloop.cases.models import Case
+from ecoloop.cases.enums import EventKind
+from ecoloop.cases.models import Case, CaseEvent
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import Organisation, User
 from ecoloop.monitoring.models import Site
@@ -413,13 +414,15 @@ def webhook_owners(session: Session, principal: Principal) -> list[Organisation]
 
 @dataclass(frozen=True)
 class DeliveryRow:
-    """A webhook delivery with its webhook's address and the event and alert it carries."""
+    """A webhook delivery with its webhook's address and the event it carries: an alert's (`alert_id`) or a
+    case's (`case_id`), with that alert's or case's number."""
 
     delivery: WebhookDelivery
     url: str
-    event_kind: AlertEventKind
-    alert_id: int
+    event_kind: AlertEventKind | EventKind
     number: str
+    alert_id: int | None = None
+    case_id: int | None = None
 
 
 def deliveries(
@@ -432,10 +435,14 @@ def deliveries(
 ) -> list[DeliveryRow]:
     """The delivery log of the visible webhooks (of one webhook, in one status when given), newest first."""
     stmt = (
-        select(WebhookDelivery, Webhook.url, AlertEvent.kind, Alert.id, Alert.number)
+        select(
+            WebhookDelivery, Webhook.url, AlertEvent.kind, Alert.id, Alert.number, CaseEvent.kind, Case.id, Case.number
+        )
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .join(AlertEvent, AlertEvent.id == WebhookDelivery.event_id)
-        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .outerjoin(AlertEvent, AlertEvent.id == WebhookDelivery.event_id)
+        .outerjoin(Alert, Alert.id == AlertEvent.alert_id)
+        .outerjoin(CaseEvent, CaseEvent.id == WebhookDelivery.case_event_id)
+        .outerjoin(Case, Case.id == CaseEvent.case_id)
     )
     stmt = scoped(stmt, principal, WebhookDelivery)
     if webhook_id is not None:
@@ -443,10 +450,13 @@ def deliveries(
     if status is not None:
         stmt = stmt.where(WebhookDelivery.status == status)
     stmt = stmt.order_by(WebhookDelivery.id.desc()).limit(limit)
-    return [
-        DeliveryRow(delivery, url, AlertEventKind(kind), alert_id, number)
-        for delivery, url, kind, alert_id, number in session.execute(stmt)
-    ]
+    rows = []
+    for delivery, url, kind, alert_id, number, case_kind, case_id, case_number in session.execute(stmt):
+        if kind is not None:
+            rows.append(DeliveryRow(delivery, url, AlertEventKind(kind), number, alert_id=alert_id))
+        else:
+            rows.append(DeliveryRow(delivery, url, EventKind(case_kind), case_number, case_id=case_id))
+    return rows
 
 
 def delivery_counts(session: Session, principal: Principal) -> dict[int, dict[DeliveryStatus, int]]:

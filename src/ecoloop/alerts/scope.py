@@ -14,6 +14,7 @@ from ecoloop.alerts.models import (
     AlertRuleVersion,
     Notification,
     Webhook,
+    WebhookCursor,
     WebhookDelivery,
 )
 from ecoloop.cases.models import Case
@@ -67,3 +68,4 @@ register(AlertRuleVersion, _alert_rule_versions)
 register(Notification, _notifications)
 register(Webhook, _webhooks)
 register(WebhookDelivery, _webhook_deliveries)
+register(WebhookCursor, lambda p: false())  # the sender's own bookkeeping

@@ -547,18 +547,28 @@ def feed_back(session: Session, now: datetime) -> int:
 SECRET_BYTES = 32  # secrets.token_urlsafe(32): 43 characters
 
 
-def add_webhook(session: Session, organisation_id: int, url: str, description: str) -> tuple[Webhook, str]:
-    """A new webhook of the organisation with a fresh signing secret, returned once (the page shows it once)."""
+def add_webhook(
+    session: Session, organisation_id: int, url: str, description: str, *, case_events: bool = False
+) -> tuple[Webhook, str]:
+    """A new webhook of the organisation (alert events, and its cases' events with `case_events`) with a fresh
+    signing secret, returned once (the page shows it once)."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    hook = Webhook(organisation_id=organisation_id, url=url, secret=secret, description=description, enabled=True)
+    hook = Webhook(
+        organisation_id=organisation_id,
+        url=url,
+        secret=secret,
+        description=description,
+        enabled=True,
+        case_events=case_events,
+    )
     session.add(hook)
     session.flush()
     return hook, secret
 
 
-def change_webhook(hook: Webhook, *, url: str, description: str, enabled: bool) -> None:
-    """Set a webhook's address, description and state (the secret stays)."""
-    hook.url, hook.description, hook.enabled = url, description, enabled
+def change_webhook(hook: Webhook, *, url: str, description: str, enabled: bool, case_events: bool) -> None:
+    """Set a webhook's address, description, state and whether it takes case events (the secret stays)."""
+    hook.url, hook.description, hook.enabled, hook.case_events = url, description, enabled, case_events
 
 
 # --- notifications ---------------------------------------------------------------------------------------------------

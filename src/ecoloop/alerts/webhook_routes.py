@@ -71,16 +71,19 @@ def webhook_create(
     organisation_id: Annotated[RowId, Form()],
     url: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=200)] = "",
+    case_events: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    """Add a webhook for an organisation; its signing secret is shown on the page this once."""
+    """Add a webhook for an organisation (for its alerts, and its cases' events when asked); its signing secret is
+    shown on the page this once."""
     p = user.principal
+    cases = case_events in ("1", "on", "true")
     errors = _url_errors(url, settings)
     if get_visible(db, p, Organisation, organisation_id) is None:
         errors["organisation_id"] = gettext("Choose an organisation from the list.")
     if errors:
-        values = {"organisation_id": organisation_id, "url": url, "description": description}
+        values = {"organisation_id": organisation_id, "url": url, "description": description, "case_events": cases}
         return _list_page(request, db, user, errors=errors, values=values, code=422)
-    hook, secret = service.add_webhook(db, organisation_id, url.strip(), description.strip())
+    hook, secret = service.add_webhook(db, organisation_id, url.strip(), description.strip(), case_events=cases)
     return _list_page(request, db, user, new_secret=secret, new_hook=hook)
 
 
@@ -103,7 +106,12 @@ def _hook_page(
         "hook": hook,
         "deliveries": queries.deliveries(db, user.principal, webhook_id=hook.id),
         "errors": {},
-        "values": {"url": hook.url, "description": hook.description, "enabled": hook.enabled},
+        "values": {
+            "url": hook.url,
+            "description": hook.description,
+            "enabled": hook.enabled,
+            "case_events": hook.case_events,
+        },
         "max_url": MAX_URL,
         "labels": LABELS,
         **extra,
@@ -121,15 +129,17 @@ def webhook_save(
     url: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=200)] = "",
     enabled: Annotated[str, Form(max_length=5)] = "",
+    case_events: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    """Change a webhook's address, description or whether it is on."""
+    """Change a webhook's address, description, whether it is on and whether it takes case events."""
     hook = _visible(db, user.principal, webhook_id)
     on = enabled in ("1", "on", "true")
+    cases = case_events in ("1", "on", "true")
     errors = _url_errors(url, settings)
     if errors:
-        values = {"url": url, "description": description, "enabled": on}
+        values = {"url": url, "description": description, "enabled": on, "case_events": cases}
         return _hook_page(request, db, user, hook, errors=errors, values=values, code=422)
-    service.change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on)
+    service.change_webhook(hook, url=url.strip(), description=description.strip(), enabled=on, case_events=cases)
     return RedirectResponse(f"/alerts/webhooks/{webhook_id}?done=saved", status_code=303)
 
 
@@ -142,7 +152,8 @@ def webhook_switch(
 ) -> Response:
     """Switch a webhook on or off (the list's buttons)."""
     hook = _visible(db, user.principal, webhook_id)
-    service.change_webhook(hook, url=hook.url, description=hook.description, enabled=enabled in ("1", "on", "true"))
+    on = enabled in ("1", "on", "true")
+    service.change_webhook(hook, url=hook.url, description=hook.description, enabled=on, case_events=hook.case_events)
     return RedirectResponse("/alerts/webhooks", status_code=303)
 
 

@@ -6,7 +6,9 @@ webhook's URL, with these headers:
 
 - `Content-Type: application/json; charset=utf-8`
 - `X-Ecoloop-Event`: the event kind (`raised`, `cleared`, `reopened`, `confirmed`, `dismissed`, `escalated`,
-  `case_closed`).
+  `case_closed`), or for a case event (`case_webhooks`, to webhooks that take them) `case.` and the case event's
+  kind (`case.registered`, `case.assigned`, `case.reported`, `case.passed`, `case.failed`, `case.supervised`,
+  `case.overdue`, …).
 - `X-Ecoloop-Delivery`: the delivery id. A delivery can arrive more than once (an answer lost on the way is sent
   again), so the receiver treats a delivery id it has already handled as done.
 - `X-Ecoloop-Signature: t=<timestamp>,v1=<signature>`, where `timestamp` is the sending time in Unix seconds and
@@ -54,10 +56,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import scoped
-from ecoloop.alerts.enums import DeliveryStatus
+from ecoloop.alerts.case_webhooks import EVENT_PREFIX, queue_case_events
+from ecoloop.alerts.enums import AlertEventKind, DeliveryStatus
 from ecoloop.alerts.models import AlertEvent, Webhook, WebhookDelivery
 from ecoloop.alerts.targets import Networks, RefusedAddressError, Resolve, guarded_connection, target_problem
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.cases.enums import EventKind
+from ecoloop.cases.models import CaseEvent
 
 log = logging.getLogger(__name__)
 
@@ -259,8 +264,10 @@ class _Outcome:
 def deliver_due(
     session: Session, now: datetime, *, send: Send = post, limit: int = 50, timeout: float = TIMEOUT
 ) -> DeliveryRound:
-    """Send the pending deliveries of enabled webhooks that are due at `now` (oldest first, at most `limit`) and
-    record each attempt: delivered on a 2xx, else retried after the back-off or, after the last attempt, failed."""
+    """Queue the new case events (`case_webhooks`), then send the pending deliveries of enabled webhooks that are
+    due at `now` (oldest first, at most `limit`) and record each attempt: delivered on a 2xx, else retried after the
+    back-off or, after the last attempt, failed."""
+    queue_case_events(session, now)
     picked = _due(session, now, limit)
     outcomes = _send(picked, lambda: now, send, timeout)
     return _record(session, outcomes, deferred=len(picked) - len(outcomes))
@@ -274,10 +281,12 @@ def _due(session: Session, now: datetime, limit: int) -> list[_Due]:
             Webhook.url,
             Webhook.secret,
             AlertEvent.kind,
+            CaseEvent.kind,
             WebhookDelivery.payload,
         )
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .join(AlertEvent, AlertEvent.id == WebhookDelivery.event_id)
+        .outerjoin(AlertEvent, AlertEvent.id == WebhookDelivery.event_id)
+        .outerjoin(CaseEvent, CaseEvent.id == WebhookDelivery.case_event_id)
         .where(
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
@@ -286,7 +295,17 @@ def _due(session: Session, now: datetime, limit: int) -> list[_Due]:
         .order_by(WebhookDelivery.id)
         .limit(limit)
     ).all()
-    return [_Due(i, hook, url, secret, kind.value, body.encode()) for i, hook, url, secret, kind, body in rows]
+    return [
+        _Due(i, hook, url, secret, _kind(alert_kind, case_kind), body.encode())
+        for i, hook, url, secret, alert_kind, case_kind, body in rows
+    ]
+
+
+def _kind(alert_kind: AlertEventKind | None, case_kind: EventKind | None) -> str:
+    """The `X-Ecoloop-Event` of a delivery: its alert event's kind, or `case.` and its case event's kind."""
+    if alert_kind is not None:
+        return alert_kind.value
+    return EVENT_PREFIX + (case_kind.value if case_kind is not None else "")
 
 
 def _send(picked: Sequence[_Due], clock: Callable[[], datetime], send: Send, timeout: float) -> list[_Outcome]:
@@ -386,6 +405,9 @@ class Sender:
         """One round: read what is due, send it outside any transaction, then record the answers in a short
         transaction. (Holding a transaction over slow receivers would, on SQLite, lose the round to any write
         made meanwhile and send it all again.)"""
+        with sessions.begin() as session:
+            set_actor(session, SENDER)
+            queue_case_events(session, clock())
         with sessions() as session:
             picked = _due(session, clock(), self.limit)
         if not picked:

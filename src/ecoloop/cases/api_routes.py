@@ -10,15 +10,27 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action
+from ecoloop.access.scope import get_visible
 from ecoloop.cases import queries, service
 from ecoloop.cases.enums import EventKind
 from ecoloop.cases.models import Case
 from ecoloop.cases.queries import TimelineEntry
 from ecoloop.cases.routes import ERROR_STATUS, case_filter, error_text, require_step
-from ecoloop.cases.schemas import ActionIn, AttachmentOut, CaseDetailOut, CaseOut, CaseQuery, EventOut, ProblemOut
-from ecoloop.cases.service import Acting, CaseError, take_step
+from ecoloop.cases.schemas import (
+    ActionIn,
+    AttachmentOut,
+    CaseDetailOut,
+    CaseIn,
+    CaseOut,
+    CaseQuery,
+    EventOut,
+    ProblemOut,
+)
+from ecoloop.cases.service import Acting, CaseError, register_case, take_step
 from ecoloop.cases.workflow import IllegalTransitionError, actions_for
 from ecoloop.db.base import RowId, utcnow
+from ecoloop.enterprises.models import Enterprise
+from ecoloop.regions.models import Region
 from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
 from ecoloop.web.paging import DEFAULT_LIMIT, Limit, Offset
 
@@ -38,6 +50,45 @@ def api_cases(
     f, hidden = case_filter(db, user.principal, params)
     rows = [] if hidden else queries.search_cases(db, user.principal, f, limit=limit, offset=offset)
     return [case_out(c) for c in rows]
+
+
+@router.post(
+    "/api/v1/cases",
+    status_code=201,
+    response_model=CaseDetailOut,
+    responses={422: {"model": ProblemOut}},
+)
+def api_register_case(
+    db: UnitOfWork, user: Annotated[CurrentUser, Depends(requires(Action.REGISTER_CASES))], body: CaseIn
+) -> Response | CaseDetailOut:
+    """Register a problem as a case (登记) with the registration form's checks; answers the case as
+    `GET /api/v1/cases/{id}` does (201), or 422 with the reason code (403 for a role that does not register)."""
+    p = user.principal
+    try:
+        region = get_visible(db, p, Region, body.region_id)
+        if region is None:
+            raise CaseError("region_unknown")
+        if body.enterprise_id is not None and get_visible(db, p, Enterprise, body.enterprise_id) is None:
+            raise CaseError("enterprise_unknown")
+        case = register_case(
+            db,
+            Acting(user.user, p),
+            source=body.source,
+            category=body.category,
+            title=body.title,
+            region=region,
+            now=utcnow(),
+            description=body.description.strip(),
+            enterprise_id=body.enterprise_id,
+            severity=body.severity,
+            deadline=body.deadline,
+            external_ref=body.external_ref.strip(),
+        )
+    except CaseError as exc:
+        db.rollback()
+        problem = ProblemOut(code=exc.code, detail=error_text(exc.code))
+        return JSONResponse(problem.model_dump(), status_code=422)
+    return _detail(db, user, case)
 
 
 @router.get("/api/v1/cases/{case_id:id}", response_model=CaseDetailOut)

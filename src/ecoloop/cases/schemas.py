@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecoloop.cases.enums import CaseSource, Category, Severity
 from ecoloop.cases.workflow import Action
 from ecoloop.db.base import DbInt, RowId
 from ecoloop.web.paging import PageField
@@ -102,6 +103,23 @@ class ActionIn(BaseModel):
     co_unit_ids: list[RowId] = Field(default_factory=list, max_length=50)
     deadline: date | None = None
     merge_into: str = Field("", max_length=32)
+
+
+class CaseIn(BaseModel):
+    """A problem registered as a case through the API (the registration form's fields): the region (its id) must
+    be in the caller's area, the enterprise (its id, optional) visible to the caller."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=300)
+    source: CaseSource
+    category: Category
+    region_id: RowId
+    severity: Severity = Severity.NORMAL
+    description: str = Field("", max_length=10_000)
+    enterprise_id: RowId | None = None
+    deadline: date | None = None
+    external_ref: str = Field("", max_length=64)
 
 
 class ProblemOut(BaseModel):

@@ -32,8 +32,8 @@ API_PREFIX = "/api/v1"
 MIB = 1024 * 1024
 # The only bodies an anonymous visitor may send: the sign-in form, and the form of a one-time set-password link
 # (issue 15; its token is the credential, checked by the route); the public channels of complaints (issue 18: the
-# public form, the ticket look-up and rating, Open311 and the complaints API, whose routes apply the challenge and
-# the rate limits of `intake`), each within its size limit; a partner platform's warning,
+# public form, the ticket look-up and rating, Open311, the complaints API and its look-up, whose routes apply the
+# challenge and the rate limits of `intake`), each within its size limit; a partner platform's warning,
 # whose key its route checks before reading the body.
 ANONYMOUS_BODIES = frozenset(
     {
@@ -43,6 +43,7 @@ ANONYMOUS_BODIES = frozenset(
         "/open311/v2/requests.json",
         "/open311/v2/requests.xml",
         "/api/v1/complaints",
+        "/api/v1/complaints/lookup",
         "/api/v1/events",
     }
 )
