@@ -92,12 +92,13 @@ def test_errors_bodies(fmt: open311.Format) -> None:
 
 
 def test_a_request_row_has_the_spec_fields_and_only_public_values() -> None:
-    row = open311.request_row(complaint(description=f"烟囱冒黑烟 {PHONE}"), "城区分局", SHANGHAI, words)
+    row = open311.request_row(complaint(description=f"烟囱冒黑烟 {PHONE}"), "城区分局", SHANGHAI, words, "湖滨街道")
 
     assert tuple(row) == open311.REQUEST_FIELDS
     assert row["service_request_id"] == "2026-ABCD-EFGH"
     assert row["status"] == "open"
-    assert row["description"] == "烟囱冒黑烟 138****5678"  # masked again on the way out
+    assert row["description"] == ""  # what the citizen wrote is not published: it may name them or their home
+    assert row["address"] == "湖滨街道"  # the area, not the address they gave
     assert row["agency_responsible"] == "城区分局"
     assert row["requested_datetime"] == "2026-12-07T10:00:00+08:00"
     assert row["updated_datetime"] == "2026-12-07T11:00:00+08:00"

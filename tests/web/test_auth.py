@@ -377,6 +377,8 @@ def test_every_state_changing_route_checks_the_session_and_its_csrf_token(app_se
     # Complaints and look-ups from machines and other front ends (issue 18) use no session or cookie, so a forged
     # request carries no one's credential: the same as anyone sending them (rate-limited per address).
     anonymous |= {"/open311/v2/requests.{fmt}", "/api/v1/complaints", "/api/v1/complaints/lookup"}
+    # the citizen's pages: the form's signed single-use token, or the ticket with its phone's last four (issue 18)
+    anonymous |= {"/public/complaints", "/public/lookup", "/public/complaints/{ticket}/rating"}
     unguarded = [
         f"{','.join(sorted(methods))} {path}"
         for path, methods, route in unsafe

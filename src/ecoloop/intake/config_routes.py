@@ -56,8 +56,7 @@ def _page(
         "valid_from": day_text,
         "versions": versions,
         "units": list(rules.Unit),
-        "unit_labels": UNIT_LABELS,
-        "limit_labels": LIMIT_LABELS,
+        "labels": {"units": UNIT_LABELS, "limits": LIMIT_LABELS},
         "error": error,
     }
     return render(request, "intake/settings.html", context, user=user, status_code=status)

@@ -226,9 +226,12 @@ def service_row(topic: Topic, translate: Translate) -> dict[str, Value]:
     }
 
 
-def request_row(complaint: Complaint, agency: str, zone: tzinfo, translate: Translate) -> dict[str, Value]:
-    """A complaint as a public Open311 request: never its complainant (no name, phone or original text), its texts
-    masked once more on the way out, its point rounded to ≈ 100 m, its photos not linked."""
+def request_row(
+    complaint: Complaint, agency: str, zone: tzinfo, translate: Translate, area: str = ""
+) -> dict[str, Value]:
+    """A complaint as a public Open311 request: never its complainant, nor what they wrote — a citizen's own words
+    may name them or their home in ways no pattern finds — so no description and, for the address, the region's
+    name (`area`); the point rounded to ≈ 100 m; the bureau's answer masked once more; its photos not linked."""
     notes = complaint.decision_note if complaint.status is Status.NOT_ACCEPTED else complaint.reply
     due = complaint.conclude_due or complaint.accept_due
     return {
@@ -237,13 +240,13 @@ def request_row(complaint: Complaint, agency: str, zone: tzinfo, translate: Tran
         "status_notes": mask(notes),
         "service_name": translate(complaint.topic.label),
         "service_code": complaint.topic.value,
-        "description": mask(complaint.description),
+        "description": "",
         "agency_responsible": agency,
         "service_notice": translate(complaint.status.label),
         "requested_datetime": w3c(complaint.received_at, zone),
         "updated_datetime": w3c(complaint.updated_at or complaint.received_at, zone),
         "expected_datetime": w3c(end_of_day(due, zone), zone) if due else "",
-        "address": mask(complaint.address),
+        "address": area,
         "address_id": "",
         "zipcode": "",
         "lat": coarse(complaint.latitude),

@@ -117,7 +117,8 @@ def list_requests(request: Request, db: DbSession, settings: SettingsDep, fmt: s
         return _refusal(chosen, error)
     listing = replace(listing, tickets=tuple(service.ticket_form(t) for t in listing.tickets))
     rows = [
-        open311.request_row(p.complaint, p.agency, settings.tz, gettext) for p in channels.public_requests(db, listing)
+        open311.request_row(p.complaint, p.agency, settings.tz, gettext, p.complaint.region.name)
+        for p in channels.public_requests(db, listing)
     ]
     return _answer(chosen, open311.document(chosen, "service_requests", "request", rows))
 
@@ -133,7 +134,7 @@ def get_request(db: DbSession, settings: SettingsDep, ticket: str, fmt: str, jur
             raise Open311Error(404, gettext(UNKNOWN_REQUEST))
     except Open311Error as error:
         return _refusal(chosen, error)
-    row = open311.request_row(found.complaint, found.agency, settings.tz, gettext)
+    row = open311.request_row(found.complaint, found.agency, settings.tz, gettext, found.complaint.region.name)
     return _answer(chosen, open311.document(chosen, "service_requests", "request", [row]))
 
 

@@ -22,7 +22,7 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
 from ecoloop.intake import challenge, photos, ratelimit, service
-from ecoloop.intake.enums import Channel, Satisfaction, Status, Topic
+from ecoloop.intake.enums import TOPIC_DESCRIPTIONS, Channel, Satisfaction, Status, Topic
 from ecoloop.intake.keyring import Keyring, keyring
 from ecoloop.intake.models import Complaint
 from ecoloop.settings import Settings
@@ -77,6 +77,7 @@ def _form_page(
     issued = challenge.issue(settings.signing_key, now, arithmetic=busy)
     context = {
         "topics": list(Topic),
+        "labels": {"topic_descriptions": TOPIC_DESCRIPTIONS},
         "values": values or {},
         "message": message,
         "token": issued.token,

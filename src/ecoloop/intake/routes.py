@@ -86,7 +86,7 @@ def complaint_list(
         "total": total,
         "today": today,
         "queues": queries.queue_counts(db, user.principal, today),
-        "queue_labels": QUEUE_LABELS,
+        "labels": {"queues": QUEUE_LABELS},
         "statuses": list(Status),
         "topics": list(Topic),
         "channels": list(Channel),
