@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
+from ecoloop.i18n import N_
 from ecoloop.intake.enums import Channel, RewardStatus, Status, Topic
 from ecoloop.intake.models import CaseLeader, Complaint, Reward
 from ecoloop.regions.models import Region
@@ -28,6 +29,12 @@ class Filter:
 
 
 QUEUES = ("to_accept", "accept_overdue", "to_answer", "review")
+QUEUE_LABELS = {
+    "to_accept": N_("To accept"),
+    "accept_overdue": N_("Acceptance overdue"),
+    "to_answer": N_("To answer"),
+    "review": N_("Under review"),
+}
 
 
 def _conditions(f: Filter, today: date) -> list[ColumnElement[bool]]:

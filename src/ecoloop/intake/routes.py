@@ -41,12 +41,6 @@ def _said(key: str) -> str:
 Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_COMPLAINTS))]
 Handler = Annotated[CurrentUser, Depends(requires(Action.HANDLE_COMPLAINTS))]
 Text = Annotated[str, Form(max_length=4000)]
-QUEUE_LABELS = {
-    "to_accept": N_("To accept"),
-    "accept_overdue": N_("Acceptance overdue"),
-    "to_answer": N_("To answer"),
-    "review": N_("Under review"),
-}
 DESK_CHANNELS = (Channel.HOTLINE, Channel.LETTER)
 MESSAGES = {"place": N_("The longitude and latitude are not numbers."), "amount": N_("Write the amount in yuan.")}
 
@@ -86,7 +80,7 @@ def complaint_list(
         "total": total,
         "today": today,
         "queues": queries.queue_counts(db, user.principal, today),
-        "labels": {"queues": QUEUE_LABELS},
+        "labels": {"queues": queries.QUEUE_LABELS},
         "statuses": list(Status),
         "topics": list(Topic),
         "channels": list(Channel),

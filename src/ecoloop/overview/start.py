@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from ecoloop.access.actions import Action, allowed
 from ecoloop.enterprises.queries import count_enterprises
 from ecoloop.identity.queries import list_organisations
+from ecoloop.intake.queries import QUEUE_LABELS, queue_counts
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.queries import area_of, count_by_level
 from ecoloop.reports.queries import newest_reports
@@ -43,5 +44,8 @@ def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserD
         "enterprises": count_enterprises(db, p) if allowed(p, Action.VIEW_ENTERPRISES) else None,
         # The briefs the user receives (issue 17): the newest few, each a link.
         "briefs": newest_reports(db, p)[:BRIEFS_SHOWN] if allowed(p, Action.VIEW_REPORTS) else None,
+        # The complaints waiting in each worklist (issue 18), each a link to it.
+        "complaint_queues": queue_counts(db, p, local_today(settings)) if allowed(p, Action.VIEW_COMPLAINTS) else None,
+        "labels": {"queues": QUEUE_LABELS},
     }
     return render(request, "web/overview.html", context, user=user)
