@@ -199,8 +199,8 @@ def test_no_complainant_in_any_case_event_body(db: Session, world: World, tmp_pa
     queue_case_events(db, T0)
     submission = intake.Submission(
         channel=Channel.WEB,
-        topic=Topic.SMOKE,
-        description=f"东湖水泥厂烟囱冒黑烟，电话 {PHONE}",
+        topic=Topic.DUST,  # the housing department helps with a building site's dust
+        description=f"东湖水泥厂堆场扬尘，电话 {PHONE}",
         address=f"湖滨路 12 号（{PHONE}）",
         longitude=Decimal("114.05"),
         latitude=Decimal("35.05"),

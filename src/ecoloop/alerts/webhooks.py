@@ -317,24 +317,36 @@ def _send(picked: Sequence[_Due], clock: Callable[[], datetime], send: Send, tim
         if due.webhook_id in unreachable:
             continue
         at = clock()
-        headers = {
-            "Content-Type": CONTENT_TYPE,
-            "User-Agent": USER_AGENT,
-            EVENT_HEADER: due.kind,
-            DELIVERY_HEADER: str(due.delivery_id),
-            SIGNATURE_HEADER: sign(due.secret, due.body, int(at.timestamp())),
-        }
-        status: int | None = None
-        try:
-            status, text = send(due.url, due.body, headers, timeout)
-            error = "" if 200 <= status < 300 else f"HTTP {status}: {' '.join(text.split())}"
-        except Exception as exc:  # any failure to get an answer is this delivery's error, not the round's
-            error = _describe(exc, timeout)
+        status, error = post_signed(
+            send, due.url, due.secret, due.body, event=due.kind, delivery=str(due.delivery_id), at=at, timeout=timeout
+        )
+        if status is None:
             unreachable.add(due.webhook_id)
-        # Secrets never reach the log or the page, even if a receiver echoes one back.
-        error = error.replace(due.secret, REDACTED)[:ERROR_CHARS] if due.secret else error[:ERROR_CHARS]
         outcomes.append(_Outcome(due.delivery_id, due.webhook_id, at, status, error))
     return outcomes
+
+
+def post_signed(
+    send: Send, url: str, secret: str, body: bytes, *, event: str, delivery: str, at: datetime, timeout: float
+) -> tuple[int | None, str]:
+    """POST one signed body (the headers of the module docstring): the answer's HTTP status (None: no answer) and
+    the error to record ("" when delivered), with the secret redacted even if a receiver echoes it back, bounded."""
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "User-Agent": USER_AGENT,
+        EVENT_HEADER: event,
+        DELIVERY_HEADER: delivery,
+        SIGNATURE_HEADER: sign(secret, body, int(at.timestamp())),
+    }
+    status: int | None = None
+    try:
+        status, text = send(url, body, headers, timeout)
+        error = "" if 200 <= status < 300 else f"HTTP {status}: {' '.join(text.split())}"
+    except Exception as exc:  # any failure to get an answer is this delivery's error, not the round's
+        error = _describe(exc, timeout)
+    # Secrets never reach the log or the page.
+    error = error.replace(secret, REDACTED) if secret else error
+    return status, error[:ERROR_CHARS]
 
 
 def _describe(exc: Exception, timeout: float) -> str:

@@ -29,20 +29,7 @@ from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.alerts.enums import AlertStatus, DeliveryStatus, Review
 from ecoloop.alerts.models import Alert
-from ecoloop.alerts.webhooks import (
-    CONTENT_TYPE,
-    DELIVERY_HEADER,
-    ERROR_CHARS,
-    EVENT_HEADER,
-    REDACTED,
-    SIGNATURE_HEADER,
-    TIMEOUT,
-    USER_AGENT,
-    Send,
-    next_attempt,
-    post,
-    sign,
-)
+from ecoloop.alerts.webhooks import TIMEOUT, Send, next_attempt, post, post_signed
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.identity.enums import Category, OrgKind
 from ecoloop.identity.models import Organisation, OrganisationDuty, OrganisationRegion, User
@@ -342,21 +329,11 @@ def _send(picked: Sequence[_Due], clock: Callable[[], datetime], send: Send, tim
     outcomes = []
     for due in picked:
         at = clock()
-        headers = {
-            "Content-Type": CONTENT_TYPE,
-            "User-Agent": USER_AGENT,
-            EVENT_HEADER: FEEDBACK_EVENT,
-            DELIVERY_HEADER: f"feedback-{due.feedback_id}",
-            SIGNATURE_HEADER: sign(due.secret, due.body, int(at.timestamp())),
-        }
-        status: int | None = None
-        try:
-            status, text = send(due.url, due.body, headers, timeout)
-            error = "" if 200 <= status < 300 else f"HTTP {status}: {' '.join(text.split())}"
-        except Exception as exc:  # no answer: this feedback's error, tried again later
-            error = f"{type(exc).__name__}: {exc}"
-        error = error.replace(due.secret, REDACTED) if due.secret else error
-        outcomes.append(_Outcome(due.feedback_id, at, status, error[:ERROR_CHARS]))
+        delivery = f"feedback-{due.feedback_id}"
+        status, error = post_signed(
+            send, due.url, due.secret, due.body, event=FEEDBACK_EVENT, delivery=delivery, at=at, timeout=timeout
+        )
+        outcomes.append(_Outcome(due.feedback_id, at, status, error))
     return outcomes
 
 
