@@ -157,7 +157,7 @@ FIELDS: dict[str, dict[str, str]] = {
                     "case_deadline_days": N_("Case deadline (days)"), "reopen_hours": N_("Reopen within (hours)"),
                     "parameters": N_("Parameters"), "version": N_("Version")},
     "webhooks": {"organisation_id": N_("Organisation"), "url": N_("Address"), "secret": N_("Signing secret"),
-                 "enabled": N_("Enabled"), "description": N_("Description")},
+                 "enabled": N_("Enabled"), "description": N_("Description"), "case_events": N_("Case events")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {
