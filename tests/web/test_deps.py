@@ -4,7 +4,9 @@ sent, rolled back when the route raises, and a commit that fails answers with th
 from __future__ import annotations
 
 import ast
+import inspect
 import re
+import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from ecoloop.app import create_app
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.enterprises.models import SupervisionList
 from ecoloop.settings import Settings
-from ecoloop.web.deps import UnitOfWork, current_user, declared_actions, unit_of_work
+from ecoloop.web.deps import UnitOfWork, current_user, declared_actions, get_db, unit_of_work
 from tests.conftest import make_settings
 
 
@@ -315,3 +317,34 @@ def test_no_request_could_match_two_routes_so_router_order_does_not_matter(
         if m1 & m2 and paths_overlap(p1, p2)
     ]
     assert clashes == []
+
+
+def test_no_async_route_works_with_the_database_on_the_event_loop(
+    routes: list[tuple[str, set[str], BaseRoute]],
+) -> None:
+    """A route that is a coroutine runs on the event loop: if it queried or wrote through its (synchronous) session
+    there, it would stall the loop while it waits for another request's lock, and that request's commit, run in the
+    thread pool after its route, waits for the loop: the two deadlock (bench/intake.py found this with two
+    overlapping complaints). A route that must await its body reads it in an async dependency
+    (`web.forms.PostedFields`, `RawBody`) and is a plain function; or it hands every use of the session to the
+    thread pool (`run_in_threadpool(f, db, …)`)."""
+    wrong = []
+    for path, methods, route in routes:
+        if not isinstance(route, APIRoute) or not inspect.iscoroutinefunction(route.endpoint):
+            continue
+        sessions = {
+            p.name for p in route.dependant.dependencies if p.call in (get_db, unit_of_work) and p.name is not None
+        }
+        if not sessions:
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(route.endpoint)))
+        handed = {
+            id(arg)
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and ast.unparse(call.func).endswith(("run_in_threadpool", "run_sync"))
+            for arg in call.args
+        }
+        # the parameters are `ast.arg`s: every `ast.Name` of the session is a use of it in the body
+        if any(isinstance(n, ast.Name) and n.id in sessions and id(n) not in handed for n in ast.walk(tree)):
+            wrong.append(f"{sorted(methods)} {path}")
+    assert wrong == []

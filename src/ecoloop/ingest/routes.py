@@ -20,22 +20,23 @@ from ecoloop.readings.parquet import write_checked
 from ecoloop.readings.store import time_window
 from ecoloop.readings.vocabulary import Outcome, RawPacket, ReadingSource, source_value
 from ecoloop.web.deps import CurrentUser, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import RawBody
 from ecoloop.web.security import client_ip
 
 router = APIRouter(tags=["ingest"])
 
 
 @router.post("/api/v1/observations", response_model=ObservationsResult)
-async def post_observations(
+def post_observations(
     request: Request,
     db: UnitOfWork,
     user: Annotated[CurrentUser, Depends(requires(Action.SUBMIT_OBSERVATIONS))],
     settings: SettingsDep,
+    body: RawBody,
 ) -> ObservationsResult:
     """Store uploaded observations: each row is checked on its own; valid rows are stored even when others are
     refused (a value never replaces one stored before: it is kept as a conflict for review), the request body is
     archived with the outcome, and the upload is in the audit log."""
-    body = await request.body()
     try:
         payload: Any = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -10,13 +10,15 @@ place, the name or the phone."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
@@ -98,37 +100,53 @@ def complaint_form(request: Request, db: DbSession, settings: SettingsDep) -> Re
     return _form_page(request, db, settings)
 
 
-async def _photos(form: FormData) -> list[photos.Photo]:
-    files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+@dataclass(frozen=True)
+class Posted:
+    """A posted form as read on the event loop: its text fields and its files' bytes (read within their limit),
+    so that the route itself, which works with the database, runs in the thread pool like every synchronous route
+    (a route that wrote from the event loop would stall it while it waits for another request's lock, and that
+    request's commit waits for the loop: they would deadlock)."""
+
+    fields: dict[str, str]
+    files: list[tuple[bytes, str]]
+
+
+async def posted(request: Request) -> Posted:
+    """The form of the request, files included (at most one byte more than a photo may have, each)."""
+    form = await request.form()
+    try:
+        files = []
+        for upload in form.getlist("photos"):
+            if isinstance(upload, UploadFile) and upload.filename:
+                files.append((await upload.read(photos.MAX_PHOTO_BYTES + 1), upload.content_type or ""))
+                if len(files) > photos.MAX_PHOTOS:
+                    break
+        return Posted({k: v for k, v in form.items() if isinstance(v, str)}, files)
+    finally:
+        await form.close()  # the spooled files
+
+
+Form = Annotated[Posted, Depends(posted)]
+
+
+def _photos(files: list[tuple[bytes, str]]) -> list[photos.Photo]:
     if len(files) > photos.MAX_PHOTOS:
         raise photos.PhotoError("count")
-    accepted = []
-    for upload in files:
-        content = await upload.read(photos.MAX_PHOTO_BYTES + 1)
-        accepted.append(photos.accept(content, upload.content_type or "", photos.MAX_PHOTO_BYTES))
-    return accepted
+    return [photos.accept(content, declared, photos.MAX_PHOTO_BYTES) for content, declared in files]
 
 
 @router.post("/public/complaints", include_in_schema=False)
-async def submit_complaint(request: Request, db: UnitOfWork, settings: SettingsDep) -> Response:
+def submit_complaint(request: Request, db: UnitOfWork, settings: SettingsDep, form: Form) -> Response:
     """File a complaint: checked, limited, stored; the answer is the ticket code."""
-    form = await request.form()
-    try:
-        return await _submit(request, db, settings, form)
-    finally:
-        await form.close()  # the spooled photo files
-
-
-async def _submit(request: Request, db: Session, settings: Settings, form: FormData) -> Response:
     # A refusal is an ordinary answer: the unit of work commits the counts it made (a flood keeps being counted);
     # only a refusal after the complaint was partly written rolls back.
     # The citizen's complaint is recorded as the public's; neither their address nor anything of them goes into
     # the audit trail (what they wrote is on the complaint, masked).
     set_actor(db, Actor(label=CITIZEN))
-    values = {k: str(form.get(k) or "") for k in FORM_FIELDS}
-    values["anonymous"] = "1" if form.get("anonymous") else ""
-    values["consent"] = "1" if form.get("consent") else ""
-    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    fields = form.fields
+    values = {k: fields.get(k, "") for k in FORM_FIELDS}
+    values["anonymous"] = "1" if fields.get("anonymous") else ""
+    values["consent"] = "1" if fields.get("consent") else ""
     now = utcnow()
     address = _address(request)
     if ratelimit.hit(db, "complaint", address, HOUR, now) > settings.complaints_per_ip_hour:
@@ -138,7 +156,7 @@ async def _submit(request: Request, db: Session, settings: Settings, form: FormD
     except challenge.ChallengeError as exc:
         return _form_page(request, db, settings, values, gettext(challenge.CHALLENGE_MESSAGES[exc.code]), 400)
     try:
-        taken = await _photos(form)
+        taken = _photos(form.files)
         longitude, latitude = parse_decimal(values["longitude"]), parse_decimal(values["latitude"])
     except photos.PhotoError:
         db.rollback()
@@ -207,10 +225,9 @@ def _status_page(request: Request, complaint: Complaint, last4: str, message: st
 
 
 @router.post("/public/lookup", include_in_schema=False)
-async def lookup(request: Request, db: UnitOfWork, settings: SettingsDep) -> Response:
+def lookup(request: Request, db: UnitOfWork, settings: SettingsDep, form: Form) -> Response:
     """A ticket's status and published answer, for its code and the last four digits of the phone given."""
-    form = await request.form()
-    ticket, last4 = str(form.get("ticket") or "")[:24], str(form.get("last4") or "")[:4]
+    ticket, last4 = form.fields.get("ticket", "")[:24], form.fields.get("last4", "")[:4]
     if _limited(request, db, settings, ticket):
         context = {"ticket": ticket, "message": _said("too_many_lookups")}
         return render(request, "intake/public_lookup.html", context, status_code=429)
@@ -223,10 +240,9 @@ async def lookup(request: Request, db: UnitOfWork, settings: SettingsDep) -> Res
 
 
 @router.post("/public/complaints/{ticket}/rating", include_in_schema=False)
-async def rate(request: Request, ticket: str, db: UnitOfWork, settings: SettingsDep) -> Response:
+def rate(request: Request, ticket: str, db: UnitOfWork, settings: SettingsDep, form: Form) -> Response:
     """回访: the citizen rates the published reply."""
-    form = await request.form()
-    last4 = str(form.get("last4") or "")[:4]
+    last4 = form.fields.get("last4", "")[:4]
     if _limited(request, db, settings, ticket):
         context = {"ticket": ticket[:24], "message": _said("too_many_lookups")}
         return render(request, "intake/public_lookup.html", context, status_code=429)
@@ -236,11 +252,11 @@ async def rate(request: Request, ticket: str, db: UnitOfWork, settings: Settings
         context = {"ticket": ticket[:24], "message": _said("not_found")}
         return render(request, "intake/public_lookup.html", context, status_code=404)
     set_actor(db, Actor(label=CITIZEN))
-    choice = filter_choice(Satisfaction, str(form.get("satisfaction") or ""))
+    choice = filter_choice(Satisfaction, form.fields.get("satisfaction", ""))
     if choice is None:
         return _status_page(request, complaint, last4, _said("rating"), 422)
     try:
-        service.rate(db, complaint, choice, str(form.get("note") or ""), utcnow())
+        service.rate(db, complaint, choice, form.fields.get("note", ""), utcnow())
     except service.IntakeError as exc:
         db.rollback()
         return _status_page(request, complaint, last4, service.error_text(exc.code), 409)

@@ -21,6 +21,7 @@ from ecoloop.intake import push
 from ecoloop.intake.models import PushTask
 from ecoloop.intake.push import Order, PushError
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
+from ecoloop.web.forms import PostedFields
 from ecoloop.web.templating import render
 
 router = APIRouter()
@@ -81,18 +82,18 @@ def _push_page(
 
 
 @router.post("/alerts/{alert_id:id}/push", include_in_schema=False)
-async def push_save(
+def push_save(
     request: Request,
     db: UnitOfWork,
     user: Annotated[CurrentUser, Depends(requires(Action.REVIEW_ALERTS))],
     settings: SettingsDep,
     alert_id: RowId,
+    form: PostedFields,
 ) -> Response:
     """推送: each chosen department (`organisation`) with its task (`task-<id>`) and deadline (`deadline-<id>`,
     local time)."""
-    form = await request.form()
-    chosen = [int(v) for v in form.getlist("organisation") if isinstance(v, str) and v.isdigit()]
-    texts = {k: v for k, v in form.items() if isinstance(v, str) and k.startswith(("task-", "deadline-"))}
+    chosen = [int(v) for k, v in form if k == "organisation" and v.isdigit()]
+    texts = {k: v for k, v in form if k.startswith(("task-", "deadline-"))}
     alert = _alert(db, user, alert_id)
     try:
         orders = [_order(org, texts, settings.tz) for org in chosen]

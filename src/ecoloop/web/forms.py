@@ -13,7 +13,9 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
 
 from ecoloop.db.base import utcnow
 from ecoloop.settings import Settings
@@ -93,3 +95,24 @@ def filter_choice(enum: type[E], text: str) -> E | None:
 def local_today(settings: Settings) -> date:
     """Today in the bureau's time zone (`ECOLOOP_TIMEZONE`), the default of date fields and filters."""
     return utcnow().astimezone(settings.tz).date()
+
+
+async def _posted_fields(request: Request) -> list[tuple[str, str]]:
+    form = await request.form()
+    try:
+        return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    finally:
+        await form.close()
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# A form's text fields (repeated keys kept) and a request's raw body, read on the event loop by these async
+# dependencies, so that the route that works with the database is a plain function run in the thread pool. A route
+# that awaits the body itself and then writes from the event loop stalls the loop while it waits for another
+# request's lock, and that request's commit waits for the loop: they deadlock (bench/intake.py found it;
+# tests/web/test_deps.py refuses the pattern).
+PostedFields = Annotated[list[tuple[str, str]], Depends(_posted_fields)]
+RawBody = Annotated[bytes, Depends(_raw_body)]
