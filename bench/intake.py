@@ -454,7 +454,6 @@ def server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
             "ECOLOOP_DATABASE_URL": database_url,
             "ECOLOOP_DATA_DIR": str(data_dir),
             "ECOLOOP_ANALYTICS_URL": f"duckdb:///{data_dir / 'analytics.duckdb'}",
-            "ECOLOOP_SECRET_KEY": secrets.token_hex(32),
             "ECOLOOP_HOST": "127.0.0.1",
             "ECOLOOP_PORT": str(port),
             "ECOLOOP_TIMEZONE": TZ_NAME,
@@ -469,34 +468,41 @@ def server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def served(database_url: str, data_dir: Path) -> Iterator[tuple[str, int]]:
-    """`python -m ecoloop serve` in a subprocess; yields its base URL and process id."""
-    port = free_port()
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecoloop", "serve"], env=server_env(database_url, data_dir, port), stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+def served(database_url: str, data_dir: Path, count: int) -> Iterator[list[tuple[str, int]]]:
+    """`count` processes of `python -m ecoloop serve`, each on its own port with one secret key (as several behind
+    a proxy, docs/deploy.md); yields their base URLs and process ids."""
+    key = secrets.token_hex(32)
+    started: list[tuple[str, subprocess.Popen[bytes], Any]] = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {(data_dir / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield base, proc.pid
+        for n in range(count):
+            port = free_port()
+            log = (data_dir / f"server-{n}.log").open("w")
+            env = server_env(database_url, data_dir, port) | {"ECOLOOP_SECRET_KEY": key}
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ecoloop", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            started.append((f"http://127.0.0.1:{port}", proc, log))
+        deadline = time.monotonic() + 90
+        for base, proc, _log in started:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"a server did not start: see {data_dir}/server-*.log")
+                time.sleep(0.2)
+        yield [(base, proc.pid) for base, proc, _log in started]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            print("the server did not stop within 30 s of SIGTERM: killed", flush=True)
-            proc.kill()
-            proc.wait()
-        log.close()
+        for _base, proc, _log in started:
+            proc.terminate()
+        for _base, proc, log in started:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                print(f"a server (pid {proc.pid}) did not stop within 30 s of SIGTERM: killed", flush=True)
+                proc.kill()
+                proc.wait()
+            log.close()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -527,20 +533,20 @@ def form(rng: random.Random, where: City, token: str) -> dict[str, str]:
     return fields
 
 
-async def tokens(client: httpx.AsyncClient, count: int) -> list[str]:
+async def tokens(client: httpx.AsyncClient, bases: list[str], count: int) -> list[str]:
     """`count` form tokens, each from its own page (4 requests at a time)."""
     got: list[str] = []
     gate = asyncio.Semaphore(4)
 
-    async def one() -> None:
+    async def one(n: int) -> None:
         async with gate:
-            answer = await client.get("/public/complaints")
+            answer = await client.get(f"{bases[n % len(bases)]}/public/complaints")
             found = TOKEN.search(answer.text)
             if answer.status_code != 200 or not found:
                 raise RuntimeError(f"no form token: {answer.status_code}")
             got.append(found.group(1))
 
-    await asyncio.gather(*(one() for _ in range(count)))
+    await asyncio.gather(*(one(n) for n in range(count)))
     return got
 
 
@@ -556,7 +562,7 @@ class Run:
         return sum(n for status, n in self.statuses.items() if status != "200")
 
 
-async def open_loop(client: httpx.AsyncClient, rate: float, seconds: float, send: Callable[[int], Any]) -> Run:
+async def open_loop(rate: float, seconds: float, send: Callable[[int], Any]) -> Run:
     """Requests started at `rate` a second for `seconds`, each on its schedule whatever the earlier ones did."""
     count = int(rate * seconds)
     latencies: list[float] = []
@@ -584,32 +590,40 @@ async def open_loop(client: httpx.AsyncClient, rate: float, seconds: float, send
     return Run(latencies, statuses, late, time.perf_counter() - start)
 
 
-async def load(base: str, pid: int, rng: random.Random, where: City, rate: float, seconds: float) -> dict[str, Any]:
+async def load(
+    servers: list[tuple[str, int]], rng: random.Random, where: City, rate: float, seconds: float
+) -> dict[str, Any]:
+    """Fetch the form tokens, then send /healthz (the baseline) and the submissions at `rate` for `seconds` each,
+    after one second of each not counted (a deployed server is warm); requests go to the servers in turn."""
+    bases, pids = [base for base, _pid in servers], [pid for _base, pid in servers]
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        warm = max(1, int(rate))  # one second of each kind first, not counted (a deployed server is warm)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        warm = max(1, int(rate))
         count = int(rate * seconds)
         start = time.perf_counter()
-        issued = await tokens(client, count + warm)
+        issued = await tokens(client, bases, count + warm)
         print(f"  {len(issued):,} form tokens fetched in {time.perf_counter() - start:.1f} s", flush=True)
         forms = [form(rng, where, token) for token in issued]
         warming, measured = forms[count:], forms[:count]
         empty = {"photos": ("", b"", "application/octet-stream")}  # the form's file field left empty, as sent
 
-        def health(_n: int) -> Any:
-            return client.get("/healthz")
+        def health(n: int) -> Any:
+            return client.get(f"{bases[n % len(bases)]}/healthz")
 
         def posting(forms: list[dict[str, str]]) -> Callable[[int], Any]:
-            return lambda n: client.post("/public/complaints", data=forms[n], files=empty)
+            return lambda n: client.post(f"{bases[n % len(bases)]}/public/complaints", data=forms[n], files=empty)
 
-        await open_loop(client, rate, warm / rate, health)
-        cpu = cpu_seconds(pid)
-        baseline = await open_loop(client, rate, seconds, health)
-        baseline_cpu = cpu_seconds(pid) - cpu
-        await open_loop(client, rate, warm / rate, posting(warming))
-        cpu = cpu_seconds(pid)
-        submitted = await open_loop(client, rate, seconds, posting(measured))
-        submitted_cpu = cpu_seconds(pid) - cpu
+        def cpu() -> float:
+            return sum(cpu_seconds(pid) for pid in pids)
+
+        await open_loop(rate, warm / rate, health)
+        before = cpu()
+        baseline = await open_loop(rate, seconds, health)
+        baseline_cpu = cpu() - before
+        await open_loop(rate, warm / rate, posting(warming))
+        before = cpu()
+        submitted = await open_loop(rate, seconds, posting(measured))
+        submitted_cpu = cpu() - before
     return {"baseline": baseline, "baseline_cpu": baseline_cpu, "run": submitted, "cpu": submitted_cpu, "warm": warm}
 
 
@@ -646,6 +660,9 @@ def main() -> None:
     parser.add_argument("--dedup", type=int, default=1000, help="new complaints searched for repeats")
     parser.add_argument("--baseline-sample", type=int, default=50, help="of them, searched by the linear scan too")
     parser.add_argument("--submits", type=int, default=200, help="service.submit calls timed in process")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="web processes taking the requests in turn (default 1: `ecoloop serve`)"
+    )
     parser.add_argument("--postgres", nargs="?", const="auto", help="PostgreSQL: a server's URL, or none to start one")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the in-process submits")
     parser.add_argument("--keep", help="a new directory to keep the data directory in (the server's log too)")
@@ -732,9 +749,13 @@ def main() -> None:
         if args.seconds <= 0:  # the duplicate search and the in-process submits only
             print(json.dumps({"dedup_ms": round(dedup_p99, 2), "dedup_median_ms": round(dedup_median, 2)}))
             return
-        with served(database_url, data_dir) as (base, pid):
-            print(f"served at {base}; {args.rate:g}/s for {args.seconds:g} s (open loop)", flush=True)
-            result = uvloop.run(load(base, pid, rng, where, args.rate, args.seconds))
+        with served(database_url, data_dir, args.servers) as servers:
+            print(
+                f"served by {len(servers)} process(es) at {', '.join(base for base, _pid in servers)};"
+                f" {args.rate:g}/s for {args.seconds:g} s (open loop)",
+                flush=True,
+            )
+            result = uvloop.run(load(servers, rng, where, args.rate, args.seconds))
         run, baseline = result["run"], result["baseline"]
         engine = make_engine(database_url)
         with Session(engine) as check:
@@ -754,13 +775,14 @@ def main() -> None:
         f"POST /public/complaints: {sent:,} requests in {run.elapsed:.1f} s, p50 {p50:.1f} ms, p95 {p95:.1f} ms,"
         f" p99 {p99:.1f} ms (baseline ratio p50 {p50 / b50:.1f}x, p99 {p99 / b99:.1f}x), answers {run.statuses},"
         f" latest start {run.late * 1000:.1f} ms after schedule; server CPU {cpu_post:.2f} ms"
-        f" a submission; the server stored {stored:,} complaints ({result['warm']} of the warm-up), {repeats:,}"
-        f" linked as repeats of open cases"
+        f" a submission; stored {stored:,} complaints ({result['warm']} warm-up requests were sent first), {repeats:,}"
+        f" of them linked as repeats of open cases"
     )
     summary = {
         "store": store,
         "complaints_on_record": on_record,
         "complaints_on_open_cases": planted.on_open_cases,
+        "servers": args.servers,
         "rate": args.rate,
         "seconds": args.seconds,
         "requests": sent,
