@@ -4,7 +4,8 @@ town and village boundaries: a submission's point is placed by them), then
 - the duplicate search (`intake.service.find_repeat`) for new complaints at random points of the city, against a
   linear scan in Python of every complaint of an open case (what the indexed pre-filter avoids), on a sample;
 - `service.submit` in process, one transaction each, with the time of its `regions.locate.locate_point` apart;
-- the real app served by `python -m ecoloop serve` (uvicorn, one process) on 127.0.0.1: public submissions
+- the real app served by `python -m ecoloop serve` (uvicorn, one process; `--servers N` for several sharing one
+  secret key, the requests taking turns, as several behind a proxy) on 127.0.0.1: public submissions
   (`POST /public/complaints`, each with a fresh single-use form token fetched ahead from
   `GET /public/complaints`) at a fixed rate, started on schedule whatever the earlier answers (open loop), and the
   same rate of `GET /healthz` as the baseline (the server's floor).
@@ -13,6 +14,7 @@ town and village boundaries: a submission's point is placed by them), then
     uv run python bench/intake.py --postgres          # a throw-away PostgreSQL cluster (fsync on)
     uv run python bench/intake.py --postgres postgresql+psycopg://user@host/db   # a fresh database made there
     uv run python bench/intake.py --complaints 2000 --seconds 5 --rate 20 --dedup 50   # a quick run
+    uv run python bench/intake.py --seconds 0 --profile   # no server: the searches, and a profile of the submits
 
 Every request comes from 127.0.0.1, so the server runs with the per-address and per-phone limits raised above
 the load (ECOLOOP_COMPLAINTS_PER_IP_HOUR, ECOLOOP_COMPLAINTS_PER_PHONE_DAY) and the form's minimum time at 0
