@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import channels, partners, ratelimit, service
+from ecoloop.intake import channels, gate, partners, service
 from ecoloop.intake.api_schemas import ComplaintFiledOut, ComplaintIn, ComplaintStatusOut, LookupIn, ProblemOut
 from ecoloop.intake.enums import Channel, Status
 from ecoloop.intake.keyring import keyring
@@ -116,7 +116,7 @@ def file_complaint(
             raise Refused(422, "invalid", body.fields)
         if partner is None:
             _limit_public(db, settings, client_ip(request), body.value.phone, now)
-        who = Actor(label=f"partner {partner.code}" if partner else "complaints api", ip=client_ip(request))
+        who = channels.actor(partner, client_ip(request))
         complaint = _submit(db, settings, _submission(body.value, partner), now, who)
     except Refused as refused:
         return _problem(refused)
@@ -143,18 +143,12 @@ def look_up(
     try:
         if body.value is None:
             raise Refused(422, "invalid", body.fields)
-        # The public page's counters: tries per address an hour, failed tries per ticket a day.
-        limit = settings.lookups_per_ip_hour
-        ticket = service.ticket_form(body.value.ticket)
-        by_address = ratelimit.hit(db, "lookup", ratelimit.address_key(client_ip(request)), HOUR, now)
-        if by_address > limit or ratelimit.peek(db, "lookup_ticket", ticket[:64], DAY, now) >= limit:
-            raise Refused(429, "too_many")
-        complaint = channels.complaint_by_ticket(db, ticket)
+        # The public page's counters and answers (`gate.look_up`): no oracle, no guessing.
         ring = keyring(settings.pii_keys_path)
-        if complaint is None or not service.phone_matches(ring, complaint, body.value.phone_last4):
-            # Counted whether the ticket exists or not: no oracle, no guessing.
-            ratelimit.hit(db, "lookup_ticket", ticket[:64], DAY, now)
-            raise Refused(404, "not_found")
+        found = gate.look_up(db, settings, ring, client_ip(request), body.value.ticket, body.value.phone_last4, now)
+        if not isinstance(found, Complaint):
+            raise Refused(429 if found == gate.TOO_MANY else 404, found)
+        complaint = found
     except Refused as refused:
         return _problem(refused)
     not_accepted = complaint.status is Status.NOT_ACCEPTED
@@ -179,13 +173,10 @@ def _partner(db: Session, key: str) -> Partner | None:
 def _limit_public(db: Session, settings: Settings, ip: str, phone: str, now: datetime) -> None:
     """A keyless complaint counts against the public page's limits (the same counters): per address an hour, per
     phone a day."""
-    if ratelimit.hit(db, "complaint", ratelimit.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
+    if gate.address_over(db, settings, ip, now) or gate.phone_over(
+        db, settings, keyring(settings.pii_keys_path), phone, now
+    ):
         raise Refused(429, "too_many")
-    digits = service.normalised_phone(phone) if phone.strip() else None
-    if digits:
-        key = keyring(settings.pii_keys_path).digest("phone", digits)
-        if ratelimit.hit(db, "phone", key, DAY, now) > settings.complaints_per_phone_day:
-            raise Refused(429, "too_many")
 
 
 def _submission(body: ComplaintIn, partner: Partner | None) -> service.Submission:

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from ecoloop.audit.service import Actor
 from ecoloop.cases.models import Case
 from ecoloop.identity.models import Organisation
-from ecoloop.intake.models import Complaint
+from ecoloop.intake.models import Complaint, Partner
 from ecoloop.intake.open311 import MAX_REQUESTS, Listing
+
+CITIZEN = "citizen"  # the audit trail's actor of the public channels (audit.labels.SYSTEM_ACTORS)
 
 # --- the public view -------------------------------------------------------------------------------------------------
 
@@ -57,6 +60,7 @@ def public_request(session: Session, ticket: str) -> Public | None:
     return None if row is None else Public(row[0], row[1] or "")
 
 
-def complaint_by_ticket(session: Session, ticket: str) -> Complaint | None:
-    """The complaint of a ticket, or None."""
-    return session.scalars(select(Complaint).where(Complaint.ticket == ticket)).first()
+def actor(partner: Partner | None, ip: str) -> Actor:
+    """Who files a machine channel's complaint in the audit trail: a partner platform (with its server's address), or
+    a citizen (no address, as on the public page: nothing of the complainant goes into the audit trail)."""
+    return Actor(label=f"partner {partner.code}", ip=ip) if partner else Actor(label=CITIZEN)

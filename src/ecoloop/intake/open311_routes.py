@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import channels, open311, partners, ratelimit, service
+from ecoloop.intake import channels, gate, open311, partners, service
 from ecoloop.intake.enums import Channel, Topic
 from ecoloop.intake.keyring import keyring
 from ecoloop.intake.models import Complaint, Partner
@@ -158,10 +158,10 @@ def create_request(
     try:
         _check_jurisdiction(settings, creation.jurisdiction_id)
         partner = _partner(db, creation.api_key)
-        if partner is None:
-            _limit(db, settings, client_ip(request), now)
         submission, dropped = _submission(creation, partner)
-        complaint = _submit(db, settings, submission, now, _actor(partner, client_ip(request)))
+        if partner is None:
+            _limit(db, settings, client_ip(request), submission.phone, now)
+        complaint = _submit(db, settings, submission, now, channels.actor(partner, client_ip(request)))
     except Open311Error as error:
         return _refusal(chosen, error)
     row = open311.created_row(complaint.ticket, _notice(db, settings, complaint, dropped))
@@ -177,10 +177,11 @@ def _partner(db: Session, key: str) -> Partner | None:
     return partner
 
 
-def _limit(db: Session, settings: Settings, ip: str, now: datetime) -> None:
-    """Keyless requests count against the public page's limit per address (`complaints_per_ip_hour`, the same
-    counter as the page's)."""
-    if ratelimit.hit(db, "complaint", ratelimit.address_key(ip), HOUR, now) > settings.complaints_per_ip_hour:
+def _limit(db: Session, settings: Settings, ip: str, phone: str, now: datetime) -> None:
+    """Keyless requests count against the public page's allowances (the same counters): per address, and per phone
+    when one is kept."""
+    ring = keyring(settings.pii_keys_path)
+    if gate.address_over(db, settings, ip, now) or gate.phone_over(db, settings, ring, phone, now):
         raise Open311Error(429, gettext(TOO_MANY))
 
 
@@ -215,11 +216,6 @@ def _submission(creation: Creation, partner: Partner | None) -> tuple[service.Su
         partner_id=partner.id if partner else None,
     )
     return submission, identity and not consent
-
-
-def _actor(partner: Partner | None, ip: str) -> Actor:
-    """Who files a complaint in the audit trail: the partner platform, or the Open311 channel from an address."""
-    return Actor(label=f"partner {partner.code}" if partner else "open311", ip=ip)
 
 
 def _submit(db: Session, settings: Settings, submission: service.Submission, now: datetime, who: Actor) -> Complaint:

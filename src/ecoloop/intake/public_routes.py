@@ -16,14 +16,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
-from ecoloop.intake import challenge, photos, ratelimit, service
+from ecoloop.intake import challenge, gate, photos, service
+from ecoloop.intake.channels import CITIZEN
 from ecoloop.intake.enums import TOPIC_DESCRIPTIONS, Channel, Satisfaction, Status, Topic
 from ecoloop.intake.keyring import Keyring, keyring
 from ecoloop.intake.models import Complaint
@@ -42,7 +42,6 @@ def _said(key: str) -> str:
 
 
 FORM_FIELDS = ("topic", "description", "address", "longitude", "latitude", "name", "phone")
-CITIZEN = "citizen"  # the audit trail's actor of the public channels (audit.labels.SYSTEM_ACTORS)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 # Above this share of the hourly limit, an address must also solve the sum (the adaptive step of the challenge).
@@ -62,10 +61,6 @@ def _ring(settings: Settings) -> Keyring:
     return keyring(settings.pii_keys_path)
 
 
-def _address(request: Request) -> str:
-    return ratelimit.address_key(client_ip(request))
-
-
 def _form_page(
     request: Request,
     db: Session,
@@ -75,7 +70,7 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     now = utcnow()
-    busy = ratelimit.peek(db, "complaint", _address(request), HOUR, now) >= settings.complaints_per_ip_hour * SUM_FROM
+    busy = gate.address_busy(db, settings, client_ip(request), now, SUM_FROM)
     issued = challenge.issue(settings.signing_key, now, arithmetic=busy)
     context = {
         "topics": list(Topic),
@@ -148,8 +143,7 @@ def submit_complaint(request: Request, db: UnitOfWork, settings: SettingsDep, fo
     values["anonymous"] = "1" if fields.get("anonymous") else ""
     values["consent"] = "1" if fields.get("consent") else ""
     now = utcnow()
-    address = _address(request)
-    if ratelimit.hit(db, "complaint", address, HOUR, now) > settings.complaints_per_ip_hour:
+    if gate.address_over(db, settings, client_ip(request), now):
         return _form_page(request, db, settings, values, _said("too_many"), 429)
     try:
         challenge.verify(db, settings.signing_key, fields, now, min_seconds=settings.complaint_form_min_seconds)
@@ -178,15 +172,14 @@ def submit_complaint(request: Request, db: UnitOfWork, settings: SettingsDep, fo
         photos=tuple(taken),
     )
     ring = _ring(settings)
-    phone = service.normalised_phone(submission.phone) if submission.phone else None
-    if phone and ratelimit.hit(db, "phone", ring.digest("phone", phone), DAY, now) > settings.complaints_per_phone_day:
+    if gate.phone_over(db, settings, ring, submission.phone, now):
         return _form_page(request, db, settings, values, _said("too_many_phone"), 429)
     try:
         complaint = service.submit(db, ring, settings.data_dir, submission, now, zone=settings.tz)
     except service.IntakeError as exc:
         db.rollback()
         return _form_page(request, db, settings, values, service.error_text(exc.code), 422)
-    return render(request, "intake/public_receipt.html", {"complaint": complaint, "phone": bool(phone)})
+    return render(request, "intake/public_receipt.html", {"complaint": complaint, "phone": bool(complaint.phone_enc)})
 
 
 # --- look-up and rating ---------------------------------------------------------------------------------------------
@@ -199,18 +192,14 @@ def lookup_form(request: Request) -> Response:
     return render(request, "intake/public_lookup.html", {"ticket": ticket, "message": ""})
 
 
-def _found(db: Session, settings: Settings, ticket: str, last4: str) -> Complaint | None:
-    complaint = db.scalars(select(Complaint).where(Complaint.ticket == service.ticket_form(ticket))).first()
-    if complaint is None or not service.phone_matches(_ring(settings), complaint, last4):
-        return None
-    return complaint
-
-
-def _limited(request: Request, db: Session, settings: Settings, ticket: str) -> bool:
-    now = utcnow()
-    by_address = ratelimit.hit(db, "lookup", _address(request), HOUR, now)
-    by_ticket = ratelimit.peek(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, now)
-    return bool(by_address > settings.lookups_per_ip_hour or by_ticket >= settings.lookups_per_ip_hour)
+def _looked_up(request: Request, db: Session, settings: Settings, ticket: str, last4: str) -> Complaint | Response:
+    """The complaint of the ticket and digits, or the look-up page saying why not (429 or 404)."""
+    found = gate.look_up(db, settings, _ring(settings), client_ip(request), ticket[:24], last4, utcnow())
+    if isinstance(found, Complaint):
+        return found
+    too_many = found == gate.TOO_MANY
+    context = {"ticket": ticket[:24], "message": _said("too_many_lookups" if too_many else "not_found")}
+    return render(request, "intake/public_lookup.html", context, status_code=429 if too_many else 404)
 
 
 def _status_page(request: Request, complaint: Complaint, last4: str, message: str = "", status: int = 200) -> Response:
@@ -227,30 +216,18 @@ def _status_page(request: Request, complaint: Complaint, last4: str, message: st
 @router.post("/public/lookup", include_in_schema=False)
 def lookup(request: Request, db: UnitOfWork, settings: SettingsDep, form: Form) -> Response:
     """A ticket's status and published answer, for its code and the last four digits of the phone given."""
-    ticket, last4 = form.fields.get("ticket", "")[:24], form.fields.get("last4", "")[:4]
-    if _limited(request, db, settings, ticket):
-        context = {"ticket": ticket, "message": _said("too_many_lookups")}
-        return render(request, "intake/public_lookup.html", context, status_code=429)
-    complaint = _found(db, settings, ticket, last4)
-    if complaint is None:
-        ratelimit.hit(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, utcnow())
-        context = {"ticket": ticket, "message": _said("not_found")}
-        return render(request, "intake/public_lookup.html", context, status_code=404)
-    return _status_page(request, complaint, last4)
+    last4 = form.fields.get("last4", "")[:4]
+    found = _looked_up(request, db, settings, form.fields.get("ticket", ""), last4)
+    return _status_page(request, found, last4) if isinstance(found, Complaint) else found
 
 
 @router.post("/public/complaints/{ticket}/rating", include_in_schema=False)
 def rate(request: Request, ticket: str, db: UnitOfWork, settings: SettingsDep, form: Form) -> Response:
     """回访: the citizen rates the published reply."""
     last4 = form.fields.get("last4", "")[:4]
-    if _limited(request, db, settings, ticket):
-        context = {"ticket": ticket[:24], "message": _said("too_many_lookups")}
-        return render(request, "intake/public_lookup.html", context, status_code=429)
-    complaint = _found(db, settings, ticket[:24], last4)
-    if complaint is None:
-        ratelimit.hit(db, "lookup_ticket", service.ticket_form(ticket)[:64], DAY, utcnow())
-        context = {"ticket": ticket[:24], "message": _said("not_found")}
-        return render(request, "intake/public_lookup.html", context, status_code=404)
+    complaint = _looked_up(request, db, settings, ticket, last4)
+    if not isinstance(complaint, Complaint):
+        return complaint
     set_actor(db, Actor(label=CITIZEN))
     choice = filter_choice(Satisfaction, form.fields.get("satisfaction", ""))
     if choice is None:

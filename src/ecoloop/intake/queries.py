@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.i18n import N_
-from ecoloop.intake.enums import Channel, RewardStatus, Status, Topic
+from ecoloop.intake.enums import Channel, Status, Topic
 from ecoloop.intake.models import CaseLeader, Complaint, Reward
 from ecoloop.regions.models import Region
 
@@ -85,12 +85,6 @@ def get_complaint(session: Session, principal: Principal, complaint_id: int) -> 
     return get_visible(session, principal, Complaint, complaint_id)
 
 
-def of_case(session: Session, principal: Principal, case_id: int) -> list[Complaint]:
-    """The complaints about a case, first first."""
-    stmt = scoped(select(Complaint), principal, Complaint).where(Complaint.case_id == case_id)
-    return list(session.scalars(stmt.order_by(Complaint.received_at)))
-
-
 def repeats(session: Session, case_ids: list[int]) -> dict[int, int]:
     """How many complaints report each case."""
     if not case_ids:
@@ -107,14 +101,3 @@ def leader_of(session: Session, case_id: int) -> CaseLeader | None:
 
 def reward_of(session: Session, complaint_id: int) -> Reward | None:
     return session.scalars(select(Reward).where(Reward.complaint_id == complaint_id)).first()
-
-
-def pending_rewards(session: Session, principal: Principal) -> list[Reward]:
-    """Rewards waiting for a leader's decision."""
-    stmt = scoped(select(Reward), principal, Reward).where(Reward.status == RewardStatus.PROPOSED)
-    return list(session.scalars(stmt.order_by(Reward.id)))
-
-
-def by_ticket(session: Session, ticket: str) -> Complaint | None:
-    """A complaint by its ticket (the citizen's side: not scoped; the caller checks the last four digits)."""
-    return session.scalars(select(Complaint).where(Complaint.ticket == ticket)).first()

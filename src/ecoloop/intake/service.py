@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.actions import Action, allowed
@@ -138,15 +138,6 @@ def context(column: str, ticket: str) -> str:
     return f"complaints.{column}:{ticket}"
 
 
-def normalised_phone(text: str) -> str | None:
-    """The digits of a mainland mobile or landline number as dialled at home, or None when `text` is not one."""
-    return personal_data.phone_digits(text)
-
-
-def _masked_phone(digits: str) -> str:
-    return personal_data.mask(digits)
-
-
 def _ticket(session: Session, year: int) -> str:
     while True:
         code = f"{year}-" + "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(_TICKET_RANDOM))
@@ -214,7 +205,7 @@ def submit(
         raise IntakeError("name_too_long")
     phone = ""
     if submission.phone.strip():
-        phone = normalised_phone(submission.phone) or ""
+        phone = personal_data.phone_digits(submission.phone) or ""
         if not phone:
             raise IntakeError("phone_invalid")
     if (name or phone) and submission.channel in PUBLIC_CHANNELS and not submission.consent:
@@ -242,7 +233,7 @@ def submit(
         name_enc=ring.encrypt(name, context("name", ticket)),
         phone_enc=ring.encrypt(phone, context("phone", ticket)),
         phone_index=ring.digest("phone", phone) if phone else "",
-        phone_masked=_masked_phone(phone) if phone else "",
+        phone_masked=personal_data.mask(phone),
         consent_at=now if submission.consent else None,
         received_at=now,
         registered_by_id=user.id if user else None,
@@ -272,42 +263,44 @@ def submit(
 def find_repeat(session: Session, complaint: Complaint, config: rules.Config) -> Case | None:
     """The open case the complaint reports again (same category, first reported within the window, close by, worded
     alike), found among the complaints of open cases: pre-filtered by the indexes (time, place box), then judged."""
-    since = complaint.received_at - timedelta(days=config.repeat_days)
     stmt = (
         select(Complaint.case_id, Complaint.latitude, Complaint.longitude, Complaint.address, Complaint.bigrams)
         .join(Case, Case.id == Complaint.case_id)
-        .where(
-            Complaint.category == complaint.category,
-            Complaint.received_at >= since,
-            Complaint.id != complaint.id,
-            Case.state.not_in([State.CLOSED, State.MERGED]),
-        )
+        .where(*_nearby(complaint, config), Case.state.not_in([State.CLOSED, State.MERGED]))
+        .limit(500)
     )
-    point = complaint.latitude is not None and complaint.longitude is not None
-    if point:
-        lat, lon = float(complaint.latitude or 0), float(complaint.longitude or 0)
-        lat0, lat1, lon0, lon1 = (
-            _bound(v, low)
-            for v, low in zip(similarity.box(lat, lon, config.repeat_radius_m), (1, 0, 1, 0), strict=True)
-        )
-        stmt = stmt.where(Complaint.latitude.between(lat0, lat1), Complaint.longitude.between(lon0, lon1))
-    else:
-        stmt = stmt.where(Complaint.region_id == complaint.region_id, Complaint.latitude.is_(None))
-    mine = similarity.unpacked(complaint.bigrams)
-    candidates: list[rules.Candidate] = []
-    for case_id, c_lat, c_lon, c_address, c_bigrams in session.execute(stmt.limit(500)):
-        distance = None
-        if point and c_lat is not None and c_lon is not None:
-            distance = similarity.distance_m(
-                float(complaint.latitude or 0), float(complaint.longitude or 0), float(c_lat), float(c_lon)
-            )
-        same_address = bool(complaint.address) and similarity.normalise(c_address) == similarity.normalise(
-            complaint.address
-        )
-        score = similarity.cosine(mine, similarity.unpacked(c_bigrams))
-        candidates.append(rules.Candidate(int(case_id or 0), distance, same_address, score))
+    candidates = [
+        _judged(complaint, int(case_id or 0), lat, lon, address, bigrams)
+        for case_id, lat, lon, address, bigrams in session.execute(stmt)
+    ]
     best = rules.best_repeat(candidates, config)
     return session.get(Case, best.case_id) if best else None
+
+
+def _nearby(complaint: Complaint, config: rules.Config) -> list[ColumnElement[bool]]:
+    """The other complaints of the category within the repeat window and near the complaint: in the box around its
+    point (by the indexes), or, without a point, in its region."""
+    since = complaint.received_at - timedelta(days=config.repeat_days)
+    near = [Complaint.category == complaint.category, Complaint.received_at >= since, Complaint.id != complaint.id]
+    if complaint.latitude is None or complaint.longitude is None:
+        return [*near, Complaint.region_id == complaint.region_id, Complaint.latitude.is_(None)]
+    box = similarity.box(float(complaint.latitude), float(complaint.longitude), config.repeat_radius_m)
+    lat0, lat1, lon0, lon1 = (_bound(v, low) for v, low in zip(box, (1, 0, 1, 0), strict=True))
+    return [*near, Complaint.latitude.between(lat0, lat1), Complaint.longitude.between(lon0, lon1)]
+
+
+def _judged(
+    complaint: Complaint, key: int, lat: Decimal | None, lon: Decimal | None, address: str, bigrams: str
+) -> rules.Candidate:
+    """Another complaint found by `_nearby`, as the repeat rule weighs it against `complaint`."""
+    distance = None
+    if None not in (complaint.latitude, complaint.longitude, lat, lon):
+        distance = similarity.distance_m(
+            float(complaint.latitude or 0), float(complaint.longitude or 0), float(lat or 0), float(lon or 0)
+        )
+    same_address = bool(address) and similarity.normalise(address) == similarity.normalise(complaint.address)
+    score = similarity.cosine(similarity.unpacked(complaint.bigrams), similarity.unpacked(bigrams))
+    return rules.Candidate(key, distance, same_address, score)
 
 
 def _bound(value: float, low: int) -> Decimal:
@@ -420,34 +413,15 @@ def accept(
 
 
 def _pending_repeats(session: Session, accepted: Complaint, config: rules.Config) -> list[Complaint]:
-    since = accepted.received_at - timedelta(days=config.repeat_days)
-    pending = session.scalars(
-        select(Complaint).where(
-            Complaint.status == Status.RECEIVED,
-            Complaint.case_id.is_(None),
-            Complaint.category == accepted.category,
-            Complaint.received_at >= since,
-            Complaint.id != accepted.id,
+    waiting = (Complaint.status == Status.RECEIVED, Complaint.case_id.is_(None))
+    pending = session.scalars(select(Complaint).where(*waiting, *_nearby(accepted, config))).all()
+    return [
+        other
+        for other in pending
+        if rules.is_repeat(
+            _judged(accepted, other.id, other.latitude, other.longitude, other.address, other.bigrams), config
         )
-    ).all()
-    mine = similarity.unpacked(accepted.bigrams)
-    found = []
-    for other in pending:
-        distance = None
-        if None not in (other.latitude, other.longitude, accepted.latitude, accepted.longitude):
-            distance = similarity.distance_m(
-                float(accepted.latitude or 0),
-                float(accepted.longitude or 0),
-                float(other.latitude or 0),
-                float(other.longitude or 0),
-            )
-        elif (other.latitude is None) != (accepted.latitude is None) or other.region_id != accepted.region_id:
-            continue
-        same = bool(other.address) and similarity.normalise(other.address) == similarity.normalise(accepted.address)
-        score = similarity.cosine(mine, similarity.unpacked(other.bigrams))
-        if rules.is_repeat(rules.Candidate(other.id, distance, same, score), config):
-            found.append(other)
-    return found
+    ]
 
 
 def dismiss(session: Session, complaint: Complaint, principal: Principal, reason: str, now: datetime) -> None:
