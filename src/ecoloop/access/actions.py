@@ -50,6 +50,15 @@ class Action(StrEnum):
     MANAGE_COMPLAINT_RULES = "manage_complaint_rules"
     MANAGE_PARTNERS = "manage_partners"
     HANDLE_PUSH_TASKS = "handle_push_tasks"
+    VIEW_INSPECTIONS = "view_inspections"
+    MANAGE_DRAWS = "manage_draws"
+    INSPECT = "inspect"
+    MANAGE_CHECKLISTS = "manage_checklists"
+    VIEW_PENALTIES = "view_penalties"
+    HANDLE_PENALTIES = "handle_penalties"
+    APPROVE_PENALTIES = "approve_penalties"
+    MANAGE_PENALTY_RULES = "manage_penalty_rules"
+    REVIEW_CASE_FILES = "review_case_files"
 
 
 _BUREAU_READ = frozenset(
@@ -76,6 +85,12 @@ _BRIEF_WORK = frozenset({Action.VIEW_REPORTS, Action.GENERATE_REPORTS, Action.MA
 # Complaints (issue 18): the hotline registers and answers them, the bureau's analysts and a branch (for its county)
 # accept, route and answer them too; leaders follow them, approve rewards and take cases in person (领导包案).
 _COMPLAINT_WORK = frozenset({Action.VIEW_COMPLAINTS, Action.HANDLE_COMPLAINTS})
+# Enforcement (issue 19): the bureau's staff, the officers and the branches follow the random checks (双随机) and the
+# penalty cases of their area; the analysts and a branch (for its county) keep the pools and make the draws; the
+# officers and the branch's staff inspect on site and handle penalty cases; leaders approve (立案, 延期, 决定); the
+# analysts keep the checklists, the discretion table and the documents' templates, and review case files (案卷评审)
+# with the leaders.
+_ENFORCEMENT_READ = frozenset({Action.VIEW_INSPECTIONS, Action.VIEW_PENALTIES})
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
@@ -98,13 +113,17 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _BRIEF_WORK
     | {Action.MANAGE_CALENDAR, Action.MANAGE_COMPLAINT_RULES}
     | _COMPLAINT_WORK
-    | {Action.MANAGE_PARTNERS, Action.HANDLE_PUSH_TASKS},
+    | {Action.MANAGE_PARTNERS, Action.HANDLE_PUSH_TASKS}
+    | _ENFORCEMENT_READ
+    | {Action.MANAGE_DRAWS, Action.MANAGE_CHECKLISTS, Action.MANAGE_PENALTY_RULES},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
     | _CASE_WORK
     | _SUPERVISION
-    | {Action.ISSUE_SUPERVISION, Action.VIEW_COMPLAINTS, Action.APPROVE_REWARDS, Action.TAKE_CASES},
+    | {Action.ISSUE_SUPERVISION, Action.VIEW_COMPLAINTS, Action.APPROVE_REWARDS, Action.TAKE_CASES}
+    | _ENFORCEMENT_READ
+    | {Action.APPROVE_PENALTIES, Action.REVIEW_CASE_FILES},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
@@ -114,9 +133,16 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.MANAGE_ALERT_RULES}
     | _BRIEF_WORK
     | _COMPLAINT_WORK
-    | {Action.MANAGE_COMPLAINT_RULES, Action.HANDLE_PUSH_TASKS},
+    | {Action.MANAGE_COMPLAINT_RULES, Action.HANDLE_PUSH_TASKS}
+    | _ENFORCEMENT_READ
+    | {Action.MANAGE_DRAWS, Action.MANAGE_CHECKLISTS, Action.HANDLE_PENALTIES, Action.MANAGE_PENALTY_RULES}
+    | {Action.REVIEW_CASE_FILES},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
-    Role.INSPECTOR: _BUREAU_READ | _CASE_WORK | {Action.VIEW_REPORTS},
+    Role.INSPECTOR: _BUREAU_READ
+    | _CASE_WORK
+    | {Action.VIEW_REPORTS}
+    | _ENFORCEMENT_READ
+    | {Action.INSPECT, Action.HANDLE_PENALTIES},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
     # and data loggers, supervises its county's cases and checks its county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
@@ -125,7 +151,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _SUPERVISION
     | {Action.IMPORT_BATCHES, Action.REVIEW_ALERTS, Action.VIEW_REPORTS}
     | _COMPLAINT_WORK
-    | {Action.HANDLE_PUSH_TASKS},
+    | {Action.HANDLE_PUSH_TASKS}
+    | _ENFORCEMENT_READ
+    | {Action.MANAGE_DRAWS, Action.INSPECT, Action.HANDLE_PENALTIES},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
