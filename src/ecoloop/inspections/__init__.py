@@ -1,2 +1,3 @@
-"""Random checks (双随机、一公开): enterprise and officer pools, reproducible draws with avoidance, inspections in the
-field with checklists and special campaigns, and their publication (issue 19)."""
+"""Inspections in the field: checklists by industry, special campaigns (专项执法), the officers' task page on a
+phone that survives a lost connection, findings and photos, both officers' confirmation, the published outcome
+(issue 19)."""
