@@ -55,11 +55,17 @@ class PenaltyCase(TimestampMixin, Base):
     rectification_deadline: Mapped[date | None]
     notified_on: Mapped[date | None]  # 告知书送达
     hearing_right: Mapped[bool] = mapped_column(default=False)  # 第六十三条
+    notified_fine: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # the fine told in the 告知
+    severe_measures: Mapped[bool] = mapped_column(default=False)  # 责令停产停业、关闭、吊销… (第六十三条)
+    statement_heard: Mapped[bool] = mapped_column(default=False)  # 陈述、申辩 recorded
+    hearing_waived: Mapped[bool] = mapped_column(default=False)
     hearing_requested_on: Mapped[date | None]
     hearing_notice_on: Mapped[date | None]  # 听证通知
     hearing_on: Mapped[date | None]
     hearing_held_on: Mapped[date | None]
     extended_days: Mapped[int] = mapped_column(default=0)  # approved extensions of the decision's time limit
+    extensions: Mapped[int] = mapped_column(default=0)  # how many were approved
+    extension_requested_days: Mapped[int] = mapped_column(default=0)  # awaiting approval
     decision_kind: Mapped[DecisionKind | None] = mapped_column(StrEnumType(DecisionKind, 16))
     fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     confiscation: Mapped[str] = mapped_column(Text, default="")  # 没收违法所得、非法财物
