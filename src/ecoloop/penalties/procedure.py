@@ -79,6 +79,8 @@ LEADER_STEPS = frozenset(
         Step.WITHDRAW,
     }
 )
+# Steps the officers or a leader may record (集体讨论 is the leaders' own meeting).
+EITHER_STEPS = frozenset({Step.RECORD_DISCUSSION})
 # Steps that may be taken while a leader's approval is pending.
 WHILE_AWAITING = frozenset({Step.HEAR_STATEMENT, Step.SUSPEND, Step.RESUME, Step.RECORD_DISCUSSION})
 MIN_OFFICERS = 2  # 行政处罚法 第四十二条第一款: 执法人员不得少于两人

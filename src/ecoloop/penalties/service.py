@@ -272,9 +272,14 @@ class Details:
     reasons: str = ""
 
 
-def _check_party(session: Session, case: PenaltyCase, acting: Acting, *, leader: bool) -> None:
+def _check_party(session: Session, case: PenaltyCase, acting: Acting, *, leader: bool, either: bool = False) -> None:
     action = Action.APPROVE_PENALTIES if leader else Action.HANDLE_PENALTIES
-    if not allowed(acting.principal, action):
+    if either:
+        if not (
+            allowed(acting.principal, Action.HANDLE_PENALTIES) or allowed(acting.principal, Action.APPROVE_PENALTIES)
+        ):
+            raise PenaltyError("not_allowed")
+    elif not allowed(acting.principal, action):
         raise PenaltyError("not_allowed_leader" if leader else "not_allowed")
     if get_visible(session, acting.principal, PenaltyCase, case.id) is None:
         raise PenaltyError("not_allowed")
@@ -336,7 +341,7 @@ def take_step(
     """Take one step of the procedure on `case` (ProcedureError with the reason when out of order), record its
     values and one timeline line; `version` is the case version the actor saw (a stale one is refused)."""
     details = details or Details()
-    _check_party(session, case, acting, leader=step.leader)
+    _check_party(session, case, acting, leader=step.leader, either=step in procedure.EITHER_STEPS)
     if version is not None and version != case.version:
         raise PenaltyError("concurrent_edit")
     if step is Step.ADD_EVIDENCE:
