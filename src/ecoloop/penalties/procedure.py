@@ -173,6 +173,56 @@ def transition(
     return checker(facts, entry, today, calendar, limits)
 
 
+_AWAITED = {
+    Approval.REGISTRATION: (Step.APPROVE_REGISTRATION, Step.REFUSE_REGISTRATION),
+    Approval.EXTENSION: (Step.APPROVE_EXTENSION, Step.REFUSE_EXTENSION),
+    Approval.DECISION: (Step.APPROVE_DECISION, Step.RETURN_DECISION),
+    Approval.CLOSURE: (Step.APPROVE_CLOSURE, Step.RETURN_CLOSURE),
+}
+_RUNNING = (Step.SUSPEND, Step.RESUME, Step.REQUEST_EXTENSION, Step.WITHDRAW)
+_BY_STAGE: dict[Stage, tuple[Step, ...]] = {
+    Stage.REGISTERED: _RUNNING,
+    Stage.INVESTIGATING: (Step.NOTIFY, Step.RECORD_DISCUSSION, Step.PROPOSE_DECISION, *_RUNNING),
+    Stage.NOTIFIED: (
+        Step.HEAR_STATEMENT,
+        Step.REQUEST_HEARING,
+        Step.WAIVE_HEARING,
+        Step.RECORD_DISCUSSION,
+        Step.PROPOSE_DECISION,
+        *_RUNNING,
+    ),
+    Stage.HEARING: (
+        Step.SCHEDULE_HEARING,
+        Step.HOLD_HEARING,
+        Step.HEAR_STATEMENT,
+        Step.RECORD_DISCUSSION,
+        Step.PROPOSE_DECISION,
+        *_RUNNING,
+    ),
+    Stage.DECIDED: (Step.SERVE,),
+    Stage.SERVED: (Step.RECORD_PAYMENT, Step.APPLY_ENFORCEMENT, Step.PROPOSE_CLOSURE),
+    Stage.EXECUTING: (Step.RECORD_PAYMENT, Step.APPLY_ENFORCEMENT, Step.PROPOSE_CLOSURE),
+}
+
+
+def candidates(facts: Facts) -> list[Step]:
+    """The steps a page offers at the case's stage (each still checked by `transition` when taken): the awaited
+    approval's two answers, else the stage's steps, the obviously impossible ones left out."""
+    if facts.awaiting is not None:
+        return [*_AWAITED[facts.awaiting], *(s for s in _BY_STAGE.get(facts.stage, ()) if s in WHILE_AWAITING)]
+    steps = list(_BY_STAGE.get(facts.stage, ()))
+    hidden = {Step.RESUME if not facts.suspended else Step.SUSPEND}
+    if not facts.hearing_right or facts.hearing_waived:
+        hidden |= {Step.REQUEST_HEARING, Step.WAIVE_HEARING}
+    if facts.hearing_on is not None:
+        hidden.add(Step.SCHEDULE_HEARING)
+    if facts.hearing_held_on is not None:
+        hidden |= {Step.HOLD_HEARING, Step.SCHEDULE_HEARING}
+    if facts.extensions >= MAX_EXTENSIONS:
+        hidden.add(Step.REQUEST_EXTENSION)
+    return [s for s in steps if s not in hidden]
+
+
 def _stay(facts: Facts) -> Outcome:
     return Outcome(facts.stage, facts.awaiting)
 
