@@ -3,7 +3,6 @@ each saved as a version valid from a chosen day, and the bureau's Word template 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action
 from ecoloop.db.base import utcnow
 from ecoloop.i18n import N_, gettext
+from ecoloop.identity.enums import Category
 from ecoloop.penalties import clock, discretion, documents, service
 from ecoloop.penalties.enums import DocumentKind
 from ecoloop.penalties.models import PenaltyBenchmark, PenaltyConfig
@@ -50,8 +50,19 @@ ERRORS = {
     "thresholds": N_("The hearing threshold must not exceed the collective discussion threshold."),
     "prefix": N_("The prefix is at most 20 characters."),
     "day": N_("Write the day as 2027-01-01."),
-    "json": N_("The benchmark is not valid JSON."),
     "benchmark": N_("The benchmark cannot be used: %(detail)s"),
+}
+BENCHMARK_ERRORS = {
+    "shape": N_("a row is incomplete"),
+    "text": N_("a name, provision or code is missing or too long"),
+    "weight": N_("a weight must be more than 0, and a factor needs levels"),
+    "score": N_("a level's score must be between 0 and 1"),
+    "range": N_("a range must have its minimum at most its maximum (a share at most 100 per cent)"),
+    "duplicate": N_("a code is used twice"),
+    "unknown_factor": N_("a violation names a factor that does not exist"),
+    "category": N_("a violation has no valid category"),
+    "band": N_("the band is 0 to 0.5 and the reduction ratio between 0 and 1"),
+    "empty": N_("the table has no violation"),
 }
 
 
@@ -67,7 +78,6 @@ def _page(
     settings: Settings,
     *,
     limits: clock.Limits | None = None,
-    table: str = "",
     message: str = "",
     status: int = 200,
 ) -> Response:
@@ -78,8 +88,8 @@ def _page(
         "labels": LIMIT_LABELS,
         "units": UNIT_LABELS,
         "valid_from": today.isoformat(),
-        "table": table or json.dumps(discretion.as_json(benchmark), ensure_ascii=False, indent=1),
         "benchmark": benchmark,
+        "categories": list(Category),
         "versions": list(db.scalars(select(PenaltyConfig).order_by(PenaltyConfig.valid_from.desc()).limit(20))),
         "benchmarks": list(db.scalars(select(PenaltyBenchmark).order_by(PenaltyBenchmark.valid_from.desc()).limit(20))),
         "templates": {kind: documents.versions(db, kind) for kind in DocumentKind},
@@ -111,30 +121,67 @@ def save_limits(request: Request, db: UnitOfWork, user: Keeper, settings: Settin
     return RedirectResponse("/penalties/settings", status_code=303)
 
 
+# Bounds of the benchmark's form: rows of each kind read at most.
+MAX_ROWS = {"v": 200, "f": 50, "c": 100}
+MAX_LEVELS = 20
+
+
+def table_from_form(form: list[tuple[str, str]]) -> dict[str, Any]:
+    """The benchmark's JSON from its form: one row per violation (`v3_code`, `v3_factors` repeated…), factor
+    (`f1_code`, with its levels `f1_l2_code`…) and condition (`c0_kind`…); rows without a code are left out."""
+    values: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in form:
+        values.setdefault(key, value[:2000])
+        lists.setdefault(key, []).append(value[:32])
+
+    def row(prefix: str, names: tuple[str, ...]) -> dict[str, str]:
+        return {name: values.get(f"{prefix}_{name}", "").strip() for name in names}
+
+    factors = []
+    for i in range(MAX_ROWS["f"]):
+        factor = row(f"f{i}", ("code", "name", "weight"))
+        levels = [row(f"f{i}_l{j}", ("code", "name", "score")) for j in range(MAX_LEVELS)]
+        if factor["code"]:
+            factors.append({**factor, "levels": [lv for lv in levels if lv["code"]]})
+    violations = []
+    for i in range(MAX_ROWS["v"]):
+        names = ("code", "name", "category", "violated", "basis", "minimum", "maximum", "base", "measures")
+        violation: dict[str, Any] = row(f"v{i}", names)
+        if violation["code"]:
+            violation["factors"] = [code for code in lists.get(f"v{i}_factors", []) if code]
+            violations.append(violation)
+    conditions: dict[str, list[dict[str, Any]]] = {"no_penalty": [], "reduced": []}
+    for i in range(MAX_ROWS["c"]):
+        condition: dict[str, Any] = row(f"c{i}", ("kind", "code", "text", "basis"))
+        if condition["code"] and condition["kind"] in conditions:
+            kind = condition.pop("kind")
+            condition["violations"] = values.get(f"c{i}_violations", "").replace(",", " ").split()
+            conditions[kind].append(condition)
+    return {
+        "band": values.get("band", "").strip(),
+        "reduction_ratio": values.get("reduction_ratio", "").strip(),
+        "factors": factors,
+        "violations": violations,
+        **conditions,
+    }
+
+
 @router.post("/penalties/settings/benchmark", include_in_schema=False)
 def save_benchmark(
-    request: Request,
-    db: UnitOfWork,
-    user: Keeper,
-    settings: SettingsDep,
-    valid_from: Annotated[str, Form(max_length=20)] = "",
-    table: Annotated[str, Form(max_length=200_000)] = "",
+    request: Request, db: UnitOfWork, user: Keeper, settings: SettingsDep, form: PostedFields
 ) -> Response:
     """Keep a new discretion benchmark from a day on (checked: codes, ranges, weights, scores)."""
     try:
-        day = required_day(valid_from)
-        data = json.loads(table)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        service.save_benchmark(db, data, day, user.user.display_name, utcnow())
+        day = required_day(next((v for k, v in form if k == "valid_from"), "")[:20])
+        service.save_benchmark(db, table_from_form(form), day, user.user.display_name, utcnow())
     except FieldError:
-        return _page(request, db, user, settings, table=table, message=_said("day"), status=422)
+        return _page(request, db, user, settings, message=_said("day"), status=422)
     except discretion.BenchmarkError as exc:
         db.rollback()
-        message = _said("benchmark") % {"detail": f"{exc.code} {exc.detail}".strip()}
-        return _page(request, db, user, settings, table=table, message=message, status=422)
-    except ValueError:
-        return _page(request, db, user, settings, table=table, message=_said("json"), status=422)
+        detail = gettext(BENCHMARK_ERRORS.get(exc.code, BENCHMARK_ERRORS["shape"]))
+        message = _said("benchmark") % {"detail": f"{detail} {exc.detail}".strip()}
+        return _page(request, db, user, settings, message=message, status=422)
     return RedirectResponse("/penalties/settings", status_code=303)
 
 

@@ -149,14 +149,14 @@ class EventKind(StrEnum):
 
 STAGE_LABELS = {
     Stage.PROPOSED: N_("Registration pending approval"),
-    Stage.REGISTERED: N_("Registered"),
-    Stage.INVESTIGATING: N_("Investigation"),
+    Stage.REGISTERED: N_("Case opened for penalty"),
+    Stage.INVESTIGATING: N_("Investigation and evidence"),
     Stage.NOTIFIED: N_("Prior notice"),
     Stage.HEARING: N_("Hearing"),
-    Stage.DECIDED: N_("Decided"),
+    Stage.DECIDED: N_("Decision made"),
     Stage.SERVED: N_("Served"),
     Stage.EXECUTING: N_("Execution"),
-    Stage.CLOSED: N_("Closed"),
+    Stage.CLOSED: N_("Case concluded"),
     Stage.NOT_REGISTERED: N_("Not registered"),
     Stage.WITHDRAWN: N_("Registration withdrawn"),
 }
@@ -168,7 +168,7 @@ DECISION_LABELS = {
 }
 
 APPROVAL_LABELS = {
-    Approval.REGISTRATION: N_("Registration"),
+    Approval.REGISTRATION: N_("Registration of the case"),
     Approval.EXTENSION: N_("Extension of the time limit"),
     Approval.DECISION: N_("Penalty decision"),
     Approval.CLOSURE: N_("Closure"),
@@ -200,7 +200,7 @@ EVENT_LABELS = {
     EventKind.PROPOSED: N_("Registration proposed"),
     EventKind.REGISTERED: N_("Registration approved"),
     EventKind.NOT_REGISTERED: N_("Registration refused"),
-    EventKind.EVIDENCE: N_("Evidence added"),
+    EventKind.EVIDENCE: N_("Evidence collected"),
     EventKind.NOTIFIED: N_("Prior notice given"),
     EventKind.STATEMENT: N_("Statement and defence heard"),
     EventKind.HEARING_REQUESTED: N_("Hearing requested"),

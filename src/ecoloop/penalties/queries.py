@@ -218,7 +218,8 @@ def names(session: Session, user_ids: list[int]) -> dict[int, str]:
     """Users' display names by id."""
     if not user_ids:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples())
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 def officer_choices(session: Session, principal: Principal) -> list[User]:
