@@ -28,7 +28,9 @@ def text_of(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def decided(db: Session, world: World, actor: Actor, tmp_path: Path, fine: int = 88000) -> PenaltyCase:
+def decided(
+    db: Session, world: World, actor: Actor, tmp_path: Path, fine: int = 88000, decided_fine: int | None = None
+) -> PenaltyCase:
     """A case decided on 2026-03-20 with a fine below the collective threshold and no hearing right asked."""
     case = registered(db, world, actor)
     service.add_evidence(
@@ -55,8 +57,9 @@ def decided(db: Session, world: World, actor: Actor, tmp_path: Path, fine: int =
     if case.hearing_right:
         step("inspector", Step.WAIVE_HEARING, date(2026, 3, 4), Entry(day=date(2026, 3, 4)))
     step("inspector", Step.HEAR_STATEMENT, date(2026, 3, 4), Entry(day=date(2026, 3, 4)))
-    step("inspector", Step.PROPOSE_DECISION, date(2026, 3, 5), Entry(kind=DecisionKind.PENALTY, fine=Decimal(fine)))
-    if fine >= 100000:  # 集体讨论 from the threshold
+    final = Decimal(decided_fine or fine)
+    step("inspector", Step.PROPOSE_DECISION, date(2026, 3, 5), Entry(kind=DecisionKind.PENALTY, fine=final))
+    if final >= 100000:  # 集体讨论 from the threshold
         step("leader", Step.RECORD_DISCUSSION, date(2026, 3, 19), Entry(day=date(2026, 3, 19)))
     step("leader", Step.APPROVE_DECISION, date(2026, 3, 20), Entry())
     return case
@@ -139,3 +142,12 @@ def test_context_gives_every_tag(db: Session, world: World, actor: Actor, tmp_pa
         date(2026, 3, 2),
     )
     assert set(values) == documents.TAGS
+
+
+def test_the_notice_keeps_the_fine_it_told(db: Session, world: World, actor: Actor, tmp_path: Path) -> None:
+    # Told 388,000 yuan; decided 300,000 after the party's defence (lighter: allowed, 第四十五条).
+    case = decided(db, world, actor, tmp_path, fine=388000, decided_fine=300000)
+    notice = text_of(documents.render(db, tmp_path, case, DocumentKind.NOTICE, date(2026, 3, 3)))
+    decision = text_of(documents.render(db, tmp_path, case, DocumentKind.DECISION, date(2026, 3, 21)))
+    assert "388,000.00" in notice and "300,000.00" not in notice
+    assert "300,000.00" in decision and "叁拾万元整" in decision and "388,000.00" not in decision

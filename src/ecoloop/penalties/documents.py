@@ -36,7 +36,7 @@ from ecoloop.i18n import N_, get_locale, gettext
 from ecoloop.identity.enums import OrgKind
 from ecoloop.identity.models import Organisation
 from ecoloop.penalties import clock, numerals, service
-from ecoloop.penalties.enums import DecisionKind, DocumentKind
+from ecoloop.penalties.enums import Approval, DecisionKind, DocumentKind
 from ecoloop.penalties.models import PenaltyCase, PenaltyEvidence, PenaltyTemplate
 from ecoloop.reports import service as report_service
 from ecoloop.reports.layout import Block, Heading, Items, Paragraph, build_template
@@ -185,14 +185,14 @@ TAGS = frozenset(
 # --- filling in -----------------------------------------------------------------------------------------------------
 
 
-def _decision_text(case: PenaltyCase) -> str:
+def _decision_text(case: PenaltyCase, fine: Decimal | None) -> str:
     if case.decision_kind is DecisionKind.NO_PENALTY:
         return gettext("no administrative penalty is imposed.")
     parts = []
-    if case.fine_amount:
+    if fine:
         parts.append(
             gettext("a fine of %(figures)s yuan (%(capital)s)")
-            % {"figures": numerals.figures(case.fine_amount), "capital": numerals.capital_yuan(case.fine_amount)}
+            % {"figures": numerals.figures(fine), "capital": numerals.capital_yuan(fine)}
         )
     parts.extend(text for text in (case.confiscation, case.other_measures) if text)
     return gettext("; ").join(parts) + gettext(".")
@@ -208,7 +208,10 @@ def context(
     day: date,
 ) -> dict[str, Any]:
     """The values a template of `kind` is filled with (stored text as it is: the sandbox escapes it)."""
-    fine = case.fine_amount if case.decision_kind is not DecisionKind.NO_PENALTY else None
+    # The notice tells the fine proposed then; the decision the fine decided.
+    fine = case.notified_fine if kind is DocumentKind.NOTICE else case.fine_amount
+    if case.decision_kind is DecisionKind.NO_PENALTY and kind is not DocumentKind.NOTICE:
+        fine = None
     return {
         "issuer": issuer.name,
         "issuer_header": issuer.name,
@@ -229,7 +232,7 @@ def context(
         "rectification_deadline": report_service.long_date(case.rectification_deadline)
         if case.rectification_deadline
         else "",
-        "decision_text": _decision_text(case),
+        "decision_text": _decision_text(case, fine),
         "reasons": case.decision_reasons,
         "fine_figures": numerals.figures(fine) if fine else "",
         "fine_capital": numerals.capital_yuan(fine) if fine else "",
@@ -360,7 +363,7 @@ def available(case: PenaltyCase) -> list[DocumentKind]:
         found.append(DocumentKind.RECTIFICATION_ORDER)
     if case.notified_on is not None:
         found.append(DocumentKind.NOTICE)
-    if case.decision_kind is not None and (case.decided_on is not None or case.awaiting is not None):
+    if case.decided_on is not None or (case.decision_kind is not None and case.awaiting is Approval.DECISION):
         found.append(DocumentKind.DECISION)
     return found
 
