@@ -128,6 +128,15 @@ async def test_a_case_through_its_pages(client: httpx.AsyncClient, app_db: Sessi
     text = "\n".join(p.text for p in Document(io.BytesIO(document.content)).paragraphs)
     assert app_world.enterprise_a.name in text and app_world.enterprise_a.credit_code in text
     assert (await client.get(f"/penalties/{case_id}/documents/decision.docx")).status_code == 404  # not yet
+    # Two officers at least.
+    one = await client.post(
+        f"/penalties/{case_id}/officers", data={"csrf_token": csrf, "officer": [str(app_world.users["inspector"].id)]}
+    )
+    assert one.status_code == 422 and "不得少于两人" in one.text
+    officers = [str(app_world.users[name].id) for name in ("inspector", "branch_a")]
+    changed = await client.post(f"/penalties/{case_id}/officers", data={"csrf_token": csrf, "officer": officers})
+    assert changed.status_code == 303
+    page = await client.get(f"/penalties/{case_id}")
     # The timeline names who did what.
     timeline = parse(page.text).find(id="timeline").text
     assert "立案呈批" in timeline and "立案已批准" in timeline and "调查取证" in timeline

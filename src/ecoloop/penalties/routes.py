@@ -21,7 +21,7 @@ from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
 from ecoloop.penalties import discretion, documents, procedure, queries, service
-from ecoloop.penalties.enums import PROCEDURE, DecisionKind, DocumentKind, EvidenceKind, Stage, Suspension
+from ecoloop.penalties.enums import ENDED, PROCEDURE, DecisionKind, DocumentKind, EvidenceKind, Stage, Suspension
 from ecoloop.penalties.models import PenaltyCase
 from ecoloop.penalties.procedure import Entry, ProcedureError, Step
 from ecoloop.regions.enums import RegionLevel
@@ -257,6 +257,7 @@ def _page(
         "documents": documents.available(case),
         "steps": steps,
         "may_add_evidence": handler and case.stage in (Stage.REGISTERED, Stage.INVESTIGATING),
+        "officer_choices": queries.officer_choices(db, p) if handler and case.stage not in ENDED else [],
         "stages": list(PROCEDURE),
         "labels": {"dues": queries.DUE_LABELS},
         "kinds": list(DecisionKind),
@@ -328,6 +329,21 @@ def take_step(
             version=int(version) if version.isdigit() else None,
         )
     except (ProcedureError, service.PenaltyError, FieldError) as exc:
+        db.rollback()
+        return _page(request, db, user, settings, _visible(db, user, case_id), message=_error(exc), status=422)
+    return RedirectResponse(f"/penalties/{case_id}", status_code=303)
+
+
+@router.post("/penalties/{case_id:id}/officers", include_in_schema=False)
+def change_officers(
+    request: Request, db: UnitOfWork, user: Handler, settings: SettingsDep, case_id: RowId, form: PostedFields
+) -> Response:
+    """Name the handling officers again (two at least)."""
+    case = _visible(db, user, case_id)
+    chosen = [i for i in (parse_row_id(v) for k, v in form if k == "officer") if i is not None][:10]
+    try:
+        service.set_officers(db, case, _acting(user), chosen, utcnow())
+    except service.PenaltyError as exc:
         db.rollback()
         return _page(request, db, user, settings, _visible(db, user, case_id), message=_error(exc), status=422)
     return RedirectResponse(f"/penalties/{case_id}", status_code=303)
