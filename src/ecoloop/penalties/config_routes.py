@@ -85,8 +85,8 @@ def _page(
     benchmark, _ = service.benchmark_for(db, today)
     context: dict[str, Any] = {
         "limits": limits or service.limits_for(db, today),
-        "labels": LIMIT_LABELS,
-        "units": UNIT_LABELS,
+        "labels": {"limits": LIMIT_LABELS, "units": UNIT_LABELS},
+        "unit_choices": list(clock.Unit),
         "valid_from": today.isoformat(),
         "benchmark": benchmark,
         "categories": list(Category),
@@ -197,7 +197,7 @@ def template_download(db: DbSession, user: Keeper, settings: SettingsDep, kind: 
     """The template in use for a document (the bureau's newest, or the built-in one), to edit in Word or WPS."""
     chosen = _kind(kind)
     data, version = documents.current_template(db, settings.data_dir, chosen)
-    name = f"{gettext(documents.TITLES[chosen])}-v{version}.docx"
+    name = f"{gettext(chosen.label)}-v{version}.docx"
     disposition = f"attachment; filename=\"template.docx\"; filename*=UTF-8''{quote(name)}"
     return Response(data, media_type=DOCX, headers={"Content-Disposition": disposition})
 

@@ -149,11 +149,6 @@ def _blocks(kind: DocumentKind) -> list[Block]:
     ]
 
 
-TITLES = {
-    DocumentKind.RECTIFICATION_ORDER: N_("Order to correct the illegal act"),
-    DocumentKind.NOTICE: N_("Prior notice of the administrative penalty (hearing)"),
-    DocumentKind.DECISION: N_("Administrative penalty decision"),
-}
 
 
 def default_template(kind: DocumentKind) -> bytes:
@@ -216,7 +211,7 @@ def context(
         "issuer": issuer.name,
         "issuer_header": issuer.name,
         "doc_number": case.number or "",
-        "title": gettext(TITLES[kind]),
+        "title": gettext(kind.label),
         "addressees": enterprise.name,
         "issued_on": report_service.long_date(day),
         "marking": "",

@@ -410,7 +410,7 @@ def document_download(db: DbSession, user: Viewer, settings: SettingsDep, case_i
     if chosen is None or chosen not in documents.available(case):
         raise HTTPException(404)
     data = documents.render(db, settings.data_dir, case, chosen, local_today(settings))
-    name = f"{gettext(documents.TITLES[chosen])}-{case.number or case.id}.docx"
+    name = f"{gettext(chosen.label)}-{case.number or case.id}.docx"
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
