@@ -51,7 +51,7 @@ def propose(db: Session, world: World, actor: Actor, *, today: date = TODAY, **c
     return service.open_case(db, actor("inspector"), new, now=NOW, today=today)
 
 
-def registered(db: Session, world: World, actor: Actor, *, today: date = TODAY) -> PenaltyCase:
+def registered(db: Session, world: World, actor: Actor, *, today: date = TODAY, **changes: object) -> PenaltyCase:
     """A case proposed and approved for 立案 by the leader."""
-    case = propose(db, world, actor, today=today)
+    case = propose(db, world, actor, today=today, **changes)
     return service.take_step(db, case, actor("leader"), Step.APPROVE_REGISTRATION, Entry(), now=NOW, today=today)

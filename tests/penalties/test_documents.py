@@ -29,10 +29,16 @@ def text_of(data: bytes) -> str:
 
 
 def decided(
-    db: Session, world: World, actor: Actor, tmp_path: Path, fine: int = 88000, decided_fine: int | None = None
+    db: Session,
+    world: World,
+    actor: Actor,
+    tmp_path: Path,
+    fine: int = 188000,
+    decided_fine: int | None = None,
+    violation: str = "AIR-EXCEED",
 ) -> PenaltyCase:
-    """A case decided on 2026-03-20 with a fine below the collective threshold and no hearing right asked."""
-    case = registered(db, world, actor)
+    """A case decided on 2026-03-20, the hearing waived where the party had the right to one."""
+    case = registered(db, world, actor, violation_code=violation, levels={})
     service.add_evidence(
         db,
         case,
@@ -66,7 +72,7 @@ def decided(
 
 
 def test_decision_reopened(db: Session, world: World, actor: Actor, tmp_path: Path) -> None:
-    case = decided(db, world, actor, tmp_path, fine=88000)
+    case = decided(db, world, actor, tmp_path, fine=188000)
     assert documents.available(case) == [DocumentKind.RECTIFICATION_ORDER, DocumentKind.NOTICE, DocumentKind.DECISION]
     text = text_of(documents.render(db, tmp_path, case, DocumentKind.DECISION, date(2026, 3, 21)))
     assert world.enterprise_a.name in text
@@ -74,7 +80,7 @@ def test_decision_reopened(db: Session, world: World, actor: Actor, tmp_path: Pa
     assert "行政处罚决定书" in text and "〔2026〕第1号" in text
     assert "《中华人民共和国大气污染防治法》第十八条" in text
     assert "《中华人民共和国大气污染防治法》第九十九条第二项" in text
-    assert "88,000.00" in text and "捌万捌仟元整" in text
+    assert "188,000.00" in text and "壹拾捌万捌仟元整" in text
     assert "监测报告（编号JC-2026-031）" in text
     assert "2026年3月20日" in text  # the decision's date
     assert "60日内" in text and "行政复议法" in text and "第二十条" in text
@@ -96,7 +102,7 @@ def test_order_and_notice_reopened(db: Session, world: World, actor: Actor, tmp_
 
 
 def test_no_hearing_paragraph_for_a_small_fine(db: Session, world: World, actor: Actor, tmp_path: Path) -> None:
-    case = decided(db, world, actor, tmp_path, fine=20000)
+    case = decided(db, world, actor, tmp_path, fine=20000, violation="AIR-MONITOR")
     notice = text_of(documents.render(db, tmp_path, case, DocumentKind.NOTICE, date(2026, 3, 3)))
     assert "陈述和申辩" in notice and "听证" not in notice.replace("行政处罚事先（听证）告知书", "")
 
@@ -109,7 +115,7 @@ def test_the_bureaus_template(db: Session, world: World, actor: Actor, tmp_path:
     assert row.version == 1 and row.file == f"templates/{row.sha256}.docx"
     assert (documents.templates_root(tmp_path) / row.file).read_bytes() == own
     text = text_of(documents.render(db, tmp_path, case, DocumentKind.DECISION, date(2026, 3, 21)))
-    assert f"自定义：{world.enterprise_a.name} 捌万捌仟元整" in text
+    assert f"自定义：{world.enterprise_a.name} 壹拾捌万捌仟元整" in text
     back = documents.save_template(db, tmp_path, DocumentKind.DECISION, None, "analyst", NOW)
     assert back.version == 2 and back.file == ""
     assert "自定义" not in text_of(documents.render(db, tmp_path, case, DocumentKind.DECISION, date(2026, 3, 21)))

@@ -217,6 +217,21 @@ def test_out_of_order_refused(step: Step, facts: Facts, entry: Entry | None, tod
     assert refused(step, facts, entry, today or D(2026, 3, 9)) == code
 
 
+def test_fines_within_the_provisions_range() -> None:
+    # 大气污染防治法 第九十九条: 100,000-1,000,000 yuan; a reduced penalty only below the minimum.
+    f = Facts(Stage.INVESTIGATING, evidence=1, statutory_min=Decimal(100000), statutory_max=Decimal(1000000))
+    day = D(2026, 3, 9)
+
+    def notice(kind: DecisionKind, fine: int) -> Entry:
+        return Entry(day=day, kind=kind, fine=Decimal(fine))
+
+    assert go(Step.NOTIFY, f, notice(DecisionKind.PENALTY, 100000), day).stage is Stage.NOTIFIED
+    assert refused(Step.NOTIFY, f, notice(DecisionKind.PENALTY, 99999), day) == "outside_range"
+    assert refused(Step.NOTIFY, f, notice(DecisionKind.PENALTY, 1000001), day) == "outside_range"
+    assert go(Step.NOTIFY, f, notice(DecisionKind.REDUCED, 50000), day).stage is Stage.NOTIFIED
+    assert refused(Step.NOTIFY, f, notice(DecisionKind.REDUCED, 100000), day) == "reduced_not_below"
+
+
 def test_reduced_or_severe_decisions_need_the_collective_discussion() -> None:
     assert procedure.needs_collective(DecisionKind.REDUCED, Decimal(1000), False, LIMITS)
     assert procedure.needs_collective(DecisionKind.PENALTY, Decimal(20000), True, LIMITS)

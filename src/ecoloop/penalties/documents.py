@@ -149,8 +149,6 @@ def _blocks(kind: DocumentKind) -> list[Block]:
     ]
 
 
-
-
 def default_template(kind: DocumentKind) -> bytes:
     """The built-in Word template of `kind`, in the catalog's language."""
     return _default_template(kind, get_locale())

@@ -122,6 +122,8 @@ class Facts:
     served_on: date | None = None
     paid_amount: Decimal | None = None
     enforcement_on: date | None = None
+    statutory_min: Decimal | None = None  # the penalty provision's range (yuan), from the benchmark
+    statutory_max: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,17 @@ def _add_evidence(f: Facts, e: Entry, today: date, cal: WorkCalendar, lim: clock
     return Outcome(Stage.INVESTIGATING, f.awaiting)
 
 
+def _within_range(f: Facts, e: Entry) -> None:
+    """A penalty's fine lies within the provision's range, a reduced one below its minimum (行政处罚法 第四条
+    处罚法定, 第三十二条 减轻)."""
+    if e.fine is None or f.statutory_min is None or f.statutory_max is None:
+        return
+    if e.kind is DecisionKind.PENALTY and not f.statutory_min <= e.fine <= f.statutory_max:
+        raise ProcedureError("outside_range")
+    if e.kind is DecisionKind.REDUCED and e.fine >= f.statutory_min:
+        raise ProcedureError("reduced_not_below")
+
+
 def _notify(f: Facts, e: Entry, today: date, cal: WorkCalendar, lim: clock.Limits) -> Outcome:
     if f.stage is Stage.REGISTERED:
         raise ProcedureError("no_evidence")
@@ -266,6 +279,7 @@ def _notify(f: Facts, e: Entry, today: date, cal: WorkCalendar, lim: clock.Limit
         raise ProcedureError("notice_kind")
     if not e.severe_measures and (e.fine is None or e.fine <= 0):
         raise ProcedureError("notice_fine")
+    _within_range(f, e)
     if e.day is None:
         raise ProcedureError("day_missing")
     return Outcome(Stage.NOTIFIED, None)
@@ -399,6 +413,7 @@ def _propose_decision(f: Facts, e: Entry, today: date, cal: WorkCalendar, lim: c
             raise ProcedureError("heavier_than_notified")
         if e.severe_measures and not f.severe_measures and f.stage is not Stage.INVESTIGATING:
             raise ProcedureError("heavier_than_notified")
+        _within_range(f, e)
     return Outcome(f.stage, Approval.DECISION)
 
 
@@ -591,5 +606,10 @@ REASONS = {
     "nothing_to_pay": N_("The decision imposes no fine."),
     "amount": N_("Enter the amount paid."),
     "payment_not_due": N_("The payment period of 15 days is not over yet (Administrative Penalty Law, Article 67)."),
+    "outside_range": N_(
+        "The fine must lie within the range of the penalty provision; below its minimum only as a reduced penalty "
+        "(Administrative Penalty Law, Articles 4 and 32)."
+    ),
+    "reduced_not_below": N_("A reduced penalty lies below the minimum of the penalty provision (Article 32)."),
     "not_executed": N_("The fine is not paid in full and no compulsory enforcement was applied for."),
 }

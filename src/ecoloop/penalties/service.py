@@ -315,7 +315,17 @@ def facts_of(session: Session, case: PenaltyCase) -> procedure.Facts:
         served_on=case.served_on,
         paid_amount=case.paid_amount,
         enforcement_on=case.enforcement_on,
+        statutory_min=_amount(case.recommendation.get("statutory_min")),
+        statutory_max=_amount(case.recommendation.get("statutory_max")),
     )
+
+
+def _amount(text: object) -> Decimal | None:
+    """An amount kept as text in the recommendation (None when absent)."""
+    try:
+        return Decimal(str(text)) if text not in (None, "") else None
+    except ArithmeticError:
+        return None
 
 
 def _open_suspension(session: Session, case: PenaltyCase) -> PenaltySuspension | None:
