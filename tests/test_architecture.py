@@ -58,6 +58,10 @@ PURE_MODULES = (
     "reports/config.py",
     "reports/periods.py",
     "reports/statements.py",
+    "penalties/procedure.py",
+    "penalties/clock.py",
+    "penalties/discretion.py",
+    "penalties/numerals.py",
 )
 # `x.now()`, `x.today()`, `utcnow()` (ecoloop.db.base), and the clocks of the `time` module (`time(0)` alone is
 # the datetime.time of midnight, a value).

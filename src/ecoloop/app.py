@@ -56,6 +56,8 @@ from ecoloop.monitoring.routes import router as monitoring_router
 from ecoloop.overview.rankings import router as rankings_router
 from ecoloop.overview.screen import router as screen_router
 from ecoloop.overview.start import router as overview_router
+from ecoloop.penalties.config_routes import router as penalty_settings_router
+from ecoloop.penalties.routes import router as penalties_router
 from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
@@ -123,6 +125,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     open311_router,
     citizen_router,
     complaint_settings_router,
+    penalty_settings_router,
+    penalties_router,
     complaints_router,
     partners_router,
     push_router,

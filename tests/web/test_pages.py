@@ -53,6 +53,11 @@ COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
+# Penalty cases (issue 19): the bureau's staff, the officers and the branches follow them; analysts, officers and
+# branches handle them; the administrator and analysts keep their settings.
+PENALTY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+PENALTY_HANDLERS = frozenset({"analyst", "inspector", "branch_a"})
+
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
     "/": (EVERYONE, "首页"),
@@ -87,6 +92,10 @@ PAGES = {
     "/admin/partners": (ADMIN, "外部平台"),
     "/admin/partners/report": (ADMIN, "分平台预警统计"),
     "/push-tasks": (PUSH_HANDLERS, "推送任务"),
+    "/penalties": (PENALTY_VIEWERS, "行政处罚"),
+    "/penalties?queue=overdue": (PENALTY_VIEWERS, "行政处罚"),
+    "/penalties/new": (PENALTY_HANDLERS, "新建处罚案件"),
+    "/penalties/settings": (frozenset({"admin", "analyst"}), "行政处罚设置"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -103,6 +112,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
+        "/penalties",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -120,6 +130,7 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         "/complaints",
+        "/penalties",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
@@ -132,13 +143,14 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
+        "/penalties",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": ["/", *BRIEFS, "/alerts", "/penalties", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
@@ -146,6 +158,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
+        "/penalties",
         *CASE_BOOKS,
         "/enterprises",
         "/monitoring/sites",

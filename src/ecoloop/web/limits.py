@@ -64,11 +64,11 @@ class BodyKind(StrEnum):
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
-    (re.compile(r"/cases/\d+/(?:actions|attachments)"), BodyKind.ATTACHMENT),
+    (re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence"), BodyKind.ATTACHMENT),
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
-            r"|/reports/templates/\w+"
+            r"|/reports/templates/\w+|/penalties/settings/templates/\w+"
         ),
         BodyKind.UPLOAD,
     ),
