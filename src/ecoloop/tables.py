@@ -60,6 +60,17 @@ from ecoloop.intake.models import (
 )
 from ecoloop.monitoring import scope as monitoring_scope
 from ecoloop.monitoring.models import Device, Site
+from ecoloop.penalties import scope as penalties_scope
+from ecoloop.penalties.models import (
+    PenaltyBenchmark,
+    PenaltyCase,
+    PenaltyCaseOfficer,
+    PenaltyConfig,
+    PenaltyEvent,
+    PenaltyEvidence,
+    PenaltySuspension,
+    PenaltyTemplate,
+)
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
 from ecoloop.reports import scope as reports_scope
@@ -77,6 +88,7 @@ SCOPES = (
     identity_scope,
     intake_scope,
     monitoring_scope,
+    penalties_scope,
     regions_scope,
     reports_scope,
     results_scope,
@@ -120,6 +132,14 @@ __all__ = [
     "PartnerEvent",
     "PartnerFeedback",
     "PasswordSetup",
+    "PenaltyBenchmark",
+    "PenaltyCase",
+    "PenaltyCaseOfficer",
+    "PenaltyConfig",
+    "PenaltyEvent",
+    "PenaltyEvidence",
+    "PenaltySuspension",
+    "PenaltyTemplate",
     "Permit",
     "PushTask",
     "RateCounter",
