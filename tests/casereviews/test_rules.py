@@ -3,6 +3,7 @@ vetoes, independence, the reviewers' shares, the sample and the points named."""
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -229,4 +230,4 @@ def test_the_points_named_to_the_unit() -> None:
 
 def test_the_most_frequent_deductions() -> None:
     codes = ["law.basis", "procedure.hearing", "law.basis", "archive.timely", "procedure.hearing", "law.basis"]
-    assert frequent_deductions(codes, top=2) == [("law.basis", 3), ("procedure.hearing", 2)]
+    assert frequent_deductions(Counter(codes), top=2) == [("law.basis", 3), ("procedure.hearing", 2)]

@@ -50,6 +50,11 @@ CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 # The complaints (issue 18), before the cases, for the roles that see them (not inspectors or enterprises).
 COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_a", "department"})
 COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
+# Case-file review (issue 19): the roles that view penalty cases (reviewers and handling units); the reviewers'
+# pages (a new round, the standard) for those who review case files.
+PENALTY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+CASE_FILE_REVIEWERS = frozenset({"leader", "analyst"})
+REVIEW = ["/case-reviews"]
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
@@ -87,6 +92,11 @@ PAGES = {
     "/admin/partners": (ADMIN, "外部平台"),
     "/admin/partners/report": (ADMIN, "分平台预警统计"),
     "/push-tasks": (PUSH_HANDLERS, "推送任务"),
+    "/case-reviews": (PENALTY_VIEWERS, "案卷评审"),
+    "/case-reviews/summary": (PENALTY_VIEWERS, "案卷评审年度汇总"),
+    "/case-reviews/summary?year=2026": (PENALTY_VIEWERS, "案卷评审年度汇总"),
+    "/case-reviews/rounds/new": (CASE_FILE_REVIEWERS, "新建评查活动"),
+    "/case-reviews/standard": (CASE_FILE_REVIEWERS, "评查标准"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -104,6 +114,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -121,6 +132,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -133,12 +145,13 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, *REVIEW, "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
@@ -147,6 +160,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",

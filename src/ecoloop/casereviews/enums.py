@@ -19,7 +19,7 @@ class Grade(StrEnum):
         return _GRADE_LABELS[self]
 
 
-_GRADE_LABELS = {Grade.EXCELLENT: N_("Excellent"), Grade.PASS: N_("Passed"), Grade.FAIL: N_("Failed")}
+_GRADE_LABELS = {Grade.EXCELLENT: N_("Graded excellent"), Grade.PASS: N_("Graded pass"), Grade.FAIL: N_("Graded fail")}
 
 
 class FileStatus(StrEnum):
@@ -39,7 +39,7 @@ class FileStatus(StrEnum):
 
 
 _STATUS_LABELS = {
-    FileStatus.UNDER_REVIEW: N_("Under review"),
+    FileStatus.UNDER_REVIEW: N_("Being reviewed"),
     FileStatus.DISPUTED: N_("Waiting for a further reviewer"),
     FileStatus.SCORED: N_("Scored"),
     FileStatus.RETURNED: N_("Returned for correction"),
@@ -59,7 +59,21 @@ class RoundStatus(StrEnum):
         return _ROUND_LABELS[self]
 
 
-_ROUND_LABELS = {RoundStatus.OPEN: N_("Open"), RoundStatus.CLOSED: N_("Closed")}
+_ROUND_LABELS = {RoundStatus.OPEN: N_("Round open"), RoundStatus.CLOSED: N_("Round closed")}
+
+
+class Basis(StrEnum):
+    """Which date of a penalty case puts it in a round's period: its closing (结案) or its decision (决定)."""
+
+    CLOSED = "closed"
+    DECIDED = "decided"
+
+    @property
+    def label(self) -> str:
+        return _BASIS_LABELS[self]
+
+
+_BASIS_LABELS = {Basis.CLOSED: N_("Closed in the period"), Basis.DECIDED: N_("Decided in the period")}
 
 
 class EventKind(StrEnum):

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -77,6 +76,12 @@ class Standard:
                     if point.code == point_code:
                         return item, point
         return None
+
+
+def point_labels(standard: Standard) -> dict[str, str]:
+    """What each full sub-point code and veto code says, as pages and the workbook name them."""
+    labels = {f"{i.code}.{p.code}": f"{i.name} · {p.text}" for i in standard.items for p in i.points}
+    return labels | {v.code: v.text for v in standard.vetoes}
 
 
 def _p(code: str, text: str, most: int | str) -> Point:
@@ -464,9 +469,8 @@ def _add(bucket: list[str], reason: str) -> None:
         bucket.append(reason)
 
 
-def frequent_deductions(codes: Iterable[str], top: int = 10) -> list[tuple[str, int]]:
+def frequent_deductions(counts: Mapping[str, int], top: int = 10) -> list[tuple[str, int]]:
     """The sub-points deducted most often, with their counts (ties by code)."""
-    counts = Counter(codes)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
 
 
