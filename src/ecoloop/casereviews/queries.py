@@ -89,7 +89,7 @@ def _rows(session: Session, principal: Principal, files: list[ReviewFile]) -> li
     units = dict(
         session.execute(
             select(Organisation.id, Organisation.name).where(Organisation.id.in_({f.unit_id for f in files}))
-        )
+        ).all()
     )
     visible_sheets = set(
         session.scalars(

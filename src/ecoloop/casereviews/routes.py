@@ -95,7 +95,8 @@ def create_round(request: Request, db: UnitOfWork, user: Reviewer, form: PostedF
         period_to = required_day(fields.get("period_to", ""))
     except FieldError:
         return _new_page(request, db, user, shown, _said("day"), 422)
-    numbers = {k: fields.get(k, "").strip() for k in ("year", "per_unit", "reviewers_per_file", "seed")}
+    blank = {"year": "", "per_unit": "0", "reviewers_per_file": "2", "seed": ""}  # what an empty field means
+    numbers = {k: fields.get(k, "").strip() or default for k, default in blank.items()}
     if not all(v.isdigit() and len(v) <= 9 for k, v in numbers.items() if k != "seed" or v):
         return _new_page(request, db, user, shown, _said("number"), 422)
     try:
