@@ -53,13 +53,16 @@ class ReviewRound(TimestampMixin, Base):
 
 class ReviewFile(TimestampMixin, Base):
     """A penalty case file in a round: its handling unit (kept as it was when selected), its status, and once
-    its reviewers agree, its score, veto and grade; a failed file goes back to its unit for correction."""
+    its reviewers agree, its score, veto and grade; a failed file goes back to its unit for correction. `version`
+    serialises the steps on one file: two reviewers submitting at once would each settle the file without the
+    other's sheet, so each step updates the file and a stale copy fails instead."""
 
     __tablename__ = "review_files"
     __audit__ = True
     __table_args__ = (UniqueConstraint("round_id", "penalty_case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
     round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
     penalty_case_id: Mapped[int] = mapped_column(ForeignKey("penalty_cases.id", ondelete="RESTRICT"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
@@ -71,6 +74,8 @@ class ReviewFile(TimestampMixin, Base):
     scored_at: Mapped[datetime | None]
     returns: Mapped[int] = mapped_column(default=0)  # how many times it went back to its unit
     correction: Mapped[str] = mapped_column(Text, default="")  # 整改说明, the unit's latest
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
 
     round: Mapped[ReviewRound] = relationship(lazy="joined")
     sheets: Mapped[list[ReviewSheet]] = relationship(

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ecoloop.access.actions import ALLOWED, Action, allowed
 from ecoloop.access.principal import Principal
@@ -50,6 +51,7 @@ ERROR_MESSAGES = {
     "sheet_points": N_("A deduction is a positive number of whole or half points, at most the sub-point's maximum."),
     "sheet_reason": N_("Every deduction and every veto needs its reason."),
     "sheet_twice": N_("One deduction per sub-point."),
+    "concurrent": N_("Someone else changed this file at the same time: open it again and repeat your step."),
 }
 # Stages at which a case file is complete enough to review (a decision was made).
 DECIDED_STAGES = (Stage.DECIDED, Stage.SERVED, Stage.EXECUTING, Stage.CLOSED)
@@ -290,6 +292,17 @@ def close_round(session: Session, round_: ReviewRound) -> None:
     session.flush()
 
 
+def _claim(session: Session, file: ReviewFile, now: datetime) -> None:
+    """Take the file for this step: its row is updated first (UPDATE … WHERE version = seen), so a concurrent step
+    on it (another reviewer's sheet, the unit's correction) makes this one fail rather than settle the file on what
+    it read before."""
+    file.updated_at = now
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ReviewError("concurrent") from None
+
+
 def _open(round_: ReviewRound) -> None:
     if round_.status is not RoundStatus.OPEN:
         raise ReviewError("round_closed")
@@ -320,6 +333,7 @@ def submit_sheet(
         scored = rules.score_sheet(standard, deductions, vetoes)
     except rules.SheetError as exc:
         raise ReviewError("sheet_" + exc.code, exc.point) from None
+    _claim(session, file, now)
     sheet.deductions.clear()
     session.flush()
     sheet.deductions.extend(
@@ -392,6 +406,7 @@ def resubmit(
         raise ReviewError("not_returned")
     if not correction.strip():
         raise ReviewError("text_required")
+    _claim(session, file, now)
     file.correction = correction.strip()
     file.status = FileStatus.RESUBMITTED
     session.flush()
@@ -408,12 +423,13 @@ def judge_correction(
         raise ReviewError("not_resubmitted")
     if not rules.independent(rules.Reviewer(by.id, by.organisation_id), party(session, file)):
         raise ReviewError("not_independent")
+    if not accept and not note.strip():
+        raise ReviewError("text_required")
+    _claim(session, file, now)
     if accept:
         file.status = FileStatus.CORRECTED
         session.flush()
         _event(session, file, EventKind.ACCEPTED, by, now, note=note.strip())
-    elif not note.strip():
-        raise ReviewError("text_required")
     else:
         _return(session, file, by, now, note.strip())
 
