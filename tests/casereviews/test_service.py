@@ -68,7 +68,15 @@ def test_a_round_takes_the_files_of_its_period_with_two_independent_reviewers_ea
     # The first round saves the built-in standard, in the bureau's language, as version 1.
     standard = db.get(ReviewStandard, round_.standard_id)
     assert standard is not None and standard.version == 1
-    assert service.standard_of(standard).items[0].name == "立案"
+    assert [i.name for i in service.standard_of(standard).items] == [
+        "立案",
+        "执法主体",
+        "执法程序",
+        "法律适用",
+        "违法事实认定",
+        "文书规范",
+        "案卷归档",
+    ]
     # By decision date, the case not yet closed is in as well.
     by_decision = new_round(db, review, basis=Basis.DECIDED)
     assert open_case.id in {

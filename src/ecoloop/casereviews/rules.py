@@ -159,7 +159,7 @@ DEFAULT_STANDARD = Standard(
         ),
         Item(
             "documents",
-            N_("Documents"),
+            N_("Documents and their form"),
             Decimal(10),
             (
                 _p("complete", N_("Documents complete"), 4),
