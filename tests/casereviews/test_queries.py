@@ -186,3 +186,26 @@ def test_a_unit_sees_the_sheets_only_once_the_score_is_final(db: Session, review
 def test_every_reviewer_also_reaches_the_menu_entry() -> None:
     """The entry 案卷评审 is under VIEW_PENALTIES: every role that reviews case files must hold it too."""
     assert all(Action.VIEW_PENALTIES in ALLOWED[role] for role in service.REVIEWER_ROLES)
+
+
+def test_the_rounds_with_the_reader_s_files(db: Session, review: Review, year: Year) -> None:
+    w = review.world
+    counts = {r.round.id: (r.files, r.scored, r.returned) for r in queries.rounds(db, w.principal(db, "leader"))}
+    assert counts == {year.round.id: (3, 3, 1), year.old.id: (1, 1, 0)}
+    mine = {r.round.id: (r.files, r.scored, r.returned) for r in queries.rounds(db, w.principal(db, "branch_a"))}
+    assert mine == {year.round.id: (2, 2, 1), year.old.id: (0, 0, 0)}
+    assert [r.round.id for r in queries.rounds(db, w.principal(db, "hotline"))] == []
+
+
+def test_the_files_waiting_for_a_reviewer(db: Session, review: Review) -> None:
+    w = review.world
+    case = penalty_case(db, w, w.branch_b, [review.officer_b])
+    file = _file(_round(db, w, 2026), case.id)
+    leader = w.principal(db, "leader")
+    assert [r.file.id for r in queries.to_score(db, leader)] == [file.id]
+    assert queries.to_score(db, principal_for(review.analyst_b, db)) == []  # of B: not assigned
+    score(db, file, w.users["leader"])
+    assert queries.to_score(db, leader) == []
+    assert [r.file.id for r in queries.to_score(db, w.principal(db, "analyst"))] == [file.id]
+    service.close_round(db, file.round)
+    assert queries.to_score(db, w.principal(db, "analyst")) == []  # a closed round waits for nobody
