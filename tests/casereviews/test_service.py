@@ -311,3 +311,17 @@ def test_a_sheet_the_standard_refuses_changes_nothing(
     with pytest.raises(service.ReviewError, match=code):
         submit(db, file, w.users["leader"], deduction)
     assert all(s.submitted_at is None for s in file.sheets)
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ({"name": " "}, "name"),
+        ({"period_to": date(2025, 12, 31)}, "period"),
+        ({"reviewers_per_file": 6}, "reviewers"),
+        ({"year": 26}, "year"),
+    ],
+)
+def test_a_round_that_cannot_be_is_refused(db: Session, review: Review, options: dict[str, Any], code: str) -> None:
+    with pytest.raises(service.ReviewError, match=code):
+        new_round(db, review, **options)

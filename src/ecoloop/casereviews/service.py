@@ -46,6 +46,7 @@ ERROR_MESSAGES = {
     "period": N_("The period's end is before its start."),
     "name": N_("The round needs a name."),
     "reviewers": N_("A file has 1 to 5 reviewers."),
+    "year": N_("The year is between 2000 and 2100."),
     "not_penalty_case": N_("No such penalty case, or not yet decided."),
     "sheet_unknown": N_("The standard has no such sub-point or veto item."),
     "sheet_points": N_("A deduction is a positive number of whole or half points, at most the sub-point's maximum."),
@@ -155,6 +156,8 @@ def create_round(
         raise ReviewError("period")
     if not 1 <= reviewers_per_file <= 5:
         raise ReviewError("reviewers")
+    if not 2000 <= year <= 2100:
+        raise ReviewError("year")
     standard = standard_in_use(session, by.display_name, now)
     chosen_seed = seed if seed is not None else int(now.timestamp())
     round_ = ReviewRound(
