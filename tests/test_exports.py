@@ -205,6 +205,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/reports/{report_id}/tables.xlsx": ("/reports/{report}/tables.xlsx", 0, 0),
     # The forecast table's template (issue 17): its own headers, examples and notes.
     "/reports/forecasts/template.xlsx": ("/reports/forecasts/template.xlsx", 0, 0),
+    # The case-file review summary (issue 19): unit and officer names, the standard's texts; no review planted here
+    # (tests/casereviews/test_routes.py plants hostile reasons and names in it).
+    "/case-reviews/summary.xlsx": ("/case-reviews/summary.xlsx?year=2026", 0, 0),
 }
 
 

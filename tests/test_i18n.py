@@ -75,6 +75,7 @@ TRANSLATE_PARAMETERS = {
     ("audit/labels.py", "field_label"),
     ("audit/labels.py", "enum_label"),
     ("cases/documents.py", "_labelled"),
+    ("casereviews/service.py", "default_standard"),  # the built-in standard's N_() texts, in the bureau's language
     ("i18n.py", "validation_text"),
     ("readings/parameters.py", "name"),
     ("enterprises/export.py", "sheet"),

@@ -20,6 +20,9 @@ from ecoloop.alerts.webhook_routes import router as webhooks_router
 from ecoloop.audit.labels import register_labels
 from ecoloop.audit.routes import router as audit_router
 from ecoloop.audit.service import Actor, set_actor
+from ecoloop.casereviews.routes import router as case_reviews_router
+from ecoloop.casereviews.standard_routes import router as review_standard_router
+from ecoloop.casereviews.summary_routes import router as review_summary_router
 from ecoloop.cases import enterprise_file as cases_in_enterprise_files
 from ecoloop.cases.api_routes import router as cases_api_router
 from ecoloop.cases.batch_routes import router as batches_router
@@ -130,6 +133,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     complaints_router,
     partners_router,
     push_router,
+    case_reviews_router,
+    review_standard_router,
+    review_summary_router,
 )
 
 

@@ -19,6 +19,15 @@ from ecoloop.alerts.models import (
 )
 from ecoloop.audit import scope as audit_scope
 from ecoloop.audit.models import AuditRecord
+from ecoloop.casereviews import scope as casereviews_scope
+from ecoloop.casereviews.models import (
+    ReviewDeduction,
+    ReviewEvent,
+    ReviewFile,
+    ReviewRound,
+    ReviewSheet,
+    ReviewStandard,
+)
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
@@ -83,6 +92,7 @@ from ecoloop.scheduler.models import JobRun
 SCOPES = (
     alerts_scope,
     audit_scope,
+    casereviews_scope,
     cases_scope,
     enterprises_scope,
     identity_scope,
@@ -148,6 +158,12 @@ __all__ = [
     "ReportConfig",
     "ReportRun",
     "ReportTemplate",
+    "ReviewDeduction",
+    "ReviewEvent",
+    "ReviewFile",
+    "ReviewRound",
+    "ReviewSheet",
+    "ReviewStandard",
     "Reward",
     "Site",
     "SupervisionBatch",

@@ -147,7 +147,8 @@ def visible_texts(node: Element, literal: bool = False) -> Iterator[tuple[str, b
     styles, and titles, placeholders (but the example codes of code inputs) and labels."""
     if node.tag in INVISIBLE:
         return
-    literal = literal or node.tag in LITERAL
+    # an element of class `code` holds codes as they are typed (the review standard's text form, issue 19)
+    literal = literal or node.tag in LITERAL or "code" in node.attrs.get("class", "").split()
     for attribute in VISIBLE_ATTRIBUTES:
         if attribute == "title" and "parameter" in node.attrs.get("class", "").split():
             continue  # a parameter's name keeps its HJ 212 code as a tooltip

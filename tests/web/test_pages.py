@@ -50,6 +50,11 @@ CASE_BOOKS = ["/cases", "/cases/mine", "/cases/batches", "/cases/ledger"]
 # The complaints (issue 18), before the cases, for the roles that see them (not inspectors or enterprises).
 COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_a", "department"})
 COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
+# Case-file review (issue 19): the roles that view penalty cases (reviewers and handling units); the reviewers'
+# pages (a new round, the standard) for those who review case files.
+PENALTY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+CASE_FILE_REVIEWERS = frozenset({"leader", "analyst"})
+REVIEW = ["/case-reviews"]
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 
@@ -96,6 +101,11 @@ PAGES = {
     "/penalties?queue=overdue": (PENALTY_VIEWERS, "行政处罚"),
     "/penalties/new": (PENALTY_HANDLERS, "新建处罚案件"),
     "/penalties/settings": (frozenset({"admin", "analyst"}), "行政处罚设置"),
+    "/case-reviews": (PENALTY_VIEWERS, "案卷评审"),
+    "/case-reviews/summary": (PENALTY_VIEWERS, "案卷评审年度汇总"),
+    "/case-reviews/summary?year=2026": (PENALTY_VIEWERS, "案卷评审年度汇总"),
+    "/case-reviews/rounds/new": (CASE_FILE_REVIEWERS, "新建评查活动"),
+    "/case-reviews/standard": (CASE_FILE_REVIEWERS, "评查标准"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -114,6 +124,7 @@ MENUS = {
         "/push-tasks",
         "/penalties",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -132,6 +143,7 @@ MENUS = {
         "/complaints",
         "/penalties",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -145,12 +157,23 @@ MENUS = {
         "/push-tasks",
         "/penalties",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *BRIEFS, "/alerts", "/penalties", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": [
+        "/",
+        *BRIEFS,
+        "/alerts",
+        "/penalties",
+        *CASE_BOOKS,
+        *REVIEW,
+        "/enterprises",
+        "/monitoring/sites",
+        "/account",
+    ],
     "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
@@ -160,6 +183,7 @@ MENUS = {
         "/push-tasks",
         "/penalties",
         *CASE_BOOKS,
+        *REVIEW,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",

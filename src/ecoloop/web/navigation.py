@@ -40,6 +40,9 @@ MENU = (
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
     NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
+    # Case-file review (issue 19): the reviewers' rounds and sheets, and the handling units' returned files (every
+    # role that reviews case files also views penalties, so one action opens it to both).
+    NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
