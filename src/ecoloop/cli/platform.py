@@ -76,6 +76,7 @@ def demo(
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
     from ecoloop.demo.complaints import LOOKUP_PHONE, add_demo_complaints
+    from ecoloop.demo.enforcement import add_demo_enforcement
     from ecoloop.demo.history import noise_readings, replayed_readings
     from ecoloop.demo.partners import add_demo_partner, add_duties
     from ecoloop.demo.service import demo_fixture, demo_readings_file, load_demo
@@ -91,6 +92,8 @@ def demo(
         filed = add_demo_complaints(session, now, settings.pii_keys_path, settings.data_dir, settings.tz)
         report.added["complaints"] = filed.count
         report.added["partner warnings"] = add_demo_partner(session, now, settings.tz)
+        session.commit()
+        report.added.update(add_demo_enforcement(session, now, settings.data_dir, settings.tz))
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
