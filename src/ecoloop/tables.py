@@ -22,6 +22,17 @@ from ecoloop.audit.models import AuditRecord
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
+from ecoloop.draws import scope as draws_scope
+from ecoloop.draws.models import (
+    Draw,
+    DrawAssignment,
+    DrawAssignmentOfficer,
+    DrawSnapshot,
+    EnterprisePool,
+    OfficerCertificate,
+    OfficerConflict,
+    OfficerPool,
+)
 from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
     DataCorrection,
@@ -73,6 +84,7 @@ SCOPES = (
     alerts_scope,
     audit_scope,
     cases_scope,
+    draws_scope,
     enterprises_scope,
     identity_scope,
     intake_scope,
@@ -102,7 +114,12 @@ __all__ = [
     "ComplaintPhoto",
     "DataCorrection",
     "Device",
+    "Draw",
+    "DrawAssignment",
+    "DrawAssignmentOfficer",
+    "DrawSnapshot",
     "Enterprise",
+    "EnterprisePool",
     "FormNonce",
     "GradeRecord",
     "IntakeConfig",
@@ -111,6 +128,9 @@ __all__ = [
     "LoginThrottle",
     "Milestone",
     "Notification",
+    "OfficerCertificate",
+    "OfficerConflict",
+    "OfficerPool",
     "Organisation",
     "OrganisationDuty",
     "OrganisationRegion",
