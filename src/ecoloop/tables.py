@@ -55,6 +55,18 @@ from ecoloop.identity.models import (
     User,
     WebSession,
 )
+from ecoloop.inspections import scope as inspections_scope
+from ecoloop.inspections.models import (
+    Campaign,
+    CampaignTarget,
+    Checklist,
+    ChecklistVersion,
+    Inspection,
+    InspectionAnswer,
+    InspectionOfficer,
+    InspectionPhoto,
+    InspectionSubmission,
+)
 from ecoloop.intake import scope as intake_scope
 from ecoloop.intake.models import (
     CaseLeader,
@@ -87,6 +99,7 @@ SCOPES = (
     draws_scope,
     enterprises_scope,
     identity_scope,
+    inspections_scope,
     intake_scope,
     monitoring_scope,
     regions_scope,
@@ -106,10 +119,14 @@ __all__ = [
     "AuditRecord",
     "Base",
     "CalendarDay",
+    "Campaign",
+    "CampaignTarget",
     "Case",
     "CaseEvent",
     "CaseLeader",
     "CaseUnit",
+    "Checklist",
+    "ChecklistVersion",
     "Complaint",
     "ComplaintPhoto",
     "DataCorrection",
@@ -122,6 +139,11 @@ __all__ = [
     "EnterprisePool",
     "FormNonce",
     "GradeRecord",
+    "Inspection",
+    "InspectionAnswer",
+    "InspectionOfficer",
+    "InspectionPhoto",
+    "InspectionSubmission",
     "IntakeConfig",
     "JobRun",
     "ListMembership",

@@ -52,6 +52,12 @@ COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_
 COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
+# Enforcement in the field (issue 19): the inspections and campaigns for view_inspections, the officer's phone page
+# for inspect (the bureau's inspectors and the branches), the checklists for manage_checklists.
+INSPECTION_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+OFFICERS = frozenset({"inspector", "branch_a"})
+INSPECTIONS = ["/inspections", "/inspections/campaigns"]
+OFFICER_INSPECTIONS = ["/inspections", "/inspections/mine", "/inspections/campaigns"]
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -87,6 +93,13 @@ PAGES = {
     "/admin/partners": (ADMIN, "外部平台"),
     "/admin/partners/report": (ADMIN, "分平台预警统计"),
     "/push-tasks": (PUSH_HANDLERS, "推送任务"),
+    "/inspections": (INSPECTION_VIEWERS, "现场检查"),
+    "/inspections/mine": (OFFICERS, "我的检查任务"),
+    "/inspections/new": (frozenset({"admin", "analyst", "inspector", "branch_a"}), "安排检查"),
+    "/inspections/campaigns": (INSPECTION_VIEWERS, "专项执法"),
+    "/inspections/campaigns/new": (frozenset({"admin", "analyst", "branch_a"}), "新建专项行动"),
+    "/inspections/checklists": (frozenset({"admin", "analyst"}), "检查表"),
+    "/inspections/checklists/new": (frozenset({"admin", "analyst"}), "新建检查表"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -104,6 +117,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *INSPECTIONS,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -121,6 +135,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         *CASE_BOOKS,
+        *INSPECTIONS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -133,12 +148,22 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *INSPECTIONS,
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": [
+        "/",
+        *BRIEFS,
+        "/alerts",
+        *CASE_BOOKS,
+        *OFFICER_INSPECTIONS,
+        "/enterprises",
+        "/monitoring/sites",
+        "/account",
+    ],
     "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
@@ -147,6 +172,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        *OFFICER_INSPECTIONS,
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",

@@ -65,6 +65,13 @@ TABLES = {
     "draw_snapshots": N_("Pool snapshot"),
     "draw_assignments": N_("Drawn enterprise"),
     "draw_assignment_officers": N_("Drawn officer"),
+    "checklists": N_("Inspection checklist"),
+    "checklist_versions": N_("Checklist version"),
+    "campaigns": N_("Special enforcement campaign"),
+    "campaign_targets": N_("Campaign target"),
+    "inspections": N_("Inspection"),
+    "inspection_officers": N_("Inspection officer"),
+    "inspection_answers": N_("Checklist answer"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -200,6 +207,26 @@ FIELDS: dict[str, dict[str, str]] = {
                          "details": N_("Details")},
     "draw_assignment_officers": {"assignment_id": N_("Drawn enterprise"), "position": N_("Position"),
                                  "user_id": N_("Officer"), "organisation_id": N_("Unit")},
+    "checklists": {"code": N_("Code"), "name": N_("Name"), "prefixes": N_("Industry code prefixes"),
+                   "active": N_("Active")},
+    "checklist_versions": {"checklist_id": N_("Inspection checklist"), "number": N_("Version"),
+                           "items": N_("Items"), "created_at": N_("Created"), "created_by_id": N_("Created by")},
+    "campaigns": {"name": N_("Name"), "description": N_("Description"), "starts_on": N_("From"),
+                  "ends_on": N_("To"), "checklist_id": N_("Inspection checklist"), "organisation_id": N_("Unit"),
+                  "region_id": N_("Region"), "created_by_id": N_("Created by")},
+    "campaign_targets": {"campaign_id": N_("Special enforcement campaign"), "enterprise_id": N_("Enterprise")},
+    "inspections": {"number": N_("Inspection number"), "version": N_("Version"), "kind": N_("Kind"),
+                    "status": N_("Status"), "enterprise_id": N_("Enterprise"), "region_id": N_("Region"),
+                    "organisation_id": N_("Checking unit"), "on_site": N_("On-site check"),
+                    "planned_on": N_("Planned date"), "assignment_id": N_("Drawn enterprise"),
+                    "campaign_id": N_("Special enforcement campaign"), "complaint_id": N_("Complaint"),
+                    "checklist_version_id": N_("Checklist version"), "findings": N_("Findings"),
+                    "conclusion": N_("Conclusion"), "recorded_at": N_("Recorded"), "completed_at": N_("Completed"),
+                    "case_id": N_("Case"), "created_by_id": N_("Created by")},
+    "inspection_officers": {"inspection_id": N_("Inspection"), "user_id": N_("Officer"),
+                            "position": N_("Position"), "confirmed_at": N_("Confirmed")},
+    "inspection_answers": {"inspection_id": N_("Inspection"), "item_key": N_("Item"), "answer": N_("Answer"),
+                           "note": N_("Note")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {

@@ -39,6 +39,10 @@ MENU = (
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
     NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
+    # Enforcement in the field (issue 19): the inspections, the officer's phone page, the special campaigns.
+    NavItem(N_("Inspections"), "/inspections", Action.VIEW_INSPECTIONS),
+    NavItem(N_("My inspection tasks"), "/inspections/mine", Action.INSPECT),
+    NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
