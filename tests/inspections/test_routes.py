@@ -107,6 +107,7 @@ async def test_stale_foreign_and_unsigned_submissions_are_refused(
         unsigned = await colleague.post(f"/inspections/{inspection.id}/submit", content=json.dumps(body(inspection)))
 
     assert stale.status_code == 409 and STALE in stale.json()["reason"]
+    assert stale.json()["version"] == opened + 1  # the version stored now, to continue from
     assert inspection.number in listed.text
     assert foreign.status_code == 403 and foreign.json()["reason"] == NOT_OFFICER
     assert unsigned.status_code == 403
@@ -212,3 +213,73 @@ async def test_the_published_outcomes_hold_nothing_private(
                     "/inspections/photos", inspection.number, app_world.enterprise_b.name, pending.number):  # fmt: skip
         assert private not in page.text
     assert "<img" not in page.text
+
+
+async def test_the_analyst_keeps_a_checklist_and_each_edit_is_a_version(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "analyst")
+    csrf = await csrf_for(client)
+    fields = {"csrf_token": csrf, "name": "涉VOCs企业检查表", "prefixes": "c26 C29", "active": "yes",
+              "text-1": "储罐密闭", "basis-1": "GB 37822-2019", "required-1": "yes"}  # fmt: skip
+
+    made = await client.post("/inspections/checklists/new", data=fields)
+    assert made.status_code == 303
+    url = made.headers["location"]
+    edited = await client.post(url, data={**fields, "text-2": "LDAR 按期开展", "basis-2": "GB 37822-2019"})
+    wrong = await client.post(url, data={**fields, "prefixes": "26"})
+    page = await client.get(url)
+
+    assert edited.status_code == 303
+    assert wrong.status_code == 422 and "行业代码前缀为 GB/T 4754 门类字母" in wrong.text
+    versions = parse(page.text).find("ul")
+    assert "v2" in page.text and "v1" in page.text and versions is not None
+    listing = await client.get("/inspections/checklists")
+    assert "C26 C29" in listing.text
+
+
+async def test_a_campaign_is_made_its_targets_chosen_by_filters_and_planned(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+    made = await client.post(
+        "/inspections/campaigns/new",
+        data={"csrf_token": csrf, "name": "涉危险废物专项执法", "starts_on": "2026-11-01", "ends_on": "2026-12-31"},
+    )
+    url = made.headers["location"]
+    await client.post(f"{url}/targets", data={"csrf_token": csrf, "region": str(app_world.county_a.id)})
+    officers = [str(app_world.users[u].id) for u in ("branch_a", "inspector")]
+    planned_ = await client.post(
+        f"{url}/plan", data={"csrf_token": csrf, "planned_on": "2026-12-10", "officers": officers}
+    )
+    too_few = await client.post(
+        f"{url}/plan", data={"csrf_token": csrf, "planned_on": "2026-12-10", "officers": officers[:1]}
+    )
+    page = await client.get(url)
+
+    assert made.status_code == planned_.status_code == 303
+    assert too_few.headers["location"].endswith("refused=officers_too_few")
+    targets = [r.attrs["data-target"] for r in parse(page.text).find_all("tr") if "data-target" in r.attrs]
+    assert sorted(targets) == sorted(str(e.id) for e in (app_world.enterprise_a, app_world.enterprise_a2))
+    assert "共 2 家，已检查 0 家，剩余 2 家" in page.text
+    listing = await client.get("/inspections/campaigns")
+    assert "涉危险废物专项执法" in listing.text
+
+
+async def test_an_inspection_is_planned_by_hand(client: httpx.AsyncClient, app_db: Session, app_world: World) -> None:
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+    officers = [str(app_world.users[u].id) for u in ("branch_a", "inspector")]
+    form = {"csrf_token": csrf, "credit_code": app_world.enterprise_a.credit_code, "planned_on": "2026-12-09",
+            "kind": "complaint", "on_site": "yes", "officers": officers}  # fmt: skip
+
+    made = await client.post("/inspections/new", data=form)
+    other_county = await client.post(
+        "/inspections/new", data={**form, "credit_code": app_world.enterprise_b.credit_code}
+    )
+
+    assert made.status_code == 303
+    page = await client.get(made.headers["location"])
+    assert app_world.enterprise_a.name in page.text and "信访举报核查" in page.text
+    assert other_county.status_code == 422 and "该企业不在您的辖区内。" in other_county.text

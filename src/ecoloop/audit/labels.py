@@ -224,9 +224,9 @@ FIELDS: dict[str, dict[str, str]] = {
                     "conclusion": N_("Conclusion"), "recorded_at": N_("Recorded"), "completed_at": N_("Completed"),
                     "case_id": N_("Case"), "created_by_id": N_("Created by")},
     "inspection_officers": {"inspection_id": N_("Inspection"), "user_id": N_("Officer"),
-                            "position": N_("Position"), "confirmed_at": N_("Confirmed")},
-    "inspection_answers": {"inspection_id": N_("Inspection"), "item_key": N_("Item"), "answer": N_("Answer"),
-                           "note": N_("Note")},
+                            "position": N_("Position"), "confirmed_at": N_("Confirmed on")},
+    "inspection_answers": {"inspection_id": N_("Inspection"), "item_key": N_("Item"),
+                           "answer": N_("Result of the item"), "note": N_("Note")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {

@@ -40,11 +40,12 @@ Officer = Annotated[CurrentUser, Depends(requires(Action.INSPECT))]
 _STATUS = {"not_officer": 403, "completed": 409, "stale": 409, "key_invalid": 422}
 
 
-def refused(code: str, codes: tuple[str, ...] = ()) -> JSONResponse:
-    """A refusal as JSON: its codes and its reasons in the user's language."""
+def refused(code: str, codes: tuple[str, ...] = (), version: int | None = None) -> JSONResponse:
+    """A refusal as JSON: its codes, its reasons in the user's language and, for a stale record, the version now
+    stored (the form continues from it once the officer has read why)."""
     reasons = [gettext(rules.MESSAGES.get(c, rules.FALLBACK)) for c in (codes or (code,))]
     return JSONResponse(
-        {"ok": False, "code": code, "reason": " ".join(reasons)},
+        {"ok": False, "code": code, "reason": " ".join(reasons), "version": version},
         status_code=_STATUS.get(code, 422),
     )
 
@@ -101,7 +102,8 @@ def submit(inspection_id: RowId, db: UnitOfWork, user: Officer, body: RawBody) -
         raise HTTPException(404) from None
     except service.InspectionError as exc:
         db.rollback()
-        return refused(exc.code, exc.codes)
+        current = queries.get(db, user.principal, inspection_id) if exc.code == "stale" else None
+        return refused(exc.code, exc.codes, current.version if current else None)
     confirmed = [o.user.display_name for o in done.inspection.officers if o.confirmed_at is not None]
     return JSONResponse(
         {

@@ -26,6 +26,7 @@ from ecoloop.inspections.models import (
     InspectionPhoto,
 )
 from ecoloop.inspections.rules import Item, items_from
+from ecoloop.intake.models import Complaint
 from ecoloop.regions.models import Region
 
 MINE_DONE_LIMIT = 20  # completed inspections shown on the officer's task page
@@ -305,6 +306,12 @@ def enterprise_by_code(session: Session, principal: Principal, credit_code: str)
     """The enterprise the principal sees with this unified social credit code."""
     stmt = select(Enterprise).where(Enterprise.credit_code == credit_code.strip().upper())
     return session.scalars(scoped(stmt, principal, Enterprise)).first()
+
+
+def complaint_by_ticket(session: Session, principal: Principal, ticket: str) -> Complaint | None:
+    """The complaint the principal sees with this ticket code (an inspection that checks it)."""
+    stmt = select(Complaint).where(Complaint.ticket == ticket.strip().upper())
+    return session.scalars(scoped(stmt, principal, Complaint)).first()
 
 
 def enterprises_by_codes(session: Session, principal: Principal, credit_codes: list[str]) -> list[int]:

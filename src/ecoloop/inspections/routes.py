@@ -119,19 +119,25 @@ def create(
     planned_on: Annotated[str, Form(max_length=10)] = "",
     kind: Annotated[str, Form(max_length=20)] = "routine",
     on_site: Annotated[str, Form(max_length=3)] = "",
+    ticket: Annotated[str, Form(max_length=24)] = "",
 ) -> Response:
-    """Plan one inspection of an enterprise (by its credit code) by two or more officers."""
+    """Plan one inspection of an enterprise (by its credit code) by two or more officers; with a complaint's
+    ticket code, the inspection that checks that complaint."""
     values = {"credit_code": credit_code, "officers": officers or [], "planned_on": planned_on,
-              "kind": kind, "on_site": bool(on_site)}  # fmt: skip
+              "kind": kind, "on_site": bool(on_site), "ticket": ticket}  # fmt: skip
     try:
         day = required_day(planned_on, refuse=service.InspectionError)
         enterprise = queries.enterprise_by_code(db, user.principal, credit_code)
         if enterprise is None:
             raise service.InspectionError("enterprise_invalid")
+        complaint = queries.complaint_by_ticket(db, user.principal, ticket) if ticket.strip() else None
+        if ticket.strip() and complaint is None:
+            raise service.InspectionError("complaint_invalid")
         inspection = service.create_inspection(
             db, Acting(user.user, user.principal), enterprise_id=enterprise.id, officer_ids=officers or [],
-            planned_on=day, now=utcnow(), kind=Kind.COMPLAINT if kind == Kind.COMPLAINT else Kind.ROUTINE,
-            on_site=bool(on_site),
+            planned_on=day, now=utcnow(), on_site=bool(on_site),
+            kind=Kind.COMPLAINT if complaint or kind == Kind.COMPLAINT else Kind.ROUTINE,
+            complaint_id=complaint.id if complaint else None,
         )  # fmt: skip
     except service.InspectionError as exc:
         db.rollback()
@@ -177,6 +183,7 @@ def detail(request: Request, inspection_id: RowId, db: DbSession, user: Viewer) 
         "findings": queries.findings(db, user.principal, inspection.id),
         "is_officer": any(o.user_id == user.user.id for o in inspection.officers),
         "may_register": allowed(user.principal, Action.REGISTER_CASES),
+        "may_see_complaints": allowed(user.principal, Action.VIEW_COMPLAINTS),
         "categories": list(Category),
         "message": said(request.query_params["refused"]) if request.query_params.get("refused") else "",
     }

@@ -26,7 +26,10 @@ _PREFIX = re.compile(r"^[A-T][0-9]{0,4}$")
 MESSAGES = {
     "not_officer": N_("You are not one of the officers of this inspection."),
     "completed": N_("This inspection is completed and confirmed; it can no longer be changed."),
-    "stale": N_("The record was changed by another officer since you opened it. Reload the page and check it again."),
+    "stale": N_(
+        "The record was changed by another officer since you opened it. Check what you wrote (it is kept on this "
+        "phone); submitting it again replaces their record."
+    ),
     "answer_missing": N_("Answer every required item of the checklist."),
     "answer_invalid": N_("An answer names no item of this checklist."),
     "note_missing": N_("Write a note for every item that is not compliant."),
@@ -42,6 +45,7 @@ MESSAGES = {
     "no_checklist": N_("No checklist applies: add a general checklist first."),
     "period_invalid": N_("The period ends before it starts."),
     "enterprise_invalid": N_("The enterprise is not in your area."),
+    "complaint_invalid": N_("No complaint of your area has this ticket code."),
     "no_finding": N_("Only an inspection that found problems can be put into the closed loop."),
     "already_case": N_("This inspection's findings are already a case."),
     "not_completed": N_("Only a completed inspection can be put into the closed loop."),

@@ -272,6 +272,9 @@ def plan_campaign(
 ) -> list[Inspection]:
     """An inspection (on site unless `on_site` is False) for each of the campaign's targets that has none in the
     campaign yet."""
+    problem = rules.officers_problem(officer_ids, (u.id for u in eligible_officers(session)))
+    if problem:  # refused even when no target is left to plan
+        raise InspectionError(problem)
     planned = set(session.scalars(select(Inspection.enterprise_id).where(Inspection.campaign_id == campaign.id)))
     targets = session.scalars(select(CampaignTarget.enterprise_id).where(CampaignTarget.campaign_id == campaign.id))
     return [

@@ -197,7 +197,7 @@
             return hasPending ? self.send() : null;
           })
           .catch(function (problem) {
-            if (problem && problem.refusal) self.refused(problem.refusal);
+            if (problem && problem.refusal) self.refused(problem.refusal, problem.version);
             else if (problem && problem.signIn) self.show(self.texts.signin, true);
             else self.queued(problem && problem.server ? self.texts.failed : null);
           });
@@ -216,7 +216,7 @@
     return response.json().then(function (body) {
       if (response.ok) return body;
       if (response.status >= 500) return Promise.reject({ server: true });
-      return Promise.reject({ refusal: body.reason || "" });
+      return Promise.reject({ refusal: body.reason || "", version: body.version });
     });
   }
 
@@ -272,9 +272,11 @@
       });
   };
 
-  Field.prototype.refused = function (reason) {
-    // kept as typed, not sent again by itself: the officer reads the reason and decides
+  Field.prototype.refused = function (reason, version) {
+    // kept as typed, not sent again by itself: the officer reads the reason and decides. A record refused as
+    // stale continues from the version now stored: submitted again, on purpose, it replaces the other's.
     this.state.pending = null;
+    if (typeof version === "number") this.state.base = version;
     this.save();
     this.status.removeAttribute("data-queued");
     this.show(reason, true);
