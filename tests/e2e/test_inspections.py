@@ -1,8 +1,9 @@
 """An inspection on a phone that loses its connection, in Chromium (issue 19): an officer opens today's task on a
 375×812 screen, answers the checklist, takes a photo and writes the conclusion; the phone goes offline; the photo
 and the submission wait in the browser ("已保存在本机，联网后自动提交") with nothing on the server; back online, both
-are sent by themselves, without a reload, and the server holds the record exactly once. A screenshot for
-docs/screens."""
+are sent by themselves, without a reload, and the server holds the record exactly once. The second officer then
+confirms it on their own phone: the inspection is complete, read-only, and published without the officers. A
+screenshot for docs/screens."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def _fits_the_phone(page: Page) -> None:
 
 
 def test_an_inspection_submitted_offline_is_stored_once_when_back_online(
-    phone: BrowserContext, live_server: str, demo_city: Demo, task: int
+    browser: Browser, phone: BrowserContext, live_server: str, demo_city: Demo, task: int
 ) -> None:
     page = phone.new_page()
     sign_in(page, live_server, "inspector", DEMO_PASSWORD)
@@ -174,3 +175,31 @@ def test_an_inspection_submitted_offline_is_stored_once_when_back_online(
     # nothing waits on the phone once stored
     drafts = "Object.keys(localStorage).filter(k => k.startsWith('ecoloop.inspection.')).map(k => localStorage[k])"
     assert [json.loads(d)["pending"] for d in page.evaluate(drafts)] == [None]
+
+    # The second officer confirms the record as it stands on their own account: the inspection is complete,
+    # read-only, and published without the officers.
+    other = browser.new_context(locale="zh-CN", viewport=PHONE_SCREEN, is_mobile=True, has_touch=True)
+    try:
+        second_phone = other.new_page()
+        sign_in(second_phone, live_server, "branch", DEMO_PASSWORD)
+        second_phone.goto(f"{live_server}/inspections/mine")
+        second_phone.locator(f"#to_confirm a[href='/inspections/{task}/field']").tap()
+        expect(second_phone.locator("form[data-inspection-form][data-ready=yes]")).to_be_visible()
+        expect(second_phone.locator("textarea[name=findings]")).to_have_value(FINDINGS)
+        second_phone.get_by_role("button", name="提交并确认").tap()
+        expect(second_phone.locator("[data-sync-status]")).to_have_text("全部执法人员已确认，检查完成。")
+        assert _stored(demo_city, task)[3:] == (Status.COMPLETED, ["inspector", "branch"])
+
+        second_phone.reload()
+        expect(second_phone.locator("form[data-inspection-form]")).to_have_count(0)  # read-only now
+        expect(second_phone.locator("ol.record")).to_contain_text(NOTE)
+
+        public = other.new_page()
+        public.goto(f"{live_server}/public/inspections")
+        row = public.locator("table.published tr", has_text=ENTERPRISE)
+        expect(row).to_contain_text("发现问题，已责令改正")
+        for private in ("张立强", "刘洋", NOTE, FINDINGS):
+            expect(public.locator("body")).not_to_contain_text(private)
+        _fits_the_phone(public)
+    finally:
+        other.close()
