@@ -160,6 +160,7 @@ def test_an_inspection_submitted_offline_is_stored_once_when_back_online(
     expect(status).to_have_text("已提交并确认。")
     expect(status).to_have_attribute("data-sent", "yes")
     expect(page.locator("[data-sync-error]")).to_be_hidden()
+    expect(page.locator("[data-officers] li", has_text="张立强")).to_contain_text("已确认")
 
     submissions, photos, answers, state, confirmed = _stored(demo_city, task)
     assert (submissions, photos) == (1, 1)

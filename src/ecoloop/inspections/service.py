@@ -236,7 +236,9 @@ def create_inspection(
     problem = rules.officers_problem(ordered, eligible)
     if problem:
         raise InspectionError(problem)
-    lead = eligible[ordered[0]]
+    unit = eligible[ordered[0]].organisation_id or acting.user.organisation_id
+    if unit is None:  # the checking unit: the first officer's (an officer belongs to the bureau or a branch)
+        raise InspectionError("officer_invalid")
     checklist = campaign.checklist if campaign and campaign.checklist else None
     checklist = checklist or checklist_for(session, enterprise.industry_code, now)
     inspection = Inspection(
@@ -245,7 +247,7 @@ def create_inspection(
         status=Status.PLANNED,
         enterprise_id=enterprise.id,
         region_id=enterprise.region_id,
-        organisation_id=lead.organisation_id or (acting.user.organisation_id or 0),
+        organisation_id=unit,
         on_site=on_site,
         planned_on=planned_on,
         assignment_id=assignment_id,

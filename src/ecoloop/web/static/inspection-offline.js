@@ -287,7 +287,11 @@
     for (var i = 0; i < items.length; i++) {
       var li = items[i];
       var name = li.firstChild ? li.firstChild.textContent.trim() : "";
-      if (names.indexOf(name) >= 0) li.setAttribute("data-confirmed", "yes");
+      var pending = li.querySelector(".pending");
+      if (names.indexOf(name) >= 0 && pending) {
+        pending.className = "confirmed";
+        pending.textContent = "✓ " + this.texts.confirmed;
+      }
     }
   };
 
