@@ -49,6 +49,7 @@ PURE_MODULES = (
     "cases/workflow.py",
     "cases/workdays.py",
     "intake/rules.py",
+    "inspections/rules.py",
     "intake/similarity.py",
     "monitoring/quality.py",
     "monitoring/rules.py",

@@ -45,6 +45,7 @@ from ecoloop.identity.routes import router as identity_router
 from ecoloop.identity.service import principal_for, resolve_api_token, resolve_session
 from ecoloop.ingest.routes import router as ingest_router
 from ecoloop.ingest.upload_routes import router as upload_router
+from ecoloop.inspections.routes import router as inspections_router
 from ecoloop.intake.api_routes import router as complaints_api_router
 from ecoloop.intake.config_routes import router as complaint_settings_router
 from ecoloop.intake.open311_routes import router as open311_router
@@ -136,6 +137,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     case_reviews_router,
     review_standard_router,
     review_summary_router,
+    inspections_router,  # with the officer's phone, campaigns, checklists and the published outcomes (issue 19)
 )
 
 

@@ -31,6 +31,17 @@ from ecoloop.casereviews.models import (
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
+from ecoloop.draws import scope as draws_scope
+from ecoloop.draws.models import (
+    Draw,
+    DrawAssignment,
+    DrawAssignmentOfficer,
+    DrawSnapshot,
+    EnterprisePool,
+    OfficerCertificate,
+    OfficerConflict,
+    OfficerPool,
+)
 from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
     DataCorrection,
@@ -52,6 +63,18 @@ from ecoloop.identity.models import (
     PasswordSetup,
     User,
     WebSession,
+)
+from ecoloop.inspections import scope as inspections_scope
+from ecoloop.inspections.models import (
+    Campaign,
+    CampaignTarget,
+    Checklist,
+    ChecklistVersion,
+    Inspection,
+    InspectionAnswer,
+    InspectionOfficer,
+    InspectionPhoto,
+    InspectionSubmission,
 )
 from ecoloop.intake import scope as intake_scope
 from ecoloop.intake.models import (
@@ -94,8 +117,10 @@ SCOPES = (
     audit_scope,
     casereviews_scope,
     cases_scope,
+    draws_scope,
     enterprises_scope,
     identity_scope,
+    inspections_scope,
     intake_scope,
     monitoring_scope,
     penalties_scope,
@@ -116,23 +141,40 @@ __all__ = [
     "AuditRecord",
     "Base",
     "CalendarDay",
+    "Campaign",
+    "CampaignTarget",
     "Case",
     "CaseEvent",
     "CaseLeader",
     "CaseUnit",
+    "Checklist",
+    "ChecklistVersion",
     "Complaint",
     "ComplaintPhoto",
     "DataCorrection",
     "Device",
+    "Draw",
+    "DrawAssignment",
+    "DrawAssignmentOfficer",
+    "DrawSnapshot",
     "Enterprise",
+    "EnterprisePool",
     "FormNonce",
     "GradeRecord",
+    "Inspection",
+    "InspectionAnswer",
+    "InspectionOfficer",
+    "InspectionPhoto",
+    "InspectionSubmission",
     "IntakeConfig",
     "JobRun",
     "ListMembership",
     "LoginThrottle",
     "Milestone",
     "Notification",
+    "OfficerCertificate",
+    "OfficerConflict",
+    "OfficerPool",
     "Organisation",
     "OrganisationDuty",
     "OrganisationRegion",

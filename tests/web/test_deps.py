@@ -149,6 +149,8 @@ PUBLIC = {
     "POST /public/complaints/{ticket}/rating",
     # A partner platform's warning (issue 18): its key and the body's signature are the credential (docs/partners.md).
     "POST /api/v1/events",
+    # The inspections' outcomes as the bureau publishes them (issue 19, 一公开): no officer, photo or contact.
+    "GET /public/inspections",
 }
 # Routes any signed-in user may call, whatever their role: their own account and the start page, whose sections
 # follow the role (`allowed` there chooses what to show, it refuses nothing).

@@ -57,6 +57,12 @@ CASE_FILE_REVIEWERS = frozenset({"leader", "analyst"})
 REVIEW = ["/case-reviews"]
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
+# Enforcement in the field (issue 19): the inspections and campaigns for view_inspections, the officer's phone page
+# for inspect (the bureau's inspectors and the branches), the checklists for manage_checklists.
+INSPECTION_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+OFFICERS = frozenset({"inspector", "branch_a"})
+INSPECTIONS = ["/inspections", "/inspections/campaigns"]
+OFFICER_INSPECTIONS = ["/inspections", "/inspections/mine", "/inspections/campaigns"]
 
 # Penalty cases (issue 19): the bureau's staff, the officers and the branches follow them; analysts, officers and
 # branches handle them; the administrator and analysts keep their settings.
@@ -106,6 +112,13 @@ PAGES = {
     "/case-reviews/summary?year=2026": (PENALTY_VIEWERS, "案卷评审年度汇总"),
     "/case-reviews/rounds/new": (CASE_FILE_REVIEWERS, "新建评查活动"),
     "/case-reviews/standard": (CASE_FILE_REVIEWERS, "评查标准"),
+    "/inspections": (INSPECTION_VIEWERS, "现场检查"),
+    "/inspections/mine": (OFFICERS, "我的检查任务"),
+    "/inspections/new": (frozenset({"admin", "analyst", "inspector", "branch_a"}), "安排检查"),
+    "/inspections/campaigns": (INSPECTION_VIEWERS, "专项执法"),
+    "/inspections/campaigns/new": (frozenset({"admin", "analyst", "branch_a"}), "新建专项行动"),
+    "/inspections/checklists": (frozenset({"admin", "analyst"}), "检查表"),
+    "/inspections/checklists/new": (frozenset({"admin", "analyst"}), "新建检查表"),
 }
 USER_ADMIN_PAGES = {
     "/admin/users": (ADMIN, "用户"),
@@ -122,8 +135,9 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
-        "/penalties",
         *CASE_BOOKS,
+        *INSPECTIONS,
+        "/penalties",
         *REVIEW,
         "/enterprises",
         "/monitoring/sites",
@@ -141,8 +155,9 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         "/complaints",
-        "/penalties",
         *CASE_BOOKS,
+        *INSPECTIONS,
+        "/penalties",
         *REVIEW,
         "/enterprises",
         "/monitoring/sites",
@@ -155,8 +170,9 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
-        "/penalties",
         *CASE_BOOKS,
+        *INSPECTIONS,
+        "/penalties",
         *REVIEW,
         "/enterprises",
         "/monitoring/sites",
@@ -167,8 +183,9 @@ MENUS = {
         "/",
         *BRIEFS,
         "/alerts",
-        "/penalties",
         *CASE_BOOKS,
+        *OFFICER_INSPECTIONS,
+        "/penalties",
         *REVIEW,
         "/enterprises",
         "/monitoring/sites",
@@ -181,8 +198,9 @@ MENUS = {
         "/alerts",
         "/complaints",
         "/push-tasks",
-        "/penalties",
         *CASE_BOOKS,
+        *OFFICER_INSPECTIONS,
+        "/penalties",
         *REVIEW,
         "/enterprises",
         "/monitoring/sites",

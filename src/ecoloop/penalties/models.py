@@ -34,7 +34,8 @@ class PenaltyCase(TimestampMixin, Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    inspection_id: Mapped[int | None] = mapped_column(index=True)  # the inspection that found it (no FK yet)
+    # The inspection that found it (inspections in the field, issue 19).
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id", ondelete="RESTRICT"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
     stage: Mapped[Stage] = mapped_column(StrEnumType(Stage, 16), default=Stage.PROPOSED, index=True)
     awaiting: Mapped[Approval | None] = mapped_column(StrEnumType(Approval, 16))  # what a leader must approve

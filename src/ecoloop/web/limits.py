@@ -64,7 +64,8 @@ class BodyKind(StrEnum):
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
-    (re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence"), BodyKind.ATTACHMENT),
+    # A case's evidence, a penalty case's evidence, and a photo taken on site during an inspection (issue 19).
+    (re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence|/inspections/\d+/photos"), BodyKind.ATTACHMENT),
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"

@@ -34,14 +34,18 @@ MENU = (
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
     NavItem(N_("Push tasks"), "/push-tasks", Action.HANDLE_PUSH_TASKS),
-    NavItem(N_("Administrative penalties"), "/penalties", Action.VIEW_PENALTIES),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
     NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
-    # Case-file review (issue 19): the reviewers' rounds and sheets, and the handling units' returned files (every
-    # role that reviews case files also views penalties, so one action opens it to both).
+    # Enforcement (issue 19): the inspections, the officer's phone page, the special campaigns, the penalty cases and
+    # the review of their files (every role that reviews case files also views penalties, so one action opens the
+    # review to the reviewers and to the handling units' returned files).
+    NavItem(N_("Inspections"), "/inspections", Action.VIEW_INSPECTIONS),
+    NavItem(N_("My inspection tasks"), "/inspections/mine", Action.INSPECT),
+    NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
+    NavItem(N_("Administrative penalties"), "/penalties", Action.VIEW_PENALTIES),
     NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),

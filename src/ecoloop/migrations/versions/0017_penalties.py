@@ -1,11 +1,11 @@
 """penalties: penalty cases (issue 19 part 4)
 
 Penalty cases with their handling officers, evidence, timeline and periods not counted; the versioned time
-limits and discretion benchmark; the bureau's document templates. (Written on top of 0014 in a helper branch; the
-coordinator relinks it after 0015/0016.)
+limits and discretion benchmark; the bureau's document templates. (Written on top of 0014 in a helper branch, then put after
+0016 when merged, with the inspection that found a case as a foreign key.)
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 12:26:34.039426
 """
 
@@ -21,7 +21,7 @@ import ecoloop.db.base
 
 
 revision: str = "0017"
-down_revision: str | None = '0014'
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('updated_at', ecoloop.db.base.UtcDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['benchmark_version_id'], ['penalty_benchmarks.id'], name=op.f('fk_penalty_cases_benchmark_version_id_penalty_benchmarks'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_penalty_cases_case_id_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['inspection_id'], ['inspections.id'], name=op.f('fk_penalty_cases_inspection_id_inspections'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_penalty_cases_created_by_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_penalty_cases_enterprise_id_enterprises'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_penalty_cases_organisation_id_organisations'), ondelete='RESTRICT'),
