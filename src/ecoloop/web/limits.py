@@ -65,7 +65,10 @@ class BodyKind(StrEnum):
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     # A case's evidence, a penalty case's evidence, and a photo taken on site during an inspection (issue 19).
-    (re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence|/inspections/\d+/photos"), BodyKind.ATTACHMENT),
+    (
+        re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence|/inspections/\d+/photos"),
+        BodyKind.ATTACHMENT,
+    ),
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
