@@ -283,3 +283,38 @@ async def test_an_inspection_is_planned_by_hand(client: httpx.AsyncClient, app_d
     page = await client.get(made.headers["location"])
     assert app_world.enterprise_a.name in page.text and "信访举报核查" in page.text
     assert other_county.status_code == 422 and "该企业不在您的辖区内。" in other_county.text
+
+
+async def test_a_violation_found_is_proposed_as_a_penalty_case_from_its_inspection(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, app_settings: Settings
+) -> None:
+    inspection = await complete(app_db, app_world, client, app_settings, violation=True)
+    open_session(app_db, client, "branch_a")
+
+    page = await client.get(f"/inspections/{inspection.id}")
+    link = parse(page.text).find("section", id="to-penalty")
+    assert link is not None and f"/penalties/new?inspection={inspection.id}" in str(link)
+    answer = await client.get(f"/penalties/new?inspection={inspection.id}")
+    form = parse(answer.text)
+    facts = form.find("textarea", name="facts")
+    assert facts is not None and FINDING in facts.text
+    chosen = [o.attrs["value"] for o in form.find_all("option") if "selected" in o.attrs and o.attrs["value"]]
+    assert str(app_world.enterprise_a.id) in chosen
+    officers = {i.attrs["value"] for i in form.find_all("input", name="officer") if "checked" in i.attrs}
+    assert officers == {str(app_world.users["branch_a"].id), str(app_world.users["inspector"].id)}
+    discovered = form.find("input", name="discovered_on")
+    assert discovered is not None  # the day the inspection was completed
+
+    csrf = await csrf_for(client)
+    officers_sent = [str(app_world.users["branch_a"].id), str(app_world.users["inspector"].id)]
+    fields = {"csrf_token": csrf, "inspection": str(inspection.id), "enterprise": str(app_world.enterprise_a.id),
+              "discovered_on": discovered.attrs["value"], "facts": FINDING, "violation": "AIR-EXCEED",
+              "officer": officers_sent}  # fmt: skip
+    made = await client.post("/penalties/new", data=fields)
+    assert made.status_code == 303, made.text
+    case_page = await client.get(made.headers["location"])
+    assert f'href="/inspections/{inspection.id}"' in case_page.text
+    # The inspection of one enterprise cannot found a case against another of the branch's enterprises.
+    other = next(o.attrs["value"] for o in form.find_all("option") if o.attrs.get("value") not in ("", chosen[0]))
+    refused = await client.post("/penalties/new", data={**fields, "enterprise": other})
+    assert refused.status_code == 422 and "该检查不在您的范围内" in refused.text

@@ -183,6 +183,7 @@ def detail(request: Request, inspection_id: RowId, db: DbSession, user: Viewer) 
         "findings": queries.findings(db, user.principal, inspection.id),
         "is_officer": any(o.user_id == user.user.id for o in inspection.officers),
         "may_register": allowed(user.principal, Action.REGISTER_CASES),
+        "may_penalise": allowed(user.principal, Action.HANDLE_PENALTIES),
         "may_see_complaints": allowed(user.principal, Action.VIEW_COMPLAINTS),
         "categories": list(Category),
         "message": said(request.query_params["refused"]) if request.query_params.get("refused") else "",

@@ -20,6 +20,7 @@ from ecoloop.cases.service import Acting
 from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
+from ecoloop.inspections import queries as inspection_queries
 from ecoloop.penalties import discretion, documents, procedure, queries, service
 from ecoloop.penalties.enums import ENDED, PROCEDURE, DecisionKind, DocumentKind, EvidenceKind, Stage, Suspension
 from ecoloop.penalties.models import PenaltyCase
@@ -126,11 +127,16 @@ def _new_page(
     enterprises = db.scalars(
         scoped(select(Enterprise), user.principal, Enterprise).order_by(Enterprise.name).limit(3000)
     ).all()
+    officers = queries.officer_choices(db, user.principal)
+    inspection = inspection_queries.get(db, user.principal, parse_row_id(values.get("inspection", "")) or 0)
+    if inspection is not None:  # the inspection's officers may come from another unit (the bureau's, a draw's)
+        known = {o.id for o in officers}
+        officers += [o.user for o in inspection.officers if o.user_id not in known]
     context = {
         "values": values,
         "benchmark": benchmark,
         "enterprises": enterprises,
-        "officers": queries.officer_choices(db, user.principal),
+        "officers": officers,
         "advice": advice,
         "message": message,
         "today": today,
@@ -149,7 +155,7 @@ def new_form(
 ) -> Response:
     """The form of a violation found, for 立案 (an inspection's finding may fill the enterprise and its id)."""
     today = local_today(settings)
-    values = {
+    values: dict[str, Any] = {
         "enterprise": enterprise,
         "inspection": inspection,
         "discovered_on": today.isoformat(),
@@ -157,7 +163,29 @@ def new_form(
         "levels": {},
         "conditions": [],
     }
+    values.update(_from_inspection(db, user, parse_row_id(inspection), settings))
     return _new_page(request, db, user, today, values)
+
+
+def _from_inspection(db: Session, user: CurrentUser, inspection_id: int | None, settings: Settings) -> dict[str, Any]:
+    """The form's values from an inspection's findings (发现违法行为 → 立案): its enterprise, the day it was completed,
+    its officers and what it found (the items not compliant with the officers' notes, then the findings' text)."""
+    if inspection_id is None:
+        return {}
+    found = inspection_queries.findings(db, user.principal, inspection_id)
+    inspection = inspection_queries.get(db, user.principal, inspection_id)
+    if found is None or inspection is None:
+        return {"inspection": ""}
+    lines = [f"{f.item.text}：{f.note}" if f.note else f.item.text for f in found.items]
+    if found.text:
+        lines.append(found.text)
+    day = found.completed_at.astimezone(settings.tz).date() if found.completed_at else inspection.planned_on
+    return {
+        "enterprise": str(found.enterprise_id),
+        "discovered_on": day.isoformat(),
+        "facts": "\n".join(lines),
+        "officers": [str(o.user_id) for o in inspection.officers],
+    }
 
 
 def _one(form: list[tuple[str, str]], key: str, limit: int = 4000) -> str:

@@ -31,6 +31,7 @@ from ecoloop.cases.service import Acting
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.models import User
+from ecoloop.inspections.models import Inspection
 from ecoloop.penalties import clock, discretion, procedure
 from ecoloop.penalties.enums import ENDED, Approval, DecisionKind, EventKind, EvidenceKind, Stage, Suspension
 from ecoloop.penalties.models import (
@@ -194,6 +195,11 @@ def open_case(session: Session, acting: Acting, new: NewCase, *, now: datetime, 
     enterprise = get_visible(session, acting.principal, Enterprise, new.enterprise_id)
     if enterprise is None:
         raise PenaltyError("enterprise_unknown")
+    if new.inspection_id is not None:
+        # The inspection that found the violation: one the proposer sees, of the same enterprise.
+        found = get_visible(session, acting.principal, Inspection, new.inspection_id)
+        if found is None or found.enterprise_id != enterprise.id:
+            raise PenaltyError("inspection_unknown")
     if not new.facts.strip():
         raise PenaltyError("facts_missing")
     if new.discovered_on > today:
@@ -644,6 +650,7 @@ ERRORS = {
     "officer_role": N_("An officer named may not handle penalty cases."),
     "officers": N_("At least two officers must handle the case (Administrative Penalty Law, Article 42)."),
     "enterprise_unknown": N_("Choose an enterprise of your area."),
+    "inspection_unknown": N_("The inspection is not one of yours or is about another enterprise."),
     "facts_missing": N_("Describe the facts of the violation."),
     "future_day": N_("The day cannot be later than today."),
     "deadline_past": N_("The correction deadline has passed already."),
