@@ -176,7 +176,7 @@ def _from_inspection(db: Session, user: CurrentUser, inspection_id: int | None, 
     inspection = inspection_queries.get(db, user.principal, inspection_id)
     if found is None or inspection is None:
         return {"inspection": ""}
-    lines = [f"{f.item.text}：{f.note}" if f.note else f.item.text for f in found.items]
+    lines = [f"{f.item.text}\uff1a{f.note}" if f.note else f.item.text for f in found.items]  # a full-width colon
     if found.text:
         lines.append(found.text)
     day = found.completed_at.astimezone(settings.tz).date() if found.completed_at else inspection.planned_on
