@@ -1,4 +1,4 @@
-"""The demo city's enforcement: penalty cases at every stage with live clocks, and the year's case-file review with
+"""The demo city's enforcement: the winter campaign's inspections, penalty cases at every stage with live clocks, and the year's case-file review with
 one file passed and one returned to its branch."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from ecoloop.casereviews.models import ReviewFile
 from ecoloop.cases.models import Case
 from ecoloop.demo.enforcement import add_demo_enforcement
 from ecoloop.demo.service import load_demo
+from ecoloop.inspections.enums import Conclusion, Status
+from ecoloop.inspections.models import Inspection
 from ecoloop.penalties.enums import Approval, Stage
 from ecoloop.penalties.models import PenaltyCase
 
@@ -27,9 +29,16 @@ def test_demo_enforcement_is_live_whatever_the_day(db: Session, tmp_path: Path, 
     load_demo(db, now=now)
     added = add_demo_enforcement(db, now, tmp_path, ZONE)
     assert added["penalty cases"] == 4
+    # The winter campaign: six inspections completed (one found a violation), two planned for today.
+    done = list(db.scalars(select(Inspection).where(Inspection.status == Status.COMPLETED)))
+    assert len(done) == 6 and [i.conclusion for i in done].count(Conclusion.VIOLATION) == 1
+    today = list(db.scalars(select(Inspection).where(Inspection.status == Status.PLANNED)))
+    assert len(today) == 2 and {o.user.username for i in today for o in i.officers} == {"inspector", "inspector2"}
     cases = list(db.scalars(select(PenaltyCase).order_by(PenaltyCase.id)))
     assert [c.stage for c in cases] == [Stage.CLOSED, Stage.CLOSED, Stage.NOTIFIED, Stage.PROPOSED]
     assert cases[3].awaiting is Approval.REGISTRATION
+    found = next(i for i in done if i.conclusion is Conclusion.VIOLATION)
+    assert cases[2].inspection_id == found.id and cases[2].enterprise_id == found.enterprise_id
     # Each registered case put its problem into the closed loop.
     assert all(db.get(Case, c.case_id) is not None for c in cases[:3])
     files = {f.penalty_case_id: f for f in db.scalars(select(ReviewFile))}

@@ -1,4 +1,5 @@
-"""The demo city's enforcement (issue 19): penalty cases at every stage of their procedure — two closed, one told
+"""The demo city's enforcement (issue 19): the winter special campaign (专项执法) with inspections done, found
+compliant or not, and some planned for today on the officers' phones; penalty cases at every stage of their procedure — two closed, one told
 (告知) and waiting for the party, one awaiting the leader's 立案 — and the year's case-file review (案卷评审) with one
 file passed and one returned to its branch with the points named.
 
@@ -24,6 +25,11 @@ from ecoloop.cases.service import Acting
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import User
 from ecoloop.identity.service import principal_for
+from ecoloop.demo.evidence import evidence_png
+from ecoloop.inspections import service as inspections
+from ecoloop.inspections.enums import Answer, Conclusion, Kind
+from ecoloop.inspections.models import Inspection
+from ecoloop.inspections.rules import Record, Response
 from ecoloop.penalties import service as penalties
 from ecoloop.penalties.enums import DecisionKind, EvidenceKind
 from ecoloop.penalties.models import PenaltyCase
@@ -100,6 +106,7 @@ def _open(
     violation: str,
     rectification: str,
     zone: tzinfo,
+    inspection_id: int | None = None,
 ) -> PenaltyCase:
     new = penalties.NewCase(
         enterprise_id=_enterprise(people.session, credit_code).id,
@@ -110,6 +117,7 @@ def _open(
         levels=OVER_LIMIT,
         rectification=rectification,
         rectification_deadline=day + timedelta(days=30),
+        inspection_id=inspection_id,
     )
     return penalties.open_case(people.session, people.acting(who), new, now=_at(day, zone), today=day)
 
@@ -152,6 +160,72 @@ def _closed_case(
     return case
 
 
+def _inspect(
+    people: _People,
+    inspection: Inspection,
+    day: date,
+    zone: tzinfo,
+    data_dir: Path,
+    *,
+    violation: str = "",
+) -> None:
+    """Both officers record and confirm an inspection on `day`, with a photo taken on site: every item compliant,
+    or the second not compliant with the violation's note."""
+    session, at = people.session, _at(day, zone)
+    first, *others = [o.user.username for o in inspection.officers]
+    acting = people.acting(first)
+    if inspection.on_site:
+        inspections.add_photo(
+            session, acting, inspection.id, key=f"demo-photo-{inspection.number}", content=evidence_png(inspection.number),
+            taken_at=at, longitude=None, latitude=None, data_dir=data_dir, now=at,
+        )  # fmt: skip
+    keys = [item["key"] for item in inspection.checklist_version.items]
+    answers = {k: Response(Answer.COMPLIANT) for k in keys}
+    if violation:
+        answers[keys[1]] = Response(Answer.NONCOMPLIANT, violation)
+    conclusion = Conclusion.VIOLATION if violation else Conclusion.NO_PROBLEM
+    record = Record(answers, "现场检查时企业正常生产，执法人员出示执法证件，企业负责人在场", conclusion)
+    for n, who in enumerate([first, *others]):
+        inspections.submit(
+            session, people.acting(who), inspection.id, key=f"demo-{inspection.number}-{n}",
+            seen_version=inspection.version, record=record, now=at,
+        )  # fmt: skip
+
+
+def _campaign(people: _People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, Inspection | None]:
+    """The winter campaign against air pollution of the bureau's enforcement officers: the fixture's enterprises
+    as targets, most inspected over the last weeks (one with a violation), two planned for today."""
+    session = people.session
+    now = _at(today, zone)
+    inspections.install_default_checklists(session, now)
+    campaign = inspections.create_campaign(
+        session,
+        people.acting("analyst"),
+        name=f"{today.year}年冬季大气污染防治专项执法",
+        starts_on=today - timedelta(days=60),
+        ends_on=today + timedelta(days=60),
+        description="重点检查涉气企业污染防治设施运行、自动监控设施运行和重污染天气应急减排措施落实情况",
+    )
+    targets = [e.id for e in session.scalars(select(Enterprise).order_by(Enterprise.id).limit(8))]
+    inspections.add_targets(session, people.acting("analyst"), campaign, targets)
+    officers = [people.user("inspector").id, people.user("inspector2").id]
+    planned = inspections.plan_campaign(
+        session, people.acting("analyst"), campaign, officer_ids=officers, planned_on=today, now=now
+    )
+    found: Inspection | None = None
+    for n, inspection in enumerate(planned[:-2]):
+        day = today - timedelta(days=45 - 6 * n)
+        if inspection.enterprise.credit_code == XINYUAN and found is None:
+            _inspect(people, inspection, today - timedelta(days=41), zone, data_dir, violation=FOUND_AT_XINYUAN)
+            found = inspection
+        else:
+            _inspect(people, inspection, day, zone, data_dir)
+    return len(planned), found
+
+
+FOUND_AT_XINYUAN = "污水处理站出水化学需氧量超标，在线监测数据显示连续超标"
+
+
 def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: tzinfo) -> dict[str, int]:
     """The demo's penalty cases and case-file review (see the module's text); counts of what was added."""
     if session.scalar(select(func.count()).select_from(PenaltyCase)):
@@ -159,6 +233,7 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
     root = data_dir / "penalties" / "evidence"
     people = _People(session)
     today = now.astimezone(zone).date()
+    planned, found = _campaign(people, today, zone, data_dir)
     linhe = _closed_case(
         people,
         ("branch", "officer-371821"),
@@ -184,10 +259,11 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
         ("inspector", "inspector2"),
         XINYUAN,
         today - timedelta(days=40),
-        "市局执法支队夜间突击检查发现，该公司污水处理站出水化学需氧量超过排放标准0.8倍",
+        "市局执法支队专项执法检查发现，该公司污水处理站出水化学需氧量超过排放标准0.8倍",
         "WATER-EXCEED",
         "立即停止超标排放，对污水处理设施进行整改",
         zone,
+        inspection_id=found.id if found else None,
     )
     walk = _Walk(people, told, zone, root)
     walk.step("leader", Step.APPROVE_REGISTRATION, today - timedelta(days=38), Entry())
@@ -207,7 +283,7 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
         "按规定安装挥发性有机物自动监测设备并与生态环境部门联网",
         zone,
     )
-    added = {"penalty cases": 4}
+    added = {"inspections": planned, "penalty cases": 4}
     added["case files reviewed"] = _review(people, today, now, [linhe, qingyuan])
     return added
 
