@@ -1,5 +1,5 @@
-"""The demo city's enforcement: the winter campaign's inspections, penalty cases at every stage with live clocks, and the year's case-file review with
-one file passed and one returned to its branch."""
+"""The demo city's enforcement: the winter campaign's inspections, penalty cases at every stage with live clocks,
+and the year's case-file review with one file passed and one returned to its branch."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The demo city's enforcement (issue 19): the winter special campaign (专项执法) with inspections done, found
-compliant or not, and some planned for today on the officers' phones; penalty cases at every stage of their procedure — two closed, one told
-(告知) and waiting for the party, one awaiting the leader's 立案 — and the year's case-file review (案卷评审) with one
-file passed and one returned to its branch with the points named.
+compliant or not, and some planned for today on the officers' phones; penalty cases at every stage of their
+procedure — two closed, one told (告知) and waiting for the party, one awaiting the leader's 立案 — and the year's
+case-file review (案卷评审) with one file passed and one returned to its branch with the points named.
 
 Dates are counted back from the day the demo is loaded, so the clocks are live: the told case's decision is due in
 some weeks, the proposed one waits for the leader today. `add_demo_enforcement` adds nothing when the demo's penalty
@@ -22,12 +22,12 @@ from ecoloop.casereviews import rules as review_rules
 from ecoloop.casereviews import service as reviews
 from ecoloop.casereviews.models import ReviewFile
 from ecoloop.cases.service import Acting
+from ecoloop.demo.evidence import evidence_png
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import User
 from ecoloop.identity.service import principal_for
-from ecoloop.demo.evidence import evidence_png
 from ecoloop.inspections import service as inspections
-from ecoloop.inspections.enums import Answer, Conclusion, Kind
+from ecoloop.inspections.enums import Answer, Conclusion
 from ecoloop.inspections.models import Inspection
 from ecoloop.inspections.rules import Record, Response
 from ecoloop.penalties import service as penalties
@@ -176,8 +176,9 @@ def _inspect(
     acting = people.acting(first)
     if inspection.on_site:
         inspections.add_photo(
-            session, acting, inspection.id, key=f"demo-photo-{inspection.number}", content=evidence_png(inspection.number),
-            taken_at=at, longitude=None, latitude=None, data_dir=data_dir, now=at,
+            session, acting, inspection.id, key=f"demo-photo-{inspection.number}",
+            content=evidence_png(inspection.number), taken_at=at, longitude=None, latitude=None, data_dir=data_dir,
+            now=at,
         )  # fmt: skip
     keys = [item["key"] for item in inspection.checklist_version.items]
     answers = {k: Response(Answer.COMPLIANT) for k in keys}
