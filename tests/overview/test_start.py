@@ -43,3 +43,32 @@ async def test_an_enterprise_sees_no_air_quality_on_its_start_page(
     page = parse((await client.get("/")).text)
 
     assert page.find("p", class_="air-now") is None
+
+
+async def test_the_start_page_counts_an_officers_inspections_and_the_penalty_worklists(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    from ecoloop.cases.service import Acting
+    from ecoloop.db.base import utcnow
+    from ecoloop.inspections import service as inspections
+
+    analyst = Acting(app_world.users["analyst"], app_world.principal(app_db, "analyst"))
+    officers = [app_world.users["inspector"].id, app_world.users["branch_a"].id]
+    for enterprise in (app_world.enterprise_a, app_world.enterprise_b):
+        inspections.create_inspection(
+            app_db, analyst, enterprise_id=enterprise.id, officer_ids=officers, planned_on=utcnow().date(), now=utcnow()
+        )
+    app_db.commit()
+
+    open_session(app_db, client, "inspector")
+    page = parse((await client.get("/")).text)
+    tasks = page.find("section", class_="inspection-tasks")
+    assert tasks is not None
+    today = tasks.find("a", **{"data-tasks": "today"})
+    assert today is not None and today.attrs["href"] == "/inspections/mine"
+    assert "今日待检查 2" in tasks.text and page.find("section", class_="penalty-queues") is not None
+
+    open_session(app_db, client, "leader")  # a leader inspects nothing but follows the penalty cases
+    page = parse((await client.get("/")).text)
+    assert page.find("section", class_="inspection-tasks") is None
+    assert page.find("section", class_="penalty-queues") is not None
