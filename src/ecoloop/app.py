@@ -26,6 +26,8 @@ from ecoloop.cases.batch_routes import router as batches_router
 from ecoloop.cases.calendar_routes import router as calendar_router
 from ecoloop.cases.ledger_routes import router as ledger_router
 from ecoloop.cases.routes import router as cases_router
+from ecoloop.draws.public_routes import router as public_draws_router
+from ecoloop.draws.routes import router as draws_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
 from ecoloop.enterprises.correction_routes import router as corrections_router
 from ecoloop.enterprises.import_routes import router as enterprise_import_router
@@ -126,6 +128,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     complaints_router,
     partners_router,
     push_router,
+    draws_router,
+    public_draws_router,
 )
 
 

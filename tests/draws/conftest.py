@@ -170,3 +170,20 @@ def draw_through(
     draw = service.announce(session, principal, a, now=now, zone=ZONE)
     service.enter_public_value(session, principal, draw.id, value, now=later, zone=ZONE)
     return service.perform(session, principal, draw.id, now=later + timedelta(minutes=5))
+
+
+def plant_draw(session: Session, world: World) -> Draw:
+    """A drawn draw today over county A (both its enterprises on site), the analyst drawing, two certified
+    inspectors of the bureau (the exports' test plants hostile text in the enterprise it draws)."""
+    from ecoloop.db.base import utcnow
+
+    for i in range(2):
+        certify(session, add_user(session, f"planted_officer_{i}", Role.INSPECTOR, world.bureau), f"PLANTED{i}")
+    p = world.principal(session, "analyst")
+    enterprise_pool, officer_pool = pools(session, p, world.county_a, count=2)
+    now = utcnow()
+    today = now.astimezone(ZONE).date()
+    a = announcement([enterprise_pool], [officer_pool], world.county_a, seed_date=today, draw_on=today)
+    draw = service.announce(session, p, a, now=now, zone=ZONE)
+    service.enter_public_value(session, p, draw.id, "1", now=now, zone=ZONE)
+    return service.perform(session, p, draw.id, now=now)

@@ -52,6 +52,9 @@ COMPLAINT_VIEWERS = frozenset({"admin", "leader", "analyst", "hotline", "branch_
 COMPLAINT_HANDLERS = frozenset({"admin", "analyst", "hotline", "branch_a"})
 # The push tasks of partner platforms' warnings (issue 18): those who push and the departments who handle them.
 PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
+# The random checks (issue 19): those who see them (view_inspections) and those who run them (manage_draws).
+INSPECTION_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+DRAW_MANAGERS = frozenset({"admin", "analyst", "branch_a"})
 
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
@@ -65,6 +68,10 @@ PAGES = {
     "/cases/mine": (EVERYONE, "我的待办"),
     "/cases/batches": (LEDGER_VIEWERS, "督察批次"),
     "/cases/ledger": (LEDGER_VIEWERS, "整改台账"),
+    "/draws": (INSPECTION_VIEWERS, "双随机抽查"),
+    "/draws/new": (DRAW_MANAGERS, "公告抽查"),
+    "/draws/officers": (DRAW_MANAGERS, "执法证与利害关系"),
+    "/draws/pools": (DRAW_MANAGERS, "名录库"),
     "/admin/regions": (REGION_KEEPERS, "行政区划"),
     "/admin/regions?parent=371802": (REGION_KEEPERS, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
@@ -104,6 +111,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -121,6 +129,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         *CASE_BOOKS,
+        "/draws",
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -133,12 +142,13 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
         "/account",
     ],
-    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/enterprises", "/monitoring/sites", "/account"],
+    "inspector": ["/", *BRIEFS, "/alerts", *CASE_BOOKS, "/draws", "/enterprises", "/monitoring/sites", "/account"],
     "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
@@ -147,6 +157,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",

@@ -64,7 +64,7 @@ def seed_of(number: str, public_value: str) -> str:
 
 def ticket(seed: str, message: str) -> int:
     """HMAC-SHA256 with the seed (its 64 hex characters as ASCII) as key over `message` (UTF-8), as an integer."""
-    return int.from_bytes(hmac.new(seed.encode(), message.encode(), hashlib.sha256).digest(), "big")
+    return int.from_bytes(hmac.digest(seed.encode(), message.encode(), "sha256"), "big")
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,9 @@ from ecoloop.draws.models import (
 from ecoloop.draws.scope import officers_of
 from ecoloop.enterprises.enums import EnterpriseStatus
 from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, SupervisionList
-from ecoloop.identity.enums import Role
+from ecoloop.identity.enums import OrgKind, Role
 from ecoloop.identity.models import Organisation, User
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 
 OFFICER_ROLES = (Role.INSPECTOR, Role.BRANCH)
@@ -253,7 +254,8 @@ def names(session: Session, user_ids: Sequence[int]) -> dict[int, str]:
     """Display names of users (the officers of a draw the principal sees)."""
     if not user_ids:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(set(user_ids)))).tuples())
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(set(user_ids))))
+    return {user_id: name for user_id, name in rows}
 
 
 def organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -261,7 +263,8 @@ def organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int,
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))).tuples())
+    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))
+    return {organisation_id: name for organisation_id, name in rows}
 
 
 def enterprises_by_id(session: Session, ids: Iterable[int]) -> dict[int, Enterprise]:
@@ -270,3 +273,46 @@ def enterprises_by_id(session: Session, ids: Iterable[int]) -> dict[int, Enterpr
     if not wanted:
         return {}
     return {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(wanted)))}
+
+
+def region_choices(session: Session, principal: Principal) -> list[Region]:
+    """The city and counties the principal may announce a draw or keep a pool for."""
+    stmt = scoped(select(Region), principal, Region).where(
+        Region.active.is_(True), Region.level.in_((RegionLevel.CITY, RegionLevel.COUNTY))
+    )
+    return list(session.scalars(stmt.order_by(Region.path)))
+
+
+def unit_choices(session: Session, principal: Principal) -> list[Organisation]:
+    """The bureau's and branches' units the principal sees (the units of an officer pool)."""
+    stmt = scoped(select(Organisation), principal, Organisation).where(
+        Organisation.active.is_(True), Organisation.kind != OrgKind.DEPARTMENT
+    )
+    return list(session.scalars(stmt.order_by(Organisation.code)))
+
+
+def supervision_lists(session: Session) -> list[SupervisionList]:
+    """Every supervision list (the lists are known to everyone in the platform)."""
+    return list(session.scalars(select(SupervisionList).order_by(SupervisionList.builtin.desc(), SupervisionList.code)))
+
+
+def enterprise_by_code(session: Session, principal: Principal, credit_code: str) -> Enterprise | None:
+    """The enterprise with a credit code, if the principal sees it."""
+    stmt = scoped(select(Enterprise), principal, Enterprise).where(
+        Enterprise.credit_code == credit_code.strip().upper()
+    )
+    return session.scalars(stmt).first()
+
+
+# --- publication (一公开) -----------------------------------------------------------------------------------------
+
+
+def published_draws(session: Session) -> list[Draw]:
+    """Every draw, newest first: its announcement is published from the start, its result once drawn (unscoped:
+    the public page shows every unit's draws)."""
+    return list(session.scalars(select(Draw).order_by(Draw.announced_at.desc(), Draw.id.desc())))
+
+
+def published_draw(session: Session, number: str) -> Draw | None:
+    """One draw by its number, as published (unscoped, like `published_draws`)."""
+    return session.scalars(select(Draw).where(Draw.number == number.strip().upper())).first()

@@ -30,6 +30,7 @@ from ecoloop.draws.models import (
 )
 from ecoloop.draws.records import GENESIS, announcement_hash, record_hash
 from ecoloop.draws.scope import officers_of
+from ecoloop.enterprises.enums import PerformanceGrade
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.models import Organisation, User
@@ -37,6 +38,10 @@ from ecoloop.regions.queries import get_region
 
 ERROR_MESSAGES = {
     "not_found": N_("Not found, or not yours to change."),
+    "date_invalid": N_("Write dates as YYYY-MM-DD."),
+    "number_invalid": N_("Write a whole number (or a decimal for a ratio)."),
+    "enterprise_unknown": N_("No enterprise of your area has this unified social credit code."),
+    "grade_invalid": N_("Unknown performance grade."),
     "name_missing": N_("Give a name."),
     "number_missing": N_("Give the certificate number."),
     "number_taken": N_("A certificate with this number is already recorded."),
@@ -213,6 +218,8 @@ def save_enterprise_pool(
     if get_region(session, principal, form.region_id) is None:
         raise DrawError("not_found")
     _check_take(form.ratio_percent, form.count)
+    if any(g not in PerformanceGrade.__members__.values() for g in form.grades):
+        raise DrawError("grade_invalid")
     weights = dict(form.weights or {})
     if any(not isinstance(w, int) or not 1 <= w <= 10 for w in weights.values()):
         raise DrawError("weight_invalid")

@@ -39,6 +39,8 @@ MENU = (
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
     NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
+    # Random checks (双随机, issue 19): the draws, their officers and pools.
+    NavItem(N_("Random checks"), "/draws", Action.VIEW_INSPECTIONS),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
