@@ -3,6 +3,7 @@ its result on its page (verified) and in its workbook, a refusal shown in Chines
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime
 
@@ -71,7 +72,8 @@ async def test_a_draw_through_the_pages(
         await client.post(f"/draws/{draw_id}/value", data={"csrf_token": csrf, "public_value": "3412.56"})
     ).status_code == 303
     assert (await client.post(f"/draws/{draw_id}/draw", data={"csrf_token": csrf})).status_code == 303
-    drawn = await client.get(page)
+    assert parse((await client.get(page)).text).find("p", data_verification="ok") is None  # on demand
+    drawn = await client.get(f"{page}?check=true")
     doc = parse(drawn.text)
     assert doc.find("p", data_verification="ok") is not None
     rows = doc.find("table", class_="assignments").find_all("tr")[1:]
@@ -82,6 +84,12 @@ async def test_a_draw_through_the_pages(
     book = load_workbook(io.BytesIO(workbook.content))
     assert book.sheetnames == ["现场检查", "非现场检查", "名录库", "记录"]
     assert book["现场检查"].max_row == 4
+    reread(app_db)
+    stored = app_db.get(Draw, int(draw_id))
+    assert stored is not None
+    for snapshot in stored.snapshots:
+        text = await client.get(f"/draws/{draw_id}/snapshots/{snapshot.position}.json")
+        assert hashlib.sha256(text.content).hexdigest() == snapshot.sha256
     listed = await client.get("/draws")
     assert "SJ" in parse(listed.text).find("table", class_="draws").text
 

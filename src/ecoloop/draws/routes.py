@@ -95,13 +95,21 @@ def announce(request: Request, db: UnitOfWork, user: Manager, settings: Settings
 
 
 @router.get("/draws/{draw_id:id}", include_in_schema=False)
-def draw_page(request: Request, db: DbSession, user: Viewer, draw_id: RowId) -> Response:
-    """A draw: its announcement, seed, snapshots and, once drawn, the result with the avoidance applied."""
-    return _draw_page(request, db, user, draw_id)
+def draw_page(request: Request, db: DbSession, user: Viewer, draw_id: RowId, check: bool = False) -> Response:
+    """A draw: its announcement, seed, snapshots and, once drawn, the result with the avoidance applied; with
+    `check`, verified as `ecoloop inspections verify` does (a re-run: on demand, as it takes a moment)."""
+    return _draw_page(request, db, user, draw_id, check=check)
 
 
 def _draw_page(
-    request: Request, db: Session, user: CurrentUser, draw_id: int, *, status: int = 200, **extra: Any
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    draw_id: int,
+    *,
+    check: bool = False,
+    status: int = 200,
+    **extra: Any,
 ) -> Response:
     draw = queries.draw(db, user.principal, draw_id)
     if draw is None:
@@ -109,7 +117,7 @@ def _draw_page(
     context = {
         "draw": draw,
         "view": views.draw_view(db, draw),
-        "verification": verify(db, draw.id) if draw.status is DrawStatus.DRAWN else None,
+        "verification": verify(db, draw.id) if check and draw.status is DrawStatus.DRAWN else None,
         "may_manage": _may(user),
         **extra,
     }
@@ -152,6 +160,16 @@ def export(db: DbSession, user: Viewer, settings: SettingsDep, draw_id: RowId) -
     if draw is None or draw.status is not DrawStatus.DRAWN:
         raise HTTPException(404)
     return download(draw_workbook(draw, views.draw_view(db, draw), settings.tz), f"{draw.number}.xlsx", XLSX)
+
+
+@router.get("/draws/{draw_id:id}/snapshots/{position:id}.json", include_in_schema=False)
+def snapshot(db: DbSession, user: Viewer, draw_id: RowId, position: RowId) -> Response:
+    """A pool snapshot exactly as stored (its SHA-256 is on the draw's page): what a re-run by hand starts from."""
+    draw = queries.draw(db, user.principal, draw_id)
+    found = next((s for s in draw.snapshots if s.position == position), None) if draw else None
+    if draw is None or found is None:
+        raise HTTPException(404)
+    return download(found.content.encode(), f"{draw.number}-{position}.json", "application/json")
 
 
 # --- officers ---------------------------------------------------------------------------------------------------
