@@ -32,8 +32,10 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -182,15 +184,14 @@ def through_database(enterprises: int, officers: int) -> dict[str, float]:
     import ecoloop.tables  # noqa: F401  # every table and scope rule
     from ecoloop.db.engine import make_engine
     from ecoloop.db.migrate import upgrade
-    from ecoloop.draws import service
+    from ecoloop.draws import service, verification
     from ecoloop.draws.models import OfficerCertificate, OfficerConflict
-    from ecoloop.draws.verification import verify
     from ecoloop.enterprises.models import Enterprise, ListMembership, SupervisionList
     from ecoloop.identity.enums import OrgKind, Role
     from ecoloop.identity.models import Organisation, User
     from tests.factories import build_world
 
-    zone = __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
+    zone = ZoneInfo("Asia/Shanghai")
     folder = tempfile.mkdtemp(prefix="bench-draws-")
     url = f"sqlite:///{folder}/draws.sqlite"
     upgrade(url)
@@ -226,7 +227,7 @@ def through_database(enterprises: int, officers: int) -> dict[str, float]:
             for k, e in enumerate(firms) if k % 13 == 0])  # fmt: skip
         p = world.principal(db, "analyst")
         pool = service.save_enterprise_pool(db, p, service.EnterprisePoolForm(
-            name="全市", region_id=world.county_a.id, ratio_percent=__import__("decimal").Decimal(10),
+            name="全市", region_id=world.county_a.id, ratio_percent=Decimal(10),
             weights={"key_discharge_units": 3}))  # fmt: skip
         staff = service.save_officer_pool(db, p, name="全市执法人员", region_id=world.city.id)
         db.commit()
@@ -251,7 +252,7 @@ def through_database(enterprises: int, officers: int) -> dict[str, float]:
         draw_id, announced, drawn = one(date(2026, 12, 9), "3412.56")
         db.expire_all()
         start = time.perf_counter()
-        found = verify(db, draw_id)
+        found = verification.verify(db, draw_id)
         verified = time.perf_counter() - start
         assert found is not None and found.ok, found.problems if found else None
     engine.dispose()

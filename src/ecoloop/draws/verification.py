@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ecoloop.draws import algorithm
 from ecoloop.draws.enums import DrawStatus
-from ecoloop.draws.models import Draw
+from ecoloop.draws.models import Draw, DrawAssignment, DrawAssignmentOfficer
 from ecoloop.draws.records import GENESIS, announcement_hash, record_hash
 from ecoloop.draws.service import run
 from ecoloop.i18n import N_, gettext
@@ -120,17 +120,35 @@ def verify(session: Session, draw_id: int) -> Verification | None:
     except (algorithm.Unstaffable, ValueError, KeyError, TypeError):
         again = b""
     _check(v, again == stored, "rerun")
-    _check(v, _assignments(draw) == _expected(stored), "assignments")
+    _check(v, _assignments(session, draw) == _expected(stored), "assignments")
     _check(v, record_hash(draw) == draw.record_hash, "record")
     _chain(session, draw, v)
     return v
 
 
-def _assignments(draw: Draw) -> list[tuple[Any, ...]]:
-    return [
-        (a.position, a.enterprise_id, a.on_site, a.unit_id, tuple((o.position, o.user_id) for o in a.officers))
-        for a in sorted(draw.assignments, key=lambda a: a.position)
-    ]
+def _assignments(session: Session, draw: Draw) -> list[tuple[Any, ...]]:
+    """The stored assignment rows of a draw with their officers, read as plain rows (thousands of them)."""
+    officers: dict[int, list[tuple[int, int]]] = {}
+    rows = session.execute(
+        select(DrawAssignmentOfficer.assignment_id, DrawAssignmentOfficer.position, DrawAssignmentOfficer.user_id)
+        .join(DrawAssignment, DrawAssignment.id == DrawAssignmentOfficer.assignment_id)
+        .where(DrawAssignment.draw_id == draw.id)
+        .order_by(DrawAssignmentOfficer.assignment_id, DrawAssignmentOfficer.position)
+    )
+    for assignment_id, position, user_id in rows:
+        officers.setdefault(assignment_id, []).append((position, user_id))
+    stored = session.execute(
+        select(
+            DrawAssignment.id,
+            DrawAssignment.position,
+            DrawAssignment.enterprise_id,
+            DrawAssignment.on_site,
+            DrawAssignment.unit_id,
+        )
+        .where(DrawAssignment.draw_id == draw.id)
+        .order_by(DrawAssignment.position)
+    )
+    return [(p, e, on_site, unit, tuple(officers.get(i, ()))) for i, p, e, on_site, unit in stored]
 
 
 def _expected(result: bytes) -> list[tuple[Any, ...]]:
