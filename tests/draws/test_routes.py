@@ -16,7 +16,7 @@ from ecoloop.draws.models import Draw, EnterprisePool, OfficerCertificate, Offic
 from ecoloop.settings import Settings
 from tests.draws.conftest import Enforcement, build_enforcement
 from tests.factories import World
-from tests.web.helpers import csrf_for, open_session, parse, reread
+from tests.web.helpers import csrf_for, form_for, open_session, parse, reread
 
 
 def local_today(settings: Settings) -> str:
@@ -173,3 +173,25 @@ async def test_certificates_and_conflicts_are_kept_on_their_page(
     assert twice.status_code == 422 and "YYYY-MM-DD" in twice.text
     reread(app_db)
     assert app_db.scalars(select(OfficerCertificate).where(OfficerCertificate.number == "37180099")).one()
+
+
+async def test_a_retired_pool_is_no_longer_offered_to_announcements(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    build_enforcement(app_db, app_world, per_unit=1)
+    app_db.commit()
+    open_session(app_db, client, "analyst")
+    await make_pools(client, app_world)
+    reread(app_db)
+    pool = app_db.scalars(select(EnterprisePool)).one()
+    offered = form_for((await client.get("/draws/new")).text, "/draws")
+    assert offered.find("input", name="enterprise_pool_ids", value=str(pool.id)) is not None
+    retired = await client.post(
+        f"/draws/pools/enterprises/{pool.id}/active", data={"csrf_token": await csrf_for(client), "active": "false"}
+    )
+    assert retired.status_code == 303
+    offered = form_for((await client.get("/draws/new")).text, "/draws")
+    assert offered.find("input", name="enterprise_pool_ids") is None
+    assert (
+        await client.post("/draws/pools/nothing/1/active", data={"csrf_token": await csrf_for(client)})
+    ).status_code == 404

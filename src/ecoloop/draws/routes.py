@@ -14,6 +14,7 @@ from ecoloop.db.base import RowId, utcnow
 from ecoloop.draws import queries, service, views
 from ecoloop.draws.enums import DrawStatus
 from ecoloop.draws.export import draw_workbook
+from ecoloop.draws.models import EnterprisePool, OfficerPool
 from ecoloop.draws.service import DrawError
 from ecoloop.draws.verification import verify
 from ecoloop.enterprises.enums import PerformanceGrade
@@ -193,6 +194,9 @@ def _officers_page(
         **extra,
     }
     context["names"] = {o.id: o.display_name for o in context["officers"]}
+    context["units"] = {
+        o.id: (o.organisation.name, o.organisation.region.name) for o in context["officers"] if o.organisation
+    }
     context["enterprises"] = queries.enterprises_by_id(db, [c.enterprise_id for c in context["conflicts"]])
     return render(request, "draws/officers.html", context, user=user, status_code=status)
 
@@ -353,6 +357,27 @@ def add_officer_pool(request: Request, db: UnitOfWork, user: Manager, fields: Po
         service.save_officer_pool(
             db, user.principal, name=str(form.get("name", ""))[:200], region_id=region, unit_ids=units
         )
+    except DrawError as exc:
+        db.rollback()
+        return _pools_page(request, db, user, status=422, error=_error(exc))
+    return RedirectResponse("/draws/pools", status_code=303)
+
+
+@router.post("/draws/pools/{kind}/{pool_id:id}/active", include_in_schema=False)
+def set_pool_active(
+    request: Request,
+    db: UnitOfWork,
+    user: Manager,
+    kind: str,
+    pool_id: RowId,
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Take a pool out of the announce form's choices, or put it back."""
+    model = {"enterprises": EnterprisePool, "officers": OfficerPool}.get(kind)
+    if model is None:
+        raise HTTPException(404)
+    try:
+        service.set_pool_active(db, user.principal, model, pool_id, active=active == "true")
     except DrawError as exc:
         db.rollback()
         return _pools_page(request, db, user, status=422, error=_error(exc))

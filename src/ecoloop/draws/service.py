@@ -283,6 +283,17 @@ def save_officer_pool(
     return pool
 
 
+def set_pool_active(session: Session, principal: Principal, model: type[Any], pool_id: int, *, active: bool) -> None:
+    """Take a pool out of the choices of new announcements, or put it back (frozen snapshots keep theirs)."""
+    if model not in (EnterprisePool, OfficerPool):
+        raise DrawError("not_found")
+    pool = get_visible(session, principal, model, pool_id)
+    if pool is None:
+        raise DrawError("not_found")
+    pool.active = active
+    session.flush()
+
+
 # --- the draw -------------------------------------------------------------------------------------------------
 
 
