@@ -195,3 +195,24 @@ async def test_a_retired_pool_is_no_longer_offered_to_announcements(
     assert (
         await client.post("/draws/pools/nothing/1/active", data={"csrf_token": await csrf_for(client)})
     ).status_code == 404
+
+
+async def test_the_announce_form_refuses_a_team_below_two_and_a_weight_out_of_range(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, app_settings: Settings
+) -> None:
+    build_enforcement(app_db, app_world, per_unit=1)
+    app_db.commit()
+    open_session(app_db, client, "analyst")
+    await make_pools(client, app_world)
+    for team in ("0", "1"):
+        refused = await announce(client, app_db, app_settings, app_world, team=team)
+        assert refused.status_code == 422
+        assert "至少派两名执法人员" in parse(refused.text).find("p", class_="alert").text  # type: ignore[union-attr]
+    weighted = await client.post(
+        "/draws/pools/enterprises",
+        data={"csrf_token": await csrf_for(client), "name": "权重", "region_id": str(app_world.county_a.id),
+              "count": "1", "weighted_lists": "key_discharge_units", "key_weight": "0"},
+    )  # fmt: skip
+    assert weighted.status_code == 422 and "权重为1至10的整数" in weighted.text
+    reread(app_db)
+    assert app_db.scalars(select(Draw)).all() == []

@@ -172,6 +172,12 @@ def _whole(form: FormData, name: str, default: int | None = None) -> int | None:
     return int(text)
 
 
+def _count(form: FormData, name: str, default: int) -> int:
+    """A whole number of a rule, `default` when left blank."""
+    found = _whole(form, name)
+    return default if found is None else found
+
+
 def _ratio(form: FormData, name: str) -> Decimal | None:
     text = _text(form, name, 8).strip()
     if not text:
@@ -202,18 +208,18 @@ def announcement_of(form: FormData) -> service.Announcement:
         enterprise_pool_ids=enterprise_pools,
         officer_pool_ids=[row_id(str(v)) for v in form.getlist("officer_pool_ids")],
         takes=takes,
-        team=_whole(form, "team", 2) or 2,
+        team=_count(form, "team", 2),
         avoid_conflicts=form.get("avoid_conflicts") == "on",
         avoid_last_inspectors=form.get("avoid_last_inspectors") == "on",
-        rotation_months=_whole(form, "rotation_months", 0) or 0,
-        load_slack=_whole(form, "load_slack", 1) or 0,
+        rotation_months=_count(form, "rotation_months", 12),
+        load_slack=_count(form, "load_slack", 1),
     )
 
 
 def enterprise_pool_of(form: FormData) -> service.EnterprisePoolForm:
     """The enterprise pool form as the service's settings; the weight is given to the chosen key lists."""
     lists = [str(v)[:64] for v in form.getlist("list_codes")]
-    weight = _whole(form, "key_weight", 1) or 1
+    weight = _count(form, "key_weight", 1)
     weighted = [str(v)[:64] for v in form.getlist("weighted_lists")]
     inspected_before = _text(form, "inspected_before", 10).strip()
     return service.EnterprisePoolForm(
@@ -226,5 +232,5 @@ def enterprise_pool_of(form: FormData) -> service.EnterprisePoolForm:
         inspected_before=_day(form, "inspected_before") if inspected_before else None,
         ratio_percent=_ratio(form, "ratio_percent"),
         count=_whole(form, "count"),
-        weights=dict.fromkeys(weighted, weight) if weight > 1 else {},
+        weights=dict.fromkeys(weighted, weight),
     )
