@@ -48,6 +48,7 @@ PURE_MODULES = (
     "regions/datum.py",
     "cases/workflow.py",
     "cases/workdays.py",
+    "draws/algorithm.py",
     "intake/rules.py",
     "inspections/rules.py",
     "intake/similarity.py",

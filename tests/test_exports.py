@@ -24,6 +24,7 @@ from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.models import CaseUnit
 from ecoloop.cases.service import Acting, register_case
 from ecoloop.db.base import utcnow
+from ecoloop.draws.models import Draw
 from ecoloop.enterprises import service
 from ecoloop.enterprises.enums import OutletKind, PerformanceGrade, PermitClass
 from ecoloop.enterprises.models import SupervisionList
@@ -34,6 +35,7 @@ from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.settings import Settings
+from tests.draws.conftest import plant_draw
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session
 from tests.web.test_auth import api_routes
@@ -167,6 +169,7 @@ def plant(db: Session, world: World, payload: str) -> int:
     db.add(unit)
     db.flush()
     db.add(CaseUnit(case_id=case.id, organisation_id=unit.id))
+    plant_draw(db, world)
     db.commit()
     return site.id
 
@@ -203,6 +206,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/water.csv": ("/water.csv?month=2026-11", 1, 1),
     # A brief's workbook (issue 17): the daily analysis of a day, generated on the page before the downloads.
     "/reports/{report_id}/tables.xlsx": ("/reports/{report}/tables.xlsx", 0, 0),
+    # A draw's result (issue 19): the drawn enterprise's name and its region's.
+    "/draws/{draw_id}/export.xlsx": ("/draws/{draw}/export.xlsx", 2, 2),
     # The forecast table's template (issue 17): its own headers, examples and notes.
     "/reports/forecasts/template.xlsx": ("/reports/forecasts/template.xlsx", 0, 0),
     # The case-file review summary (issue 19): unit and officer names, the standard's texts; no review planted here
@@ -241,9 +246,10 @@ async def test_every_export_keeps_hostile_text_as_text(
     )
     ran = await client.get(generated.headers["location"], headers={"HX-Request": "true"})
     report = ran.headers["HX-Redirect"].rsplit("/", 1)[1]
+    draw = app_db.scalars(select(Draw.id)).one()
     for route, (url, least, least_stripped) in EXPORTS.items():
         response = await client.get(
-            url.format(a=app_world.enterprise_a.id, station=station, town=app_world.town_a.id, report=report)
+            url.format(a=app_world.enterprise_a.id, station=station, town=app_world.town_a.id, report=report, draw=draw)
         )
         assert response.status_code == 200, route
         if route.endswith(".csv"):

@@ -29,6 +29,8 @@ from ecoloop.cases.batch_routes import router as batches_router
 from ecoloop.cases.calendar_routes import router as calendar_router
 from ecoloop.cases.ledger_routes import router as ledger_router
 from ecoloop.cases.routes import router as cases_router
+from ecoloop.draws.public_routes import router as public_draws_router
+from ecoloop.draws.routes import router as draws_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
 from ecoloop.enterprises.correction_routes import router as corrections_router
 from ecoloop.enterprises.import_routes import router as enterprise_import_router
@@ -138,6 +140,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     review_standard_router,
     review_summary_router,
     inspections_router,  # with the officer's phone, campaigns, checklists and the published outcomes (issue 19)
+    draws_router,
+    public_draws_router,
 )
 
 

@@ -71,7 +71,7 @@ ALLOWED = frozenset(
         "GeoJSON", "FeatureCollection", "Polygon", "MultiPolygon",
         "Word", "WPS",  # the office programs the briefs open in (Word文档, issue 17)
         # file types
-        "pdf", "png", "jpg", "jpeg", "docx", "txt", "zip",
+        "pdf", "png", "jpg", "jpeg", "docx", "txt", "zip", "PNG", "JPEG",  # the citizen form names its photo types
         # data flags of HJ 212 (N, F, M, S, D, C, T, B) and performance grades
         "F", "M", "S", "D", "C", "B", "P", "V", "X",
     }

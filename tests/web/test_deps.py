@@ -130,6 +130,10 @@ PUBLIC = {
     # What a bureau publishes (issue 16): the city's air quality and the map of its counties.
     "GET /public",
     "GET /public/map.geojson",
+    # The random checks as published (一公开, issue 19): the draws' public fields and how a draw is made.
+    "GET /public/draws",
+    "GET /public/draw-algorithm",
+    "GET /public/draws/{number}",
     # Complaints from other front ends and Open311 clients, and the citizen's look-up (issue 18): a partner's key
     # or nothing (rate-limited per address); Open311's GETs are public by the spec and show no complainant.
     "POST /api/v1/complaints",

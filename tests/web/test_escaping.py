@@ -138,7 +138,9 @@ def values_for(n: int, length: int | None, digits: int) -> list[str]:
     whole = "".join(every) + " %"
     if length is None or len(whole) + digits <= length:
         return [whole]
-    return [p for p in every if len(p) + digits <= length] or [next(t for t in TINY if len(t) + digits <= length)]
+    fits = [p for p in every if len(p) + digits <= length] or [t for t in TINY if len(t) + digits <= length]
+    # A field too short for an element (the last four digits of a phone) gets what fits of one.
+    return fits or [TINY[1][: max(1, length - digits)]]
 
 
 def injected(doc: Element) -> list[str]:

@@ -60,6 +60,8 @@ PUSH_HANDLERS = frozenset({"admin", "analyst", "branch_a", "department"})
 # Enforcement in the field (issue 19): the inspections and campaigns for view_inspections, the officer's phone page
 # for inspect (the bureau's inspectors and the branches), the checklists for manage_checklists.
 INSPECTION_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
+# The random checks: those who run them (manage_draws).
+DRAW_MANAGERS = frozenset({"admin", "analyst", "branch_a"})
 OFFICERS = frozenset({"inspector", "branch_a"})
 INSPECTIONS = ["/inspections", "/inspections/campaigns"]
 OFFICER_INSPECTIONS = ["/inspections", "/inspections/mine", "/inspections/campaigns"]
@@ -81,6 +83,10 @@ PAGES = {
     "/cases/mine": (EVERYONE, "我的待办"),
     "/cases/batches": (LEDGER_VIEWERS, "督察批次"),
     "/cases/ledger": (LEDGER_VIEWERS, "整改台账"),
+    "/draws": (INSPECTION_VIEWERS, "双随机抽查"),
+    "/draws/new": (DRAW_MANAGERS, "公告抽查"),
+    "/draws/officers": (DRAW_MANAGERS, "执法证与利害关系"),
+    "/draws/pools": (DRAW_MANAGERS, "名录库"),
     "/admin/regions": (REGION_KEEPERS, "行政区划"),
     "/admin/regions?parent=371802": (REGION_KEEPERS, "行政区划"),
     "/admin/audit": (frozenset({"admin", "leader"}), "审计日志"),
@@ -136,6 +142,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
@@ -156,6 +163,7 @@ MENUS = {
         "/alerts",
         "/complaints",
         *CASE_BOOKS,
+        "/draws",
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
@@ -171,6 +179,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
@@ -184,6 +193,7 @@ MENUS = {
         *BRIEFS,
         "/alerts",
         *CASE_BOOKS,
+        "/draws",
         *OFFICER_INSPECTIONS,
         "/penalties",
         *REVIEW,
@@ -199,6 +209,7 @@ MENUS = {
         "/complaints",
         "/push-tasks",
         *CASE_BOOKS,
+        "/draws",
         *OFFICER_INSPECTIONS,
         "/penalties",
         *REVIEW,

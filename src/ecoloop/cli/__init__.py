@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import ecoloop.tables  # noqa: F401  # every table and its scope rule, for every command
-from ecoloop.cli import accounts, boundaries, data, devices, jobs, pii, platform, registries, reports, results, setup
+from ecoloop.cli import (
+    accounts,
+    boundaries,
+    data,
+    devices,
+    inspections,
+    jobs,
+    pii,
+    platform,
+    registries,
+    reports,
+    results,
+    setup,
+)
 from ecoloop.cli.base import app
 from ecoloop.cli.platform import web_server_config
 
@@ -13,6 +26,7 @@ __all__ = [
     "boundaries",
     "data",
     "devices",
+    "inspections",
     "jobs",
     "main",
     "pii",

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin, utcnow
@@ -115,7 +115,7 @@ class Draw(TimestampMixin, Base):
     value_entered_at: Mapped[datetime | None]
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     drawn_at: Mapped[datetime | None]
-    result: Mapped[str | None] = mapped_column(Text)  # canonical JSON of the result
+    result: Mapped[str | None] = mapped_column(Text, info={"audit_ignore": True})  # canonical JSON; hash kept
     result_sha256: Mapped[str | None] = mapped_column(String(64))
     chain_seq: Mapped[int | None] = mapped_column(unique=True)  # 1, 2, … in the order drawn
     previous_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -143,7 +143,7 @@ class DrawSnapshot(Base):
     pool_id: Mapped[int | None]  # the pool's settings it was built from (kept as a number: settings may go)
     name: Mapped[str] = mapped_column(String(200))
     size: Mapped[int]
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, info={"audit_ignore": True})  # its SHA-256 is kept
     sha256: Mapped[str] = mapped_column(String(64))
 
     draw: Mapped[Draw] = relationship(back_populates="snapshots")
@@ -183,3 +183,27 @@ class DrawAssignmentOfficer(Base):
     position: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+
+
+class ImmutableRecordError(RuntimeError):
+    """An attempt to change or delete a drawn record through the application (docs/draws.md, "Immutability")."""
+
+
+def _refuse(mapper: Any, connection: Any, target: Any) -> None:
+    raise ImmutableRecordError(f"{type(target).__name__} rows are written once and never changed")
+
+
+def _drawn_stays(mapper: Any, connection: Any, target: Draw) -> None:
+    history = inspect(target).attrs.status.history
+    before = history.deleted[0] if history.deleted else target.status
+    if before == DrawStatus.DRAWN:
+        raise ImmutableRecordError(f"draw {target.number} is drawn: its record is never changed")
+
+
+# The application has no path that changes a drawn record; these guards keep a future one from adding it by
+# mistake. What bypasses them (SQL in the database) is caught by the hashes (`ecoloop inspections verify`).
+for _model in (DrawSnapshot, DrawAssignment, DrawAssignmentOfficer):
+    event.listen(_model, "before_update", _refuse)
+    event.listen(_model, "before_delete", _refuse)
+event.listen(Draw, "before_update", _drawn_stays)
+event.listen(Draw, "before_delete", _drawn_stays)

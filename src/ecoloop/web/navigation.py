@@ -39,9 +39,11 @@ MENU = (
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
     NavItem(N_("Inspection batches"), "/cases/batches", Action.VIEW_LEDGERS),
     NavItem(N_("Ledgers"), "/cases/ledger", Action.VIEW_LEDGERS),
-    # Enforcement (issue 19): the inspections, the officer's phone page, the special campaigns, the penalty cases and
-    # the review of their files (every role that reviews case files also views penalties, so one action opens the
-    # review to the reviewers and to the handling units' returned files).
+    # Enforcement (issue 19): the random checks (双随机: draws, their officers and pools), the inspections, the
+    # officer's phone page, the special campaigns, the penalty cases and the review of their files (every role that
+    # reviews case files also views penalties, so one action opens the review to the reviewers and to the handling
+    # units' returned files).
+    NavItem(N_("Random checks"), "/draws", Action.VIEW_INSPECTIONS),
     NavItem(N_("Inspections"), "/inspections", Action.VIEW_INSPECTIONS),
     NavItem(N_("My inspection tasks"), "/inspections/mine", Action.INSPECT),
     NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
