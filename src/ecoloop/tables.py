@@ -1,4 +1,5 @@
-"""The model registry: every capability's tables and their scope rules, so that `Base.metadata` is complete (for
+"""The model registry: every capability's tables and their scope rules (and the one registry of reads across two
+capabilities that runs without the web app: the draws' inspection history), so that `Base.metadata` is complete (for
 Alembic and test set-up) and `ecoloop.access.scope` knows the rule of every table.
 
 It sits above the capabilities (issue 14): `db/` holds the declarative base and imports no capability. A new
@@ -31,6 +32,7 @@ from ecoloop.casereviews.models import (
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
 from ecoloop.db.base import Base
+from ecoloop.draws import queries as draws_queries
 from ecoloop.draws import scope as draws_scope
 from ecoloop.draws.models import (
     Draw,
@@ -64,6 +66,7 @@ from ecoloop.identity.models import (
     User,
     WebSession,
 )
+from ecoloop.inspections import queries as inspection_queries
 from ecoloop.inspections import scope as inspections_scope
 from ecoloop.inspections.models import (
     Campaign,
@@ -110,6 +113,10 @@ from ecoloop.reports.models import AirForecast, Report, ReportConfig, ReportRun,
 from ecoloop.results import scope as results_scope
 from ecoloop.results.models import AirTarget
 from ecoloop.scheduler.models import JobRun
+
+# The inspections done in the field are part of the history the random draws' pools and avoidance rules read
+# (issue 19); the inspections import the draws, so the composition joins them here, where every entry point looks.
+draws_queries.register_history(inspection_queries.history)
 
 # The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
 SCOPES = (

@@ -5,7 +5,7 @@ where a docstring says why)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,11 +47,25 @@ class LastInspection:
     unit_id: int | None
 
 
-def last_inspections(session: Session, enterprise_ids: Iterable[int] | None, before: date) -> dict[int, LastInspection]:
-    """Per enterprise, its last inspection before `before` (unscoped: the avoidance rules read all of it).
+# Other records of inspections than the draws' own (the inspections done in the field, issue 19), registered by
+# the composition on top (`ecoloop.tables`): the inspections capability imports the draws, not the other way round.
+# A source gives, for the enterprises asked (None: all), inspections before a day as (enterprise id, day, officer
+# ids in order, checking unit id).
+HistorySource = Callable[[Session, set[int] | None, date], Iterable[tuple[int, date, tuple[int, ...], int | None]]]
+_HISTORY: list[HistorySource] = []
 
-    The inspection history is, for now, the on-site assignments of the drawn draws, dated by their draw day;
-    inspections in the field add their own records here (issue 19 part 3)."""
+
+def register_history(source: HistorySource) -> None:
+    """Add a source of inspection records to the history the pools and the avoidance rules read."""
+    if source not in _HISTORY:
+        _HISTORY.append(source)
+
+
+def last_inspections(session: Session, enterprise_ids: Iterable[int] | None, before: date) -> dict[int, LastInspection]:
+    """Per enterprise, its last inspection before `before` (unscoped: the avoidance rules read all of it): the
+    on-site assignments of the drawn draws, dated by their draw day, and the records of the registered sources (the
+    inspections completed in the field, dated by the day they were done); on the same day a source's record wins,
+    since it names who actually went."""
     stmt = (
         select(DrawAssignment.id, DrawAssignment.enterprise_id, DrawAssignment.unit_id, Draw.draw_on)
         .join(Draw, Draw.id == DrawAssignment.draw_id)
@@ -73,10 +87,16 @@ def last_inspections(session: Session, enterprise_ids: Iterable[int] | None, bef
         )
         for assignment_id, user_id in rows:
             officers[assignment_id].append(user_id)
-    return {
+    found = {
         enterprise_id: LastInspection(day, tuple(officers[assignment_id]), unit_id)
         for enterprise_id, (assignment_id, day, unit_id) in latest.items()
     }
+    for source in _HISTORY:
+        for enterprise_id, day, officer_ids, unit_id in source(session, wanted, before):
+            known = found.get(enterprise_id)
+            if day < before and (known is None or day >= known.day):
+                found[enterprise_id] = LastInspection(day, officer_ids, unit_id)
+    return found
 
 
 def _valid_on(start: Any, end: Any, day: date) -> Any:

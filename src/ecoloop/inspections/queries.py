@@ -339,3 +339,26 @@ def draws_to_plan(session: Session, principal: Principal) -> list[Draw]:
     open_ = select(DrawAssignment.draw_id).where(DrawAssignment.id.not_in(planned))
     stmt = scoped(select(Draw), principal, Draw).where(Draw.status == DrawStatus.DRAWN, Draw.id.in_(open_))
     return list(session.scalars(stmt.order_by(Draw.drawn_at.desc())).unique())
+
+
+# --- the inspection history of the random draws ----------------------------------------------------------------------
+
+
+def history(
+    session: Session, enterprise_ids: set[int] | None, before: date
+) -> list[tuple[int, date, tuple[int, ...], int | None]]:
+    """The completed inspections planned before `before` (unscoped: the draws' avoidance reads all of them), as
+    `draws.queries.HistorySource` gives them: enterprise, day (the day it was planned for, as a draw's assignments
+    are dated by the draw day), the officers in order and the checking unit. Registered by `ecoloop.tables`."""
+    stmt = (
+        select(Inspection)
+        .where(Inspection.status == Status.COMPLETED, Inspection.planned_on < before)
+        .options(selectinload(Inspection.officers))
+        .order_by(Inspection.planned_on, Inspection.id)
+    )
+    if enterprise_ids is not None:
+        stmt = stmt.where(Inspection.enterprise_id.in_(enterprise_ids))
+    return [
+        (i.enterprise_id, i.planned_on, tuple(o.user_id for o in i.officers), i.organisation_id)
+        for i in session.scalars(stmt)
+    ]
