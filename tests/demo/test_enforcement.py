@@ -16,7 +16,10 @@ from ecoloop.casereviews.models import ReviewFile
 from ecoloop.cases.models import Case
 from ecoloop.demo.enforcement import add_demo_enforcement
 from ecoloop.demo.service import load_demo
-from ecoloop.inspections.enums import Conclusion, Status
+from ecoloop.draws.enums import DrawStatus
+from ecoloop.draws.models import Draw
+from ecoloop.draws.verification import verify
+from ecoloop.inspections.enums import Conclusion, Kind, Status
 from ecoloop.inspections.models import Inspection
 from ecoloop.penalties.enums import Approval, Stage
 from ecoloop.penalties.models import PenaltyCase
@@ -30,10 +33,18 @@ def test_demo_enforcement_is_live_whatever_the_day(db: Session, tmp_path: Path, 
     added = add_demo_enforcement(db, now, tmp_path, ZONE)
     assert added["penalty cases"] == 4
     # The winter campaign: six inspections completed (one found a violation), two planned for today.
-    done = list(db.scalars(select(Inspection).where(Inspection.status == Status.COMPLETED)))
+    campaign = select(Inspection).where(Inspection.kind == Kind.CAMPAIGN)
+    done = list(db.scalars(campaign.where(Inspection.status == Status.COMPLETED)))
     assert len(done) == 6 and [i.conclusion for i in done].count(Conclusion.VIOLATION) == 1
-    today = list(db.scalars(select(Inspection).where(Inspection.status == Status.PLANNED)))
+    today = list(db.scalars(campaign.where(Inspection.status == Status.PLANNED)))
     assert len(today) == 2 and {o.user.username for i in today for o in i.officers} == {"inspector", "inspector2"}
+    # The quarter's random check: drawn, verified, its inspections planned and half of them done.
+    [draw] = db.scalars(select(Draw))
+    checked = verify(db, draw.id)
+    assert draw.status is DrawStatus.DRAWN and checked is not None and checked.ok, checked
+    random = list(db.scalars(select(Inspection).where(Inspection.kind == Kind.RANDOM)))
+    assert len(random) == len(draw.assignments) == added["enterprises drawn"] >= 10
+    assert sum(i.status is Status.COMPLETED for i in random) == added["random checks done"] == (len(random) + 1) // 2
     cases = list(db.scalars(select(PenaltyCase).order_by(PenaltyCase.id)))
     assert [c.stage for c in cases] == [Stage.CLOSED, Stage.CLOSED, Stage.NOTIFIED, Stage.PROPOSED]
     assert cases[3].awaiting is Approval.REGISTRATION

@@ -180,6 +180,21 @@ def test_a_foreign_submission_is_refused(db: Session, world: World) -> None:
     assert inspection.status is Status.PLANNED
 
 
+def test_a_branch_officer_sent_to_another_county_sees_and_records_that_inspection(db: Session, world: World) -> None:
+    # A draw crosses counties (交叉检查): county B's branch inspects an enterprise of county A with the bureau.
+    inspection = plan(db, world, officers=("branch_b", "inspector"))
+    for who in ("branch_b", "inspector"):
+        service.submit(db, acting(db, world, who), inspection.id, key=key(), seen_version=inspection.version,
+                       record=full_record(inspection), now=utcnow())  # fmt: skip
+
+    assert inspection.status is Status.COMPLETED
+    assert queries.get(db, world.principal(db, "branch_b"), inspection.id) is inspection
+    assert [i.id for i in queries.mine(db, world.principal(db, "branch_b"), utcnow().date()).done] == [inspection.id]
+    # Not the other inspections of county A.
+    other = plan(db, world, officers=("branch_a", "inspector"))
+    assert queries.get(db, world.principal(db, "branch_b"), other.id) is None
+
+
 def test_an_incomplete_record_is_refused_with_every_reason(db: Session, world: World) -> None:
     inspection = plan(db, world, on_site=True)
     first = inspection.checklist_version.items[0]["key"]

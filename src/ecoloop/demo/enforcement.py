@@ -1,4 +1,5 @@
-"""The demo city's enforcement (issue 19): the winter special campaign (专项执法) with inspections done, found
+"""The demo city's enforcement (issue 19): the quarter's random check (双随机) drawn and half inspected, the winter
+special campaign (专项执法) with inspections done, found
 compliant or not, and some planned for today on the officers' phones; penalty cases at every stage of their
 procedure — two closed, one told (告知) and waiting for the party, one awaiting the leader's 立案 — and the year's
 case-file review (案卷评审) with one file passed and one returned to its branch with the points named.
@@ -23,17 +24,20 @@ from ecoloop.casereviews import service as reviews
 from ecoloop.casereviews.models import ReviewFile
 from ecoloop.cases.service import Acting
 from ecoloop.demo.evidence import evidence_png
+from ecoloop.draws import service as draws
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.identity.models import User
 from ecoloop.identity.service import principal_for
 from ecoloop.inspections import service as inspections
-from ecoloop.inspections.enums import Answer, Conclusion
+from ecoloop.inspections.enums import Answer, Conclusion, Kind
 from ecoloop.inspections.models import Inspection
 from ecoloop.inspections.rules import Record, Response
 from ecoloop.penalties import service as penalties
 from ecoloop.penalties.enums import DecisionKind, EvidenceKind
 from ecoloop.penalties.models import PenaltyCase
 from ecoloop.penalties.procedure import Entry, Step
+from ecoloop.regions.enums import RegionLevel
+from ecoloop.regions.models import Region
 
 # The fixture's enterprises the cases are about (demo/city.json).
 XINYUAN = "91371821683814002E"  # 临河县鑫源化工, county 371821 (branch 刘洋 and 周斌)
@@ -210,18 +214,94 @@ def _campaign(people: _People, today: date, zone: tzinfo, data_dir: Path) -> tup
     targets = [e.id for e in session.scalars(select(Enterprise).order_by(Enterprise.id).limit(8))]
     inspections.add_targets(session, people.acting("analyst"), campaign, targets)
     officers = [people.user("inspector").id, people.user("inspector2").id]
-    planned = inspections.plan_campaign(
-        session, people.acting("analyst"), campaign, officer_ids=officers, planned_on=today, now=now
-    )
+    planned: list[Inspection] = []
     found: Inspection | None = None
-    for n, inspection in enumerate(planned[:-2]):
-        day = today - timedelta(days=45 - 6 * n)
+    for n, enterprise_id in enumerate(targets):
+        # Six inspected over the last weeks (the effluent at 鑫源化工 over its limit), the last two for today.
+        day = today if n >= len(targets) - 2 else today - timedelta(days=45 - 6 * n)
+        inspection = inspections.create_inspection(
+            session, people.acting("analyst"), enterprise_id=enterprise_id, officer_ids=officers, planned_on=day,
+            now=_at(day, zone), kind=Kind.CAMPAIGN, campaign=campaign,
+        )  # fmt: skip
+        planned.append(inspection)
+        if day == today:
+            continue
         if inspection.enterprise.credit_code == XINYUAN and found is None:
-            _inspect(people, inspection, today - timedelta(days=41), zone, data_dir, violation=FOUND_AT_XINYUAN)
+            _inspect(people, inspection, day, zone, data_dir, violation=FOUND_AT_XINYUAN)
             found = inspection
         else:
             _inspect(people, inspection, day, zone, data_dir)
     return len(planned), found
+
+
+# The demo's enforcement officers: the bureau's three and two in each of four branches, with their certificates.
+OFFICERS = (
+    "inspector", "inspector2", "inspector3", "branch", "officer-371821", "branch-371802", "officer-371802",
+    "branch-371822", "officer-371822", "branch-371881", "officer-371881",
+)  # fmt: skip
+
+
+def _draw(people: _People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, int]:
+    """The quarter's random check of the city (双随机): the officers' certificates, a pool of every operating
+    enterprise (3 %, the key polluters three times as likely), an officer pool of every unit; announced twelve days
+    ago with the public value of the next day, drawn that day; its inspections planned, half of them done.
+    Returns the enterprises drawn and the inspections completed."""
+    session = people.session
+    analyst = people.acting("analyst")
+    for n, username in enumerate(OFFICERS, start=1):
+        draws.add_certificate(
+            session, analyst.principal, user_id=people.user(username).id, number=f"鲁执3718{n:05d}",
+            valid_from=date(today.year - 2, 1, 1), valid_to=date(today.year + 3, 12, 31), issued_by="省人民政府",
+        )  # fmt: skip
+    city = session.scalars(select(Region).where(Region.level == RegionLevel.CITY)).one()
+    pool = draws.save_enterprise_pool(
+        session,
+        analyst.principal,
+        draws.EnterprisePoolForm(
+            name="全市排污单位随机抽查对象名录库",
+            region_id=city.id,
+            ratio_percent=Decimal(3),
+            weights={"key_discharge_units": 3},
+        ),
+    )
+    officer_pool = draws.save_officer_pool(session, analyst.principal, name="全市执法检查人员名录库", region_id=city.id)
+    announced, seeded = today - timedelta(days=12), today - timedelta(days=11)
+    quarter = (today.month - 1) // 3
+    start = date(today.year, 3 * quarter + 1, 1)
+    end = (date(today.year + (quarter == 3), 1 if quarter == 3 else 3 * quarter + 4, 1)) - timedelta(days=1)
+    draw = draws.announce(
+        session,
+        analyst.principal,
+        draws.Announcement(
+            title=f"{today.year}年第{'一二三四'[quarter]}季度“双随机、一公开”抽查",
+            region_id=city.id,
+            period_label=f"{today.year}年第{'一二三四'[quarter]}季度",
+            period_start=start,
+            period_end=end,
+            draw_on=seeded,
+            seed_source=f"上海证券交易所上证综合指数{seeded.isoformat()}收盘点位",
+            seed_date=seeded,
+            enterprise_pool_ids=[pool.id],
+            officer_pool_ids=[officer_pool.id],
+        ),
+        now=_at(announced, zone),
+        zone=zone,
+    )
+    draws.enter_public_value(session, analyst.principal, draw.id, "3386.57", now=_at(seeded, zone), zone=zone)
+    draws.perform(session, analyst.principal, draw.id, now=_at(seeded, zone))
+    remote = [people.user("inspector3").id, people.user("inspector2").id]
+    planned = inspections.plan_draw(
+        session, analyst, draw.id, planned_on=today - timedelta(days=7), now=_at(seeded, zone),
+        remote_officer_ids=remote,
+    )  # fmt: skip
+    done = 0
+    for n, inspection in enumerate(planned):
+        if n % 2 == 0:
+            _inspect(people, inspection, inspection.planned_on + timedelta(days=n % 3), zone, data_dir)
+            done += 1
+        else:  # the rest spread over the coming days
+            inspection.planned_on = today + timedelta(days=n % 5)
+    return len(draw.assignments), done
 
 
 FOUND_AT_XINYUAN = "污水处理站出水化学需氧量超标，在线监测数据显示连续超标"
@@ -235,6 +315,7 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
     people = _People(session)
     today = now.astimezone(zone).date()
     planned, found = _campaign(people, today, zone, data_dir)
+    drawn, done = _draw(people, today, zone, data_dir)
     linhe = _closed_case(
         people,
         ("branch", "officer-371821"),
@@ -284,7 +365,8 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
         "按规定安装挥发性有机物自动监测设备并与生态环境部门联网",
         zone,
     )
-    added = {"inspections": planned, "penalty cases": 4}
+    added = {"campaign inspections": planned, "enterprises drawn": drawn, "random checks done": done}
+    added["penalty cases"] = 4
     added["case files reviewed"] = _review(people, today, now, [linhe, qingyuan])
     return added
 

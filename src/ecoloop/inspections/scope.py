@@ -1,7 +1,8 @@
 """Who sees which inspections and campaigns (registered with `ecoloop.access.scope`).
 
-The bureau's administrator, leaders and analysts see the inspections of their area; a branch those of its county;
-an officer (inspector) those they take part in and those of their unit. A campaign is seen in its region's subtree
+The bureau's administrator, leaders and analysts see the inspections of their area; a branch those of its county
+and those its staff take part in elsewhere (a draw sends officers across counties); an officer (inspector) those
+they take part in and those of their unit. A campaign is seen in its region's subtree
 and by the units below it (a city campaign is every branch's). Checklists are the bureau's reference data."""
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ _AREA_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.ANALYST, Role.BRANCH})
 
 
 def _inspections(p: Principal) -> ColumnElement[bool]:
+    taking_part = Inspection.id.in_(
+        select(InspectionOfficer.inspection_id).where(InspectionOfficer.user_id == p.user_id)
+    )
+    if p.role is Role.BRANCH:
+        # A branch's officer sent to another county (交叉检查: a draw staffs enterprises with other units' officers)
+        # sees the inspections they take part in, besides their county's.
+        return or_(in_subtree(Inspection.region_id, p), taking_part)
     if p.role in _AREA_ROLES:
         return in_subtree(Inspection.region_id, p)
     if p.role is Role.INSPECTOR:
-        taking_part = select(InspectionOfficer.inspection_id).where(InspectionOfficer.user_id == p.user_id)
-        return or_(Inspection.id.in_(taking_part), Inspection.organisation_id == p.organisation_id)
+        return or_(taking_part, Inspection.organisation_id == p.organisation_id)
     return false()
 
 
