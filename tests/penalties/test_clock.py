@@ -100,6 +100,9 @@ def test_dues_by_stage_with_a_controllable_today() -> None:
     )
     kinds = [(d.kind, d.day) for d in clock.dues(CAL, notified, LIMITS, date(2026, 3, 9))]
     assert kinds == [(DueKind.HEARING_REQUEST, date(2026, 3, 13)), (DueKind.DECISION, date(2026, 6, 1))]
+    # The window passed unused: not overdue (the party let its right lapse), the decision is what runs.
+    after = [(d.kind, d.day, d.overdue) for d in clock.dues(CAL, notified, LIMITS, date(2026, 3, 16))]
+    assert after == [(DueKind.DECISION, date(2026, 6, 1), False)]
     paused = Dates(
         stage="hearing",
         discovered_on=date(2026, 3, 1),

@@ -251,10 +251,15 @@ def dues(calendar: WorkCalendar, dates: Dates, limits: Limits, today: date) -> l
         )
         add(DueKind.DECISION, due.day, due.paused)
     if stage == "notified" and dates.notified_on is not None:
+        # The party's windows are shown while they are open; once passed, nothing is overdue: the party let its
+        # right lapse and the officers go on to the decision.
+        window: tuple[DueKind, date] | None = None
         if dates.hearing_right and not dates.hearing_waived:
-            add(DueKind.HEARING_REQUEST, hearing_request_last_day(calendar, dates.notified_on, limits))
+            window = (DueKind.HEARING_REQUEST, hearing_request_last_day(calendar, dates.notified_on, limits))
         elif not dates.statement_heard:
-            add(DueKind.STATEMENT, statement_last_day(calendar, dates.notified_on, limits))
+            window = (DueKind.STATEMENT, statement_last_day(calendar, dates.notified_on, limits))
+        if window is not None and window[1] >= today:
+            add(*window)
     if stage == "decided" and dates.decided_on is not None:
         add(DueKind.SERVICE, period_end(calendar, dates.decided_on, limits.service_days, limits.short_unit))
     if stage in ("served", "executing") and dates.served_on and dates.fine and dates.paid_on is None:
