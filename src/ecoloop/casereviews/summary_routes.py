@@ -41,7 +41,8 @@ def _year(text: str, db: Session, this_year: int) -> int:
 def summary_page(
     request: Request, db: DbSession, user: Reader, settings: SettingsDep, year: Year = "", round_: RoundQuery = ""
 ) -> Response:
-    """The year's figures (by default the newest year with a round, else last year): files, mean, grades per unit and per officer, deductions."""
+    """The year's figures (by default the newest year with a round, else last year): files, mean, grades per unit
+    and per officer, deductions."""
     chosen = _year(year, db, local_today(settings).year)
     found = queries.summary(db, user.principal, chosen, parse_row_id(round_) if round_ else None)
     context = {"s": found, "grades": list(Grade), "round": round_ if found.rounds else ""}
