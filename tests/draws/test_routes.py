@@ -90,6 +90,11 @@ async def test_a_draw_through_the_pages(
     for snapshot in stored.snapshots:
         text = await client.get(f"/draws/{draw_id}/snapshots/{snapshot.position}.json")
         assert hashlib.sha256(text.content).hexdigest() == snapshot.sha256
+    # An inspector follows the draw but does not download its snapshots (officers' conflicts, last inspections).
+    open_session(app_db, client, "inspector")
+    assert (await client.get(f"/draws/{draw_id}/snapshots/1.json")).status_code == 403
+    assert "/snapshots/" not in (await client.get(page)).text
+    open_session(app_db, client, "analyst")
     listed = await client.get("/draws")
     assert "SJ" in parse(listed.text).find("table", class_="draws").text
 

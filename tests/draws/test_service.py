@@ -57,6 +57,10 @@ def test_a_pool_holds_the_region_s_enterprises_filtered_by_list_industry_and_gra
     assert set(members_of(db, by_industry)) == {x.name for x in e[1::2] if x is not e[3]}
     by_grade, _ = pools(db, p, w.county_a, grades=["B"])
     assert members_of(db, by_grade) == [e[0].name]
+    for months in (0, 121, 999999):  # 999,999 months went past the calendar at the announcement: a 500 page
+        with pytest.raises(service.DrawError) as refused:
+            pools(db, p, w.county_a, not_inspected_months=months)
+        assert refused.value.code == "months_invalid"
     other_county, _ = pools(db, p, w.county_b)
     assert members_of(db, other_county) == [w.enterprise_b.name]
 

@@ -80,6 +80,11 @@ def test_share_of_investment(table: discretion.Benchmark) -> None:
     with pytest.raises(discretion.BenchmarkError) as refused:
         discretion.recommend(table, "EIA-UNAPPROVED", {})
     assert refused.value.code == "base_missing"
+    # A base beyond a trillion yuan is a typing error, refused (it overflowed the arithmetic: a 500 page).
+    for absurd in (Decimal("1e30"), Decimal(10) ** 12 + 1, Decimal(-5)):
+        with pytest.raises(discretion.BenchmarkError) as refused:
+            discretion.recommend(table, "EIA-UNAPPROVED", {}, base_amount=absurd)
+        assert refused.value.code == "base_missing"
 
 
 def test_no_penalty_condition_changes_the_outcome_with_its_reason(table: discretion.Benchmark) -> None:
@@ -99,7 +104,8 @@ def test_reduction_goes_below_the_minimum(table: discretion.Benchmark) -> None:
     # 第三十二条第一项: the minimum 100,000 × 0.50 = 50,000, up to (not including) the minimum.
     advice = discretion.recommend(table, "AIR-EXCEED", {"exceed": "ge3"}, conditions=("remedied",))
     assert advice.outcome is DecisionKind.REDUCED
-    assert (advice.amount, advice.low, advice.high) == (Decimal(50000), Decimal(50000), Decimal(100000))
+    # 100,000 × 50 %, up to 100 yuan below the minimum (a fine of the minimum itself is no reduction).
+    assert (advice.amount, advice.low, advice.high) == (Decimal(50000), Decimal(50000), Decimal(99900))
     assert any("第三十二条第一项" in reason for reason in advice.reasons)
     both = discretion.recommend(table, "AIR-EXCEED", {}, conditions=("remedied", "no_fault"))
     assert both.outcome is DecisionKind.NO_PENALTY

@@ -65,6 +65,8 @@ def test_the_whole_procedure_with_a_hearing() -> None:
     f = dataclasses.replace(f, stage=Stage.SERVED, served_on=D(2026, 3, 31))
     assert refused(Step.PROPOSE_CLOSURE, f) == "not_executed"
     paid = Entry(day=D(2026, 4, 10), amount=Decimal(300000))
+    absurd = Entry(day=D(2026, 4, 10), amount=Decimal("1e20"))  # overflowed the amount's column: a 500 page
+    assert refused(Step.RECORD_PAYMENT, f, absurd, D(2026, 4, 10)) == "amount"
     assert go(Step.RECORD_PAYMENT, f, paid, D(2026, 4, 10)).stage is Stage.EXECUTING
     f = dataclasses.replace(f, stage=Stage.EXECUTING, paid_amount=Decimal(300000))
     assert go(Step.PROPOSE_CLOSURE, f) == Outcome(Stage.EXECUTING, Approval.CLOSURE)

@@ -99,3 +99,14 @@ def test_nothing_is_marked_safe_by_hand() -> None:
 
     assert [n for n, s in sources.items() if re.search(r"\|\s*safe\b|autoescape\s+false", s)] == []
     assert [p.name for p in package.rglob("*.py") if re.search(r"\bMarkup\(", p.read_text(encoding="utf-8"))] == []
+
+
+def test_times_are_shown_in_the_bureaus_time_zone() -> None:
+    """`localtime` without a zone shows a stored UTC time as it is, eight hours off in China (penalty timelines and
+    review sheets did, issue 19): every use names the zone the pages are given (`tz`)."""
+    env = make_templates().env
+    loader = env.loader
+    assert loader is not None
+    sources = {name: loader.get_source(env, name)[0] for name in env.list_templates()}
+
+    assert [n for n, s in sources.items() if re.search(r"\|\s*localtime\b(?!\s*\()", s)] == []

@@ -164,8 +164,9 @@ def export(db: DbSession, user: Viewer, settings: SettingsDep, draw_id: RowId) -
 
 
 @router.get("/draws/{draw_id:id}/snapshots/{position:id}.json", include_in_schema=False)
-def snapshot(db: DbSession, user: Viewer, draw_id: RowId, position: RowId) -> Response:
-    """A pool snapshot exactly as stored (its SHA-256 is on the draw's page): what a re-run by hand starts from."""
+def snapshot(db: DbSession, user: Manager, draw_id: RowId, position: RowId) -> Response:
+    """A pool snapshot exactly as stored (its SHA-256 is on the draw's page): what a re-run by hand starts from.
+    Only for those who make draws: it holds the officers' declared conflicts and last inspections."""
     draw = queries.draw(db, user.principal, draw_id)
     found = next((s for s in draw.snapshots if s.position == position), None) if draw else None
     if draw is None or found is None:

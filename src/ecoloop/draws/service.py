@@ -49,6 +49,7 @@ ERROR_MESSAGES = {
     "not_officer": N_("Only active enforcement officers and branch staff of your region hold certificates here."),
     "take_invalid": N_("Give either a ratio (a percentage above 0, at most 100) or a count, not both."),
     "weight_invalid": N_("Weights are whole numbers from 1 to 10."),
+    "months_invalid": N_("Months without an inspection are a whole number from 1 to 120."),
     "title_missing": N_("Give the draw a title."),
     "no_unit": N_("Your account belongs to no unit: a draw is announced by a unit."),
     "no_pools": N_("Choose at least one enterprise pool and one officer pool."),
@@ -68,6 +69,9 @@ ERROR_MESSAGES = {
         "rules and the load cap: %(names)s. Add officers to the pool or change the rules, and announce again."
     ),
 }
+
+
+MAX_MONTHS = 120  # "not inspected for N months": ten years at most (more went past the calendar: a 500 page)
 
 
 class DrawError(ValueError):
@@ -220,6 +224,8 @@ def save_enterprise_pool(
     _check_take(form.ratio_percent, form.count)
     if any(g not in PerformanceGrade.__members__.values() for g in form.grades):
         raise DrawError("grade_invalid")
+    if form.not_inspected_months is not None and not 1 <= form.not_inspected_months <= MAX_MONTHS:
+        raise DrawError("months_invalid")
     weights = dict(form.weights or {})
     if any(not isinstance(w, int) or not 1 <= w <= 10 for w in weights.values()):
         raise DrawError("weight_invalid")

@@ -12,7 +12,7 @@ The formula (docs/penalties.md):
   its min and max in per cent of the base the officer enters;
 - when a no-penalty condition is met (行政处罚法 第三十三条 and 第三十六条), the outcome is 不予处罚 with the reason;
   else when a reduction condition is met (行政处罚法 第三十二条: 应当从轻或者减轻), the outcome is 减轻处罚: the amount
-  is min * the reduction ratio (50 % by default), the range from it up to below the statutory minimum.
+  is min * the reduction ratio (50 % by default), the range from it up to 100 yuan below the statutory minimum.
 
 The statutory ranges of the default table are cited from the laws as revised (大气污染防治法 2018, 水污染防治法 2017,
 环境影响评价法 2018, 固体废物污染环境防治法 2020, 噪声污染防治法 2021, 排污许可管理条例 2021); those marked
@@ -29,6 +29,7 @@ from typing import Any
 from ecoloop.identity.enums import Category
 from ecoloop.penalties.enums import DecisionKind
 
+MAX_BASE = Decimal(10) ** 12  # a trillion yuan: more is a typing error, and a fine's column holds 14 digits
 HUNDRED = Decimal(100)
 MAX_FINE = Decimal(10) ** 10
 
@@ -159,7 +160,8 @@ def recommend(
         raise BenchmarkError("unknown_violation", violation_code)
     low_limit, high_limit = violation.minimum, violation.maximum
     if violation.base:
-        if base_amount is None or base_amount <= 0:
+        # The base (a project's total investment …) within what a fine's column holds (Numeric(14, 2)).
+        if base_amount is None or not Decimal(0) < base_amount <= MAX_BASE:
             raise BenchmarkError("base_missing", violation.base)
         low_limit = (base_amount * violation.minimum / HUNDRED).quantize(Decimal("0.01"))
         high_limit = (base_amount * violation.maximum / HUNDRED).quantize(Decimal("0.01"))
@@ -194,8 +196,11 @@ def recommend(
     if matched_reduced:
         reasons.extend(f"{c.text} ({c.basis})" for c in matched_reduced)
         reduced = _hundreds(low_limit * benchmark.reduction_ratio)
+        # Below the statutory minimum (a fine of the minimum itself is not reduced, procedure refuses it): up to the
+        # last hundred yuan under it.
+        below = max(reduced, low_limit - HUNDRED)
         return Recommendation(
-            DecisionKind.REDUCED, reduced, reduced, low_limit, low_limit, high_limit, score, tuple(reasons)
+            DecisionKind.REDUCED, reduced, reduced, below, low_limit, high_limit, score, tuple(reasons)
         )
     return Recommendation(DecisionKind.PENALTY, amount, low, high, low_limit, high_limit, score, tuple(reasons))
 

@@ -26,6 +26,9 @@ from ecoloop.i18n import N_
 from ecoloop.penalties import clock
 from ecoloop.penalties.enums import BEFORE_DECISION, Approval, DecisionKind, Stage
 
+# The largest payment recorded (a fine's and its late fees' columns hold 14 digits): more is a typing error.
+MAX_PAYMENT = Decimal(10) ** 12
+
 
 class Step(StrEnum):
     """A step of the procedure."""
@@ -448,7 +451,7 @@ def _record_payment(f: Facts, e: Entry, today: date, cal: WorkCalendar, lim: clo
         raise ProcedureError("nothing_to_pay")
     if e.day is None:
         raise ProcedureError("day_missing")
-    if e.amount is None or e.amount <= 0:
+    if e.amount is None or not Decimal(0) < e.amount <= MAX_PAYMENT:
         raise ProcedureError("amount")
     return Outcome(Stage.EXECUTING, None)
 
@@ -604,7 +607,7 @@ REASONS = {
     ),
     "before_decision": N_("The decision cannot be served before it is made."),
     "nothing_to_pay": N_("The decision imposes no fine."),
-    "amount": N_("Enter the amount paid."),
+    "amount": N_("Enter the amount paid (more than zero, at most a trillion yuan)."),
     "payment_not_due": N_("The payment period of 15 days is not over yet (Administrative Penalty Law, Article 67)."),
     "outside_range": N_(
         "The fine must lie within the range of the penalty provision; below its minimum only as a reduced penalty "
