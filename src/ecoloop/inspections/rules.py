@@ -57,6 +57,7 @@ MESSAGES = {
     "photo_corrupt": N_("The photo could not be read. Please take it again."),
     "photos_too_many": N_("An inspection has at most 20 photos."),
     "date_invalid": N_("Write the date as YYYY-MM-DD."),
+    "campaign_not_yours": N_("This campaign is run by a unit above yours; only it can change the campaign."),
 }
 
 
