@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -138,6 +139,26 @@ async def test_photos_are_taken_with_time_and_place(
     reread(app_db)
     row = app_db.scalars(select(InspectionPhoto)).one()
     assert (str(row.longitude), str(row.latitude), row.taken_at.hour) == ("116.645600", "36.696000", 1)
+
+
+@pytest.mark.parametrize("taken_at", ["9999-12-31T23:00:00Z", "9999-12-31T23:00:00-05:00", "1970-01-01T00:00:00Z"])
+async def test_a_photo_time_out_of_reason_is_dropped_and_the_pages_still_show(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, taken_at: str
+) -> None:
+    inspection = planned(app_db, app_world, on_site=True)
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+
+    sent = await client.post(
+        f"/inspections/{inspection.id}/photos", data={"key": key(), "taken_at": taken_at},
+        files={"photo": ("p.jpg", photo_bytes())}, headers={"X-CSRF-Token": csrf},
+    )  # fmt: skip
+    detail = await client.get(f"/inspections/{inspection.id}")
+    field = await client.get(f"/inspections/{inspection.id}/field")
+
+    assert (sent.status_code, detail.status_code, field.status_code) == (200, 200, 200)
+    reread(app_db)
+    assert app_db.scalars(select(InspectionPhoto.taken_at)).one() is None
 
 
 async def test_who_sees_which_inspection(client: httpx.AsyncClient, app_db: Session, app_world: World) -> None:

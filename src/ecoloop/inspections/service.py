@@ -446,8 +446,8 @@ def add_photo(
     data_dir: Path,
     now: datetime,
 ) -> InspectionPhoto:
-    """A photo taken on site by one of the officers, with when and where the phone says it was taken; the same
-    `key` sent again returns the photo stored the first time."""
+    """A photo taken on site by one of the officers, with when and where the phone says it was taken (a time out of
+    reason is dropped: `rules.capture_time`); the same `key` sent again returns the photo stored the first time."""
     if not _KEY.match(key):
         raise InspectionError("key_invalid")
     inspection = _load(session, acting.principal, inspection_id)
@@ -474,7 +474,7 @@ def add_photo(
         content_type=photos.CONTENT_TYPE,
         size=len(photo.content),
         sha256=photo.sha256,
-        taken_at=taken_at,
+        taken_at=rules.capture_time(taken_at, now),
         longitude=longitude,
         latitude=latitude,
         uploaded_by_id=acting.user.id,
