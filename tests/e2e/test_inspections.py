@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -248,3 +248,40 @@ def test_a_photo_the_server_refuses_does_not_hold_the_record_back(
                                       all.onsuccess = () => done(all.result); }; })"""
     )
     assert waiting == 0  # nothing left on the phone to be sent (and refused) again
+
+
+def test_a_record_submitted_while_a_photo_is_uploading_is_sent_right_after_it(
+    phone: BrowserContext, live_server: str, demo_city: Demo, task: int
+) -> None:
+    page = phone.new_page()
+    sign_in(page, live_server, "inspector", DEMO_PASSWORD)
+    page.goto(f"{live_server}/inspections/{task}/field")
+    expect(page.locator("form[data-inspection-form][data-ready=yes]")).to_be_visible()
+    items = page.locator("fieldset.item")
+    for n in range(items.count()):
+        items.nth(n).get_by_text("符合", exact=True).tap()
+    second = items.nth(1)
+    second.get_by_text("不符合", exact=True).tap()
+    second.locator("textarea").fill(NOTE)
+    page.locator("textarea[name=findings]").fill(FINDINGS)
+    page.get_by_text("发现问题，已责令改正").tap()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # the photo's upload waits on a slow network
+        held.append(route)
+
+    page.route(f"**/inspections/{task}/photos", hold)
+
+    page.locator("input[data-photo-input]").set_input_files(
+        files=[{"name": "site.jpg", "mimeType": "image/jpeg", "buffer": _photo()}]
+    )
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the photo was not being uploaded"
+    page.get_by_role("button", name="提交并确认").tap()  # pressed while the photo is on its way
+    held[0].continue_()
+
+    expect(page.locator("[data-sync-status]")).to_have_text("已提交并确认。")
+    assert _stored(demo_city, task)[:2] == (1, 1)
