@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -197,10 +197,91 @@ def test_an_inspection_submitted_offline_is_stored_once_when_back_online(
 
         public = other.new_page()
         public.goto(f"{live_server}/public/inspections")
-        row = public.locator("table.published tr", has_text=ENTERPRISE)
+        row = public.locator("table.published tr", has_text=ENTERPRISE).first  # newest first (the demo has more)
         expect(row).to_contain_text("发现问题，已责令改正")
         for private in ("张立强", "刘洋", NOTE, FINDINGS):
             expect(public.locator("body")).not_to_contain_text(private)
         _fits_the_phone(public)
     finally:
         other.close()
+
+
+def test_a_photo_the_server_refuses_does_not_hold_the_record_back(
+    phone: BrowserContext, live_server: str, demo_city: Demo, task: int
+) -> None:
+    page = phone.new_page()
+    sign_in(page, live_server, "inspector", DEMO_PASSWORD)
+    page.goto(f"{live_server}/inspections/{task}/field")
+    expect(page.locator("form[data-inspection-form][data-ready=yes]")).to_be_visible()
+    items = page.locator("fieldset.item")
+    for n in range(items.count()):
+        items.nth(n).get_by_text("符合", exact=True).tap()
+    second = items.nth(1)
+    second.get_by_text("不符合", exact=True).tap()
+    second.locator("textarea").fill(NOTE)
+    page.locator("textarea[name=findings]").fill(FINDINGS)
+    page.get_by_text("发现问题，已责令改正").tap()
+
+    # Offline, a good photo and a file that is no image at all (named .jpg) wait with the record.
+    phone.set_offline(True)
+    taken = page.locator("input[data-photo-input]")
+    taken.set_input_files(files=[{"name": "site.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    expect(page.locator("[data-photo-list] li")).to_have_count(1)
+    not_a_photo = b"%PDF-1.4 not a photo at all"
+    taken.set_input_files(files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": not_a_photo}])
+    expect(page.locator("[data-photo-list] li")).to_have_count(2)
+    page.get_by_role("button", name="提交并确认").tap()
+    status = page.locator("[data-sync-status]")
+    expect(status).to_have_text(QUEUED)
+
+    # Back online: the refused file is shown with the server's reason and dropped; the record is stored all the same.
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_have_text("已提交并确认。")
+    refused = page.locator("[data-photo-list] li[data-refused=yes]")
+    expect(refused).to_have_count(1)
+    expect(refused.locator("[data-photo-refused]")).to_have_text("仅接受 JPEG、PNG 和 WebP 格式的照片。")
+    assert _stored(demo_city, task)[:2] == (1, 1)
+    waiting = page.evaluate(
+        """() => new Promise(done => { const open = indexedDB.open("ecoloop-inspections", 1);
+             open.onsuccess = () => { const all = open.result.transaction("photos").objectStore("photos").count();
+                                      all.onsuccess = () => done(all.result); }; })"""
+    )
+    assert waiting == 0  # nothing left on the phone to be sent (and refused) again
+
+
+def test_a_record_submitted_while_a_photo_is_uploading_is_sent_right_after_it(
+    phone: BrowserContext, live_server: str, demo_city: Demo, task: int
+) -> None:
+    page = phone.new_page()
+    sign_in(page, live_server, "inspector", DEMO_PASSWORD)
+    page.goto(f"{live_server}/inspections/{task}/field")
+    expect(page.locator("form[data-inspection-form][data-ready=yes]")).to_be_visible()
+    items = page.locator("fieldset.item")
+    for n in range(items.count()):
+        items.nth(n).get_by_text("符合", exact=True).tap()
+    second = items.nth(1)
+    second.get_by_text("不符合", exact=True).tap()
+    second.locator("textarea").fill(NOTE)
+    page.locator("textarea[name=findings]").fill(FINDINGS)
+    page.get_by_text("发现问题，已责令改正").tap()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # the photo's upload waits on a slow network
+        held.append(route)
+
+    page.route(f"**/inspections/{task}/photos", hold)
+
+    page.locator("input[data-photo-input]").set_input_files(
+        files=[{"name": "site.jpg", "mimeType": "image/jpeg", "buffer": _photo()}]
+    )
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the photo was not being uploaded"
+    page.get_by_role("button", name="提交并确认").tap()  # pressed while the photo is on its way
+    held[0].continue_()
+
+    expect(page.locator("[data-sync-status]")).to_have_text("已提交并确认。")
+    assert _stored(demo_city, task)[:2] == (1, 1)

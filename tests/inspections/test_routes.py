@@ -8,15 +8,18 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.db.base import utcnow
 from ecoloop.identity.enums import Role
+from ecoloop.inspections import service
 from ecoloop.inspections.enums import Conclusion, Status
-from ecoloop.inspections.models import Inspection, InspectionPhoto, InspectionSubmission
+from ecoloop.inspections.models import CampaignTarget, Inspection, InspectionPhoto, InspectionSubmission
 from ecoloop.settings import Settings
 from tests.factories import World, add_user
-from tests.inspections.conftest import FINDING, full_record, key, photo_bytes, plan
+from tests.inspections.conftest import FINDING, acting, full_record, key, photo_bytes, plan
 from tests.web.helpers import csrf_for, open_client, open_session, page_title, parse, reread
 
 STALE = "另一名执法人员修改了检查记录"
@@ -136,6 +139,26 @@ async def test_photos_are_taken_with_time_and_place(
     reread(app_db)
     row = app_db.scalars(select(InspectionPhoto)).one()
     assert (str(row.longitude), str(row.latitude), row.taken_at.hour) == ("116.645600", "36.696000", 1)
+
+
+@pytest.mark.parametrize("taken_at", ["9999-12-31T23:00:00Z", "9999-12-31T23:00:00-05:00", "1970-01-01T00:00:00Z"])
+async def test_a_photo_time_out_of_reason_is_dropped_and_the_pages_still_show(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, taken_at: str
+) -> None:
+    inspection = planned(app_db, app_world, on_site=True)
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+
+    sent = await client.post(
+        f"/inspections/{inspection.id}/photos", data={"key": key(), "taken_at": taken_at},
+        files={"photo": ("p.jpg", photo_bytes())}, headers={"X-CSRF-Token": csrf},
+    )  # fmt: skip
+    detail = await client.get(f"/inspections/{inspection.id}")
+    field = await client.get(f"/inspections/{inspection.id}/field")
+
+    assert (sent.status_code, detail.status_code, field.status_code) == (200, 200, 200)
+    reread(app_db)
+    assert app_db.scalars(select(InspectionPhoto.taken_at)).one() is None
 
 
 async def test_who_sees_which_inspection(client: httpx.AsyncClient, app_db: Session, app_world: World) -> None:
@@ -265,6 +288,41 @@ async def test_a_campaign_is_made_its_targets_chosen_by_filters_and_planned(
     assert "共 2 家，已检查 0 家，剩余 2 家" in page.text
     listing = await client.get("/inspections/campaigns")
     assert "涉危险废物专项执法" in listing.text
+
+
+async def test_a_branch_cannot_change_a_city_campaign_and_sees_only_its_countys_targets(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    analyst = acting(app_db, app_world, "analyst")
+    today = utcnow().date()
+    city = service.create_campaign(app_db, analyst, name="全市涉VOCs专项执法", starts_on=today, ends_on=today)
+    service.add_targets(app_db, analyst, city, [app_world.enterprise_a.id, app_world.enterprise_b.id])
+    county_b = plan(app_db, app_world, enterprise=app_world.enterprise_b, officers=("branch_b", "inspector"),
+                    campaign=city)  # fmt: skip
+    app_db.commit()
+    open_session(app_db, client, "branch_a")
+    csrf = await csrf_for(client)
+    url = f"/inspections/campaigns/{city.id}"
+    officers = [str(app_world.users[u].id) for u in ("branch_a", "inspector")]
+
+    tried = [
+        await client.post(f"{url}/targets", data={"csrf_token": csrf, "region": str(app_world.county_a.id)}),
+        await client.post(f"{url}/targets/{app_world.enterprise_b.id}/remove", data={"csrf_token": csrf}),
+        await client.post(f"{url}/targets/{app_world.enterprise_a.id}/remove", data={"csrf_token": csrf}),
+        await client.post(f"{url}/plan", data={"csrf_token": csrf, "planned_on": "2026-12-10", "officers": officers}),
+    ]
+    page = await client.get(url)
+
+    assert [r.status_code for r in tried] == [403] * 4
+    assert "只有该单位可以修改" in tried[0].text
+    reread(app_db)
+    targets = app_db.scalars(select(CampaignTarget.enterprise_id).where(CampaignTarget.campaign_id == city.id))
+    assert sorted(targets) == sorted([app_world.enterprise_a.id, app_world.enterprise_b.id])
+    assert app_db.scalar(select(func.count()).select_from(Inspection)) == 1
+    shown = [r.attrs["data-target"] for r in parse(page.text).find_all("tr") if "data-target" in r.attrs]
+    assert shown == [str(app_world.enterprise_a.id)]
+    assert county_b.number not in page.text and app_world.enterprise_b.name not in page.text
+    assert f"{url}/plan" not in page.text  # no organiser's forms on a campaign the branch may not change
 
 
 async def test_an_inspection_is_planned_by_hand(client: httpx.AsyncClient, app_db: Session, app_world: World) -> None:

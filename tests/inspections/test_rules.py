@@ -3,6 +3,8 @@ inspection is complete."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from ecoloop.inspections.enums import Answer, Conclusion
@@ -10,6 +12,7 @@ from ecoloop.inspections.rules import (
     Item,
     Record,
     Response,
+    capture_time,
     choose_checklist,
     is_complete,
     officers_problem,
@@ -145,3 +148,16 @@ def test_two_certified_officers_at_least(officers: list[int], eligible: list[int
 )
 def test_complete_when_every_officer_confirmed(confirmed: dict[int, bool], complete: bool) -> None:
     assert is_complete(confirmed) is complete
+
+
+def test_a_photos_capture_time_is_believed_only_within_reason() -> None:
+    now = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    east8 = timezone(timedelta(hours=8))
+
+    assert capture_time(datetime(2026, 12, 7, 9, 30, tzinfo=east8), now) == datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
+    assert capture_time(now + timedelta(hours=23), now) == now + timedelta(hours=23)  # a clock a little ahead
+    assert capture_time(now + timedelta(days=2), now) is None
+    assert capture_time(datetime(1999, 12, 31, tzinfo=UTC), now) is None
+    assert capture_time(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), now) is None
+    assert capture_time(datetime(2026, 12, 7, 9, 30), now) is None  # noqa: DTZ001 -- no offset, on purpose
+    assert capture_time(None, now) is None

@@ -21,7 +21,7 @@ from ecoloop.draws.models import Draw, DrawAssignment, DrawAssignmentOfficer
 from ecoloop.identity.enums import Role
 from ecoloop.inspections import photos, queries, service
 from ecoloop.inspections.enums import Answer, Conclusion, Kind, Status
-from ecoloop.inspections.models import Checklist, InspectionPhoto, InspectionSubmission
+from ecoloop.inspections.models import CampaignTarget, Checklist, InspectionPhoto, InspectionSubmission
 from ecoloop.inspections.rules import Record, Response
 from ecoloop.inspections.service import InspectionError, NotFoundError
 from tests.factories import World, add_user
@@ -295,6 +295,34 @@ def test_a_campaigns_targets_are_planned_and_counted(db: Session, world: World) 
 
     progress = queries.progress(db, campaign)
     assert (progress.targets, progress.inspected, progress.planned, progress.remaining) == (2, 1, 1, 1)
+
+
+def test_a_branch_changes_only_campaigns_of_its_county_and_targets_it_sees(db: Session, world: World) -> None:
+    analyst, branch_a = acting(db, world, "analyst"), acting(db, world, "branch_a")
+    today = utcnow().date()
+    city = service.create_campaign(db, analyst, name="全市专项", starts_on=today, ends_on=today)
+    service.add_targets(db, analyst, city, [world.enterprise_a.id, world.enterprise_b.id])
+    county = service.create_campaign(db, branch_a, name="区专项", starts_on=today, ends_on=today)
+    db.add(CampaignTarget(campaign_id=county.id, enterprise_id=world.enterprise_b.id))  # e.g. a county moved
+    db.flush()
+    officers = [world.users["inspector"].id, world.users["branch_a"].id]
+
+    refusals = []
+    for attempt in (
+        lambda: service.add_targets(db, branch_a, city, [world.enterprise_a2.id]),
+        lambda: service.remove_target(db, branch_a, city, world.enterprise_a.id),
+        lambda: service.plan_campaign(db, branch_a, city, officer_ids=officers, planned_on=today, now=utcnow()),
+        lambda: service.remove_target(db, branch_a, county, world.enterprise_b.id),
+    ):
+        with pytest.raises(InspectionError) as refused:
+            attempt()
+        refusals.append(refused.value.code)
+
+    assert refusals == ["campaign_not_yours"] * 3 + ["enterprise_invalid"]
+    assert db.scalar(select(func.count()).select_from(CampaignTarget)) == 3
+    assert [t.enterprise.id for t in queries.targets(db, world.principal(db, "branch_a"), city)] == [
+        world.enterprise_a.id
+    ]
 
 
 def test_a_draws_assignments_become_inspections_in_one_step(db: Session, world: World) -> None:

@@ -91,6 +91,14 @@ def _campaign(db: Session, user: CurrentUser, campaign_id: int) -> Campaign:
     return campaign
 
 
+def _changeable(db: Session, user: CurrentUser, campaign_id: int) -> Campaign:
+    """A campaign the user sees and may change (one of the user's area), else 404 or a 403 page saying why."""
+    campaign = _campaign(db, user, campaign_id)
+    if not service.may_change_campaign(db, user.principal, campaign):
+        raise HTTPException(403, _said("campaign_not_yours"))
+    return campaign
+
+
 @router.get("/inspections/campaigns/{campaign_id:id}", include_in_schema=False)
 def campaign_page(request: Request, campaign_id: RowId, db: DbSession, user: Viewer, settings: SettingsDep) -> Response:
     """A campaign: its period, checklist, progress, targets with their inspections, and the organiser's forms."""
@@ -99,8 +107,9 @@ def campaign_page(request: Request, campaign_id: RowId, db: DbSession, user: Vie
     context = {
         "campaign": campaign,
         "progress": queries.progress(db, campaign),
-        "targets": queries.targets(db, campaign),
-        "may_organise": allowed(user.principal, Action.MANAGE_DRAWS),
+        "targets": queries.targets(db, user.principal, campaign),
+        "may_organise": allowed(user.principal, Action.MANAGE_DRAWS)
+        and service.may_change_campaign(db, user.principal, campaign),
         "officers": service.eligible_officers(db),
         "regions": [r for r in list_regions(db, user.principal, active_only=True) if r.level in levels],
         "lists": enterprise_queries.list_lists(db),
@@ -123,7 +132,7 @@ def add_targets(
 ) -> Response:
     """Add targets: the enterprises matching the filters (industry prefix, county or town, supervision list), or
     those whose credit codes are listed (one a line)."""
-    campaign = _campaign(db, user, campaign_id)
+    campaign = _changeable(db, user, campaign_id)
     if codes.strip():
         ids = queries.enterprises_by_codes(db, user.principal, re.split(r"\s+", codes.strip()))
     else:
@@ -141,8 +150,12 @@ def add_targets(
 @router.post("/inspections/campaigns/{campaign_id:id}/targets/{enterprise_id:id}/remove", include_in_schema=False)
 def remove_target(campaign_id: RowId, enterprise_id: RowId, db: UnitOfWork, user: Organiser) -> Response:
     """Take an enterprise off the campaign's targets."""
-    campaign = _campaign(db, user, campaign_id)
-    service.remove_target(db, campaign, enterprise_id)
+    campaign = _changeable(db, user, campaign_id)
+    try:
+        service.remove_target(db, Acting(user.user, user.principal), campaign, enterprise_id)
+    except service.InspectionError as exc:
+        db.rollback()
+        raise HTTPException(403, _said(exc.code)) from None
     return RedirectResponse(f"/inspections/campaigns/{campaign.id}#targets", status_code=303)
 
 
@@ -156,7 +169,7 @@ def plan(
     on_site: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """An inspection by the chosen officers for each target not planned yet (on site, or 非现场)."""
-    campaign = _campaign(db, user, campaign_id)
+    campaign = _changeable(db, user, campaign_id)
     try:
         service.plan_campaign(
             db, Acting(user.user, user.principal), campaign, officer_ids=officers or [],

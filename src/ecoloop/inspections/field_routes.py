@@ -160,12 +160,13 @@ def _once_more(db: Session, take: Callable[[], T]) -> T:
 
 
 def _instant(text: str) -> datetime | None:
-    """The capture time the browser sent (ISO 8601 with its offset), None when absent or unreadable."""
+    """The capture time the browser sent (ISO 8601 with its offset), None when absent, unreadable or out of reason
+    (`rules.capture_time`, applied by the service)."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo is not None else None
+    return rules.capture_time(value, utcnow())
 
 
 def _coordinate(text: str, bound: int) -> Decimal | None:

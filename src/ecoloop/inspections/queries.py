@@ -274,17 +274,20 @@ class Target:
     inspection: Inspection | None
 
 
-def targets(session: Session, campaign: Campaign) -> list[Target]:
-    """A campaign's targets by name, each with its latest inspection in the campaign."""
+def targets(session: Session, principal: Principal, campaign: Campaign) -> list[Target]:
+    """A campaign's targets the principal sees (a branch: those of its county in a city campaign) by name, each
+    with its latest inspection in the campaign that the principal sees."""
     stmt = (
         select(Enterprise)
         .join(CampaignTarget, CampaignTarget.enterprise_id == Enterprise.id)
         .where(CampaignTarget.campaign_id == campaign.id)
         .order_by(Enterprise.name)
     )
-    enterprises = list(session.scalars(stmt).unique())
+    enterprises = list(session.scalars(scoped(stmt, principal, Enterprise)).unique())
     inspections: dict[int, Inspection] = {}
-    of_campaign = select(Inspection).where(Inspection.campaign_id == campaign.id).order_by(Inspection.id)
+    of_campaign = scoped(
+        select(Inspection).where(Inspection.campaign_id == campaign.id).order_by(Inspection.id), principal, Inspection
+    )
     for inspection in session.scalars(of_campaign).unique():
         inspections[inspection.enterprise_id] = inspection
     return [Target(e, inspections.get(e.id)) for e in enterprises]

@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from ecoloop.i18n import N_
 from ecoloop.inspections.enums import Answer, Conclusion
 
 MIN_OFFICERS = 2
+# A photo's capture time is believed between these bounds: a phone's clock that is wrong, or a crafted value (year
+# 9999, beyond what the pages can show in local time), leaves the photo without a time rather than with a false one.
+EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
+CAPTURE_AHEAD = timedelta(days=1)  # a phone's clock a little ahead of the server's
 MAX_ITEMS = 60
 MAX_NOTE = 500
 MAX_FINDINGS = 4000
@@ -57,10 +62,23 @@ MESSAGES = {
     "photo_corrupt": N_("The photo could not be read. Please take it again."),
     "photos_too_many": N_("An inspection has at most 20 photos."),
     "date_invalid": N_("Write the date as YYYY-MM-DD."),
+    "campaign_not_yours": N_("This campaign is run by a unit above yours; only it can change the campaign."),
 }
 
 
 FALLBACK = MESSAGES["key_invalid"]  # the reason shown for a code without a message of its own
+
+
+def capture_time(taken_at: datetime | None, now: datetime) -> datetime | None:
+    """When a photo was taken, in UTC, as the phone said; None when it said nothing, gave no offset, or a time
+    outside 2000-01-01 .. `now` + 1 day (the photo itself is kept)."""
+    if taken_at is None or taken_at.tzinfo is None:
+        return None
+    try:
+        utc = taken_at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is beyond the last UTC instant
+        return None
+    return utc if EARLIEST_CAPTURE <= utc <= now + CAPTURE_AHEAD else None
 
 
 @dataclass(frozen=True)

@@ -182,8 +182,21 @@ def create_campaign(
     return campaign
 
 
+def may_change_campaign(session: Session, principal: Principal, campaign: Campaign) -> bool:
+    """Whether the principal may change a campaign: its region lies in the principal's area. A city campaign is
+    seen by every branch (scope.py) but only the city's units change it."""
+    path = session.scalar(select(Region.path).where(Region.id == campaign.region_id)) or ""
+    return bool(principal.region_path) and path.startswith(principal.region_path)
+
+
+def _check_may_change(session: Session, acting: Acting, campaign: Campaign) -> None:
+    if not may_change_campaign(session, acting.principal, campaign):
+        raise InspectionError("campaign_not_yours")
+
+
 def add_targets(session: Session, acting: Acting, campaign: Campaign, enterprise_ids: Iterable[int]) -> int:
-    """Add enterprises (those the actor sees) to a campaign's targets; how many were new."""
+    """Add enterprises (those the actor sees) to a campaign of the actor's area; how many were new."""
+    _check_may_change(session, acting, campaign)
     have = set(session.scalars(select(CampaignTarget.enterprise_id).where(CampaignTarget.campaign_id == campaign.id)))
     added = 0
     for ident in dict.fromkeys(enterprise_ids):
@@ -195,8 +208,11 @@ def add_targets(session: Session, acting: Acting, campaign: Campaign, enterprise
     return added
 
 
-def remove_target(session: Session, campaign: Campaign, enterprise_id: int) -> None:
-    """Take an enterprise off a campaign's targets (its inspections stay)."""
+def remove_target(session: Session, acting: Acting, campaign: Campaign, enterprise_id: int) -> None:
+    """Take an enterprise the actor sees off the targets of a campaign of the actor's area (its inspections stay)."""
+    _check_may_change(session, acting, campaign)
+    if get_visible(session, acting.principal, Enterprise, enterprise_id) is None:
+        raise InspectionError("enterprise_invalid")
     target = session.get(CampaignTarget, (campaign.id, enterprise_id))
     if target is not None:
         session.delete(target)
@@ -273,7 +289,8 @@ def plan_campaign(
     on_site: bool = True,
 ) -> list[Inspection]:
     """An inspection (on site unless `on_site` is False) for each of the campaign's targets that has none in the
-    campaign yet."""
+    campaign yet; only in a campaign of the actor's area."""
+    _check_may_change(session, acting, campaign)
     problem = rules.officers_problem(officer_ids, (u.id for u in eligible_officers(session)))
     if problem:  # refused even when no target is left to plan
         raise InspectionError(problem)
@@ -429,8 +446,8 @@ def add_photo(
     data_dir: Path,
     now: datetime,
 ) -> InspectionPhoto:
-    """A photo taken on site by one of the officers, with when and where the phone says it was taken; the same
-    `key` sent again returns the photo stored the first time."""
+    """A photo taken on site by one of the officers, with when and where the phone says it was taken (a time out of
+    reason is dropped: `rules.capture_time`); the same `key` sent again returns the photo stored the first time."""
     if not _KEY.match(key):
         raise InspectionError("key_invalid")
     inspection = _load(session, acting.principal, inspection_id)
@@ -457,7 +474,7 @@ def add_photo(
         content_type=photos.CONTENT_TYPE,
         size=len(photo.content),
         sha256=photo.sha256,
-        taken_at=taken_at,
+        taken_at=rules.capture_time(taken_at, now),
         longitude=longitude,
         latitude=latitude,
         uploaded_by_id=acting.user.id,

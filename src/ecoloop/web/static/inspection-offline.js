@@ -6,7 +6,9 @@
 // localStorage ("已保存在本机，联网后自动提交") and is sent when the browser says it is back online (the `online`
 // event) or at the next retry. Photos are uploaded first, each under its own key. The server stores a key once, so
 // a submission sent twice (an answer lost on the way back) is not stored twice. A refusal (another officer changed
-// the record, the inspection is complete, not your inspection) is shown in words and keeps what was typed.
+// the record, the inspection is complete, not your inspection) is shown in words and keeps what was typed. A photo
+// the server refuses for itself (not an image, too large, one too many) is shown with the reason and dropped from
+// the phone, and the record is sent all the same: a photo that can never be stored must not hold the record back.
 // Runs under the CSP `script-src 'self'`: no inline code; photos are shown as data: URLs (img-src 'self' data:).
 (function () {
   "use strict";
@@ -77,6 +79,7 @@
     this.button = form.querySelector("[data-submit]");
     this.retry = null;
     this.sending = false;
+    this.again = false; // a flush asked for while one runs (Submit pressed meanwhile): run once more at its end
     this.state = this.load();
   }
 
@@ -177,8 +180,13 @@
 
   Field.prototype.flush = function () {
     var self = this;
-    if (this.sending) return; // one flush at a time: an `online` event and a retry may come together
+    if (this.sending) {
+      // one flush at a time: an `online` event and a retry may come together; what came meanwhile runs after it
+      this.again = true;
+      return;
+    }
     this.sending = true;
+    this.again = false;
     pendingPhotos(this.inspection)
       .catch(function () {
         return [];
@@ -204,6 +212,8 @@
       })
       .then(function () {
         self.sending = false;
+        if (self.again && self.state.pending) self.flush();
+        self.again = false;
       });
   };
 
@@ -211,12 +221,16 @@
     var type = response.headers.get("content-type") || "";
     if (type.indexOf("application/json") !== 0) {
       // a sign-in page instead of an answer: the session ended while offline
-      return Promise.reject(response.redirected || response.status === 401 ? { signIn: true } : { server: true });
+      if (response.redirected || response.status === 401) return Promise.reject({ signIn: true });
+      // a body too large for the server, refused by it as a page (not JSON): a refusal without words of its own
+      if (response.status === 413) return Promise.reject({ refusal: "", status: 413 });
+      return Promise.reject({ server: true });
     }
     return response.json().then(function (body) {
       if (response.ok) return body;
       if (response.status >= 500) return Promise.reject({ server: true });
-      return Promise.reject({ refusal: body.reason || "", version: body.version });
+      var reason = body.reason || (typeof body.detail === "string" ? body.detail : "");
+      return Promise.reject({ refusal: reason, version: body.version, status: response.status });
     });
   }
 
@@ -237,14 +251,43 @@
           headers: { "X-CSRF-Token": self.form.getAttribute("data-csrf") },
         })
           .then(answerOf)
-          .then(function (body) {
-            self.photoStored(photo, body.url);
-            return withStore("readwrite", function (store) {
-              store.delete(photo.key);
-            });
-          });
+          .then(
+            function (body) {
+              self.photoStored(photo, body.url);
+              return forget(photo);
+            },
+            function (problem) {
+              if (!photoRefused(problem)) return Promise.reject(problem);
+              self.photoRefused(photo, problem.refusal || self.texts.photoRefused);
+              return forget(photo);
+            }
+          );
       });
     }, Promise.resolve());
+  };
+
+  function forget(photo) {
+    return withStore("readwrite", function (store) {
+      store.delete(photo.key);
+    });
+  }
+
+  // Refused for the photo itself (its type, size, pixels, one too many: 4xx), so never to be sent again; not a
+  // refusal of the officer (403), a conflict (409) or "too many requests" (429), which hold for the record too.
+  function photoRefused(problem) {
+    var status = problem && problem.refusal !== undefined ? problem.status : 0;
+    return status >= 400 && status < 500 && [401, 403, 409, 429].indexOf(status) < 0;
+  }
+
+  Field.prototype.photoRefused = function (photo, reason) {
+    var shown = this.form.querySelector('[data-photo-key="' + photo.key + '"]');
+    if (!shown) return;
+    shown.setAttribute("data-refused", "yes");
+    var why = document.createElement("span");
+    why.className = "error";
+    why.setAttribute("data-photo-refused", "");
+    why.textContent = reason;
+    shown.appendChild(why);
   };
 
   Field.prototype.send = function () {
