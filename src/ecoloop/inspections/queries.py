@@ -155,6 +155,8 @@ class Findings:
     text: str
     conclusion: Conclusion | None
     case_id: int | None
+    planned_on: date
+    officer_ids: tuple[int, ...]  # in the order named
 
 
 def findings(session: Session, principal: Principal, inspection_id: int) -> Findings | None:
@@ -178,6 +180,8 @@ def findings(session: Session, principal: Principal, inspection_id: int) -> Find
         inspection.findings,
         inspection.conclusion,
         inspection.case_id,
+        inspection.planned_on,
+        tuple(o.user_id for o in inspection.officers),
     )
 
 

@@ -173,18 +173,17 @@ def _from_inspection(db: Session, user: CurrentUser, inspection_id: int | None, 
     if inspection_id is None:
         return {}
     found = inspection_queries.findings(db, user.principal, inspection_id)
-    inspection = inspection_queries.get(db, user.principal, inspection_id)
-    if found is None or inspection is None:
+    if found is None:
         return {"inspection": ""}
     lines = [f"{f.item.text}\uff1a{f.note}" if f.note else f.item.text for f in found.items]  # a full-width colon
     if found.text:
         lines.append(found.text)
-    day = found.completed_at.astimezone(settings.tz).date() if found.completed_at else inspection.planned_on
+    day = found.completed_at.astimezone(settings.tz).date() if found.completed_at else found.planned_on
     return {
         "enterprise": str(found.enterprise_id),
         "discovered_on": day.isoformat(),
         "facts": "\n".join(lines),
-        "officers": [str(o.user_id) for o in inspection.officers],
+        "officers": [str(u) for u in found.officer_ids],
     }
 
 
