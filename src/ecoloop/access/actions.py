@@ -59,6 +59,16 @@ class Action(StrEnum):
     APPROVE_PENALTIES = "approve_penalties"
     MANAGE_PENALTY_RULES = "manage_penalty_rules"
     REVIEW_CASE_FILES = "review_case_files"
+    VIEW_WARNINGS = "view_warnings"
+    MANAGE_WARNINGS = "manage_warnings"
+    APPROVE_WARNINGS = "approve_warnings"
+    VIEW_CONTROL_LISTS = "view_control_lists"
+    MANAGE_CONTROL_LISTS = "manage_control_lists"
+    VIEW_HOTSPOT_ORDERS = "view_hotspot_orders"
+    DISPATCH_HOTSPOT_ORDERS = "dispatch_hotspot_orders"
+    ANSWER_HOTSPOT_ORDERS = "answer_hotspot_orders"
+    VIEW_ELECTRICITY = "view_electricity"
+    MANAGE_ELECTRICITY = "manage_electricity"
 
 
 _BUREAU_READ = frozenset(
@@ -91,6 +101,16 @@ _COMPLAINT_WORK = frozenset({Action.VIEW_COMPLAINTS, Action.HANDLE_COMPLAINTS})
 # analysts keep the checklists, the discretion table and the documents' templates, and review case files (案卷评审)
 # with the leaders.
 _ENFORCEMENT_READ = frozenset({Action.VIEW_INSPECTIONS, Action.VIEW_PENALTIES})
+# Air control operations (issue 20): the bureau's staff and the branches follow the heavy-pollution warnings, the
+# emergency control list (应急减排清单), the hotspot orders (高值热点消除指令) and the electricity checks of their area;
+# the analysts prepare warnings and the leaders approve them (审签); the analysts and a branch (for its county) keep
+# the control list; the analysts dispatch hotspot orders, which the branches, departments and officers answer and
+# check on site; the analysts keep the electricity meters and feeds. An enterprise reads the warnings, its own
+# measures and its own electricity checks; a department the warnings and the orders sent to it; the hotline the
+# warnings it is asked about.
+_AIR_CONTROL_READ = frozenset(
+    {Action.VIEW_WARNINGS, Action.VIEW_CONTROL_LISTS, Action.VIEW_HOTSPOT_ORDERS, Action.VIEW_ELECTRICITY}
+)
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _BUREAU_READ
@@ -115,7 +135,10 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _COMPLAINT_WORK
     | {Action.MANAGE_PARTNERS, Action.HANDLE_PUSH_TASKS}
     | _ENFORCEMENT_READ
-    | {Action.MANAGE_DRAWS, Action.MANAGE_CHECKLISTS, Action.MANAGE_PENALTY_RULES},
+    | {Action.MANAGE_DRAWS, Action.MANAGE_CHECKLISTS, Action.MANAGE_PENALTY_RULES}
+    | _AIR_CONTROL_READ
+    | {Action.MANAGE_WARNINGS, Action.MANAGE_CONTROL_LISTS, Action.DISPATCH_HOTSPOT_ORDERS}
+    | {Action.MANAGE_ELECTRICITY},
     # Leaders follow cases, issue 督办 and hold 约谈.
     Role.LEADER: _BUREAU_READ
     | {Action.VIEW_AUDIT, Action.VIEW_REPORTS}
@@ -123,7 +146,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _SUPERVISION
     | {Action.ISSUE_SUPERVISION, Action.VIEW_COMPLAINTS, Action.APPROVE_REWARDS, Action.TAKE_CASES}
     | _ENFORCEMENT_READ
-    | {Action.APPROVE_PENALTIES, Action.REVIEW_CASE_FILES},
+    | {Action.APPROVE_PENALTIES, Action.REVIEW_CASE_FILES}
+    | _AIR_CONTROL_READ
+    | {Action.APPROVE_WARNINGS},
     # Analysts keep the enterprise files (records, permits, list memberships, grades) and review corrections;
     # defining new lists is an administrator's decision. They keep the alert rules and check alerts (核查).
     Role.ANALYST: _BUREAU_READ
@@ -136,13 +161,18 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | {Action.MANAGE_COMPLAINT_RULES, Action.HANDLE_PUSH_TASKS}
     | _ENFORCEMENT_READ
     | {Action.MANAGE_DRAWS, Action.MANAGE_CHECKLISTS, Action.HANDLE_PENALTIES, Action.MANAGE_PENALTY_RULES}
-    | {Action.REVIEW_CASE_FILES},
+    | {Action.REVIEW_CASE_FILES}
+    | _AIR_CONTROL_READ
+    | {Action.MANAGE_WARNINGS, Action.MANAGE_CONTROL_LISTS, Action.DISPATCH_HOTSPOT_ORDERS}
+    | {Action.MANAGE_ELECTRICITY},
     # Inspectors find problems on site and register them; they follow cases but take no supervisor step.
     Role.INSPECTOR: _BUREAU_READ
     | _CASE_WORK
     | {Action.VIEW_REPORTS}
     | _ENFORCEMENT_READ
-    | {Action.INSPECT, Action.HANDLE_PENALTIES},
+    | {Action.INSPECT, Action.HANDLE_PENALTIES}
+    | _AIR_CONTROL_READ
+    | {Action.ANSWER_HOTSPOT_ORDERS},
     # A branch keeps the files of the enterprises in its county and the register of its county's monitoring sites
     # and data loggers, supervises its county's cases and checks its county's alerts (row scoping limits it to them).
     Role.BRANCH: _BUREAU_READ
@@ -153,7 +183,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     | _COMPLAINT_WORK
     | {Action.HANDLE_PUSH_TASKS}
     | _ENFORCEMENT_READ
-    | {Action.MANAGE_DRAWS, Action.INSPECT, Action.HANDLE_PENALTIES},
+    | {Action.MANAGE_DRAWS, Action.INSPECT, Action.HANDLE_PENALTIES}
+    | _AIR_CONTROL_READ
+    | {Action.MANAGE_CONTROL_LISTS, Action.ANSWER_HOTSPOT_ORDERS},
     # A department sees and works the cases assigned to it (no scope rule for sites), and their alerts; it follows
     # the air and water quality and the rankings its work is judged by.
     Role.DEPARTMENT: frozenset(
@@ -167,6 +199,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_REPORTS,
             Action.VIEW_COMPLAINTS,
             Action.HANDLE_PUSH_TASKS,
+            Action.VIEW_WARNINGS,
+            Action.VIEW_HOTSPOT_ORDERS,
+            Action.ANSWER_HOTSPOT_ORDERS,
         }
     ),
     # An enterprise views and uploads its own self-monitoring data (scoping limits it to its own sites).
@@ -179,6 +214,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.REQUEST_CORRECTIONS,
             Action.VIEW_CASES,
             Action.VIEW_ALERTS,
+            Action.VIEW_WARNINGS,
+            Action.VIEW_CONTROL_LISTS,
+            Action.VIEW_ELECTRICITY,
         }
     ),
     # The hotline takes complaints and registers them as cases, and follows them; it alone may see who complained
@@ -190,6 +228,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_CASES,
             Action.REGISTER_CASES,
             Action.VIEW_QUALITY,
+            Action.VIEW_WARNINGS,
         }
     )
     | _COMPLAINT_WORK,
