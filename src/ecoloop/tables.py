@@ -53,6 +53,7 @@ from ecoloop.enterprises.models import (
     Outlet,
     OutletLimit,
     Permit,
+    ProductionLine,
     SupervisionList,
 )
 from ecoloop.identity import scope as identity_scope
@@ -200,6 +201,7 @@ __all__ = [
     "PenaltySuspension",
     "PenaltyTemplate",
     "Permit",
+    "ProductionLine",
     "PushTask",
     "RateCounter",
     "Region",

@@ -60,6 +60,21 @@ class OutletKind(StrEnum):
 _OUTLET_KIND_LABELS = {OutletKind.GAS: N_("Flue gas"), OutletKind.WATER: N_("Wastewater")}
 
 
+class LineKind(StrEnum):
+    """What an enterprise's line (生产线/工序/设施) is, for the control list's measures and the electricity checks
+    (分表计电: production and treatment facilities metered apart)."""
+
+    PRODUCTION = "production"  # 生产设施 (a production line or process)
+    TREATMENT = "treatment"  # 治污设施 (a pollution-treatment facility)
+
+    @property
+    def label(self) -> str:
+        return _LINE_KIND_LABELS[self]
+
+
+_LINE_KIND_LABELS = {LineKind.PRODUCTION: N_("Production facility"), LineKind.TREATMENT: N_("Treatment facility")}
+
+
 class Averaging(StrEnum):
     """Averaging period a concentration limit applies to (`standards.emission`)."""
 

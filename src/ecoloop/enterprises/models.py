@@ -14,6 +14,7 @@ from ecoloop.enterprises.enums import (
     Averaging,
     CorrectionStatus,
     EnterpriseStatus,
+    LineKind,
     OutletKind,
     PerformanceGrade,
     PermitClass,
@@ -149,6 +150,24 @@ class GradeRecord(TimestampMixin, Base):
     start: Mapped[date]
     end: Mapped[date | None]
     document: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ProductionLine(TimestampMixin, Base):
+    """One of an enterprise's production lines or processes (生产线/工序) or treatment facilities (治污设施), as the
+    control list names them in its measures ("停止烧结工序") and the electricity meters are mapped to them. A
+    treatment facility `serves` the production line whose emissions it treats (None: the whole enterprise)."""
+
+    __tablename__ = "production_lines"
+    __audit__ = True
+    __table_args__ = (UniqueConstraint("enterprise_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[LineKind] = mapped_column(StrEnumType(LineKind, 16))
+    serves_id: Mapped[int | None] = mapped_column(ForeignKey("production_lines.id", ondelete="SET NULL"))
+    capacity: Mapped[str] = mapped_column(String(100), default="")  # as written, e.g. "4000 t/d 熟料"
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class DataCorrection(TimestampMixin, Base):

@@ -16,6 +16,7 @@ from ecoloop.enterprises.models import (
     Outlet,
     OutletLimit,
     Permit,
+    ProductionLine,
     SupervisionList,
 )
 from ecoloop.regions.queries import in_subtree
@@ -59,4 +60,5 @@ register(OutletLimit, _outlet_limits)
 register(SupervisionList, _lists)
 register(ListMembership, _of_visible_enterprise(ListMembership.enterprise_id))
 register(GradeRecord, _of_visible_enterprise(GradeRecord.enterprise_id))
+register(ProductionLine, _of_visible_enterprise(ProductionLine.enterprise_id))
 register(DataCorrection, _of_visible_enterprise(DataCorrection.enterprise_id))
