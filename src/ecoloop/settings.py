@@ -195,6 +195,37 @@ class Settings(BaseSettings):
         description="Comma-separated networks that webhooks may target although they are loopback, private, "
         "link-local or otherwise not public; empty: public addresses only.",
     )
+    # Hotspot orders (高值热点消除指令, issue 20 part 1): local practice and ecoloop's reading, memo §5 [unverified].
+    hotspot_respond_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Minutes the lead unit has to respond to a hotspot order (签收)."
+    )
+    hotspot_on_site_minutes: int = Field(
+        default=120, ge=1, le=7 * 24 * 60, description="Minutes from dispatch until the lead unit is on site."
+    )
+    hotspot_reply_hours: int = Field(
+        default=24, ge=1, le=30 * 24, description="Hours from dispatch until the lead unit replies (反馈)."
+    )
+    hotspot_radius_km: float = Field(
+        default=2.0, ge=0.1, le=20.0, description="Default radius (km) of the suspect-source search around a station."
+    )
+    hotspot_effect_hours: int = Field(
+        default=6,
+        ge=1,
+        le=48,
+        description="Hours of the station's values before the hotspot and after the reply compared as the effect.",
+    )
+    hotspot_neighbour_km: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=100.0,
+        description="Air stations within this distance (km) are the neighbours the effect is compared against.",
+    )
+    hotspot_repeat_days: int = Field(
+        default=30, ge=1, le=366, description="Days within which repeat orders at one station are counted."
+    )
+    hotspot_repeat_count: int = Field(
+        default=3, ge=2, le=100, description="A station's order of this count within the days proposes an interview."
+    )
 
     @field_validator("pii_keys_file", mode="before")
     @classmethod

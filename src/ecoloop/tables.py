@@ -56,6 +56,8 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.hotspots import scope as hotspots_scope
+from ecoloop.hotspots.models import HotspotEvent, HotspotOrder, HotspotOrderUnit, PollutionSource
 from ecoloop.identity import scope as identity_scope
 from ecoloop.identity.models import (
     ApiToken,
@@ -127,6 +129,7 @@ SCOPES = (
     cases_scope,
     draws_scope,
     enterprises_scope,
+    hotspots_scope,
     identity_scope,
     inspections_scope,
     intake_scope,
@@ -169,6 +172,9 @@ __all__ = [
     "EnterprisePool",
     "FormNonce",
     "GradeRecord",
+    "HotspotEvent",
+    "HotspotOrder",
+    "HotspotOrderUnit",
     "Inspection",
     "InspectionAnswer",
     "InspectionOfficer",
@@ -201,6 +207,7 @@ __all__ = [
     "PenaltySuspension",
     "PenaltyTemplate",
     "Permit",
+    "PollutionSource",
     "ProductionLine",
     "PushTask",
     "RateCounter",

@@ -83,6 +83,8 @@ TABLES = {
     "inspections": N_("Inspection"),
     "inspection_officers": N_("Inspection officer"),
     "inspection_answers": N_("Checklist answer"),
+    "pollution_sources": N_("Registered pollution source"),
+    "hotspot_orders": N_("Hotspot order"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -293,6 +295,27 @@ FIELDS: dict[str, dict[str, str]] = {
                             "position": N_("Position"), "confirmed_at": N_("Confirmed on")},
     "inspection_answers": {"inspection_id": N_("Inspection"), "item_key": N_("Item"),
                            "answer": N_("Result of the item"), "note": N_("Note")},
+    "pollution_sources": {"name": N_("Name"), "kind": N_("Kind"), "region_id": N_("Region"),
+                          "longitude": N_("Longitude"), "latitude": N_("Latitude"), "address": N_("Address"),
+                          "organisation_id": N_("Responsible department"), "operator": N_("Operator"),
+                          "active_from": N_("Active from"), "active_to": N_("Active until"), "note": N_("Note")},
+    "hotspot_orders": {"number": N_("Order number"), "site_id": N_("Monitoring site"), "region_id": N_("Region"),
+                       "parameter": N_("Parameter"), "alert_id": N_("Alert"), "case_id": N_("Case"),
+                       "lead_unit_id": N_("Lead unit"), "hotspot_at": N_("Hotspot began"),
+                       "observed": N_("Observed"), "reference": N_("Reference"),
+                       "radius_km": N_("Search radius (km)"), "wind_from": N_("Wind direction"),
+                       "suspects": N_("Suspect sources"), "instructions": N_("Instructions"),
+                       "repeats": N_("Orders at the station"), "status": N_("Status"),
+                       "dispatched_at": N_("Dispatched"), "dispatched_by_id": N_("Dispatched by"),
+                       "respond_due": N_("Respond by"), "on_site_due": N_("On site by"), "reply_due": N_("Reply by"),
+                       "responded_at": N_("Responded"), "on_site_at": N_("Arrived on site"),
+                       "replied_at": N_("Replied"), "overdue": N_("Overdue"), "missed": N_("Time limits missed"),
+                       "supervised_at": N_("Supervision notice"), "interview_proposed_at": N_("Interview proposed"),
+                       "finding": N_("What was found"), "source_key": N_("Source found"),
+                       "source_name": N_("Source found"), "measures": N_("Measures taken"),
+                       "replied_by_id": N_("Replied by"), "check_result": N_("Result of the check"),
+                       "check_note": N_("Note of the check"), "checked_at": N_("Checked"),
+                       "checked_by_id": N_("Checked by"), "closed_at": N_("Closed")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {

@@ -553,6 +553,27 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
+def mark_overdue(
+    session: Session, case: Case, now: datetime, note: str = "", data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """The platform marks a case overdue (逾期): the daily deadline escalation, or a capability whose own clock
+    runs in minutes (a hotspot order, issue 20)."""
+    case.overdue = True
+    session.flush()
+    return system_event(session, case, EventKind.OVERDUE, now, note=note, data=data)
+
+
+def supervise_automatically(
+    session: Session, case: Case, now: datetime, note: str = "", data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """The platform issues a numbered supervision notice (督办, DB<year>-<n>) on a case: the deadline escalation, or
+    a capability whose own clock passed (an overdue hotspot order, issue 20)."""
+    notice = _notice_number(session, now.year)
+    return system_event(
+        session, case, EventKind.SUPERVISED, now, note=note, data={**(data or {}), "notice": notice, "automatic": True}
+    )
+
+
 def escalate(session: Session, now: datetime, today: date, policy: EscalationPolicy) -> dict[Step, int]:
     """Apply the due escalation steps to every open case; returns how many of each were taken."""
     open_cases = list(session.scalars(select(Case).where(Case.state.not_in([State.CLOSED, State.MERGED]))))
@@ -565,12 +586,9 @@ def escalate(session: Session, now: datetime, today: date, policy: EscalationPol
             if step is Step.WARN:
                 system_event(session, c, EventKind.DEADLINE_WARNING, now, data={"deadline": str(c.deadline)})
             elif step is Step.MARK_OVERDUE:
-                c.overdue = True
-                session.flush()
-                system_event(session, c, EventKind.OVERDUE, now, data={"deadline": str(c.deadline)})
+                mark_overdue(session, c, now, data={"deadline": str(c.deadline)})
             elif step is Step.SUPERVISE:
-                notice = _notice_number(session, now.year)
-                system_event(session, c, EventKind.SUPERVISED, now, data={"notice": notice, "automatic": True})
+                supervise_automatically(session, c, now)
             else:
                 system_event(
                     session,
