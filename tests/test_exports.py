@@ -213,6 +213,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The case-file review summary (issue 19): unit and officer names, the standard's texts; no review planted here
     # (tests/casereviews/test_routes.py plants hostile reasons and names in it).
     "/case-reviews/summary.xlsx": ("/case-reviews/summary.xlsx?year=2026", 0, 0),
+    # Hotspot orders' statistics (issue 20): unit and station names; no order planted here
+    # (tests/hotspots/test_routes.py reads the workbook of one).
+    "/hotspots/stats.xlsx": ("/hotspots/stats.xlsx", 0, 0),
 }
 
 

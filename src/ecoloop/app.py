@@ -37,6 +37,8 @@ from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_panel, register_section
+from ecoloop.hotspots.routes import router as hotspots_router
+from ecoloop.hotspots.source_routes import router as hotspot_sources_router
 from ecoloop.i18n import N_
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.import_routes import router as identity_import_router
@@ -132,6 +134,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_router,
     complaint_settings_router,
     penalty_settings_router,
+    hotspots_router,
+    hotspot_sources_router,
     penalties_router,
     complaints_router,
     partners_router,

@@ -67,6 +67,19 @@ def source(
 
 @pytest.fixture
 def place(db: Session, world: World) -> Place:
+    return build_place(db, world)
+
+
+@pytest.fixture
+def app_place(app_db: Session, app_world: World) -> Place:
+    """The place committed to the web app's database."""
+    built = build_place(app_db, app_world)
+    app_db.commit()
+    return built
+
+
+def build_place(db: Session, world: World) -> Place:
+    """The station, its neighbour, the enterprises' places and the registered sources, in `db`."""
     ensure_builtin_rules(db, NOW)
     station = add_site(
         db, code="AQ-HB", name="湖滨站", kind=SiteKind.AIR_STATION, region=world.town_a, level=RegionLevel.TOWN,

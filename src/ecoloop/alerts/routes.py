@@ -212,6 +212,10 @@ def _alert_page(
         "may_review": may_review,
         # a partner platform's warning is pushed to departments after checking (issue 18, `intake.push_routes`)
         "may_push": alert.kind is RuleKind.PARTNER and allowed(p, Action.REVIEW_ALERTS),
+        # an air hotspot or sudden rise becomes a hotspot order in one step (issue 20, `hotspots.routes`)
+        "may_dispatch_order": alert.kind in (RuleKind.AIR_HOTSPOT, RuleKind.AIR_SUDDEN_RISE)
+        and alert.site_id is not None
+        and allowed(p, Action.DISPATCH_HOTSPOT_ORDERS),
         "may_view_site": allowed(p, Action.VIEW_MONITORING),
         "sees_rule": queries.get_rule(db, p, alert.rule_id) is not None,
         "labels": LABELS,

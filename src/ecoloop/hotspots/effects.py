@@ -5,7 +5,7 @@ both tiers of the readings store through the analytics engine (`analytics.sites.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from ecoloop.analytics.sites import StoredReadings
 from ecoloop.hotspots import rules
 from ecoloop.hotspots.enums import OrderEventKind
 from ecoloop.hotspots.models import HotspotOrder
+from ecoloop.hotspots.queries import aware
 from ecoloop.hotspots.service import Policy, timeline_event
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
@@ -24,10 +25,6 @@ from ecoloop.monitoring.quality import INVALID_FLAGS
 from ecoloop.readings.vocabulary import Interval
 
 EFFECT_GIVE_UP = timedelta(days=3)  # after the hours after the reply, late data is waited for this long
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def neighbours(session: Session, site: Site, radius_km: float) -> list[int]:
@@ -72,7 +69,7 @@ def compute_effect(
     if order.replied_at is None:
         return None
     hours = timedelta(hours=policy.effect_hours)
-    replied, began = _aware(order.replied_at), _aware(order.hotspot_at)
+    replied, began = aware(order.replied_at), aware(order.hotspot_at)
     if now < replied + hours:
         return None
     site = session.get_one(Site, order.site_id)

@@ -115,3 +115,24 @@ EVENT_LABELS = {
     OrderEventKind.INTERVIEW_PROPOSED: N_("Interview proposed"),
     OrderEventKind.EFFECT: N_("Effect on the station computed"),
 }
+
+
+class OrderTab(StrEnum):
+    """A tab of the order list: waiting for the lead unit, overdue (not closed), replied and to be checked, closed."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return TAB_LABELS[self]
+
+
+TAB_LABELS = {
+    OrderTab.OPEN: N_("Open"),
+    OrderTab.OVERDUE: N_("Overdue"),
+    OrderTab.REPLIED: N_("Replied, to be checked"),
+    OrderTab.CLOSED: N_("Checked and closed"),
+}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from ecoloop.cases.workflow import Action, State, is_open
 from ecoloop.hotspots import rules
 from ecoloop.hotspots.enums import CheckResult, OrderEventKind, OrderStatus, SourceKind
 from ecoloop.hotspots.models import HotspotEvent, HotspotOrder, HotspotOrderUnit, PollutionSource
+from ecoloop.hotspots.queries import clock_of
 from ecoloop.hotspots.suspects import NoPlaceError, search
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.models import Organisation, User
@@ -509,27 +510,6 @@ def check(
 
 
 # --- escalation -------------------------------------------------------------------------------------------------------
-
-
-def clock_of(order: HotspotOrder) -> rules.Clock:
-    """The order's clock as the rules see it."""
-    return rules.Clock(
-        _aware(order.dispatched_at),
-        _aware(order.respond_due),
-        _aware(order.on_site_due),
-        _aware(order.reply_due),
-        _maybe(order.responded_at),
-        _maybe(order.on_site_at),
-        _maybe(order.replied_at),
-    )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-
-
-def _maybe(moment: datetime | None) -> datetime | None:
-    return None if moment is None else _aware(moment)
 
 
 WAITING = frozenset({OrderStatus.DISPATCHED, OrderStatus.RESPONDED, OrderStatus.ON_SITE})

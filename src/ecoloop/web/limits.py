@@ -64,9 +64,12 @@ class BodyKind(StrEnum):
 
 
 _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
-    # A case's evidence, a penalty case's evidence, and a photo taken on site during an inspection (issue 19).
+    # A case's evidence, a penalty case's evidence, a photo taken on site during an inspection (issue 19), and a
+    # hotspot order's reply with its photo (issue 20).
     (
-        re.compile(r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence|/inspections/\d+/photos"),
+        re.compile(
+            r"/cases/\d+/(?:actions|attachments)|/penalties/\d+/evidence|/inspections/\d+/photos|/hotspots/\d+/reply"
+        ),
         BodyKind.ATTACHMENT,
     ),
     (

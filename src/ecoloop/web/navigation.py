@@ -34,6 +34,8 @@ MENU = (
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
     NavItem(N_("Push tasks"), "/push-tasks", Action.HANDLE_PUSH_TASKS),
+    # Air control operations (issue 20): hotspot dispatch orders (高值热点消除指令).
+    NavItem(N_("Hotspot orders"), "/hotspots", Action.VIEW_HOTSPOT_ORDERS),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
