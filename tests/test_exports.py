@@ -216,6 +216,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # Hotspot orders' statistics (issue 20): unit and station names; no order planted here
     # (tests/hotspots/test_routes.py reads the workbook of one).
     "/hotspots/stats.xlsx": ("/hotspots/stats.xlsx", 0, 0),
+    # The registered sources' template: its own headers, examples and notes.
+    "/hotspots/sources/import/template.xlsx": ("/hotspots/sources/import/template.xlsx", 0, 0),
 }
 
 

@@ -103,6 +103,8 @@ async def test_the_sources_page_registers_a_source(
     page = await client.get("/hotspots/sources")
     listed = {r.attrs["data-source"] for r in parse(page.text).find_all("tr") if "data-source" in r.attrs}
     assert listed == {str(app_place.yard.id), str(app_place.restaurant.id)}
+    importing = await client.get("/hotspots/sources/import")
+    assert importing.status_code == 200 and "导入登记污染源" in importing.text
     csrf = await csrf_for(client)
     form = {"csrf_token": csrf, "name": "东湖工地", "kind": "construction", "region": str(app_world.town_a.id)}
     bad = await client.post("/hotspots/sources", data=form | {"longitude": "东经", "latitude": "36"})

@@ -68,13 +68,14 @@ def station_chart(readings: StoredReadings, order: HotspotOrder, settings: Setti
                 "markArea": {
                     "silent": True,
                     "itemStyle": {"color": "rgba(31, 95, 168, 0.08)"},
+                    "label": {"position": "insideTop", "color": "#1f5fa8"},
                     "data": [a for a in areas if a[0]["xAxis"] in shown],
                 },
                 "markLine": {
                     "symbol": "none",
                     "silent": True,
                     "lineStyle": {"type": "dashed", "color": "#c0392b"},
-                    "label": {"formatter": "{b}"},
+                    "label": {"formatter": "{b}", "position": "insideEndTop"},
                     "data": [line for line in lines if line["xAxis"] in shown],
                 },
             }

@@ -15,15 +15,27 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.db.base import RowId, parse_row_id
 from ecoloop.hotspots import queries, service
 from ecoloop.hotspots.enums import SourceKind
+from ecoloop.hotspots.imports import import_sources, template
 from ecoloop.hotspots.models import PollutionSource
 from ecoloop.hotspots.service import HotspotError, SourceFields
-from ecoloop.i18n import gettext
+from ecoloop.i18n import N_, gettext
 from ecoloop.regions.queries import list_regions
 from ecoloop.web.deps import CurrentUser, DbSession, UnitOfWork, requires
 from ecoloop.web.forms import FieldError, PostedFields, filter_choice, parse_day
+from ecoloop.web.imports import add_import_page
 from ecoloop.web.templating import render
 
 router = APIRouter()
+add_import_page(
+    router,
+    "/hotspots/sources/import",
+    action=Action.DISPATCH_HOTSPOT_ORDERS,
+    title=N_("Import registered sources"),
+    back=("/hotspots/sources", N_("Registered sources")),
+    importer=import_sources,
+    template=template,
+    filename="污染源导入模板.xlsx",
+)
 Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_HOTSPOT_ORDERS))]
 Keeper = Annotated[CurrentUser, Depends(requires(Action.DISPATCH_HOTSPOT_ORDERS))]
 FIELDS = ("name", "kind", "region", "longitude", "latitude", "address", "organisation", "operator", "start", "end")

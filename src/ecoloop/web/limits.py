@@ -75,7 +75,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
-            r"|/reports/templates/\w+|/penalties/settings/templates/\w+"
+            r"|/reports/templates/\w+|/penalties/settings/templates/\w+|/hotspots/sources/import"
         ),
         BodyKind.UPLOAD,
     ),
