@@ -22,6 +22,7 @@ from ecoloop.hotspots.enums import CheckResult, OrderEventKind, OrderStatus
 from ecoloop.hotspots.models import HotspotEvent, HotspotOrder
 from ecoloop.hotspots.rules import Step
 from ecoloop.hotspots.service import Dispatch, HotspotError, Reply
+from ecoloop.monitoring.models import Site
 from ecoloop.readings.vocabulary import Interval, Reading
 from tests.factories import World
 from tests.hotspots.conftest import NOW, Place, acting, hotspot_alert
@@ -226,3 +227,27 @@ def test_the_effect_compares_the_hours_before_and_after_with_the_neighbours(
     }
     assert order.effect["neighbours"] == 1
     assert effects.compute_effects(db, readings, replied + 7 * hour) == 0  # once
+
+
+def test_the_stations_wind_puts_upwind_suspects_first_and_outlets_show_their_latest_values(
+    db: Session, world: World, place: Place, readings: StoredReadings
+) -> None:
+    outlet = db.scalars(select(Site).where(Site.code == "SRC-HN")).one()
+    hour = NOW.replace(minute=0) - timedelta(hours=1)
+    readings.store.write(
+        [
+            Reading(place.station.id, "a01008", Interval.HOUR, hour, 10.0, "N"),  # wind from the north
+            Reading(outlet.id, "a21026", Interval.HOUR, hour, 35.5, "N"),
+            Reading(outlet.id, "a21002", Interval.HOUR, hour, 80.0, "D"),  # flagged invalid: left out
+        ],
+        now=NOW,
+    )
+    by_hand = Dispatch(site_id=place.station.id, parameter="a34004")
+    order = service.dispatch(db, acting(db, world, "analyst"), by_hand, now=NOW, readings=readings)
+    assert order.wind_from == Decimal("10.0")
+    assert [(s["key"], s["upwind"]) for s in order.suspects] == [
+        (f"source:{place.yard.id}", True),
+        (f"enterprise:{world.enterprise_a.id}", False),
+    ]
+    values = order.suspects[1]["outlets"][0]["values"]
+    assert [(v["parameter"], v["value"]) for v in values] == [("a21026", "35.5")]

@@ -189,9 +189,10 @@ def dispatch(request: Request, db: UnitOfWork, user: Dispatcher, settings: Setti
             limits=limits,
             instructions=values["instructions"],
         )
-        row = service.dispatch(
-            db, _acting(user), order, now=utcnow(), policy=service.policy_of(settings), readings=_readings(request)
-        )
+        with _readings(request).shared() as readings:  # one analytics connection for every outlet's values
+            row = service.dispatch(
+                db, _acting(user), order, now=utcnow(), policy=service.policy_of(settings), readings=readings
+            )
     except HotspotError as exc:
         db.rollback()
         return _new_page(request, db, user, settings, values, _error(exc))
