@@ -56,6 +56,8 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.episodes import scope as episodes_scope
+from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
 from ecoloop.identity import scope as identity_scope
 from ecoloop.identity.models import (
     ApiToken,
@@ -127,6 +129,7 @@ SCOPES = (
     cases_scope,
     draws_scope,
     enterprises_scope,
+    episodes_scope,
     identity_scope,
     inspections_scope,
     intake_scope,
@@ -201,6 +204,7 @@ __all__ = [
     "PenaltySuspension",
     "PenaltyTemplate",
     "Permit",
+    "PollutionWarning",
     "ProductionLine",
     "PushTask",
     "RateCounter",
@@ -220,6 +224,9 @@ __all__ = [
     "SupervisionBatch",
     "SupervisionList",
     "User",
+    "WarningArea",
+    "WarningChange",
+    "WarningTriggerConfig",
     "WebSession",
     "Webhook",
     "WebhookCursor",

@@ -83,6 +83,11 @@ TABLES = {
     "inspections": N_("Inspection"),
     "inspection_officers": N_("Inspection officer"),
     "inspection_answers": N_("Checklist answer"),
+    # Heavy-pollution warnings (重污染天气预警, issue 20).
+    "pollution_warnings": N_("Heavy-pollution warning"),
+    "warning_areas": N_("County covered by a warning"),
+    "warning_changes": N_("Change of a warning"),
+    "warning_trigger_configs": N_("Warning trigger rules"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -293,6 +298,23 @@ FIELDS: dict[str, dict[str, str]] = {
                             "position": N_("Position"), "confirmed_at": N_("Confirmed on")},
     "inspection_answers": {"inspection_id": N_("Inspection"), "item_key": N_("Item"),
                            "answer": N_("Result of the item"), "note": N_("Note")},
+    "pollution_warnings": {"number": N_("Warning number"), "city_id": N_("City"), "city_wide": N_("Whole city"),
+                           "level": N_("Warning level"), "pollutant": N_("Primary pollutant"),
+                           "forecast": N_("Forecast"), "peak_aqi": N_("Forecast peak AQI"),
+                           "planned_start": N_("Planned start"), "planned_end": N_("Planned end"),
+                           "status": N_("Status"), "measures": N_("Measures and advice"),
+                           "prepared_by_id": N_("Prepared by"), "prepared_at": N_("Prepared"),
+                           "submitted_at": N_("Submitted for approval"), "approved_by_id": N_("Approved by"),
+                           "approved_at": N_("Approved"), "decision_note": N_("Leader's note"),
+                           "issued_by_id": N_("Issued by"), "issued_at": N_("Issued"), "lifted_at": N_("Lifted at")},
+    "warning_areas": {"warning_id": N_("Heavy-pollution warning"), "region_id": N_("Region")},
+    "warning_changes": {"warning_id": N_("Heavy-pollution warning"), "seq": N_("Position"), "kind": N_("Kind"),
+                        "level": N_("Warning level"), "effective_at": N_("Effective from"),
+                        "planned_end": N_("Planned end"), "approver_id": N_("Approved by"),
+                        "recorded_by_id": N_("Recorded by"), "recorded_at": N_("Recorded"),
+                        "reason": N_("Reason")},
+    "warning_trigger_configs": {"rules": N_("Rules"), "preset": N_("Preset"), "changed_at": N_("Changed"),
+                                "changed_by_id": N_("Changed by")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {
