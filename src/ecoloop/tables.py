@@ -31,6 +31,15 @@ from ecoloop.casereviews.models import (
 )
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.controls import scope as controls_scope
+from ecoloop.controls.models import (
+    ControlEntry,
+    ControlOverride,
+    ControlSchedule,
+    CountyBaseline,
+    MeasureTemplate,
+    NormalEmission,
+)
 from ecoloop.db.base import Base
 from ecoloop.draws import queries as draws_queries
 from ecoloop.draws import scope as draws_scope
@@ -127,6 +136,7 @@ SCOPES = (
     audit_scope,
     casereviews_scope,
     cases_scope,
+    controls_scope,
     draws_scope,
     enterprises_scope,
     episodes_scope,
@@ -162,6 +172,10 @@ __all__ = [
     "ChecklistVersion",
     "Complaint",
     "ComplaintPhoto",
+    "ControlEntry",
+    "ControlOverride",
+    "ControlSchedule",
+    "CountyBaseline",
     "DataCorrection",
     "Device",
     "Draw",
@@ -181,7 +195,9 @@ __all__ = [
     "JobRun",
     "ListMembership",
     "LoginThrottle",
+    "MeasureTemplate",
     "Milestone",
+    "NormalEmission",
     "Notification",
     "OfficerCertificate",
     "OfficerConflict",

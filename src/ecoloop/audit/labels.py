@@ -88,6 +88,13 @@ TABLES = {
     "warning_areas": N_("County covered by a warning"),
     "warning_changes": N_("Change of a warning"),
     "warning_trigger_configs": N_("Warning trigger rules"),
+    # The control list (应急减排清单, issue 20).
+    "control_entries": N_("Control list entry"),
+    "control_measure_templates": N_("Emergency measure template"),
+    "control_overrides": N_("Enterprise's own emergency measure"),
+    "control_schedules": N_("Staggered production window"),
+    "control_normal_emissions": N_("Normal daily emission"),
+    "control_county_baselines": N_("County emission inventory"),
 }
 # Fields every audited table has.
 COMMON_FIELDS = {"id": N_("Record number"), "created_at": N_("Created"), "updated_at": N_("Updated")}
@@ -315,6 +322,23 @@ FIELDS: dict[str, dict[str, str]] = {
                         "reason": N_("Reason")},
     "warning_trigger_configs": {"rules": N_("Rules"), "preset": N_("Preset"), "changed_at": N_("Changed"),
                                 "changed_by_id": N_("Changed by")},
+    "control_entries": {"enterprise_id": N_("Enterprise"), "industry": N_("Guide industry"),
+                        "livelihood": N_("Livelihood protection"), "transport": N_("Transport"),
+                        "heavy_trucks": N_("Heavy trucks"), "note": N_("Note")},
+    "control_measure_templates": {"industry": N_("Guide industry"), "grade": N_("Performance grade"),
+                                  "level": N_("Warning level"), "kind": N_("Measure"), "percent": N_("Percent"),
+                                  "processes": N_("Processes to stop"), "trucks": N_("Transport rule"),
+                                  "source": N_("Source")},
+    "control_overrides": {"entry_id": N_("Control list entry"), "level": N_("Warning level"),
+                          "kind": N_("Measure"), "percent": N_("Percent"), "processes": N_("Processes to stop"),
+                          "trucks": N_("Transport rule"), "reason": N_("Reason")},
+    "control_schedules": {"entry_id": N_("Control list entry"), "level": N_("Warning level"),
+                          "weekdays": N_("Weekdays"), "start_minute": N_("From"), "end_minute": N_("To")},
+    "control_normal_emissions": {"enterprise_id": N_("Enterprise"), "line_id": N_("Production line"),
+                                 "pollutant": N_("Pollutant"), "kg_per_day": N_("Emission (kg/d)")},
+    "control_county_baselines": {"region_id": N_("County"), "pollutant": N_("Pollutant"),
+                                 "kg_per_day": N_("Emission (kg/d)"), "year": N_("Inventory year"),
+                                 "source": N_("Source")},
 }  # fmt: skip
 # Events that are no row change (`audit.service.record_event`) and the keys of their detail.
 ACTIONS = {
