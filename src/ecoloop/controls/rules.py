@@ -308,9 +308,7 @@ def allowances_of(
         fraction = float(measure.allowed)
         for a, b, producing in _schedule(start, end, listed.windows.get(held.level, ()), tz):
             out.append(
-                Allowance(
-                    listed.enterprise_id, None, a, b, fraction if producing else 0.0, period.level, listed.entry_id
-                )
+                Allowance(listed.enterprise_id, None, a, b, fraction if producing else 0.0, held.level, listed.entry_id)
             )
         for line in listed.stopped_lines(measure):
             out.append(Allowance(listed.enterprise_id, line.id, start, end, 0.0, held.level, listed.entry_id))
