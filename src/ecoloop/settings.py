@@ -195,6 +195,19 @@ class Settings(BaseSettings):
         description="Comma-separated networks that webhooks may target although they are loopback, private, "
         "link-local or otherwise not public; empty: public addresses only.",
     )
+    control_share_yellow_percent: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Share (%) of a county's whole-society SO2, NOx, PM and VOCs emissions that the control list "
+        "must cut during a yellow warning.",
+    )
+    control_share_orange_percent: int = Field(
+        default=20, ge=0, le=100, description="The same share (%) during an orange warning."
+    )
+    control_share_red_percent: int = Field(
+        default=30, ge=0, le=100, description="The same share (%) during a red warning."
+    )
 
     @field_validator("pii_keys_file", mode="before")
     @classmethod

@@ -79,7 +79,7 @@ def listed_enterprises(
     where: ColumnElement[bool] | None = None,
 ) -> list[ListedEnterprise]:
     """Every enterprise with an entry and a membership of the emergency list (at any time), as plain values, by
-    enterprise id; `where` filters on the enterprise's `Region`."""
+    enterprise id; `where` filters on the `Enterprise` and its `Region`."""
     stmt = (
         select(ControlEntry, Region.path)
         .join(Enterprise, Enterprise.id == ControlEntry.enterprise_id)
