@@ -222,6 +222,7 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/case-reviews/summary.xlsx": ("/case-reviews/summary.xlsx?year=2026", 0, 0),
     # The control list (issue 20): enterprise A's name, region names, its credit code stays, transport and note.
     "/controls/export.xlsx": ("/controls/export.xlsx", 4, 4),
+    "/controls/import/template.xlsx": ("/controls/import/template.xlsx", 0, 0),
 }
 
 

@@ -140,3 +140,17 @@ def listed_enterprises(
         for entry, path in rows
         if listed[entry.enterprise_id]
     ]
+
+
+def listed_now(session: Session, enterprise_ids: Collection[int]) -> set[int]:
+    """Which of these enterprises are on the emergency list now (a membership without an end)."""
+    stmt = (
+        select(ListMembership.enterprise_id)
+        .join(SupervisionList, SupervisionList.id == ListMembership.list_id)
+        .where(
+            SupervisionList.code == EMERGENCY_LIST_CODE,
+            ListMembership.end.is_(None),
+            ListMembership.enterprise_id.in_(list(enterprise_ids)),
+        )
+    )
+    return set(session.scalars(stmt))

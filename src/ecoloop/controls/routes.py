@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -17,18 +18,32 @@ from ecoloop.access.roles import Role
 from ecoloop.controls import forms, service, views
 from ecoloop.controls.enums import GuideIndustry, Livelihood, MeasureKind, Pollutant, TruckRule
 from ecoloop.controls.export import control_workbook
+from ecoloop.controls.imports import import_list
+from ecoloop.controls.imports import template as import_template
 from ecoloop.controls.queries import templates
 from ecoloop.controls.rules import DEFAULT_MEASURES, GRADES, LEVELS, RequiredShares
 from ecoloop.controls.service import ControlError
 from ecoloop.db.base import RowId
 from ecoloop.enterprises.enums import PerformanceGrade
+from ecoloop.i18n import N_
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.downloads import XLSX, download
 from ecoloop.web.forms import PostedFields, filter_choice, filter_day, local_today
+from ecoloop.web.imports import add_import_page
 from ecoloop.web.templating import render
 
 router = APIRouter()
+add_import_page(
+    router,
+    "/controls/import",
+    action=Action.MANAGE_CONTROL_LISTS,
+    title=N_("Import the emergency control list"),
+    back=("/controls", N_("Emergency control list")),
+    importer_for=lambda settings: partial(import_list, today=local_today(settings)),
+    template=import_template,
+    filename="应急减排清单导入模板.xlsx",
+)
 Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_CONTROL_LISTS))]
 Manager = Annotated[CurrentUser, Depends(requires(Action.MANAGE_CONTROL_LISTS))]
 VOCAB = {
