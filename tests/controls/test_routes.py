@@ -4,7 +4,7 @@ workbook, and what an enterprise account and a branch see."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
@@ -15,8 +15,12 @@ from sqlalchemy.orm import Session
 from ecoloop.controls import service
 from ecoloop.controls.enums import GuideIndustry, Pollutant
 from ecoloop.controls.models import ControlOverride, ControlSchedule, NormalEmission
+from ecoloop.db.base import utcnow
 from ecoloop.enterprises import service as enterprises
 from ecoloop.enterprises.enums import PerformanceGrade
+from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
+from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange
+from ecoloop.regions.models import Region
 from tests.factories import World
 from tests.web.helpers import csrf_for, open_session, parse, reread
 
@@ -148,3 +152,56 @@ async def test_the_workbook_has_the_level_groups_and_a_summary(
     summary = book.worksheets[1]
     assert summary.cell(row=2, column=1).value == "清源区"
     assert summary.cell(row=2, column=4).value == 1000
+
+
+def issue_warning(db: Session, world: World, level: WarningLevel, county: Region) -> None:
+    """An orange (or other) warning over one county, issued an hour ago until further notice."""
+    since = utcnow() - timedelta(hours=1)
+    warning = PollutionWarning(
+        number="2026-001",
+        city_id=world.city.id,
+        city_wide=False,
+        level=level,
+        pollutant=PrimaryPollutant.PM25,
+        planned_start=since,
+        planned_end=None,
+        status=WarningStatus.ISSUED,
+        prepared_by_id=world.users["analyst"].id,
+    )
+    db.add(warning)
+    db.flush()
+    db.add(WarningArea(warning_id=warning.id, region_id=county.id))
+    db.add(
+        WarningChange(
+            warning_id=warning.id,
+            seq=1,
+            kind=ChangeKind.ISSUE,
+            level=level,
+            effective_at=since,
+            planned_end=None,
+            approver_id=world.users["leader"].id,
+            recorded_by_id=world.users["analyst"].id,
+        )
+    )
+    db.commit()
+
+
+async def test_the_level_in_force_is_marked_where_it_holds(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    listed(app_db, app_world)
+    issue_warning(app_db, app_world, WarningLevel.ORANGE, app_world.county_a)
+    open_session(app_db, client, "analyst")
+
+    doc = parse((await client.get("/controls")).text)
+
+    def current(enterprise_id: int) -> list[str]:
+        row = doc.find("tr", data_enterprise=str(enterprise_id))
+        assert row is not None
+        return [td.attrs["data-level"] for td in row.find_all("td", data_current="true")]
+
+    assert current(app_world.enterprise_a2.id) == ["orange"]
+    assert current(app_world.enterprise_b.id) == []  # county B: no warning
+    open_session(app_db, client, "enterprise_a")
+    page = parse((await client.get(f"/controls/{app_world.enterprise_a.id}")).text)
+    assert page.find("p", data_current="orange") is not None

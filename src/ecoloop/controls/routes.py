@@ -23,7 +23,7 @@ from ecoloop.controls.imports import template as import_template
 from ecoloop.controls.queries import templates
 from ecoloop.controls.rules import DEFAULT_MEASURES, GRADES, LEVELS, RequiredShares
 from ecoloop.controls.service import ControlError
-from ecoloop.db.base import RowId
+from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises.enums import PerformanceGrade
 from ecoloop.i18n import N_
 from ecoloop.settings import Settings
@@ -111,6 +111,7 @@ def _list_page(
         "summaries": [] if own else views.county_summaries(db, user.principal, rows, required_shares(settings)),
         "may_manage": allowed(user.principal, Action.MANAGE_CONTROL_LISTS),
         "own": own,
+        "in_force": views.in_force(db, utcnow()),
         **extra,
     }
     return render(request, "controls/list.html", context, user=user, status_code=status)
@@ -249,6 +250,7 @@ def _entry_page(
         **VOCAB,
         "d": detail,
         "today": local_today(settings),
+        "current": views.in_force(db, utcnow()).level_of(detail.enterprise.region.path),
         "may_manage": allowed(user.principal, Action.MANAGE_CONTROL_LISTS),
         **extra,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
@@ -35,6 +35,8 @@ from ecoloop.controls.rules import (
 from ecoloop.enterprises.enums import LineKind, PerformanceGrade
 from ecoloop.enterprises.models import Enterprise, ListMembership, ProductionLine, SupervisionList
 from ecoloop.episodes.enums import WarningLevel
+from ecoloop.episodes.queries import level_periods
+from ecoloop.episodes.rules import LevelPeriod, level_at
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -275,3 +277,20 @@ def entry_detail(session: Session, principal: Principal, enterprise_id: int, on:
         lines=lines,
         emissions={(e.line_id, e.pollutant): e.kg_per_day for e in emissions},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """The warning levels in force at one moment, asked per place (`level_of` a region path)."""
+
+    periods: Sequence[LevelPeriod]
+    at: datetime
+
+    def level_of(self, region_path: str) -> WarningLevel | None:
+        held = level_at(self.periods, region_path, self.at)
+        return held.level if held else None
+
+
+def in_force(session: Session, now: datetime) -> InForce:
+    """The issued warnings' levels in force at `now` (the list shows each enterprise's measure at its level)."""
+    return InForce(level_periods(session, now, now + timedelta(seconds=1)), now)
