@@ -23,6 +23,8 @@ from ecoloop.app import create_app
 from ecoloop.cases.enums import CaseSource, Category
 from ecoloop.cases.models import CaseUnit
 from ecoloop.cases.service import Acting, register_case
+from ecoloop.controls import service as controls
+from ecoloop.controls.enums import GuideIndustry
 from ecoloop.db.base import utcnow
 from ecoloop.draws.models import Draw
 from ecoloop.enterprises import service
@@ -170,6 +172,11 @@ def plant(db: Session, world: World, payload: str) -> int:
     db.flush()
     db.add(CaseUnit(case_id=case.id, organisation_id=unit.id))
     plant_draw(db, world)
+    # The control list (issue 20): enterprise A on it, its transport and note written by the bureau.
+    listed = controls.add_to_list(
+        db, world.principal(db, "admin"), e.id, industry=GuideIndustry.OTHER, since=date(2020, 1, 1)
+    )
+    listed.transport = listed.note = payload
     db.commit()
     return site.id
 
@@ -218,6 +225,9 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     "/hotspots/stats.xlsx": ("/hotspots/stats.xlsx", 0, 0),
     # The registered sources' template: its own headers, examples and notes.
     "/hotspots/sources/import/template.xlsx": ("/hotspots/sources/import/template.xlsx", 0, 0),
+    # The control list (issue 20): enterprise A's name, region names, its credit code stays, transport and note.
+    "/controls/export.xlsx": ("/controls/export.xlsx", 4, 4),
+    "/controls/import/template.xlsx": ("/controls/import/template.xlsx", 0, 0),
 }
 
 

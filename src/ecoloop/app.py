@@ -29,6 +29,7 @@ from ecoloop.cases.batch_routes import router as batches_router
 from ecoloop.cases.calendar_routes import router as calendar_router
 from ecoloop.cases.ledger_routes import router as ledger_router
 from ecoloop.cases.routes import router as cases_router
+from ecoloop.controls.routes import router as controls_router
 from ecoloop.draws.public_routes import router as public_draws_router
 from ecoloop.draws.routes import router as draws_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
@@ -146,6 +147,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     inspections_router,  # with the officer's phone, campaigns, checklists and the published outcomes (issue 19)
     draws_router,
     public_draws_router,
+    controls_router,  # the emergency control list (issue 20)
 )
 
 

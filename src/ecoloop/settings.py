@@ -226,6 +226,20 @@ class Settings(BaseSettings):
     hotspot_repeat_count: int = Field(
         default=3, ge=2, le=100, description="A station's order of this count within the days proposes an interview."
     )
+    # The control list's required shares per warning level (issue 20 part 3, docs/controls.md).
+    control_share_yellow_percent: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Share (%) of a county's whole-society SO2, NOx, PM and VOCs emissions that the control list "
+        "must cut during a yellow warning.",
+    )
+    control_share_orange_percent: int = Field(
+        default=20, ge=0, le=100, description="The same share (%) during an orange warning."
+    )
+    control_share_red_percent: int = Field(
+        default=30, ge=0, le=100, description="The same share (%) during a red warning."
+    )
 
     @field_validator("pii_keys_file", mode="before")
     @classmethod

@@ -31,6 +31,15 @@ from ecoloop.casereviews.models import (
 )
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.controls import scope as controls_scope
+from ecoloop.controls.models import (
+    ControlEntry,
+    ControlOverride,
+    ControlSchedule,
+    CountyBaseline,
+    MeasureTemplate,
+    NormalEmission,
+)
 from ecoloop.db.base import Base
 from ecoloop.draws import queries as draws_queries
 from ecoloop.draws import scope as draws_scope
@@ -56,6 +65,8 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.episodes import scope as episodes_scope
+from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
 from ecoloop.hotspots import scope as hotspots_scope
 from ecoloop.hotspots.models import HotspotEvent, HotspotOrder, HotspotOrderUnit, PollutionSource
 from ecoloop.identity import scope as identity_scope
@@ -127,9 +138,11 @@ SCOPES = (
     audit_scope,
     casereviews_scope,
     cases_scope,
+    controls_scope,
     draws_scope,
     enterprises_scope,
     hotspots_scope,
+    episodes_scope,
     identity_scope,
     inspections_scope,
     intake_scope,
@@ -162,6 +175,10 @@ __all__ = [
     "ChecklistVersion",
     "Complaint",
     "ComplaintPhoto",
+    "ControlEntry",
+    "ControlOverride",
+    "ControlSchedule",
+    "CountyBaseline",
     "DataCorrection",
     "Device",
     "Draw",
@@ -184,7 +201,9 @@ __all__ = [
     "JobRun",
     "ListMembership",
     "LoginThrottle",
+    "MeasureTemplate",
     "Milestone",
+    "NormalEmission",
     "Notification",
     "OfficerCertificate",
     "OfficerConflict",
@@ -208,6 +227,7 @@ __all__ = [
     "PenaltyTemplate",
     "Permit",
     "PollutionSource",
+    "PollutionWarning",
     "ProductionLine",
     "PushTask",
     "RateCounter",
@@ -227,6 +247,9 @@ __all__ = [
     "SupervisionBatch",
     "SupervisionList",
     "User",
+    "WarningArea",
+    "WarningChange",
+    "WarningTriggerConfig",
     "WebSession",
     "Webhook",
     "WebhookCursor",

@@ -51,6 +51,8 @@ MENU = (
     NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
     NavItem(N_("Administrative penalties"), "/penalties", Action.VIEW_PENALTIES),
     NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
+    # Air control operations (issue 20): the emergency control list by performance grade.
+    NavItem(N_("Emergency control list"), "/controls", Action.VIEW_CONTROL_LISTS),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
