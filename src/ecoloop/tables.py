@@ -44,6 +44,15 @@ from ecoloop.draws.models import (
     OfficerConflict,
     OfficerPool,
 )
+from ecoloop.electricity import scope as electricity_scope
+from ecoloop.electricity.models import (
+    CheckSettings,
+    ElectricityFlag,
+    Meter,
+    MeterReading,
+    ReadingImport,
+    RefusedReading,
+)
 from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
     DataCorrection,
@@ -126,6 +135,7 @@ SCOPES = (
     casereviews_scope,
     cases_scope,
     draws_scope,
+    electricity_scope,
     enterprises_scope,
     identity_scope,
     inspections_scope,
@@ -155,6 +165,7 @@ __all__ = [
     "CaseEvent",
     "CaseLeader",
     "CaseUnit",
+    "CheckSettings",
     "Checklist",
     "ChecklistVersion",
     "Complaint",
@@ -165,6 +176,7 @@ __all__ = [
     "DrawAssignment",
     "DrawAssignmentOfficer",
     "DrawSnapshot",
+    "ElectricityFlag",
     "Enterprise",
     "EnterprisePool",
     "FormNonce",
@@ -178,6 +190,8 @@ __all__ = [
     "JobRun",
     "ListMembership",
     "LoginThrottle",
+    "Meter",
+    "MeterReading",
     "Milestone",
     "Notification",
     "OfficerCertificate",
@@ -204,6 +218,8 @@ __all__ = [
     "ProductionLine",
     "PushTask",
     "RateCounter",
+    "ReadingImport",
+    "RefusedReading",
     "Region",
     "Report",
     "ReportConfig",

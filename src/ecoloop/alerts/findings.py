@@ -65,6 +65,17 @@ _SENTENCES = {
         "%(reference)s %(unit)s of a %(zone)s by %(excess)s dB"
     ),
     RuleKind.PARTNER: N_("%(time)s %(where)s %(source)s reported: %(title)s. %(description)s"),
+    RuleKind.ELECTRICITY: N_(
+        "%(time)s %(where)s %(enterprise)s, meter %(meter)s (%(line)s): %(flag)s in %(found)s of the %(checked)s "
+        "slots checked, longest from %(first)s to %(last)s"
+    ),
+}
+# The electricity checks' kinds of flag (`electricity.enums.FlagKind`, whose labels these are: the alerts do not
+# import the electricity package, which raises its alerts through `alerts.service`).
+_ELECTRICITY_FLAGS = {
+    "over_allowance": N_("Production above the allowance"),
+    "treatment_off": N_("Treatment facility not running"),
+    "missing_data": N_("Electricity data missing"),
 }
 _PARTNER_BARE = N_("%(time)s %(where)s %(source)s reported: %(title)s")
 _NOISE_MAX = N_(
@@ -203,6 +214,17 @@ def _specific(kind: RuleKind | None, f: Mapping[str, Any], values: dict[str, Any
             "period": gettext(NoisePeriod(f["period"]).label),
             "zone": gettext(NoiseZone(f["zone"]).label),
             "excess": number(f["excess"]),
+        }
+    elif kind is RuleKind.ELECTRICITY:
+        extra = {
+            "enterprise": str(f["enterprise"]),
+            "meter": str(f["meter"]),
+            "line": str(f["line"]),
+            "flag": gettext(_ELECTRICITY_FLAGS[f["flag"]]),
+            "found": int(f["found"]),
+            "checked": int(f["checked"]),
+            "first": _moment(f["first"], zone),
+            "last": _moment(f["last"], zone),
         }
     elif kind is RuleKind.PARTNER:
         # the platform's own words, stored with personal numbers masked (`ecoloop.intake.events`)

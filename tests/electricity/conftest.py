@@ -1,0 +1,67 @@
+"""Meters on the test city's enterprises, a warning and its allowances, and simulated readings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ecoloop.controls.rules import Allowance
+from ecoloop.electricity import service
+from ecoloop.electricity.enums import MeterTarget
+from ecoloop.electricity.models import Meter
+from ecoloop.enterprises.enums import LineKind
+from ecoloop.enterprises.models import Enterprise, ProductionLine
+from ecoloop.episodes.enums import WarningLevel
+from ecoloop.episodes.rules import LevelPeriod
+from tests.factories import World
+
+ZONE = ZoneInfo("Asia/Shanghai")
+WARNING_START = datetime(2026, 11, 23, 20, tzinfo=ZONE)
+WARNING_END = WARNING_START + timedelta(hours=48)
+NOW = WARNING_END + timedelta(hours=1)
+
+
+@dataclass
+class Plant:
+    """Each enterprise's production line and kiln-gas treatment, their meters, and the warning."""
+
+    lines: dict[str, ProductionLine]
+    meters: dict[str, Meter]
+    period: LevelPeriod
+
+
+def add_lines(db: Session, enterprise: Enterprise, key: str) -> tuple[ProductionLine, ProductionLine]:
+    production = ProductionLine(enterprise_id=enterprise.id, name=f"{key}-窑", kind=LineKind.PRODUCTION)
+    db.add(production)
+    db.flush()
+    treatment = ProductionLine(
+        enterprise_id=enterprise.id, name=f"{key}-除尘", kind=LineKind.TREATMENT, serves_id=production.id
+    )
+    db.add(treatment)
+    db.flush()
+    return production, treatment
+
+
+@pytest.fixture
+def plant(db: Session, world: World) -> Plant:
+    lines: dict[str, ProductionLine] = {}
+    meters: dict[str, Meter] = {}
+    for key, enterprise in (("a", world.enterprise_a), ("a2", world.enterprise_a2), ("b", world.enterprise_b)):
+        production, treatment = add_lines(db, enterprise, key)
+        lines[f"{key}-p"], lines[f"{key}-t"] = production, treatment
+        meters[f"{key}-p"] = service.save_meter(
+            db, number=f"DB-{key}-P", enterprise_id=enterprise.id, target=MeterTarget.PRODUCTION, line_id=production.id
+        )
+        meters[f"{key}-t"] = service.save_meter(
+            db, number=f"DB-{key}-T", enterprise_id=enterprise.id, target=MeterTarget.TREATMENT, line_id=treatment.id
+        )
+    period = LevelPeriod(7, world.city.id, world.city.path, WarningLevel.ORANGE, WARNING_START, WARNING_END)
+    return Plant(lines, meters, period)
+
+
+def allowance(enterprise: Enterprise, fraction: float, line_id: int | None = None) -> Allowance:
+    return Allowance(enterprise.id, line_id, WARNING_START, WARNING_END, fraction, WarningLevel.ORANGE, None)
