@@ -31,6 +31,15 @@ from ecoloop.casereviews.models import (
 )
 from ecoloop.cases import scope as cases_scope
 from ecoloop.cases.models import Attachment, CalendarDay, Case, CaseEvent, CaseUnit, Milestone, SupervisionBatch
+from ecoloop.controls import scope as controls_scope
+from ecoloop.controls.models import (
+    ControlEntry,
+    ControlOverride,
+    ControlSchedule,
+    CountyBaseline,
+    MeasureTemplate,
+    NormalEmission,
+)
 from ecoloop.db.base import Base
 from ecoloop.draws import queries as draws_queries
 from ecoloop.draws import scope as draws_scope
@@ -65,6 +74,8 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.episodes import scope as episodes_scope
+from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
 from ecoloop.identity import scope as identity_scope
 from ecoloop.identity.models import (
     ApiToken,
@@ -134,9 +145,11 @@ SCOPES = (
     audit_scope,
     casereviews_scope,
     cases_scope,
+    controls_scope,
     draws_scope,
     electricity_scope,
     enterprises_scope,
+    episodes_scope,
     identity_scope,
     inspections_scope,
     intake_scope,
@@ -170,6 +183,10 @@ __all__ = [
     "ChecklistVersion",
     "Complaint",
     "ComplaintPhoto",
+    "ControlEntry",
+    "ControlOverride",
+    "ControlSchedule",
+    "CountyBaseline",
     "DataCorrection",
     "Device",
     "Draw",
@@ -190,9 +207,11 @@ __all__ = [
     "JobRun",
     "ListMembership",
     "LoginThrottle",
+    "MeasureTemplate",
     "Meter",
     "MeterReading",
     "Milestone",
+    "NormalEmission",
     "Notification",
     "OfficerCertificate",
     "OfficerConflict",
@@ -215,6 +234,7 @@ __all__ = [
     "PenaltySuspension",
     "PenaltyTemplate",
     "Permit",
+    "PollutionWarning",
     "ProductionLine",
     "PushTask",
     "RateCounter",
@@ -236,6 +256,9 @@ __all__ = [
     "SupervisionBatch",
     "SupervisionList",
     "User",
+    "WarningArea",
+    "WarningChange",
+    "WarningTriggerConfig",
     "WebSession",
     "Webhook",
     "WebhookCursor",

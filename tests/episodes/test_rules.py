@@ -1,7 +1,9 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from ecoloop.episodes.enums import WarningLevel
-from ecoloop.episodes.rules import LevelPeriod, level_at
+import pytest
+
+from ecoloop.episodes.enums import ChangeKind, WarningLevel
+from ecoloop.episodes.rules import ChangeEntry, Held, LevelPeriod, held_levels, level_at
 
 CITY = "371800."
 COUNTY = "371800.371802."
@@ -42,3 +44,63 @@ def test_of_two_periods_of_one_level_the_earlier_one_applies() -> None:
     earlier = LevelPeriod(1, 2, COUNTY, WarningLevel.ORANGE, _at(1), None)
     assert level_at([later, earlier], COUNTY, _at(3)) == earlier
     assert level_at([earlier, later], COUNTY, _at(3)) == earlier
+
+
+# The levels a warning held, read from its change log (worked by hand).
+_T = datetime(2026, 12, 10, tzinfo=UTC)
+_H = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        pytest.param([], [], id="nothing issued"),
+        pytest.param(
+            [ChangeEntry(ChangeKind.ISSUE, WarningLevel.YELLOW, _T, None)],
+            [Held(WarningLevel.YELLOW, _T, None)],
+            id="issued until further notice",
+        ),
+        pytest.param(
+            [ChangeEntry(ChangeKind.ISSUE, WarningLevel.YELLOW, _T, _T + 48 * _H)],
+            [Held(WarningLevel.YELLOW, _T, _T + 48 * _H)],
+            id="ends at its planned end",
+        ),
+        pytest.param(
+            [
+                ChangeEntry(ChangeKind.ISSUE, WarningLevel.YELLOW, _T, _T + 48 * _H),
+                ChangeEntry(ChangeKind.UPGRADE, WarningLevel.RED, _T + 12 * _H, _T + 48 * _H),
+                ChangeEntry(ChangeKind.DOWNGRADE, WarningLevel.ORANGE, _T + 30 * _H, _T + 48 * _H),
+                ChangeEntry(ChangeKind.EXTEND, WarningLevel.ORANGE, _T + 40 * _H, _T + 60 * _H),
+            ],
+            [
+                Held(WarningLevel.YELLOW, _T, _T + 12 * _H),
+                Held(WarningLevel.RED, _T + 12 * _H, _T + 30 * _H),
+                Held(WarningLevel.ORANGE, _T + 30 * _H, _T + 60 * _H),
+            ],
+            id="upgrade, downgrade and extension",
+        ),
+        pytest.param(
+            [
+                ChangeEntry(ChangeKind.ISSUE, WarningLevel.ORANGE, _T, _T + 72 * _H),
+                ChangeEntry(ChangeKind.LIFT, WarningLevel.ORANGE, _T + 20 * _H, None),
+            ],
+            [Held(WarningLevel.ORANGE, _T, _T + 20 * _H)],
+            id="lifted early",
+        ),
+        pytest.param(
+            [
+                ChangeEntry(ChangeKind.ISSUE, WarningLevel.YELLOW, _T, None),
+                ChangeEntry(ChangeKind.UPGRADE, WarningLevel.ORANGE, _T, None),
+            ],
+            [Held(WarningLevel.ORANGE, _T, None)],
+            id="upgraded at its start: the stretch of no length is left out",
+        ),
+        pytest.param(
+            [ChangeEntry(ChangeKind.UPGRADE, WarningLevel.RED, _T, None)],
+            [],
+            id="a change before any issue is no change",
+        ),
+    ],
+)
+def test_held_levels(entries: list[ChangeEntry], expected: list[Held]) -> None:
+    assert held_levels(entries) == expected

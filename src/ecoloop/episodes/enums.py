@@ -42,3 +42,79 @@ _RESPONSE_LABELS = {
     WarningLevel.RED: N_("Level I response"),
 }
 _RANKS = {WarningLevel.YELLOW: 1, WarningLevel.ORANGE: 2, WarningLevel.RED: 3}
+
+
+class PrimaryPollutant(StrEnum):
+    """The pollutant a warning is issued for (首要污染物). Only particulate episodes (PM2.5, PM10) start the emergency
+    reduction list; an ozone episode gives a health notice and routine VOCs/NOx supervision, without the list
+    (环大气 [2024] 6 号: PM2.5 episodes take emergency reductions under the national technical guide; O3 episodes
+    health alerts; see docs/episodes.md)."""
+
+    PM25 = "pm25"
+    PM10 = "pm10"
+    O3 = "o3"
+
+    @property
+    def label(self) -> str:
+        return _POLLUTANT_LABELS[self]
+
+    @property
+    def starts_controls(self) -> bool:
+        """Whether a warning for this pollutant puts the emergency reduction list (应急减排清单) in force."""
+        return self is not PrimaryPollutant.O3
+
+
+_POLLUTANT_LABELS = {
+    PrimaryPollutant.PM25: N_("PM2.5"),
+    PrimaryPollutant.PM10: N_("PM10"),
+    PrimaryPollutant.O3: N_("Ozone (O3)"),
+}
+
+
+class WarningStatus(StrEnum):
+    """Where a warning stands: prepared (draft), sent to the leader for signature (审签), signed, issued (发布: its
+    levels hold from their effective times), lifted (解除), or refused by the leader."""
+
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    LIFTED = "lifted"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    WarningStatus.DRAFT: N_("Draft"),
+    WarningStatus.AWAITING_APPROVAL: N_("Awaiting the leader's signature"),
+    WarningStatus.APPROVED: N_("Approved, not yet issued"),
+    WarningStatus.ISSUED: N_("Issued, in force"),
+    WarningStatus.LIFTED: N_("Lifted"),
+    WarningStatus.REFUSED: N_("Refused by the leader"),
+}
+
+
+class ChangeKind(StrEnum):
+    """A change of a warning in force, each kept in its change log (预警发布、升级、降级、延长、解除)."""
+
+    ISSUE = "issue"
+    UPGRADE = "upgrade"
+    DOWNGRADE = "downgrade"
+    EXTEND = "extend"
+    LIFT = "lift"
+
+    @property
+    def label(self) -> str:
+        return _CHANGE_LABELS[self]
+
+
+_CHANGE_LABELS = {
+    ChangeKind.ISSUE: N_("Warning issued"),
+    ChangeKind.UPGRADE: N_("Warning upgraded"),
+    ChangeKind.DOWNGRADE: N_("Warning downgraded"),
+    ChangeKind.EXTEND: N_("Warning extended"),
+    ChangeKind.LIFT: N_("Warning lifted"),
+}

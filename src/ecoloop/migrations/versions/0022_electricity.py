@@ -2,7 +2,7 @@
 checks' settings by version, and the flags of a warning's checks (issue 20 part 4)
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-07 15:39:46.182915
 """
 
@@ -17,7 +17,7 @@ import ecoloop.db.base
 
 
 revision: str = "0022"
-down_revision: str | None = "0019"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
