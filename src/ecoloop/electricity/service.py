@@ -20,12 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ecoloop.cases.queries import work_calendar
+from ecoloop.controls.queries import allowances
 from ecoloop.electricity.enums import MeterInterval, MeterTarget, ReadingOrigin
 from ecoloop.electricity.models import CheckSettings, Meter, MeterReading, ReadingImport, RefusedReading
 from ecoloop.electricity.rules import Grid, Parameters, day_profiles
 from ecoloop.electricity.simulation import Stretch, simulate
+from ecoloop.electricity.verification import Checked, check_warning
 from ecoloop.enterprises.enums import LineKind
 from ecoloop.enterprises.models import Enterprise, ProductionLine
+from ecoloop.episodes.queries import level_periods
 
 MAX_NUMBER = 64
 MAX_SOURCE = 100
@@ -303,3 +306,28 @@ def store_simulated(
 def _ceil(grid: Grid, at: datetime) -> int:
     index = grid.index(at)
     return index + 1 if grid.time(index) < at else index
+
+
+# A warning is checked while it is in force and for two days after (readings come in late), every run of the
+# scheduler's job; its levels are read over the last 60 days (a warning lasts days, not months).
+CHECK_AFTER = timedelta(days=2)
+LOOK_BACK = timedelta(days=60)
+
+
+def run_checks(session: Session, now: datetime, zone: tzinfo, *, warning_id: int | None = None) -> list[Checked]:
+    """Check every warning in force or lifted within CHECK_AFTER (or only `warning_id`) against the control list's
+    allowances: the scheduler's job every 15 minutes and the page's button. The city's warnings and list are read
+    whole (not scoped): flags are shown per user by their enterprise's scope."""
+    params = parameters(session)
+    recent = level_periods(session, now - CHECK_AFTER, now)
+    ids = sorted({p.warning_id for p in recent if warning_id is None or p.warning_id == warning_id})
+    if not ids:
+        return []
+    every = level_periods(session, now - LOOK_BACK - timedelta(weeks=params.weeks), now)
+    out = []
+    for wid in ids:
+        own = [p for p in every if p.warning_id == wid]
+        earlier = [p for p in every if p.warning_id != wid]
+        allowed = allowances(session, own, tz=zone)
+        out.append(check_warning(session, own, allowed, earlier, now=now, zone=zone, params=params))
+    return out
