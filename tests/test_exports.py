@@ -213,6 +213,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The case-file review summary (issue 19): unit and officer names, the standard's texts; no review planted here
     # (tests/casereviews/test_routes.py plants hostile reasons and names in it).
     "/case-reviews/summary.xlsx": ("/case-reviews/summary.xlsx?year=2026", 0, 0),
+    # The electricity readings' file layout (issue 20): its own headers and examples.
+    "/electricity/imports/template.csv": ("/electricity/imports/template.csv", 0, 0),
 }
 
 

@@ -15,7 +15,8 @@ from ecoloop.electricity.enums import MeterTarget
 from ecoloop.electricity.models import Meter
 from ecoloop.enterprises.enums import LineKind
 from ecoloop.enterprises.models import Enterprise, ProductionLine
-from ecoloop.episodes.enums import WarningLevel
+from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
+from ecoloop.episodes.models import PollutionWarning, WarningChange
 from ecoloop.episodes.rules import LevelPeriod
 from tests.factories import World
 
@@ -65,3 +66,32 @@ def plant(db: Session, world: World) -> Plant:
 
 def allowance(enterprise: Enterprise, fraction: float, line_id: int | None = None) -> Allowance:
     return Allowance(enterprise.id, line_id, WARNING_START, WARNING_END, fraction, WarningLevel.ORANGE, None)
+
+
+def issue_warning(db: Session, world: World, start: datetime, end: datetime) -> PollutionWarning:
+    """An orange warning for the whole city, issued (its change log's first entry) from `start` to `end`."""
+    warning = PollutionWarning(
+        number="ZWR2026-009",
+        city_id=world.city.id,
+        level=WarningLevel.ORANGE,
+        pollutant=PrimaryPollutant.PM25,
+        planned_start=start,
+        planned_end=end,
+        status=WarningStatus.ISSUED,
+        prepared_by_id=world.users["analyst"].id,
+    )
+    db.add(warning)
+    db.flush()
+    db.add(
+        WarningChange(
+            warning_id=warning.id,
+            seq=1,
+            kind=ChangeKind.ISSUE,
+            level=WarningLevel.ORANGE,
+            effective_at=start,
+            planned_end=end,
+            recorded_by_id=world.users["analyst"].id,
+        )
+    )
+    db.flush()
+    return warning

@@ -19,9 +19,7 @@ from ecoloop.electricity.rules import Parameters
 from ecoloop.electricity.service import MeterError, RawReading
 from ecoloop.enterprises.enums import PerformanceGrade
 from ecoloop.enterprises.models import GradeRecord, ListMembership, SupervisionList
-from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
-from ecoloop.episodes.models import PollutionWarning, WarningChange
-from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant
+from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant, issue_warning
 from tests.factories import World
 
 
@@ -49,12 +47,12 @@ def test_a_meter_number_is_unique(db: Session, world: World, plant: Plant) -> No
     assert caught.value.code == "number_taken"
 
 
-def store(db: Session, rows: list[RawReading], now: datetime = NOW) -> service.ImportResult:
-    meters = service.meters_by_number(db)
+def store(db: Session, world: World, rows: list[RawReading], now: datetime = NOW) -> service.ImportResult:
+    meters = service.meters_by_number(db, world.principal(db, "analyst"))
     return service.store_readings(db, rows, meters, origin=ReadingOrigin.API, username="analyst", now=now, zone=ZONE)
 
 
-def test_readings_are_checked_row_by_row_and_stored_once(db: Session, plant: Plant) -> None:
+def test_readings_are_checked_row_by_row_and_stored_once(db: Session, world: World, plant: Plant) -> None:
     hourly = service.save_meter(
         db,
         number="DB-H",
@@ -64,6 +62,7 @@ def test_readings_are_checked_row_by_row_and_stored_once(db: Session, plant: Pla
     )
     result = store(
         db,
+        world,
         [
             RawReading(2, "DB-a-P", "2026-11-20 08:00", "12.5"),  # local time
             RawReading(3, "DB-a-P", "2026-11-20T00:15:00+00:00", 13),
@@ -98,7 +97,7 @@ def test_readings_are_checked_row_by_row_and_stored_once(db: Session, plant: Pla
     assert stored == 14.0
     assert hourly.id in set(db.scalars(select(MeterReading.meter_id)))
 
-    again = store(db, [RawReading(2, "DB-a-P", "2026-11-20 08:00", "15")])
+    again = store(db, world, [RawReading(2, "DB-a-P", "2026-11-20 08:00", "15")])
     assert again.record.stored == 1
     assert db.scalar(select(func.count()).select_from(MeterReading)) == 3
     assert db.scalar(select(MeterReading.kwh).where(MeterReading.at == datetime(2026, 11, 20, 0, tzinfo=UTC))) == 15.0
@@ -112,36 +111,8 @@ def test_parameters_are_kept_by_version(db: Session, world: World) -> None:
     assert Parameters(weeks=0, residual=1.5).problems() == ["weeks", "min_samples", "residual"]
 
 
-def issue_warning(db: Session, world: World) -> PollutionWarning:
-    warning = PollutionWarning(
-        number="ZWR2026-009",
-        city_id=world.city.id,
-        level=WarningLevel.ORANGE,
-        pollutant=PrimaryPollutant.PM25,
-        planned_start=WARNING_START,
-        planned_end=WARNING_END,
-        status=WarningStatus.ISSUED,
-        prepared_by_id=world.users["analyst"].id,
-    )
-    db.add(warning)
-    db.flush()
-    db.add(
-        WarningChange(
-            warning_id=warning.id,
-            seq=1,
-            kind=ChangeKind.ISSUE,
-            level=WarningLevel.ORANGE,
-            effective_at=WARNING_START,
-            planned_end=WARNING_END,
-            recorded_by_id=world.users["analyst"].id,
-        )
-    )
-    db.flush()
-    return warning
-
-
 def test_run_checks_reads_the_issued_warning_and_the_control_list(db: Session, world: World, plant: Plant) -> None:
-    warning = issue_warning(db, world)
+    warning = issue_warning(db, world, WARNING_START, WARNING_END)
     emergency = db.scalars(select(SupervisionList).where(SupervisionList.code == EMERGENCY_LIST_CODE)).one()
     for enterprise in (world.enterprise_a, world.enterprise_a2):
         db.add(ControlEntry(enterprise_id=enterprise.id, industry=GuideIndustry.CEMENT_CLINKER))

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.alerts.findings import describe
 from ecoloop.alerts.models import Alert
 from ecoloop.alerts.rules import RuleKind
 from ecoloop.electricity import service
@@ -16,6 +17,7 @@ from ecoloop.electricity.enums import FlagKind
 from ecoloop.electricity.models import ElectricityFlag
 from ecoloop.electricity.rules import Parameters
 from ecoloop.electricity.verification import check_warning
+from ecoloop.i18n import use_locale
 from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant, allowance
 from tests.factories import World
 
@@ -70,6 +72,10 @@ def test_the_check_flags_the_planted_enterprises_only(db: Session, world: World,
     alert = db.get_one(Alert, over.alert_id)
     assert alert.kind is RuleKind.ELECTRICITY
     assert alert.enterprise_id == world.enterprise_a2.id
+    with use_locale("zh_CN"):
+        sentence = describe(alert.kind, alert.detail["findings"][0], where="清源区", zone=ZONE)
+    assert sentence.startswith("2026-11-2") and "未按要求落实停限产" in sentence
+    assert "清源市东湖水泥有限公司，电表 DB-a2-P（a2-窑）" in sentence
     curve = alert.detail["curve"]
     assert len(curve["load"]) == len(curve["allowed"]) == 48 * 4
     assert curve["start"] == WARNING_START.isoformat()

@@ -71,12 +71,16 @@ OFFICER_INSPECTIONS = ["/inspections", "/inspections/mine", "/inspections/campai
 PENALTY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 PENALTY_HANDLERS = frozenset({"analyst", "inspector", "branch_a"})
 
+# Electricity checks (issue 20): view_electricity; an enterprise sees its own meters.
+ELECTRICITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a", "enterprise_a"})
+
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
     "/": (EVERYONE, "首页"),
     "/account": (EVERYONE, "我的账户"),
     "/screen": (QUALITY_VIEWERS, "综合态势"),
     "/enterprises": (ENTERPRISE_VIEWERS, "企业"),
+    "/electricity": (ELECTRICITY_VIEWERS, "用电监控"),
     "/enterprises/{enterprise}": (ENTERPRISE_VIEWERS, "清源华能热电有限公司"),
     "/enterprises/import": (ENTERPRISE_KEEPERS, "导入企业档案"),
     "/cases": (EVERYONE, "案件"),
@@ -146,6 +150,7 @@ MENUS = {
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -167,6 +172,7 @@ MENUS = {
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -183,6 +189,7 @@ MENUS = {
         *INSPECTIONS,
         "/penalties",
         *REVIEW,
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -197,6 +204,7 @@ MENUS = {
         *OFFICER_INSPECTIONS,
         "/penalties",
         *REVIEW,
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/account",
@@ -213,13 +221,23 @@ MENUS = {
         *OFFICER_INSPECTIONS,
         "/penalties",
         *REVIEW,
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
         "/account",
     ],
     "department": ["/", *BRIEFS, "/alerts", "/complaints", "/push-tasks", *CASES, "/account"],
-    "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "enterprise_a": [
+        "/",
+        "/alerts",
+        *CASES,
+        "/electricity",
+        "/enterprises",
+        "/monitoring/sites",
+        "/monitoring/upload",
+        "/account",
+    ],
 }
 
 # user → the figures on the overview, by caption

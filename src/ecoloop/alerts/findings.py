@@ -70,13 +70,6 @@ _SENTENCES = {
         "slots checked, longest from %(first)s to %(last)s"
     ),
 }
-# The electricity checks' kinds of flag (`electricity.enums.FlagKind`, whose labels these are: the alerts do not
-# import the electricity package, which raises its alerts through `alerts.service`).
-_ELECTRICITY_FLAGS = {
-    "over_allowance": N_("Production above the allowance"),
-    "treatment_off": N_("Treatment facility not running"),
-    "missing_data": N_("Electricity data missing"),
-}
 _PARTNER_BARE = N_("%(time)s %(where)s %(source)s reported: %(title)s")
 _NOISE_MAX = N_(
     "%(time)s %(where)s %(period)s %(parameter)s %(observed)s %(unit)s, above %(reference)s %(unit)s (the night "
@@ -216,11 +209,14 @@ def _specific(kind: RuleKind | None, f: Mapping[str, Any], values: dict[str, Any
             "excess": number(f["excess"]),
         }
     elif kind is RuleKind.ELECTRICITY:
+        # the flag's label, a message id of `electricity.enums.FlagKind` kept with the finding (the alerts do not
+        # import the electricity package, which raises its alerts through `alerts.service`)
+        flag = str(f["flag_label"])
         extra = {
             "enterprise": str(f["enterprise"]),
             "meter": str(f["meter"]),
             "line": str(f["line"]),
-            "flag": gettext(_ELECTRICITY_FLAGS[f["flag"]]),
+            "flag": gettext(flag),
             "found": int(f["found"]),
             "checked": int(f["checked"]),
             "first": _moment(f["first"], zone),

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ecoloop.access.principal import Principal
+from ecoloop.access.scope import scoped
 from ecoloop.cases.queries import work_calendar
 from ecoloop.controls.queries import allowances
 from ecoloop.electricity.enums import MeterInterval, MeterTarget, ReadingOrigin
@@ -264,9 +266,10 @@ def save_parameters(session: Session, params: Parameters, *, username: str, now:
     return row
 
 
-def meters_by_number(session: Session, numbers: Sequence[str] | None = None) -> dict[str, Meter]:
-    """Active meters by number (all, or those named): the meters an import may store readings for."""
-    stmt = select(Meter).where(Meter.active)
+def meters_by_number(session: Session, principal: Principal, numbers: Sequence[str] | None = None) -> dict[str, Meter]:
+    """The active meters the sender sees, by number (all, or those named): the meters an import may store
+    readings for."""
+    stmt = scoped(select(Meter).where(Meter.active), principal, Meter)
     if numbers is not None:
         stmt = stmt.where(Meter.number.in_(list(numbers)))
     return {meter.number: meter for meter in session.scalars(stmt)}

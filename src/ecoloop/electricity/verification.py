@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -27,11 +27,12 @@ from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.service import Fanout, next_number
 from ecoloop.cases.queries import work_calendar
 from ecoloop.controls.rules import Allowance
-from ecoloop.electricity.checks import Flag, MeterRole, allowed_level, served_production, verify
+from ecoloop.electricity.checks import Flag, MeterRole, Outcome, allowed_level, served_production, verify
 from ecoloop.electricity.enums import FlagKind, MeterInterval, MeterTarget
 from ecoloop.electricity.models import ElectricityFlag, Meter, MeterReading
 from ecoloop.electricity.rules import Grid, Parameters, day_profiles, dense, slot_mask
 from ecoloop.episodes.rules import LevelPeriod
+from ecoloop.i18n import DEFAULT_LOCALE, gettext, use_locale
 
 RULE_CODE = "electricity-check"
 SLOT_MINUTES = 15
@@ -64,45 +65,98 @@ def check_warning(
     """Check one warning (`periods`: its levels over its areas) against the allowances of the listed enterprises,
     up to `now`; `earlier`: the warnings before it, left out of the baseline."""
     warning_id = periods[0].warning_id
-    start = min(p.start for p in periods)
-    end = min(max(p.end or now for p in periods), now)
-    allowances = [a for a in allowances if a.start < end and a.end > start]
-    enterprises = {a.enterprise_id for a in allowances}
-    meters = list(
-        session.scalars(
-            select(Meter)
-            .where(Meter.enterprise_id.in_(enterprises), Meter.active)
-            .order_by(Meter.enterprise_id, Meter.id)
-        )
-    )
-    if not meters or end <= start:
+    run = evaluate(session, periods, allowances, earlier, now=now, zone=zone, params=params)
+    if run is None:
         return Checked(warning_id, 0, [], 0)
-    first_day = start.astimezone(zone).date()
-    history_start = first_day - timedelta(days=7 * params.weeks)
-    days = (end.astimezone(zone).date() - history_start).days + 1
-    grid = Grid(datetime.combine(history_start, datetime.min.time(), zone), days, SLOT_MINUTES)
-    series = _series(session, meters, grid)
-    profiles = day_profiles([grid.day(d) for d in range(days)], work_calendar(session).is_workday)
-    history_end = grid.index(datetime.combine(first_day, datetime.min.time(), zone))
-    excluded = slot_mask(grid, [(p.start, p.end) for p in earlier if p.warning_id != warning_id], now)
-    excluded[history_end:] = False
-    window = grid.slots - history_end
-    fraction = _fractions(meters, allowances, grid, history_end, now - DATA_DELAY)
-    roles = [_role(m) for m in meters]
-    outcome = verify(roles, series, grid.per_day, profiles, excluded, 7 * params.weeks, fraction, params)
-    window_series = series[:, history_end:]
-    allowed = allowed_level(outcome.level, outcome.sigma, np.nan_to_num(fraction, nan=1.0), params)
+    meters, grid, first = run.meters, run.grid, run.first
     kept, raised = [], 0
     fanout: Fanout | None = None
-    for flag in outcome.flags:
-        curve = _curve(grid, history_end, window, flag, roles, window_series, outcome.level, allowed, fraction)
-        row, new = _keep(session, warning_id, meters[flag.meter], flag, grid, history_end, now)
+    for flag in run.outcome.flags:
+        curve = run.curve(flag.meter, flag.production)
+        row, new = _keep(session, warning_id, meters[flag.meter], flag, grid, first, now)
         if fanout is None:
             fanout = Fanout(session)
         if _alert(session, row, meters[flag.meter], flag, curve, now, new, fanout):
             raised += 1
         kept.append(row)
     return Checked(warning_id, len(meters), kept, raised)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One warning's check computed (nothing kept yet): the meters, the grid, where the warning's days start on it,
+    the roles, readings, allowances and allowed levels, and the outcome."""
+
+    meters: list[Meter]
+    grid: Grid
+    first: int
+    roles: list[MeterRole]
+    window: np.ndarray
+    fraction: np.ndarray
+    allowed: np.ndarray
+    outcome: Outcome
+
+    def curve(self, row: int, production: tuple[int, ...] = ()) -> dict[str, object]:
+        """A meter's load, baseline and allowed level over the warning's slots (for a treatment facility, with the
+        production it serves), as the alert and the meter page draw them."""
+        warned = np.flatnonzero(~np.isnan(self.fraction[row]))
+        lo = int(warned[0]) if warned.size else 0
+        hi = int(warned[-1]) + 1 if warned.size else self.window.shape[1]
+        level = self.outcome.level
+        curve: dict[str, object] = {
+            "start": self.grid.time(self.first + lo).isoformat(),
+            "minutes": self.grid.minutes,
+            "load": _points(self.window[row, lo:hi]),
+            "baseline": _points(level[row, lo:hi]),
+        }
+        if self.roles[row].target is MeterTarget.TREATMENT:
+            rows = list(production or served_production(self.roles, row))
+            curve["production"] = _points(self.window[rows, lo:hi].sum(axis=0)) if rows else []
+            curve["production_baseline"] = _points(level[rows, lo:hi].sum(axis=0)) if rows else []
+        else:
+            limited = np.where(np.isnan(self.fraction[row, lo:hi]), np.nan, self.allowed[row, lo:hi])
+            curve["allowed"] = _points(limited)
+        return curve
+
+
+def evaluate(
+    session: Session,
+    periods: Sequence[LevelPeriod],
+    allowances: Sequence[Allowance],
+    earlier: Iterable[LevelPeriod],
+    *,
+    now: datetime,
+    zone: tzinfo,
+    params: Parameters,
+    enterprise_ids: Collection[int] | None = None,
+) -> Run | None:
+    """Compute one warning's check up to `now` (the listed enterprises' meters, or only those of
+    `enterprise_ids`); None when there is nothing to check."""
+    start = min(p.start for p in periods)
+    end = min(max(p.end or now for p in periods), now)
+    allowances = [a for a in allowances if a.start < end and a.end > start]
+    enterprises = {a.enterprise_id for a in allowances}
+    if enterprise_ids is not None:
+        enterprises &= set(enterprise_ids)
+    query = select(Meter).where(Meter.enterprise_id.in_(enterprises), Meter.active)
+    meters = list(session.scalars(query.order_by(Meter.enterprise_id, Meter.id)))
+    if not meters or end <= start:
+        return None
+    first_day = start.astimezone(zone).date()
+    history_start = first_day - timedelta(days=7 * params.weeks)
+    days = (end.astimezone(zone).date() - history_start).days + 1
+    grid = Grid(datetime.combine(history_start, datetime.min.time(), zone), days, SLOT_MINUTES)
+    series = _series(session, meters, grid)
+    profiles = day_profiles([grid.day(d) for d in range(days)], work_calendar(session).is_workday)
+    first = 7 * params.weeks * grid.per_day
+    warning_ids = {p.warning_id for p in periods}
+    excluded = slot_mask(grid, [(p.start, p.end) for p in earlier if p.warning_id not in warning_ids], now)
+    excluded[first:] = False
+    fraction = _fractions(meters, allowances, grid, first, now - DATA_DELAY)
+    roles = [_role(m) for m in meters]
+    outcome = verify(roles, series, grid.per_day, profiles, excluded, 7 * params.weeks, fraction, params)
+    allowed = allowed_level(outcome.level, outcome.sigma, np.nan_to_num(fraction, nan=1.0), params)
+    return Run(meters, grid, first, roles, series[:, first:], fraction, allowed, outcome)
 
 
 def _role(meter: Meter) -> MeterRole:
@@ -169,37 +223,6 @@ def _points(values: np.ndarray) -> list[float | None]:
     return [None if math.isnan(v) else round(float(v), 3) for v in values]
 
 
-def _curve(
-    grid: Grid,
-    first: int,
-    window: int,
-    flag: Flag,
-    roles: Sequence[MeterRole],
-    series: np.ndarray,
-    level: np.ndarray,
-    allowed: np.ndarray,
-    fraction: np.ndarray,
-) -> dict[str, object]:
-    """The flagged meter's load, baseline and allowed level over the warning's slots (and, for a treatment
-    facility, the production it serves), as the alert and the meter page draw them."""
-    warned = np.flatnonzero(~np.isnan(fraction[flag.meter]))
-    lo = int(warned[0]) if warned.size else 0
-    hi = int(warned[-1]) + 1 if warned.size else window
-    curve: dict[str, object] = {
-        "start": grid.time(first + lo).isoformat(),
-        "minutes": grid.minutes,
-        "load": _points(series[flag.meter, lo:hi]),
-        "baseline": _points(level[flag.meter, lo:hi]),
-    }
-    if roles[flag.meter].target is MeterTarget.TREATMENT:
-        rows = list(flag.production or served_production(roles, flag.meter))
-        curve["production"] = _points(series[rows, lo:hi].sum(axis=0)) if rows else []
-        curve["production_baseline"] = _points(level[rows, lo:hi].sum(axis=0)) if rows else []
-    else:
-        curve["allowed"] = _points(np.where(np.isnan(fraction[flag.meter, lo:hi]), np.nan, allowed[flag.meter, lo:hi]))
-    return curve
-
-
 def _keep(
     session: Session, warning_id: int, meter: Meter, flag: Flag, grid: Grid, first: int, now: datetime
 ) -> tuple[ElectricityFlag, bool]:
@@ -242,16 +265,21 @@ def _alert(
     fanout: Fanout,
 ) -> bool:
     """Raise the flag's alert, or bring its alert up to date; whether one was raised."""
-    line = meter.line.name if meter.line is not None else ""
+    if meter.line is not None:
+        line = meter.line.name
+    else:
+        with use_locale(DEFAULT_LOCALE):  # kept as data, in the bureau's language, as rule names are
+            line = gettext(meter.target.label)
     finding = {
         "time": row.first_at.isoformat(),
         "parameter": None,
         "observed": None,
         "reference": None,
         "flag": flag.kind.value,
+        "flag_label": flag.kind.label,  # a message id: the sentence is in the reader's language
         "enterprise": meter.enterprise.name,
         "meter": meter.number,
-        "line": line or meter.target.value,
+        "line": line,
         "found": flag.found,
         "checked": flag.checked,
         "first": row.first_at.isoformat(),
@@ -259,7 +287,7 @@ def _alert(
     }
     detail = {
         "findings": [finding],
-        "title": f"{meter.enterprise.name} {line or meter.number}",
+        "title": f"{meter.enterprise.name} {line}",
         "flag": flag.kind.value,
         "warning": row.warning_id,
         "meter": meter.id,

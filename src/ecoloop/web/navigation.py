@@ -49,6 +49,8 @@ MENU = (
     NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
     NavItem(N_("Administrative penalties"), "/penalties", Action.VIEW_PENALTIES),
     NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
+    # Electricity-based verification during heavy-pollution warnings (issue 20): meters, flags, imports.
+    NavItem(N_("Electricity monitoring"), "/electricity", Action.VIEW_ELECTRICITY),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
