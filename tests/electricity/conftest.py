@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoloop.controls.enums import GuideIndustry
+from ecoloop.controls.models import EMERGENCY_LIST_CODE, ControlEntry
 from ecoloop.controls.rules import Allowance
 from ecoloop.electricity import service
 from ecoloop.electricity.enums import MeterTarget
 from ecoloop.electricity.models import Meter
-from ecoloop.enterprises.enums import LineKind
-from ecoloop.enterprises.models import Enterprise, ProductionLine
+from ecoloop.enterprises.enums import LineKind, PerformanceGrade
+from ecoloop.enterprises.models import Enterprise, GradeRecord, ListMembership, ProductionLine, SupervisionList
 from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
 from ecoloop.episodes.models import PollutionWarning, WarningChange
 from ecoloop.episodes.rules import LevelPeriod
@@ -95,3 +98,12 @@ def issue_warning(db: Session, world: World, start: datetime, end: datetime) -> 
     )
     db.flush()
     return warning
+
+
+def list_enterprise(db: Session, enterprise: Enterprise, grade: PerformanceGrade = PerformanceGrade.D) -> None:
+    """Put an enterprise on the emergency list as a cement clinker plant of `grade` (D: stops at orange)."""
+    emergency = db.scalars(select(SupervisionList).where(SupervisionList.code == EMERGENCY_LIST_CODE)).one()
+    db.add(ControlEntry(enterprise_id=enterprise.id, industry=GuideIndustry.CEMENT_CLINKER))
+    db.add(ListMembership(list_id=emergency.id, enterprise_id=enterprise.id, start=date(2026, 1, 1)))
+    db.add(GradeRecord(enterprise_id=enterprise.id, grade=grade, start=date(2026, 1, 1)))
+    db.flush()

@@ -18,7 +18,7 @@ from ecoloop.electricity import service
 from ecoloop.electricity.enums import FlagKind, MeterTarget
 from ecoloop.electricity.models import ElectricityFlag, Meter, MeterReading
 from ecoloop.identity.service import create_api_token
-from tests.electricity.conftest import add_lines, issue_warning
+from tests.electricity.conftest import add_lines, issue_warning, list_enterprise
 from tests.factories import World
 from tests.web.helpers import csrf_for, menu_links, open_session, parse
 
@@ -208,3 +208,27 @@ async def test_the_readings_api_takes_a_token_and_is_idempotent(
     assert (await client.post("/api/v1/electricity/readings", json=body)).status_code == 401
     bad = await client.post("/api/v1/electricity/readings", json={"rows": []}, headers=headers)
     assert bad.status_code == 422
+
+
+async def test_the_meter_page_draws_the_load_against_the_allowed_level_during_the_warning(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, meters: dict[str, Meter]
+) -> None:
+    # enterprise a stops (D grade) during the warning of the fixture (10 hours ago to 10 hours ahead) but runs on
+    list_enterprise(app_db, app_world.enterprise_a)
+    now = utcnow()
+    service.store_simulated(
+        app_db,
+        [meters["a"]],
+        start=now - timedelta(weeks=8, days=1),
+        days=8 * 7 + 2,
+        zone=ZoneInfo("Asia/Shanghai"),
+        stretches={},
+        until=now,
+    )
+    app_db.commit()
+    await as_user(client, app_db, "enterprise_a")
+    page = await client.get(f"/electricity/meters/{meters['a'].id}")
+    chart = parse(page.text).find("script", id="electricity-curve")
+    assert chart is not None
+    names = [s["name"] for s in json.loads(chart.text)["series"]]
+    assert names == ["用电量", "正常用电（基线）", "允许用电水平"]

@@ -4,22 +4,19 @@ control list (`run_checks`, the scheduler's job)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecoloop.controls.enums import GuideIndustry
-from ecoloop.controls.models import EMERGENCY_LIST_CODE, ControlEntry
 from ecoloop.electricity import service
 from ecoloop.electricity.enums import FlagKind, MeterInterval, MeterTarget, ReadingOrigin
 from ecoloop.electricity.models import MeterReading, RefusedReading
 from ecoloop.electricity.rules import Parameters
 from ecoloop.electricity.service import MeterError, RawReading
 from ecoloop.enterprises.enums import PerformanceGrade
-from ecoloop.enterprises.models import GradeRecord, ListMembership, SupervisionList
-from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant, issue_warning
+from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant, issue_warning, list_enterprise
 from tests.factories import World
 
 
@@ -113,12 +110,8 @@ def test_parameters_are_kept_by_version(db: Session, world: World) -> None:
 
 def test_run_checks_reads_the_issued_warning_and_the_control_list(db: Session, world: World, plant: Plant) -> None:
     warning = issue_warning(db, world, WARNING_START, WARNING_END)
-    emergency = db.scalars(select(SupervisionList).where(SupervisionList.code == EMERGENCY_LIST_CODE)).one()
     for enterprise in (world.enterprise_a, world.enterprise_a2):
-        db.add(ControlEntry(enterprise_id=enterprise.id, industry=GuideIndustry.CEMENT_CLINKER))
-        db.add(ListMembership(list_id=emergency.id, enterprise_id=enterprise.id, start=date(2026, 1, 1)))
-        db.add(GradeRecord(enterprise_id=enterprise.id, grade=PerformanceGrade.D, start=date(2026, 1, 1)))
-    db.flush()
+        list_enterprise(db, enterprise)
     service.save_parameters(db, Parameters(weeks=3), username="analyst", now=NOW - timedelta(days=30))
     plant_meters = [plant.meters[k] for k in ("a-p", "a-t", "a2-p", "a2-t", "b-p", "b-t")]
     service.store_simulated(
@@ -137,3 +130,26 @@ def test_run_checks_reads_the_issued_warning_and_the_control_list(db: Session, w
     assert checked.meters == 4
     assert {(f.meter.number, f.kind) for f in checked.flags} == {("DB-a2-P", FlagKind.OVER_ALLOWANCE)}
     assert service.run_checks(db, NOW + timedelta(days=3), ZONE) == []  # two days after the end: no longer checked
+
+
+def test_the_demo_feed_plants_its_violators(db: Session, world: World, plant: Plant) -> None:
+    warning = issue_warning(db, world, WARNING_START, WARNING_END)
+    list_enterprise(db, world.enterprise_a)
+    list_enterprise(db, world.enterprise_a2)
+    list_enterprise(db, world.enterprise_b, PerformanceGrade.B)
+    service.save_parameters(db, Parameters(weeks=3), username="analyst", now=NOW - timedelta(days=30))
+    stored = service.feed_demo(
+        db,
+        now=NOW,
+        zone=ZONE,
+        warning_id=warning.id,
+        weeks=3,
+        over={world.enterprise_a2.id},
+        treatment_off={world.enterprise_b.id},
+    )
+    assert stored > 6 * 21 * 96
+    (checked,) = service.run_checks(db, NOW, ZONE)
+    assert {(f.meter.number, f.kind) for f in checked.flags} == {
+        ("DB-a2-P", FlagKind.OVER_ALLOWANCE),
+        ("DB-b-T", FlagKind.TREATMENT_OFF),
+    }

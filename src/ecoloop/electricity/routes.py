@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -151,13 +151,20 @@ def _choice(enum: type[E], value: str) -> E:
 
 
 @router.get("/electricity/meters/{meter_id:id}", include_in_schema=False)
-def meter_page(request: Request, db: DbSession, user: Viewer, settings: SettingsDep, meter_id: RowId) -> Response:
+def meter_page(
+    request: Request,
+    db: DbSession,
+    user: Viewer,
+    settings: SettingsDep,
+    meter_id: RowId,
+    warning: Annotated[RowId | None, Query()] = None,
+) -> Response:
     """A meter: its mapping, its load against its baseline and allowed level during the current or last warning
-    (else its last seven days), and its flags."""
+    (or the one named, as an alert links it), else its last seven days, and its flags."""
     found = queries.meter(db, user.principal, meter_id)
     if found is None:
         raise HTTPException(404)
-    return _meter_page(request, db, user, settings, found)
+    return _meter_page(request, db, user, settings, found, warning_id=warning)
 
 
 def _meter_page(
@@ -168,9 +175,10 @@ def _meter_page(
     meter: Meter,
     error: str = "",
     status: int = 200,
+    warning_id: int | None = None,
 ) -> Response:
     now = utcnow()
-    shown = queries.latest_warning(db, now)
+    shown = queries.latest_warning(db, now, warning_id)
     curve = (
         queries.warning_curve(db, meter, shown, now=now, zone=settings.tz, params=service.parameters(db))
         if shown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -334,3 +334,60 @@ def run_checks(session: Session, now: datetime, zone: tzinfo, *, warning_id: int
         allowed = allowances(session, own, tz=zone)
         out.append(check_warning(session, own, allowed, earlier, now=now, zone=zone, params=params))
     return out
+
+
+# The demo feed's behaviour under a warning [ecoloop's choice]: compliant production at 85 % of its allowance (a
+# stopped line at its 15 % residual), treatment following its production; planted: production at its normal load
+# (over the allowance), treatment at 5 % for three hours mid-warning while production runs, no data for four hours.
+DEMO_COMPLY = 0.85
+DEMO_RESIDUAL = 0.15
+
+
+def feed_demo(
+    session: Session,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    warning_id: int | None = None,
+    weeks: int = 9,
+    over: Collection[int] = (),
+    treatment_off: Collection[int] = (),
+    silent: Collection[int] = (),
+    seed: int = 20,
+) -> int:
+    """The demo city's electricity feed: simulated 15-minute (or hourly) readings of every active meter from
+    `weeks` weeks before the warning `warning_id` (or before `now`) up to `now`. Under the warning, the enterprises
+    on the control list cut back as their allowances say, except the planted ones (enterprise ids): `over` keep
+    producing, `treatment_off` stop their treatment facility for three hours while producing, `silent` send no
+    production data for four hours. How many readings were stored."""
+    periods = [p for p in level_periods(session, now - LOOK_BACK, now) if p.warning_id == warning_id]
+    start = min((p.start for p in periods), default=now)
+    meters = list(session.scalars(select(Meter).where(Meter.active).order_by(Meter.id)))
+    stretches: dict[int, list[tuple[datetime, datetime, float | None]]] = {}
+    for allowance in allowances(session, periods, tz=zone) if periods else []:
+        middle = allowance.start + (allowance.end - allowance.start) / 2
+        for meter in meters:
+            other_line = (
+                allowance.line_id is not None
+                and meter.target is MeterTarget.PRODUCTION
+                and meter.line_id != allowance.line_id
+            )
+            if meter.enterprise_id != allowance.enterprise_id or other_line:
+                continue
+            own = stretches.setdefault(meter.id, [])
+            share = max(allowance.fraction * DEMO_COMPLY, DEMO_RESIDUAL)
+            if meter.enterprise_id in treatment_off:
+                share = max(share, 0.6) if allowance.fraction >= 0.6 else share  # production must be running
+            if meter.target is MeterTarget.TREATMENT:
+                own.append((allowance.start, allowance.end, 0.5 + 0.5 * share))
+                if meter.enterprise_id in treatment_off:
+                    own.append((middle, middle + timedelta(hours=3), 0.05))
+            elif meter.enterprise_id not in over:
+                own.append((allowance.start, allowance.end, share))
+            if meter.target is not MeterTarget.TREATMENT and meter.enterprise_id in silent:
+                own.append((middle, middle + timedelta(hours=4), None))
+    first = start - timedelta(weeks=weeks)
+    days = (now.astimezone(zone).date() - first.astimezone(zone).date()).days + 1
+    return store_simulated(
+        session, meters, start=first, days=days, zone=zone, stretches=stretches, until=now, seed=seed
+    )
