@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 from ecoloop.electricity import service
 from ecoloop.electricity.enums import FlagKind, MeterInterval, MeterTarget, ReadingOrigin
 from ecoloop.electricity.models import MeterReading, RefusedReading
-from ecoloop.electricity.rules import Parameters
+from ecoloop.electricity.rules import Grid, Parameters
 from ecoloop.electricity.service import MeterError, RawReading
+from ecoloop.electricity.verification import _series
 from ecoloop.enterprises.enums import PerformanceGrade
 from tests.electricity.conftest import NOW, WARNING_END, WARNING_START, ZONE, Plant, issue_warning, list_enterprise
 from tests.factories import World
@@ -153,3 +155,25 @@ def test_the_demo_feed_plants_its_violators(db: Session, world: World, plant: Pl
         ("DB-a2-P", FlagKind.OVER_ALLOWANCE),
         ("DB-b-T", FlagKind.TREATMENT_OFF),
     }
+
+
+def test_readings_are_laid_on_the_grid_an_hourly_one_over_its_four_slots(
+    db: Session, world: World, plant: Plant
+) -> None:
+    hourly = service.save_meter(
+        db,
+        number="DB-H",
+        enterprise_id=world.enterprise_b.id,
+        target=MeterTarget.ENTERPRISE,
+        interval=MeterInterval.HOUR,
+    )
+    store(
+        db,
+        world,
+        [RawReading(2, "DB-H", "2026-11-20 01:00", "40"), RawReading(3, "DB-a-P", "2026-11-20 00:15", "7")],
+    )
+    grid = Grid(datetime(2026, 11, 20, tzinfo=ZONE), days=1)
+    series = _series(db, [plant.meters["a-p"], hourly], grid)
+    assert series[0, 1] == 7.0
+    assert series[1, 4:8].tolist() == [10.0, 10.0, 10.0, 10.0]
+    assert int(np.isnan(series).sum()) == 2 * 96 - 5

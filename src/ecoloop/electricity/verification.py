@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.alerts import rule_service
@@ -164,31 +164,39 @@ def _role(meter: Meter) -> MeterRole:
     return MeterRole(meter.enterprise_id, meter.target, meter.line_id, serves)
 
 
+def _epoch(session: Session) -> ColumnElement[int]:
+    """A reading's time as epoch seconds, computed by the database: the rows come back as plain numbers (no
+    datetime objects made per row), about ten times faster to read."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", MeterReading.at), BigInteger)
+    return cast(func.strftime("%s", MeterReading.at), Integer)  # SQLite keeps UTC as text without an offset
+
+
 def _series(session: Session, meters: Sequence[Meter], grid: Grid) -> np.ndarray:
     """The meters' readings on the grid (kWh per 15 minutes; an hourly reading spread over its four slots)."""
     position = {m.id: i for i, m in enumerate(meters)}
-    hourly = {m.id for m in meters if m.interval is MeterInterval.HOUR}
     end = grid.time(grid.slots)
     rows = session.execute(
-        select(MeterReading.meter_id, MeterReading.at, MeterReading.kwh).where(
+        select(MeterReading.meter_id, _epoch(session), MeterReading.kwh).where(
             MeterReading.meter_id.in_(position), MeterReading.at >= grid.start, MeterReading.at < end
         )
     ).all()
-    meter_index, slot_index, values = [], [], []
-    for meter_id, at, kwh in rows:
-        first = grid.index(at)
-        spread = 60 // SLOT_MINUTES if meter_id in hourly else 1
-        for k in range(spread):
-            meter_index.append(position[meter_id])
-            slot_index.append(first + k)
-            values.append(kwh / spread)
-    return dense(
-        len(meters),
-        grid.slots,
-        np.asarray(meter_index, dtype=np.intp),
-        np.asarray(slot_index, dtype=np.intp),
-        np.asarray(values, dtype=np.float32),
-    )
+    # column by column: numpy reads plain tuples fast, rows of the result slowly
+    ids, epochs, kwh = (np.asarray(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
+    lookup = np.zeros(max(position, default=0) + 1, dtype=np.intp)
+    lookup[list(position)] = list(position.values())
+    meter_index = lookup[np.asarray(ids, dtype=np.intp)]
+    start = int(grid.start.timestamp())
+    slot_index = (np.asarray(epochs, dtype=np.int64) - start) // (grid.minutes * 60)
+    values = np.asarray(kwh, dtype=np.float32)
+    hourly = np.isin(np.asarray(ids, dtype=np.intp), [m.id for m in meters if m.interval is MeterInterval.HOUR])
+    spread = 60 // grid.minutes
+    if hourly.any():  # an hourly reading's energy over its four 15-minute slots
+        parts = [(meter_index[hourly], slot_index[hourly] + k, values[hourly] / spread) for k in range(spread)]
+        meter_index = np.concatenate([meter_index[~hourly], *(p[0] for p in parts)])
+        slot_index = np.concatenate([slot_index[~hourly], *(p[1] for p in parts)])
+        values = np.concatenate([values[~hourly], *(p[2] for p in parts)])
+    return dense(len(meters), grid.slots, meter_index, slot_index, values)
 
 
 def _fractions(
