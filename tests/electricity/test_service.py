@@ -177,3 +177,14 @@ def test_readings_are_laid_on_the_grid_an_hourly_one_over_its_four_slots(
     assert series[0, 1] == 7.0
     assert series[1, 4:8].tolist() == [10.0, 10.0, 10.0, 10.0]
     assert int(np.isnan(series).sum()) == 2 * 96 - 5
+
+
+def test_a_reading_with_nul_characters_is_refused_and_kept_without_them(
+    db: Session, world: World, plant: Plant
+) -> None:
+    principal = world.principal(db, "analyst")
+    assert service.meters_by_number(db, principal, ["DB-a-P\x00"]) == {}
+    result = store(db, world, [RawReading(2, "DB-a-P\x00", "2026-11-20\x00 08:00", "1\x00")])
+    assert result.refused_by_reason == {"meter_unknown": 1}
+    kept = db.scalars(select(RefusedReading)).one()
+    assert (kept.meter, kept.time, kept.value) == ("DB-a-P", "2026-11-20 08:00", "1")

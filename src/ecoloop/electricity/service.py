@@ -167,7 +167,8 @@ def _refusal(import_id: int, raw: RawReading, reason: str) -> RefusedReading:
 
 
 def _shown(value: Any) -> str:
-    return "" if value is None else str(value)[:64]
+    """A refused cell as kept: text, at most 64 characters, without NUL (which PostgreSQL text cannot hold)."""
+    return "" if value is None else str(value).replace("\x00", "")[:64]
 
 
 def _checked(
@@ -270,8 +271,8 @@ def meters_by_number(session: Session, principal: Principal, numbers: Sequence[s
     """The active meters the sender sees, by number (all, or those named): the meters an import may store
     readings for."""
     stmt = scoped(select(Meter).where(Meter.active), principal, Meter)
-    if numbers is not None:
-        stmt = stmt.where(Meter.number.in_(list(numbers)))
+    if numbers is not None:  # a number with NUL names no meter (and PostgreSQL refuses it as a parameter)
+        stmt = stmt.where(Meter.number.in_([n for n in numbers if "\x00" not in n]))
     return {meter.number: meter for meter in session.scalars(stmt)}
 
 
