@@ -232,3 +232,20 @@ async def test_the_meter_page_draws_the_load_against_the_allowed_level_during_th
     assert chart is not None
     names = [s["name"] for s in json.loads(chart.text)["series"]]
     assert names == ["用电量", "正常用电（基线）", "允许用电水平"]
+
+
+async def test_an_analyst_runs_the_check_from_the_page_an_enterprise_may_not(
+    client: httpx.AsyncClient, app_db: Session, app_world: World, meters: dict[str, Meter]
+) -> None:
+    list_enterprise(app_db, app_world.enterprise_a)
+    app_db.commit()
+    csrf = await as_user(client, app_db, "analyst")
+    ran = await client.post("/electricity/check", data={"csrf_token": csrf})
+    assert ran.status_code == 303
+    # the listed enterprise's meter has no readings: it cannot be judged, its data is missing
+    page = parse((await client.get(ran.headers["location"])).text)
+    assert [r.attrs["data-enterprise"] for r in page.find_all("tr", data_flag="missing_data")] == [
+        str(app_world.enterprise_a.id)
+    ]
+    csrf = await as_user(client, app_db, "enterprise_a")
+    assert (await client.post("/electricity/check", data={"csrf_token": csrf})).status_code == 403
