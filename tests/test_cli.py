@@ -213,6 +213,7 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["partner-feedback", "ok"],  # the partner platforms' feedback (issue 18)
         ["hotspot-clock", "ok"],  # hotspot orders' overdue marks, 督办, 约谈 (issue 20)
         ["hotspot-effects", "ok"],  # hotspot orders' effect on their station (issue 20)
+        ["electricity-checks", "ok"],  # the electricity checks during heavy-pollution warnings (issue 20)
     ]
     assert "2 days computed" in lines[4] and "2 days computed" in lines[5]  # today and yesterday, the first time
     again = runner.invoke(app, ["scheduler", "run", "--once"])

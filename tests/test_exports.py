@@ -228,6 +228,8 @@ EXPORTS: dict[str, tuple[str, int, int]] = {
     # The control list (issue 20): enterprise A's name, region names, its credit code stays, transport and note.
     "/controls/export.xlsx": ("/controls/export.xlsx", 4, 4),
     "/controls/import/template.xlsx": ("/controls/import/template.xlsx", 0, 0),
+    # The electricity readings' file layout (issue 20): its own headers and examples.
+    "/electricity/imports/template.csv": ("/electricity/imports/template.csv", 0, 0),
 }
 
 

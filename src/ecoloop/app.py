@@ -32,6 +32,7 @@ from ecoloop.cases.routes import router as cases_router
 from ecoloop.controls.routes import router as controls_router
 from ecoloop.draws.public_routes import router as public_draws_router
 from ecoloop.draws.routes import router as draws_router
+from ecoloop.electricity.routes import router as electricity_router
 from ecoloop.enterprises.api_routes import router as enterprises_api_router
 from ecoloop.enterprises.correction_routes import router as corrections_router
 from ecoloop.enterprises.import_routes import router as enterprise_import_router
@@ -138,6 +139,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     hotspots_router,
     hotspot_sources_router,
     penalties_router,
+    electricity_router,
     complaints_router,
     partners_router,
     push_router,

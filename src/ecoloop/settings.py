@@ -121,10 +121,14 @@ class Settings(BaseSettings):
     request_max_upload_mb: int = Field(
         default=21,
         ge=1,
-        description="Largest request body in MiB of a file upload: monitoring data, enterprise workbook, case batch.",
+        description="Largest request body in MiB of a file upload: monitoring data, enterprise workbook, case batch, "
+        "electricity readings.",
     )
     request_max_observations_mb: int = Field(
-        default=8, ge=1, description="Largest request body in MiB of POST /api/v1/observations (JSON)."
+        default=8,
+        ge=1,
+        description="Largest request body in MiB of POST /api/v1/observations and POST /api/v1/electricity/readings "
+        "(JSON).",
     )
     request_max_complaint_mb: int = Field(
         default=16,

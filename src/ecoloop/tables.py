@@ -53,6 +53,15 @@ from ecoloop.draws.models import (
     OfficerConflict,
     OfficerPool,
 )
+from ecoloop.electricity import scope as electricity_scope
+from ecoloop.electricity.models import (
+    CheckSettings,
+    ElectricityFlag,
+    Meter,
+    MeterReading,
+    ReadingImport,
+    RefusedReading,
+)
 from ecoloop.enterprises import scope as enterprises_scope
 from ecoloop.enterprises.models import (
     DataCorrection,
@@ -140,6 +149,7 @@ SCOPES = (
     cases_scope,
     controls_scope,
     draws_scope,
+    electricity_scope,
     enterprises_scope,
     hotspots_scope,
     episodes_scope,
@@ -171,6 +181,7 @@ __all__ = [
     "CaseEvent",
     "CaseLeader",
     "CaseUnit",
+    "CheckSettings",
     "Checklist",
     "ChecklistVersion",
     "Complaint",
@@ -185,6 +196,7 @@ __all__ = [
     "DrawAssignment",
     "DrawAssignmentOfficer",
     "DrawSnapshot",
+    "ElectricityFlag",
     "Enterprise",
     "EnterprisePool",
     "FormNonce",
@@ -202,6 +214,8 @@ __all__ = [
     "ListMembership",
     "LoginThrottle",
     "MeasureTemplate",
+    "Meter",
+    "MeterReading",
     "Milestone",
     "NormalEmission",
     "Notification",
@@ -231,6 +245,8 @@ __all__ = [
     "ProductionLine",
     "PushTask",
     "RateCounter",
+    "ReadingImport",
+    "RefusedReading",
     "Region",
     "Report",
     "ReportConfig",

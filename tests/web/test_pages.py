@@ -71,12 +71,16 @@ OFFICER_INSPECTIONS = ["/inspections", "/inspections/mine", "/inspections/campai
 PENALTY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a"})
 PENALTY_HANDLERS = frozenset({"analyst", "inspector", "branch_a"})
 
+# Electricity checks (issue 20): view_electricity; an enterprise sees its own meters.
+ELECTRICITY_VIEWERS = frozenset({"admin", "leader", "analyst", "inspector", "branch_a", "enterprise_a"})
+
 # page → (users who may open it, text in its title); {enterprise} is enterprise_a, {user} the analyst
 PAGES = {
     "/": (EVERYONE, "首页"),
     "/account": (EVERYONE, "我的账户"),
     "/screen": (QUALITY_VIEWERS, "综合态势"),
     "/enterprises": (ENTERPRISE_VIEWERS, "企业"),
+    "/electricity": (ELECTRICITY_VIEWERS, "用电监控"),
     "/enterprises/{enterprise}": (ENTERPRISE_VIEWERS, "清源华能热电有限公司"),
     "/enterprises/import": (ENTERPRISE_KEEPERS, "导入企业档案"),
     "/cases": (EVERYONE, "案件"),
@@ -148,6 +152,7 @@ MENUS = {
         "/penalties",
         *REVIEW,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -171,6 +176,7 @@ MENUS = {
         "/penalties",
         *REVIEW,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/admin/audit",
@@ -189,6 +195,7 @@ MENUS = {
         "/penalties",
         *REVIEW,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",
@@ -205,6 +212,7 @@ MENUS = {
         "/penalties",
         *REVIEW,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/account",
@@ -223,6 +231,7 @@ MENUS = {
         "/penalties",
         *REVIEW,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/admin/regions",
@@ -234,6 +243,7 @@ MENUS = {
         "/alerts",
         *CASES,
         "/controls",
+        "/electricity",
         "/enterprises",
         "/monitoring/sites",
         "/monitoring/upload",

@@ -33,6 +33,12 @@ from ecoloop.standards.noise import NoisePeriod
 
 
 @dataclass(frozen=True)
+class ElectricityThresholds:
+    """The electricity checks during a warning (issue 20, `ecoloop.electricity`): judged by their own parameters
+    (`/electricity/settings`), not by the engine; the rule's name, escalation and case deadline still apply."""
+
+
+@dataclass(frozen=True)
 class PartnerThresholds:
     """A partner platform's warnings (issue 18, `ecoloop.intake.events`): the platform judged, the engine does not
     evaluate the rule, and it has nothing to set; its name, region, escalation and case deadline still apply."""
@@ -50,6 +56,7 @@ Thresholds = (
     | AqiThresholds
     | NoiseThresholds
     | PartnerThresholds
+    | ElectricityThresholds
 )
 
 THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
@@ -64,6 +71,7 @@ THRESHOLDS: Final[dict[RuleKind, type[Thresholds]]] = {
     RuleKind.AQI_LEVEL: AqiThresholds,
     RuleKind.NOISE_EXCEEDANCE: NoiseThresholds,
     RuleKind.PARTNER: PartnerThresholds,
+    RuleKind.ELECTRICITY: ElectricityThresholds,
 }
 
 # Options the engine reads besides the thresholds: which sites an AQI rule judges (stations, or the mean of the
@@ -257,6 +265,8 @@ BUILTIN_RULES: Final = (
     BuiltinRule("aqi-station-200", N_("Station AQI at or above 200"), RuleKind.AQI_LEVEL),
     BuiltinRule("aqi-town-200", N_("Town AQI at or above 200"), RuleKind.AQI_LEVEL, parameters={"area_level": "town"}),
     BuiltinRule("noise-exceedance", N_("Noise point above its acoustic zone's limit"), RuleKind.NOISE_EXCEEDANCE),
+    # Raised by the electricity checks during a heavy-pollution warning (issue 20), checked (核查) before a case.
+    BuiltinRule("electricity-check", N_("Electricity check during a warning"), RuleKind.ELECTRICITY),
 )
 BUILTIN_NAMES: Final = {b.code: b.name for b in BUILTIN_RULES}
 

@@ -65,6 +65,10 @@ _SENTENCES = {
         "%(reference)s %(unit)s of a %(zone)s by %(excess)s dB"
     ),
     RuleKind.PARTNER: N_("%(time)s %(where)s %(source)s reported: %(title)s. %(description)s"),
+    RuleKind.ELECTRICITY: N_(
+        "%(time)s %(where)s %(enterprise)s, meter %(meter)s (%(line)s): %(flag)s in %(found)s of the %(checked)s "
+        "slots checked, longest from %(first)s to %(last)s"
+    ),
 }
 _PARTNER_BARE = N_("%(time)s %(where)s %(source)s reported: %(title)s")
 _NOISE_MAX = N_(
@@ -203,6 +207,20 @@ def _specific(kind: RuleKind | None, f: Mapping[str, Any], values: dict[str, Any
             "period": gettext(NoisePeriod(f["period"]).label),
             "zone": gettext(NoiseZone(f["zone"]).label),
             "excess": number(f["excess"]),
+        }
+    elif kind is RuleKind.ELECTRICITY:
+        # the flag's label, a message id of `electricity.enums.FlagKind` kept with the finding (the alerts do not
+        # import the electricity package, which raises its alerts through `alerts.service`)
+        flag = str(f["flag_label"])
+        extra = {
+            "enterprise": str(f["enterprise"]),
+            "meter": str(f["meter"]),
+            "line": str(f["line"]),
+            "flag": gettext(flag),
+            "found": int(f["found"]),
+            "checked": int(f["checked"]),
+            "first": _moment(f["first"], zone),
+            "last": _moment(f["last"], zone),
         }
     elif kind is RuleKind.PARTNER:
         # the platform's own words, stored with personal numbers masked (`ecoloop.intake.events`)

@@ -28,7 +28,7 @@ from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.models import AlertRule
 from ecoloop.alerts.routes import ENUMS, LABELS
 from ecoloop.alerts.rule_service import RuleChange
-from ecoloop.alerts.rules import RuleKind
+from ecoloop.alerts.rules import EXTERNAL_KINDS, RuleKind
 from ecoloop.alerts.schemas import PARAM, RuleForm
 from ecoloop.alerts.service import AlertError
 from ecoloop.db.base import RowId, parse_row_id, utcnow
@@ -103,8 +103,8 @@ def rule_new(
     kind: Annotated[RuleKind, Query()],
 ) -> Response:
     """The form of a new rule of `kind`, with the kind's default parameters (a partner platform's rule comes with
-    the partner, `ecoloop.intake.partners`)."""
-    if kind is RuleKind.PARTNER:
+    the partner, `ecoloop.intake.partners`; the electricity checks' is built in)."""
+    if kind in EXTERNAL_KINDS:
         raise HTTPException(404)
     return _rule_page(request, db, user, None, kind, RuleForm(kind=kind.value))
 
@@ -117,7 +117,7 @@ def rule_create(
     form: Annotated[RuleForm, Form()],
 ) -> Response:
     """Create a rule of the chosen kind with its first version."""
-    if form.kind not in RuleKind._value2member_map_ or form.kind == RuleKind.PARTNER:
+    if form.kind not in RuleKind._value2member_map_ or RuleKind(form.kind) in EXTERNAL_KINDS:
         raise HTTPException(422, gettext("Some fields are missing or invalid."))
     return _save(request, db, user, form, None, RuleKind(form.kind))
 

@@ -16,7 +16,7 @@ from ecoloop.alerts import config
 from ecoloop.alerts.enums import Escalation
 from ecoloop.alerts.evaluate import RuleSpec
 from ecoloop.alerts.models import AlertRule, AlertRuleVersion
-from ecoloop.alerts.rules import RuleKind
+from ecoloop.alerts.rules import EXTERNAL_KINDS, RuleKind
 from ecoloop.alerts.service import AlertError
 from ecoloop.i18n import DEFAULT_LOCALE, gettext, use_locale
 from ecoloop.identity.models import User
@@ -118,8 +118,8 @@ def save_rule(
 
 
 def rule_specs(session: Session) -> list[RuleSpec]:
-    """The enabled rules as the engine applies them (current versions); partner platforms' rules are not among
-    them."""
+    """The enabled rules as the engine applies them (current versions); the kinds raised elsewhere (partner
+    platforms, electricity checks) are not among them."""
     rows = session.execute(
         select(AlertRule, AlertRuleVersion.id, Region.path)
         .join(
@@ -127,8 +127,9 @@ def rule_specs(session: Session) -> list[RuleSpec]:
             (AlertRuleVersion.rule_id == AlertRule.id) & (AlertRuleVersion.version == AlertRule.version),
         )
         .outerjoin(Region, Region.id == AlertRule.region_id)
-        # a partner's rule is not evaluated: its alerts come in through `POST /api/v1/events` (issue 18)
-        .where(AlertRule.enabled, AlertRule.kind != RuleKind.PARTNER)
+        # a partner's rule is not evaluated: its alerts come in through `POST /api/v1/events` (issue 18); nor the
+        # electricity checks' (issue 20), raised by `electricity.service`
+        .where(AlertRule.enabled, AlertRule.kind.not_in(EXTERNAL_KINDS))
         .order_by(AlertRule.id)
     ).all()
     return [

@@ -59,6 +59,7 @@ class RuleKind(StrEnum):
     AQI_LEVEL = "aqi_level"
     NOISE_EXCEEDANCE = "noise_exceedance"
     PARTNER = "partner"  # a partner platform's warning (issue 18): judged there, not by a rule here
+    ELECTRICITY = "electricity"  # a warning's electricity check (issue 20): judged by `electricity`, not the engine
 
     @property
     def label(self) -> str:
@@ -78,7 +79,11 @@ KIND_LABELS = {
     RuleKind.AQI_LEVEL: N_("AQI level"),
     RuleKind.NOISE_EXCEEDANCE: N_("Noise above its zone's limit"),
     RuleKind.PARTNER: N_("Warning from a partner platform"),
+    RuleKind.ELECTRICITY: N_("Electricity check during a warning"),
 }
+# The kinds whose alerts are raised by their own capability, never evaluated by the engine: a partner platform's
+# warnings (`intake.events`) and the electricity checks during a heavy-pollution warning (`electricity.service`).
+EXTERNAL_KINDS = frozenset({RuleKind.PARTNER, RuleKind.ELECTRICITY})
 
 
 class Severity(StrEnum):

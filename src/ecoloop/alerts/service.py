@@ -22,7 +22,7 @@ from ecoloop.alerts.enums import AlertEventKind, AlertStatus, Escalation, Review
 from ecoloop.alerts.evaluate import Evaluation
 from ecoloop.alerts.lifecycle import Decision, LiveAlert, decide
 from ecoloop.alerts.models import Alert, AlertEvent, Notification, Webhook, WebhookDelivery
-from ecoloop.alerts.rules import Finding, RuleKind
+from ecoloop.alerts.rules import EXTERNAL_KINDS, Finding, RuleKind
 from ecoloop.alerts.rules import Severity as AlertSeverity
 from ecoloop.cases import service as cases
 from ecoloop.cases.enums import CaseSource, Category
@@ -384,8 +384,9 @@ def case_title(alert: Alert, site: Site | None) -> str:
     where = site.name if site else (alert.region.name if alert.region else "")
     what = alert.rule.name if alert.rule else ""
     value = ""
-    if alert.kind is RuleKind.PARTNER and alert.detail.get("title"):
-        value = f"\uff1a{alert.detail['title']}"  # the platform's title of its warning (issue 18)
+    if alert.kind in EXTERNAL_KINDS and alert.detail.get("title"):
+        # the platform's title of its warning (issue 18); the enterprise and flag of an electricity check (issue 20)
+        value = f"\uff1a{alert.detail['title']}"
     if alert.parameter and alert.observed is not None:
         value = f"\uff1a{findings.parameter_name(alert.parameter)} {alert.observed.normalize():f}"
         if alert.reference is not None:

@@ -75,11 +75,11 @@ _ROUTES: tuple[tuple[re.Pattern[str], BodyKind], ...] = (
     (
         re.compile(
             r"/monitoring/upload|/enterprises/import|/cases/batches|/admin/regions/boundaries"
-            r"|/reports/templates/\w+|/penalties/settings/templates/\w+|/hotspots/sources/import"
+            r"|/reports/templates/\w+|/penalties/settings/templates/\w+|/hotspots/sources/import|/electricity/imports"
         ),
         BodyKind.UPLOAD,
     ),
-    (re.compile(r"/api/v1/observations"), BodyKind.OBSERVATIONS),
+    (re.compile(r"/api/v1/observations|/api/v1/electricity/readings"), BodyKind.OBSERVATIONS),
     (re.compile(r"/public/complaints"), BodyKind.COMPLAINT),
     (re.compile(r"/api/v1/events"), BodyKind.EVENTS),
 )

@@ -53,6 +53,8 @@ MENU = (
     NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
     # Air control operations (issue 20): the emergency control list by performance grade.
     NavItem(N_("Emergency control list"), "/controls", Action.VIEW_CONTROL_LISTS),
+    # Electricity-based verification during heavy-pollution warnings (issue 20): meters, flags, imports.
+    NavItem(N_("Electricity monitoring"), "/electricity", Action.VIEW_ELECTRICITY),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),

@@ -2,7 +2,7 @@
 timeline (issue 20 part 1)
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 15:35:58.512750
 """
 
@@ -17,7 +17,7 @@ import ecoloop.db.base
 
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
