@@ -57,7 +57,14 @@ from ecoloop.enterprises.models import (
     SupervisionList,
 )
 from ecoloop.episodes import scope as episodes_scope
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
+from ecoloop.episodes.models import (
+    PollutionWarning,
+    WarningArea,
+    WarningChange,
+    WarningDelivery,
+    WarningNotice,
+    WarningTriggerConfig,
+)
 from ecoloop.identity import scope as identity_scope
 from ecoloop.identity.models import (
     ApiToken,
@@ -226,6 +233,8 @@ __all__ = [
     "User",
     "WarningArea",
     "WarningChange",
+    "WarningDelivery",
+    "WarningNotice",
     "WarningTriggerConfig",
     "WebSession",
     "Webhook",

@@ -25,6 +25,7 @@ def scheduler_run(
     import signal
     import threading
 
+    from ecoloop.episodes.jobs import WARNING_JOBS
     from ecoloop.intake.jobs import INTAKE_JOBS, PARTNER_JOBS
     from ecoloop.reports.jobs import REPORT_JOBS
     from ecoloop.scheduler.jobs import JOBS
@@ -32,7 +33,7 @@ def scheduler_run(
 
     settings = cli_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    jobs = JOBS + REPORT_JOBS + INTAKE_JOBS + PARTNER_JOBS
+    jobs = JOBS + REPORT_JOBS + INTAKE_JOBS + PARTNER_JOBS + WARNING_JOBS
     scheduler = Scheduler(jobs, settings, make_session_factory(make_engine(settings.database_url)))
     if once:
         for outcome in scheduler.run_due():
