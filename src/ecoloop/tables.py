@@ -56,6 +56,7 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.episodes import queries as episodes_queries
 from ecoloop.episodes import scope as episodes_scope
 from ecoloop.episodes.models import (
     PollutionWarning,
@@ -118,6 +119,7 @@ from ecoloop.penalties.models import (
 )
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
+from ecoloop.reports import after_action
 from ecoloop.reports import scope as reports_scope
 from ecoloop.reports.models import AirForecast, Report, ReportConfig, ReportRun, ReportTemplate
 from ecoloop.results import scope as results_scope
@@ -127,6 +129,9 @@ from ecoloop.scheduler.models import JobRun
 # The inspections done in the field are part of the history the random draws' pools and avoidance rules read
 # (issue 19); the inspections import the draws, so the composition joins them here, where every entry point looks.
 draws_queries.register_history(inspection_queries.history)
+# The warnings' form proposes a level from the city's forecast, which the briefs keep; the briefs read the warnings
+# (the after-action report), so the composition joins them here (issue 20).
+episodes_queries.register_forecasts(after_action.forecast_aqi)
 
 # The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
 SCOPES = (

@@ -4,15 +4,20 @@ electricity checks read), the lists and pages of warnings."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoloop.episodes.enums import ChangeKind, WarningStatus
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange
-from ecoloop.episodes.rules import ChangeEntry, LevelPeriod, held_levels
+from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
+from ecoloop.episodes.rules import ChangeEntry, Held, LevelPeriod, held_levels
+from ecoloop.episodes.triggers import PRESET_2024, LevelRule, TriggerSet, proposed_level
 from ecoloop.regions.models import Region
+from ecoloop.results.queries import ResultReads, area_days
 
 
 def level_periods(session: Session, start: datetime, end: datetime) -> list[LevelPeriod]:
@@ -61,3 +66,63 @@ def level_periods(session: Session, start: datetime, end: datetime) -> list[Leve
             )
     periods.sort(key=lambda p: (p.start, p.warning_id, p.region_path))
     return periods
+
+
+def held_of(session: Session, warning_id: int) -> list[Held]:
+    """The levels one warning held, in time order, from its change log."""
+    changes = session.scalars(
+        select(WarningChange).where(WarningChange.warning_id == warning_id).order_by(WarningChange.seq)
+    )
+    return held_levels(ChangeEntry(c.kind, c.level, c.effective_at, c.planned_end) for c in changes)
+
+
+def current_triggers(session: Session) -> tuple[TriggerSet, WarningTriggerConfig | None]:
+    """The trigger rules that apply (the newest version stored, or the 2024 default) and their stored version."""
+    config = session.scalars(select(WarningTriggerConfig).order_by(WarningTriggerConfig.id.desc()).limit(1)).first()
+    return (TriggerSet.from_json(config.rules) if config else PRESET_2024), config
+
+
+# The city's forecast daily AQI by day (the forecast centre's table, kept by the briefs): registered by the
+# composition (`ecoloop.tables`), because the briefs read the warnings and the warnings may not import them back.
+ForecastReader = Callable[[Session, int, date, date], dict[date, int]]
+_FORECASTS: list[ForecastReader] = []
+
+
+def register_forecasts(reader: ForecastReader) -> None:
+    """Declare where the forecast daily AQI of a region is read (at most one reader; the last one wins)."""
+    _FORECASTS[:] = [reader]
+
+
+def forecast_days(session: Session, region_id: int, first: date, last: date) -> dict[date, int]:
+    """The forecast daily AQI (the top of each day's range) of a region, first…last, where one is stored."""
+    return _FORECASTS[0](session, region_id, first, last) if _FORECASTS else {}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The level the city's recent and forecast daily AQI meets under the rules that apply, with the series it
+    read (observed days, then forecast days) and the rule met (None: no level)."""
+
+    series: list[tuple[date, int | None, bool]]  # day, AQI, forecast?
+    rule: LevelRule | None
+    triggers: TriggerSet
+
+
+OBSERVED_DAYS: Final = 3
+FORECAST_DAYS: Final = 5
+
+
+def propose(session: Session, reads: ResultReads | None, city_id: int, today: date) -> Proposal:
+    """The level proposed for a new warning of the city: the last OBSERVED_DAYS days' daily AQI (results) and the
+    next FORECAST_DAYS days' forecast (where stored), judged by the trigger rules. The analyst decides."""
+    triggers, _ = current_triggers(session)
+    first = today - timedelta(days=OBSERVED_DAYS)
+    observed: dict[date, int | None] = {}
+    if reads is not None:
+        for (_, day), value in area_days(reads, [city_id], first, today - timedelta(days=1)).items():
+            observed[day] = value.aqi.aqi
+    forecast = forecast_days(session, city_id, today, today + timedelta(days=FORECAST_DAYS - 1))
+    series = [(day, aqi, False) for day, aqi in sorted(observed.items())]
+    series += [(day, aqi, True) for day, aqi in sorted(forecast.items()) if day not in observed]
+    rule = proposed_level([(day, aqi) for day, aqi, _ in series], triggers)
+    return Proposal(series, rule, triggers)

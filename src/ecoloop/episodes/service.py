@@ -17,7 +17,15 @@ from ecoloop.access.roles import Role
 from ecoloop.alerts.models import Webhook
 from ecoloop.enterprises.models import Enterprise
 from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningDelivery, WarningNotice
+from ecoloop.episodes.models import (
+    PollutionWarning,
+    WarningArea,
+    WarningChange,
+    WarningDelivery,
+    WarningNotice,
+    WarningTriggerConfig,
+)
+from ecoloop.episodes.triggers import TriggerSet
 from ecoloop.i18n import N_, gettext
 from ecoloop.identity.enums import OrgKind
 from ecoloop.identity.models import Organisation, User
@@ -497,3 +505,13 @@ def mark_read(session: Session, user_id: int, warning_id: int, *, now: datetime)
         notice.read_at = now
     session.flush()
     return len(notices)
+
+
+def save_triggers(
+    session: Session, user: User, triggers: TriggerSet, *, preset: str = "", now: datetime
+) -> WarningTriggerConfig:
+    """A new version of the trigger rules (the newest applies from now on)."""
+    config = WarningTriggerConfig(rules=triggers.to_json(), preset=preset, changed_at=now, changed_by_id=user.id)
+    session.add(config)
+    session.flush()
+    return config
