@@ -413,7 +413,12 @@ def context(report: AfterAction, tz: tzinfo) -> dict[str, Any]:
     return {
         "summary": summary,
         "levels": [
-            {"level": gettext(r.level.label), "start": _time(r.start, tz), "end": _time(r.end, tz), "hours": r.hours or ""}
+            {
+                "level": gettext(r.level.label),
+                "start": _time(r.start, tz),
+                "end": _time(r.end, tz),
+                "hours": r.hours or "",
+            }
             for r in report.levels
         ],
         "air_summary": air_summary,
