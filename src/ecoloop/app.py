@@ -37,6 +37,7 @@ from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_panel, register_section
+from ecoloop.episodes.routes import router as warnings_router
 from ecoloop.i18n import N_
 from ecoloop.identity.admin_routes import router as identity_admin_router
 from ecoloop.identity.import_routes import router as identity_import_router
@@ -68,6 +69,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.reports.after_action_routes import router as after_action_router
 from ecoloop.reports.config_routes import router as brief_settings_router
 from ecoloop.reports.forecast_routes import router as forecasts_router
 from ecoloop.reports.routes import router as reports_router
@@ -142,6 +144,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     inspections_router,  # with the officer's phone, campaigns, checklists and the published outcomes (issue 19)
     draws_router,
     public_draws_router,
+    warnings_router,  # heavy-pollution warnings (issue 20)
+    after_action_router,
 )
 
 

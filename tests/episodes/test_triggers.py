@@ -12,6 +12,7 @@ from ecoloop.episodes.triggers import (
     PRESET_2024,
     TriggerSet,
     TriggerTextError,
+    Words,
     as_text,
     longest_run_hours,
     parse_text,
@@ -98,3 +99,16 @@ def test_unreadable_lines_are_refused_with_their_number(text: str, line: int) ->
     with pytest.raises(TriggerTextError) as caught:
         parse_text(text)
     assert caught.value.line == line
+
+
+def test_rules_in_the_users_words() -> None:
+    words = Words(
+        {WarningLevel.YELLOW: "黄色预警", WarningLevel.ORANGE: "橙色预警", WarningLevel.RED: "红色预警"}, "且", "或"
+    )
+    text = as_text(PRESET_2024, words)
+    assert text.splitlines()[2] == "红色预警: AQI>200 72h 且 AQI>300 24h"
+    assert parse_text(text, words) == PRESET_2024
+    mixed = "黄色预警：AQI>200 24h or AQI>150 48h\norange: AQI>200 48h 或 AQI>150 72h\n" + text.splitlines()[2]
+    assert parse_text(mixed, words) == PRESET_2024
+    with pytest.raises(TriggerTextError):
+        parse_text("红色预警: AQI>200 72h 且 AQI>300 24h 或 AQI>450 24h", words)

@@ -9,13 +9,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ecoloop.access.principal import Principal
+from ecoloop.access.roles import Role
+from ecoloop.access.scope import get_visible, scoped
 from ecoloop.episodes.enums import ChangeKind, WarningStatus
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
+from ecoloop.episodes.models import (
+    PollutionWarning,
+    WarningArea,
+    WarningChange,
+    WarningNotice,
+    WarningTriggerConfig,
+)
 from ecoloop.episodes.rules import ChangeEntry, Held, LevelPeriod, held_levels
 from ecoloop.episodes.triggers import PRESET_2024, LevelRule, TriggerSet, proposed_level
+from ecoloop.identity.models import User
+from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
 from ecoloop.results.queries import ResultReads, area_days
 
@@ -126,3 +137,64 @@ def propose(session: Session, reads: ResultReads | None, city_id: int, today: da
     series += [(day, aqi, True) for day, aqi in sorted(forecast.items()) if day not in observed]
     rule = proposed_level([(day, aqi) for day, aqi, _ in series], triggers)
     return Proposal(series, rule, triggers)
+
+
+# --- pages --------------------------------------------------------------------------------------------------------
+
+
+def warnings(session: Session, principal: Principal, limit: int = 200) -> list[PollutionWarning]:
+    """The warnings the principal sees, newest first."""
+    stmt = scoped(select(PollutionWarning), principal, PollutionWarning)
+    return list(session.scalars(stmt.order_by(PollutionWarning.id.desc()).limit(limit)))
+
+
+def warning(session: Session, principal: Principal, warning_id: int) -> PollutionWarning | None:
+    """One warning, if the principal sees it."""
+    return get_visible(session, principal, PollutionWarning, warning_id)
+
+
+def in_force(session: Session, principal: Principal, at: datetime) -> list[tuple[PollutionWarning, Held]]:
+    """The warnings the principal sees whose level holds at `at` (or starts within a day: announced ahead), each
+    with the level it holds (or will hold first)."""
+    stmt = scoped(select(PollutionWarning), principal, PollutionWarning).where(
+        PollutionWarning.status == WarningStatus.ISSUED
+    )
+    found = []
+    for w in session.scalars(stmt.order_by(PollutionWarning.planned_start)):
+        for held in held_of(session, w.id):
+            if held.start <= at + timedelta(days=1) and (held.end is None or at < held.end):
+                found.append((w, held))
+                break
+    return found
+
+
+def unread_notices(session: Session, principal: Principal) -> int:
+    """How many warning notices the principal has not read."""
+    stmt = scoped(select(func.count()).select_from(WarningNotice), principal, WarningNotice)
+    return session.scalar(stmt.where(WarningNotice.read_at.is_(None))) or 0
+
+
+def leaders(session: Session) -> list[User]:
+    """The active bureau leaders (who sign warnings), by name."""
+    return list(session.scalars(select(User).where(User.role == Role.LEADER, User.active).order_by(User.display_name)))
+
+
+def city_counties(session: Session, city_id: int) -> list[Region]:
+    """The active counties of the city, by code."""
+    stmt = select(Region).where(Region.parent_id == city_id, Region.level == RegionLevel.COUNTY, Region.active)
+    return list(session.scalars(stmt.order_by(Region.code)))
+
+
+def users_named(session: Session, ids: set[int]) -> dict[int, str]:
+    """Display names of users by id."""
+    if not ids:
+        return {}
+    return {
+        user_id: name for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    }
+
+
+def city_of(session: Session, principal: Principal) -> Region | None:
+    """The city of the principal's region path."""
+    code = principal.region_path.split(".", 1)[0]
+    return session.scalar(select(Region).where(Region.code == code, Region.level == RegionLevel.CITY))

@@ -40,6 +40,8 @@ MAX_AQI: Final = 500  # the top of the AQI scale (HJ 633-2012 Table 1)
 
 ERROR_MESSAGES: Final = {
     "not_found": N_("No such warning."),
+    "time_invalid": N_("Write the time as a date and an hour."),
+    "choice_invalid": N_("Choose one of the values offered."),
     "start_passed": N_("The start must not be earlier than 30 minutes ago: a warning is not issued after the fact."),
     "end_before_start": N_("The planned end must be after the start."),
     "county_invalid": N_("Choose counties of the city, or the whole city."),
@@ -494,13 +496,12 @@ def push(session: Session, warning: PollutionWarning, change: WarningChange, *, 
     return pushed
 
 
-def mark_read(session: Session, user_id: int, warning_id: int, *, now: datetime) -> int:
-    """Mark the user's notices of one warning read; how many were unread."""
-    notices = session.scalars(
-        select(WarningNotice).where(
-            WarningNotice.user_id == user_id, WarningNotice.warning_id == warning_id, WarningNotice.read_at.is_(None)
-        )
-    ).all()
+def mark_read(session: Session, user_id: int, warning_id: int | None, *, now: datetime) -> int:
+    """Mark the user's notices of one warning (None: of all) read; how many were unread."""
+    stmt = select(WarningNotice).where(WarningNotice.user_id == user_id, WarningNotice.read_at.is_(None))
+    if warning_id is not None:
+        stmt = stmt.where(WarningNotice.warning_id == warning_id)
+    notices = session.scalars(stmt).all()
     for notice in notices:
         notice.read_at = now
     session.flush()

@@ -148,8 +148,20 @@ def proposed_level(series: Sequence[tuple[date, int | None]], triggers: TriggerS
 
 # --- the rules as text (the settings page) -------------------------------------------------------------------------
 
-_LINE: Final = re.compile(r"^\s*(yellow|orange|red)\s*:\s*(.+?)\s*$", re.IGNORECASE)
-_CONDITION: Final = re.compile(r"^\s*AQI\s*>\s*(\d{1,3})\s+(\d{1,3})\s*h\s*$", re.IGNORECASE)
+_CONDITION: Final = re.compile(r"^\s*AQI\s*>\s*(\d{1,3})\s*(\d{1,3})\s*h\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of the rules' text: each level's name and the two joiners (the settings page writes them in the
+    user's language; the English ones are always read too)."""
+
+    levels: Mapping[WarningLevel, str]
+    all: str = "AND"
+    any: str = "OR"
+
+
+ENGLISH: Final = Words({level: level.value for level in WarningLevel})
 
 
 class TriggerTextError(ValueError):
@@ -160,41 +172,51 @@ class TriggerTextError(ValueError):
         self.line = line
 
 
-def as_text(triggers: TriggerSet) -> str:
+def as_text(triggers: TriggerSet, words: Words = ENGLISH) -> str:
     """The rules one per line, e.g. `yellow: AQI>200 24h OR AQI>150 48h`."""
     lines = []
     for rule in triggers.rules:
-        joiner = " AND " if rule.combine is Combine.ALL else " OR "
-        lines.append(f"{rule.level.value}: " + joiner.join(f"AQI>{c.above} {c.hours}h" for c in rule.conditions))
+        joiner = f" {words.all} " if rule.combine is Combine.ALL else f" {words.any} "
+        conditions = joiner.join(f"AQI>{c.above} {c.hours}h" for c in rule.conditions)
+        lines.append(f"{words.levels[rule.level]}: {conditions}")
     return "\n".join(lines)
 
 
-def parse_text(text: str) -> TriggerSet:
-    """The rules written one per line as `as_text` writes them (blank lines skipped); a line mixing AND and OR,
-    a threshold above 500 or a duration of 0 or above 240 hours is refused with its number."""
+def parse_text(text: str, words: Words = ENGLISH) -> TriggerSet:
+    """The rules written one per line as `as_text` writes them (in `words` or in English; blank lines skipped); a
+    line mixing AND and OR, a threshold above 500 or a duration of 0 or above 240 hours is refused with its
+    number."""
+    names = {name.casefold(): level for level, name in words.levels.items()}
+    names.update({name.casefold(): level for level, name in ENGLISH.levels.items()})
+    all_words = {words.all.casefold(), ENGLISH.all.casefold()}
+    any_words = {words.any.casefold(), ENGLISH.any.casefold()}
+    joiner = re.compile(
+        r"\s+(" + "|".join(re.escape(w) for w in sorted(all_words | any_words, key=len, reverse=True)) + r")\s+",
+        re.IGNORECASE,
+    )
     rules = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        match = _LINE.match(line)
-        if match is None:
+        head, colon, body = line.replace("\uff1a", ":").partition(":")
+        level = names.get(head.strip().casefold())
+        if not colon or level is None:
             raise TriggerTextError(number)
-        body = match.group(2)
-        has_and = re.search(r"\bAND\b", body, re.IGNORECASE) is not None
-        has_or = re.search(r"\bOR\b", body, re.IGNORECASE) is not None
-        if has_and and has_or:
+        parts = joiner.split(body.strip())
+        conditions, used = parts[0::2], {p.casefold() for p in parts[1::2]}
+        if used & all_words and used & any_words:
             raise TriggerTextError(number)
-        conditions = []
-        for part in re.split(r"\bAND\b|\bOR\b", body, flags=re.IGNORECASE):
+        found = []
+        for part in conditions:
             cond = _CONDITION.match(part)
             if cond is None:
                 raise TriggerTextError(number)
             above, hours = int(cond.group(1)), int(cond.group(2))
             if above > 500 or not 0 < hours <= 240:
                 raise TriggerTextError(number)
-            conditions.append(Condition(above, hours))
-        combine = Combine.ALL if has_and else Combine.ANY
-        rules.append(LevelRule(WarningLevel(match.group(1).lower()), combine, tuple(conditions)))
+            found.append(Condition(above, hours))
+        combine = Combine.ALL if used & all_words else Combine.ANY
+        rules.append(LevelRule(level, combine, tuple(found)))
     if not rules:
         raise TriggerTextError(1)
     return TriggerSet(tuple(rules))

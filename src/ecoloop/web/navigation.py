@@ -31,6 +31,8 @@ MENU = (
     NavItem(N_("Rankings"), "/rankings", Action.VIEW_QUALITY),
     # The bureau's rhythm on paper (issue 17): daily analysis, weekly notice, monthly assessment, annual figures.
     NavItem(N_("Briefs"), "/reports", Action.VIEW_REPORTS),
+    # Heavy-pollution warnings (issue 20): the city's warnings, seen by every role that views them.
+    NavItem(N_("Heavy-pollution warnings"), "/warnings", Action.VIEW_WARNINGS),
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
     NavItem(N_("Push tasks"), "/push-tasks", Action.HANDLE_PUSH_TASKS),
