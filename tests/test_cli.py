@@ -211,6 +211,7 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["intake-housekeeping", "ok"],  # old rate counters and spent form tokens (issue 18)
         ["complaint-replies", "ok"],  # replies left unrated conclude (issue 18)
         ["partner-feedback", "ok"],  # the partner platforms' feedback (issue 18)
+        ["warning-webhooks", "ok"],  # the changes of heavy-pollution warnings to webhooks (issue 20)
     ]
     assert "2 days computed" in lines[4] and "2 days computed" in lines[5]  # today and yesterday, the first time
     again = runner.invoke(app, ["scheduler", "run", "--once"])

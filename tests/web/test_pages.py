@@ -138,6 +138,7 @@ MENUS = {
     "admin": [
         "/",
         *BRIEFS,
+        "/warnings",  # heavy-pollution warnings (issue 20)
         "/alerts",
         "/complaints",
         "/push-tasks",
@@ -160,6 +161,7 @@ MENUS = {
     "leader": [
         "/",
         *BRIEFS,
+        "/warnings",  # heavy-pollution warnings (issue 20)
         "/alerts",
         "/complaints",
         *CASE_BOOKS,
@@ -175,6 +177,7 @@ MENUS = {
     "analyst": [
         "/",
         *BRIEFS,
+        "/warnings",  # heavy-pollution warnings (issue 20)
         "/alerts",
         "/complaints",
         "/push-tasks",
@@ -191,6 +194,7 @@ MENUS = {
     "inspector": [
         "/",
         *BRIEFS,
+        "/warnings",  # heavy-pollution warnings (issue 20)
         "/alerts",
         *CASE_BOOKS,
         "/draws",
@@ -201,10 +205,11 @@ MENUS = {
         "/monitoring/sites",
         "/account",
     ],
-    "hotline": ["/", *QUALITY, "/complaints", *CASES, "/account"],
+    "hotline": ["/", *QUALITY, "/warnings", "/complaints", *CASES, "/account"],
     "branch_a": [
         "/",
         *BRIEFS,
+        "/warnings",  # heavy-pollution warnings (issue 20)
         "/alerts",
         "/complaints",
         "/push-tasks",
@@ -218,8 +223,17 @@ MENUS = {
         "/admin/regions",
         "/account",
     ],
-    "department": ["/", *BRIEFS, "/alerts", "/complaints", "/push-tasks", *CASES, "/account"],
-    "enterprise_a": ["/", "/alerts", *CASES, "/enterprises", "/monitoring/sites", "/monitoring/upload", "/account"],
+    "department": ["/", *BRIEFS, "/warnings", "/alerts", "/complaints", "/push-tasks", *CASES, "/account"],
+    "enterprise_a": [
+        "/",
+        "/warnings",
+        "/alerts",
+        *CASES,
+        "/enterprises",
+        "/monitoring/sites",
+        "/monitoring/upload",
+        "/account",
+    ],
 }
 
 # user → the figures on the overview, by caption

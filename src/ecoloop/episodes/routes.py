@@ -177,6 +177,7 @@ def _page(
         "error": error,
         "is_leader": user.principal.role is Role.LEADER,
         "may_report": user.principal.role not in (Role.ENTERPRISE, Role.DEPARTMENT),
+        "labels": {"responses": {level.value: level.response for level in WarningLevel}},
         **_may(user),
     }
     return render(request, "episodes/detail.html", context, user=user, status_code=status)
