@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,9 @@ from ecoloop.episodes.triggers import PRESET_2024, LevelRule, TriggerSet, propos
 from ecoloop.identity.models import User
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
-from ecoloop.results.queries import ResultReads, area_days
+
+if TYPE_CHECKING:  # the results' reads load the analytics engine: imported where the proposal is made
+    from ecoloop.results.queries import ResultReads
 
 
 def level_periods(session: Session, start: datetime, end: datetime) -> list[LevelPeriod]:
@@ -126,6 +128,8 @@ FORECAST_DAYS: Final = 5
 def propose(session: Session, reads: ResultReads | None, city_id: int, today: date) -> Proposal:
     """The level proposed for a new warning of the city: the last OBSERVED_DAYS days' daily AQI (results) and the
     next FORECAST_DAYS days' forecast (where stored), judged by the trigger rules. The analyst decides."""
+    from ecoloop.results.queries import area_days
+
     triggers, _ = current_triggers(session)
     first = today - timedelta(days=OBSERVED_DAYS)
     observed: dict[date, int | None] = {}

@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from docxtpl import DocxTemplate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,12 +28,11 @@ from ecoloop.episodes.models import PollutionWarning
 from ecoloop.episodes.queries import held_of
 from ecoloop.i18n import gettext
 from ecoloop.regions.models import Region
-from ecoloop.reports.documents import environment
-from ecoloop.reports.layout import Heading, Items, Paragraph, TableBlock, build_template
 from ecoloop.reports.models import AirForecast
-from ecoloop.reports.service import long_date
-from ecoloop.results import air_queries
-from ecoloop.results.queries import ResultReads, area_days
+
+if TYPE_CHECKING:  # the document and the results' reads load Word, the charts and the analytics engine: imported
+    # where the report is built, not by the composition that registers `forecast_aqi`
+    from ecoloop.results.queries import ResultReads
 
 HEAVY_AQI: Final = 200  # AQI above 200: heavy pollution (重度污染, HJ 633-2012 Table 2)
 PERCENT: Final = Decimal("0.1")
@@ -243,6 +241,8 @@ def build(
 def _days(
     session: Session, reads: ResultReads | None, regions: Sequence[Region], first: date, last: date
 ) -> list[DayRow]:
+    from ecoloop.results.queries import area_days
+
     observed = area_days(reads, [r.id for r in regions], first, last) if reads is not None else {}
     forecasts = {
         (f.region_id, f.day): (f.aqi_low, f.aqi_high)
@@ -280,6 +280,8 @@ def _peaks(
     start: datetime,
     until: datetime,
 ) -> list[AreaPeak]:
+    from ecoloop.results import air_queries
+
     rows: list[dict[str, Any]] = []
     if reads is not None:
         try:
@@ -305,6 +307,8 @@ def _peaks(
 
 
 def _blocks() -> list[Any]:
+    from ecoloop.reports.layout import Heading, Items, Paragraph, TableBlock
+
     return [
         Heading(gettext("I. The warning")),
         Paragraph("{{ summary }}"),
@@ -453,6 +457,12 @@ def context(report: AfterAction, tz: tzinfo) -> dict[str, Any]:
 
 def document(session: Session, report: AfterAction, *, now: datetime, tz: tzinfo) -> bytes:
     """The after-action report as a Word document (GB/T 9704 layout), in the catalog's language."""
+    from docxtpl import DocxTemplate
+
+    from ecoloop.reports.documents import environment
+    from ecoloop.reports.layout import build_template
+    from ecoloop.reports.service import long_date
+
     template = DocxTemplate(io.BytesIO(build_template(_blocks())))
     city = report.warning.city
     issuer = issuer_name(session, city) or city.name
