@@ -158,3 +158,12 @@ def test_the_level_proposed_from_the_forecast_and_the_stored_rules(db: Session, 
     service.save_triggers(db, world.users["analyst"], PRESET_2017, preset="2017", now=T0)
     proposal = propose(db, None, world.city.id, today)
     assert proposal.rule is not None and proposal.rule.level is WarningLevel.YELLOW
+
+
+def test_an_ozone_warning_puts_no_level_in_force_for_the_control_list(db: Session, world: World) -> None:
+    ozone = plant(db, world, "ZWR2026-030", [(ChangeKind.ISSUE, WarningLevel.YELLOW, T0, None)])
+    ozone.pollutant = PrimaryPollutant.O3
+    pm10 = plant(db, world, "ZWR2026-031", [(ChangeKind.ISSUE, WarningLevel.ORANGE, T0, None)])
+    pm10.pollutant = PrimaryPollutant.PM10
+    db.flush()
+    assert [p.warning_id for p in level_periods(db, T0, T0 + H)] == [pm10.id]

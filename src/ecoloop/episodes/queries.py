@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ecoloop.access.principal import Principal
 from ecoloop.access.roles import Role
 from ecoloop.access.scope import get_visible, scoped
-from ecoloop.episodes.enums import ChangeKind, WarningStatus
+from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningStatus
 from ecoloop.episodes.models import (
     PollutionWarning,
     WarningArea,
@@ -37,7 +37,8 @@ def level_periods(session: Session, start: datetime, end: datetime) -> list[Leve
     """Every level any issued warning held that overlaps [start, end): one period per warning, area and level held,
     not clipped to the window (a city-wide warning gives periods over the city region's path, one naming some
     counties one per county). Ordered by start, warning and region. Not scoped: the city's warnings apply to every
-    enterprise they cover, whoever reads."""
+    enterprise they cover, whoever reads. Only the warnings whose primary pollutant puts the emergency reduction
+    list in force (PM2.5, PM10) are read: an ozone warning is a health notice (环大气 [2024] 6 号; docs/episodes.md)."""
     first_issue = (
         select(WarningChange.warning_id)
         .where(WarningChange.kind == ChangeKind.ISSUE, WarningChange.effective_at < end)
@@ -46,6 +47,7 @@ def level_periods(session: Session, start: datetime, end: datetime) -> list[Leve
     warnings = session.scalars(
         select(PollutionWarning).where(
             PollutionWarning.status.in_((WarningStatus.ISSUED, WarningStatus.LIFTED)),
+            PollutionWarning.pollutant.in_([p for p in PrimaryPollutant if p.starts_controls]),
             PollutionWarning.id.in_(first_issue),
             or_(PollutionWarning.lifted_at.is_(None), PollutionWarning.lifted_at > start),
         )
