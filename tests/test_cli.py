@@ -211,6 +211,7 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["intake-housekeeping", "ok"],  # old rate counters and spent form tokens (issue 18)
         ["complaint-replies", "ok"],  # replies left unrated conclude (issue 18)
         ["partner-feedback", "ok"],  # the partner platforms' feedback (issue 18)
+        ["warning-webhooks", "ok"],  # the changes of heavy-pollution warnings to webhooks (issue 20)
         ["hotspot-clock", "ok"],  # hotspot orders' overdue marks, 督办, 约谈 (issue 20)
         ["hotspot-effects", "ok"],  # hotspot orders' effect on their station (issue 20)
         ["electricity-checks", "ok"],  # the electricity checks during heavy-pollution warnings (issue 20)

@@ -39,6 +39,7 @@ from ecoloop.enterprises.import_routes import router as enterprise_import_router
 from ecoloop.enterprises.list_routes import router as enterprise_lists_router
 from ecoloop.enterprises.routes import router as enterprises_router
 from ecoloop.enterprises.sections import register_panel, register_section
+from ecoloop.episodes.routes import router as warnings_router
 from ecoloop.hotspots.routes import router as hotspots_router
 from ecoloop.hotspots.source_routes import router as hotspot_sources_router
 from ecoloop.i18n import N_
@@ -72,6 +73,7 @@ from ecoloop.readings.store import open_hot_store
 from ecoloop.regions.import_routes import router as regions_import_router
 from ecoloop.regions.routes import router as regions_router
 from ecoloop.regions.service import register_holder, register_locator
+from ecoloop.reports.after_action_routes import router as after_action_router
 from ecoloop.reports.config_routes import router as brief_settings_router
 from ecoloop.reports.forecast_routes import router as forecasts_router
 from ecoloop.reports.routes import router as reports_router
@@ -150,6 +152,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     draws_router,
     public_draws_router,
     controls_router,  # the emergency control list (issue 20)
+    warnings_router,  # heavy-pollution warnings (issue 20)
+    after_action_router,
 )
 
 

@@ -74,8 +74,16 @@ from ecoloop.enterprises.models import (
     ProductionLine,
     SupervisionList,
 )
+from ecoloop.episodes import queries as episodes_queries
 from ecoloop.episodes import scope as episodes_scope
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
+from ecoloop.episodes.models import (
+    PollutionWarning,
+    WarningArea,
+    WarningChange,
+    WarningDelivery,
+    WarningNotice,
+    WarningTriggerConfig,
+)
 from ecoloop.hotspots import scope as hotspots_scope
 from ecoloop.hotspots.models import HotspotEvent, HotspotOrder, HotspotOrderUnit, PollutionSource
 from ecoloop.identity import scope as identity_scope
@@ -131,6 +139,7 @@ from ecoloop.penalties.models import (
 )
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
+from ecoloop.reports import after_action
 from ecoloop.reports import scope as reports_scope
 from ecoloop.reports.models import AirForecast, Report, ReportConfig, ReportRun, ReportTemplate
 from ecoloop.results import scope as results_scope
@@ -140,6 +149,9 @@ from ecoloop.scheduler.models import JobRun
 # The inspections done in the field are part of the history the random draws' pools and avoidance rules read
 # (issue 19); the inspections import the draws, so the composition joins them here, where every entry point looks.
 draws_queries.register_history(inspection_queries.history)
+# The warnings' form proposes a level from the city's forecast, which the briefs keep; the briefs read the warnings
+# (the after-action report), so the composition joins them here (issue 20).
+episodes_queries.register_forecasts(after_action.forecast_aqi)
 
 # The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
 SCOPES = (
@@ -265,6 +277,8 @@ __all__ = [
     "User",
     "WarningArea",
     "WarningChange",
+    "WarningDelivery",
+    "WarningNotice",
     "WarningTriggerConfig",
     "WebSession",
     "Webhook",

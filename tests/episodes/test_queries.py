@@ -134,3 +134,36 @@ def test_an_enterprise_sees_only_issued_warnings_covering_its_place(db: Session,
     assert sorted(seen) == sorted([city.id, own.id])
     branch_b = world.principal(db, "branch_b")  # the city's business: a branch sees every warning, drafts too
     assert len(db.scalars(scoped(select(PollutionWarning.id), branch_b, PollutionWarning)).all()) == 4
+
+
+def test_the_level_proposed_from_the_forecast_and_the_stored_rules(db: Session, world: World) -> None:
+    from datetime import date
+
+    from ecoloop.episodes import service
+    from ecoloop.episodes.queries import propose
+    from ecoloop.episodes.triggers import PRESET_2017
+    from ecoloop.reports.models import AirForecast
+
+    today = date(2026, 12, 10)
+    for n, high in enumerate((210, 230, 160)):
+        day = today + timedelta(days=n)
+        db.add(AirForecast(region_id=world.city.id, day=day, aqi_low=high - 40, aqi_high=high, imported_by="t"))
+    db.flush()
+    # 2024 default: above 200 for two days (48 h): orange.
+    proposal = propose(db, None, world.city.id, today)
+    assert [(d, a) for d, a, _ in proposal.series] == [(today, 210), (today + timedelta(days=1), 230),
+                                                      (today + timedelta(days=2), 160)]  # fmt: skip
+    assert proposal.rule is not None and proposal.rule.level is WarningLevel.ORANGE
+    # The 2017 preset stored: above 200 for 48 h is yellow there.
+    service.save_triggers(db, world.users["analyst"], PRESET_2017, preset="2017", now=T0)
+    proposal = propose(db, None, world.city.id, today)
+    assert proposal.rule is not None and proposal.rule.level is WarningLevel.YELLOW
+
+
+def test_an_ozone_warning_puts_no_level_in_force_for_the_control_list(db: Session, world: World) -> None:
+    ozone = plant(db, world, "ZWR2026-030", [(ChangeKind.ISSUE, WarningLevel.YELLOW, T0, None)])
+    ozone.pollutant = PrimaryPollutant.O3
+    pm10 = plant(db, world, "ZWR2026-031", [(ChangeKind.ISSUE, WarningLevel.ORANGE, T0, None)])
+    pm10.pollutant = PrimaryPollutant.PM10
+    db.flush()
+    assert [p.warning_id for p in level_periods(db, T0, T0 + H)] == [pm10.id]

@@ -26,6 +26,7 @@ def scheduler_run(
     import threading
 
     from ecoloop.electricity.jobs import ELECTRICITY_JOBS
+    from ecoloop.episodes.jobs import WARNING_JOBS
     from ecoloop.hotspots.jobs import HOTSPOT_JOBS
     from ecoloop.intake.jobs import INTAKE_JOBS, PARTNER_JOBS
     from ecoloop.reports.jobs import REPORT_JOBS
@@ -34,7 +35,7 @@ def scheduler_run(
 
     settings = cli_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    jobs = JOBS + REPORT_JOBS + INTAKE_JOBS + PARTNER_JOBS + HOTSPOT_JOBS + ELECTRICITY_JOBS
+    jobs = JOBS + REPORT_JOBS + INTAKE_JOBS + PARTNER_JOBS + WARNING_JOBS + HOTSPOT_JOBS + ELECTRICITY_JOBS
     scheduler = Scheduler(jobs, settings, make_session_factory(make_engine(settings.database_url)))
     if once:
         for outcome in scheduler.run_due():

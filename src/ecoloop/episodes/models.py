@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ecoloop.alerts.enums import DeliveryStatus
 from ecoloop.db.base import Base, StrEnumType, TimestampMixin, utcnow
 from ecoloop.episodes.enums import ChangeKind, PrimaryPollutant, WarningLevel, WarningStatus
 from ecoloop.regions.models import Region
@@ -48,7 +49,7 @@ class PollutionWarning(TimestampMixin, Base):
     issued_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]  # the effective time of the lift
 
-    city: Mapped[Region] = relationship(foreign_keys=[city_id], lazy="joined")
+    city: Mapped[Region] = relationship(foreign_keys=[city_id], lazy="joined", innerjoin=True)
     areas: Mapped[list[WarningArea]] = relationship(
         back_populates="warning", cascade="all, delete-orphan", order_by="WarningArea.id"
     )
@@ -107,6 +108,48 @@ class WarningTriggerConfig(Base):
     preset: Mapped[str] = mapped_column(String(32), default="")  # the preset it started from, if any
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+class WarningNotice(Base):
+    """A change of a warning brought to one user's attention (their list of warning notices), read or not: the
+    staff of the bureau, the branches of the counties covered, the departments, and the enterprises in the area."""
+
+    __tablename__ = "warning_notices"
+    __table_args__ = (
+        UniqueConstraint("user_id", "change_id"),
+        Index("ix_warning_notices_user_read", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    warning_id: Mapped[int] = mapped_column(ForeignKey("pollution_warnings.id", ondelete="CASCADE"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("warning_changes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
+class WarningDelivery(Base):
+    """One change of a warning to one organisation's webhook (the alerts' `Webhook`s, signed and retried the same
+    way, `episodes.webhooks`), with its attempts and the last answer or error."""
+
+    __tablename__ = "warning_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "change_id"),
+        Index("ix_warning_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("warning_changes.id", ondelete="CASCADE"))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(StrEnumType(DeliveryStatus, 16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    response_status: Mapped[int | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None]
 
 
 class ChangeLogError(RuntimeError):

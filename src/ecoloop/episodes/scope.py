@@ -7,13 +7,20 @@ or its county's. The trigger rules are read by every role that sees warnings."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.roles import Role
-from ecoloop.access.scope import register
+from ecoloop.access.scope import REGION_ROLES, register
 from ecoloop.episodes.enums import WarningStatus
-from ecoloop.episodes.models import PollutionWarning, WarningArea, WarningChange, WarningTriggerConfig
+from ecoloop.episodes.models import (
+    PollutionWarning,
+    WarningArea,
+    WarningChange,
+    WarningDelivery,
+    WarningNotice,
+    WarningTriggerConfig,
+)
 from ecoloop.regions.models import Region
 
 PUBLISHED = (WarningStatus.ISSUED, WarningStatus.LIFTED)
@@ -51,3 +58,16 @@ register(PollutionWarning, _warnings)
 register(WarningArea, _areas)
 register(WarningChange, _changes)
 register(WarningTriggerConfig, _everyone)
+
+
+def _notices(p: Principal) -> ColumnElement[bool]:
+    return WarningNotice.user_id == p.user_id
+
+
+def _deliveries(p: Principal) -> ColumnElement[bool]:
+    # The bureau's and the branches' staff who keep the webhooks read their delivery log.
+    return true() if p.role in REGION_ROLES else false()
+
+
+register(WarningNotice, _notices)
+register(WarningDelivery, _deliveries)

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ecoloop.access.actions import Action, allowed
+from ecoloop.db.base import utcnow
 from ecoloop.enterprises.queries import count_enterprises
+from ecoloop.episodes.queries import in_force as warnings_in_force
 from ecoloop.identity.queries import list_organisations
 from ecoloop.inspections.queries import mine as inspection_tasks
 from ecoloop.intake.queries import QUEUE_LABELS, queue_counts
@@ -30,6 +32,7 @@ def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserD
     """The start page: the user's area, its AQI now, the newest briefs, and what they can reach from here."""
     p = user.principal
     today = local_today(settings)
+    now = utcnow()
     sees_regions = allowed(p, Action.VIEW_REGIONS)
     counts = count_by_level(db, p) if sees_regions else {}
     area = area_of(db, p) if sees_regions else None
@@ -41,6 +44,9 @@ def overview(request: Request, db: DbSession, settings: SettingsDep, user: UserD
         "area": area,
         "air": air,
         "sees_screen": allowed(p, Action.VIEW_QUALITY),
+        # The heavy-pollution warnings in force (or starting within a day), a banner (issue 20).
+        "warnings_now": warnings_in_force(db, p, now) if allowed(p, Action.VIEW_WARNINGS) else [],
+        "now": now,
         "counties": counts.get(RegionLevel.COUNTY, 0),
         "towns": counts.get(RegionLevel.TOWN, 0),
         "villages": counts.get(RegionLevel.VILLAGE, 0),

@@ -34,8 +34,12 @@ MENU = (
     NavItem(N_("Alerts"), "/alerts", Action.VIEW_ALERTS, badge="/alerts/notifications/unread"),
     NavItem(N_("Complaints"), "/complaints", Action.VIEW_COMPLAINTS),
     NavItem(N_("Push tasks"), "/push-tasks", Action.HANDLE_PUSH_TASKS),
-    # Air control operations (issue 20): hotspot dispatch orders (高值热点消除指令).
+    # Air control operations (issue 20): heavy-pollution warnings, hotspot orders (高值热点消除指令), the emergency
+    # control list by performance grade (应急减排清单) and the electricity checks during warnings (用电监控).
+    NavItem(N_("Heavy-pollution warnings"), "/warnings", Action.VIEW_WARNINGS),
     NavItem(N_("Hotspot orders"), "/hotspots", Action.VIEW_HOTSPOT_ORDERS),
+    NavItem(N_("Emergency control list"), "/controls", Action.VIEW_CONTROL_LISTS),
+    NavItem(N_("Electricity monitoring"), "/electricity", Action.VIEW_ELECTRICITY),
     NavItem(N_("Cases"), "/cases", Action.VIEW_CASES),
     NavItem(N_("My tasks"), "/cases/mine", Action.VIEW_CASES),
     # Batches are the bureau's and the branches' bookkeeping, like ledgers (`access.scope` hides them from others).
@@ -51,10 +55,6 @@ MENU = (
     NavItem(N_("Special campaigns"), "/inspections/campaigns", Action.VIEW_INSPECTIONS),
     NavItem(N_("Administrative penalties"), "/penalties", Action.VIEW_PENALTIES),
     NavItem(N_("Case-file review"), "/case-reviews", Action.VIEW_PENALTIES),
-    # Air control operations (issue 20): the emergency control list by performance grade.
-    NavItem(N_("Emergency control list"), "/controls", Action.VIEW_CONTROL_LISTS),
-    # Electricity-based verification during heavy-pollution warnings (issue 20): meters, flags, imports.
-    NavItem(N_("Electricity monitoring"), "/electricity", Action.VIEW_ELECTRICITY),
     NavItem(N_("Enterprises"), "/enterprises", Action.VIEW_ENTERPRISES),
     NavItem(N_("Monitoring"), "/monitoring/sites", Action.VIEW_MONITORING),
     NavItem(N_("Upload data"), "/monitoring/upload", Action.SUBMIT_OBSERVATIONS),
