@@ -139,7 +139,7 @@ from ecoloop.penalties.models import (
 )
 from ecoloop.regions import scope as regions_scope
 from ecoloop.regions.models import Region
-from ecoloop.reports import after_action
+from ecoloop.reports import after_action, after_action_inputs
 from ecoloop.reports import scope as reports_scope
 from ecoloop.reports.models import AirForecast, Report, ReportConfig, ReportRun, ReportTemplate
 from ecoloop.results import scope as results_scope
@@ -150,8 +150,10 @@ from ecoloop.scheduler.models import JobRun
 # (issue 19); the inspections import the draws, so the composition joins them here, where every entry point looks.
 draws_queries.register_history(inspection_queries.history)
 # The warnings' form proposes a level from the city's forecast, which the briefs keep; the briefs read the warnings
-# (the after-action report), so the composition joins them here (issue 20).
+# (the after-action report), so the composition joins them here (issue 20); likewise the after-action report reads
+# the control list and the confirmed electricity flags of a warning, which both read the warnings.
 episodes_queries.register_forecasts(after_action.forecast_aqi)
+after_action.register_inputs(after_action_inputs.list_and_flags)
 
 # The scope rule of each table, registered with ecoloop.access.scope when its module is imported.
 SCOPES = (

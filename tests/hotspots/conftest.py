@@ -20,9 +20,9 @@ from ecoloop.alerts.models import Alert, AlertRule, AlertRuleVersion
 from ecoloop.alerts.rule_service import ensure_builtin_rules
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.analytics.sites import StoredReadings, fixed
+from ecoloop.cases.service import Acting
 from ecoloop.hotspots.enums import SourceKind
 from ecoloop.hotspots.models import PollutionSource
-from ecoloop.hotspots.service import Acting
 from ecoloop.monitoring.enums import SiteKind
 from ecoloop.monitoring.models import Site
 from ecoloop.monitoring.service import add_site

@@ -75,6 +75,7 @@ def demo(
     """Migrate the database, load the demo city (idempotently), print the accounts and serve the web UI, with the
     HJ 212 receiver, the scheduler and the demo's simulated data loggers running beside it."""
     from ecoloop.analytics.backends import connect
+    from ecoloop.demo.aircontrol import add_demo_aircontrol
     from ecoloop.demo.complaints import LOOKUP_PHONE, add_demo_complaints
     from ecoloop.demo.enforcement import add_demo_enforcement
     from ecoloop.demo.history import noise_readings, replayed_readings
@@ -94,6 +95,8 @@ def demo(
         report.added["partner warnings"] = add_demo_partner(session, now, settings.tz)
         session.commit()
         report.added.update(add_demo_enforcement(session, now, settings.data_dir, settings.tz))
+        session.commit()
+        report.added.update(add_demo_aircontrol(session, now, settings.tz))
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()
@@ -128,6 +131,7 @@ def demo(
     if readings:
         _demo_results(settings, history_days)
         _demo_briefs(settings)
+    report.added.update(_demo_hotspot_orders(settings))
     added = ", ".join(f"{k} {v}" for k, v in report.added.items())
     console.print(f"Demo city loaded (added: {added}).")
     table = Table(title="Demo accounts")
@@ -176,6 +180,25 @@ def _demo_results(settings: Settings, history_days: int) -> None:
         return
     console.print(f"Computing the results of {len(missing)} days (AQI, water classes, noise, source compliance) …")
     console.print(compute_results(settings, missing[0], missing[-1], quiet=True, days=missing))
+
+
+def _demo_hotspot_orders(settings: Settings) -> dict[str, int]:
+    """The demo's hotspot orders, dispatched once the station and outlet readings are stored (their suspects carry
+    the outlets' latest values and the station's wind)."""
+    from ecoloop.analytics.sites import StoredReadings
+    from ecoloop.demo.aircontrol import add_demo_hotspot_orders
+    from ecoloop.readings.store import open_hot_store
+
+    engine = make_engine(settings.database_url)
+    store = open_hot_store(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            added = add_demo_hotspot_orders(session, datetime.now(UTC), settings, StoredReadings.of(store, settings))
+            session.commit()
+    finally:
+        store.close()
+        engine.dispose()
+    return added
 
 
 def _demo_briefs(settings: Settings) -> None:

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from ecoloop.access.actions import Action, allowed
 from ecoloop.analytics.sites import StoredReadings
 from ecoloop.cases import queries as case_queries
-from ecoloop.cases.service import MAX_ATTACHMENT_BYTES
+from ecoloop.cases.service import MAX_ATTACHMENT_BYTES, Acting
 from ecoloop.db.base import RowId, parse_row_id, utcnow
 from ecoloop.hotspots import queries, rules, service
 from ecoloop.hotspots.charts import station_chart
 from ecoloop.hotspots.enums import CheckResult, OrderStatus, OrderTab, SourceKind, SuspectKind
 from ecoloop.hotspots.models import HotspotOrder
-from ecoloop.hotspots.service import Acting, Dispatch, HotspotError, Reply
+from ecoloop.hotspots.service import Dispatch, HotspotError, Reply
 from ecoloop.hotspots.workbook import stats_workbook
 from ecoloop.i18n import N_, gettext
 from ecoloop.monitoring.models import Site

@@ -33,6 +33,7 @@ from ecoloop.analytics.sites import StoredReadings
 from ecoloop.cases import service as cases
 from ecoloop.cases.enums import CaseSource, Category, EventKind
 from ecoloop.cases.models import Case
+from ecoloop.cases.service import Acting
 from ecoloop.cases.workflow import Action, State, is_open
 from ecoloop.hotspots import rules
 from ecoloop.hotspots.enums import CheckResult, OrderEventKind, OrderStatus, SourceKind
@@ -113,18 +114,6 @@ def policy_of(settings: Settings) -> Policy:
         ),
         zone=settings.tz,
     )
-
-
-@dataclass(frozen=True)
-class Acting:
-    """Who acts: the user (for the timelines) and their principal; the same as `cases.service.Acting`."""
-
-    user: User
-    principal: Any
-
-    @property
-    def case_acting(self) -> cases.Acting:
-        return cases.Acting(self.user, self.principal)
 
 
 @dataclass(frozen=True)
@@ -233,7 +222,7 @@ def dispatch(
         cases.act(
             session,
             case,
-            acting.case_acting,
+            acting,
             Action.ASSIGN,
             seen_version=case.version,
             now=now,
@@ -294,7 +283,7 @@ def _register(
     try:
         return cases.register_case(
             session,
-            acting.case_acting,
+            acting,
             source=CaseSource.ALERT,
             category=Category.AIR,
             title=title,
@@ -381,7 +370,7 @@ def _case(session: Session, order: HotspotOrder) -> Case:
 
 
 def _case_step(session: Session, case: Case, acting: Acting, action: Action, now: datetime, reason: str = "") -> None:
-    cases.act(session, case, acting.case_acting, action, seen_version=case.version, now=now, reason=reason)
+    cases.act(session, case, acting, action, seen_version=case.version, now=now, reason=reason)
 
 
 def respond(session: Session, acting: Acting, order: HotspotOrder, now: datetime, note: str = "") -> HotspotEvent:
@@ -450,9 +439,7 @@ def reply(
         if storage is None:
             break
         try:
-            cases.add_attachment(
-                session, case, acting.case_acting, filename=name, content=content, storage=storage, now=now
-            )
+            cases.add_attachment(session, case, acting, filename=name, content=content, storage=storage, now=now)
         except cases.CaseError as exc:
             raise HotspotError(exc.code, str(exc)) from None
     if case.state is State.RECTIFYING:
