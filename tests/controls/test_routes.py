@@ -205,3 +205,24 @@ async def test_the_level_in_force_is_marked_where_it_holds(
     open_session(app_db, client, "enterprise_a")
     page = parse((await client.get(f"/controls/{app_world.enterprise_a.id}")).text)
     assert page.find("p", data_current="orange") is not None
+
+
+async def test_the_list_is_generated_from_the_registry_from_its_page(
+    client: httpx.AsyncClient, app_db: Session, app_world: World
+) -> None:
+    enterprises.set_grade(app_db, enterprise=app_world.enterprise_a2, grade=PerformanceGrade.C, start=DAY)
+    app_db.commit()
+    open_session(app_db, client, "branch_a")
+    assert "/controls/generate" in (await client.get("/controls")).text
+    csrf = await csrf_for(client)
+
+    page = await client.post("/controls/generate", data={"csrf_token": csrf})
+
+    assert page.status_code == 200
+    assert "已从企业档案将1家企业纳入清单。" in page.text
+    doc = parse(page.text)
+    rows = [row.attrs["data-enterprise"] for row in doc.find_all("tr") if "data-enterprise" in row.attrs]
+    assert rows == [str(app_world.enterprise_a2.id)]
+    open_session(app_db, client, "inspector")
+    assert "/controls/generate" not in (await client.get("/controls")).text
+    assert (await client.post("/controls/generate", data={"csrf_token": await csrf_for(client)})).status_code == 403

@@ -24,6 +24,7 @@ from ecoloop.controls.rules import (
     allowances_of,
     check_shares,
     grade_on,
+    guide_industry_of,
     measure_for,
     producing_share,
     reduction,
@@ -224,3 +225,29 @@ def test_stopped_lines_get_allowances_of_their_own() -> None:
         Allowance(5, 11, at(8, 0), at(8, 6), 0.0, L.ORANGE, 9),
         Allowance(5, 12, at(8, 0), at(8, 6), 0.0, L.ORANGE, 9),
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "industry"),
+    [
+        ("C3011", GuideIndustry.CEMENT_CLINKER),
+        ("3011", GuideIndustry.CEMENT_CLINKER),
+        ("C3012", GuideIndustry.LIME),
+        ("C3120", GuideIndustry.STEEL),
+        ("C3140", None),  # 铁合金: an industry of the guide ecoloop does not name yet
+        ("C3391", GuideIndustry.FOUNDRY),
+        ("C3041", GuideIndustry.GLASS),
+        ("C2521", GuideIndustry.COKING),
+        ("C2614", GuideIndustry.CHEMICAL),
+        ("C2110", GuideIndustry.COATING),
+        ("C2319", GuideIndustry.PRINTING),
+        ("D4411", GuideIndustry.POWER),
+        ("D4430", GuideIndustry.POWER),
+        ("D4420", None),  # 电力供应
+        ("C27", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_guide_industry_of_an_industry_code(code: str | None, industry: GuideIndustry | None) -> None:
+    assert guide_industry_of(code) is industry

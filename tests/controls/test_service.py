@@ -146,3 +146,33 @@ def test_filters_of_the_list(db: Session, world: World) -> None:
     assert [r.enterprise.id for r in views.list_rows(db, world.principal(db, "enterprise_a"), DAY)] == [
         world.enterprise_a.id
     ]
+
+
+def test_the_list_generated_from_the_registry(db: Session, world: World) -> None:
+    """Graded enterprises and the guide's industries with a flue-gas outlet are put on the list once; an enterprise
+    of another industry without a grade, a closed one and one already listed are not; a branch generates its
+    county's only."""
+    from ecoloop.enterprises.enums import EnterpriseStatus, OutletKind, PermitClass
+    from ecoloop.enterprises.models import Enterprise, GradeRecord, Outlet, Permit
+
+    admin, branch_b = world.principal(db, "admin"), world.principal(db, "branch_b")
+    a, a2, b = world.enterprise_a, world.enterprise_a2, world.enterprise_b
+    a.industry_code, a2.industry_code, b.industry_code = "D4411", "C3011", "C2614"
+    permit = Permit(enterprise_id=a.id, number="91370000MA0001-001P", permit_class=PermitClass.KEY,
+                    valid_from=date(2024, 1, 1), valid_to=date(2028, 12, 31))  # fmt: skip
+    db.add(permit)
+    db.flush()
+    db.add(Outlet(permit_id=permit.id, code="DA001", name="锅炉排口", kind=OutletKind.GAS))
+    db.add(GradeRecord(enterprise_id=a2.id, grade=PerformanceGrade.B, start=date(2025, 10, 1), end=None))
+    closed = Enterprise(credit_code="91371802000000099X", name="已关闭水泥厂", region_id=a2.region_id,
+                        industry_code="C3011", status=EnterpriseStatus.CLOSED)  # fmt: skip
+    db.add(closed)
+    db.add(GradeRecord(enterprise_id=b.id, grade=PerformanceGrade.C, start=date(2025, 10, 1), end=date(2026, 9, 30)))
+    db.flush()
+    # 临河县's branch: its chemical works' grade ended before the day and it has no flue-gas outlet.
+    assert service.generate_from_registry(db, branch_b, since=DAY) == []
+    added = service.generate_from_registry(db, admin, since=DAY)
+    assert sorted(added) == sorted([a.id, a2.id])
+    industries = {r.enterprise.id: r.entry.industry for r in views.list_rows(db, admin, DAY)}
+    assert industries == {a.id: GuideIndustry.POWER, a2.id: GuideIndustry.CEMENT_CLINKER}
+    assert service.generate_from_registry(db, admin, since=DAY) == []  # generated again: nothing twice

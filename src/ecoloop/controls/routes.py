@@ -25,7 +25,7 @@ from ecoloop.controls.rules import DEFAULT_MEASURES, GRADES, LEVELS, RequiredSha
 from ecoloop.controls.service import ControlError
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.enterprises.enums import PerformanceGrade
-from ecoloop.i18n import N_
+from ecoloop.i18n import N_, gettext
 from ecoloop.settings import Settings
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
 from ecoloop.web.downloads import XLSX, download
@@ -139,6 +139,15 @@ def add(request: Request, db: UnitOfWork, user: Manager, settings: SettingsDep, 
         error = service.error_text(exc)
         return _list_page(request, db, user, settings, views.Filters(), status=422, error=error, values=form)
     return RedirectResponse(f"/controls/{enterprise_id}", status_code=303)
+
+
+@router.post("/controls/generate", include_in_schema=False)
+def generate(request: Request, db: UnitOfWork, user: Manager, settings: SettingsDep) -> Response:
+    """Generate the list from the enterprise registry: every graded enterprise of the user's area, and every one of
+    the guide's industries with a flue-gas outlet, not yet on it, from today on."""
+    added = service.generate_from_registry(db, user.principal, since=local_today(settings))
+    notice = gettext("%(count)s enterprises were put on the list from the enterprise registry.") % {"count": len(added)}
+    return _list_page(request, db, user, settings, views.Filters(), notice=notice)
 
 
 @router.get("/controls/export.xlsx", include_in_schema=False)

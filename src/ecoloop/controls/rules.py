@@ -70,6 +70,43 @@ class Measure:
 
 MeasureKey = tuple[GuideIndustry, PerformanceGrade | None, WarningLevel]
 LEVELS = (WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED)
+
+# The guide's industries by GB/T 4754-2017 class (the longest matching prefix of an enterprise's industry code,
+# without its section letter): how the list is generated from the enterprise registry (`guide_industry_of`). The
+# guide names its industries in words (环办大气函 [2020] 340 号, 附件 目录); this correspondence is ecoloop's
+# reading of them [unverified]; a list entry's industry can be changed by hand (e.g. a 3011 grinding plant).
+GUIDE_CLASSES: Mapping[str, GuideIndustry] = {
+    "311": GuideIndustry.STEEL,  # 炼铁
+    "312": GuideIndustry.STEEL,  # 炼钢
+    "313": GuideIndustry.STEEL,  # 钢压延加工
+    "2521": GuideIndustry.COKING,  # 炼焦
+    "3011": GuideIndustry.CEMENT_CLINKER,  # 水泥制造
+    "3012": GuideIndustry.LIME,  # 石灰和石膏制造
+    "3031": GuideIndustry.BRICK,  # 粘土砖瓦及建筑砌块制造
+    "304": GuideIndustry.GLASS,  # 玻璃制造
+    "307": GuideIndustry.CERAMICS,  # 陶瓷制品制造
+    "339": GuideIndustry.FOUNDRY,  # 铸造及其他金属制品制造 (3391 黑色金属铸造, 3392 有色金属铸造)
+    "21": GuideIndustry.COATING,  # 家具制造业 (涂装)
+    "36": GuideIndustry.COATING,  # 汽车制造业 (涂装)
+    "231": GuideIndustry.PRINTING,  # 印刷
+    "26": GuideIndustry.CHEMICAL,  # 化学原料和化学制品制造业
+    "4411": GuideIndustry.POWER,  # 火力发电
+    "4412": GuideIndustry.POWER,  # 热电联产
+    "443": GuideIndustry.POWER,  # 热力生产和供应
+}
+
+
+def guide_industry_of(industry_code: str | None) -> GuideIndustry | None:
+    """The guide's industry of a GB/T 4754-2017 industry code ("C3011" or "3011"), by its longest matching class
+    in GUIDE_CLASSES; None outside the guide's key industries."""
+    digits = (industry_code or "").lstrip("ABCDEFGHIJKLMNOPQRST")
+    for length in range(len(digits), 1, -1):
+        found = GUIDE_CLASSES.get(digits[:length])
+        if found is not None:
+            return found
+    return None
+
+
 GRADES: tuple[PerformanceGrade | None, ...] = (
     PerformanceGrade.LEADING,
     PerformanceGrade.A,

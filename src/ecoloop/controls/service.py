@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.roles import Role
-from ecoloop.access.scope import get_visible
+from ecoloop.access.scope import get_visible, scoped
 from ecoloop.controls.enums import GuideIndustry, Livelihood, MeasureKind, Pollutant
 from ecoloop.controls.models import (
     EMERGENCY_LIST_CODE,
@@ -28,10 +28,18 @@ from ecoloop.controls.models import (
     MeasureTemplate,
     NormalEmission,
 )
-from ecoloop.controls.rules import Measure, Window
+from ecoloop.controls.rules import Measure, Window, guide_industry_of
 from ecoloop.enterprises import service as enterprises
-from ecoloop.enterprises.enums import PerformanceGrade
-from ecoloop.enterprises.models import Enterprise, ListMembership, ProductionLine, SupervisionList
+from ecoloop.enterprises.enums import EnterpriseStatus, OutletKind, PerformanceGrade
+from ecoloop.enterprises.models import (
+    Enterprise,
+    GradeRecord,
+    ListMembership,
+    Outlet,
+    Permit,
+    ProductionLine,
+    SupervisionList,
+)
 from ecoloop.episodes.enums import WarningLevel
 from ecoloop.i18n import N_, gettext
 from ecoloop.regions.enums import RegionLevel
@@ -145,6 +153,41 @@ def add_to_list(
     _fill(entry, industry, livelihood, transport, heavy_trucks, note)
     session.flush()
     return entry
+
+
+def generate_from_registry(session: Session, principal: Principal, *, since: date) -> list[int]:
+    """Put on the list, from `since` on, every enterprise of the principal's area not closed and not listed that
+    has a performance grade (绩效分级) in force that day or whose industry is one of the guide's key industries
+    (`rules.guide_industry_of`) with a flue-gas outlet in its permit (涉气企业): the list generated from the
+    enterprise registry, to be completed by hand (emissions, livelihood, transport). The enterprises added, by id."""
+    graded = select(GradeRecord.enterprise_id).where(
+        GradeRecord.start <= since, or_(GradeRecord.end.is_(None), GradeRecord.end >= since)
+    )
+    gas = select(Permit.enterprise_id).join(Outlet, Outlet.permit_id == Permit.id).where(Outlet.kind == OutletKind.GAS)
+    stmt = scoped(
+        select(Enterprise).where(Enterprise.status != EnterpriseStatus.CLOSED).order_by(Enterprise.id),
+        principal,
+        Enterprise,
+    )
+    listed = set(
+        session.scalars(
+            select(ListMembership.enterprise_id).where(
+                ListMembership.list_id == emergency_list(session).id,
+                ListMembership.start <= since,
+                or_(ListMembership.end.is_(None), ListMembership.end >= since),
+            )
+        )
+    )
+    with_grade, with_gas = set(session.scalars(graded)), set(session.scalars(gas))
+    added = []
+    for enterprise in session.scalars(stmt):
+        industry = guide_industry_of(enterprise.industry_code)
+        wanted = enterprise.id in with_grade or (industry is not None and enterprise.id in with_gas)
+        if not wanted or enterprise.id in listed or _open_membership(session, enterprise.id) is not None:
+            continue
+        add_to_list(session, principal, enterprise.id, industry=industry or GuideIndustry.OTHER, since=since)
+        added.append(enterprise.id)
+    return added
 
 
 def update_entry(
