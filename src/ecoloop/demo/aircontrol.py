@@ -32,7 +32,7 @@ from ecoloop.audit.service import Actor, set_actor
 from ecoloop.cases.service import Acting
 from ecoloop.controls import service as controls
 from ecoloop.controls.enums import GuideIndustry, Livelihood, MeasureKind, Pollutant
-from ecoloop.controls.rules import Measure, RequiredShares, Window
+from ecoloop.controls.rules import Measure, RequiredShares, Window, guide_industry_of
 from ecoloop.controls.views import county_summaries, list_rows
 from ecoloop.electricity import service as electricity
 from ecoloop.electricity.enums import MeterTarget
@@ -54,17 +54,9 @@ from ecoloop.settings import Settings
 
 SEED = "ecoloop-demo-aircontrol"
 
-# GB/T 4754 classes of the demo's graded enterprises → the guide's industries (指南行业).
-INDUSTRIES = {
-    "C3011": GuideIndustry.CEMENT_CLINKER,
-    "C3041": GuideIndustry.GLASS,
-    "C3120": GuideIndustry.STEEL,
-    "C3391": GuideIndustry.FOUNDRY,
-    "C2521": GuideIndustry.COKING,
-    "C2614": GuideIndustry.CHEMICAL,
-    "C2631": GuideIndustry.CHEMICAL,
-    "C2110": GuideIndustry.COATING,
-}
+# The GB/T 4754 classes of the demo's graded enterprises that go on its list (their guide industries by
+# `controls.rules.guide_industry_of`).
+CLASSES = ("C3011", "C3041", "C3120", "C3391", "C2521", "C2614", "C2631", "C2110")
 # Typical normal daily emissions (kg/d) of one enterprise of each industry: SO2, NOx, PM, VOCs (the demo's own
 # round figures, of the order a city's inventory gives such plants).
 EMISSIONS = {
@@ -114,7 +106,7 @@ def _listed(session: Session, on: date) -> list[tuple[Enterprise, GuideIndustry]
         select(Enterprise)
         .join(GradeRecord, GradeRecord.enterprise_id == Enterprise.id)
         .where(
-            Enterprise.industry_code.in_(INDUSTRIES),
+            Enterprise.industry_code.in_(CLASSES),
             GradeRecord.start <= on,
             (GradeRecord.end.is_(None)) | (GradeRecord.end >= on),
         )
@@ -123,7 +115,7 @@ def _listed(session: Session, on: date) -> list[tuple[Enterprise, GuideIndustry]
     out: list[tuple[Enterprise, GuideIndustry]] = []
     coating = 0
     for enterprise in dict.fromkeys(graded):
-        industry = INDUSTRIES[enterprise.industry_code or ""]
+        industry = guide_industry_of(enterprise.industry_code) or GuideIndustry.OTHER
         if industry is GuideIndustry.COATING:
             coating += 1
             if coating > COATING_ON_LIST:
