@@ -14,7 +14,6 @@ are there already; `add_demo_hotspot_orders` nothing when its orders are.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -29,11 +28,11 @@ from ecoloop.alerts.rule_service import ensure_builtin_rules
 from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.service import confirm, next_number
 from ecoloop.audit.service import Actor, set_actor
-from ecoloop.cases.service import Acting
 from ecoloop.controls import service as controls
 from ecoloop.controls.enums import GuideIndustry, Livelihood, MeasureKind, Pollutant
 from ecoloop.controls.rules import Measure, RequiredShares, Window, guide_industry_of
 from ecoloop.controls.views import county_summaries, list_rows
+from ecoloop.demo.enforcement import People
 from ecoloop.electricity import service as electricity
 from ecoloop.electricity.enums import MeterTarget
 from ecoloop.electricity.models import ElectricityFlag
@@ -46,7 +45,6 @@ from ecoloop.hotspots import service as hotspots
 from ecoloop.hotspots.enums import CheckResult, SourceKind
 from ecoloop.hotspots.models import HotspotOrder
 from ecoloop.identity.models import User
-from ecoloop.identity.service import principal_for
 from ecoloop.monitoring.models import Site
 from ecoloop.regions.enums import RegionLevel
 from ecoloop.regions.models import Region
@@ -77,18 +75,6 @@ METERED = 20  # enterprises with electricity meters
 OVER = "临河县海川机械铸造有限公司"  # grade D foundry: stops at orange
 TREATMENT_OFF = "平山县鑫源玻璃有限公司"  # grade B glass: produces at orange, its denitration must run
 HOTSPOT_STATION = "air-371802101000"  # 仁和镇空气自动站, the demo's planted hotspot (demo/city.json "boost")
-
-
-@dataclass
-class _People:
-    session: Session
-
-    def user(self, username: str) -> User:
-        return self.session.scalars(select(User).where(User.username == username)).one()
-
-    def acting(self, username: str) -> Acting:
-        user = self.user(username)
-        return Acting(user, principal_for(user, self.session))
 
 
 def _local(day: date, hour: int, zone: tzinfo) -> datetime:
@@ -162,7 +148,7 @@ def _lines(session: Session, enterprise: Enterprise, industry: GuideIndustry) ->
     return production.id, treatment.id
 
 
-def _control_list(session: Session, people: _People, today: date) -> list[tuple[Enterprise, GuideIndustry]]:
+def _control_list(session: Session, people: People, today: date) -> list[tuple[Enterprise, GuideIndustry]]:
     admin = people.acting("admin").principal
     rng = random.Random(SEED)
     listed = _listed(session, today)
@@ -263,7 +249,7 @@ def _meters(session: Session, listed: list[tuple[Enterprise, GuideIndustry]]) ->
         )  # fmt: skip
 
 
-def _warnings(session: Session, people: _People, now: datetime, zone: tzinfo) -> PollutionWarning:
+def _warnings(session: Session, people: People, now: datetime, zone: tzinfo) -> PollutionWarning:
     """Last week's warning (yellow, upgraded to orange, lifted) and tomorrow's awaiting the leader's signature."""
     analyst, leader = people.user("analyst"), people.user("leader")
     today = now.astimezone(zone).date()
@@ -314,7 +300,7 @@ def add_demo_aircontrol(session: Session, now: datetime, zone: tzinfo) -> dict[s
     """The control list, the meters with their readings, the warnings and last week's check (see the module)."""
     if session.scalar(select(func.count()).select_from(PollutionWarning)):
         return {}
-    people = _People(session)
+    people = People(session)
     set_actor(session, Actor(label="demo-loader"))
     today = now.astimezone(zone).date()
     listed = _control_list(session, people, today)
@@ -410,7 +396,7 @@ def add_demo_hotspot_orders(
     (`analytics.sites.StoredReadings`) gives the outlets' latest values and the station's wind where loaded."""
     if session.scalar(select(func.count()).select_from(HotspotOrder)):
         return {}
-    people = _People(session)
+    people = People(session)
     set_actor(session, Actor(label="demo-loader"))
     analyst = people.acting("analyst")
     site = session.scalars(select(Site).where(Site.code == HOTSPOT_STATION)).one()

@@ -55,7 +55,9 @@ OVER_LIMIT = {
 
 
 @dataclass
-class _People:
+class People:
+    """The demo's users by username, and acting as one (also for the air control demo)."""
+
     session: Session
 
     def user(self, username: str) -> User:
@@ -77,7 +79,7 @@ def _enterprise(session: Session, credit_code: str) -> Enterprise:
 class _Walk:
     """Steps of one penalty case, each on its own day."""
 
-    def __init__(self, people: _People, case: PenaltyCase, zone: tzinfo, root: Path) -> None:
+    def __init__(self, people: People, case: PenaltyCase, zone: tzinfo, root: Path) -> None:
         self.people, self.case, self.zone, self.root = people, case, zone, root
 
     def step(self, who: str, step: Step, day: date, entry: Entry | None = None) -> None:
@@ -101,7 +103,7 @@ class _Walk:
 
 
 def _open(
-    people: _People,
+    people: People,
     who: str,
     officers: tuple[str, str],
     credit_code: str,
@@ -127,7 +129,7 @@ def _open(
 
 
 def _closed_case(
-    people: _People, unit: tuple[str, str], credit_code: str, start: date, facts: str, zone: tzinfo, root: Path
+    people: People, unit: tuple[str, str], credit_code: str, start: date, facts: str, zone: tzinfo, root: Path
 ) -> PenaltyCase:
     """A case worked from discovery to 结案 over fifty days: evidence, 告知 of the benchmark's amount, the hearing
     waived and the party's statement heard, collective discussion (above 100,000 yuan), decision, service,
@@ -165,7 +167,7 @@ def _closed_case(
 
 
 def _inspect(
-    people: _People,
+    people: People,
     inspection: Inspection,
     day: date,
     zone: tzinfo,
@@ -197,7 +199,7 @@ def _inspect(
         )  # fmt: skip
 
 
-def _campaign(people: _People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, Inspection | None]:
+def _campaign(people: People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, Inspection | None]:
     """The winter campaign against air pollution of the bureau's enforcement officers: the fixture's enterprises
     as targets, most inspected over the last weeks (one with a violation), two planned for today."""
     session = people.session
@@ -241,7 +243,7 @@ OFFICERS = (
 )  # fmt: skip
 
 
-def _draw(people: _People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, int]:
+def _draw(people: People, today: date, zone: tzinfo, data_dir: Path) -> tuple[int, int]:
     """The quarter's random check of the city (双随机): the officers' certificates, a pool of every operating
     enterprise (3 %, the key polluters three times as likely), an officer pool of every unit; announced twelve days
     ago with the public value of the next day, drawn that day; its inspections planned, half of them done.
@@ -312,7 +314,7 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
     if session.scalar(select(func.count()).select_from(PenaltyCase)):
         return {}
     root = data_dir / "penalties" / "evidence"
-    people = _People(session)
+    people = People(session)
     today = now.astimezone(zone).date()
     planned, found = _campaign(people, today, zone, data_dir)
     drawn, done = _draw(people, today, zone, data_dir)
@@ -371,7 +373,7 @@ def add_demo_enforcement(session: Session, now: datetime, data_dir: Path, zone: 
     return added
 
 
-def _review(people: _People, today: date, now: datetime, files: list[PenaltyCase]) -> int:
+def _review(people: People, today: date, now: datetime, files: list[PenaltyCase]) -> int:
     """The year's review round over the closed files, scored by the leader and the analyst (both of the bureau,
     so independent of the branches): 临河 passes, 清源区 is returned with the points named."""
     session = people.session
