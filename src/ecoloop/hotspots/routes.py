@@ -5,6 +5,7 @@ forms and timeline, and the statistics per unit and station with their workbook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -38,6 +39,8 @@ router = APIRouter()
 Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_HOTSPOT_ORDERS))]
 Dispatcher = Annotated[CurrentUser, Depends(requires(Action.DISPATCH_HOTSPOT_ORDERS))]
 Answerer = Annotated[CurrentUser, Depends(requires(Action.ANSWER_HOTSPOT_ORDERS))]
+# A lead unit's step that carries only a note (`service.respond`, `service.arrive`).
+NoteStep = Callable[[Session, Acting, HotspotOrder, datetime, str], object]
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
 TOO_LARGE = N_("The photo is larger than 20 MiB.")
@@ -258,18 +261,25 @@ def order_page(request: Request, db: DbSession, user: Viewer, settings: Settings
     return _page(request, db, user, settings, _visible(db, user, order_id))
 
 
+def _note_step(
+    request: Request, db: Session, user: CurrentUser, settings: Settings, order_id: int, step: NoteStep, note: str
+) -> Response:
+    """A lead unit's step that carries only a note (签收, 到场): done, or the page again with the reason."""
+    order = _visible(db, user, order_id)
+    try:
+        step(db, _acting(user), order, utcnow(), note)
+    except HotspotError as exc:
+        db.rollback()
+        return _page(request, db, user, settings, _visible(db, user, order_id), message=_error(exc))
+    return RedirectResponse(f"/hotspots/{order_id}", status_code=303)
+
+
 @router.post("/hotspots/{order_id:id}/respond", include_in_schema=False)
 def respond(
     request: Request, db: UnitOfWork, user: Answerer, settings: SettingsDep, order_id: RowId, note: Text = ""
 ) -> Response:
     """The lead unit responds (签收)."""
-    order = _visible(db, user, order_id)
-    try:
-        service.respond(db, _acting(user), order, utcnow(), note)
-    except HotspotError as exc:
-        db.rollback()
-        return _page(request, db, user, settings, _visible(db, user, order_id), message=_error(exc))
-    return RedirectResponse(f"/hotspots/{order_id}", status_code=303)
+    return _note_step(request, db, user, settings, order_id, service.respond, note)
 
 
 @router.post("/hotspots/{order_id:id}/arrive", include_in_schema=False)
@@ -277,13 +287,7 @@ def arrive(
     request: Request, db: UnitOfWork, user: Answerer, settings: SettingsDep, order_id: RowId, note: Text = ""
 ) -> Response:
     """The lead unit is on site (到场)."""
-    order = _visible(db, user, order_id)
-    try:
-        service.arrive(db, _acting(user), order, utcnow(), note)
-    except HotspotError as exc:
-        db.rollback()
-        return _page(request, db, user, settings, _visible(db, user, order_id), message=_error(exc))
-    return RedirectResponse(f"/hotspots/{order_id}", status_code=303)
+    return _note_step(request, db, user, settings, order_id, service.arrive, note)
 
 
 @router.post("/hotspots/{order_id:id}/reply", include_in_schema=False)
