@@ -164,8 +164,9 @@ def test_a_partition_written_again_keeps_one_row_per_meter_and_time_the_new_one(
 
     day = date(2026, 11, 20)
     start = int(datetime(2026, 11, 20, tzinfo=UTC).timestamp())
-    assert archive.write_partition(tmp_path, day, rows([1.0, 2.0], [start, start + 900], 1)) == 2
-    # the same key twice in one batch: the one received last; an older partition's row replaced by the new one
+    assert archive.write_partition(tmp_path, day, rows([1.0, 2.0], [start, start + 900], 5)) == 2
+    # the same key twice in one batch: the later; the partition's row replaced by the new one, even though the
+    # clock that stamped the new one is behind
     assert (
         archive.write_partition(tmp_path, day, rows([3.0, 4.0, 5.0], [start + 900, start + 900, start + 1800], 2)) == 3
     )
