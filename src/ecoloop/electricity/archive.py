@@ -19,13 +19,14 @@ Latest wins, in both tiers (the SQL table's upsert replaces a reading sent again
 
 Crash safety (`compact`): a day's partition is written whole to a temporary file, fsynced and renamed into place
 (a reader never sees half a file, a crash leaves only a temporary file no read looks at), and only then are the
-day's rows deleted from the SQL table — exactly the rows read (meter, time and received_at), so a reading sent
+day's rows deleted from the SQL table — exactly the rows read (meter, time, received_at and kWh), so a reading sent
 again meanwhile stays. A crash between the two leaves the rows in both tiers with the same values: the read takes
 the SQL one (no double count) and the next compaction rewrites the partition identically and deletes them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -136,6 +137,15 @@ def compact(session: Session, root: Path, before: datetime) -> int:
     """Move the SQL table's readings of the UTC days that ended by `before` into their partitions, a day at a
     time: the partition written first, then exactly the rows read deleted (see the module's note on crashes).
     How many readings were moved. Runs in the caller's transaction (the scheduler's job commits it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    # One compaction at a time per root (the job and the command may overlap): two that read a day before and
+    # after a reading was sent again could otherwise rename their partitions in the wrong order.
+    with (root / ".compaction.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _compact(session, root, before)
+
+
+def _compact(session: Session, root: Path, before: datetime) -> int:
     cutoff = datetime.combine(before.astimezone(UTC).date(), time(), UTC)
     moved = 0
     cursor: datetime | None = None
@@ -175,10 +185,11 @@ def _compact_day(session: Session, root: Path, day: date, start: datetime, end: 
         MeterReading.meter_id == bindparam("m"),
         MeterReading.at == bindparam("a"),
         MeterReading.received_at == bindparam("r"),
+        MeterReading.kwh == bindparam("k"),
     )
     session.connection().execute(
         statement.execution_options(synchronize_session=False),
-        [{"m": r.meter_id, "a": r.at, "r": r.received_at} for r in rows],
+        [{"m": r.meter_id, "a": r.at, "r": r.received_at, "k": r.kwh} for r in rows],
     )
     return len(rows)
 
