@@ -246,7 +246,8 @@ def naive(data: dict[str, object], weeks: int, root: Path, session: Session) -> 
     stored = pd.read_parquet(paths, columns=["meter_id", "ts", "kwh"], filters=[("ts", ">=", first), ("ts", "<", last)])
     hot = pd.read_sql(select(MeterReading.meter_id, MeterReading.at, MeterReading.kwh), session.connection())
     hot["ts"] = pd.to_datetime(hot.pop("at"), utc=True).astype("int64") // 10**9
-    frame = pd.concat([stored, hot[(hot["ts"] >= first) & (hot["ts"] < last)]], ignore_index=True)
+    hot = hot[(hot["ts"] >= first) & (hot["ts"] < last)]
+    frame = pd.concat([stored, hot], ignore_index=True) if len(hot) else stored
     slot = (frame["ts"].to_numpy() - int(grid.start.timestamp())) // (grid.minutes * 60)
     frame["slot"] = slot % PER_DAY
     frame["profile"] = profiles[slot // PER_DAY]
