@@ -18,29 +18,47 @@ normal load, the residual the Weifang figures show), their treatment follows, an
 their treatment facility draws 5 % for 2-8 hours (treatment off), 20 production meters send nothing for 3-10 hours
 (missing data). Precision and recall are over (enterprise, kind) pairs.
 
-Timed: the readings as columns (meter, slot, kWh) laid out dense, the baseline learned over the 8 weeks before the
-warning, and the warning's check. The naive baseline: the same history as a long pandas frame (built untimed)
-grouped by meter, weekday and slot for the median alone (no spread, no fallback, no maintenance days).
+Stored (not timed) as the app stores them: the readings of every closed UTC day as the day's Parquet partition,
+written by the compaction's own writer (`electricity.archive.write_partition`), and the last UTC day's (the
+warning's last 16 hours, 350 k readings) left in the SQL table `electricity_readings` of a SQLite database, as
+the hourly compaction leaves the current day.
 
-Run: `uv run --frozen python bench/electricity.py [--enterprises 5000] [--days 90]`; the last line is JSON.
+Timed: the app's read (`electricity.verification.read_series`: the Parquet partitions of the grid's days through
+DuckDB into numpy, the SQL table's rows over them, laid out dense on the 15-minute grid), the baseline learned over
+the 8 weeks before the warning, and the warning's check (`electricity.checks.verify`) — the functions the app's
+job calls (`verification.evaluate`). The naive baseline: the history read from the same storage into a long pandas
+frame (`pd.read_parquet` of the partitions, `pd.read_sql` of the SQL table: timed) and grouped by meter, weekday and
+slot for the median alone (no spread, no fallback, no maintenance days, no check).
+
+Run: `uv run --frozen python bench/electricity.py [--enterprises 5000] [--days 90] [--dir DIR]`; the last line is
+JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
+import tempfile
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from sqlalchemy import create_engine, insert, select
+from sqlalchemy.orm import Session
 
 from ecoloop.cases.workdays import WorkCalendar
+from ecoloop.electricity.archive import SCHEMA, write_partition
 from ecoloop.electricity.checks import MeterRole, verify
-from ecoloop.electricity.enums import FlagKind, MeterTarget
-from ecoloop.electricity.rules import Grid, Parameters, day_profiles, dense
+from ecoloop.electricity.enums import FlagKind, MeterTarget, ReadingOrigin
+from ecoloop.electricity.models import MeterReading
+from ecoloop.electricity.rules import Grid, Parameters, day_profiles
+from ecoloop.electricity.verification import read_series
 
 ZONE = ZoneInfo("Asia/Shanghai")
 FIRST = date(2026, 9, 1)
@@ -168,27 +186,73 @@ def generate(enterprises: int, days: int, seed: int) -> dict[str, object]:
     }
 
 
-def naive(data: dict[str, object], weeks: int) -> float:
-    """The peer: the history as a long frame, grouped by meter, weekday and slot for the median."""
+def store(data: dict[str, object], directory: Path) -> tuple[Path, Session, int]:
+    """The readings as the app keeps them: each closed UTC day a Parquet partition (the compaction's writer), the
+    last UTC day's readings in the SQL table of a SQLite database. The Parquet root, a session on the database and
+    how many readings the SQL table holds. Meter ids are the meters' positions + 1."""
     meter_index, slot_index, values = data["columns"]  # type: ignore[misc]
+    grid: Grid = data["grid"]  # type: ignore[assignment]
+    ts = int(grid.start.timestamp()) + slot_index.astype(np.int64) * grid.minutes * 60
+    day = ts // 86400  # the UTC day
+    last_day = int(day.max())
+    received = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1000)
+    root = directory / "electricity"
+    order = np.argsort(day, kind="stable")
+    bounds = np.searchsorted(day[order], np.arange(int(day.min()), last_day + 1))
+    for d, (lo, hi) in enumerate(itertools.pairwise(bounds), start=int(day.min())):
+        rows = order[lo:hi]
+        table = pa.table(
+            {
+                "meter_id": (meter_index[rows] + 1).astype(np.int32),
+                "ts": ts[rows],
+                "kwh": values[rows].astype(np.float32),
+                "origin": pa.array(["api"] * rows.size),
+                "received_at": np.full(rows.size, received, dtype=np.int64),
+            },
+            schema=SCHEMA,
+        )
+        write_partition(root, date(1970, 1, 1) + timedelta(days=d), table)
+    engine = create_engine(f"sqlite:///{directory / 'hot.sqlite'}")
+    MeterReading.__table__.create(engine)  # type: ignore[attr-defined]
+    hot = order[bounds[-1] :]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(MeterReading),
+            [
+                {
+                    "meter_id": int(m) + 1,
+                    "at": datetime.fromtimestamp(int(t), UTC),
+                    "kwh": float(v),
+                    "origin": ReadingOrigin.API,
+                    "received_at": datetime(2026, 12, 1, tzinfo=UTC),
+                }
+                for m, t, v in zip(meter_index[hot], ts[hot], values[hot], strict=True)
+            ],
+        )
+    return root, Session(engine), int(hot.size)
+
+
+def naive(data: dict[str, object], weeks: int, root: Path, session: Session) -> float:
+    """The peer: the history read from the same storage into a long pandas frame (`pd.read_parquet` of the
+    partitions, `pd.read_sql` of the SQL table), grouped by meter, weekday and slot for the median alone."""
+    grid: Grid = data["grid"]  # type: ignore[assignment]
     warn_day: int = data["warn_day"]  # type: ignore[assignment]
     profiles: np.ndarray = data["profiles"]  # type: ignore[assignment]
     excluded: np.ndarray = data["excluded"]  # type: ignore[assignment]
-    begin = (warn_day - 7 * weeks) * PER_DAY
-    keep = (slot_index >= begin) & (slot_index < warn_day * PER_DAY)
-    frame = pd.DataFrame(
-        {
-            "meter": meter_index[keep],
-            "slot": slot_index[keep] % PER_DAY,
-            "day": slot_index[keep] // PER_DAY,
-            "kwh": values[keep],
-            "excluded": excluded[slot_index[keep]],
-        }
-    )
-    frame["profile"] = profiles[frame["day"].to_numpy()]
+    first = int(grid.start.timestamp()) + (warn_day - 7 * weeks) * 86400
+    last = int(grid.start.timestamp()) + warn_day * 86400
     started = time.perf_counter()
-    normal = frame[(frame["profile"] < 7) & ~frame["excluded"]]
-    normal.groupby(["meter", "profile", "slot"])["kwh"].median()
+    paths = [str(p) for p in sorted(root.glob("date=*/part.parquet"))]
+    stored = pd.read_parquet(paths, columns=["meter_id", "ts", "kwh"], filters=[("ts", ">=", first), ("ts", "<", last)])
+    hot = pd.read_sql(select(MeterReading.meter_id, MeterReading.at, MeterReading.kwh), session.connection())
+    hot["ts"] = pd.to_datetime(hot.pop("at"), utc=True).astype("int64") // 10**9
+    hot = hot[(hot["ts"] >= first) & (hot["ts"] < last)]
+    frame = pd.concat([stored, hot], ignore_index=True) if len(hot) else stored
+    slot = (frame["ts"].to_numpy() - int(grid.start.timestamp())) // (grid.minutes * 60)
+    frame["slot"] = slot % PER_DAY
+    frame["profile"] = profiles[slot // PER_DAY]
+    normal = frame[(frame["profile"] < 7) & ~excluded[slot]]
+    normal.groupby(["meter_id", "profile", "slot"])["kwh"].median()
     return time.perf_counter() - started
 
 
@@ -198,37 +262,52 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas peer")
+    parser.add_argument("--dir", type=Path, default=None, help="where to store the data (default: a temporary one)")
     args = parser.parse_args()
     params = Parameters()
     started = time.perf_counter()
     data = generate(args.enterprises, args.days, args.seed)
-    meter_index, slot_index, values = data["columns"]  # type: ignore[misc]
+    values = data["columns"][2]  # type: ignore[index]
     rows = int(values.size)
     print(f"generated {rows:,} readings of {data['meters']:,} meters in {time.perf_counter() - started:.1f} s")
-
-    cpu0, started = time.process_time(), time.perf_counter()
-    grid: Grid = data["grid"]  # type: ignore[assignment]
-    series = dense(data["meters"], grid.slots, meter_index, slot_index, values)  # type: ignore[arg-type]
-    laid = time.perf_counter()
-    outcome = verify(
-        data["roles"],
-        series,
-        PER_DAY,
-        data["profiles"],
-        data["excluded"],  # type: ignore[arg-type]
-        data["warn_day"],
-        data["fraction"],
-        params,  # type: ignore[arg-type]
-    )
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu0
+    with tempfile.TemporaryDirectory(dir=args.dir) as directory:
+        started = time.perf_counter()
+        root, session, hot_rows = store(data, Path(directory))
+        size = sum(f.stat().st_size for f in root.glob("date=*/part.parquet"))
+        print(
+            f"stored {rows - hot_rows:,} readings in Parquet ({size / 2**20:.0f} MiB) and {hot_rows:,} in the SQL "
+            f"table in {time.perf_counter() - started:.1f} s"
+        )
+        grid: Grid = data["grid"]  # type: ignore[assignment]
+        meter_ids = list(range(1, int(data["meters"]) + 1))  # type: ignore[call-overload]
+        cpu0, started = time.process_time(), time.perf_counter()
+        series = read_series(session, root, meter_ids, set(), grid)
+        laid = time.perf_counter()
+        outcome = verify(
+            data["roles"],
+            series,
+            PER_DAY,
+            data["profiles"],
+            data["excluded"],  # type: ignore[arg-type]
+            data["warn_day"],
+            data["fraction"],
+            params,  # type: ignore[arg-type]
+        )
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu0
+        peer = None if args.no_baseline else naive(data, params.weeks, root, session)
+        session.close()
+    read_count = int(np.count_nonzero(~np.isnan(series)))
     roles: list[MeterRole] = data["roles"]  # type: ignore[assignment]
     found = {(roles[f.meter].enterprise_id, f.kind.value) for f in outcome.flags}
     planted: set[tuple[int, str]] = data["planted"]  # type: ignore[assignment]
     hits = len(found & planted)
     precision = hits / len(found) if found else 1.0
     recall = hits / len(planted) if planted else 1.0
-    print(f"laid out dense in {laid - started:.2f} s; baseline and check {seconds - (laid - started):.2f} s")
+    read = laid - started
+    print(
+        f"read ({read_count:,} readings, both tiers), laid out in {read:.2f} s; baseline, check {seconds - read:.2f} s"
+    )
     print(f"ecoloop: {seconds:.2f} s (cpu {cpu:.2f} s); flags {len(found)}, planted {len(planted)}, hits {hits}")
     for kind in FlagKind:
         k_found = {f for f in found if f[1] == kind.value}
@@ -236,6 +315,9 @@ def main() -> None:
         print(f"  {kind.value}: found {len(k_found)}, planted {len(k_planted)}, hits {len(k_found & k_planted)}")
     result: dict[str, object] = {
         "rows": rows,
+        "rows_read": read_count,
+        "hot_rows": hot_rows,
+        "read_seconds": round(laid - started, 3),
         "meters": data["meters"],
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu, 3),
@@ -244,11 +326,10 @@ def main() -> None:
         "flags": len(found),
         "planted": len(planted),
     }
-    if not args.no_baseline:
-        peer = naive(data, params.weeks)
+    if peer is not None:
         learn_only = seconds - (laid - started)
         print(
-            f"pandas groupby median of the history: {peer:.2f} s; ratio to ecoloop's dense layout + baseline + "
+            f"pandas read of the history + groupby median: {peer:.2f} s; ratio to ecoloop's read + baseline + "
             f"check: {peer / seconds:.1f}x"
         )
         result |= {

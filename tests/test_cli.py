@@ -195,6 +195,22 @@ def test_data_compact_moves_hot_readings(env: Path) -> None:
     assert store.hot_table().num_rows == 1 and (env / "readings" / "interval=hour" / "date=2026-11-22").is_dir()
 
 
+def test_data_compact_electricity_moves_the_closed_days(env: Path) -> None:
+    import sqlite3
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    with sqlite3.connect(env / "e.sqlite") as connection:  # foreign keys off: a meter's row is not needed here
+        connection.executemany(
+            "INSERT INTO electricity_readings (meter_id, at, kwh, origin, received_at) VALUES (?, ?, ?, 'api', ?)",
+            [(1, "2026-11-22 08:00:00.000000", 5.0, "2026-11-22 09:00:00.000000"),
+             (1, "2999-01-01 08:00:00.000000", 6.0, "2026-11-22 09:00:00.000000")],
+        )  # fmt: skip
+    result = runner.invoke(app, ["data", "compact-electricity"])
+    assert result.exit_code == 0, result.output
+    assert "1 electricity readings moved" in result.output
+    assert (env / "electricity" / "date=2026-11-22" / "part.parquet").is_file()
+
+
 def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
     assert runner.invoke(app, ["demo", "--no-serve", "--no-readings"]).exit_code == 0
     first = runner.invoke(app, ["scheduler", "run", "--once"])
@@ -215,6 +231,7 @@ def test_scheduler_runs_the_due_jobs_once(env: Path) -> None:
         ["hotspot-clock", "ok"],  # hotspot orders' overdue marks, 督办, 约谈 (issue 20)
         ["hotspot-effects", "ok"],  # hotspot orders' effect on their station (issue 20)
         ["electricity-checks", "ok"],  # the electricity checks during heavy-pollution warnings (issue 20)
+        ["compact-electricity", "ok"],  # the electricity readings' closed days into Parquet (issue 20)
     ]
     assert "2 days computed" in lines[4] and "2 days computed" in lines[5]  # today and yesterday, the first time
     again = runner.invoke(app, ["scheduler", "run", "--once"])

@@ -1,4 +1,5 @@
-"""Stored readings and history files: `ecoloop import csv|enterprises`, `ecoloop data compact|clean|export`."""
+"""Stored readings and history files: `ecoloop import csv|enterprises`, `ecoloop data compact|clean|export`,
+`ecoloop data compact-electricity`."""
 
 from __future__ import annotations
 
@@ -175,6 +176,20 @@ def data_compact(
     )
     store.close()
     console.print(f"{moved:,} readings moved to {settings.parquet_root}")
+
+
+@data_app.command("compact-electricity")
+def data_compact_electricity() -> None:
+    """Move the electricity readings of the closed (UTC) days from the SQL table into their Parquet partitions, as
+    the scheduler's `compact-electricity` job does every hour (safe to run at any time)."""
+    from datetime import UTC
+
+    from ecoloop.electricity.archive import compact, root_of
+
+    settings = cli_settings()
+    with make_session_factory(make_engine(settings.database_url)).begin() as session:
+        moved = compact(session, root_of(settings), datetime.now(UTC))
+    console.print(f"{moved:,} electricity readings moved to {root_of(settings)}")
 
 
 @data_app.command("clean")

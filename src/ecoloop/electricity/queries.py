@@ -5,15 +5,18 @@ and their refused rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
 from ecoloop.access.scope import get_visible, scoped
 from ecoloop.controls.queries import allowances
+from ecoloop.electricity.archive import columns, hot_over, latest
 from ecoloop.electricity.models import (
     CheckSettings,
     ElectricityFlag,
@@ -23,7 +26,7 @@ from ecoloop.electricity.models import (
     RefusedReading,
 )
 from ecoloop.electricity.rules import Parameters
-from ecoloop.electricity.verification import evaluate
+from ecoloop.electricity.verification import evaluate, hot_columns
 from ecoloop.enterprises.models import Enterprise, ProductionLine
 from ecoloop.episodes.queries import level_periods
 from ecoloop.episodes.rules import LevelPeriod
@@ -38,8 +41,8 @@ def meters(session: Session, principal: Principal) -> list[Meter]:
     return list(session.scalars(scoped(stmt, principal, Meter)))
 
 
-def last_readings(session: Session, meter_ids: list[int]) -> dict[int, datetime]:
-    """The time of each meter's latest reading."""
+def last_readings(session: Session, meter_ids: list[int], root: Path | None = None) -> dict[int, datetime]:
+    """The time of each meter's latest reading, in the SQL table or the compacted Parquet under `root`."""
     if not meter_ids:
         return {}
     rows = session.execute(
@@ -47,7 +50,11 @@ def last_readings(session: Session, meter_ids: list[int]) -> dict[int, datetime]
         .where(MeterReading.meter_id.in_(meter_ids))
         .group_by(MeterReading.meter_id)
     ).all()
-    return {meter_id: at for meter_id, at in rows}
+    found = latest(root, meter_ids)
+    for meter_id, at in rows:
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        found[meter_id] = max(at, found.get(meter_id, at))
+    return found
 
 
 def meter(session: Session, principal: Principal, meter_id: int) -> Meter | None:
@@ -103,7 +110,14 @@ def flags(
 
 
 def warning_curve(
-    session: Session, meter: Meter, shown: WarningShown, *, now: datetime, zone: tzinfo, params: Parameters
+    session: Session,
+    meter: Meter,
+    shown: WarningShown,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    params: Parameters,
+    root: Path | None = None,
 ) -> dict[str, Any] | None:
     """A meter's load, baseline and allowed level during a warning, computed now as the check computes it (None:
     its enterprise has no allowance in the warning)."""
@@ -118,6 +132,7 @@ def warning_curve(
         zone=zone,
         params=params,
         enterprise_ids=[meter.enterprise_id],
+        root=root,
     )
     if run is None:
         return None
@@ -125,15 +140,13 @@ def warning_curve(
     return run.curve(row) if row is not None else None
 
 
-def recent_curve(session: Session, meter: Meter, now: datetime) -> dict[str, Any]:
-    """A meter's readings of the last seven days (kWh per reading), for a page without a warning."""
+def recent_curve(session: Session, meter: Meter, now: datetime, root: Path | None = None) -> dict[str, Any]:
+    """A meter's readings of the last seven days (kWh per reading), from both tiers, for a page without a warning."""
     start = now - RECENT
-    rows = session.execute(
-        select(MeterReading.at, MeterReading.kwh)
-        .where(MeterReading.meter_id == meter.id, MeterReading.at >= start)
-        .order_by(MeterReading.at)
-    ).all()
-    return {"times": [at.isoformat() for at, _ in rows], "load": [round(kwh, 3) for _, kwh in rows]}
+    found = hot_over(columns(root, [meter.id], start, now), hot_columns(session, [meter.id], start, now))
+    order = np.argsort(found.ts, kind="stable")
+    times = [datetime.fromtimestamp(int(ts), UTC).isoformat() for ts in found.ts[order]]
+    return {"times": times, "load": [round(float(kwh), 3) for kwh in found.kwh[order]]}
 
 
 def imports(session: Session, principal: Principal, limit: int = 50) -> list[ReadingImport]:

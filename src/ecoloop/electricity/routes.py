@@ -14,6 +14,7 @@ from ecoloop.access.actions import Action, allowed
 from ecoloop.access.scope import get_visible
 from ecoloop.db.base import RowId, utcnow
 from ecoloop.electricity import charts, queries, service
+from ecoloop.electricity.archive import root_of
 from ecoloop.electricity.enums import FlagKind, MeterInterval, MeterTarget, ReadingOrigin
 from ecoloop.electricity.imports import FILE_ERROR_TEXT, MAX_BYTES, FileError, read_file, template_csv
 from ecoloop.electricity.models import Meter, ReadingImport
@@ -82,7 +83,7 @@ def index(request: Request, db: DbSession, user: Viewer, settings: SettingsDep) 
         "shown": shown,
         "flags": found,
         "meters": meters,
-        "last": queries.last_readings(db, [m.id for m in meters]),
+        "last": queries.last_readings(db, [m.id for m in meters], root_of(settings)),
         "labels": LABELS,
         "may_manage": allowed(user.principal, Action.MANAGE_ELECTRICITY),
         "message": request.query_params.get("checked", "")[:20],
@@ -93,7 +94,7 @@ def index(request: Request, db: DbSession, user: Viewer, settings: SettingsDep) 
 @router.post("/electricity/check", include_in_schema=False)
 def check_now(db: UnitOfWork, user: Manager, settings: SettingsDep) -> Response:
     """Run the warnings' checks now (as the scheduler does every 15 minutes)."""
-    checked = service.run_checks(db, utcnow(), settings.tz)
+    checked = service.run_checks(db, utcnow(), settings.tz, root=root_of(settings))
     return RedirectResponse(f"/electricity?checked={sum(len(c.flags) for c in checked)}", status_code=303)
 
 
@@ -180,12 +181,16 @@ def _meter_page(
     now = utcnow()
     shown = queries.latest_warning(db, now, warning_id)
     curve = (
-        queries.warning_curve(db, meter, shown, now=now, zone=settings.tz, params=service.parameters(db))
+        queries.warning_curve(
+            db, meter, shown, now=now, zone=settings.tz, params=service.parameters(db), root=root_of(settings)
+        )
         if shown
         else None
     )
     chart = charts.warning_chart(curve, settings.tz) if curve else None
-    recent = None if chart else charts.recent_chart(queries.recent_curve(db, meter, now), settings.tz)
+    recent = (
+        None if chart else charts.recent_chart(queries.recent_curve(db, meter, now, root_of(settings)), settings.tz)
+    )
     context = {
         "meter": meter,
         "shown": shown,

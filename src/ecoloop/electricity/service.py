@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -318,10 +319,13 @@ CHECK_AFTER = timedelta(days=2)
 LOOK_BACK = timedelta(days=60)
 
 
-def run_checks(session: Session, now: datetime, zone: tzinfo, *, warning_id: int | None = None) -> list[Checked]:
+def run_checks(
+    session: Session, now: datetime, zone: tzinfo, *, warning_id: int | None = None, root: Path | None = None
+) -> list[Checked]:
     """Check every warning in force or lifted within CHECK_AFTER (or only `warning_id`) against the control list's
     allowances: the scheduler's job every 15 minutes and the page's button. The city's warnings and list are read
-    whole (not scoped): flags are shown per user by their enterprise's scope."""
+    whole (not scoped): flags are shown per user by their enterprise's scope. `root`: the compacted readings'
+    Parquet (`archive.root_of(settings)`), read with the SQL table; None: the SQL table only."""
     params = parameters(session)
     recent = level_periods(session, now - CHECK_AFTER, now)
     ids = sorted({p.warning_id for p in recent if warning_id is None or p.warning_id == warning_id})
@@ -333,7 +337,7 @@ def run_checks(session: Session, now: datetime, zone: tzinfo, *, warning_id: int
         own = [p for p in every if p.warning_id == wid]
         earlier = [p for p in every if p.warning_id != wid]
         allowed = allowances(session, own, tz=zone)
-        out.append(check_warning(session, own, allowed, earlier, now=now, zone=zone, params=params))
+        out.append(check_warning(session, own, allowed, earlier, now=now, zone=zone, params=params, root=root))
     return out
 
 

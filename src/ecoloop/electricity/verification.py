@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, select
@@ -27,10 +28,11 @@ from ecoloop.alerts.rules import RuleKind, Severity
 from ecoloop.alerts.service import Fanout, next_number
 from ecoloop.cases.queries import work_calendar
 from ecoloop.controls.rules import Allowance
+from ecoloop.electricity.archive import Columns, cells
 from ecoloop.electricity.checks import Flag, MeterRole, Outcome, allowed_level, served_production, verify
 from ecoloop.electricity.enums import FlagKind, MeterInterval, MeterTarget
 from ecoloop.electricity.models import ElectricityFlag, Meter, MeterReading
-from ecoloop.electricity.rules import Grid, Parameters, day_profiles, dense, slot_mask
+from ecoloop.electricity.rules import Grid, Parameters, day_profiles, slot_mask
 from ecoloop.episodes.rules import LevelPeriod
 from ecoloop.i18n import DEFAULT_LOCALE, gettext, use_locale
 
@@ -61,11 +63,13 @@ def check_warning(
     now: datetime,
     zone: tzinfo,
     params: Parameters,
+    root: Path | None = None,
 ) -> Checked:
     """Check one warning (`periods`: its levels over its areas) against the allowances of the listed enterprises,
-    up to `now`; `earlier`: the warnings before it, left out of the baseline."""
+    up to `now`; `earlier`: the warnings before it, left out of the baseline; `root`: the compacted readings'
+    Parquet (`archive.root_of`; None: the SQL table only)."""
     warning_id = periods[0].warning_id
-    run = evaluate(session, periods, allowances, earlier, now=now, zone=zone, params=params)
+    run = evaluate(session, periods, allowances, earlier, now=now, zone=zone, params=params, root=root)
     if run is None:
         return Checked(warning_id, 0, [], 0)
     meters, grid, first = run.meters, run.grid, run.first
@@ -129,6 +133,7 @@ def evaluate(
     zone: tzinfo,
     params: Parameters,
     enterprise_ids: Collection[int] | None = None,
+    root: Path | None = None,
 ) -> Run | None:
     """Compute one warning's check up to `now` (the listed enterprises' meters, or only those of
     `enterprise_ids`); None when there is nothing to check."""
@@ -146,7 +151,7 @@ def evaluate(
     history_start = first_day - timedelta(days=7 * params.weeks)
     days = (end.astimezone(zone).date() - history_start).days + 1
     grid = Grid(datetime.combine(history_start, datetime.min.time(), zone), days, SLOT_MINUTES)
-    series = _series(session, meters, grid)
+    series = _series(session, meters, grid, root)
     profiles = day_profiles([grid.day(d) for d in range(days)], work_calendar(session).is_workday)
     first = 7 * params.weeks * grid.per_day
     warning_ids = {p.warning_id for p in periods}
@@ -172,31 +177,67 @@ def _epoch(session: Session) -> ColumnElement[int]:
     return cast(func.strftime("%s", MeterReading.at), Integer)  # SQLite keeps UTC as text without an offset
 
 
-def _series(session: Session, meters: Sequence[Meter], grid: Grid) -> np.ndarray:
-    """The meters' readings on the grid (kWh per 15 minutes; an hourly reading spread over its four slots)."""
-    position = {m.id: i for i, m in enumerate(meters)}
-    end = grid.time(grid.slots)
+def hot_columns(session: Session, meter_ids: Sequence[int], start: datetime, end: datetime) -> Columns:
+    """The SQL table's readings (not compacted yet) of `meter_ids` whose interval starts in [start, end)."""
+    if not meter_ids:
+        return Columns.empty()
     rows = session.execute(
         select(MeterReading.meter_id, _epoch(session), MeterReading.kwh).where(
-            MeterReading.meter_id.in_(position), MeterReading.at >= grid.start, MeterReading.at < end
+            MeterReading.meter_id.in_(meter_ids), MeterReading.at >= start, MeterReading.at < end
         )
     ).all()
+    if not rows:
+        return Columns.empty()
     # column by column: numpy reads plain tuples fast, rows of the result slowly
-    ids, epochs, kwh = (np.asarray(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
-    lookup = np.zeros(max(position, default=0) + 1, dtype=np.intp)
-    lookup[list(position)] = list(position.values())
-    meter_index = lookup[np.asarray(ids, dtype=np.intp)]
-    start = int(grid.start.timestamp())
-    slot_index = (np.asarray(epochs, dtype=np.int64) - start) // (grid.minutes * 60)
-    values = np.asarray(kwh, dtype=np.float32)
-    hourly = np.isin(np.asarray(ids, dtype=np.intp), [m.id for m in meters if m.interval is MeterInterval.HOUR])
+    ids, epochs, kwh = zip(*rows, strict=True)
+    return Columns(np.asarray(ids, np.int64), np.asarray(epochs, np.int64), np.asarray(kwh, np.float32))
+
+
+def read_series(
+    session: Session, root: Path | None, meter_ids: Sequence[int], hourly: Collection[int], grid: Grid
+) -> np.ndarray:
+    """[meters, slots]: the readings of `meter_ids` (in this order) on the grid in kWh per 15 minutes, NaN where
+    none came; an hourly meter's (those in `hourly`) reading spread over its four slots. Read from both tiers: the
+    compacted days' Parquet under `root` (`archive.cells`, DuckDB), then the SQL table's rows laid over them, so
+    that where both hold a reading (sent again after its day was compacted, or left in both by a crashed
+    compaction) the SQL table's stands. None for `root`: the SQL table only."""
+    out = np.full(len(meter_ids) * grid.slots, np.nan, dtype=np.float32)
+    rows = {meter_id: row for row, meter_id in enumerate(meter_ids)}
     spread = 60 // grid.minutes
-    if hourly.any():  # an hourly reading's energy over its four 15-minute slots
-        parts = [(meter_index[hourly], slot_index[hourly] + k, values[hourly] / spread) for k in range(spread)]
-        meter_index = np.concatenate([meter_index[~hourly], *(p[0] for p in parts)])
-        slot_index = np.concatenate([slot_index[~hourly], *(p[1] for p in parts)])
-        values = np.concatenate([values[~hourly], *(p[2] for p in parts)])
-    return dense(len(meters), grid.slots, meter_index, slot_index, values)
+    by_interval = [
+        ({m: r for m, r in rows.items() if m not in hourly}, 1),
+        ({m: r for m, r in rows.items() if m in hourly}, spread),
+    ]
+    for positions, step in by_interval:  # the Parquet tier first
+        if positions:
+            cell, kwh = cells(root, positions, grid.start, grid.slots, grid.minutes)
+            _lay(out, cell, kwh, step)
+    end = grid.time(grid.slots)
+    hot = hot_columns(session, meter_ids, grid.start, end)  # then the SQL table over it
+    if len(hot):
+        lookup = np.full(max(meter_ids) + 1, -1, dtype=np.int64)
+        lookup[np.asarray(meter_ids, dtype=np.int64)] = np.arange(len(meter_ids))
+        slot = (hot.ts - int(grid.start.timestamp())) // (grid.minutes * 60)
+        cell = lookup[hot.meter_id] * grid.slots + slot
+        is_hourly = np.isin(hot.meter_id, np.asarray(list(hourly), dtype=np.int64))
+        _lay(out, cell[~is_hourly], hot.kwh[~is_hourly], 1)
+        _lay(out, cell[is_hourly], hot.kwh[is_hourly], spread)
+    return out.reshape(len(meter_ids), grid.slots)
+
+
+def _lay(out: np.ndarray, cell: np.ndarray, kwh: np.ndarray, step: int) -> None:
+    """Readings into their cells of the flat array; a reading over `step` slots split evenly over them."""
+    if step == 1:
+        out[cell] = kwh  # one scatter: of two readings for one cell (none within a tier) the later stands
+        return
+    for k in range(step):
+        out[cell + k] = kwh / step
+
+
+def _series(session: Session, meters: Sequence[Meter], grid: Grid, root: Path | None = None) -> np.ndarray:
+    """The meters' readings on the grid (`read_series`)."""
+    hourly = {m.id for m in meters if m.interval is MeterInterval.HOUR}
+    return read_series(session, root, [m.id for m in meters], hourly, grid)
 
 
 def _fractions(
