@@ -29,6 +29,7 @@ def test_an_analyst_lists_a_heating_plant_on_a_phone(browser: Browser, live_serv
         add.locator("select[name=livelihood]").select_option("heating")
         add.get_by_role("button").click()
         expect(page).to_have_url(re.compile(r"/controls/\d+$"))
+        plant = page.url.rsplit("/", 1)[1]
 
         own = page.locator("form[action$='/override']")
         own.locator("select[name=level]").select_option("orange")
@@ -42,7 +43,7 @@ def test_an_analyst_lists_a_heating_plant_on_a_phone(browser: Browser, live_serv
         page.screenshot(path=artifacts / "control-entry-phone.png", full_page=True)
 
         page.goto(f"{live_server}/controls")
-        expect(page.locator("table.controls tbody tr")).to_have_count(1)
+        expect(page.locator(f"table.controls tbody tr[data-enterprise='{plant}']")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()

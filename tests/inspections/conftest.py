@@ -6,6 +6,7 @@ import io
 import secrets
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from ecoloop.inspections.rules import Record, Response
 from tests.factories import World
 
 FINDING = "危废贮存间未设置防渗漏措施"
+
+LOCAL = ZoneInfo("Asia/Shanghai")  # the settings' default time zone, which the pages count days in
 
 
 def acting(db: Session, world: World, who: str) -> Acting:
@@ -34,10 +37,12 @@ def key() -> str:
 def plan(db: Session, world: World, *, on_site: bool = False, officers: tuple[str, ...] = ("branch_a", "inspector"),
          enterprise: Any = None, **extra: Any) -> Inspection:  # fmt: skip
     """An inspection of enterprise A (county A) by the branch of county A and the bureau's inspector, planned for
-    tomorrow by the analyst; off site unless `on_site` (no photo needed)."""
+    tomorrow (the bureau's local day, as the pages count days) by the analyst; off site unless `on_site` (no photo
+    needed)."""
     return service.create_inspection(
         db, acting(db, world, "analyst"), enterprise_id=(enterprise or world.enterprise_a).id,
-        officer_ids=[world.users[o].id for o in officers], planned_on=utcnow().date() + timedelta(days=1),
+        officer_ids=[world.users[o].id for o in officers],
+        planned_on=utcnow().astimezone(LOCAL).date() + timedelta(days=1),
         now=utcnow(), on_site=on_site, **extra,
     )  # fmt: skip
 

@@ -4,8 +4,8 @@ schedule (错时生产) and a heating plant's override (以热定产); electrici
 weeks of 15-minute readings; last week's orange warning, issued, upgraded and lifted, whose electricity check found
 one enterprise producing through its stop order and one whose treatment facility stopped while it produced; a
 warning for tomorrow awaiting the leader's signature (审签), to be signed and issued from its page; registered
-sources around the planted hotspot (仁和镇) and its hotspot orders — one dispatched from today's hotspot alert with
-its clock running, one from last week answered, checked on site and closed.
+sources around the planted hotspot (仁和镇) and its hotspot orders — one dispatched today with its clock running,
+one from last week answered, checked on site and closed.
 
 Dates are counted back from the day the demo is loaded. `add_demo_aircontrol` adds nothing when the demo's warnings
 are there already; `add_demo_hotspot_orders` nothing when its orders are.
@@ -22,11 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoloop.access.principal import Principal
-from ecoloop.alerts.enums import AlertEventKind
-from ecoloop.alerts.models import Alert, AlertEvent, AlertRule
-from ecoloop.alerts.rule_service import ensure_builtin_rules
-from ecoloop.alerts.rules import RuleKind, Severity
-from ecoloop.alerts.service import confirm, next_number
+from ecoloop.alerts.models import Alert
+from ecoloop.alerts.service import confirm
 from ecoloop.audit.service import Actor, set_actor
 from ecoloop.controls import service as controls
 from ecoloop.controls.enums import GuideIndustry, Livelihood, MeasureKind, Pollutant
@@ -360,35 +357,6 @@ def _km(lon: Decimal, lat: Decimal, east: float, north: float) -> tuple[Decimal,
     ).quantize(Decimal("0.000001"))
 
 
-def _hotspot_alert(session: Session, site: Site, at: datetime, observed: Decimal, median: Decimal) -> Alert:
-    """Today's hotspot alert at the station, as the alert engine raises one (its rule, finding and timeline)."""
-    ensure_builtin_rules(session, at)
-    rule = session.scalars(select(AlertRule).where(AlertRule.kind == RuleKind.AIR_HOTSPOT)).first()
-    assert rule is not None  # a built-in rule
-    from ecoloop.alerts.models import AlertRuleVersion
-
-    version = session.scalars(
-        select(AlertRuleVersion).where(AlertRuleVersion.rule_id == rule.id, AlertRuleVersion.version == rule.version)
-    ).one()
-    finding: dict[str, Any] = {
-        "parameter": "a34004", "time": at.isoformat(), "severity": Severity.HIGH.value,
-        "observed": str(observed), "reference": str(median), "neighbours": 4, "radius_km": "10.0",
-        "difference": str(observed - median),
-    }  # fmt: skip
-    alert = Alert(
-        number=next_number(session, at.year), rule_id=rule.id, rule_version_id=version.id, kind=RuleKind.AIR_HOTSPOT,
-        site_id=site.id, region_id=site.region_id, parameter="a34004", severity=Severity.HIGH,
-        first_at=at, last_at=at, observed=observed, reference=median, detail={"findings": [finding]},
-        raised_at=at + timedelta(minutes=6), trigger_received_at=at + timedelta(minutes=5),
-    )  # fmt: skip
-    session.add(alert)
-    session.flush()
-    session.add(
-        AlertEvent(alert_id=alert.id, at=alert.raised_at, kind=AlertEventKind.RAISED, actor_label="告警引擎", data={})
-    )
-    return alert
-
-
 def add_demo_hotspot_orders(
     session: Session, now: datetime, settings: Settings, readings: Any = None
 ) -> dict[str, int]:
@@ -436,11 +404,12 @@ def add_demo_hotspot_orders(
     hotspots.check(
         session, analyst, earlier, CheckResult.EFFECTIVE, sent + timedelta(days=1), "复核现场整改到位，站点浓度回落。"
     )
-    # Today's order, from the hotspot alert of two hours ago: its clock running for the branch.
-    at = (now - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
-    alert = _hotspot_alert(session, site, at, Decimal("168"), Decimal("71"))
+    # Today's order, by hand from the station's PM2.5 of the last hours (the alert engine raises the hotspot itself
+    # from the simulated loggers once the demo runs, and an order can be dispatched from that alert's page too).
     hotspots.dispatch(
-        session, analyst, hotspots.Dispatch(alert_id=alert.id, instructions="请按时限签收、到场并反馈排查处置情况。"),
+        session, analyst,
+        hotspots.Dispatch(site_id=site.id, parameter="a34004", observed=Decimal("168"),
+                          instructions="仁和镇站PM2.5小时浓度达168微克/立方米，明显高于周边站点，请按时限签收、到场并反馈排查处置情况。"),
         now=now - timedelta(minutes=10), policy=policy, readings=readings,
     )  # fmt: skip
     return {"pollution sources": len(SOURCES), "hotspot orders": 2}

@@ -4,7 +4,8 @@ a meter's curve against its allowed level and its mapping, the checks' parameter
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -22,7 +23,7 @@ from ecoloop.electricity.rules import Parameters
 from ecoloop.electricity.schemas import ReadingsIn, ReadingsResult, RefusedOut
 from ecoloop.i18n import N_, gettext
 from ecoloop.web.deps import CurrentUser, DbSession, SettingsDep, UnitOfWork, requires
-from ecoloop.web.forms import RawBody
+from ecoloop.web.forms import PostedFields, RawBody
 from ecoloop.web.limits import sheet_limits
 from ecoloop.web.templating import render
 
@@ -33,12 +34,6 @@ Viewer = Annotated[CurrentUser, Depends(requires(Action.VIEW_ELECTRICITY))]
 Manager = Annotated[CurrentUser, Depends(requires(Action.MANAGE_ELECTRICITY))]
 Text = Annotated[str, Form(max_length=200)]
 
-LABELS = {
-    "targets": {t: t.label for t in MeterTarget},
-    "intervals": {i: i.label for i in MeterInterval},
-    "flags": {f: f.label for f in FlagKind},
-    "origins": {o: o.label for o in ReadingOrigin},
-}
 METER_ERRORS = {
     "number": N_("A meter number is 1 to 64 characters."),
     "number_taken": N_("Another meter has this number."),
@@ -70,6 +65,15 @@ PARAMETER_LABELS = {
     "treatment_off": N_("Treatment counts as off below this share of its normal load"),
     "treatment_run": N_("Slots in a row of treatment off while producing to flag"),
     "missing_run": N_("Slots in a row without data to flag"),
+}
+# The label tables the templates translate from (`labels.<table>[key]`).
+LABELS: dict[str, Mapping[Any, str]] = {
+    "targets": {t: t.label for t in MeterTarget},
+    "intervals": {i: i.label for i in MeterInterval},
+    "flags": {f: f.label for f in FlagKind},
+    "origins": {o: o.label for o in ReadingOrigin},
+    "reasons": REASONS,
+    "parameters": PARAMETER_LABELS,
 }
 
 
@@ -251,7 +255,7 @@ def _settings_page(
 ) -> Response:
     context = {
         "values": values,
-        "fields": PARAMETER_LABELS,
+        "labels": LABELS,
         "versions": queries.settings_versions(db),
         "error": error,
     }
@@ -259,9 +263,9 @@ def _settings_page(
 
 
 @router.post("/electricity/settings", include_in_schema=False)
-async def settings_save(request: Request, db: UnitOfWork, user: Manager) -> Response:
+def settings_save(request: Request, db: UnitOfWork, user: Manager, fields: PostedFields) -> Response:
     """Save the parameters as a new version."""
-    form = await request.form()
+    form = dict(fields)
     values = {name: str(form.get(name, ""))[:20] for name in PARAMETER_LABELS}
     try:
         params = Parameters.from_json(values)
@@ -295,7 +299,6 @@ def _imports_page(
     context = {
         "imports": queries.imports(db, user.principal),
         "labels": LABELS,
-        "reasons": REASONS,
         "max_mb": MAX_BYTES // (1024 * 1024),
         "error": error,
         **extra,
@@ -350,7 +353,6 @@ def import_page(request: Request, db: DbSession, user: Manager, import_id: RowId
         "record": record,
         "refused": queries.refused_rows(db, user.principal, import_id),
         "labels": LABELS,
-        "reasons": REASONS,
     }
     return render(request, "electricity/import.html", context, user=user)
 
