@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import reduce
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -86,6 +87,20 @@ def reading(settings: Settings) -> Iterator[Any]:
         yield backend
     finally:
         backend.disconnect()
+
+
+@contextmanager
+def scratch(tables: Mapping[str, pa.Table]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection for one parameterised read of Parquet files straight into numpy, with the
+    Arrow `tables` registered under their names (a read that must hand tens of millions of values to numpy
+    without an expression to compile: the electricity checks, `electricity/archive.py`). Closed afterwards."""
+    connection = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            connection.register(name, table)
+        yield connection
+    finally:
+        connection.close()
 
 
 def read_parquet_files(backend: Any, paths: Sequence[Path]) -> ir.Table:

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,6 +41,7 @@ from numpy.typing import NDArray
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
+from ecoloop.analytics.backends import scratch
 from ecoloop.electricity.models import MeterReading
 from ecoloop.settings import Settings
 
@@ -215,16 +215,12 @@ def columns(root: Path | None, meter_ids: Sequence[int], start: datetime, end: d
     if not paths or not meter_ids:
         return Columns.empty()
     wanted = pa.table({"meter_id": pa.array(sorted(set(meter_ids)), pa.int32())})
-    connection = duckdb.connect()
-    try:
-        connection.register("wanted", wanted)
+    with scratch({"wanted": wanted}) as connection:
         found = connection.execute(
             "SELECT r.meter_id, r.ts, r.kwh FROM read_parquet(?, hive_partitioning = false) AS r "
             "SEMI JOIN wanted AS w ON r.meter_id = w.meter_id WHERE r.ts >= ? AND r.ts < ?",
             [[str(p) for p in paths], int(start.timestamp()), int(end.timestamp())],
         ).fetchnumpy()
-    finally:
-        connection.close()
     return Columns(
         np.asarray(found["meter_id"], dtype=np.int64),
         np.asarray(found["ts"], dtype=np.int64),
@@ -250,17 +246,13 @@ def cells(
         }
     )
     first, step = int(start.timestamp()), minutes * 60
-    connection = duckdb.connect()
-    try:
-        connection.register("wanted", wanted)
+    with scratch({"wanted": wanted}) as connection:
         found = connection.execute(
             "SELECT w.row * ? + (r.ts - ?) // ? AS cell, r.kwh "
             "FROM read_parquet(?, hive_partitioning = false) AS r JOIN wanted AS w ON r.meter_id = w.meter_id "
             "WHERE r.ts >= ? AND r.ts < ?",
             [slots, first, step, [str(p) for p in paths], first, int(end.timestamp())],
         ).fetchnumpy()
-    finally:
-        connection.close()
     return np.asarray(found["cell"], dtype=np.int64), np.asarray(found["kwh"], dtype=np.float32)
 
 
@@ -299,14 +291,10 @@ def latest(root: Path | None, meter_ids: Sequence[int]) -> dict[int, datetime]:
     if not paths:
         return {}
     wanted = pa.table({"meter_id": pa.array(sorted(set(meter_ids)), pa.int32())})
-    connection = duckdb.connect()
-    try:
-        connection.register("wanted", wanted)
+    with scratch({"wanted": wanted}) as connection:
         rows = connection.execute(
             "SELECT r.meter_id, max(r.ts) FROM read_parquet(?, hive_partitioning = false) AS r "
             "SEMI JOIN wanted AS w ON r.meter_id = w.meter_id GROUP BY r.meter_id",
             [[str(p) for p in paths]],
         ).fetchall()
-    finally:
-        connection.close()
     return {int(meter_id): datetime.fromtimestamp(int(ts), UTC) for meter_id, ts in rows}
