@@ -1,7 +1,7 @@
 """The demo city's air control operations (issue 20): the emergency control list (应急减排清单) of the graded
 enterprises in the guide's industries with their emissions and the counties' baseline inventories, a staggered
 schedule (错时生产) and a heating plant's override (以热定产); electricity meters on twenty of them with nine
-weeks of 15-minute readings; last week's orange warning, issued, upgraded and lifted, whose electricity check found
+weeks of readings (production every 15 minutes, treatment hourly); last week's orange warning, issued, upgraded and lifted, whose electricity check found
 one enterprise producing through its stop order and one whose treatment facility stopped while it produced; a
 warning for tomorrow awaiting the leader's signature (审签), to be signed and issued from its page; registered
 sources around the planted hotspot (仁和镇) and its hotspot orders — one dispatched today with its clock running,
@@ -31,7 +31,7 @@ from ecoloop.controls.rules import Measure, RequiredShares, Window, guide_indust
 from ecoloop.controls.views import county_summaries, list_rows
 from ecoloop.demo.enforcement import People
 from ecoloop.electricity import service as electricity
-from ecoloop.electricity.enums import MeterTarget
+from ecoloop.electricity.enums import MeterInterval, MeterTarget
 from ecoloop.electricity.models import ElectricityFlag
 from ecoloop.enterprises.enums import LineKind
 from ecoloop.enterprises.models import Enterprise, GradeRecord, ProductionLine
@@ -242,7 +242,7 @@ def _meters(session: Session, listed: list[tuple[Enterprise, GuideIndustry]]) ->
         )  # fmt: skip
         electricity.save_meter(
             session, number=f"3718{code}02", enterprise_id=enterprise.id, target=MeterTarget.TREATMENT,
-            line_id=treatment_id, source="分表计电监控终端",
+            line_id=treatment_id, interval=MeterInterval.HOUR, source="分表计电监控终端",
         )  # fmt: skip
 
 
