@@ -2,10 +2,10 @@
 enterprises in the guide's industries with their emissions and the counties' baseline inventories, a staggered
 schedule (错时生产) and a heating plant's override (以热定产); electricity meters on twenty of them with nine
 weeks of readings (production every 15 minutes, treatment hourly); last week's orange warning, issued, upgraded
-and lifted, whose electricity check found one enterprise producing through its stop order and one whose treatment facility stopped while it produced; a
-warning for tomorrow awaiting the leader's signature (审签), to be signed and issued from its page; registered
-sources around the planted hotspot (仁和镇) and its hotspot orders — one dispatched today with its clock running,
-one from last week answered, checked on site and closed.
+and lifted, whose electricity check found one enterprise producing through its stop order and one whose treatment
+facility stopped while it produced; a warning for tomorrow awaiting the leader's signature (审签), to be signed and
+issued from its page; registered sources around the planted hotspot (仁和镇) and its hotspot orders — one
+dispatched today with its clock running, one from last week answered, checked on site and closed.
 
 Dates are counted back from the day the demo is loaded. `add_demo_aircontrol` adds nothing when the demo's warnings
 are there already; `add_demo_hotspot_orders` nothing when its orders are.
