@@ -63,7 +63,12 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def demo(
     serve: Annotated[bool, typer.Option(help="Start the web server after loading.")] = True,
-    readings: Annotated[bool, typer.Option(help="Load the demo air stations' hourly data, dated to end today.")] = True,
+    readings: Annotated[
+        bool,
+        typer.Option(
+            help="Load the demo air stations' hourly data, dated to end today, and the electricity meters' readings."
+        ),
+    ] = True,
     live: Annotated[
         bool,
         typer.Option(help="With the web UI, also run the HJ 212 receiver, the scheduler and simulated loggers."),
@@ -96,7 +101,7 @@ def demo(
         session.commit()
         report.added.update(add_demo_enforcement(session, now, settings.data_dir, settings.tz))
         session.commit()
-        report.added.update(add_demo_aircontrol(session, now, settings.tz))
+        report.added.update(add_demo_aircontrol(session, now, settings.tz, feed=readings))
         session.commit()
         loggers = len(session.scalars(select(Device.id).where(Device.active.is_(True))).all())
     engine.dispose()

@@ -293,8 +293,9 @@ def _warnings(session: Session, people: People, now: datetime, zone: tzinfo) -> 
     return past
 
 
-def add_demo_aircontrol(session: Session, now: datetime, zone: tzinfo) -> dict[str, int]:
-    """The control list, the meters with their readings, the warnings and last week's check (see the module)."""
+def add_demo_aircontrol(session: Session, now: datetime, zone: tzinfo, *, feed: bool = True) -> dict[str, int]:
+    """The control list, the meters with their readings, the warnings and last week's check (see the module);
+    without `feed`, the meters have no readings and no check is run (`ecoloop demo --no-readings`)."""
     if session.scalar(select(func.count()).select_from(PollutionWarning)):
         return {}
     people = People(session)
@@ -303,6 +304,8 @@ def add_demo_aircontrol(session: Session, now: datetime, zone: tzinfo) -> dict[s
     listed = _control_list(session, people, today)
     _meters(session, listed)
     past = _warnings(session, people, now, zone)
+    if not feed:
+        return {"control list entries": len(listed), "warnings": 2}
     over, off = _by_name(session, OVER), _by_name(session, TREATMENT_OFF)
     readings = electricity.feed_demo(
         session, now=now, zone=zone, warning_id=past.id, over={over.id}, treatment_off={off.id}
